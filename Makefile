@@ -1,0 +1,51 @@
+# A thin wrapper: CMake is the build. Every target first makes sure the Debian packages exist.
+BUILD      ?= build
+SAN_BUILD  ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps build test test-unit test-asan fuzz fuzz-run demo bench-intake clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(SAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJUANIE_SANITIZE=ON
+
+test-asan: deps $(SAN_BUILD)/build.ninja
+	cmake --build $(SAN_BUILD) -j $(JOBS) --target juanie_unit_tests
+	cd $(SAN_BUILD) && ctest -L unit --output-on-failure
+
+$(FUZZ_BUILD)/build.ninja: | deps
+	CC=clang-16 CXX=clang++-16 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJUANIE_FUZZ=ON
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Runs every fuzz target for FUZZ_SECONDS on its seed corpus.
+fuzz-run: fuzz
+	scripts/run-fuzzers $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j 2
+	$(MAKE) test-asan
+	$(MAKE) fuzz-run FUZZ_SECONDS=10
+
+demo: build
+	$(BUILD)/juanie demo
+
+bench-intake: build
+	@scripts/install-deps --bench
+	scripts/bench-intake $(BUILD)/juanie
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

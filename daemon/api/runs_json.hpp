@@ -1,0 +1,14 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/store/runs.hpp"
+
+namespace juanie::daemon::api {
+
+// The JSON shapes of DESIGN.md's API: field names are a contract.
+std::string runs_list_json(const std::vector<store::RunRecord>& runs);
+std::string run_json(const store::RunRecord& run);
+
+}  // namespace juanie::daemon::api

@@ -1,0 +1,67 @@
+#include "daemon/cli.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "daemon/demo.hpp"
+#include "daemon/serve.hpp"
+#include "daemon/validate.hpp"
+
+namespace juanie::daemon {
+namespace {
+
+constexpr const char* kUsage = R"(usage: juanie COMMAND [ARGS]
+
+commands:
+  serve --config FILE     run the daemon in the foreground (logs to stderr)
+  validate FILE...        check daemon and project files; errors as file:line: field: message
+  demo                    start a daemon on a temporary home and send it signed pushes
+  help                    this text
+)";
+
+std::optional<std::string> credentials_directory() {
+  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+  if (!dir) return std::nullopt;
+  return std::string(dir);
+}
+
+int validate(const std::vector<std::string>& files) {
+  if (files.empty()) {
+    std::cerr << "juanie validate: name at least one file\n";
+    return 2;
+  }
+  int status = 0;
+  for (const auto& file : files) {
+    auto result = validate_file(file, credentials_directory());
+    if (result) {
+      std::cout << file << ": ok: " << *result << '\n';
+    } else {
+      std::cerr << result.error().message << '\n';
+      status = 1;
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string& command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "serve") {
+    if (rest.size() == 2 && rest[0] == "--config") return serve(rest[1]);
+    if (rest.size() == 1 && rest[0].starts_with("--config=")) return serve(rest[0].substr(9));
+    std::cerr << "usage: juanie serve --config FILE\n";
+    return 2;
+  }
+  if (command == "validate") return validate(rest);
+  if (command == "demo") return run_demo(rest);
+  std::cerr << "juanie: unknown command \"" << command << "\"\n" << kUsage;
+  return 2;
+}
+
+}  // namespace juanie::daemon

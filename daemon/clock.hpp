@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace juanie::daemon {
+
+// Time comes in through this interface so tests can drive it (GitLab's timestamp window,
+// approval expiry).
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::system_clock::time_point now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::now();
+  }
+};
+
+// RFC 3339 in UTC with second precision: 2026-11-27T13:36:20Z.
+std::string rfc3339(std::chrono::system_clock::time_point t);
+
+}  // namespace juanie::daemon

@@ -1,0 +1,176 @@
+#include "daemon/config/daemon_config.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "daemon/config/yaml_reader.hpp"
+
+namespace juanie::daemon::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path resolve(const fs::path& base_dir, const std::string& value) {
+  fs::path p(value);
+  return p.is_absolute() ? p : (base_dir / p).lexically_normal();
+}
+
+ListenAddress parse_listen(MapReader& root) {
+  ListenAddress out;
+  auto text = root.optional_string("listen");
+  if (!text) return out;
+  const auto colon = text->rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    root.fail_at(*root.child("listen"), "listen", "must be host:port, like 127.0.0.1:8080");
+  }
+  std::string host = text->substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  const std::string port_text = text->substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port > 65535) {
+    root.fail_at(*root.child("listen"), "listen", "\"" + port_text + "\" is not a port number");
+  }
+  out.host = host;
+  out.port = static_cast<std::uint16_t>(port);
+  return out;
+}
+
+Limits parse_limits(MapReader& root) {
+  Limits out;
+  auto node = root.child("limits");
+  if (!node) return out;
+  MapReader r(*node, root.file(), "limits");
+  if (auto v = r.optional_int("concurrent_runs", 1, 1024)) out.concurrent_runs = static_cast<int>(*v);
+  if (auto v = r.optional_duration("step_timeout")) out.step_timeout = *v;
+  if (auto v = r.optional_size("log_max")) out.log_max = *v;
+  if (auto v = r.optional_size("body_max")) {
+    if (*v < 1024 || *v > (1ULL << 30)) {
+      r.fail_at(*r.child("body_max"), "body_max", "must be between 1KiB and 1GiB");
+    }
+    out.body_max = *v;
+  }
+  if (auto v = r.optional_int("max_connections", 1, 100000)) {
+    out.max_connections = static_cast<int>(*v);
+  }
+  if (auto v = r.optional_duration("header_timeout")) out.header_timeout = *v;
+  if (auto v = r.optional_duration("body_timeout")) out.body_timeout = *v;
+  if (auto v = r.optional_duration("shutdown_timeout")) out.shutdown_timeout = *v;
+  r.finish();
+  return out;
+}
+
+std::vector<ApiToken> parse_api_tokens(MapReader& root) {
+  std::vector<ApiToken> out;
+  auto node = root.child("api_tokens");
+  if (!node) return out;
+  if (!node->IsSequence()) root.fail_at(*node, "api_tokens", "must be a list");
+  for (std::size_t i = 0; i < node->size(); ++i) {
+    MapReader r((*node)[i], root.file(), "api_tokens[" + std::to_string(i) + "]");
+    ApiToken token;
+    token.name = r.required_string("name");
+    const std::string hex = r.required_string("sha256");
+    auto digest = hex_decode_digest(hex);
+    if (!digest) {
+      r.fail_at(*r.child("sha256"), "sha256",
+                "must be the 64-digit hex SHA-256 of the token (sha256sum), never the token");
+    }
+    token.sha256 = *digest;
+    r.finish();
+    out.push_back(std::move(token));
+  }
+  return out;
+}
+
+std::vector<NotificationSink> parse_notifications(MapReader& root) {
+  std::vector<NotificationSink> out;
+  auto node = root.child("notifications");
+  if (!node) return out;
+  if (!node->IsSequence()) root.fail_at(*node, "notifications", "must be a list");
+  for (std::size_t i = 0; i < node->size(); ++i) {
+    MapReader r((*node)[i], root.file(), "notifications[" + std::to_string(i) + "]");
+    NotificationSink sink;
+    sink.type = r.required_string("type");
+    static constexpr std::string_view kTypes[] = {"webhook", "dingtalk", "slack", "email"};
+    if (std::find(std::begin(kTypes), std::end(kTypes), sink.type) == std::end(kTypes)) {
+      r.fail_at(*r.child("type"), "type", "must be webhook, dingtalk, slack or email");
+    }
+    sink.url = r.optional_secret_file("url").value_or("");
+    sink.secret = r.optional_secret_file("secret").value_or("");
+    r.finish();
+    out.push_back(std::move(sink));
+  }
+  return out;
+}
+
+DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
+                   const std::optional<std::string>& credentials_directory) {
+  const fs::path base = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  MapReader root(doc, file.string(), "");
+  if (!doc.IsMap()) root.fail_here("the daemon configuration must be a mapping");
+  DaemonConfig out;
+  out.source = file;
+  out.listen = parse_listen(root);
+  if (auto tls = root.child("tls")) {
+    MapReader r(*tls, root.file(), "tls");
+    out.tls = TlsFiles{resolve(base, r.required_string("cert")),
+                       resolve(base, r.required_string("key"))};
+    r.finish();
+  }
+  out.public_url = root.optional_string("public_url").value_or("");
+  if (!out.public_url.empty() && !out.public_url.starts_with("http://") &&
+      !out.public_url.starts_with("https://")) {
+    root.fail_at(*root.child("public_url"), "public_url", "must start with http:// or https://");
+  }
+  out.data_dir = resolve(base, root.required_string("data_dir"));
+  out.projects_dir = resolve(base, root.required_string("projects_dir"));
+  if (auto secrets = root.optional_string("secrets_dir")) {
+    out.secrets_dir = resolve(base, *secrets);
+  } else if (credentials_directory && !credentials_directory->empty()) {
+    out.secrets_dir = *credentials_directory;
+  } else {
+    throw FieldError(location(file.string(), doc.Mark(), "secrets_dir") +
+                     "is required when $CREDENTIALS_DIRECTORY is not set");
+  }
+  if (auto sandbox = root.child("sandbox")) {
+    MapReader r(*sandbox, root.file(), "sandbox");
+    if (auto backend = r.optional_string("backend")) {
+      if (*backend != "bwrap" && *backend != "podman" && *backend != "docker") {
+        r.fail_at(*r.child("backend"), "backend", "must be bwrap, podman or docker");
+      }
+      out.sandbox_backend = *backend;
+    }
+    r.finish();
+  }
+  if (auto v = root.optional_int("http_threads", 1, 64)) out.http_threads = static_cast<int>(*v);
+  out.limits = parse_limits(root);
+  if (auto approvals = root.child("approvals")) {
+    MapReader r(*approvals, root.file(), "approvals");
+    out.approvals.signing_key = r.optional_secret_file("signing_key").value_or("");
+    if (auto ttl = r.optional_duration("link_ttl")) out.approvals.link_ttl = *ttl;
+    r.finish();
+  }
+  out.api_tokens = parse_api_tokens(root);
+  out.notifications = parse_notifications(root);
+  root.finish();
+  return out;
+}
+
+}  // namespace
+
+Result<DaemonConfig> parse_daemon_config(std::string_view text, const fs::path& file,
+                                         std::optional<std::string> credentials_directory) {
+  auto doc = parse_yaml(text, file.string());
+  if (!doc) return std::unexpected(doc.error());
+  try {
+    return parse(*doc, file, credentials_directory);
+  } catch (const FieldError& e) {
+    return fail(e.what());
+  } catch (const YAML::Exception& e) {
+    return fail(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+}  // namespace juanie::daemon::config

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/crypto.hpp"
+#include "pipelines/error.hpp"
+
+namespace juanie::daemon::config {
+
+struct ListenAddress {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+};
+
+struct TlsFiles {
+  std::filesystem::path cert;
+  std::filesystem::path key;
+};
+
+struct Limits {
+  int concurrent_runs = 2;
+  std::chrono::milliseconds step_timeout = std::chrono::minutes(30);
+  std::uint64_t log_max = 10ULL << 20;
+  std::uint64_t body_max = 25ULL << 20;
+  int max_connections = 512;
+  std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
+  std::chrono::milliseconds body_timeout = std::chrono::seconds(60);
+  std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(10);
+};
+
+struct Approvals {
+  std::string signing_key;  // a file in secrets_dir
+  std::chrono::milliseconds link_ttl = std::chrono::hours(24);
+};
+
+struct ApiToken {
+  std::string name;
+  Digest sha256{};
+};
+
+struct NotificationSink {
+  std::string type;    // webhook | dingtalk | slack | email
+  std::string url;     // a file in secrets_dir
+  std::string secret;  // a file in secrets_dir, optional
+};
+
+struct DaemonConfig {
+  std::filesystem::path source;
+  ListenAddress listen;
+  std::optional<TlsFiles> tls;
+  std::string public_url;
+  std::filesystem::path data_dir;
+  std::filesystem::path projects_dir;
+  std::filesystem::path secrets_dir;
+  std::string sandbox_backend = "bwrap";
+  int http_threads = 2;
+  Limits limits;
+  Approvals approvals;
+  std::vector<ApiToken> api_tokens;
+  std::vector<NotificationSink> notifications;
+};
+
+// Relative paths are taken from the directory of `file`. `credentials_directory` is the value
+// of $CREDENTIALS_DIRECTORY, the default for secrets_dir.
+Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::filesystem::path& file,
+                                         std::optional<std::string> credentials_directory);
+
+}  // namespace juanie::daemon::config

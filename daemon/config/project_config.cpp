@@ -1,0 +1,222 @@
+#include "daemon/config/project_config.hpp"
+
+#include "daemon/config/yaml_reader.hpp"
+
+namespace juanie::daemon::config {
+namespace {
+
+using pipelines::Environment;
+using pipelines::RefKind;
+using pipelines::Rule;
+
+std::optional<SecretRef> secret_ref(MapReader& r, std::string_view key) {
+  auto name = r.optional_secret_file(key);
+  if (!name) return std::nullopt;
+  const YAML::Node node = *r.child(key);
+  return SecretRef{*name, location(r.file(), node.Mark(), r.field(key))};
+}
+
+void parse_repo(MapReader& root, ProjectConfig& out) {
+  MapReader r(root.required_child("repo"), root.file(), "repo");
+  out.repo_url = r.required_string("url");
+  const std::string forge = r.required_string("forge");
+  auto parsed = parse_forge(forge);
+  if (!parsed) r.fail_at(*r.child("forge"), "forge", "must be github, gitlab or gitea");
+  out.forge = *parsed;
+  if (!r.has("webhook_secret")) r.fail_here("webhook_secret: is required (a file in secrets_dir)");
+  out.webhook_secret = *secret_ref(r, "webhook_secret");
+  r.finish();
+}
+
+void parse_environment(MapReader& envs, const std::string& name, Environment& env) {
+  MapReader r(*envs.child(name), envs.file(), "environments." + name);
+  env.name = name;
+  if (auto v = r.optional_string("namespace")) env.kube_namespace = *v;
+  if (auto v = r.optional_int("replicas", 0, 1000)) env.replicas = static_cast<int>(*v);
+  if (auto v = r.optional_string("resources")) env.resources = *v;
+  if (auto v = r.optional_string("approval")) {
+    auto approval = pipelines::parse_approval(*v);
+    if (!approval) r.fail_at(*r.child("approval"), "approval", "must be none, optional or required");
+    env.approval = *approval;
+  }
+  if (auto v = r.optional_string_list("approvers")) env.approvers = *v;
+  if (auto v = r.optional_int("required_approvals", 0, 100)) {
+    env.required_approvals = static_cast<int>(*v);
+  } else if (env.approval == pipelines::Approval::kOptional && !env.approvers.empty()) {
+    env.required_approvals = 1;  // naming approvers is how a project turns staging's gate on
+  }
+  if (auto v = r.optional_bool("allow_self_approval")) env.allow_self_approval = *v;
+  if (auto ok = pipelines::check_policy(env); !ok) r.fail_here(ok.error().message);
+  r.finish();
+}
+
+void parse_environments(MapReader& root, ProjectConfig& out) {
+  out.environments = pipelines::default_environments();
+  auto node = root.child("environments");
+  if (node) {
+    MapReader envs(*node, root.file(), "environments");
+    for (const auto& entry : *node) {
+      const std::string name = entry.first.Scalar();
+      if (!is_project_name(name)) {
+        envs.fail_at(entry.first, name, "an environment name must be lowercase letters, digits, -");
+      }
+      Environment* env = nullptr;
+      for (auto& e : out.environments) {
+        if (e.name == name) env = &e;
+      }
+      if (!env) {
+        out.environments.push_back(Environment{name, name, 1, "small", pipelines::Approval::kNone,
+                                               {}, 0, true});
+        env = &out.environments.back();
+      }
+      parse_environment(envs, name, *env);
+    }
+    envs.finish();
+  }
+  for (const auto& env : out.environments) {
+    if (env.kube_namespace.empty()) {
+      root.fail_here("environments." + env.name + ".namespace: must not be empty");
+    }
+  }
+}
+
+void parse_rules(MapReader& root, ProjectConfig& out) {
+  auto node = root.child("branches");
+  if (!node) {
+    out.rules = pipelines::default_rules();
+    return;
+  }
+  if (!node->IsSequence()) root.fail_at(*node, "branches", "must be a list of rules");
+  for (std::size_t i = 0; i < node->size(); ++i) {
+    MapReader r((*node)[i], root.file(), "branches[" + std::to_string(i) + "]");
+    Rule rule;
+    const bool is_branch = r.has("match");
+    const bool is_tag = r.has("tag");
+    if (is_branch == is_tag) r.fail_here("needs exactly one of match (a branch glob) or tag");
+    rule.kind = is_tag ? RefKind::kTag : RefKind::kBranch;
+    rule.pattern = r.required_string(is_tag ? "tag" : "match");
+    rule.environment = r.required_string("environment");
+    if (!out.environment(rule.environment)) {
+      r.fail_at(*r.child("environment"), "environment",
+                "\"" + rule.environment + "\" is not an environment of this project");
+    }
+    if (auto trigger = r.optional_string("trigger")) {
+      auto parsed = pipelines::parse_trigger(*trigger);
+      if (!parsed) r.fail_at(*r.child("trigger"), "trigger", "must be push or manual");
+      rule.trigger = *parsed;
+    }
+    r.finish();
+    out.rules.push_back(std::move(rule));
+  }
+}
+
+void parse_approvers(MapReader& root, ProjectConfig& out) {
+  if (auto node = root.child("approvers")) {
+    MapReader all(*node, root.file(), "approvers");
+    for (const auto& entry : *node) {
+      const std::string name = entry.first.Scalar();
+      MapReader r(*all.child(name), root.file(), "approvers." + name);
+      Approver a{name, r.optional_string("email").value_or(""),
+                 r.optional_string("dingtalk").value_or(""),
+                 r.optional_string("slack").value_or("")};
+      r.finish();
+      out.approvers.emplace(name, std::move(a));
+    }
+    all.finish();
+  }
+  for (const auto& env : out.environments) {
+    for (const auto& name : env.approvers) {
+      if (!out.approvers.contains(name)) {
+        root.fail_here("environments." + env.name + ".approvers: \"" + name +
+                       "\" is not listed under approvers");
+      }
+    }
+  }
+}
+
+ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
+  MapReader root(doc, file.string(), "");
+  if (!doc.IsMap()) root.fail_here("a project file must be a mapping");
+  ProjectConfig out;
+  out.source = file;
+  out.name = root.required_string("name");
+  if (!is_project_name(out.name)) {
+    root.fail_at(*root.child("name"), "name",
+                 "\"" + out.name + "\" must be lowercase letters, digits, '.', '_' or '-'");
+  }
+  parse_repo(root, out);
+  if (auto v = root.optional_string("pipeline")) out.pipeline = *v;
+  out.image = root.optional_string("image").value_or("");
+  if (auto node = root.child("registry")) {
+    MapReader r(*node, root.file(), "registry");
+    out.registry_auth = secret_ref(r, "auth");
+    r.finish();
+  }
+  if (auto node = root.child("gitops")) {
+    MapReader r(*node, root.file(), "gitops");
+    out.gitops_url = r.required_string("url");
+    if (auto v = r.optional_string("branch")) out.gitops_branch = *v;
+    out.gitops_ssh_key = secret_ref(r, "ssh_key");
+    r.finish();
+  }
+  parse_environments(root, out);
+  parse_rules(root, out);
+  parse_approvers(root, out);
+  // An environment a rule deploys to must have a policy that can be satisfied, defaults too:
+  // the default prod needs its approvers named before main can map to it.
+  for (const auto& rule : out.rules) {
+    if (auto ok = pipelines::check_policy(*out.environment(rule.environment)); !ok) {
+      root.fail_here("environments." + rule.environment + "." + ok.error().message +
+                     " (branches map " + rule.pattern + " to it)");
+    }
+  }
+  if (auto node = root.child("secrets")) {
+    MapReader r(*node, root.file(), "secrets");
+    for (const auto& entry : *node) {
+      const std::string name = entry.first.Scalar();
+      out.secrets.emplace(name, *secret_ref(r, name));
+    }
+    r.finish();
+  }
+  if (auto node = root.child("flux")) {
+    MapReader r(*node, root.file(), "flux");
+    out.flux_hmac_key = secret_ref(r, "hmac_key");
+    r.finish();
+  }
+  root.finish();
+  return out;
+}
+
+}  // namespace
+
+const pipelines::Environment* ProjectConfig::environment(std::string_view env_name) const {
+  for (const auto& env : environments) {
+    if (env.name == env_name) return &env;
+  }
+  return nullptr;
+}
+
+bool is_project_name(std::string_view name) {
+  if (name.empty() || name.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front())) return false;
+  for (char c : name) {
+    if (!alnum(c) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+Result<ProjectConfig> parse_project_config(std::string_view text,
+                                           const std::filesystem::path& file) {
+  auto doc = parse_yaml(text, file.string());
+  if (!doc) return std::unexpected(doc.error());
+  try {
+    return parse(*doc, file);
+  } catch (const FieldError& e) {
+    return fail(e.what());
+  } catch (const YAML::Exception& e) {
+    return fail(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+}  // namespace juanie::daemon::config

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/forge/forge.hpp"
+#include "pipelines/branch_strategy.hpp"
+#include "pipelines/environment.hpp"
+#include "pipelines/error.hpp"
+
+namespace juanie::daemon::config {
+
+// A reference to a file in secrets_dir, with where it was named so a missing file can be
+// reported at the line that asked for it.
+struct SecretRef {
+  std::string file;
+  std::string field;  // "file:line: repo.webhook_secret"
+};
+
+struct Approver {
+  std::string name;
+  std::string email;
+  std::string dingtalk;
+  std::string slack;
+};
+
+struct ProjectConfig {
+  std::filesystem::path source;
+  std::string name;
+  std::string repo_url;
+  Forge forge = Forge::kGithub;
+  SecretRef webhook_secret;
+  std::string pipeline = ".juanie.yml";
+  std::string image;
+  std::optional<SecretRef> registry_auth;
+  std::string gitops_url;
+  std::string gitops_branch = "main";
+  std::optional<SecretRef> gitops_ssh_key;
+  std::vector<pipelines::Environment> environments;
+  std::vector<pipelines::Rule> rules;
+  std::map<std::string, Approver> approvers;
+  std::map<std::string, SecretRef> secrets;  // pipeline secret name → file
+  std::optional<SecretRef> flux_hmac_key;
+
+  const pipelines::Environment* environment(std::string_view name) const;
+};
+
+// Names usable in URLs and file names: [a-z0-9][a-z0-9._-]{0,62}.
+bool is_project_name(std::string_view name);
+
+Result<ProjectConfig> parse_project_config(std::string_view text,
+                                           const std::filesystem::path& file);
+
+}  // namespace juanie::daemon::config

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipelines/error.hpp"
+
+// Reading YAML config files with errors a person can act on: every message is
+// `file:line: field: message`, and keys the reader was not asked about are errors (a typo
+// must not silently fall back to a default).
+namespace juanie::daemon::config {
+
+// Thrown inside a parse and turned into an Error at its entry point; never escapes it.
+class FieldError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string location(std::string_view file, const YAML::Mark& mark, std::string_view field);
+
+// Parses `text`; a syntax error becomes `file:line:col: message`.
+Result<YAML::Node> parse_yaml(std::string_view text, std::string_view file);
+
+class MapReader {
+ public:
+  // `node` must be a mapping (or null, read as empty); `prefix` is the dotted field path.
+  MapReader(YAML::Node node, std::string file, std::string prefix);
+
+  bool has(std::string_view key) const;
+  std::optional<YAML::Node> child(std::string_view key);
+  YAML::Node required_child(std::string_view key);
+
+  std::optional<std::string> optional_string(std::string_view key);
+  std::string required_string(std::string_view key);
+  std::optional<std::int64_t> optional_int(std::string_view key, std::int64_t min,
+                                           std::int64_t max);
+  std::optional<bool> optional_bool(std::string_view key);
+  std::optional<std::vector<std::string>> optional_string_list(std::string_view key);
+  std::optional<std::chrono::milliseconds> optional_duration(std::string_view key);
+  std::optional<std::uint64_t> optional_size(std::string_view key);
+  // A file name inside secrets_dir: no directories, no "." or "..".
+  std::optional<std::string> optional_secret_file(std::string_view key);
+
+  // Throws for the first key nobody asked about.
+  void finish() const;
+
+  std::string field(std::string_view key) const;
+  [[noreturn]] void fail_at(const YAML::Node& node, std::string_view key,
+                            std::string_view message) const;
+  [[noreturn]] void fail_here(std::string_view message) const;
+  const std::string& file() const { return file_; }
+  const YAML::Node& node() const { return node_; }
+
+ private:
+  YAML::Node node_;
+  std::string file_;
+  std::string prefix_;
+  std::set<std::string, std::less<>> seen_;
+};
+
+bool is_safe_file_name(std::string_view name);
+
+}  // namespace juanie::daemon::config

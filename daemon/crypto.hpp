@@ -1,0 +1,28 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// Byte-level primitives for verifying forges and tokens. Pure functions over OpenSSL.
+namespace juanie::daemon {
+
+using Digest = std::array<std::uint8_t, 32>;
+
+Digest sha256(std::string_view data);
+Digest hmac_sha256(std::string_view key, std::string_view data);
+
+std::string hex_encode(const Digest& digest);
+// Lowercase or uppercase hex of exactly 32 bytes; nullopt otherwise.
+std::optional<Digest> hex_decode_digest(std::string_view hex);
+
+std::string base64_encode(std::string_view bytes);
+std::optional<std::string> base64_decode(std::string_view text);
+
+// Compares in time that depends only on the length, never on where the first difference is.
+bool constant_time_equal(std::string_view a, std::string_view b);
+bool constant_time_equal(const Digest& a, const Digest& b);
+
+}  // namespace juanie::daemon

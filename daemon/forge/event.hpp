@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "daemon/forge/forge.hpp"
+#include "daemon/http/message.hpp"
+#include "pipelines/error.hpp"
+
+namespace juanie::daemon {
+
+enum class EventKind { kPush, kPing, kOther };
+
+struct PushEvent {
+  std::string ref;
+  std::string before;
+  std::string after;
+  std::string pusher;
+  std::string repository;
+  std::string commit_message;  // of the pushed head commit, cut to a few KiB
+  std::string commit_author;
+};
+
+struct ForgeEvent {
+  EventKind kind = EventKind::kOther;
+  std::string name;  // the forge's own event name, for "ignored" answers and logs
+  PushEvent push;    // set for kPush
+};
+
+// The event name header and, for pushes, the JSON body. Only called on a verified request.
+// A push whose body is not JSON, or lacks ref/before/after of the right shape, is an error
+// (the caller answers 400).
+Result<ForgeEvent> parse_event(Forge forge, const http::Request& request);
+
+// The forge's delivery id, the idempotency key: printable ASCII, at most 200 bytes.
+Result<std::string> delivery_id(Forge forge, const http::Request& request);
+
+}  // namespace juanie::daemon

@@ -1,0 +1,24 @@
+#include "daemon/forge/forge.hpp"
+
+namespace juanie::daemon {
+
+std::string_view to_string(Forge forge) {
+  switch (forge) {
+    case Forge::kGithub:
+      return "github";
+    case Forge::kGitlab:
+      return "gitlab";
+    case Forge::kGitea:
+      return "gitea";
+  }
+  return "github";
+}
+
+std::optional<Forge> parse_forge(std::string_view text) {
+  if (text == "github") return Forge::kGithub;
+  if (text == "gitlab") return Forge::kGitlab;
+  if (text == "gitea" || text == "forgejo") return Forge::kGitea;
+  return std::nullopt;
+}
+
+}  // namespace juanie::daemon

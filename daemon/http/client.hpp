@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pipelines/error.hpp"
+
+// Outbound HTTP(S) over libcurl: used by the demo, and by notifications later.
+namespace juanie::daemon::http {
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{10'000};
+};
+
+struct ClientResponse {
+  int status = 0;
+  std::string body;
+};
+
+// An error only when no HTTP answer arrived (refused, timed out, TLS failure).
+Result<ClientResponse> send(const ClientRequest& request);
+
+}  // namespace juanie::daemon::http

@@ -1,0 +1,354 @@
+#include "daemon/http/server.hpp"
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <iostream>
+#include <list>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace juanie::daemon::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+
+constexpr std::chrono::seconds kLingerTime{2};
+
+// What every session shares with the server.
+struct Shared {
+  ServerOptions options;
+  Handler handler;
+  std::atomic<int> sessions{0};
+  std::atomic<bool> draining{false};
+  std::mutex mutex;
+  std::list<std::function<void()>> idle_closers;  // one per live session
+};
+
+bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  res.set(bhttp::field::server, "juanie");
+  res.set(bhttp::field::content_type, r.content_type);
+  for (auto& [name, value] : r.headers) res.set(name, value);
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  template <class... Args>
+  Session(Shared& shared, Args&&... args) : shared_(shared), stream_(std::forward<Args>(args)...) {
+    shared_.sessions.fetch_add(1);
+  }
+
+  ~Session() {
+    {
+      std::lock_guard lock(shared_.mutex);
+      if (registered_) shared_.idle_closers.erase(closer_);
+    }
+    shared_.sessions.fetch_sub(1);
+  }
+
+  void start() {
+    {
+      std::lock_guard lock(shared_.mutex);
+      std::weak_ptr<Session> weak = this->shared_from_this();
+      closer_ = shared_.idle_closers.insert(shared_.idle_closers.end(), [weak] {
+        if (auto self = weak.lock()) {
+          net::post(self->stream_.get_executor(), [self] { self->close_if_idle(); });
+        }
+      });
+      registered_ = true;
+    }
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->begin(); });
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void begin() {
+    if constexpr (kTls) {
+      lowest().expires_after(shared_.options.header_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](error_code ec) {
+                                if (!ec) self->read_header();
+                              });
+    } else {
+      read_header();
+    }
+  }
+
+  void read_header() {
+    if (shared_.draining.load()) return close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(shared_.options.header_max));
+    parser_->body_limit(shared_.options.body_max);
+    idle_ = true;
+    lowest().expires_after(shared_.options.header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](error_code ec, std::size_t) {
+                               self->on_header(ec);
+                             });
+  }
+
+  void close_if_idle() {
+    if (idle_ && buffer_.size() == 0) close();
+  }
+
+  void on_header(error_code ec) {
+    idle_ = false;
+    if (ec == bhttp::error::header_limit) return refuse(431, "request headers too large");
+    if (ec) return close();
+    const auto& header = parser_->get();
+    if (auto length = parser_->content_length(); length && *length > shared_.options.body_max) {
+      return refuse(413, "the body is larger than limits.body_max");
+    }
+    if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+      auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                       header.version());
+      lowest().expires_after(shared_.options.body_timeout);
+      bhttp::async_write(stream_, *res,
+                         [self = this->shared_from_this(), res](error_code ec, std::size_t) {
+                           if (ec) return self->close();
+                           self->read_body();
+                         });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    lowest().expires_after(shared_.options.body_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](error_code ec, std::size_t) {
+                        self->on_body(ec);
+                      });
+  }
+
+  void on_body(error_code ec) {
+    if (ec == bhttp::error::body_limit) return refuse(413, "the body is larger than limits.body_max");
+    if (ec) return close();
+    lowest().expires_never();
+    auto message = parser_->release();
+    Request req;
+    req.method = std::string(message.method_string());
+    req.target = std::string(message.target());
+    req.headers.reserve(16);
+    for (const auto& field : message) {
+      req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    req.body = std::move(message.body());
+    error_code ignored;
+    auto endpoint = lowest().socket().remote_endpoint(ignored);
+    if (!ignored) req.remote_address = endpoint.address().to_string();
+    version_ = message.version();
+    keep_alive_ = message.keep_alive();
+    auto executor = stream_.get_executor();
+    shared_.handler(std::move(req), [self = this->shared_from_this(), executor](Response r) {
+      net::post(executor, [self, r = std::move(r)]() mutable { self->write(std::move(r), false); });
+    });
+  }
+
+  // Answers and closes without reading the rest of the request.
+  void refuse(int status, std::string_view message) {
+    version_ = parser_ ? parser_->get().version() : 11;
+    if (shared_.options.on_refused) {
+      error_code ignored;
+      auto endpoint = lowest().socket().remote_endpoint(ignored);
+      shared_.options.on_refused(status, parser_ ? std::string_view(parser_->get().target()) : "",
+                                 ignored ? "" : endpoint.address().to_string());
+    }
+    write(error_response(status, message), true);
+  }
+
+  void write(Response r, bool close_after) {
+    const bool keep = keep_alive_ && !close_after && !shared_.draining.load();
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        to_beast(std::move(r), version_, keep));
+    lowest().expires_after(shared_.options.body_timeout);
+    bhttp::async_write(stream_, *res,
+                       [self = this->shared_from_this(), res, keep, close_after](error_code ec,
+                                                                                std::size_t) {
+                         if (ec) return self->close();
+                         if (close_after) return self->linger_close();
+                         if (keep) return self->read_header();
+                         self->close();
+                       });
+  }
+
+  // After refusing a request whose body is still arriving: stop sending, then read and drop
+  // what the client still sends for a short while, so it sees our answer instead of a reset.
+  void linger_close() {
+    error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().expires_after(kLingerTime);
+    discard();
+  }
+
+  void discard() {
+    lowest().async_read_some(net::buffer(drain_buffer_),
+                             [self = this->shared_from_this()](error_code ec, std::size_t) {
+                               if (ec) return self->close();
+                               self->discard();
+                             });
+  }
+
+  void close() {
+    error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+  }
+
+  Shared& shared_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::array<char, 16 * 1024> drain_buffer_{};
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool idle_ = true;
+  bool registered_ = false;
+  std::list<std::function<void()>>::iterator closer_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions options, Handler handler) : acceptor(ioc), timer(ioc) {
+    shared.options = std::move(options);
+    shared.handler = std::move(handler);
+  }
+
+  net::io_context ioc;
+  std::optional<net::ssl::context> tls;
+  tcp::acceptor acceptor;
+  net::steady_timer timer;
+  Shared shared;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
+
+  void accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      if (!ec) on_accept(std::move(socket));
+      accept();
+    });
+  }
+
+  void on_accept(tcp::socket socket) {
+    if (shared.sessions.load() >= shared.options.max_connections) {
+      // Over the cap: a short answer, written without waiting on the client, then close.
+      static constexpr std::string_view kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      error_code ignored;
+      socket.non_blocking(true, ignored);
+      socket.write_some(net::buffer(kBusy), ignored);
+      socket.close(ignored);
+      return;
+    }
+    if (tls) {
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared, std::move(socket),
+                                                                      *tls)
+          ->start();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(shared, std::move(socket))->start();
+    }
+  }
+
+  void watch_drain(std::chrono::steady_clock::time_point deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    timer.async_wait([this, deadline](error_code) {
+      if (shared.sessions.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+        guard.reset();
+        ioc.stop();
+        return;
+      }
+      watch_drain(deadline);
+    });
+  }
+};
+
+Server::Server(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() = default;
+
+Result<void> Server::listen() {
+  auto& o = impl_->shared.options;
+  if (o.tls_cert && o.tls_key) {
+    try {
+      impl_->tls.emplace(net::ssl::context::tls_server);
+      impl_->tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                              net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                              net::ssl::context::no_tlsv1_1);
+      impl_->tls->use_certificate_chain_file(o.tls_cert->string());
+      impl_->tls->use_private_key_file(o.tls_key->string(), net::ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+      return fail("tls: cannot load " + o.tls_cert->string() + " / " + o.tls_key->string() +
+                  ": " + e.what());
+    }
+  }
+  error_code ec;
+  auto address = net::ip::make_address(o.host, ec);
+  if (ec) return fail("listen: \"" + o.host + "\" is not an IP address");
+  tcp::endpoint endpoint(address, o.port);
+  auto& a = impl_->acceptor;
+  if (a.open(endpoint.protocol(), ec); ec) return fail("listen: " + ec.message());
+  a.set_option(net::socket_base::reuse_address(true), ec);
+  if (a.bind(endpoint, ec); ec) {
+    return fail("listen: cannot bind " + o.host + ":" + std::to_string(o.port) + ": " +
+                ec.message());
+  }
+  if (a.listen(net::socket_base::max_listen_connections, ec); ec) {
+    return fail("listen: " + ec.message());
+  }
+  return {};
+}
+
+std::uint16_t Server::port() const {
+  error_code ec;
+  auto endpoint = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
+void Server::run(int threads) {
+  impl_->guard.emplace(impl_->ioc.get_executor());
+  impl_->accept();
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : pool) t.join();
+}
+
+void Server::drain(std::chrono::milliseconds deadline) {
+  net::post(impl_->ioc, [this, deadline] {
+    if (impl_->shared.draining.exchange(true)) return;
+    error_code ignored;
+    impl_->acceptor.close(ignored);
+    {
+      std::lock_guard lock(impl_->shared.mutex);
+      for (auto& close_if_idle : impl_->shared.idle_closers) close_if_idle();
+    }
+    impl_->watch_drain(std::chrono::steady_clock::now() + deadline);
+  });
+}
+
+int Server::active_connections() const { return impl_->shared.sessions.load(); }
+
+}  // namespace juanie::daemon::http

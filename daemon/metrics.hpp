@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace juanie::daemon {
+
+// The daemon's Prometheus metrics (prometheus-cpp registry, text exposition format).
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // result: queued, duplicate, ignored, unauthorized, malformed, unknown_project, too_large,
+  // unavailable.
+  void webhook(std::string_view forge, std::string_view result);
+  void http_request(std::string_view route, int status, double seconds);
+  void set_runs(const std::map<std::string, std::int64_t>& by_state);
+  void set_store_pending(std::size_t jobs);
+
+  std::string render() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace juanie::daemon

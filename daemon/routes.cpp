@@ -1,0 +1,209 @@
+#include "daemon/routes.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <chrono>
+#include <memory>
+
+#include "daemon/api/auth.hpp"
+#include "daemon/api/runs_json.hpp"
+#include "daemon/store/runs.hpp"
+#include "daemon/webhook/intake.hpp"
+
+namespace juanie::daemon {
+namespace {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+// "/hooks/github/shop-api" → ("github", "shop-api").
+bool split_hook_path(std::string_view path, std::string_view& forge, std::string_view& project) {
+  constexpr std::string_view kPrefix = "/hooks/";
+  if (!path.starts_with(kPrefix)) return false;
+  path.remove_prefix(kPrefix.size());
+  const auto slash = path.find('/');
+  if (slash == std::string_view::npos) return false;
+  forge = path.substr(0, slash);
+  project = path.substr(slash + 1);
+  return !project.empty() && project.find('/') == std::string_view::npos;
+}
+
+std::string_view rejection_label(int status) {
+  switch (status) {
+    case 401:
+      return "unauthorized";
+    case 404:
+      return "unknown_project";
+    case 413:
+      return "too_large";
+    default:
+      return "malformed";
+  }
+}
+
+json::value optional(const std::optional<std::string>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+// Wraps `reply` so every answer is counted and timed under its route.
+http::Reply measured(Metrics& metrics, std::string route, http::Reply reply) {
+  return [&metrics, route = std::move(route), reply = std::move(reply),
+          start = Clock::now()](http::Response r) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    metrics.http_request(route, r.status, seconds);
+    reply(std::move(r));
+  };
+}
+
+}  // namespace
+
+void Routes::handle(http::Request req, http::Reply reply) {
+  const std::string_view path = req.path();
+  std::string_view forge_name, project;
+  if (split_hook_path(path, forge_name, project)) {
+    auto forge = parse_forge(forge_name);
+    if (forge && req.method == "POST") {
+      const std::string project_name(project);
+      auto r = measured(deps_.metrics, "/hooks/" + std::string(to_string(*forge)), std::move(reply));
+      return webhook(*forge, project_name, std::move(req), std::move(r));
+    }
+    if (forge) return reply(http::error_response(405, "webhooks are POSTed"));
+    return reply(http::error_response(404, "unknown forge \"" + std::string(forge_name) + "\""));
+  }
+  if (path == "/healthz") {
+    return reply(http::json_response(200, R"({"status":"ok"})"));
+  }
+  if (path == "/readyz") return readyz(measured(deps_.metrics, "/readyz", std::move(reply)));
+  if (path == "/metrics") return reply(metrics());
+  if (path.starts_with("/api/v1/")) {
+    auto r = measured(deps_.metrics, "/api/v1", std::move(reply));
+    return r(api(req));
+  }
+  reply(http::error_response(404, "no such endpoint"));
+}
+
+void Routes::webhook(Forge forge, std::string_view project_name, http::Request req,
+                     http::Reply reply) {
+  const auto now = deps_.clock.now();
+  const auto projects = deps_.projects.get();
+  auto it = projects->find(project_name);
+  const config::LoadedProject* project = it == projects->end() ? nullptr : it->second.get();
+  Intake intake = classify_webhook(forge, req, project, now);
+  const std::string forge_label(to_string(forge));
+  const std::string where = forge_label + "/" + std::string(project_name);
+
+  if (auto* rejection = std::get_if<Rejection>(&intake)) {
+    deps_.metrics.webhook(forge_label, rejection_label(rejection->status));
+    deps_.log.warn("webhook " + where + " from " + req.remote_address + " refused (" +
+                   std::to_string(rejection->status) + "): " + rejection->reason);
+    return reply(http::error_response(rejection->status, rejection->reason));
+  }
+  if (auto* ignored = std::get_if<Ignored>(&intake)) {
+    deps_.metrics.webhook(forge_label, "ignored");
+    json::object o;
+    o["delivery"] = ignored->delivery;
+    o["ignored"] = ignored->reason;
+    return reply(http::json_response(200, json::serialize(o)));
+  }
+  auto run = std::make_shared<store::RunRequest>(std::move(std::get<store::RunRequest>(intake)));
+  auto outcome = std::make_shared<store::IntakeOutcome>();
+  deps_.writer.submit(
+      [run, outcome, at = rfc3339(now)](store::Database& db) -> Result<void> {
+        auto r = store::record_push(db, *run, at);
+        if (!r) return std::unexpected(r.error());
+        *outcome = *r;
+        return {};
+      },
+      [this, run, outcome, where, forge_label, reply = std::move(reply)](Result<void> stored) {
+        if (!stored) {
+          deps_.metrics.webhook(forge_label, "unavailable");
+          deps_.log.error("webhook " + where + " delivery " + run->delivery +
+                          " not stored, answered 503: " + stored.error().message);
+          return reply(http::error_response(503, "the event could not be stored; retry later"));
+        }
+        deps_.metrics.webhook(forge_label, outcome->created ? "queued" : "duplicate");
+        json::object o;
+        o["delivery"] = run->delivery;
+        o["run"] = outcome->run_id;
+        o["environment"] = optional(outcome->environment);
+        if (!outcome->created) o["duplicate"] = true;
+        if (outcome->created) {
+          deps_.log.info("webhook " + where + " " + run->ref + " " + run->sha.substr(0, 12) +
+                         " queued run " + std::to_string(outcome->run_id) + " for " +
+                         outcome->environment.value_or("no environment"));
+        }
+        reply(http::json_response(outcome->created ? 202 : 200, json::serialize(o)));
+      });
+}
+
+void Routes::refused(int status, std::string_view target, std::string_view remote) {
+  std::string_view path = target.substr(0, target.find('?'));
+  std::string_view forge_name, project;
+  if (split_hook_path(path, forge_name, project)) {
+    if (auto forge = parse_forge(forge_name)) {
+      deps_.metrics.webhook(to_string(*forge), rejection_label(status));
+    }
+  }
+  deps_.log.warn("request " + std::string(path) + " from " + std::string(remote) + " refused (" +
+                 std::to_string(status) + ")");
+}
+
+void Routes::readyz(http::Reply reply) {
+  deps_.writer.submit(
+      [at = rfc3339(deps_.clock.now())](store::Database& db) { return store::write_probe(db, at); },
+      [reply = std::move(reply)](Result<void> ok) {
+        if (!ok) {
+          return reply(http::error_response(503, "the store is not writable: " + ok.error().message));
+        }
+        reply(http::json_response(200, R"({"ready":true})"));
+      });
+}
+
+http::Response Routes::metrics() {
+  auto counts = deps_.reader.with([](store::Database& db) { return store::count_runs_by_state(db); });
+  if (counts) deps_.metrics.set_runs(*counts);
+  deps_.metrics.set_store_pending(deps_.writer.pending());
+  http::Response r = http::text_response(200, deps_.metrics.render());
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  return r;
+}
+
+http::Response Routes::api(const http::Request& req) {
+  if (!api::authenticate(req, deps_.api_tokens)) {
+    http::Response r = http::error_response(401, "a valid bearer token is required");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  if (req.method != "GET") return http::error_response(405, "method not allowed");
+  const std::string_view path = req.path();
+  if (path == "/api/v1/runs") {
+    auto project = req.query("project");
+    int limit = 100;
+    if (auto text = req.query("limit")) {
+      auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+      if (ec != std::errc() || p != text->data() + text->size() || limit < 1 || limit > 1000) {
+        return http::error_response(400, "limit must be a number from 1 to 1000");
+      }
+    }
+    auto runs = deps_.reader.with([&](store::Database& db) { return store::list_runs(db, project, limit); });
+    if (!runs) return http::error_response(503, runs.error().message);
+    return http::json_response(200, api::runs_list_json(*runs));
+  }
+  constexpr std::string_view kRun = "/api/v1/runs/";
+  if (path.starts_with(kRun)) {
+    std::string_view id_text = path.substr(kRun.size());
+    std::int64_t id = 0;
+    auto [p, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (ec != std::errc() || p != id_text.data() + id_text.size()) {
+      return http::error_response(404, "no such run");
+    }
+    auto run = deps_.reader.with([&](store::Database& db) { return store::find_run(db, id); });
+    if (!run) return http::error_response(503, run.error().message);
+    if (!*run) return http::error_response(404, "no such run");
+    return http::json_response(200, api::run_json(**run));
+  }
+  return http::error_response(404, "no such endpoint");
+}
+
+}  // namespace juanie::daemon

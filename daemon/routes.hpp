@@ -1,0 +1,47 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "daemon/clock.hpp"
+#include "daemon/config/daemon_config.hpp"
+#include "daemon/forge/forge.hpp"
+#include "daemon/http/server.hpp"
+#include "daemon/log.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/project_registry.hpp"
+#include "daemon/store/reader.hpp"
+#include "daemon/store/writer.hpp"
+
+namespace juanie::daemon {
+
+// Everything the request handlers use, owned by the composition root.
+struct RouteDeps {
+  const Clock& clock;
+  Log& log;
+  Metrics& metrics;
+  ProjectRegistry& projects;
+  store::Writer& writer;
+  store::Reader& reader;
+  std::vector<config::ApiToken> api_tokens;
+};
+
+// Dispatches requests to the webhook, API and operations handlers.
+class Routes {
+ public:
+  explicit Routes(RouteDeps deps) : deps_(std::move(deps)) {}
+
+  void handle(http::Request request, http::Reply reply);
+  // For the server's own refusals (413, 431): counted and logged like the handlers' answers.
+  void refused(int status, std::string_view target, std::string_view remote);
+
+ private:
+  void webhook(Forge forge, std::string_view project, http::Request request, http::Reply reply);
+  void readyz(http::Reply reply);
+  http::Response metrics();
+  http::Response api(const http::Request& request);
+
+  RouteDeps deps_;
+};
+
+}  // namespace juanie::daemon

@@ -1,0 +1,132 @@
+#include "daemon/serve.hpp"
+
+#include <systemd/sd-daemon.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "daemon/clock.hpp"
+#include "daemon/config/loader.hpp"
+#include "daemon/http/server.hpp"
+#include "daemon/log.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/project_registry.hpp"
+#include "daemon/routes.hpp"
+#include "daemon/store/reader.hpp"
+#include "daemon/store/writer.hpp"
+
+namespace juanie::daemon {
+namespace {
+
+constexpr std::size_t kMaxPendingWrites = 20000;
+
+std::optional<std::string> credentials_directory() {
+  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+  if (!dir) return std::nullopt;
+  return std::string(dir);
+}
+
+void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Log& log) {
+  sd_notify(0, "RELOADING=1");
+  auto loaded = config::load_projects(daemon);
+  if (!loaded) {
+    log.error("reload refused, the previous projects stay in force: " + loaded.error().message);
+  } else {
+    log.info("reloaded " + std::to_string(loaded->size()) + " project(s)");
+    projects.replace(std::move(*loaded));
+  }
+  sd_notify(0, "READY=1");
+}
+
+}  // namespace
+
+int serve(const std::filesystem::path& config_file) {
+  Log log(std::cerr);
+  // Signals are taken by sigwait on this thread only: block them before any thread starts so
+  // every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto configuration = config::load_configuration(config_file, credentials_directory());
+  if (!configuration) {
+    log.error(configuration.error().message);
+    return 1;
+  }
+  const config::DaemonConfig& daemon = configuration->daemon;
+
+  std::error_code ec;
+  std::filesystem::create_directories(daemon.data_dir, ec);
+  if (ec) {
+    log.error(daemon.source.string() + ": data_dir: cannot create " + daemon.data_dir.string() +
+              ": " + ec.message());
+    return 1;
+  }
+  const auto db_file = daemon.data_dir / "juanie.db";
+  auto writer = store::Writer::open(db_file, kMaxPendingWrites);
+  if (!writer) {
+    log.error(writer.error().message);
+    return 1;
+  }
+  auto reader = store::Reader::open(db_file);
+  if (!reader) {
+    log.error(reader.error().message);
+    return 1;
+  }
+
+  SystemClock clock;
+  Metrics metrics;
+  ProjectRegistry projects(std::move(configuration->projects));
+  Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens});
+
+  http::ServerOptions options;
+  options.host = daemon.listen.host;
+  options.port = daemon.listen.port;
+  options.body_max = daemon.limits.body_max;
+  options.max_connections = daemon.limits.max_connections;
+  options.header_timeout = daemon.limits.header_timeout;
+  options.body_timeout = daemon.limits.body_timeout;
+  if (daemon.tls) {
+    options.tls_cert = daemon.tls->cert;
+    options.tls_key = daemon.tls->key;
+  }
+  options.on_refused = [&routes](int status, std::string_view target, std::string_view remote) {
+    routes.refused(status, target, remote);
+  };
+  http::Server server(options, [&routes](http::Request req, http::Reply reply) {
+    routes.handle(std::move(req), std::move(reply));
+  });
+  if (auto ok = server.listen(); !ok) {
+    log.error(daemon.source.string() + ": " + ok.error().message);
+    return 1;
+  }
+  std::thread serving([&] { server.run(daemon.http_threads); });
+  log.info(std::string("listening on ") + (daemon.tls ? "https" : "http") + "://" +
+           daemon.listen.host + ":" + std::to_string(server.port()) + " with " +
+           std::to_string(projects.get()->size()) + " project(s), data in " +
+           daemon.data_dir.string());
+  sd_notify(0, "READY=1");
+
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal == SIGHUP) {
+      reload(daemon, projects, log);
+      continue;
+    }
+    log.info("stopping: finishing requests in flight");
+    sd_notify(0, "STOPPING=1");
+    server.drain(daemon.limits.shutdown_timeout);
+    break;
+  }
+  serving.join();
+  (*writer)->stop();
+  log.info("stopped");
+  return 0;
+}
+
+}  // namespace juanie::daemon

@@ -1,0 +1,147 @@
+#include "daemon/store/runs.hpp"
+
+namespace juanie::daemon::store {
+namespace {
+
+constexpr const char* kRunColumns =
+    "id, project, ref, ref_kind, branch, sha, environment, deploy_trigger, trigger, state, "
+    "reason, delivery, forge, pusher, commit_message, commit_author, created_at, started_at, "
+    "finished_at";
+
+RunRecord read_run(const Statement& s) {
+  RunRecord r;
+  r.id = s.int64(0);
+  r.project = s.text(1);
+  r.ref = s.text(2);
+  r.ref_kind = s.text(3);
+  r.branch = s.text(4);
+  r.sha = s.text(5);
+  r.environment = s.optional_text(6);
+  r.deploy_trigger = s.text(7);
+  r.trigger = s.text(8);
+  r.state = s.text(9);
+  r.reason = s.optional_text(10);
+  r.delivery = s.optional_text(11);
+  r.forge = s.optional_text(12);
+  r.pusher = s.optional_text(13);
+  r.commit_message = s.optional_text(14);
+  r.commit_author = s.optional_text(15);
+  r.created_at = s.text(16);
+  r.started_at = s.optional_text(17);
+  r.finished_at = s.optional_text(18);
+  return r;
+}
+
+Result<void> insert_delivery(Database& db, const RunRequest& req, std::int64_t run_id,
+                             const std::string& now) {
+  auto stmt = db.cached(
+      "INSERT INTO deliveries (project, delivery_id, forge, event, received_at, run_id) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, req.project).bind(2, req.delivery).bind(3, req.forge).bind(4, req.event);
+  stmt->bind(5, now).bind(6, run_id);
+  return stmt->run();
+}
+
+}  // namespace
+
+Result<IntakeOutcome> record_push(Database& db, const RunRequest& req, const std::string& now) {
+  {
+    auto seen = db.cached(
+        "SELECT d.run_id, r.environment FROM deliveries d JOIN runs r ON r.id = d.run_id "
+        "WHERE d.project = ?1 AND d.delivery_id = ?2");
+    if (!seen) return std::unexpected(seen.error());
+    seen->bind(1, req.project).bind(2, req.delivery);
+    auto row = seen->step();
+    if (!row) return std::unexpected(row.error());
+    if (*row) return IntakeOutcome{seen->int64(0), false, seen->optional_text(1)};
+  }
+  {
+    auto active = db.cached(
+        "SELECT id, environment FROM runs WHERE project = ?1 AND ref = ?2 AND sha = ?3 "
+        "AND state IN ('queued', 'running') ORDER BY id LIMIT 1");
+    if (!active) return std::unexpected(active.error());
+    active->bind(1, req.project).bind(2, req.ref).bind(3, req.sha);
+    auto row = active->step();
+    if (!row) return std::unexpected(row.error());
+    if (*row) {
+      IntakeOutcome out{active->int64(0), false, active->optional_text(1)};
+      if (auto ok = insert_delivery(db, req, out.run_id, now); !ok) {
+        return std::unexpected(ok.error());
+      }
+      return out;
+    }
+  }
+  auto insert = db.cached(
+      "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, "
+      "trigger, state, delivery, forge, pusher, commit_message, commit_author, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?11, ?12, ?13, ?14)");
+  if (!insert) return std::unexpected(insert.error());
+  insert->bind(1, req.project).bind(2, req.ref).bind(3, req.ref_kind).bind(4, req.branch);
+  insert->bind(5, req.sha).bind_optional(6, req.environment).bind(7, req.deploy_trigger);
+  insert->bind(8, req.trigger).bind(9, req.delivery).bind(10, req.forge).bind(11, req.pusher);
+  insert->bind(12, req.commit_message).bind(13, req.commit_author).bind(14, now);
+  if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
+  const std::int64_t run_id = db.last_insert_rowid();
+  if (auto ok = insert_delivery(db, req, run_id, now); !ok) return std::unexpected(ok.error());
+  return IntakeOutcome{run_id, true, req.environment};
+}
+
+Result<std::vector<RunRecord>> list_runs(Database& db, const std::optional<std::string>& project,
+                                         int limit) {
+  const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs" +
+                          (project ? " WHERE project = ?1" : "") + " ORDER BY id DESC LIMIT ?2";
+  auto stmt = db.prepare(sql);
+  if (!stmt) return std::unexpected(stmt.error());
+  if (project) stmt->bind(1, *project);
+  stmt->bind(2, static_cast<std::int64_t>(limit));
+  std::vector<RunRecord> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(read_run(*stmt));
+  }
+  return out;
+}
+
+Result<std::optional<RunRecord>> find_run(Database& db, std::int64_t id) {
+  auto stmt = db.prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, id);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<RunRecord>();
+  return std::optional<RunRecord>(read_run(*stmt));
+}
+
+Result<std::map<std::string, std::int64_t>> count_runs_by_state(Database& db) {
+  auto stmt = db.prepare("SELECT state, count(*) FROM runs GROUP BY state");
+  if (!stmt) return std::unexpected(stmt.error());
+  std::map<std::string, std::int64_t> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out[stmt->text(0)] = stmt->int64(1);
+  }
+  return out;
+}
+
+Result<std::int64_t> count_deliveries(Database& db) {
+  auto stmt = db.prepare("SELECT count(*) FROM deliveries");
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  return stmt->int64(0);
+}
+
+Result<void> write_probe(Database& db, const std::string& now) {
+  auto stmt = db.cached("INSERT INTO probe (id, at) VALUES (1, ?1) "
+                        "ON CONFLICT (id) DO UPDATE SET at = excluded.at");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, now);
+  return stmt->run();
+}
+
+}  // namespace juanie::daemon::store

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/store/sqlite.hpp"
+
+namespace juanie::daemon::store {
+
+// What a verified push asks for: a run of `sha` on `ref`, deploying to `environment` if any.
+struct RunRequest {
+  std::string project;
+  std::string forge;
+  std::string delivery;  // the forge's delivery id: the idempotency key
+  std::string event;
+  std::string ref;       // refs/heads/develop
+  std::string ref_kind;  // branch | tag
+  std::string branch;    // develop (the tag name for tags)
+  std::string sha;
+  std::optional<std::string> environment;
+  std::string deploy_trigger = "push";  // push | manual
+  std::string trigger = "push";         // what started the run: push | manual | retry
+  std::string pusher;
+  std::string commit_message;
+  std::string commit_author;
+};
+
+struct IntakeOutcome {
+  std::int64_t run_id = 0;
+  bool created = false;  // false: a redelivery, or the same commit already queued or running
+  std::optional<std::string> environment;
+};
+
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string project;
+  std::string ref;
+  std::string ref_kind;
+  std::string branch;
+  std::string sha;
+  std::optional<std::string> environment;
+  std::string deploy_trigger;
+  std::string trigger;
+  std::string state;
+  std::optional<std::string> reason;
+  std::optional<std::string> delivery;
+  std::optional<std::string> forge;
+  std::optional<std::string> pusher;
+  std::optional<std::string> commit_message;
+  std::optional<std::string> commit_author;
+  std::string created_at;
+  std::optional<std::string> started_at;
+  std::optional<std::string> finished_at;
+};
+
+// Inside the caller's transaction: the delivery id already known → its run; the same (project,
+// ref, sha) queued or running → that run, remembering this delivery too; otherwise a new
+// queued run and its delivery row.
+Result<IntakeOutcome> record_push(Database& db, const RunRequest& request, const std::string& now);
+
+// Newest first.
+Result<std::vector<RunRecord>> list_runs(Database& db, const std::optional<std::string>& project,
+                                         int limit);
+Result<std::optional<RunRecord>> find_run(Database& db, std::int64_t id);
+Result<std::map<std::string, std::int64_t>> count_runs_by_state(Database& db);
+Result<std::int64_t> count_deliveries(Database& db);
+
+// A small write proving the database accepts writes (readiness).
+Result<void> write_probe(Database& db, const std::string& now);
+
+}  // namespace juanie::daemon::store

@@ -1,0 +1,91 @@
+#include "daemon/store/schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace juanie::daemon::store {
+namespace {
+
+// Append only: a released migration is never edited.
+constexpr std::array<const char*, 1> kMigrations{
+    // 1: intake — runs and the deliveries that caused them.
+    R"sql(
+CREATE TABLE runs (
+  id             INTEGER PRIMARY KEY,
+  project        TEXT NOT NULL,
+  ref            TEXT NOT NULL,
+  ref_kind       TEXT NOT NULL CHECK (ref_kind IN ('branch', 'tag')),
+  branch         TEXT NOT NULL,
+  sha            TEXT NOT NULL,
+  environment    TEXT,
+  deploy_trigger TEXT NOT NULL CHECK (deploy_trigger IN ('push', 'manual')),
+  trigger        TEXT NOT NULL,
+  state          TEXT NOT NULL
+                 CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+  reason         TEXT,
+  delivery       TEXT,
+  forge          TEXT,
+  pusher         TEXT,
+  commit_message TEXT,
+  commit_author  TEXT,
+  created_at     TEXT NOT NULL,
+  started_at     TEXT,
+  finished_at    TEXT
+);
+CREATE INDEX runs_by_project ON runs (project, id);
+CREATE INDEX runs_active ON runs (project, ref, sha) WHERE state IN ('queued', 'running');
+CREATE INDEX runs_by_state ON runs (state);
+CREATE TABLE deliveries (
+  project     TEXT NOT NULL,
+  delivery_id TEXT NOT NULL,
+  forge       TEXT NOT NULL,
+  event       TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  run_id      INTEGER NOT NULL REFERENCES runs (id),
+  PRIMARY KEY (project, delivery_id)
+) WITHOUT ROWID;
+CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
+)sql",
+};
+
+Result<int> user_version(Database& db) {
+  auto stmt = db.prepare("PRAGMA user_version");
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  return static_cast<int>(stmt->int64(0));
+}
+
+}  // namespace
+
+int schema_version() { return static_cast<int>(kMigrations.size()); }
+
+Result<void> configure_writer(Database& db) {
+  auto mode = db.prepare("PRAGMA journal_mode = WAL");
+  if (!mode) return std::unexpected(mode.error());
+  auto row = mode->step();
+  if (!row) return std::unexpected(row.error());
+  if (mode->text(0) != "wal") return fail("sqlite: cannot switch the database to WAL mode");
+  return db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+}
+
+Result<void> migrate(Database& db) {
+  auto version = user_version(db);
+  if (!version) return std::unexpected(version.error());
+  if (*version > schema_version()) {
+    return fail("the database is at schema version " + std::to_string(*version) +
+                ", newer than this juanie (" + std::to_string(schema_version()) +
+                "); refusing to touch it");
+  }
+  for (int v = *version; v < schema_version(); ++v) {
+    const std::string sql = std::string("BEGIN IMMEDIATE;\n") + kMigrations[v] +
+                            "\nPRAGMA user_version = " + std::to_string(v + 1) + ";\nCOMMIT;";
+    if (auto ok = db.exec(sql); !ok) {
+      (void)db.exec("ROLLBACK");
+      return fail("migration " + std::to_string(v + 1) + " failed: " + ok.error().message);
+    }
+  }
+  return {};
+}
+
+}  // namespace juanie::daemon::store

@@ -1,0 +1,91 @@
+#include "daemon/store/writer.hpp"
+
+#include <vector>
+
+#include "daemon/store/schema.hpp"
+
+namespace juanie::daemon::store {
+namespace {
+constexpr std::size_t kMaxBatch = 1024;
+}
+
+Result<std::unique_ptr<Writer>> Writer::open(const std::filesystem::path& file,
+                                             std::size_t max_pending) {
+  auto db = Database::open(file, false);
+  if (!db) return std::unexpected(db.error());
+  if (auto ok = configure_writer(*db); !ok) return std::unexpected(ok.error());
+  if (auto ok = migrate(*db); !ok) return std::unexpected(ok.error());
+  return std::unique_ptr<Writer>(new Writer(std::move(*db), max_pending));
+}
+
+Writer::Writer(Database db, std::size_t max_pending)
+    : db_(std::move(db)), max_pending_(max_pending), thread_([this] { loop(); }) {}
+
+Writer::~Writer() { stop(); }
+
+void Writer::submit(Work work, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_ && queue_.size() < max_pending_) {
+      queue_.push_back(Job{std::move(work), std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(fail(stopping_ ? "the store is shutting down" : "the store's write queue is full"));
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::size_t Writer::pending() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+void Writer::loop() {
+  std::vector<Job> batch;
+  std::vector<Result<void>> results;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    results.clear();
+    auto begun = db_.exec("BEGIN IMMEDIATE");
+    if (begun) {
+      for (auto& job : batch) {
+        // A savepoint per job: one job's failure must not undo its neighbours.
+        auto saved = db_.exec("SAVEPOINT job");
+        Result<void> r = saved ? job.work(db_) : saved;
+        if (saved) {
+          if (!r) (void)db_.exec("ROLLBACK TO job");
+          (void)db_.exec("RELEASE job");
+        }
+        results.push_back(std::move(r));
+      }
+      if (auto committed = db_.exec("COMMIT"); !committed) {
+        (void)db_.exec("ROLLBACK");
+        results.assign(batch.size(), std::unexpected(committed.error()));
+      }
+    } else {
+      results.assign(batch.size(), std::unexpected(begun.error()));
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+    batch.clear();
+  }
+}
+
+}  // namespace juanie::daemon::store

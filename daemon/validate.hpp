@@ -1,0 +1,17 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "pipelines/error.hpp"
+
+namespace juanie::daemon {
+
+// What `juanie validate FILE` checks, by what the file is: a daemon configuration (also loads
+// its projects and checks their secret files, as `serve` would), or a project file. Returns
+// a one-line summary on success.
+Result<std::string> validate_file(const std::filesystem::path& file,
+                                  std::optional<std::string> credentials_directory);
+
+}  // namespace juanie::daemon

@@ -1,0 +1,65 @@
+#include "daemon/webhook/intake.hpp"
+
+#include "daemon/forge/event.hpp"
+#include "daemon/forge/signature.hpp"
+#include "pipelines/branch_strategy.hpp"
+#include "pipelines/ref.hpp"
+
+namespace juanie::daemon {
+
+Intake classify_webhook(Forge forge, const http::Request& req,
+                        const config::LoadedProject* project,
+                        std::chrono::system_clock::time_point now) {
+  if (!project || project->config.forge != forge) {
+    return Rejection{404, "no project takes " + std::string(to_string(forge)) + " webhooks here"};
+  }
+  if (auto ok = verify_signature(forge, req, project->webhook_secret, now); !ok) {
+    return Rejection{401, ok.error().message};
+  }
+  auto delivery = delivery_id(forge, req);
+  if (!delivery) return Rejection{400, delivery.error().message};
+  auto event = parse_event(forge, req);
+  if (!event) return Rejection{400, event.error().message};
+
+  switch (event->kind) {
+    case EventKind::kPing:
+      return Ignored{*delivery, "ping"};
+    case EventKind::kOther:
+      return Ignored{*delivery, "event \"" + event->name + "\" needs no run"};
+    case EventKind::kPush:
+      break;
+  }
+  const PushEvent& push = event->push;
+  auto ref = pipelines::parse_ref(push.ref);
+  if (!ref) return Ignored{*delivery, push.ref + " is neither a branch nor a tag"};
+  const char* kind = ref->kind == pipelines::RefKind::kTag ? "tag" : "branch";
+  if (pipelines::is_zero_sha(push.after)) {
+    return Ignored{*delivery, std::string(kind) + " " + ref->name + " was deleted"};
+  }
+  if (push.before == push.after) {
+    return Ignored{*delivery, "test delivery: the push moved nothing"};
+  }
+  const pipelines::Rule* rule = pipelines::match_rule(project->config.rules, *ref);
+  if (!rule && ref->kind == pipelines::RefKind::kTag) {
+    return Ignored{*delivery, "no rule maps tag " + ref->name};
+  }
+  store::RunRequest run;
+  run.project = project->config.name;
+  run.forge = std::string(to_string(forge));
+  run.delivery = std::move(*delivery);
+  run.event = event->name;
+  run.ref = push.ref;
+  run.ref_kind = kind;
+  run.branch = ref->name;
+  run.sha = push.after;
+  if (rule) {
+    run.environment = rule->environment;
+    run.deploy_trigger = std::string(pipelines::to_string(rule->trigger));
+  }
+  run.pusher = push.pusher;
+  run.commit_message = push.commit_message;
+  run.commit_author = push.commit_author;
+  return run;
+}
+
+}  // namespace juanie::daemon

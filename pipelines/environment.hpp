@@ -1,0 +1,39 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipelines/error.hpp"
+
+namespace juanie::pipelines {
+
+enum class Approval { kNone, kOptional, kRequired };
+
+std::string_view to_string(Approval approval);
+std::optional<Approval> parse_approval(std::string_view text);
+
+// One deployment target of a project and the policy that guards it.
+struct Environment {
+  std::string name;
+  std::string kube_namespace;
+  int replicas = 1;
+  std::string resources = "small";  // small | medium | large
+  Approval approval = Approval::kNone;
+  std::vector<std::string> approvers;
+  int required_approvals = 0;
+  bool allow_self_approval = true;
+};
+
+// The platform's defaults: dev (no approval), staging (optional), prod (required, no
+// self-approval). A project may override any field; prod can never drop its approval.
+std::vector<Environment> default_environments();
+
+bool is_resource_class(std::string_view text);
+
+// Policy checks that hold whatever the source of the values. The error names the offending
+// field relative to the environment ("approvers: ...").
+Result<void> check_policy(const Environment& environment);
+
+}  // namespace juanie::pipelines
