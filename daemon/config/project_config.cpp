@@ -162,14 +162,6 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
   parse_environments(root, out);
   parse_rules(root, out);
   parse_approvers(root, out);
-  // An environment a rule deploys to must have a policy that can be satisfied, defaults too:
-  // the default prod needs its approvers named before main can map to it.
-  for (const auto& rule : out.rules) {
-    if (auto ok = pipelines::check_policy(*out.environment(rule.environment)); !ok) {
-      root.fail_here("environments." + rule.environment + "." + ok.error().message +
-                     " (branches map " + rule.pattern + " to it)");
-    }
-  }
   if (auto node = root.child("secrets")) {
     MapReader r(*node, root.file(), "secrets");
     for (const auto& entry : *node) {
@@ -184,6 +176,14 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     r.finish();
   }
   root.finish();
+  // An environment a rule deploys to must have a policy that can be satisfied, defaults too:
+  // the default prod needs its approvers named before main can map to it.
+  for (const auto& rule : out.rules) {
+    if (auto ok = pipelines::check_policy(*out.environment(rule.environment)); !ok) {
+      root.fail_here("environments." + rule.environment + "." + ok.error().message +
+                     " (branches map " + rule.pattern + " to it)");
+    }
+  }
   return out;
 }
 

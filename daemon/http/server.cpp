@@ -115,6 +115,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void on_header(error_code ec) {
     idle_ = false;
     if (ec == bhttp::error::header_limit) return refuse(431, "request headers too large");
+    // Beast checks a Content-Length against the body limit while reading the header.
+    if (ec == bhttp::error::body_limit) return refuse(413, "the body is larger than limits.body_max");
     if (ec) return close();
     const auto& header = parser_->get();
     if (auto length = parser_->content_length(); length && *length > shared_.options.body_max) {

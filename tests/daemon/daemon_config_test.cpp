@@ -1,0 +1,117 @@
+#include "daemon/config/daemon_config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace juanie::daemon::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* kFull = R"(# juanie.yaml — the daemon
+listen: 127.0.0.1:8080
+public_url: https://ci.example.com
+data_dir: /var/lib/juanie
+projects_dir: /etc/juanie/projects.d
+secrets_dir: /etc/juanie/secrets
+sandbox:
+  backend: bwrap
+limits:
+  concurrent_runs: 2
+  step_timeout: 30m
+  log_max: 10MiB
+  body_max: 25MiB
+approvals:
+  signing_key: approval.key
+  link_ttl: 24h
+api_tokens:
+  - name: ops
+    sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+notifications:
+  - type: dingtalk
+    url: dingtalk.url
+    secret: dingtalk.secret
+)";
+
+Result<DaemonConfig> parse(const std::string& text, std::optional<std::string> creds = std::nullopt) {
+  return parse_daemon_config(text, "/etc/juanie/juanie.yaml", std::move(creds));
+}
+
+std::string error_of(const std::string& text) {
+  auto r = parse(text);
+  EXPECT_FALSE(r) << text;
+  return r ? "" : r.error().message;
+}
+
+TEST(DaemonConfig, TheDocumentedExampleParses) {
+  auto c = parse(kFull);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->listen.host, "127.0.0.1");
+  EXPECT_EQ(c->listen.port, 8080);
+  EXPECT_EQ(c->public_url, "https://ci.example.com");
+  EXPECT_EQ(c->data_dir, "/var/lib/juanie");
+  EXPECT_EQ(c->secrets_dir, "/etc/juanie/secrets");
+  EXPECT_EQ(c->limits.step_timeout, 30min);
+  EXPECT_EQ(c->limits.log_max, 10u << 20);
+  EXPECT_EQ(c->approvals.link_ttl, 24h);
+  ASSERT_EQ(c->api_tokens.size(), 1u);
+  EXPECT_EQ(c->api_tokens[0].name, "ops");
+  EXPECT_EQ(hex_encode(c->api_tokens[0].sha256),
+            "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
+  ASSERT_EQ(c->notifications.size(), 1u);
+  EXPECT_EQ(c->notifications[0].type, "dingtalk");
+}
+
+TEST(DaemonConfig, DefaultsAndRelativePaths) {
+  auto c = parse("data_dir: data\nprojects_dir: projects.d\nsecrets_dir: ../secrets\n");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->data_dir, "/etc/juanie/data");
+  EXPECT_EQ(c->secrets_dir, "/etc/secrets");
+  EXPECT_EQ(c->limits.body_max, 25u << 20);
+  EXPECT_EQ(c->sandbox_backend, "bwrap");
+  EXPECT_EQ(c->listen.port, 8080);
+}
+
+TEST(DaemonConfig, SecretsDirDefaultsToSystemdCredentials) {
+  auto c = parse("data_dir: /d\nprojects_dir: /p\n", "/run/credentials/juanie.service");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->secrets_dir, "/run/credentials/juanie.service");
+  const std::string message = error_of("data_dir: /d\nprojects_dir: /p\n");
+  EXPECT_NE(message.find("secrets_dir: is required when $CREDENTIALS_DIRECTORY"), std::string::npos);
+}
+
+TEST(DaemonConfig, ErrorsNameFileLineAndField) {
+  const std::string base = "data_dir: /d\nprojects_dir: /p\nsecrets_dir: /s\n";
+  EXPECT_EQ(error_of(base + "limits:\n  body_max: lots\n"),
+            "/etc/juanie/juanie.yaml:5: limits.body_max: \"lots\" is not a size (like 512KiB, "
+            "10MiB, 1GiB)");
+  EXPECT_EQ(error_of(base + "listn: 1.2.3.4:80\n"),
+            "/etc/juanie/juanie.yaml:4: listn: unknown key");
+  EXPECT_EQ(error_of(base + "sandbox: {backend: lxc}\n"),
+            "/etc/juanie/juanie.yaml:4: sandbox.backend: must be bwrap, podman or docker");
+  EXPECT_EQ(error_of(base + "listen: 127.0.0.1:99999\n"),
+            "/etc/juanie/juanie.yaml:4: listen: \"99999\" is not a port number");
+  EXPECT_EQ(error_of(base + "limits:\n  step_timeout: soon\n"),
+            "/etc/juanie/juanie.yaml:5: limits.step_timeout: \"soon\" is not a duration (like "
+            "30s, 10m, 24h, 1h30m)");
+  EXPECT_EQ(error_of(base + "api_tokens:\n  - name: ops\n    sha256: hunter2\n"),
+            "/etc/juanie/juanie.yaml:6: api_tokens[0].sha256: must be the 64-digit hex SHA-256 "
+            "of the token (sha256sum), never the token");
+  EXPECT_EQ(error_of(base + "approvals: {signing_key: ../etc/shadow}\n"),
+            "/etc/juanie/juanie.yaml:4: approvals.signing_key: \"../etc/shadow\" must be a file "
+            "name inside secrets_dir, without directories");
+  EXPECT_EQ(error_of("projects_dir: /p\nsecrets_dir: /s\n"),
+            "/etc/juanie/juanie.yaml:1: data_dir: is required");
+}
+
+TEST(DaemonConfig, SyntaxErrorsHaveLineAndColumn) {
+  const std::string message = error_of("data_dir: [unclosed\nprojects_dir: /p\n");
+  EXPECT_EQ(message.rfind("/etc/juanie/juanie.yaml:", 0), 0u) << message;
+  EXPECT_NE(message.find(":2:"), std::string::npos) << message;
+}
+
+TEST(DaemonConfig, NotAMapping) {
+  EXPECT_NE(error_of("- a\n- b\n").find("must be a mapping"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace juanie::daemon::config

@@ -1,0 +1,151 @@
+#include "daemon/config/project_config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace juanie::daemon::config {
+namespace {
+
+// DESIGN.md's example project, verbatim.
+const char* kExample = R"(# projects.d/shop-api.yaml — one project
+name: shop-api
+repo:
+  url: https://github.com/acme/shop-api.git
+  forge: github                             # github | gitlab | gitea
+  webhook_secret: shop-api.webhook          # a file in secrets_dir
+pipeline: .juanie.yml
+image: registry.example.com/acme/shop-api
+registry:
+  auth: registry-auth.json                  # a file in secrets_dir
+gitops:
+  url: git@github.com:acme/shop-api-gitops.git
+  branch: main
+  ssh_key: gitops.key
+environments:                               # defaults shown; omit to take them
+  dev:     {namespace: dev, replicas: 1, resources: small, approval: none}
+  staging: {namespace: staging, replicas: 2, resources: medium, approval: optional}
+  prod:    {namespace: prod, replicas: 3, resources: large, approval: required,
+            approvers: [alice, bob], required_approvals: 1}
+branches:                                   # first match wins; defaults shown
+  - {match: "feature/*", environment: dev}
+  - {match: develop, environment: dev}
+  - {match: "release/*", environment: staging}
+  - {match: main, environment: prod, trigger: manual}
+approvers:
+  alice: {email: alice@example.com}
+  bob: {dingtalk: "13800000000"}
+secrets:                                    # what a pipeline step may ask for by name
+  NPM_TOKEN: shop-api.npm-token             # a file in secrets_dir
+flux:
+  hmac_key: shop-api.flux                   # verifies /hooks/flux/shop-api (a file in secrets_dir)
+)";
+
+const std::string kMinimal =
+    "name: app\nrepo: {url: https://x/app.git, forge: gitlab, webhook_secret: app.hook}\n";
+const std::string kProdApprover =
+    "environments: {prod: {approvers: [alice]}}\napprovers: {alice: {email: a@x}}\n";
+
+Result<ProjectConfig> parse(const std::string& text) {
+  return parse_project_config(text, "projects.d/app.yaml");
+}
+
+std::string error_of(const std::string& text) {
+  auto r = parse(text);
+  EXPECT_FALSE(r) << text;
+  return r ? "" : r.error().message;
+}
+
+TEST(ProjectConfig, TheDocumentedExampleParses) {
+  auto p = parse(kExample);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->name, "shop-api");
+  EXPECT_EQ(p->forge, Forge::kGithub);
+  EXPECT_EQ(p->webhook_secret.file, "shop-api.webhook");
+  EXPECT_EQ(p->gitops_branch, "main");
+  ASSERT_EQ(p->rules.size(), 4u);
+  EXPECT_EQ(p->rules[3].trigger, pipelines::Trigger::kManual);
+  const auto* prod = p->environment("prod");
+  ASSERT_NE(prod, nullptr);
+  EXPECT_EQ(prod->approvers, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(prod->replicas, 3);
+  EXPECT_FALSE(prod->allow_self_approval);
+  EXPECT_EQ(p->approvers.at("bob").dingtalk, "13800000000");
+  EXPECT_EQ(p->secrets.at("NPM_TOKEN").file, "shop-api.npm-token");
+  ASSERT_TRUE(p->flux_hmac_key);
+}
+
+TEST(ProjectConfig, DefaultsNeedOnlyProdApprovers) {
+  auto p = parse(kMinimal + kProdApprover);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->pipeline, ".juanie.yml");
+  EXPECT_EQ(p->rules.size(), 4u);
+  EXPECT_EQ(p->environments.size(), 3u);
+  EXPECT_EQ(p->environment("staging")->approval, pipelines::Approval::kOptional);
+}
+
+TEST(ProjectConfig, ProdReachedByAnyRuleNeedsApprovers) {
+  EXPECT_EQ(error_of(kMinimal),
+            "projects.d/app.yaml:1: environments.prod.approvers: prod requires approval; name at "
+            "least one approver (branches map main to it)");
+  // A project whose rules never reach prod does not need approvers.
+  EXPECT_TRUE(parse(kMinimal + "branches:\n  - {match: \"**\", environment: dev}\n"));
+}
+
+TEST(ProjectConfig, ProdApprovalCannotBeTurnedOff) {
+  EXPECT_EQ(error_of(kMinimal + "environments:\n  prod: {approval: none}\n"),
+            "projects.d/app.yaml:4: environments.prod: approval: prod always requires approval; "
+            "it cannot be \"none\"");
+  EXPECT_NE(error_of(kMinimal + "environments:\n  prod: {approvers: [alice], required_approvals: 0}\n"
+                                "approvers: {alice: {}}\n")
+                .find("required_approvals: an environment that requires approval needs at least 1"),
+            std::string::npos);
+}
+
+TEST(ProjectConfig, ErrorsNameFileLineAndField) {
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "imagee: x\n"),
+            "projects.d/app.yaml:5: imagee: unknown key");
+  EXPECT_EQ(error_of("name: app\nrepo: {url: u, forge: bitbucket, webhook_secret: s}\n"),
+            "projects.d/app.yaml:2: repo.forge: must be github, gitlab or gitea");
+  EXPECT_EQ(error_of("name: App!\nrepo: {url: u, forge: github, webhook_secret: s}\n"),
+            "projects.d/app.yaml:1: name: \"App!\" must be lowercase letters, digits, '.', '_' or "
+            "'-'");
+  EXPECT_EQ(error_of("name: app\nrepo: {url: u, forge: github, webhook_secret: ../x}\n"),
+            "projects.d/app.yaml:2: repo.webhook_secret: \"../x\" must be a file name inside "
+            "secrets_dir, without directories");
+  EXPECT_EQ(error_of("name: app\nrepo: {url: u, forge: github}\n"),
+            "projects.d/app.yaml:2: repo: webhook_secret: is required (a file in secrets_dir)");
+  EXPECT_EQ(error_of(kMinimal + "branches:\n  - {match: develop, environment: qa}\n"),
+            "projects.d/app.yaml:4: branches[0].environment: \"qa\" is not an environment of this "
+            "project");
+  EXPECT_EQ(error_of(kMinimal + "branches:\n  - {match: develop, tag: v*, environment: dev}\n"),
+            "projects.d/app.yaml:4: branches[0]: needs exactly one of match (a branch glob) or tag");
+  EXPECT_EQ(error_of(kMinimal + "environments: {prod: {approvers: [carol]}}\n"),
+            "projects.d/app.yaml:1: environments.prod.approvers: \"carol\" is not listed under "
+            "approvers");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "environments2: {}\n"),
+            "projects.d/app.yaml:5: environments2: unknown key");
+  EXPECT_EQ(error_of(kMinimal + "environments:\n  dev: {replicas: many}\n" +
+                     "approvers: {}\n"),
+            "projects.d/app.yaml:4: environments.dev.replicas: must be a whole number");
+}
+
+TEST(ProjectConfig, CustomEnvironmentsAndTagRules) {
+  auto p = parse(kMinimal + kProdApprover +
+                 "branches:\n"
+                 "  - {tag: \"v*\", environment: prod, trigger: manual}\n"
+                 "  - {match: \"feature/**\", environment: preview}\n"
+                 "environments2: null\n");
+  EXPECT_FALSE(p);
+  auto q = parse(kMinimal +
+                 "environments:\n  prod: {approvers: [alice]}\n  preview: {namespace: pr, replicas: 1}\n"
+                 "approvers: {alice: {email: a@x}}\n"
+                 "branches:\n"
+                 "  - {tag: \"v*\", environment: prod, trigger: manual}\n"
+                 "  - {match: \"feature/**\", environment: preview}\n");
+  ASSERT_TRUE(q) << q.error().message;
+  EXPECT_EQ(q->rules[0].kind, pipelines::RefKind::kTag);
+  EXPECT_EQ(q->environment("preview")->kube_namespace, "pr");
+  EXPECT_EQ(q->environment("preview")->approval, pipelines::Approval::kNone);
+}
+
+}  // namespace
+}  // namespace juanie::daemon::config

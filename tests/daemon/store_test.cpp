@@ -1,0 +1,123 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "daemon/store/runs.hpp"
+#include "daemon/store/schema.hpp"
+#include "support/temp_dir.hpp"
+
+namespace juanie::daemon::store {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = Database::open(dir / "juanie.db", false);
+    ASSERT_TRUE(opened) << opened.error().message;
+    db.emplace(std::move(*opened));
+    ASSERT_TRUE(configure_writer(*db));
+    ASSERT_TRUE(migrate(*db));
+  }
+
+  RunRequest request(const std::string& delivery, const std::string& sha,
+                     const std::string& ref = "refs/heads/develop") {
+    RunRequest r;
+    r.project = "shop-api";
+    r.forge = "github";
+    r.delivery = delivery;
+    r.event = "push";
+    r.ref = ref;
+    r.ref_kind = "branch";
+    r.branch = ref.substr(11);
+    r.sha = sha;
+    r.environment = "dev";
+    return r;
+  }
+
+  test::TempDir dir;
+  std::optional<Database> db;
+};
+
+const std::string kA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const std::string kB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+TEST_F(StoreTest, MigrationsSetTheVersionAndAreIdempotent) {
+  auto version = db->prepare("PRAGMA user_version");
+  ASSERT_TRUE(version->step().value());
+  EXPECT_EQ(version->int64(0), schema_version());
+  EXPECT_TRUE(migrate(*db));  // already current: nothing to do
+  auto mode = db->prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode->step().value());
+  EXPECT_EQ(mode->text(0), "wal");
+}
+
+TEST_F(StoreTest, ANewerDatabaseIsRefused) {
+  ASSERT_TRUE(db->exec("PRAGMA user_version = 999"));
+  auto r = migrate(*db);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("newer than this juanie"), std::string::npos);
+}
+
+TEST_F(StoreTest, AFreshPushCreatesAQueuedRun) {
+  auto r = record_push(*db, request("d1", kA), "2026-11-27T10:00:00Z");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->created);
+  auto run = find_run(*db, r->run_id);
+  ASSERT_TRUE(run && *run);
+  EXPECT_EQ((*run)->state, "queued");
+  EXPECT_EQ((*run)->sha, kA);
+  EXPECT_EQ((*run)->environment, "dev");
+  EXPECT_EQ((*run)->delivery, "d1");
+  EXPECT_EQ((*run)->created_at, "2026-11-27T10:00:00Z");
+  EXPECT_EQ((*run)->started_at, std::nullopt);
+}
+
+TEST_F(StoreTest, ARedeliveryReturnsTheOriginalRun) {
+  auto first = record_push(*db, request("d1", kA), "t");
+  auto again = record_push(*db, request("d1", kA), "t");
+  ASSERT_TRUE(first && again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->run_id, first->run_id);
+  EXPECT_EQ(count_deliveries(*db).value(), 1);
+}
+
+TEST_F(StoreTest, ANewDeliveryForTheSameCommitWhileQueuedReturnsThatRun) {
+  auto first = record_push(*db, request("d1", kA), "t");
+  auto replay = record_push(*db, request("d2", kA), "t");  // Gitea's replay: a new id
+  ASSERT_TRUE(first && replay);
+  EXPECT_FALSE(replay->created);
+  EXPECT_EQ(replay->run_id, first->run_id);
+  // ... and the new id itself is remembered.
+  auto replay_again = record_push(*db, request("d2", kA), "t");
+  EXPECT_EQ(replay_again->run_id, first->run_id);
+  EXPECT_EQ(count_deliveries(*db).value(), 2);
+}
+
+TEST_F(StoreTest, ASameCommitAfterTheRunFinishedQueuesANewRun) {
+  auto first = record_push(*db, request("d1", kA), "t");
+  ASSERT_TRUE(db->exec("UPDATE runs SET state = 'succeeded'"));
+  auto later = record_push(*db, request("d2", kA), "t");
+  ASSERT_TRUE(later);
+  EXPECT_TRUE(later->created);
+  EXPECT_NE(later->run_id, first->run_id);
+}
+
+TEST_F(StoreTest, OtherCommitsAndRefsAreSeparateRuns) {
+  auto a = record_push(*db, request("d1", kA), "t");
+  auto b = record_push(*db, request("d2", kB), "t");
+  auto c = record_push(*db, request("d3", kA, "refs/heads/feature/x"), "t");
+  EXPECT_TRUE(a->created && b->created && c->created);
+  auto runs = list_runs(*db, std::string("shop-api"), 10);
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->size(), 3u);
+  EXPECT_EQ((*runs)[0].id, c->run_id);  // newest first
+  EXPECT_EQ(list_runs(*db, std::string("other"), 10)->size(), 0u);
+  EXPECT_EQ(count_runs_by_state(*db)->at("queued"), 3);
+}
+
+TEST_F(StoreTest, TheSchemaRefusesIllegalStates) {
+  ASSERT_TRUE(record_push(*db, request("d1", kA), "t"));
+  EXPECT_FALSE(db->exec("UPDATE runs SET state = 'exploded'"));
+}
+
+}  // namespace
+}  // namespace juanie::daemon::store

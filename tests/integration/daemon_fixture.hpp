@@ -1,0 +1,77 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/http/client.hpp"
+#include "support/temp_dir.hpp"
+
+namespace juanie::test {
+
+inline constexpr const char* kApiToken = "integration-api-token";
+inline constexpr const char* kGithubSecret = "github-webhook-secret";
+inline constexpr const char* kGitlabSecret = "gitlab-webhook-secret";
+inline constexpr const char* kGitlabSigningToken =
+    "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+inline constexpr const char* kGiteaSecret = "gitea-webhook-secret";
+
+// The real `juanie` binary in a temporary home, driven only through its public surface:
+// files, signals and HTTP on 127.0.0.1. Projects: shop-api (github), billing (gitlab token),
+// ledger (gitlab signing token), wiki (gitea).
+class Daemon {
+ public:
+  // Extra lines for juanie.yaml (limits and the like).
+  explicit Daemon(std::string extra_config = "");
+  ~Daemon();
+
+  // Starts and waits until it listens; false (with the log in the failure) if it exits.
+  bool start();
+  // Sends `signal` and waits for the exit; returns the exit status (or 128+signal).
+  int stop(int signal = 15);
+  void kill9();
+  void signal(int signal);
+  bool running() const { return pid_ > 0; }
+
+  int port() const { return port_; }
+  const TempDir& home() const { return home_; }
+  std::string log() const;
+
+  daemon::http::ClientResponse request(const std::string& method, const std::string& path,
+                                       const std::string& body = "",
+                                       std::vector<std::pair<std::string, std::string>> headers = {});
+  daemon::http::ClientResponse api(const std::string& path);
+
+ private:
+  TempDir home_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int starts_ = 0;
+};
+
+// Forge requests signed as each forge signs them.
+std::vector<std::pair<std::string, std::string>> github_headers(const std::string& body,
+                                                                const std::string& delivery,
+                                                                const std::string& event = "push",
+                                                                const std::string& secret = kGithubSecret);
+std::vector<std::pair<std::string, std::string>> gitlab_token_headers(const std::string& delivery,
+                                                                      const std::string& event = "Push Hook");
+std::vector<std::pair<std::string, std::string>> gitlab_signed_headers(const std::string& body,
+                                                                       const std::string& delivery,
+                                                                       long long timestamp);
+std::vector<std::pair<std::string, std::string>> gitea_headers(const std::string& body,
+                                                               const std::string& delivery);
+
+std::string push_body(const std::string& ref, const std::string& after,
+                      const std::string& before = "1111111111111111111111111111111111111111");
+std::string sha_for(int n);
+std::string fixture(const std::string& name);
+
+// Runs an SQL count against the daemon's real database file.
+long long count_rows(const std::string& db_file, const std::string& sql);
+
+}  // namespace juanie::test

@@ -1,0 +1,146 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "integration/daemon_fixture.hpp"
+
+namespace juanie::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+// Runs the real binary with arguments; returns (exit code, stdout+stderr).
+std::pair<int, std::string> run_juanie(const std::string& args) {
+  const std::string command = std::string(JUANIE_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int status = ::pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+TEST(Lifecycle, RunsSurviveARestart) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha_for(100));
+  auto r = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "restart-1"));
+  ASSERT_EQ(r.status, 202);
+  const auto run_id = json::parse(r.body).at("run").as_int64();
+  ASSERT_EQ(d.stop(SIGTERM), 0);
+  EXPECT_NE(d.log().find("stopped"), std::string::npos);
+
+  ASSERT_TRUE(d.start()) << d.log();
+  auto run = d.api("/api/v1/runs/" + std::to_string(run_id));
+  ASSERT_EQ(run.status, 200);
+  EXPECT_EQ(json::parse(run.body).at("state").as_string(), "queued");
+  auto again = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "restart-1"));
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(json::parse(again.body).at("run").as_int64(), run_id);
+}
+
+TEST(Lifecycle, ABrokenReloadKeepsTheOldProjects) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto project_file = d.home() / "projects.d/shop-api.yaml";
+  const std::string good = read_file(project_file);
+  d.home().write("projects.d/shop-api.yaml", good + "surprise: true\n");
+  d.signal(SIGHUP);
+  for (int i = 0; i < 100 && d.log().find("reload refused") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_NE(d.log().find("reload refused, the previous projects stay in force: " +
+                         project_file.string() + ":"),
+            std::string::npos)
+      << d.log();
+  EXPECT_NE(d.log().find("surprise: unknown key"), std::string::npos);
+  const std::string body = push_body("refs/heads/develop", sha_for(200));
+  EXPECT_EQ(d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "hup-1")).status, 202);
+
+  // A good reload takes effect: a new project appears.
+  d.home().write("projects.d/shop-api.yaml", good);
+  d.home().write("secrets/new.webhook", "new-secret");
+  d.home().write("projects.d/new.yaml",
+                 "name: new\nrepo: {url: u, forge: github, webhook_secret: new.webhook}\n"
+                 "branches: [{match: \"**\", environment: dev}]\n");
+  d.signal(SIGHUP);
+  for (int i = 0; i < 100 && d.log().find("reloaded 5 project(s)") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_NE(d.log().find("reloaded 5 project(s)"), std::string::npos) << d.log();
+  auto r = d.request("POST", "/hooks/github/new", body, github_headers(body, "hup-2", "push", "new-secret"));
+  EXPECT_EQ(r.status, 202) << r.body;
+}
+
+TEST(Lifecycle, ABadConfigurationRefusesToStart) {
+  Daemon d;
+  d.home().write("projects.d/billing.yaml",
+                 "name: billing\nrepo: {url: u, forge: gitlab, webhook_secret: billing.webhook}\n"
+                 "environments:\n  prod: {approval: optional}\n");
+  EXPECT_FALSE(d.start());
+  EXPECT_NE(d.log().find((d.home() / "projects.d/billing.yaml").string() +
+                         ":4: environments.prod: approval: prod always requires approval"),
+            std::string::npos)
+      << d.log();
+}
+
+TEST(Lifecycle, AMissingSecretRefusesToStart) {
+  Daemon d;
+  std::filesystem::remove(d.home() / "secrets/wiki.webhook");
+  EXPECT_FALSE(d.start());
+  EXPECT_NE(d.log().find("repo.webhook_secret: cannot read secret file"), std::string::npos) << d.log();
+}
+
+TEST(Lifecycle, ValidateReportsFileLineAndField) {
+  Daemon d;
+  auto [ok_code, ok_out] = run_juanie("validate " + (d.home() / "juanie.yaml").string() + " " +
+                                      (d.home() / "projects.d/shop-api.yaml").string());
+  EXPECT_EQ(ok_code, 0) << ok_out;
+  EXPECT_NE(ok_out.find("daemon configuration with 4 project(s)"), std::string::npos) << ok_out;
+  d.home().write("bad.yaml", "name: x\nrepo: {url: u, forge: github, webhook_secret: s}\nimage: 5\nbranchs: []\n");
+  auto [bad_code, bad_out] = run_juanie("validate " + (d.home() / "bad.yaml").string());
+  EXPECT_EQ(bad_code, 1);
+  EXPECT_NE(bad_out.find((d.home() / "bad.yaml").string() + ":4: branchs: unknown key"),
+            std::string::npos)
+      << bad_out;
+  auto [usage_code, usage_out] = run_juanie("frobnicate");
+  EXPECT_EQ(usage_code, 2);
+}
+
+TEST(Lifecycle, SigtermFinishesRequestsInFlight) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  // Many requests in flight while SIGTERM arrives: each gets a complete answer or a refused
+  // connection, never a 2xx for a run that is not stored.
+  std::vector<std::thread> senders;
+  std::atomic<int> accepted{0};
+  std::vector<std::string> accepted_ids(40);
+  for (int i = 0; i < 40; ++i) {
+    senders.emplace_back([&, i] {
+      const std::string body = push_body("refs/heads/develop", sha_for(1000 + i));
+      auto r = d.request("POST", "/hooks/github/shop-api", body,
+                         github_headers(body, "term-" + std::to_string(i)));
+      if (r.status == 202) {
+        ++accepted;
+        accepted_ids[i] = "term-" + std::to_string(i);
+      }
+    });
+  }
+  std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(d.stop(SIGTERM), 0);
+  for (auto& t : senders) t.join();
+  const std::string db = (d.home() / "data/juanie.db").string();
+  for (const auto& id : accepted_ids) {
+    if (id.empty()) continue;
+    EXPECT_EQ(count_rows(db, "SELECT count(*) FROM deliveries WHERE delivery_id = '" + id + "'"), 1) << id;
+  }
+}
+
+}  // namespace
+}  // namespace juanie::test

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace juanie::test {
+
+// A plain TCP connection to the daemon, for what an HTTP library will not do on purpose:
+// half-sent requests, one byte a second, bodies that lie about their length.
+class RawConnection {
+ public:
+  explicit RawConnection(int port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  // false once the peer has closed or reset the connection.
+  bool send(const std::string& bytes);
+  // Reads until the peer closes, `timeout` passes, or a whole response (headers plus
+  // Content-Length body) has arrived.
+  std::string read_response(std::chrono::milliseconds timeout);
+  // true when the peer has closed the connection (reads EOF or reset) within `timeout`.
+  bool closed_by_peer(std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
+};
+
+// "HTTP/1.1 413 ..." → 413; 0 when there is no status line.
+int status_of(const std::string& response);
+
+}  // namespace juanie::test

@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "integration/daemon_fixture.hpp"
+#include "integration/raw_client.hpp"
+
+namespace juanie::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ServerLimitsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    daemon_ = new Daemon(
+        "limits:\n  body_max: 1MiB\n  header_timeout: 2s\n  body_timeout: 3s\n"
+        "  max_connections: 8\n");
+    ASSERT_TRUE(daemon_->start()) << daemon_->log();
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(daemon_->stop(), 0) << daemon_->log();
+    delete daemon_;
+  }
+  static Daemon& d() { return *daemon_; }
+  static inline Daemon* daemon_ = nullptr;
+};
+
+std::string post_head(const std::string& path, const std::string& extra) {
+  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+         extra + "\r\n";
+}
+
+TEST_F(ServerLimitsTest, AnAnnouncedOversizedBodyIs413BeforeTheBodyIsSent) {
+  RawConnection c(d().port());
+  ASSERT_TRUE(c.connected());
+  // 26 MiB announced, not one byte of it sent: the answer must not wait for it.
+  ASSERT_TRUE(c.send(post_head("/hooks/github/shop-api", "Content-Length: 27262976\r\n")));
+  const std::string response = c.read_response(5s);
+  EXPECT_EQ(status_of(response), 413) << response;
+  EXPECT_NE(response.find("limits.body_max"), std::string::npos);
+}
+
+TEST_F(ServerLimitsTest, AnOversizedBodyBeingSentStillGetsA413) {
+  RawConnection c(d().port());
+  const std::size_t size = 26u << 20;
+  ASSERT_TRUE(c.send(post_head("/hooks/github/shop-api", "Content-Length: " + std::to_string(size) + "\r\n")));
+  // Keep sending while the server answers; it may stop reading at any point.
+  std::thread sender([&] {
+    const std::string chunk(64 * 1024, 'x');
+    for (std::size_t sent = 0; sent < size; sent += chunk.size()) {
+      if (!c.send(chunk)) break;
+    }
+  });
+  const std::string response = c.read_response(10s);
+  sender.join();
+  EXPECT_EQ(status_of(response), 413) << response.substr(0, 200);
+}
+
+TEST_F(ServerLimitsTest, AChunkedBodyOverTheCapIs413) {
+  RawConnection c(d().port());
+  ASSERT_TRUE(c.send(post_head("/hooks/github/shop-api", "Transfer-Encoding: chunked\r\n")));
+  const std::string chunk(256 * 1024, 'x');
+  char size_line[32];
+  std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+  for (int i = 0; i < 6; ++i) {
+    if (!c.send(size_line + chunk + "\r\n")) break;
+  }
+  const std::string response = c.read_response(5s);
+  EXPECT_EQ(status_of(response), 413) << response.substr(0, 200);
+}
+
+TEST_F(ServerLimitsTest, ExpectContinueIsAnsweredSoClientsSendTheBody) {
+  RawConnection c(d().port());
+  const std::string body = push_body("refs/heads/develop", sha_for(400));
+  std::string signed_head = "POST /hooks/github/shop-api HTTP/1.1\r\nHost: x\r\n";
+  for (const auto& [k, v] : github_headers(body, "expect-1")) signed_head += k + ": " + v + "\r\n";
+  signed_head += "Content-Length: " + std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n";
+  ASSERT_TRUE(c.send(signed_head));
+  const std::string interim = c.read_response(3s);
+  EXPECT_EQ(status_of(interim), 100) << interim;
+  ASSERT_TRUE(c.send(body));
+  const std::string response = c.read_response(5s);
+  EXPECT_EQ(status_of(response), 202) << response;
+}
+
+TEST_F(ServerLimitsTest, ASlowClientIsCutOffAndCostsOthersNothing) {
+  RawConnection slow(d().port());
+  ASSERT_TRUE(slow.connected());
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  std::atomic<bool> cut{false};
+  std::thread dribble([&] {
+    // One byte a second: the request would take 40 s; the header timeout is 2 s.
+    for (char ch : request) {
+      if (!slow.send(std::string(1, ch))) break;
+      if (slow.closed_by_peer(1000ms)) {
+        cut = true;
+        break;
+      }
+    }
+  });
+  // Meanwhile other clients are answered at once.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(d().request("GET", "/healthz").status, 200);
+    std::this_thread::sleep_for(200ms);
+  }
+  dribble.join();
+  EXPECT_TRUE(cut.load());
+}
+
+TEST_F(ServerLimitsTest, TheConnectionCapAnswers503AndRecovers) {
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 8; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(d().port()));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  std::this_thread::sleep_for(200ms);  // let the server accept them all
+  RawConnection over(d().port());
+  ASSERT_TRUE(over.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(status_of(over.read_response(3s)), 503);
+  idle.clear();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(d().request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ServerLimitsTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  RawConnection c(d().port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_EQ(status_of(c.read_response(3s)), 200) << "request " << i;
+  }
+}
+
+TEST_F(ServerLimitsTest, OversizedHeadersAre431) {
+  RawConnection c(d().port());
+  ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n"));
+  EXPECT_EQ(status_of(c.read_response(3s)), 431);
+}
+
+}  // namespace
+}  // namespace juanie::test
