@@ -21,15 +21,16 @@ build: deps $(BUILD)/build.ninja
 $(SAN_BUILD)/build.ninja: | deps
 	cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJUANIE_SANITIZE=ON
 
+# Unit and integration tests again, with the daemon itself built under ASan and UBSan.
 test-asan: deps $(SAN_BUILD)/build.ninja
-	cmake --build $(SAN_BUILD) -j $(JOBS) --target juanie_unit_tests
-	cd $(SAN_BUILD) && ctest -L unit --output-on-failure
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ctest --output-on-failure -j 2 --timeout 300
 
 $(FUZZ_BUILD)/build.ninja: | deps
 	CC=clang-16 CXX=clang++-16 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJUANIE_FUZZ=ON
 
 fuzz: deps $(FUZZ_BUILD)/build.ninja
-	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
 
 # Runs every fuzz target for FUZZ_SECONDS on its seed corpus.
 fuzz-run: fuzz

@@ -96,7 +96,8 @@ pid_t start_daemon(const fs::path& home) {
 
 bool wait_healthy(const std::string& base) {
   for (int i = 0; i < 100; ++i) {
-    auto r = http::send({"GET", base + "/healthz", {}, "", std::chrono::milliseconds(500)});
+    auto r = http::send(
+        {.method = "GET", .url = base + "/healthz", .timeout = std::chrono::milliseconds(500)});
     if (r && r->status == 200) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -106,24 +107,27 @@ bool wait_healthy(const std::string& base) {
 void send_push(const std::string& base, const std::string& branch, const std::string& sha,
                const std::string& delivery) {
   const std::string body = push_body(branch, sha);
-  http::ClientRequest req{"POST", base + "/hooks/github/shop-api",
-                          {{"Content-Type", "application/json"},
-                           {"X-GitHub-Event", "push"},
-                           {"X-GitHub-Delivery", delivery},
-                           {"X-Hub-Signature-256", "sha256=" + hex_encode(hmac_sha256(kWebhookSecret, body))}},
-                          body};
+  http::ClientRequest req{
+      .method = "POST",
+      .url = base + "/hooks/github/shop-api",
+      .headers = {{"Content-Type", "application/json"},
+                  {"X-GitHub-Event", "push"},
+                  {"X-GitHub-Delivery", delivery},
+                  {"X-Hub-Signature-256", "sha256=" + hex_encode(hmac_sha256(kWebhookSecret, body))}},
+      .body = body};
   auto r = http::send(req);
   std::cout << "\n→ signed push to " << branch << " (" << sha.substr(0, 7) << ")\n";
   if (!r) {
     std::cout << "  failed: " << r.error().message << '\n';
     return;
   }
-  std::cout << "  " << r->status << " " << r->body;
+  std::cout << "  " << r->status << " " << r->body << std::flush;
 }
 
 void print_runs(const std::string& base) {
-  auto r = http::send({"GET", base + "/api/v1/runs?project=shop-api",
-                       {{"Authorization", std::string("Bearer ") + kApiToken}}, ""});
+  auto r = http::send({.method = "GET",
+                       .url = base + "/api/v1/runs?project=shop-api",
+                       .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
   if (!r || r->status != 200) {
     std::cout << "cannot list runs\n";
     return;

@@ -33,6 +33,7 @@ Result<ClientResponse> send(const ClientRequest& request) {
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+  if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
   if (request.method != "GET" && request.method != "HEAD") {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));

@@ -16,6 +16,7 @@ struct ClientRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds timeout{10'000};
+  std::string ca_file;  // trust this CA bundle instead of the system's (internal CAs, tests)
 };
 
 struct ClientResponse {

@@ -71,10 +71,15 @@ bool Daemon::start() {
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   const std::string config = (home_ / "juanie.yaml").string();
   const char* argv[] = {JUANIE_BINARY, "serve", "--config", config.c_str(), nullptr};
-  const int rc = posix_spawn(&pid_, JUANIE_BINARY, &actions, nullptr, const_cast<char**>(argv), environ);
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  for (auto& e : env_) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const int rc = posix_spawn(&pid_, JUANIE_BINARY, &actions, nullptr, const_cast<char**>(argv), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot spawn " JUANIE_BINARY);
-  const std::string marker = "listening on http://127.0.0.1:";
+  const std::string marker = ca_file_.empty() ? "listening on http://127.0.0.1:"
+                                              : "listening on https://127.0.0.1:";
   for (int i = 0; i < 300; ++i) {
     const std::string text = log();
     if (auto at = text.find(marker); at != std::string::npos) {
@@ -102,13 +107,25 @@ int Daemon::stop(int sig) {
 
 void Daemon::kill9() { stop(SIGKILL); }
 
+void Daemon::set_env(const std::string& name, const std::string& value) {
+  env_.push_back(name + "=" + value);
+}
+
+void Daemon::use_tls(const std::string& cert_file, const std::string& key_file) {
+  home_.write("juanie.yaml", read_file(home_ / "juanie.yaml") + "tls:\n  cert: " + cert_file +
+                                 "\n  key: " + key_file + "\n");
+  ca_file_ = cert_file;
+}
+
 void Daemon::signal(int sig) { ::kill(pid_, sig); }
 
 daemon::http::ClientResponse Daemon::request(
     const std::string& method, const std::string& path, const std::string& body,
     std::vector<std::pair<std::string, std::string>> headers) {
-  auto r = daemon::http::send({method, "http://127.0.0.1:" + std::to_string(port_) + path,
-                               std::move(headers), body, std::chrono::milliseconds(15000)});
+  const std::string scheme = ca_file_.empty() ? "http" : "https";
+  auto r = daemon::http::send({method, scheme + "://127.0.0.1:" + std::to_string(port_) + path,
+                               std::move(headers), body, std::chrono::milliseconds(15000),
+                               ca_file_});
   if (!r) return {0, r.error().message};
   return *r;
 }

@@ -37,6 +37,11 @@ class Daemon {
   void signal(int signal);
   bool running() const { return pid_ > 0; }
 
+  // Added to the daemon's environment at the next start.
+  void set_env(const std::string& name, const std::string& value);
+  // Serve https with this certificate; requests then trust it as their CA.
+  void use_tls(const std::string& cert_file, const std::string& key_file);
+
   int port() const { return port_; }
   const TempDir& home() const { return home_; }
   std::string log() const;
@@ -48,6 +53,8 @@ class Daemon {
 
  private:
   TempDir home_;
+  std::vector<std::string> env_;
+  std::string ca_file_;
   pid_t pid_ = -1;
   int port_ = 0;
   int starts_ = 0;

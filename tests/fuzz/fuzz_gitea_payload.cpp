@@ -1,0 +1,6 @@
+#include "tests/fuzz/payload_fuzz.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  juanie::fuzz::payload(juanie::daemon::Forge::kGitea, "X-Gitea-Event", "push", data, size);
+  return 0;
+}

@@ -1,0 +1,92 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "integration/daemon_fixture.hpp"
+
+namespace juanie::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A notify socket standing in for systemd's: the daemon must say READY=1 once it listens and
+// STOPPING=1 on SIGTERM, as Type=notify expects.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    timeval tv{0, 200'000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~NotifySocket() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  // Everything received within `timeout`, one message per line.
+  std::string drain(std::chrono::milliseconds timeout) {
+    std::string all;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      char buf[1024];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n > 0) all += std::string(buf, static_cast<std::size_t>(n)) + "\n";
+    }
+    return all;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+TEST(Systemd, NotifiesReadyReloadingAndStopping) {
+  Daemon d;
+  NotifySocket notify((d.home() / "notify.sock").string());
+  d.set_env("NOTIFY_SOCKET", (d.home() / "notify.sock").string());
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_NE(notify.drain(500ms).find("READY=1"), std::string::npos);
+  d.signal(SIGHUP);
+  const std::string reload = notify.drain(500ms);
+  EXPECT_NE(reload.find("RELOADING=1"), std::string::npos) << reload;
+  EXPECT_NE(reload.find("READY=1"), std::string::npos) << reload;
+  d.signal(SIGTERM);
+  EXPECT_NE(notify.drain(500ms).find("STOPPING=1"), std::string::npos);
+  EXPECT_EQ(d.stop(SIGTERM), 0);
+}
+
+TEST(Tls, ServesWebhooksOverHttps) {
+  Daemon d;
+  const std::string cert = (d.home() / "cert.pem").string();
+  const std::string key = (d.home() / "key.pem").string();
+  const std::string make_cert =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(make_cert.c_str()), 0);
+  d.use_tls(cert, key);
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha_for(700));
+  auto r = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "tls-1"));
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(d.request("GET", "/healthz").status, 200);
+}
+
+TEST(Tls, UnreadableCertificateRefusesToStart) {
+  Daemon d;
+  d.use_tls((d.home() / "missing.pem").string(), (d.home() / "missing.key").string());
+  EXPECT_FALSE(d.start());
+  EXPECT_NE(d.log().find("tls: cannot load"), std::string::npos) << d.log();
+}
+
+}  // namespace
+}  // namespace juanie::test
