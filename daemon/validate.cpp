@@ -1,7 +1,8 @@
 #include "daemon/validate.hpp"
 
 #include "daemon/config/loader.hpp"
-#include "daemon/config/yaml_reader.hpp"
+#include "pipelines/pipeline_file.hpp"
+#include "pipelines/yaml_reader.hpp"
 
 namespace juanie::daemon {
 
@@ -9,7 +10,7 @@ Result<std::string> validate_file(const std::filesystem::path& file,
                                   std::optional<std::string> credentials_directory) {
   auto text = config::read_text_file(file);
   if (!text) return std::unexpected(text.error());
-  auto doc = config::parse_yaml(*text, file.string());
+  auto doc = pipelines::parse_yaml(*text, file.string());
   if (!doc) return std::unexpected(doc.error());
   if (doc->IsMap() && (*doc)["repo"].IsDefined()) {
     auto project = config::parse_project_config(*text, file);
@@ -25,12 +26,14 @@ Result<std::string> validate_file(const std::filesystem::path& file,
            " project(s)";
   }
   if (doc->IsMap() && (*doc)["steps"].IsDefined()) {
-    return fail(file.string() +
-                ":1: steps: pipeline files are checked once the runner lands; not validated");
+    auto pipeline = pipelines::parse_pipeline(*text, file.string());
+    if (!pipeline) return std::unexpected(pipeline.error());
+    return "pipeline with " + std::to_string(pipeline->steps.size()) + " step(s)" +
+           (pipeline->image ? " and an image build" : "");
   }
   return fail(file.string() +
               ":1: not a juanie file: expected a daemon configuration (data_dir, projects_dir) "
-              "or a project (name, repo)");
+              "a project (name, repo) or a pipeline (steps)");
 }
 
 }  // namespace juanie::daemon

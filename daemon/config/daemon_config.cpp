@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <charconv>
 
-#include "daemon/config/yaml_reader.hpp"
+#include "pipelines/yaml_reader.hpp"
 
 namespace juanie::daemon::config {
 namespace {
+
+using pipelines::FieldError;
+using pipelines::location;
+using pipelines::MapReader;
+using pipelines::parse_yaml;
 
 namespace fs = std::filesystem;
 

@@ -1,9 +1,14 @@
 #include "daemon/config/project_config.hpp"
 
-#include "daemon/config/yaml_reader.hpp"
+#include "pipelines/yaml_reader.hpp"
 
 namespace juanie::daemon::config {
 namespace {
+
+using pipelines::FieldError;
+using pipelines::location;
+using pipelines::MapReader;
+using pipelines::parse_yaml;
 
 using pipelines::Environment;
 using pipelines::RefKind;

@@ -109,6 +109,17 @@ TEST(Lifecycle, ValidateReportsFileLineAndField) {
   EXPECT_NE(bad_out.find((d.home() / "bad.yaml").string() + ":4: branchs: unknown key"),
             std::string::npos)
       << bad_out;
+  d.home().write(".juanie.yml", "steps:\n  - name: test\n    commands: [make test]\n    depends_on: [build]\n");
+  auto [pipe_code, pipe_out] = run_juanie("validate " + (d.home() / ".juanie.yml").string());
+  EXPECT_EQ(pipe_code, 1);
+  EXPECT_NE(pipe_out.find((d.home() / ".juanie.yml").string() +
+                          ":4:17: steps[0].depends_on: no step is named \"build\""),
+            std::string::npos)
+      << pipe_out;
+  d.home().write(".juanie.yml", "steps:\n  - name: test\n    commands: [make test]\n");
+  auto [good_code, good_out] = run_juanie("validate " + (d.home() / ".juanie.yml").string());
+  EXPECT_EQ(good_code, 0) << good_out;
+  EXPECT_NE(good_out.find("pipeline with 1 step(s)"), std::string::npos);
   auto [usage_code, usage_out] = run_juanie("frobnicate");
   EXPECT_EQ(usage_code, 2);
 }

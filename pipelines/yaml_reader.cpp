@@ -1,12 +1,14 @@
-#include "daemon/config/yaml_reader.hpp"
+#include "pipelines/yaml_reader.hpp"
 
-#include "daemon/config/units.hpp"
+#include "pipelines/units.hpp"
 
-namespace juanie::daemon::config {
+namespace juanie::pipelines {
 
-std::string location(std::string_view file, const YAML::Mark& mark, std::string_view field) {
+std::string location(std::string_view file, const YAML::Mark& mark, std::string_view field,
+                     bool column) {
   std::string out(file);
   if (mark.line >= 0) out += ":" + std::to_string(mark.line + 1);
+  if (mark.line >= 0 && column) out += ":" + std::to_string(mark.column + 1);
   out += ": ";
   if (!field.empty()) {
     out += field;
@@ -24,9 +26,13 @@ Result<YAML::Node> parse_yaml(std::string_view text, std::string_view file) {
   }
 }
 
-MapReader::MapReader(YAML::Node node, std::string file, std::string prefix)
-    : node_(std::move(node)), file_(std::move(file)), prefix_(std::move(prefix)) {
+MapReader::MapReader(YAML::Node node, std::string file, std::string prefix, bool columns)
+    : node_(std::move(node)), file_(std::move(file)), prefix_(std::move(prefix)), columns_(columns) {
   if (!node_.IsNull() && !node_.IsMap()) fail_here("must be a mapping");
+}
+
+MapReader MapReader::nested(YAML::Node node, std::string prefix) const {
+  return MapReader(std::move(node), file_, std::move(prefix), columns_);
 }
 
 std::string MapReader::field(std::string_view key) const {
@@ -36,11 +42,11 @@ std::string MapReader::field(std::string_view key) const {
 
 void MapReader::fail_at(const YAML::Node& node, std::string_view key,
                         std::string_view message) const {
-  throw FieldError(location(file_, node.Mark(), field(key)) + std::string(message));
+  throw FieldError(location(file_, node.Mark(), field(key), columns_) + std::string(message));
 }
 
 void MapReader::fail_here(std::string_view message) const {
-  throw FieldError(location(file_, node_.Mark(), prefix_) + std::string(message));
+  throw FieldError(location(file_, node_.Mark(), prefix_, columns_) + std::string(message));
 }
 
 bool MapReader::has(std::string_view key) const {
@@ -58,7 +64,7 @@ std::optional<YAML::Node> MapReader::child(std::string_view key) {
 YAML::Node MapReader::required_child(std::string_view key) {
   auto value = child(key);
   if (!value) {
-    throw FieldError(location(file_, node_.Mark(), field(key)) + "is required");
+    throw FieldError(location(file_, node_.Mark(), field(key), columns_) + "is required");
   }
   return *value;
 }
@@ -160,4 +166,4 @@ void MapReader::finish() const {
   }
 }
 
-}  // namespace juanie::daemon::config
+}  // namespace juanie::pipelines

@@ -1,8 +1,8 @@
-#include "daemon/config/units.hpp"
+#include "pipelines/units.hpp"
 
 #include <gtest/gtest.h>
 
-namespace juanie::daemon::config {
+namespace juanie::pipelines {
 namespace {
 
 using namespace std::chrono_literals;
@@ -32,4 +32,4 @@ TEST(Units, Sizes) {
 }
 
 }  // namespace
-}  // namespace juanie::daemon::config
+}  // namespace juanie::pipelines

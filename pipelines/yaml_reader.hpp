@@ -16,7 +16,7 @@
 // Reading YAML config files with errors a person can act on: every message is
 // `file:line: field: message`, and keys the reader was not asked about are errors (a typo
 // must not silently fall back to a default).
-namespace juanie::daemon::config {
+namespace juanie::pipelines {
 
 // Thrown inside a parse and turned into an Error at its entry point; never escapes it.
 class FieldError : public std::runtime_error {
@@ -24,7 +24,9 @@ class FieldError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::string location(std::string_view file, const YAML::Mark& mark, std::string_view field);
+// `file:line: field: ` (with `:col` after the line when `column` is set).
+std::string location(std::string_view file, const YAML::Mark& mark, std::string_view field,
+                     bool column = false);
 
 // Parses `text`; a syntax error becomes `file:line:col: message`.
 Result<YAML::Node> parse_yaml(std::string_view text, std::string_view file);
@@ -32,7 +34,11 @@ Result<YAML::Node> parse_yaml(std::string_view text, std::string_view file);
 class MapReader {
  public:
   // `node` must be a mapping (or null, read as empty); `prefix` is the dotted field path.
-  MapReader(YAML::Node node, std::string file, std::string prefix);
+  // `columns`: messages name the column too (pipeline files, edited by hand line by line).
+  MapReader(YAML::Node node, std::string file, std::string prefix, bool columns = false);
+  // A reader for the mapping at `node`, a child of this one named `prefix`, with the same file
+  // and column setting.
+  MapReader nested(YAML::Node node, std::string prefix) const;
 
   bool has(std::string_view key) const;
   std::optional<YAML::Node> child(std::string_view key);
@@ -63,9 +69,10 @@ class MapReader {
   YAML::Node node_;
   std::string file_;
   std::string prefix_;
+  bool columns_ = false;
   std::set<std::string, std::less<>> seen_;
 };
 
 bool is_safe_file_name(std::string_view name);
 
-}  // namespace juanie::daemon::config
+}  // namespace juanie::pipelines

@@ -1,10 +1,10 @@
-#include "daemon/config/units.hpp"
+#include "pipelines/units.hpp"
 
 #include <array>
 #include <limits>
 #include <utility>
 
-namespace juanie::daemon::config {
+namespace juanie::pipelines {
 namespace {
 
 // Reads a run of digits; nullopt when there is none or it overflows.
@@ -73,4 +73,4 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace juanie::daemon::config
+}  // namespace juanie::pipelines

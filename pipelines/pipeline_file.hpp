@@ -1,0 +1,51 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "pipelines/error.hpp"
+
+namespace juanie::pipelines {
+
+// When a step runs; an empty list means "any".
+struct When {
+  std::vector<std::string> branches;      // globs over the branch (or tag) name
+  std::vector<std::string> events;        // push | tag | manual
+  std::vector<std::string> environments;  // the run's environment
+};
+
+struct Step {
+  std::string name;
+  std::string image;  // podman/docker image; bwrap maps it to a configured root filesystem
+  std::vector<std::string> commands;
+  std::vector<std::pair<std::string, std::string>> env;  // in file order
+  std::vector<std::string> secrets;                      // names of project secrets
+  std::optional<std::chrono::milliseconds> timeout;
+  bool network = false;
+  When when;
+  std::vector<std::string> depends_on;
+  int line = 0;  // where the step starts, for messages about it
+};
+
+// What the daemon builds and pushes after the steps pass.
+struct ImageBuild {
+  std::string dockerfile = "Dockerfile";
+  std::string context = ".";
+};
+
+struct Pipeline {
+  std::vector<Step> steps;
+  std::optional<ImageBuild> image;
+};
+
+inline constexpr std::string_view kPipelineEvents[] = {"push", "tag", "manual"};
+
+// Parses and validates `.juanie.yml`. Errors are `file:line:col: field: message`: unknown keys,
+// wrong types, duplicate step names, unknown or cyclic depends_on.
+Result<Pipeline> parse_pipeline(std::string_view text, std::string_view file);
+
+}  // namespace juanie::pipelines

@@ -1,0 +1,116 @@
+#include "pipelines/pipeline_file.hpp"
+
+#include <gtest/gtest.h>
+
+namespace juanie::pipelines {
+namespace {
+
+using namespace std::chrono_literals;
+
+// DESIGN.md's example pipeline, verbatim.
+const char* kExample = R"(# .juanie.yml — in the application repository
+steps:
+  - name: test
+    image: golang:1.22
+    commands: [go vet ./..., go test ./...]
+    secrets: [NPM_TOKEN]                      # given as an environment variable, masked in logs
+    timeout: 10m
+  - name: integration
+    commands: [./scripts/it.sh]
+    network: true
+    when: {branch: ["release/*", main]}
+image:
+  dockerfile: Dockerfile
+  context: .
+)";
+
+std::string error_of(const std::string& text) {
+  auto r = parse_pipeline(text, ".juanie.yml");
+  EXPECT_FALSE(r) << text;
+  return r ? "" : r.error().message;
+}
+
+TEST(PipelineFile, TheDocumentedExampleParses) {
+  auto p = parse_pipeline(kExample, ".juanie.yml");
+  ASSERT_TRUE(p) << p.error().message;
+  ASSERT_EQ(p->steps.size(), 2u);
+  const Step& test = p->steps[0];
+  EXPECT_EQ(test.name, "test");
+  EXPECT_EQ(test.image, "golang:1.22");
+  EXPECT_EQ(test.commands, (std::vector<std::string>{"go vet ./...", "go test ./..."}));
+  EXPECT_EQ(test.secrets, (std::vector<std::string>{"NPM_TOKEN"}));
+  EXPECT_EQ(test.timeout, 10min);
+  EXPECT_FALSE(test.network);
+  EXPECT_EQ(test.line, 3);
+  const Step& it = p->steps[1];
+  EXPECT_TRUE(it.network);
+  EXPECT_EQ(it.when.branches, (std::vector<std::string>{"release/*", "main"}));
+  ASSERT_TRUE(p->image);
+  EXPECT_EQ(p->image->dockerfile, "Dockerfile");
+}
+
+TEST(PipelineFile, EnvDependsOnAndSingleStrings) {
+  auto p = parse_pipeline(
+      "steps:\n"
+      "  - name: build\n    commands: make\n    env: {GOFLAGS: -mod=vendor, LEVEL: 3}\n"
+      "  - name: test\n    commands: [make test]\n    depends_on: build\n"
+      "    when: {event: push, environment: [dev, staging]}\n",
+      ".juanie.yml");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->steps[0].commands, (std::vector<std::string>{"make"}));
+  EXPECT_EQ(p->steps[0].env.size(), 2u);
+  EXPECT_EQ(p->steps[0].env[1], (std::pair<std::string, std::string>{"LEVEL", "3"}));
+  EXPECT_EQ(p->steps[1].depends_on, (std::vector<std::string>{"build"}));
+  EXPECT_EQ(p->steps[1].when.events, (std::vector<std::string>{"push"}));
+  EXPECT_EQ(p->steps[1].when.environments.size(), 2u);
+  EXPECT_FALSE(p->image);
+}
+
+TEST(PipelineFile, ErrorsNameLineColumnAndField) {
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    comands: [y]\n"),
+            ".juanie.yml:4:5: steps[0].comands: unknown key");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n  - name: a\n    commands: [y]\n"),
+            ".juanie.yml:4:11: steps[1].name: \"a\" is already the name of the step on line 2");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    depends_on: [b]\n"),
+            ".juanie.yml:4:17: steps[0].depends_on: no step is named \"b\"");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    timeout: soon\n"),
+            ".juanie.yml:4:14: steps[0].timeout: \"soon\" is not a duration (like 30s, 10m, 24h, "
+            "1h30m)");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    network: maybe\n"),
+            ".juanie.yml:4:14: steps[0].network: must be true or false");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n"), ".juanie.yml:2:5: steps[0].commands: is required");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: []\n"),
+            ".juanie.yml:3:15: steps[0].commands: needs at least one command");
+  EXPECT_EQ(error_of("steps: []\n"), ".juanie.yml:1:8: steps: must be a non-empty list of steps");
+  EXPECT_EQ(error_of("stages: []\n"), ".juanie.yml:1:1: steps: is required");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    env: {JUANIE_SHA: x}\n"),
+            ".juanie.yml:4:11: steps[0].env.JUANIE_SHA: is set by juanie and cannot be overridden");
+  EXPECT_EQ(error_of("steps:\n  - name: a b\n    commands: [x]\n"),
+            ".juanie.yml:2:11: steps[0].name: \"a b\" must be letters, digits, '.', '_' or '-' (at most 63)");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    when: {event: pull}\n"),
+            ".juanie.yml:4:11: steps[0].when.event: \"pull\" is not an event (push, tag or manual)");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\nimage: {context: ../..}\n"),
+            ".juanie.yml:4:8: image: dockerfile and context must be paths inside the repository");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: {x: 1}\n"),
+            ".juanie.yml:3:15: steps[0].commands: must be a list of strings");
+}
+
+TEST(PipelineFile, CyclesAreNamed) {
+  const std::string message = error_of(
+      "steps:\n"
+      "  - {name: a, commands: [x], depends_on: [c]}\n"
+      "  - {name: b, commands: [x], depends_on: [a]}\n"
+      "  - {name: c, commands: [x], depends_on: [b]}\n");
+  EXPECT_EQ(message, ".juanie.yml:2:42: steps[0].depends_on: steps depend on each other: a → c → b → a");
+  EXPECT_NE(error_of("steps:\n  - {name: a, commands: [x], depends_on: [a]}\n").find("a → a"),
+            std::string::npos);
+}
+
+TEST(PipelineFile, SyntaxErrors) {
+  const std::string message = error_of("steps:\n  - name: [a\n");
+  EXPECT_EQ(message.rfind(".juanie.yml:", 0), 0u);
+  EXPECT_NE(error_of("- just a list\n").find("a pipeline file must be a mapping"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace juanie::pipelines
