@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "daemon/demo.hpp"
+#include "daemon/exec_command.hpp"
 #include "daemon/serve.hpp"
 #include "daemon/validate.hpp"
 
@@ -14,7 +15,8 @@ constexpr const char* kUsage = R"(usage: juanie COMMAND [ARGS]
 
 commands:
   serve --config FILE     run the daemon in the foreground (logs to stderr)
-  validate FILE...        check daemon and project files; errors as file:line: field: message
+  validate FILE...        check daemon, project and pipeline files; errors name file:line
+  exec [DIR] [--branch B] run DIR's committed pipeline in the sandbox, as the daemon would
   demo                    start a daemon on a temporary home and send it signed pushes
   help                    this text
 )";
@@ -60,6 +62,7 @@ int run_cli(const std::vector<std::string>& args) {
   }
   if (command == "validate") return validate(rest);
   if (command == "demo") return run_demo(rest);
+  if (command == "exec") return run_exec(rest);
   std::cerr << "juanie: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }

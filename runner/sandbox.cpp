@@ -1,0 +1,84 @@
+#include "runner/sandbox.hpp"
+
+namespace juanie::runner {
+namespace {
+
+// Quotes `text` for /bin/sh as one word.
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+bool under(const std::filesystem::path& path, const std::filesystem::path& root) {
+  auto p = path.lexically_normal();
+  auto r = root.lexically_normal();
+  auto [ri, pi] = std::mismatch(r.begin(), r.end(), p.begin(), p.end());
+  return ri == r.end();
+}
+
+}  // namespace
+
+std::string step_script(const std::vector<std::string>& commands) {
+  std::string script = "set -e\n";
+  for (const auto& command : commands) {
+    script += "printf '+ %s\\n' " + shell_quote(command) + "\n" + command + "\n";
+  }
+  return script;
+}
+
+std::vector<std::string> bwrap_argv(const SandboxSpec& spec) {
+  std::vector<std::string> a;
+  a.reserve(96);
+  if (spec.run_as) {
+    a = {"setpriv", "--reuid=" + std::to_string(spec.run_as->first),
+         "--regid=" + std::to_string(spec.run_as->second), "--clear-groups", "--"};
+  }
+  a.insert(a.end(), {"bwrap",
+                             "--unshare-user",
+                             "--unshare-pid",
+                             "--unshare-ipc",
+                             "--unshare-uts",
+                             "--unshare-cgroup-try",
+                             "--die-with-parent",
+                             "--new-session",
+                             "--cap-drop",
+                             "ALL",
+                             "--hostname",
+                             "juanie-step"});
+  if (!spec.network) a.push_back("--unshare-net");
+  const std::vector<std::filesystem::path> roots{"/usr", "/etc"};
+  for (const auto& root : roots) {
+    a.insert(a.end(), {"--ro-bind", root.string(), root.string()});
+  }
+  for (const char* link : {"bin", "sbin", "lib", "lib64", "lib32"}) {
+    if (std::filesystem::exists(std::string("/usr/") + link)) {
+      a.insert(a.end(), {"--symlink", std::string("usr/") + link, std::string("/") + link});
+    }
+  }
+  for (const auto& hidden : spec.hidden) {
+    for (const auto& root : roots) {
+      if (under(hidden, root)) a.insert(a.end(), {"--tmpfs", hidden.lexically_normal().string()});
+    }
+  }
+  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
+                     "--tmpfs", "/var", "--dir", "/var/tmp", "--bind", spec.workspace.string(),
+                     "/workspace", "--chdir", "/workspace", "--clearenv"});
+  for (const auto& [name, value] : spec.env) a.insert(a.end(), {"--setenv", name, value});
+  const auto& l = spec.limits;
+  a.insert(a.end(), {"--", "/usr/bin/prlimit",
+                     "--nproc=" + std::to_string(l.processes),
+                     "--fsize=" + std::to_string(l.file_size),
+                     "--cpu=" + std::to_string(l.cpu_seconds),
+                     "--nofile=" + std::to_string(l.open_files), "--", "/bin/sh", "-c",
+                     step_script(spec.commands)});
+  return a;
+}
+
+}  // namespace juanie::runner

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace juanie::runner {
+
+struct StepLimits {
+  int processes = 512;                    // RLIMIT_NPROC: a fork bomb stops here
+  std::uint64_t file_size = 1ULL << 30;   // RLIMIT_FSIZE: largest file a step may write
+  int cpu_seconds = 3600;                 // RLIMIT_CPU per process
+  int open_files = 4096;                  // RLIMIT_NOFILE
+};
+
+// Everything one step's sandbox is made of.
+struct SandboxSpec {
+  std::filesystem::path workspace;  // bound read-write at /workspace, the working directory
+  std::vector<std::pair<std::string, std::string>> env;  // the whole environment
+  std::vector<std::string> commands;                    // run in order by /bin/sh, stop at first failure
+  bool network = false;
+  // Paths that must not exist inside, even where a bound root (/etc) holds them: the daemon's
+  // data directory, configuration and secrets.
+  std::vector<std::filesystem::path> hidden;
+  StepLimits limits;
+  // When the daemon runs as root: the unprivileged uid/gid the sandbox runs as. Root's
+  // process count is never limited by RLIMIT_NPROC, so a fork bomb is only contained under a
+  // uid of its own.
+  std::optional<std::pair<unsigned, unsigned>> run_as;
+};
+
+// The step's shell script: each command echoed as "+ command" before it runs, `set -e`.
+std::string step_script(const std::vector<std::string>& commands);
+
+// The bubblewrap command line for `spec`: read-only host /usr and /etc, private /tmp, /proc
+// and /dev, new user, PID, IPC, UTS, cgroup and (unless network) network namespaces, no
+// capabilities, a clean environment, hard resource limits set by prlimit inside, and the
+// hidden paths covered by empty tmpfs mounts. Pure: no I/O.
+std::vector<std::string> bwrap_argv(const SandboxSpec& spec);
+
+}  // namespace juanie::runner

@@ -1,0 +1,118 @@
+#include "runner/step_log.hpp"
+
+#include <algorithm>
+
+namespace juanie::runner {
+namespace {
+
+std::string base64(std::string_view in) {
+  static constexpr char kChars[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = static_cast<unsigned char>(in[i]) << 16 |
+                       static_cast<unsigned char>(in[i + 1]) << 8 |
+                       static_cast<unsigned char>(in[i + 2]);
+    out += {kChars[v >> 18 & 63], kChars[v >> 12 & 63], kChars[v >> 6 & 63], kChars[v & 63]};
+  }
+  if (i + 1 == in.size()) {
+    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    out += {kChars[v >> 18 & 63], kChars[v >> 12 & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    const unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8;
+    out += {kChars[v >> 18 & 63], kChars[v >> 12 & 63], kChars[v >> 6 & 63], '='};
+  }
+  return out;
+}
+
+std::string url_encode(std::string_view in) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : in) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> masked_forms(const std::vector<std::string>& secret_values) {
+  std::vector<std::string> forms;
+  for (const auto& value : secret_values) {
+    if (value.size() < 4) continue;  // masking "a" would shred every log; such secrets are refused upstream
+    for (std::string form : {value, base64(value), url_encode(value)}) {
+      // base64 of a value depends on its alignment in a longer text; the unpadded prefix is
+      // what appears in any position-0 encoding.
+      while (!form.empty() && form.back() == '=') form.pop_back();
+      if (std::find(forms.begin(), forms.end(), form) == forms.end()) forms.push_back(form);
+    }
+  }
+  // Longest first, so a form that contains another is masked whole.
+  std::sort(forms.begin(), forms.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  return forms;
+}
+
+void mask(std::string& text, const std::vector<std::string>& forms) {
+  for (const auto& form : forms) {
+    for (std::size_t at = text.find(form); at != std::string::npos; at = text.find(form, at + 3)) {
+      text.replace(at, form.size(), "***");
+    }
+  }
+}
+
+StepLog::StepLog(std::filesystem::path file, std::uint64_t cap,
+                 std::vector<std::string> secret_values, std::function<void(std::string_view)> live)
+    : out_(file, std::ios::binary | std::ios::app),
+      cap_(cap),
+      forms_(masked_forms(secret_values)),
+      live_(std::move(live)) {
+  for (const auto& f : forms_) hold_ = std::max(hold_, f.size() - 1);
+}
+
+StepLog::~StepLog() { close(); }
+
+void StepLog::write(std::string_view bytes) {
+  if (closed_) return;
+  pending_.append(bytes);
+  mask(pending_, forms_);
+  if (pending_.size() > hold_) {
+    const std::size_t n = pending_.size() - hold_;
+    emit(std::string_view(pending_).substr(0, n));
+    pending_.erase(0, n);
+  }
+}
+
+void StepLog::close() {
+  if (closed_) return;
+  mask(pending_, forms_);
+  emit(pending_);
+  pending_.clear();
+  closed_ = true;
+  out_.flush();
+}
+
+void StepLog::emit(std::string_view bytes) {
+  if (truncated_ || bytes.empty()) return;
+  if (written_ + bytes.size() > cap_) {
+    bytes = bytes.substr(0, cap_ - written_);
+    truncated_ = true;
+  }
+  out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (live_) live_(bytes);
+  written_ += bytes.size();
+  if (truncated_) {
+    const std::string marker = "\n[juanie: log cut at " + std::to_string(cap_) +
+                               " bytes (limits.log_max); further output dropped]\n";
+    out_.write(marker.data(), static_cast<std::streamsize>(marker.size()));
+    if (live_) live_(marker);
+  }
+  out_.flush();
+}
+
+}  // namespace juanie::runner

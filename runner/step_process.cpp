@@ -1,0 +1,120 @@
+#include "runner/step_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace juanie::runner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Pipe {
+  int read = -1;
+  int write = -1;
+  ~Pipe() {
+    if (read >= 0) ::close(read);
+    if (write >= 0) ::close(write);
+  }
+};
+
+}  // namespace
+
+Result<ProcessOutcome> run_process(const ProcessOptions& options,
+                                   const std::function<void(std::string_view)>& output) {
+  if (options.argv.empty()) return fail("no command to run");
+  Pipe pipe;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
+  pipe.read = fds[0];
+  pipe.write = fds[1];
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, pipe.write, 1);
+  posix_spawn_file_actions_adddup2(&actions, pipe.write, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
+  std::vector<char*> argv;
+  for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  const auto started = Clock::now();
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return fail("cannot start " + options.argv[0] + ": " + std::strerror(rc));
+  ::close(pipe.write);
+  pipe.write = -1;
+
+  ProcessOutcome outcome;
+  const auto deadline = started + options.timeout;
+  Clock::time_point kill_at = Clock::time_point::max();
+  bool term_sent = false;
+  bool open = true;
+  int status = 0;
+  bool exited = false;
+  Clock::time_point drain_until = Clock::time_point::max();
+  char buf[16384];
+  while (open || !exited) {
+    const auto now = Clock::now();
+    const bool cancel = options.cancel && options.cancel->load();
+    if (!term_sent && (now >= deadline || cancel)) {
+      outcome.timed_out = !cancel;
+      outcome.cancelled = cancel;
+      ::kill(-pid, SIGTERM);
+      term_sent = true;
+      kill_at = now + options.kill_grace;
+    }
+    if (term_sent && now >= kill_at) {
+      ::kill(-pid, SIGKILL);
+      kill_at = Clock::time_point::max();
+    }
+    if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      // Whatever the step left behind in its group goes with it; what it started in other
+      // groups (a sandbox's own session) dies with the sandbox's PID namespace. Either way
+      // the pipe reaches EOF once the last of them is gone: wait for that, within reason.
+      ::kill(-pid, SIGKILL);
+      drain_until = Clock::now() + options.kill_grace;
+    }
+    if (exited && open && Clock::now() >= drain_until) open = false;
+    if (!open) {
+      ::usleep(10'000);
+      continue;
+    }
+    pollfd p{pipe.read, POLLIN, 0};
+    if (::poll(&p, 1, 50) > 0) {
+      const ssize_t n = ::read(pipe.read, buf, sizeof buf);
+      if (n > 0) {
+        output(std::string_view(buf, static_cast<std::size_t>(n)));
+      } else if (n == 0 || errno != EINTR) {
+        open = false;
+      }
+    }
+  }
+  outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return outcome;
+}
+
+}  // namespace juanie::runner

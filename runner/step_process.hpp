@@ -1,0 +1,37 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipelines/error.hpp"
+
+namespace juanie::runner {
+
+struct ProcessOutcome {
+  int exit_code = -1;  // the exit status, or 128 + signal
+  bool timed_out = false;
+  bool cancelled = false;
+  std::chrono::milliseconds duration{0};
+};
+
+struct ProcessOptions {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // NAME=value, the whole environment of the child
+  std::chrono::milliseconds timeout{30 * 60 * 1000};
+  std::chrono::milliseconds kill_grace{5000};  // between SIGTERM and SIGKILL
+  const std::atomic<bool>* cancel = nullptr;   // set from another thread to stop the step
+};
+
+// Runs one step's process in a process group of its own with stdin from /dev/null and stdout
+// and stderr merged into `output` as they arrive. On timeout or cancel the whole group gets
+// SIGTERM, then SIGKILL after the grace period; nothing of the group outlives the call. The
+// child starts with default signal dispositions and an empty signal mask, whatever the
+// daemon has blocked. An error only when the process cannot be started.
+Result<ProcessOutcome> run_process(const ProcessOptions& options,
+                                   const std::function<void(std::string_view)>& output);
+
+}  // namespace juanie::runner

@@ -1,0 +1,80 @@
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include "support/temp_dir.hpp"
+
+namespace juanie::test {
+namespace {
+
+std::pair<int, std::string> sh(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int status = ::pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+// A real repository made with the git CLI, with `pipeline` committed as .juanie.yml.
+void make_repo(const TempDir& dir, const std::string& pipeline, const std::string& branch = "develop") {
+  dir.write("repo/.juanie.yml", pipeline);
+  dir.write("repo/main.c", "int main(void) { return 0; }\n");
+  const std::string repo = (dir / "repo").string();
+  ASSERT_EQ(sh("git -C " + repo + " init -q -b " + branch + " && git -C " + repo +
+               " add -A && git -C " + repo +
+               " -c user.email=dev@example.com -c user.name=Dev commit -qm init").first, 0);
+}
+
+TEST(Exec, RunsTheCommittedPipelineInTheSandbox) {
+  TempDir dir;
+  make_repo(dir,
+            "steps:\n"
+            "  - name: build\n    commands: [\"cc -o app main.c\", \"./app\"]\n"
+            "  - name: test\n    depends_on: [build]\n"
+            "    commands: [\"test -x app\", \"echo branch=$JUANIE_BRANCH env=$JUANIE_ENVIRONMENT\"]\n"
+            "  - name: release-only\n    commands: [\"false\"]\n    when: {branch: \"release/*\"}\n");
+  // An uncommitted change is not part of the run: the daemon would not see it either.
+  dir.write("repo/.juanie.yml", "steps: []\n");
+  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("✓ build"), std::string::npos) << out;
+  EXPECT_NE(out.find("branch=develop env=dev"), std::string::npos) << out;
+  EXPECT_NE(out.find("- release-only skipped: when.branch does not match develop"), std::string::npos) << out;
+  EXPECT_NE(out.find("pipeline succeeded"), std::string::npos);
+
+  auto [code2, out2] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string() +
+                          " --branch release/1.0");
+  EXPECT_EQ(code2, 1) << out2;
+  EXPECT_NE(out2.find("✗ release-only failed: exit code 1"), std::string::npos) << out2;
+}
+
+TEST(Exec, AFailingStepFailsThePipelineAndSkipsTheRest) {
+  TempDir dir;
+  make_repo(dir, "steps:\n  - {name: lint, commands: [\"echo bad style\", \"exit 4\"]}\n"
+                 "  - {name: test, commands: [\"true\"]}\n");
+  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("✗ lint failed: exit code 4"), std::string::npos) << out;
+  EXPECT_NE(out.find("- test skipped: an earlier step failed"), std::string::npos) << out;
+}
+
+TEST(Exec, ABadPipelineFileIsReportedWithItsLine) {
+  TempDir dir;
+  make_repo(dir, "steps:\n  - name: a\n    commands: [x]\n    retries: 3\n");
+  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find(".juanie.yml:4:5: steps[0].retries: unknown key"), std::string::npos) << out;
+}
+
+TEST(Exec, NotARepository) {
+  TempDir dir;
+  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + dir.path().string());
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("cannot open a git repository"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace juanie::test
