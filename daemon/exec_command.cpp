@@ -106,8 +106,8 @@ int run_exec(const std::vector<std::string>& args) {
     context.ref_kind = "branch";
     context.branch = branch;
     context.sha = head->sha;
-    if (const auto* rule = pipelines::match_rule(pipelines::default_rules(),
-                                                 {pipelines::RefKind::kBranch, branch})) {
+    const auto rules = pipelines::default_rules();
+    if (const auto* rule = pipelines::match_rule(rules, {pipelines::RefKind::kBranch, branch})) {
       context.environment = rule->environment;
     }
     auto plan = pipelines::plan(*pipeline, context);

@@ -8,6 +8,7 @@
 
 #include "daemon/api/auth.hpp"
 #include "daemon/api/runs_json.hpp"
+#include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/webhook/intake.hpp"
 
@@ -77,8 +78,7 @@ void Routes::handle(http::Request req, http::Reply reply) {
   if (path == "/readyz") return readyz(measured(deps_.metrics, "/readyz", std::move(reply)));
   if (path == "/metrics") return reply(metrics());
   if (path.starts_with("/api/v1/")) {
-    auto r = measured(deps_.metrics, "/api/v1", std::move(reply));
-    return r(api(req));
+    return api(req, measured(deps_.metrics, "/api/v1", std::move(reply)));
   }
   reply(http::error_response(404, "no such endpoint"));
 }
@@ -128,6 +128,7 @@ void Routes::webhook(Forge forge, std::string_view project_name, http::Request r
         o["run"] = outcome->run_id;
         o["environment"] = optional(outcome->environment);
         if (!outcome->created) o["duplicate"] = true;
+        if (outcome->created && deps_.on_queued) deps_.on_queued();
         if (outcome->created) {
           deps_.log.info("webhook " + where + " " + run->ref + " " + run->sha.substr(0, 12) +
                          " queued run " + std::to_string(outcome->run_id) + " for " +
@@ -169,41 +170,82 @@ http::Response Routes::metrics() {
   return r;
 }
 
-http::Response Routes::api(const http::Request& req) {
-  if (!api::authenticate(req, deps_.api_tokens)) {
+void Routes::api(const http::Request& req, http::Reply reply) {
+  auto who = api::authenticate(req, deps_.api_tokens);
+  if (!who) {
     http::Response r = http::error_response(401, "a valid bearer token is required");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return r;
+    return reply(std::move(r));
   }
-  if (req.method != "GET") return http::error_response(405, "method not allowed");
   const std::string_view path = req.path();
   if (path == "/api/v1/runs") {
+    if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
     auto project = req.query("project");
     int limit = 100;
     if (auto text = req.query("limit")) {
       auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
       if (ec != std::errc() || p != text->data() + text->size() || limit < 1 || limit > 1000) {
-        return http::error_response(400, "limit must be a number from 1 to 1000");
+        return reply(http::error_response(400, "limit must be a number from 1 to 1000"));
       }
     }
     auto runs = deps_.reader.with([&](store::Database& db) { return store::list_runs(db, project, limit); });
-    if (!runs) return http::error_response(503, runs.error().message);
-    return http::json_response(200, api::runs_list_json(*runs));
+    if (!runs) return reply(http::error_response(503, runs.error().message));
+    return reply(http::json_response(200, api::runs_list_json(*runs)));
   }
   constexpr std::string_view kRun = "/api/v1/runs/";
-  if (path.starts_with(kRun)) {
-    std::string_view id_text = path.substr(kRun.size());
-    std::int64_t id = 0;
-    auto [p, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-    if (ec != std::errc() || p != id_text.data() + id_text.size()) {
-      return http::error_response(404, "no such run");
-    }
-    auto run = deps_.reader.with([&](store::Database& db) { return store::find_run(db, id); });
-    if (!run) return http::error_response(503, run.error().message);
-    if (!*run) return http::error_response(404, "no such run");
-    return http::json_response(200, api::run_json(**run));
+  if (!path.starts_with(kRun)) return reply(http::error_response(404, "no such endpoint"));
+  std::string_view rest = path.substr(kRun.size());
+  const auto slash = rest.find('/');
+  const std::string_view id_text = rest.substr(0, slash);
+  const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  std::int64_t id = 0;
+  auto [p, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (ec != std::errc() || p != id_text.data() + id_text.size()) {
+    return reply(http::error_response(404, "no such run"));
   }
-  return http::error_response(404, "no such endpoint");
+  auto run = deps_.reader.with([&](store::Database& db) { return store::find_run(db, id); });
+  if (!run) return reply(http::error_response(503, run.error().message));
+  if (!*run) return reply(http::error_response(404, "no such run"));
+  if (action.empty() && req.method == "GET") {
+    auto steps = deps_.reader.with([&](store::Database& db) { return store::list_steps(db, id); });
+    if (!steps) return reply(http::error_response(503, steps.error().message));
+    return reply(http::json_response(200, api::run_json(**run, *steps)));
+  }
+  if (action == "log" && req.method == "GET") return reply(run_log(id));
+  if (action == "cancel" && req.method == "POST") return cancel_run(id, *who, std::move(reply));
+  reply(http::error_response(action == "log" || action == "cancel" || action.empty() ? 405 : 404,
+                             action.empty() || action == "log" || action == "cancel"
+                                 ? "method not allowed" : "no such endpoint"));
+}
+
+http::Response Routes::run_log(std::int64_t id) {
+  auto steps = deps_.reader.with([&](store::Database& db) { return store::list_steps(db, id); });
+  if (!steps) return http::error_response(503, steps.error().message);
+  std::string text;
+  for (const auto& step : *steps) {
+    text += "── " + step.name + " (" + step.state + (step.reason ? ": " + *step.reason : "") + ")\n";
+    if (step.log) {
+      auto content = config::read_text_file(*step.log);
+      if (content) text += *content;
+      if (!text.empty() && text.back() != '\n') text += '\n';
+    }
+  }
+  return http::text_response(200, std::move(text));
+}
+
+void Routes::cancel_run(std::int64_t id, const std::string& who, http::Reply reply) {
+  if (deps_.cancel_running && deps_.cancel_running(id)) {
+    deps_.log.info("run " + std::to_string(id) + " cancel requested by " + who);
+    return reply(http::json_response(202, R"({"run":)" + std::to_string(id) + R"(,"state":"cancelling"})"));
+  }
+  deps_.writer.submit(
+      [id, who, at = rfc3339(deps_.clock.now())](store::Database& db) {
+        return store::set_run_state(db, id, pipelines::RunState::kCancelled, "cancelled by " + who, at);
+      },
+      [id, reply = std::move(reply)](Result<void> ok) {
+        if (!ok) return reply(http::error_response(409, ok.error().message));
+        reply(http::json_response(200, R"({"run":)" + std::to_string(id) + R"(,"state":"cancelled"})"));
+      });
 }
 
 }  // namespace juanie::daemon

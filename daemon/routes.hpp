@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct RouteDeps {
   store::Writer& writer;
   store::Reader& reader;
   std::vector<config::ApiToken> api_tokens;
+  std::function<void()> on_queued;                     // a new run is in the queue
+  std::function<bool(std::int64_t)> cancel_running;    // true when the run was running here
 };
 
 // Dispatches requests to the webhook, API and operations handlers.
@@ -39,7 +42,9 @@ class Routes {
   void webhook(Forge forge, std::string_view project, http::Request request, http::Reply reply);
   void readyz(http::Reply reply);
   http::Response metrics();
-  http::Response api(const http::Request& request);
+  void api(const http::Request& request, http::Reply reply);
+  http::Response run_log(std::int64_t run);
+  void cancel_run(std::int64_t run, const std::string& who, http::Reply reply);
 
   RouteDeps deps_;
 };

@@ -14,6 +14,11 @@
 #include "daemon/metrics.hpp"
 #include "daemon/project_registry.hpp"
 #include "daemon/routes.hpp"
+#include "daemon/run_executor.hpp"
+#include "daemon/scheduler.hpp"
+#include "daemon/store/run_lifecycle.hpp"
+#include "runner/git_checkout.hpp"
+#include "runner/git_mirror.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
 
@@ -26,6 +31,25 @@ std::optional<std::string> credentials_directory() {
   const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
   if (!dir) return std::nullopt;
   return std::string(dir);
+}
+
+// data_dir holds the database and logs (private) and the workspaces, which the sandbox user
+// must reach: the directories on the way are 0711 (pass, not list).
+Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto traverse = fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec;
+  for (const auto& dir : {data_dir, data_dir / "workspaces", data_dir / "logs", data_dir / "mirrors"}) {
+    fs::create_directories(dir, ec);
+    if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+  }
+  for (const auto& dir : {data_dir, data_dir / "workspaces"}) {
+    fs::permissions(dir, traverse, ec);
+    if (ec) return fail("cannot set the mode of " + dir.string() + ": " + ec.message());
+  }
+  fs::permissions(data_dir / "logs", fs::perms::owner_all, ec);
+  fs::permissions(data_dir / "mirrors", fs::perms::owner_all, ec);
+  return {};
 }
 
 void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Log& log) {
@@ -59,11 +83,8 @@ int serve(const std::filesystem::path& config_file) {
   }
   const config::DaemonConfig& daemon = configuration->daemon;
 
-  std::error_code ec;
-  std::filesystem::create_directories(daemon.data_dir, ec);
-  if (ec) {
-    log.error(daemon.source.string() + ": data_dir: cannot create " + daemon.data_dir.string() +
-              ": " + ec.message());
+  if (auto ok = prepare_data_dir(daemon.data_dir); !ok) {
+    log.error(daemon.source.string() + ": data_dir: " + ok.error().message);
     return 1;
   }
   const auto db_file = daemon.data_dir / "juanie.db";
@@ -79,9 +100,31 @@ int serve(const std::filesystem::path& config_file) {
   }
 
   SystemClock clock;
+  {
+    auto recovered = write_and_wait(**writer, [&](store::Database& db) -> Result<void> {
+      auto n = store::recover_interrupted_runs(db, daemon.requeue_interrupted, rfc3339(clock.now()));
+      if (!n) return std::unexpected(n.error());
+      if (*n > 0) {
+        log.warn(std::to_string(*n) + " run(s) were interrupted by a restart; " +
+                 (daemon.requeue_interrupted ? "queued again" : "marked failed"));
+      }
+      return {};
+    });
+    if (!recovered) {
+      log.error("cannot recover interrupted runs: " + recovered.error().message);
+      return 1;
+    }
+  }
   Metrics metrics;
   ProjectRegistry projects(std::move(configuration->projects));
-  Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens});
+  runner::GitLibrary git;
+  runner::GitMirrors mirrors(daemon.data_dir / "mirrors");
+  RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors});
+  Scheduler scheduler(SchedulerDeps{**writer, *reader, projects, executor, clock, log,
+                                    daemon.limits.concurrent_runs});
+  Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
+                          [&scheduler] { scheduler.wake(); },
+                          [&scheduler](std::int64_t run) { return scheduler.cancel(run); }});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;
@@ -109,6 +152,7 @@ int serve(const std::filesystem::path& config_file) {
            daemon.listen.host + ":" + std::to_string(server.port()) + " with " +
            std::to_string(projects.get()->size()) + " project(s), data in " +
            daemon.data_dir.string());
+  scheduler.start();
   sd_notify(0, "READY=1");
 
   for (;;) {
@@ -124,6 +168,7 @@ int serve(const std::filesystem::path& config_file) {
     break;
   }
   serving.join();
+  scheduler.stop();
   (*writer)->stop();
   log.info("stopped");
   return 0;

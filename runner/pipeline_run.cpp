@@ -8,8 +8,9 @@
 namespace juanie::runner {
 namespace {
 
-StepReport skipped(const pipelines::PlannedStep& planned, std::string reason) {
+StepReport skipped(int index, const pipelines::PlannedStep& planned, std::string reason) {
   StepReport r;
+  r.index = index;
   r.name = planned.step.name;
   r.state = "skipped";
   r.reason = std::move(reason);
@@ -43,7 +44,7 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
   for (const auto& planned : plan) {
     ++index;
     if (planned.skipped || !result.succeeded) {
-      auto report = skipped(planned, planned.skipped ? planned.skip_reason
+      auto report = skipped(index, planned, planned.skipped ? planned.skip_reason
                                                      : (result.cancelled ? "the run was cancelled"
                                                                          : "an earlier step failed"));
       if (options.on_step) options.on_step(report);
@@ -51,6 +52,7 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
       continue;
     }
     StepReport report;
+    report.index = index;
     report.name = planned.step.name;
     report.state = "running";
     report.log = options.logs_dir / (std::to_string(index) + "-" + planned.step.name + ".log");

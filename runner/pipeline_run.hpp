@@ -17,6 +17,7 @@
 namespace juanie::runner {
 
 struct StepReport {
+  int index = 0;  // 1-based position in the plan
   std::string name;
   std::string state;  // running | succeeded | failed | skipped | cancelled
   int exit_code = -1;

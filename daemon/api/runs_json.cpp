@@ -48,10 +48,21 @@ std::string runs_list_json(const std::vector<store::RunRecord>& runs) {
   return json::serialize(o);
 }
 
-std::string run_json(const store::RunRecord& run) {
+std::string run_json(const store::RunRecord& run, const std::vector<store::StepRecord>& steps) {
   json::object o = run_object(run);
-  o["steps"] = json::array();  // step records arrive with the runner
-  o["deployment"] = nullptr;
+  json::array list;
+  for (const auto& s : steps) {
+    json::object step;
+    step["name"] = s.name;
+    step["state"] = s.state;
+    step["exit_code"] = s.exit_code ? json::value(*s.exit_code) : json::value(nullptr);
+    step["reason"] = optional(s.reason);
+    step["started_at"] = optional(s.started_at);
+    step["finished_at"] = optional(s.finished_at);
+    list.push_back(std::move(step));
+  }
+  o["steps"] = std::move(list);
+  o["deployment"] = nullptr;  // deployments arrive with the images and GitOps work
   return json::serialize(o);
 }
 

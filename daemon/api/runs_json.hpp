@@ -3,12 +3,13 @@
 #include <string>
 #include <vector>
 
+#include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
 
 namespace juanie::daemon::api {
 
 // The JSON shapes of DESIGN.md's API: field names are a contract.
 std::string runs_list_json(const std::vector<store::RunRecord>& runs);
-std::string run_json(const store::RunRecord& run);
+std::string run_json(const store::RunRecord& run, const std::vector<store::StepRecord>& steps);
 
 }  // namespace juanie::daemon::api

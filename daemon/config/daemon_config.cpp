@@ -48,7 +48,7 @@ Limits parse_limits(MapReader& root) {
   auto node = root.child("limits");
   if (!node) return out;
   MapReader r(*node, root.file(), "limits");
-  if (auto v = r.optional_int("concurrent_runs", 1, 1024)) out.concurrent_runs = static_cast<int>(*v);
+  if (auto v = r.optional_int("concurrent_runs", 0, 1024)) out.concurrent_runs = static_cast<int>(*v);
   if (auto v = r.optional_duration("step_timeout")) out.step_timeout = *v;
   if (auto v = r.optional_size("log_max")) out.log_max = *v;
   if (auto v = r.optional_size("body_max")) {
@@ -150,6 +150,12 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
     r.finish();
   }
   if (auto v = root.optional_int("http_threads", 1, 64)) out.http_threads = static_cast<int>(*v);
+  if (auto v = root.optional_string("recovery")) {
+    if (*v != "requeue" && *v != "fail") {
+      root.fail_at(*root.child("recovery"), "recovery", "must be requeue or fail");
+    }
+    out.requeue_interrupted = *v == "requeue";
+  }
   out.limits = parse_limits(root);
   if (auto approvals = root.child("approvals")) {
     MapReader r(*approvals, root.file(), "approvals");

@@ -59,6 +59,8 @@ struct DaemonConfig {
   std::filesystem::path projects_dir;
   std::filesystem::path secrets_dir;
   std::string sandbox_backend = "bwrap";
+  // What a run found `running` at start becomes: queued again, or failed with the reason.
+  bool requeue_interrupted = true;
   int http_threads = 2;
   Limits limits;
   Approvals approvals;

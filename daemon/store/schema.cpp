@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 1> kMigrations{
+constexpr std::array<const char*, 2> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -45,6 +45,22 @@ CREATE TABLE deliveries (
   PRIMARY KEY (project, delivery_id)
 ) WITHOUT ROWID;
 CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
+)sql",
+    // 2: execution — one row per planned step of a run.
+    R"sql(
+CREATE TABLE steps (
+  run_id      INTEGER NOT NULL REFERENCES runs (id),
+  idx         INTEGER NOT NULL,
+  name        TEXT NOT NULL,
+  state       TEXT NOT NULL
+              CHECK (state IN ('running', 'succeeded', 'failed', 'skipped', 'cancelled')),
+  exit_code   INTEGER,
+  reason      TEXT,
+  started_at  TEXT,
+  finished_at TEXT,
+  log         TEXT,
+  PRIMARY KEY (run_id, idx)
+) WITHOUT ROWID;
 )sql",
 };
 

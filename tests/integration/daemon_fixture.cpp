@@ -22,7 +22,19 @@ using daemon::hex_encode;
 using daemon::hmac_sha256;
 using daemon::sha256;
 
-Daemon::Daemon(std::string extra_config) {
+Daemon::Daemon(std::string extra_config, bool run_pipelines) {
+  if (!run_pipelines) {
+    const auto at = extra_config.find("limits:\n");
+    if (at == std::string::npos) {
+      extra_config += "limits:\n  concurrent_runs: 0\n";
+    } else {
+      extra_config.insert(at + 8, "  concurrent_runs: 0\n");
+    }
+  }
+  // Like /var/lib above a real data_dir: the sandbox user may pass through to its workspace.
+  std::filesystem::permissions(home_.path(), std::filesystem::perms::owner_all |
+                                                 std::filesystem::perms::group_exec |
+                                                 std::filesystem::perms::others_exec);
   home_.write("juanie.yaml",
               "listen: 127.0.0.1:0\n"
               "data_dir: data\n"

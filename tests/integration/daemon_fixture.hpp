@@ -25,8 +25,9 @@ inline constexpr const char* kGiteaSecret = "gitea-webhook-secret";
 // ledger (gitlab signing token), wiki (gitea).
 class Daemon {
  public:
-  // Extra lines for juanie.yaml (limits and the like).
-  explicit Daemon(std::string extra_config = "");
+  // Extra lines for juanie.yaml (limits and the like). Unless `run_pipelines`, the daemon
+  // only queues runs (limits.concurrent_runs: 0), which is what intake tests look at.
+  explicit Daemon(std::string extra_config = "", bool run_pipelines = false);
   ~Daemon();
 
   // Starts and waits until it listens; false (with the log in the failure) if it exits.

@@ -1,0 +1,134 @@
+#include "daemon/run_executor.hpp"
+
+#include <future>
+
+#include "daemon/store/run_lifecycle.hpp"
+#include "pipelines/pipeline_file.hpp"
+#include "pipelines/plan.hpp"
+#include "runner/git_checkout.hpp"
+#include "runner/pipeline_run.hpp"
+
+namespace juanie::daemon {
+
+namespace fs = std::filesystem;
+using pipelines::RunState;
+
+Result<void> write_and_wait(store::Writer& writer, store::Writer::Work work) {
+  std::promise<Result<void>> done;
+  auto future = done.get_future();
+  writer.submit(std::move(work), [&done](Result<void> r) { done.set_value(std::move(r)); });
+  return future.get();
+}
+
+fs::path RunExecutor::workspace(std::int64_t run) const {
+  return deps_.daemon.data_dir / "workspaces" / std::to_string(run);
+}
+
+fs::path RunExecutor::logs(std::int64_t run) const {
+  return deps_.daemon.data_dir / "logs" / std::to_string(run);
+}
+
+void RunExecutor::finish(std::int64_t run, const std::string& state, const std::string& reason) const {
+  const auto to = *pipelines::parse_run_state(state);
+  const std::string now = rfc3339(deps_.clock.now());
+  auto ok = write_and_wait(deps_.writer, [run, to, reason, now](store::Database& db) {
+    return store::set_run_state(db, run, to, reason.empty() ? std::nullopt : std::optional(reason), now);
+  });
+  if (!ok) deps_.log.error("run " + std::to_string(run) + ": cannot record " + state + ": " + ok.error().message);
+  deps_.log.info("run " + std::to_string(run) + " " + state + (reason.empty() ? "" : ": " + reason));
+}
+
+void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProject& project,
+                          const std::atomic<bool>& cancel, const std::atomic<bool>& shutdown) const {
+  const auto& cfg = project.config;
+  auto mirror = deps_.mirrors.update(cfg.repo_url);
+  if (!mirror) return finish(run.id, "failed", mirror.error().message);
+  const fs::path ws = workspace(run.id);
+  std::error_code ec;
+  fs::remove_all(ws, ec);
+  if (auto ok = runner::checkout_commit(*mirror, run.sha, ws); !ok) {
+    return finish(run.id, "failed", ok.error().message);
+  }
+  auto text = config::read_text_file(ws / cfg.pipeline);
+  if (!text) {
+    return finish(run.id, "failed", "commit " + run.sha.substr(0, 12) + " has no " + cfg.pipeline);
+  }
+  auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
+  if (!pipeline) return finish(run.id, "failed", pipeline.error().message);
+
+  pipelines::RunContext context{run.project, run.ref, run.ref_kind, run.branch, run.sha,
+                                run.environment, run.ref_kind == "tag" ? "tag" : "push", run.id};
+  if (run.trigger == "manual") context.event = "manual";
+  const auto plan = pipelines::plan(*pipeline, context);
+
+  runner::PipelineRunOptions options;
+  options.workspace = ws;
+  options.logs_dir = logs(run.id);
+  options.log_max = deps_.daemon.limits.log_max;
+  options.default_timeout = deps_.daemon.limits.step_timeout;
+  options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
+  // The configuration's own directory too, unless it is a whole root such as /etc itself.
+  if (const auto dir = deps_.daemon.source.parent_path(); dir.has_parent_path() && dir.parent_path() != dir.root_path()) {
+    options.hidden.push_back(dir);
+  } else if (dir != "/etc" && dir != "/" && !dir.empty()) {
+    options.hidden.push_back(dir);
+  }
+  options.sandbox_user = runner::default_sandbox_user();
+  // Secrets go only to runs of branches the project deploys from (a rule maps them): a push
+  // to any other branch must not be able to read them.
+  options.secrets_allowed = run.environment.has_value();
+  for (const auto& [name, ref] : cfg.secrets) {
+    if (auto value = config::read_secret(deps_.daemon.secrets_dir, ref)) options.secrets[name] = *value;
+  }
+  std::atomic<bool> stop{false};
+  options.cancel = &stop;
+  std::thread relay([&] {
+    while (!stop.load()) {
+      if (cancel.load() || shutdown.load()) stop = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  options.on_step = [&](const runner::StepReport& r) {
+    store::StepRecord step;
+    step.index = r.index;
+    step.name = r.name;
+    step.state = r.state;
+    const std::string now = rfc3339(deps_.clock.now());
+    if (r.state == "running") {
+      step.started_at = now;
+    } else {
+      step.finished_at = now;
+      if (r.exit_code >= 0) step.exit_code = r.exit_code;
+    }
+    if (!r.reason.empty()) step.reason = r.reason;
+    if (!r.log.empty()) step.log = r.log.string();
+    deps_.writer.submit([id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
+                        [this, id = run.id](Result<void> ok) {
+                          if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+                        });
+  };
+  auto result = runner::run_pipeline(plan, options);
+  stop = true;
+  relay.join();
+
+  if (result.cancelled && shutdown.load()) {
+    const std::string now = rfc3339(deps_.clock.now());
+    auto ok = write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) -> Result<void> {
+      if (auto r = store::set_run_state(db, id, RunState::kQueued, "the daemon stopped; queued again", now); !r) return r;
+      auto clear = db.prepare("DELETE FROM steps WHERE run_id = ?1");
+      if (!clear) return std::unexpected(clear.error());
+      clear->bind(1, id);
+      return clear->run();
+    });
+    if (!ok) deps_.log.error("run " + std::to_string(run.id) + ": " + ok.error().message);
+    return;
+  }
+  if (result.cancelled) return finish(run.id, "cancelled", "cancelled");
+  if (result.succeeded) return finish(run.id, "succeeded", "");
+  for (const auto& step : result.steps) {
+    if (step.state == "failed") return finish(run.id, "failed", "step " + step.name + " failed: " + step.reason);
+  }
+  finish(run.id, "failed", "a step failed");
+}
+
+}  // namespace juanie::daemon

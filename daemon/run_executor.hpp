@@ -1,0 +1,45 @@
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+
+#include "daemon/clock.hpp"
+#include "daemon/config/loader.hpp"
+#include "daemon/log.hpp"
+#include "daemon/store/runs.hpp"
+#include "daemon/store/writer.hpp"
+#include "runner/git_mirror.hpp"
+
+namespace juanie::daemon {
+
+struct ExecutorDeps {
+  const config::DaemonConfig& daemon;
+  store::Writer& writer;
+  const Clock& clock;
+  Log& log;
+  const runner::GitMirrors& mirrors;
+};
+
+// Carries one run, already marked running, to its end: fetch the repository's mirror, check
+// out the exact commit into data_dir/workspaces/<run>, read and plan the pipeline file, run
+// the steps in the sandbox while recording each step, then record the run's final state.
+// `cancel` stops it as cancelled; `shutdown` stops it and queues it again for the next start.
+class RunExecutor {
+ public:
+  explicit RunExecutor(ExecutorDeps deps) : deps_(deps) {}
+
+  void execute(const store::RunRecord& run, const config::LoadedProject& project,
+               const std::atomic<bool>& cancel, const std::atomic<bool>& shutdown) const;
+
+  std::filesystem::path workspace(std::int64_t run) const;
+  std::filesystem::path logs(std::int64_t run) const;
+
+ private:
+  void finish(std::int64_t run, const std::string& state, const std::string& reason) const;
+  ExecutorDeps deps_;
+};
+
+// Waits for a write to commit; for the few writes a worker must see done before going on.
+Result<void> write_and_wait(store::Writer& writer, store::Writer::Work work);
+
+}  // namespace juanie::daemon

@@ -1,0 +1,128 @@
+#include "daemon/store/run_lifecycle.hpp"
+
+namespace juanie::daemon::store {
+
+using pipelines::RunState;
+
+Result<void> set_run_state(Database& db, std::int64_t run, RunState to,
+                           const std::optional<std::string>& reason, const std::string& now) {
+  auto current = db.cached("SELECT state FROM runs WHERE id = ?1");
+  if (!current) return std::unexpected(current.error());
+  current->bind(1, run);
+  auto row = current->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return fail("no run " + std::to_string(run));
+  auto from = pipelines::parse_run_state(current->text(0));
+  if (!from) return fail("run " + std::to_string(run) + " has an unknown state");
+  if (auto ok = pipelines::transition(*from, to); !ok) {
+    return fail("run " + std::to_string(run) + ": " + ok.error().message);
+  }
+  const char* sql =
+      to == RunState::kRunning
+          ? "UPDATE runs SET state = ?2, reason = ?3, started_at = ?4, finished_at = NULL WHERE id = ?1"
+      : to == RunState::kQueued
+          ? "UPDATE runs SET state = ?2, reason = ?3, started_at = NULL WHERE id = ?1"
+          : "UPDATE runs SET state = ?2, reason = ?3, finished_at = ?4 WHERE id = ?1";
+  auto update = db.cached(sql);
+  if (!update) return std::unexpected(update.error());
+  update->bind(1, run).bind(2, pipelines::to_string(to)).bind_optional(3, reason).bind(4, now);
+  return update->run();
+}
+
+Result<void> save_step(Database& db, std::int64_t run, const StepRecord& s) {
+  auto stmt = db.cached(
+      "INSERT INTO steps (run_id, idx, name, state, exit_code, reason, started_at, finished_at, log) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "ON CONFLICT (run_id, idx) DO UPDATE SET state = excluded.state, "
+      "exit_code = excluded.exit_code, reason = excluded.reason, "
+      "started_at = coalesce(steps.started_at, excluded.started_at), "
+      "finished_at = excluded.finished_at, log = excluded.log");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, run).bind(2, static_cast<std::int64_t>(s.index)).bind(3, s.name).bind(4, s.state);
+  if (s.exit_code) {
+    stmt->bind(5, *s.exit_code);
+  } else {
+    stmt->bind(5, std::nullopt);
+  }
+  stmt->bind_optional(6, s.reason).bind_optional(7, s.started_at).bind_optional(8, s.finished_at);
+  stmt->bind_optional(9, s.log);
+  return stmt->run();
+}
+
+Result<std::vector<StepRecord>> list_steps(Database& db, std::int64_t run) {
+  auto stmt = db.prepare(
+      "SELECT idx, name, state, exit_code, reason, started_at, finished_at, log FROM steps "
+      "WHERE run_id = ?1 ORDER BY idx");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, run);
+  std::vector<StepRecord> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    StepRecord s;
+    s.index = static_cast<int>(stmt->int64(0));
+    s.name = stmt->text(1);
+    s.state = stmt->text(2);
+    if (!stmt->is_null(3)) s.exit_code = stmt->int64(3);
+    s.reason = stmt->optional_text(4);
+    s.started_at = stmt->optional_text(5);
+    s.finished_at = stmt->optional_text(6);
+    s.log = stmt->optional_text(7);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::vector<pipelines::QueuedRun>> queued_runs(Database& db) {
+  auto stmt = db.prepare("SELECT id, project, ref FROM runs WHERE state = 'queued' ORDER BY id");
+  if (!stmt) return std::unexpected(stmt.error());
+  std::vector<pipelines::QueuedRun> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({stmt->int64(0), stmt->text(1), stmt->text(2)});
+  }
+  return out;
+}
+
+Result<std::map<std::string, int>> running_per_project(Database& db) {
+  auto stmt = db.prepare("SELECT project, count(*) FROM runs WHERE state = 'running' GROUP BY project");
+  if (!stmt) return std::unexpected(stmt.error());
+  std::map<std::string, int> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out[stmt->text(0)] = static_cast<int>(stmt->int64(1));
+  }
+  return out;
+}
+
+Result<int> recover_interrupted_runs(Database& db, bool requeue, const std::string& now) {
+  auto stmt = db.prepare("SELECT id FROM runs WHERE state = 'running' ORDER BY id");
+  if (!stmt) return std::unexpected(stmt.error());
+  std::vector<std::int64_t> ids;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    ids.push_back(stmt->int64(0));
+  }
+  for (auto id : ids) {
+    const std::string reason = requeue ? "interrupted by a daemon restart; queued again"
+                                       : "interrupted by a daemon restart";
+    auto ok = set_run_state(db, id, requeue ? RunState::kQueued : RunState::kFailed, reason, now);
+    if (!ok) return std::unexpected(ok.error());
+    if (requeue) {
+      auto clear = db.prepare("DELETE FROM steps WHERE run_id = ?1");
+      if (!clear) return std::unexpected(clear.error());
+      clear->bind(1, id);
+      if (auto done = clear->run(); !done) return std::unexpected(done.error());
+    }
+  }
+  return static_cast<int>(ids.size());
+}
+
+}  // namespace juanie::daemon::store

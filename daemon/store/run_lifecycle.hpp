@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/store/sqlite.hpp"
+#include "pipelines/scheduling.hpp"
+#include "pipelines/state_machines.hpp"
+
+// The writes of a run's life after intake: started, steps, finished, cancelled, recovered.
+// Every state change is checked against the run state machine first; an illegal one is an
+// error and writes nothing.
+namespace juanie::daemon::store {
+
+struct StepRecord {
+  int index = 0;
+  std::string name;
+  std::string state;  // running | succeeded | failed | skipped | cancelled
+  std::optional<std::int64_t> exit_code;
+  std::optional<std::string> reason;
+  std::optional<std::string> started_at;
+  std::optional<std::string> finished_at;
+  std::optional<std::string> log;
+};
+
+Result<void> set_run_state(Database& db, std::int64_t run, pipelines::RunState to,
+                           const std::optional<std::string>& reason, const std::string& now);
+
+Result<void> save_step(Database& db, std::int64_t run, const StepRecord& step);
+Result<std::vector<StepRecord>> list_steps(Database& db, std::int64_t run);
+
+// Queued runs, oldest first, and how many run per project now.
+Result<std::vector<pipelines::QueuedRun>> queued_runs(Database& db);
+Result<std::map<std::string, int>> running_per_project(Database& db);
+
+// At start: runs a crash left `running` are queued again (`requeue`) or failed, with the
+// reason; their step rows of the interrupted attempt are removed when requeued. Returns how
+// many runs were found.
+Result<int> recover_interrupted_runs(Database& db, bool requeue, const std::string& now);
+
+}  // namespace juanie::daemon::store

@@ -1,0 +1,83 @@
+#include "runner/git_mirror.hpp"
+
+#include <fcntl.h>
+#include <git2.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <functional>
+#include <memory>
+
+namespace juanie::runner {
+namespace {
+
+std::string last_git_error() {
+  const ::git_error* e = git_error_last();
+  return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+// Holds an exclusive flock for its lifetime.
+class FileLock {
+ public:
+  explicit FileLock(const std::filesystem::path& file)
+      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::filesystem::path GitMirrors::path_for(const std::string& url) const {
+  // A readable prefix plus a hash: distinct URLs never share a mirror.
+  std::string name;
+  for (char c : url.substr(url.find_last_of("/:") + 1)) {
+    name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
+  }
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(url));
+  return root_ / (name.substr(0, 40) + "-" + hash);
+}
+
+Result<std::filesystem::path> GitMirrors::update(const std::string& url) const {
+  std::error_code ec;
+  std::filesystem::create_directories(root_, ec);
+  if (ec) return fail("cannot create " + root_.string() + ": " + ec.message());
+  const auto dir = path_for(url);
+  FileLock lock(dir.string() + ".lock");
+  if (!lock.held()) return fail("cannot lock the mirror of " + url);
+
+  git_repository* raw = nullptr;
+  if (git_repository_open_bare(&raw, dir.c_str()) != 0) {
+    std::filesystem::remove_all(dir, ec);
+    if (git_repository_init(&raw, dir.c_str(), 1) != 0) {
+      return fail("cannot create a mirror of " + url + ": " + last_git_error());
+    }
+    git_remote* remote = nullptr;
+    if (git_remote_create_with_fetchspec(&remote, raw, "origin", url.c_str(), "+refs/*:refs/*") != 0) {
+      git_repository_free(raw);
+      return fail("cannot configure the mirror of " + url + ": " + last_git_error());
+    }
+    git_remote_free(remote);
+  }
+  std::unique_ptr<git_repository, decltype(&git_repository_free)> repo(raw, git_repository_free);
+  git_remote* remote = nullptr;
+  if (git_remote_lookup(&remote, repo.get(), "origin") != 0) {
+    return fail("the mirror of " + url + " has no origin: " + last_git_error());
+  }
+  std::unique_ptr<git_remote, decltype(&git_remote_free)> origin(remote, git_remote_free);
+  git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
+  opts.prune = GIT_FETCH_PRUNE;
+  if (git_remote_fetch(origin.get(), nullptr, &opts, "juanie fetch") != 0) {
+    return fail("cannot fetch " + url + ": " + last_git_error());
+  }
+  return dir;
+}
+
+}  // namespace juanie::runner

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "pipelines/error.hpp"
+
+namespace juanie::runner {
+
+// One bare mirror per repository URL under `root`, fetched incrementally (every ref, so any
+// pushed commit is there), never cloned afresh per run. A lock file per mirror makes two runs
+// of one repository fetch one after the other instead of over each other.
+class GitMirrors {
+ public:
+  explicit GitMirrors(std::filesystem::path root) : root_(std::move(root)) {}
+
+  // Creates the mirror on first use, then fetches; returns its path. An unreachable or
+  // non-existent remote is an error naming the URL.
+  Result<std::filesystem::path> update(const std::string& url) const;
+
+  std::filesystem::path path_for(const std::string& url) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace juanie::runner

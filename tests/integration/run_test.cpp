@@ -1,0 +1,185 @@
+// Runs carried out by the daemon: a real bare repository made with the git CLI, a signed
+// push, and the run followed through the API to its end.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "integration/daemon_fixture.hpp"
+
+namespace juanie::test {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string sh(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  ::pclose(pipe);
+  return out;
+}
+
+class RunTest : public ::testing::Test {
+ protected:
+  RunTest() : d("", true) {}
+
+  // Commits `pipeline` (and a file) on `branch` of a bare repository; returns the commit.
+  std::string commit(const std::string& pipeline, const std::string& branch = "develop") {
+    const std::string work = (d.home() / "work").string();
+    const std::string bare = (d.home() / "app.git").string();
+    if (!fs::exists(bare)) {
+      sh("git init -q --bare -b develop " + bare + " && git init -q -b develop " + work +
+         " && git -C " + work + " remote add origin " + bare);
+    }
+    d.home().write("work/.juanie.yml", pipeline);
+    d.home().write("work/VERSION", std::to_string(++commits_) + "\n");
+    sh("git -C " + work + " checkout -q -B " + branch + " && git -C " + work + " add -A && git -C " +
+       work + " -c user.email=dev@example.com -c user.name=Dev commit -qm change && git -C " +
+       work + " push -q origin " + branch);
+    std::string sha = sh("git -C " + work + " rev-parse HEAD");
+    sha.pop_back();
+    return sha;
+  }
+
+  void SetUp() override {
+    d.home().write("secrets/app.webhook", kGithubSecret);
+    d.home().write("secrets/app.token", "app-token-value-123");
+    d.home().write("projects.d/app.yaml",
+                   "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
+                       ", forge: github, webhook_secret: app.webhook}\n"
+                       "branches: [{match: develop, environment: dev}]\n"
+                       "secrets: {APP_TOKEN: app.token}\n");
+  }
+
+  std::int64_t push(const std::string& sha, const std::string& branch = "develop") {
+    const std::string body = push_body("refs/heads/" + branch, sha);
+    auto r = d.request("POST", "/hooks/github/app", body,
+                       github_headers(body, "run-" + sha + "-" + std::to_string(++deliveries_)));
+    EXPECT_EQ(r.status, 202) << r.body;
+    return r.status == 202 ? json::parse(r.body).at("run").as_int64() : 0;
+  }
+
+  json::object wait_for(std::int64_t run, const std::string& state, std::chrono::seconds limit = 60s) {
+    json::object last;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = d.api("/api/v1/runs/" + std::to_string(run));
+      if (r.status == 200) {
+        last = json::parse(r.body).as_object();
+        if (last.at("state").as_string() == state) return last;
+        const std::string s(last.at("state").as_string());
+        if (s == "succeeded" || s == "failed" || s == "cancelled") break;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << "run " << run << " did not become " << state << ": " << json::serialize(last)
+                  << "\n" << d.log();
+    return last;
+  }
+
+  Daemon d;
+  int commits_ = 0;
+  int deliveries_ = 0;
+};
+
+TEST_F(RunTest, APushRunsThePipelineToSuccess) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string sha = commit(
+      "steps:\n"
+      "  - name: build\n    commands: [\"echo building $JUANIE_SHA\", \"cat VERSION\"]\n"
+      "  - name: test\n    depends_on: [build]\n    secrets: [APP_TOKEN]\n"
+      "    commands: [\"echo token=$APP_TOKEN\", \"test \\\"$APP_TOKEN\\\" = app-token-value-123\"]\n"
+      "  - name: release-only\n    commands: [\"false\"]\n    when: {branch: \"release/*\"}\n");
+  const auto run = push(sha);
+  auto done = wait_for(run, "succeeded");
+  EXPECT_FALSE(done.at("started_at").is_null());
+  EXPECT_FALSE(done.at("finished_at").is_null());
+  const auto& steps = done.at("steps").as_array();
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[0].at("name").as_string(), "build");
+  EXPECT_EQ(steps[0].at("state").as_string(), "succeeded");
+  EXPECT_EQ(steps[0].at("exit_code").as_int64(), 0);
+  EXPECT_EQ(steps[1].at("state").as_string(), "succeeded");
+  EXPECT_EQ(steps[2].at("state").as_string(), "skipped");
+  auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log");
+  ASSERT_EQ(log.status, 200);
+  EXPECT_NE(log.body.find("building " + sha), std::string::npos) << log.body;
+  EXPECT_NE(log.body.find("token=***"), std::string::npos) << log.body;
+  EXPECT_EQ(log.body.find("app-token-value-123"), std::string::npos);
+}
+
+TEST_F(RunTest, FailuresCarryTheirReason) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string failing = commit("steps:\n  - {name: lint, commands: [\"exit 4\"]}\n  - {name: test, commands: [\"true\"]}\n");
+  auto run = wait_for(push(failing), "failed");
+  EXPECT_EQ(run.at("reason").as_string(), "step lint failed: exit code 4");
+  EXPECT_EQ(run.at("steps").as_array()[1].at("state").as_string(), "skipped");
+
+  const std::string broken = commit("steps:\n  - name: a\n    commands: [x]\n    commandz: [y]\n");
+  auto bad = wait_for(push(broken), "failed");
+  EXPECT_NE(std::string(bad.at("reason").as_string()).find(".juanie.yml:4:5: steps[0].commandz: unknown key"),
+            std::string::npos);
+
+  auto missing = wait_for(push("0123456789abcdef0123456789abcdef01234567"), "failed");
+  EXPECT_NE(std::string(missing.at("reason").as_string()).find("does not exist"), std::string::npos);
+}
+
+bool marker_alive(const std::string& marker) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+TEST_F(RunTest, CancelStopsTheRunningStep) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string marker = "juanie-cancel-" + std::to_string(::getpid());
+  const std::string sha = commit("steps:\n  - {name: long, commands: [\"sh -c 'sleep 300' " + marker + "\"]}\n");
+  const auto run = push(sha);
+  ASSERT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
+  auto r = d.request("POST", "/api/v1/runs/" + std::to_string(run) + "/cancel", "",
+                     {{"Authorization", std::string("Bearer ") + kApiToken}});
+  EXPECT_EQ(r.status, 202) << r.body;
+  wait_for(run, "cancelled");
+  EXPECT_TRUE(wait_until([&] { return !marker_alive(marker); }, 10s));
+}
+
+TEST_F(RunTest, KillNineDuringAStepRequeuesTheRunAndLeavesNoOrphan) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string marker = "juanie-crash-" + std::to_string(::getpid());
+  // A step of 15 s: killed with the daemon long before it would end by itself, then run
+  // whole again after the restart.
+  const std::string sha = commit("steps:\n  - {name: once, commands: [\"sh -c 'sleep 15' " + marker + "\"]}\n");
+  const auto run = push(sha);
+  ASSERT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
+  d.kill9();
+  EXPECT_TRUE(wait_until([&] { return !marker_alive(marker); }, 8s)) << "a step outlived the daemon";
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_NE(d.log().find("interrupted by a restart; queued again"), std::string::npos) << d.log();
+  auto done = wait_for(run, "succeeded");
+  EXPECT_EQ(done.at("steps").as_array().size(), 1u);
+}
+
+}  // namespace
+}  // namespace juanie::test
