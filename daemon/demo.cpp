@@ -1,5 +1,6 @@
 #include "daemon/demo.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -45,6 +46,44 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
+constexpr const char* kPipeline =
+    "steps:\n"
+    "  - name: build\n"
+    "    commands: [\"echo compiling shop-api at $JUANIE_SHA\", \"mkdir -p dist && echo binary > dist/shop-api\"]\n"
+    "  - name: test\n"
+    "    depends_on: [build]\n"
+    "    commands: [\"test -f dist/shop-api\", \"echo 12 tests passed on $JUANIE_BRANCH\"]\n"
+    "image:\n"
+    "  dockerfile: Dockerfile\n";
+
+// A bare repository standing in for GitHub, with a develop and a main commit. Returns the
+// two commit ids, or empty strings when git is missing.
+std::pair<std::string, std::string> make_repository(const fs::path& home) {
+  const std::string bare = (home / "shop-api.git").string();
+  const std::string work = (home / "shop-api").string();
+  fs::create_directories(work);
+  write_file(fs::path(work) / ".juanie.yml", kPipeline);
+  write_file(fs::path(work) / "main.go", "package main\n\nfunc main() {}\n");
+  const std::string git = "git -C " + work + " -c user.email=dev@example.com -c user.name='Demo Dev' ";
+  const std::string script =
+      "git init -q --bare -b develop " + bare + " && git init -q -b develop " + work + " && " +
+      git + "add -A && " + git + "commit -qm 'Add the order endpoint' && " + git +
+      "checkout -q -b main && " + git + "commit -q --allow-empty -m 'Release 1.0' && " + git +
+      "push -q " + bare + " develop main";
+  if (std::system((script + " >/dev/null 2>&1").c_str()) != 0) return {};
+  auto rev = [&](const std::string& ref) {
+    std::string out;
+    if (FILE* p = ::popen(("git -C " + work + " rev-parse " + ref).c_str(), "r")) {
+      char buf[64] = {};
+      if (std::fgets(buf, sizeof buf, p)) out = buf;
+      ::pclose(p);
+    }
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  };
+  return {rev("develop"), rev("main")};
+}
+
 void write_home(const fs::path& home, int port) {
   fs::create_directories(home / "projects.d");
   fs::create_directories(home / "secrets");
@@ -63,7 +102,7 @@ void write_home(const fs::path& home, int port) {
   write_file(home / "projects.d" / "shop-api.yaml",
              "name: shop-api\n"
              "repo:\n"
-             "  url: https://github.com/acme/shop-api.git\n"
+             "  url: " + (home / "shop-api.git").string() + "\n"
              "  forge: github\n"
              "  webhook_secret: demo.webhook\n"
              "image: registry.example.com/acme/shop-api\n"
@@ -89,9 +128,15 @@ pid_t start_daemon(const fs::path& home) {
   std::vector<char*> argv{const_cast<char*>(self.c_str()), const_cast<char*>("serve"),
                           const_cast<char*>("--config"), const_cast<char*>(config.c_str()),
                           nullptr};
+  // The daemon's own log goes to a file, shown at the end, so the demo's story reads in order.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  const std::string log = (home / "juanie.log").string();
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   pid_t pid = 0;
-  if (posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), environ) != 0) return -1;
-  return pid;
+  const int rc = posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
 }
 
 bool wait_healthy(const std::string& base) {
@@ -122,6 +167,37 @@ void send_push(const std::string& base, const std::string& branch, const std::st
     return;
   }
   std::cout << "  " << r->status << " " << r->body << std::flush;
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+// Follows a run through the API until it ends, then prints its steps and log.
+void follow_run(const std::string& base, long long run) {
+  const http::ClientRequest get{.method = "GET",
+                                .url = base + "/api/v1/runs/" + std::to_string(run),
+                                .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}};
+  std::cout << "\n→ waiting for run " << run << " to finish" << std::flush;
+  json::value doc;
+  for (int i = 0; i < 600; ++i) {
+    auto r = http::send(get);
+    if (r && r->status == 200) {
+      doc = json::parse(r->body);
+      const std::string state(doc.at("state").as_string());
+      if (state == "succeeded" || state == "failed" || state == "cancelled") break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!doc.is_object()) return;
+  std::cout << ": " << std::string(doc.at("state").as_string()) << "\n";
+  for (const auto& step : doc.at("steps").as_array()) {
+    std::cout << "  " << std::string(step.at("name").as_string()) << ": "
+              << std::string(step.at("state").as_string()) << "\n";
+  }
+  auto log = http::send({.method = "GET",
+                         .url = base + "/api/v1/runs/" + std::to_string(run) + "/log",
+                         .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
+  if (log && log->status == 200) {
+    std::cout << "\nGET /api/v1/runs/" << run << "/log:\n" << log->body;
+  }
 }
 
 void print_runs(const std::string& base) {
@@ -132,8 +208,8 @@ void print_runs(const std::string& base) {
     std::cout << "cannot list runs\n";
     return;
   }
-  std::cout << "\nqueued runs (GET /api/v1/runs?project=shop-api):\n";
-  std::printf("  %-4s %-10s %-9s %-12s %-7s %s\n", "run", "branch", "sha", "environment",
+  std::cout << "\nruns (GET /api/v1/runs?project=shop-api):\n";
+  std::printf("  %-4s %-10s %-9s %-12s %-10s %s\n", "run", "branch", "sha", "environment",
               "state", "deploys");
   const json::value doc = json::parse(r->body);
   for (const auto& run : doc.at("runs").as_array()) {
@@ -143,7 +219,7 @@ void print_runs(const std::string& base) {
     const std::string deploy = std::string(o.at("deploy_trigger").as_string()) == "manual"
                                    ? "after a manual trigger and approval"
                                    : "on success";
-    std::printf("  %-4lld %-10s %-9s %-12s %-7s %s\n",
+    std::printf("  %-4lld %-10s %-9s %-12s %-10s %s\n",
                 static_cast<long long>(o.at("id").as_int64()),
                 std::string(o.at("branch").as_string()).c_str(),
                 std::string(o.at("sha").as_string()).substr(0, 7).c_str(), env.c_str(),
@@ -161,17 +237,25 @@ int run_demo(const std::vector<std::string>& args) {
     return 1;
   }
   const fs::path home = tmpl;
+  // Like /var/lib above a real data_dir: the sandbox user may pass through.
+  fs::permissions(home, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   const int port = free_port();
   write_home(home, port);
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
   std::cout << "juanie demo: home " << home.string() << ", daemon on " << base << "\n\n";
+  const auto [develop, main] = make_repository(home);
+  if (develop.empty() || main.empty()) {
+    std::cout << "juanie demo: needs git to make the example repository\n";
+    return 1;
+  }
   const pid_t pid = start_daemon(home);
   int status = 1;
   if (pid > 0 && wait_healthy(base)) {
-    send_push(base, "develop", "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", "demo-delivery-1");
-    send_push(base, "main", "b2c3d4e5f60718293a4b5c6d7e8f901234567890", "demo-delivery-2");
+    send_push(base, "develop", develop, "demo-delivery-1");
+    send_push(base, "main", main, "demo-delivery-2");
     std::cout << "\n→ the same develop delivery again (a forge's retry)\n";
-    send_push(base, "develop", "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", "demo-delivery-1");
+    send_push(base, "develop", develop, "demo-delivery-1");
+    follow_run(base, 1);
     print_runs(base);
     status = 0;
   } else {
@@ -182,6 +266,8 @@ int run_demo(const std::vector<std::string>& args) {
     int ignored = 0;
     ::waitpid(pid, &ignored, 0);
   }
+  std::ifstream daemon_log(home / "juanie.log");
+  std::cout << "\nthe daemon's log (stderr, journald under systemd):\n" << daemon_log.rdbuf();
   if (keep) {
     std::cout << "\nkept " << home.string() << " (juanie serve --config " << (home / "juanie.yaml").string() << ")\n";
   } else {

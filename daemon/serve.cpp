@@ -2,6 +2,8 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -49,6 +51,18 @@ Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
   }
   fs::permissions(data_dir / "logs", fs::perms::owner_all, ec);
   fs::permissions(data_dir / "mirrors", fs::perms::owner_all, ec);
+  if (::geteuid() == 0) {
+    // Steps run as an unprivileged user that must reach its workspace: say so now, not as a
+    // bubblewrap error in the first run.
+    for (auto dir = fs::absolute(data_dir).parent_path(); ; dir = dir.parent_path()) {
+      const auto perms = fs::status(dir, ec).permissions();
+      if (!ec && (perms & fs::perms::others_exec) == fs::perms::none) {
+        return fail(dir.string() + " does not let other users pass (o+x); the sandbox user must "
+                    "reach " + (data_dir / "workspaces").string() + ": chmod o+x it or move data_dir");
+      }
+      if (dir == dir.root_path()) break;
+    }
+  }
   return {};
 }
 

@@ -88,6 +88,8 @@ TEST(DaemonConfig, ErrorsNameFileLineAndField) {
             "/etc/juanie/juanie.yaml:4: listn: unknown key");
   EXPECT_EQ(error_of(base + "sandbox: {backend: lxc}\n"),
             "/etc/juanie/juanie.yaml:4: sandbox.backend: must be bwrap, podman or docker");
+  EXPECT_EQ(error_of(base + "recovery: retry\n"),
+            "/etc/juanie/juanie.yaml:4: recovery: must be requeue or fail");
   EXPECT_EQ(error_of(base + "listen: 127.0.0.1:99999\n"),
             "/etc/juanie/juanie.yaml:4: listen: \"99999\" is not a port number");
   EXPECT_EQ(error_of(base + "limits:\n  step_timeout: soon\n"),

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/schema.hpp"
 #include "support/temp_dir.hpp"
@@ -117,6 +118,45 @@ TEST_F(StoreTest, OtherCommitsAndRefsAreSeparateRuns) {
 TEST_F(StoreTest, TheSchemaRefusesIllegalStates) {
   ASSERT_TRUE(record_push(*db, request("d1", kA), "t"));
   EXPECT_FALSE(db->exec("UPDATE runs SET state = 'exploded'"));
+}
+
+TEST_F(StoreTest, RunStatesFollowTheStateMachine) {
+  auto r = record_push(*db, request("d1", kA), "t0");
+  ASSERT_TRUE(r);
+  using pipelines::RunState;
+  ASSERT_TRUE(set_run_state(*db, r->run_id, RunState::kRunning, std::nullopt, "t1"));
+  auto illegal = set_run_state(*db, r->run_id, RunState::kRunning, std::nullopt, "t2");
+  ASSERT_FALSE(illegal);
+  EXPECT_NE(illegal.error().message.find("illegal transition running → running"), std::string::npos);
+  ASSERT_TRUE(save_step(*db, r->run_id, {1, "build", "running", std::nullopt, std::nullopt, "t1"}));
+  ASSERT_TRUE(save_step(*db, r->run_id, {1, "build", "succeeded", 0, std::nullopt, std::nullopt, "t2", "/l"}));
+  auto steps = list_steps(*db, r->run_id);
+  ASSERT_TRUE(steps && steps->size() == 1u);
+  EXPECT_EQ((*steps)[0].state, "succeeded");
+  EXPECT_EQ((*steps)[0].started_at, "t1");  // kept from the first write
+  EXPECT_EQ((*steps)[0].finished_at, "t2");
+  ASSERT_TRUE(set_run_state(*db, r->run_id, RunState::kSucceeded, std::nullopt, "t3"));
+  auto run = find_run(*db, r->run_id);
+  EXPECT_EQ((*run)->started_at, "t1");
+  EXPECT_EQ((*run)->finished_at, "t3");
+  EXPECT_FALSE(set_run_state(*db, r->run_id, RunState::kCancelled, std::nullopt, "t4"));
+}
+
+TEST_F(StoreTest, RecoveryRequeuesOrFailsInterruptedRuns) {
+  auto a = record_push(*db, request("d1", kA), "t0");
+  auto b = record_push(*db, request("d2", kB), "t0");
+  using pipelines::RunState;
+  ASSERT_TRUE(set_run_state(*db, a->run_id, RunState::kRunning, std::nullopt, "t1"));
+  ASSERT_TRUE(save_step(*db, a->run_id, {1, "build", "running"}));
+  EXPECT_EQ(recover_interrupted_runs(*db, true, "t2").value(), 1);
+  EXPECT_EQ((*find_run(*db, a->run_id))->state, "queued");
+  EXPECT_EQ((*find_run(*db, a->run_id))->reason, "interrupted by a daemon restart; queued again");
+  EXPECT_TRUE(list_steps(*db, a->run_id)->empty());
+  EXPECT_EQ((*find_run(*db, b->run_id))->state, "queued");
+  ASSERT_TRUE(set_run_state(*db, b->run_id, RunState::kRunning, std::nullopt, "t3"));
+  EXPECT_EQ(recover_interrupted_runs(*db, false, "t4").value(), 1);
+  EXPECT_EQ((*find_run(*db, b->run_id))->state, "failed");
+  EXPECT_EQ(queued_runs(*db)->size(), 1u);
 }
 
 }  // namespace
