@@ -49,7 +49,8 @@ int free_port() {
 constexpr const char* kPipeline =
     "steps:\n"
     "  - name: build\n"
-    "    commands: [\"echo compiling shop-api at $JUANIE_SHA\", \"mkdir -p dist && echo binary > dist/shop-api\"]\n"
+    "    commands: [\"echo compiling shop-api at $JUANIE_SHA\", \"mkdir -p dist && echo binary > "
+    "dist/shop-api\"]\n"
     "  - name: test\n"
     "    depends_on: [build]\n"
     "    commands: [\"test -f dist/shop-api\", \"echo 12 tests passed on $JUANIE_BRANCH\"]\n"
@@ -64,7 +65,8 @@ std::pair<std::string, std::string> make_repository(const fs::path& home) {
   fs::create_directories(work);
   write_file(fs::path(work) / ".juanie.yml", kPipeline);
   write_file(fs::path(work) / "main.go", "package main\n\nfunc main() {}\n");
-  const std::string git = "git -C " + work + " -c user.email=dev@example.com -c user.name='Demo Dev' ";
+  const std::string git =
+      "git -C " + work + " -c user.email=dev@example.com -c user.name='Demo Dev' ";
   const std::string script =
       "git init -q --bare -b develop " + bare + " && git init -q -b develop " + work + " && " +
       git + "add -A && " + git + "commit -qm 'Add the order endpoint' && " + git +
@@ -88,36 +90,39 @@ void write_home(const fs::path& home, int port) {
   fs::create_directories(home / "projects.d");
   fs::create_directories(home / "secrets");
   write_file(home / "secrets" / "demo.webhook", std::string(kWebhookSecret) + "\n");
-  write_file(home / "juanie.yaml",
-             "listen: 127.0.0.1:" + std::to_string(port) +
-                 "\n"
-                 "public_url: http://127.0.0.1:" + std::to_string(port) +
-                 "\n"
-                 "data_dir: data\n"
-                 "projects_dir: projects.d\n"
-                 "secrets_dir: secrets\n"
-                 "api_tokens:\n"
-                 "  - name: demo\n"
-                 "    sha256: " + hex_encode(sha256(kApiToken)) + "\n");
+  write_file(home / "juanie.yaml", "listen: 127.0.0.1:" + std::to_string(port) +
+                                       "\n"
+                                       "public_url: http://127.0.0.1:" +
+                                       std::to_string(port) +
+                                       "\n"
+                                       "data_dir: data\n"
+                                       "projects_dir: projects.d\n"
+                                       "secrets_dir: secrets\n"
+                                       "api_tokens:\n"
+                                       "  - name: demo\n"
+                                       "    sha256: " +
+                                       hex_encode(sha256(kApiToken)) + "\n");
   write_file(home / "projects.d" / "shop-api.yaml",
              "name: shop-api\n"
              "repo:\n"
-             "  url: " + (home / "shop-api.git").string() + "\n"
-             "  forge: github\n"
-             "  webhook_secret: demo.webhook\n"
-             "image: registry.example.com/acme/shop-api\n"
-             "environments:\n"
-             "  prod: {approvers: [alice], required_approvals: 1}\n"
-             "approvers:\n"
-             "  alice: {email: alice@example.com}\n");
+             "  url: " +
+                 (home / "shop-api.git").string() +
+                 "\n"
+                 "  forge: github\n"
+                 "  webhook_secret: demo.webhook\n"
+                 "image: registry.example.com/acme/shop-api\n"
+                 "environments:\n"
+                 "  prod: {approvers: [alice], required_approvals: 1}\n"
+                 "approvers:\n"
+                 "  alice: {email: alice@example.com}\n");
 }
 
 std::string push_body(const std::string& branch, const std::string& sha) {
   return R"({"ref":"refs/heads/)" + branch +
          R"(","before":"0123456789abcdef0123456789abcdef01234567","after":")" + sha +
          R"(","created":false,"deleted":false,"forced":false,)"
-         R"("head_commit":{"id":")" + sha +
-         R"(","message":"Demo change on )" + branch +
+         R"("head_commit":{"id":")" +
+         sha + R"(","message":"Demo change on )" + branch +
          R"(","author":{"name":"Demo Dev","email":"dev@example.com"}},)"
          R"("repository":{"full_name":"acme/shop-api"},"pusher":{"name":"demo-dev"}})";
 }
@@ -152,14 +157,14 @@ bool wait_healthy(const std::string& base) {
 void send_push(const std::string& base, const std::string& branch, const std::string& sha,
                const std::string& delivery) {
   const std::string body = push_body(branch, sha);
-  http::ClientRequest req{
-      .method = "POST",
-      .url = base + "/hooks/github/shop-api",
-      .headers = {{"Content-Type", "application/json"},
-                  {"X-GitHub-Event", "push"},
-                  {"X-GitHub-Delivery", delivery},
-                  {"X-Hub-Signature-256", "sha256=" + hex_encode(hmac_sha256(kWebhookSecret, body))}},
-      .body = body};
+  http::ClientRequest req{.method = "POST",
+                          .url = base + "/hooks/github/shop-api",
+                          .headers = {{"Content-Type", "application/json"},
+                                      {"X-GitHub-Event", "push"},
+                                      {"X-GitHub-Delivery", delivery},
+                                      {"X-Hub-Signature-256",
+                                       "sha256=" + hex_encode(hmac_sha256(kWebhookSecret, body))}},
+                          .body = body};
   auto r = http::send(req);
   std::cout << "\n→ signed push to " << branch << " (" << sha.substr(0, 7) << ")\n";
   if (!r) {
@@ -209,13 +214,13 @@ void print_runs(const std::string& base) {
     return;
   }
   std::cout << "\nruns (GET /api/v1/runs?project=shop-api):\n";
-  std::printf("  %-4s %-10s %-9s %-12s %-10s %s\n", "run", "branch", "sha", "environment",
-              "state", "deploys");
+  std::printf("  %-4s %-10s %-9s %-12s %-10s %s\n", "run", "branch", "sha", "environment", "state",
+              "deploys");
   const json::value doc = json::parse(r->body);
   for (const auto& run : doc.at("runs").as_array()) {
     const auto& o = run.as_object();
     const auto env = o.at("environment").is_null() ? std::string("-")
-                                                    : std::string(o.at("environment").as_string());
+                                                   : std::string(o.at("environment").as_string());
     const std::string deploy = std::string(o.at("deploy_trigger").as_string()) == "manual"
                                    ? "after a manual trigger and approval"
                                    : "on success";
@@ -269,7 +274,8 @@ int run_demo(const std::vector<std::string>& args) {
   std::ifstream daemon_log(home / "juanie.log");
   std::cout << "\nthe daemon's log (stderr, journald under systemd):\n" << daemon_log.rdbuf();
   if (keep) {
-    std::cout << "\nkept " << home.string() << " (juanie serve --config " << (home / "juanie.yaml").string() << ")\n";
+    std::cout << "\nkept " << home.string() << " (juanie serve --config "
+              << (home / "juanie.yaml").string() << ")\n";
   } else {
     std::error_code ec;
     fs::remove_all(home, ec);

@@ -156,7 +156,7 @@ int run_exec(const std::vector<std::string>& args) {
     finished = true;
     watcher.join();
     status = result.succeeded ? 0 : (result.cancelled ? 130 : 1);
-    std::cout << (result.succeeded ? "pipeline succeeded\n"
+    std::cout << (result.succeeded   ? "pipeline succeeded\n"
                   : result.cancelled ? "pipeline cancelled\n"
                                      : "pipeline failed\n");
   }();

@@ -54,8 +54,7 @@ Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
 Metrics::~Metrics() = default;
 
 void Metrics::webhook(std::string_view forge, std::string_view result) {
-  impl_->webhooks.Add({{"forge", std::string(forge)}, {"result", std::string(result)}})
-      .Increment();
+  impl_->webhooks.Add({{"forge", std::string(forge)}, {"result", std::string(result)}}).Increment();
 }
 
 void Metrics::http_request(std::string_view route, int status, double seconds) {

@@ -66,7 +66,8 @@ void Routes::handle(http::Request req, http::Reply reply) {
     auto forge = parse_forge(forge_name);
     if (forge && req.method == "POST") {
       const std::string project_name(project);
-      auto r = measured(deps_.metrics, "/hooks/" + std::string(to_string(*forge)), std::move(reply));
+      auto r =
+          measured(deps_.metrics, "/hooks/" + std::string(to_string(*forge)), std::move(reply));
       return webhook(*forge, project_name, std::move(req), std::move(r));
     }
     if (forge) return reply(http::error_response(405, "webhooks are POSTed"));
@@ -155,14 +156,16 @@ void Routes::readyz(http::Reply reply) {
       [at = rfc3339(deps_.clock.now())](store::Database& db) { return store::write_probe(db, at); },
       [reply = std::move(reply)](Result<void> ok) {
         if (!ok) {
-          return reply(http::error_response(503, "the store is not writable: " + ok.error().message));
+          return reply(
+              http::error_response(503, "the store is not writable: " + ok.error().message));
         }
         reply(http::json_response(200, R"({"ready":true})"));
       });
 }
 
 http::Response Routes::metrics() {
-  auto counts = deps_.reader.with([](store::Database& db) { return store::count_runs_by_state(db); });
+  auto counts =
+      deps_.reader.with([](store::Database& db) { return store::count_runs_by_state(db); });
   if (counts) deps_.metrics.set_runs(*counts);
   deps_.metrics.set_store_pending(deps_.writer.pending());
   http::Response r = http::text_response(200, deps_.metrics.render());
@@ -188,7 +191,8 @@ void Routes::api(const http::Request& req, http::Reply reply) {
         return reply(http::error_response(400, "limit must be a number from 1 to 1000"));
       }
     }
-    auto runs = deps_.reader.with([&](store::Database& db) { return store::list_runs(db, project, limit); });
+    auto runs = deps_.reader.with(
+        [&](store::Database& db) { return store::list_runs(db, project, limit); });
     if (!runs) return reply(http::error_response(503, runs.error().message));
     return reply(http::json_response(200, api::runs_list_json(*runs)));
   }
@@ -215,7 +219,8 @@ void Routes::api(const http::Request& req, http::Reply reply) {
   if (action == "cancel" && req.method == "POST") return cancel_run(id, *who, std::move(reply));
   reply(http::error_response(action == "log" || action == "cancel" || action.empty() ? 405 : 404,
                              action.empty() || action == "log" || action == "cancel"
-                                 ? "method not allowed" : "no such endpoint"));
+                                 ? "method not allowed"
+                                 : "no such endpoint"));
 }
 
 http::Response Routes::run_log(std::int64_t id) {
@@ -223,7 +228,8 @@ http::Response Routes::run_log(std::int64_t id) {
   if (!steps) return http::error_response(503, steps.error().message);
   std::string text;
   for (const auto& step : *steps) {
-    text += "── " + step.name + " (" + step.state + (step.reason ? ": " + *step.reason : "") + ")\n";
+    text +=
+        "── " + step.name + " (" + step.state + (step.reason ? ": " + *step.reason : "") + ")\n";
     if (step.log) {
       auto content = config::read_text_file(*step.log);
       if (content) text += *content;
@@ -236,15 +242,18 @@ http::Response Routes::run_log(std::int64_t id) {
 void Routes::cancel_run(std::int64_t id, const std::string& who, http::Reply reply) {
   if (deps_.cancel_running && deps_.cancel_running(id)) {
     deps_.log.info("run " + std::to_string(id) + " cancel requested by " + who);
-    return reply(http::json_response(202, R"({"run":)" + std::to_string(id) + R"(,"state":"cancelling"})"));
+    return reply(
+        http::json_response(202, R"({"run":)" + std::to_string(id) + R"(,"state":"cancelling"})"));
   }
   deps_.writer.submit(
       [id, who, at = rfc3339(deps_.clock.now())](store::Database& db) {
-        return store::set_run_state(db, id, pipelines::RunState::kCancelled, "cancelled by " + who, at);
+        return store::set_run_state(db, id, pipelines::RunState::kCancelled, "cancelled by " + who,
+                                    at);
       },
       [id, reply = std::move(reply)](Result<void> ok) {
         if (!ok) return reply(http::error_response(409, ok.error().message));
-        reply(http::json_response(200, R"({"run":)" + std::to_string(id) + R"(,"state":"cancelled"})"));
+        reply(http::json_response(200,
+                                  R"({"run":)" + std::to_string(id) + R"(,"state":"cancelled"})"));
       });
 }
 

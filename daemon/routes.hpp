@@ -25,8 +25,8 @@ struct RouteDeps {
   store::Writer& writer;
   store::Reader& reader;
   std::vector<config::ApiToken> api_tokens;
-  std::function<void()> on_queued;                     // a new run is in the queue
-  std::function<bool(std::int64_t)> cancel_running;    // true when the run was running here
+  std::function<void()> on_queued;                   // a new run is in the queue
+  std::function<bool(std::int64_t)> cancel_running;  // true when the run was running here
 };
 
 // Dispatches requests to the webhook, API and operations handlers.

@@ -28,18 +28,24 @@ fs::path RunExecutor::logs(std::int64_t run) const {
   return deps_.daemon.data_dir / "logs" / std::to_string(run);
 }
 
-void RunExecutor::finish(std::int64_t run, const std::string& state, const std::string& reason) const {
+void RunExecutor::finish(std::int64_t run, const std::string& state,
+                         const std::string& reason) const {
   const auto to = *pipelines::parse_run_state(state);
   const std::string now = rfc3339(deps_.clock.now());
   auto ok = write_and_wait(deps_.writer, [run, to, reason, now](store::Database& db) {
-    return store::set_run_state(db, run, to, reason.empty() ? std::nullopt : std::optional(reason), now);
+    return store::set_run_state(db, run, to, reason.empty() ? std::nullopt : std::optional(reason),
+                                now);
   });
-  if (!ok) deps_.log.error("run " + std::to_string(run) + ": cannot record " + state + ": " + ok.error().message);
-  deps_.log.info("run " + std::to_string(run) + " " + state + (reason.empty() ? "" : ": " + reason));
+  if (!ok)
+    deps_.log.error("run " + std::to_string(run) + ": cannot record " + state + ": " +
+                    ok.error().message);
+  deps_.log.info("run " + std::to_string(run) + " " + state +
+                 (reason.empty() ? "" : ": " + reason));
 }
 
 void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProject& project,
-                          const std::atomic<bool>& cancel, const std::atomic<bool>& shutdown) const {
+                          const std::atomic<bool>& cancel,
+                          const std::atomic<bool>& shutdown) const {
   const auto& cfg = project.config;
   auto mirror = deps_.mirrors.update(cfg.repo_url);
   if (!mirror) return finish(run.id, "failed", mirror.error().message);
@@ -56,8 +62,14 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
   if (!pipeline) return finish(run.id, "failed", pipeline.error().message);
 
-  pipelines::RunContext context{run.project, run.ref, run.ref_kind, run.branch, run.sha,
-                                run.environment, run.ref_kind == "tag" ? "tag" : "push", run.id};
+  pipelines::RunContext context{run.project,
+                                run.ref,
+                                run.ref_kind,
+                                run.branch,
+                                run.sha,
+                                run.environment,
+                                run.ref_kind == "tag" ? "tag" : "push",
+                                run.id};
   if (run.trigger == "manual") context.event = "manual";
   const auto plan = pipelines::plan(*pipeline, context);
 
@@ -68,7 +80,8 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.default_timeout = deps_.daemon.limits.step_timeout;
   options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.
-  if (const auto dir = deps_.daemon.source.parent_path(); dir.has_parent_path() && dir.parent_path() != dir.root_path()) {
+  if (const auto dir = deps_.daemon.source.parent_path();
+      dir.has_parent_path() && dir.parent_path() != dir.root_path()) {
     options.hidden.push_back(dir);
   } else if (dir != "/etc" && dir != "/" && !dir.empty()) {
     options.hidden.push_back(dir);
@@ -78,7 +91,8 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   // to any other branch must not be able to read them.
   options.secrets_allowed = run.environment.has_value();
   for (const auto& [name, ref] : cfg.secrets) {
-    if (auto value = config::read_secret(deps_.daemon.secrets_dir, ref)) options.secrets[name] = *value;
+    if (auto value = config::read_secret(deps_.daemon.secrets_dir, ref))
+      options.secrets[name] = *value;
   }
   std::atomic<bool> stop{false};
   options.cancel = &stop;
@@ -102,10 +116,11 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     }
     if (!r.reason.empty()) step.reason = r.reason;
     if (!r.log.empty()) step.log = r.log.string();
-    deps_.writer.submit([id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
-                        [this, id = run.id](Result<void> ok) {
-                          if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
-                        });
+    deps_.writer.submit(
+        [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
+        [this, id = run.id](Result<void> ok) {
+          if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+        });
   };
   auto result = runner::run_pipeline(plan, options);
   stop = true;
@@ -114,7 +129,10 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   if (result.cancelled && shutdown.load()) {
     const std::string now = rfc3339(deps_.clock.now());
     auto ok = write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) -> Result<void> {
-      if (auto r = store::set_run_state(db, id, RunState::kQueued, "the daemon stopped; queued again", now); !r) return r;
+      if (auto r = store::set_run_state(db, id, RunState::kQueued,
+                                        "the daemon stopped; queued again", now);
+          !r)
+        return r;
       auto clear = db.prepare("DELETE FROM steps WHERE run_id = ?1");
       if (!clear) return std::unexpected(clear.error());
       clear->bind(1, id);
@@ -126,7 +144,8 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   if (result.cancelled) return finish(run.id, "cancelled", "cancelled");
   if (result.succeeded) return finish(run.id, "succeeded", "");
   for (const auto& step : result.steps) {
-    if (step.state == "failed") return finish(run.id, "failed", "step " + step.name + " failed: " + step.reason);
+    if (step.state == "failed")
+      return finish(run.id, "failed", "step " + step.name + " failed: " + step.reason);
   }
   finish(run.id, "failed", "a step failed");
 }

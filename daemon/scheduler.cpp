@@ -7,9 +7,13 @@ namespace juanie::daemon {
 
 using pipelines::RunState;
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+  stop();
+}
 
-void Scheduler::start() { thread_ = std::thread([this] { loop(); }); }
+void Scheduler::start() {
+  thread_ = std::thread([this] { loop(); });
+}
 
 void Scheduler::wake() {
   std::lock_guard lock(mutex_);
@@ -62,29 +66,32 @@ void Scheduler::loop() {
 
 void Scheduler::tick() {
   auto queued = deps_.reader.with([](store::Database& db) { return store::queued_runs(db); });
-  auto running = deps_.reader.with([](store::Database& db) { return store::running_per_project(db); });
+  auto running =
+      deps_.reader.with([](store::Database& db) { return store::running_per_project(db); });
   if (!queued || !running) {
     deps_.log.error("scheduler: cannot read the queue: " +
                     (queued ? running.error().message : queued.error().message));
     return;
   }
   if (queued->empty()) return;
-  const auto decision = pipelines::schedule(
-      *queued, *running, {deps_.concurrent_runs, deps_.concurrent_runs});
+  const auto decision =
+      pipelines::schedule(*queued, *running, {deps_.concurrent_runs, deps_.concurrent_runs});
   const std::string now = rfc3339(deps_.clock.now());
   for (const auto& [run, by] : decision.superseded) {
     auto ok = write_and_wait(deps_.writer, [run, by, now](store::Database& db) {
       return store::set_run_state(db, run, RunState::kCancelled,
                                   "superseded by run " + std::to_string(by), now);
     });
-    if (ok) deps_.log.info("run " + std::to_string(run) + " superseded by run " + std::to_string(by));
+    if (ok)
+      deps_.log.info("run " + std::to_string(run) + " superseded by run " + std::to_string(by));
   }
   for (auto run : decision.start) {
     auto ok = write_and_wait(deps_.writer, [run, now](store::Database& db) {
       return store::set_run_state(db, run, RunState::kRunning, std::nullopt, now);
     });
     if (!ok) {
-      deps_.log.error("scheduler: cannot start run " + std::to_string(run) + ": " + ok.error().message);
+      deps_.log.error("scheduler: cannot start run " + std::to_string(run) + ": " +
+                      ok.error().message);
       continue;
     }
     launch(run);

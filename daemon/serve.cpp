@@ -1,7 +1,6 @@
 #include "daemon/serve.hpp"
 
 #include <systemd/sd-daemon.h>
-
 #include <unistd.h>
 
 #include <csignal>
@@ -18,11 +17,11 @@
 #include "daemon/routes.hpp"
 #include "daemon/run_executor.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/store/reader.hpp"
 #include "daemon/store/run_lifecycle.hpp"
+#include "daemon/store/writer.hpp"
 #include "runner/git_checkout.hpp"
 #include "runner/git_mirror.hpp"
-#include "daemon/store/reader.hpp"
-#include "daemon/store/writer.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -41,7 +40,8 @@ Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const auto traverse = fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec;
-  for (const auto& dir : {data_dir, data_dir / "workspaces", data_dir / "logs", data_dir / "mirrors"}) {
+  for (const auto& dir :
+       {data_dir, data_dir / "workspaces", data_dir / "logs", data_dir / "mirrors"}) {
     fs::create_directories(dir, ec);
     if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
   }
@@ -54,11 +54,13 @@ Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
   if (::geteuid() == 0) {
     // Steps run as an unprivileged user that must reach its workspace: say so now, not as a
     // bubblewrap error in the first run.
-    for (auto dir = fs::absolute(data_dir).parent_path(); ; dir = dir.parent_path()) {
+    for (auto dir = fs::absolute(data_dir).parent_path();; dir = dir.parent_path()) {
       const auto perms = fs::status(dir, ec).permissions();
       if (!ec && (perms & fs::perms::others_exec) == fs::perms::none) {
-        return fail(dir.string() + " does not let other users pass (o+x); the sandbox user must "
-                    "reach " + (data_dir / "workspaces").string() + ": chmod o+x it or move data_dir");
+        return fail(dir.string() +
+                    " does not let other users pass (o+x); the sandbox user must "
+                    "reach " +
+                    (data_dir / "workspaces").string() + ": chmod o+x it or move data_dir");
       }
       if (dir == dir.root_path()) break;
     }
@@ -116,7 +118,8 @@ int serve(const std::filesystem::path& config_file) {
   SystemClock clock;
   {
     auto recovered = write_and_wait(**writer, [&](store::Database& db) -> Result<void> {
-      auto n = store::recover_interrupted_runs(db, daemon.requeue_interrupted, rfc3339(clock.now()));
+      auto n =
+          store::recover_interrupted_runs(db, daemon.requeue_interrupted, rfc3339(clock.now()));
       if (!n) return std::unexpected(n.error());
       if (*n > 0) {
         log.warn(std::to_string(*n) + " run(s) were interrupted by a restart; " +

@@ -50,8 +50,7 @@ Result<void> check_policy(const Environment& env) {
       return fail("required_approvals: an environment that requires approval needs at least 1");
     }
     if (env.approvers.empty()) {
-      return fail("approvers: " + env.name +
-                  " requires approval; name at least one approver");
+      return fail("approvers: " + env.name + " requires approval; name at least one approver");
     }
   }
   if (env.required_approvals > static_cast<int>(env.approvers.size()) &&

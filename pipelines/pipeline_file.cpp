@@ -11,8 +11,8 @@ namespace {
 bool is_step_name(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
   });
 }
 
@@ -87,7 +87,8 @@ Step parse_step(const MapReader& root, const YAML::Node& node, std::size_t index
   }
   if (auto secrets = r.optional_string_list("secrets")) {
     for (const auto& s : *secrets) {
-      if (!is_env_name(s)) r.fail_at(*r.child("secrets"), "secrets", "\"" + s + "\" is not a valid name");
+      if (!is_env_name(s))
+        r.fail_at(*r.child("secrets"), "secrets", "\"" + s + "\" is not a valid name");
     }
     step.secrets = *secrets;
   }
@@ -180,16 +181,7 @@ Pipeline parse(const YAML::Node& doc, std::string_view file) {
 }  // namespace
 
 Result<Pipeline> parse_pipeline(std::string_view text, std::string_view file) {
-  auto doc = parse_yaml(text, file);
-  if (!doc) return std::unexpected(doc.error());
-  try {
-    return parse(*doc, file);
-  } catch (const FieldError& e) {
-    return fail(e.what());
-  } catch (const YAML::Exception& e) {
-    return fail(std::string(file) + ":" + std::to_string(e.mark.line + 1) + ":" +
-                std::to_string(e.mark.column + 1) + ": " + e.msg);
-  }
+  return read_document(text, file, [&](const YAML::Node& doc) { return parse(doc, file); });
 }
 
 }  // namespace juanie::pipelines

@@ -14,8 +14,8 @@ struct QueuedRun {
 };
 
 struct ScheduleLimits {
-  int concurrent_runs = 2;   // across all projects
-  int per_project = 2;       // within one project
+  int concurrent_runs = 2;  // across all projects
+  int per_project = 2;      // within one project
 };
 
 struct ScheduleDecision {

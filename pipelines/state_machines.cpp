@@ -101,12 +101,22 @@ constexpr std::array<Edge<P>, 5> kProjectEdges{{{P::kInitializing, P::kActive},
 
 }  // namespace
 
-std::string_view to_string(RunState s) { return name_of(kRunNames, s); }
-std::string_view to_string(DeploymentState s) { return name_of(kDeploymentNames, s); }
-std::string_view to_string(EnvironmentState s) { return name_of(kEnvironmentNames, s); }
-std::string_view to_string(ProjectState s) { return name_of(kProjectNames, s); }
+std::string_view to_string(RunState s) {
+  return name_of(kRunNames, s);
+}
+std::string_view to_string(DeploymentState s) {
+  return name_of(kDeploymentNames, s);
+}
+std::string_view to_string(EnvironmentState s) {
+  return name_of(kEnvironmentNames, s);
+}
+std::string_view to_string(ProjectState s) {
+  return name_of(kProjectNames, s);
+}
 
-std::optional<RunState> parse_run_state(std::string_view t) { return parse(kRunNames, t); }
+std::optional<RunState> parse_run_state(std::string_view t) {
+  return parse(kRunNames, t);
+}
 std::optional<DeploymentState> parse_deployment_state(std::string_view t) {
   return parse(kDeploymentNames, t);
 }
@@ -117,12 +127,18 @@ std::optional<ProjectState> parse_project_state(std::string_view t) {
   return parse(kProjectNames, t);
 }
 
-bool can_transition(RunState f, RunState t) { return allowed(kRunEdges, f, t); }
-bool can_transition(DeploymentState f, DeploymentState t) { return allowed(kDeploymentEdges, f, t); }
+bool can_transition(RunState f, RunState t) {
+  return allowed(kRunEdges, f, t);
+}
+bool can_transition(DeploymentState f, DeploymentState t) {
+  return allowed(kDeploymentEdges, f, t);
+}
 bool can_transition(EnvironmentState f, EnvironmentState t) {
   return allowed(kEnvironmentEdges, f, t);
 }
-bool can_transition(ProjectState f, ProjectState t) { return allowed(kProjectEdges, f, t); }
+bool can_transition(ProjectState f, ProjectState t) {
+  return allowed(kProjectEdges, f, t);
+}
 
 bool is_final(RunState s) {
   return s == RunState::kSucceeded || s == RunState::kFailed || s == RunState::kCancelled;

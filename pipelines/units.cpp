@@ -39,8 +39,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     std::optional<std::uint64_t> factor;
     for (const auto& [unit, ms] : kUnits) {
       // "ms" must win over "m".
-      if (text.starts_with(unit) &&
-          (unit != "m" || !text.starts_with("ms"))) {
+      if (text.starts_with(unit) && (unit != "m" || !text.starts_with("ms"))) {
         factor = ms;
         text.remove_prefix(unit.size());
         break;

@@ -27,7 +27,10 @@ Result<YAML::Node> parse_yaml(std::string_view text, std::string_view file) {
 }
 
 MapReader::MapReader(YAML::Node node, std::string file, std::string prefix, bool columns)
-    : node_(std::move(node)), file_(std::move(file)), prefix_(std::move(prefix)), columns_(columns) {
+    : node_(std::move(node)),
+      file_(std::move(file)),
+      prefix_(std::move(prefix)),
+      columns_(columns) {
   if (!node_.IsNull() && !node_.IsMap()) fail_here("must be a mapping");
 }
 
@@ -78,7 +81,8 @@ std::optional<std::string> MapReader::optional_string(std::string_view key) {
 
 std::string MapReader::required_string(std::string_view key) {
   YAML::Node value = required_child(key);
-  if (!value.IsScalar() || value.Scalar().empty()) fail_at(value, key, "must be a non-empty string");
+  if (!value.IsScalar() || value.Scalar().empty())
+    fail_at(value, key, "must be a non-empty string");
   return value.Scalar();
 }
 
@@ -91,8 +95,7 @@ std::optional<std::int64_t> MapReader::optional_int(std::string_view key, std::i
     fail_at(*value, key, "must be a whole number");
   }
   if (number < min || number > max) {
-    fail_at(*value, key,
-            "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    fail_at(*value, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
   return number;
 }

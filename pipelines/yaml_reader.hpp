@@ -31,6 +31,23 @@ std::string location(std::string_view file, const YAML::Mark& mark, std::string_
 // Parses `text`; a syntax error becomes `file:line:col: message`.
 Result<YAML::Node> parse_yaml(std::string_view text, std::string_view file);
 
+// Parses `text` and hands the document to `read` (which throws FieldError on bad input);
+// every failure comes back as an Error, none as an exception.
+template <typename Read>
+auto read_document(std::string_view text, std::string_view file, Read&& read)
+    -> Result<decltype(read(std::declval<const YAML::Node&>()))> {
+  auto doc = parse_yaml(text, file);
+  if (!doc) return std::unexpected(doc.error());
+  try {
+    return read(*doc);
+  } catch (const FieldError& e) {
+    return fail(e.what());
+  } catch (const YAML::Exception& e) {
+    return fail(std::string(file) + ":" + std::to_string(e.mark.line + 1) + ":" +
+                std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+}
+
 class MapReader {
  public:
   // `node` must be a mapping (or null, read as empty); `prefix` is the dotted field path.

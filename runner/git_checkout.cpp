@@ -30,8 +30,12 @@ Result<Repository> open(const std::filesystem::path& dir) {
 
 }  // namespace
 
-GitLibrary::GitLibrary() { git_libgit2_init(); }
-GitLibrary::~GitLibrary() { git_libgit2_shutdown(); }
+GitLibrary::GitLibrary() {
+  git_libgit2_init();
+}
+GitLibrary::~GitLibrary() {
+  git_libgit2_shutdown();
+}
 
 Result<HeadInfo> read_head(const std::filesystem::path& dir) {
   auto repo = open(dir);
@@ -69,7 +73,8 @@ Result<void> checkout_commit(const std::filesystem::path& repo_dir, const std::s
   opts.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
   const std::string target = workspace.string();
   opts.target_directory = target.c_str();
-  if (git_checkout_tree(repo->get(), reinterpret_cast<const git_object*>(commit.get()), &opts) != 0) {
+  if (git_checkout_tree(repo->get(), reinterpret_cast<const git_object*>(commit.get()), &opts) !=
+      0) {
     return fail(describe_git_error("cannot check out " + sha + " into " + workspace.string()));
   }
   return {};

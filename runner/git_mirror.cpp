@@ -60,7 +60,8 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url) const {
       return fail("cannot create a mirror of " + url + ": " + last_git_error());
     }
     git_remote* remote = nullptr;
-    if (git_remote_create_with_fetchspec(&remote, raw, "origin", url.c_str(), "+refs/*:refs/*") != 0) {
+    if (git_remote_create_with_fetchspec(&remote, raw, "origin", url.c_str(), "+refs/*:refs/*") !=
+        0) {
       git_repository_free(raw);
       return fail("cannot configure the mirror of " + url + ": " + last_git_error());
     }

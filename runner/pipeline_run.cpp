@@ -44,9 +44,10 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
   for (const auto& planned : plan) {
     ++index;
     if (planned.skipped || !result.succeeded) {
-      auto report = skipped(index, planned, planned.skipped ? planned.skip_reason
-                                                     : (result.cancelled ? "the run was cancelled"
-                                                                         : "an earlier step failed"));
+      auto report = skipped(index, planned,
+                            planned.skipped ? planned.skip_reason
+                                            : (result.cancelled ? "the run was cancelled"
+                                                                : "an earlier step failed"));
       if (options.on_step) options.on_step(report);
       result.steps.push_back(std::move(report));
       continue;
@@ -109,8 +110,7 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
           result.cancelled = true;
         } else if (outcome->timed_out) {
           report.state = "failed";
-          report.reason = "timed out after " +
-                          std::to_string(process.timeout.count() / 1000) + "s";
+          report.reason = "timed out after " + std::to_string(process.timeout.count() / 1000) + "s";
           log.write("\njuanie: " + report.reason + "\n");
         } else if (outcome->exit_code == 0) {
           report.state = "succeeded";

@@ -40,18 +40,9 @@ std::vector<std::string> bwrap_argv(const SandboxSpec& spec) {
     a = {"setpriv", "--reuid=" + std::to_string(spec.run_as->first),
          "--regid=" + std::to_string(spec.run_as->second), "--clear-groups", "--"};
   }
-  a.insert(a.end(), {"bwrap",
-                             "--unshare-user",
-                             "--unshare-pid",
-                             "--unshare-ipc",
-                             "--unshare-uts",
-                             "--unshare-cgroup-try",
-                             "--die-with-parent",
-                             "--new-session",
-                             "--cap-drop",
-                             "ALL",
-                             "--hostname",
-                             "juanie-step"});
+  a.insert(a.end(), {"bwrap", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                     "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop",
+                     "ALL", "--hostname", "juanie-step"});
   if (!spec.network) a.push_back("--unshare-net");
   const std::vector<std::filesystem::path> roots{"/usr", "/etc"};
   for (const auto& root : roots) {
@@ -72,12 +63,11 @@ std::vector<std::string> bwrap_argv(const SandboxSpec& spec) {
                      "/workspace", "--chdir", "/workspace", "--clearenv"});
   for (const auto& [name, value] : spec.env) a.insert(a.end(), {"--setenv", name, value});
   const auto& l = spec.limits;
-  a.insert(a.end(), {"--", "/usr/bin/prlimit",
-                     "--nproc=" + std::to_string(l.processes),
-                     "--fsize=" + std::to_string(l.file_size),
-                     "--cpu=" + std::to_string(l.cpu_seconds),
-                     "--nofile=" + std::to_string(l.open_files), "--", "/bin/sh", "-c",
-                     step_script(spec.commands)});
+  a.insert(a.end(),
+           {"--", "/usr/bin/prlimit", "--nproc=" + std::to_string(l.processes),
+            "--fsize=" + std::to_string(l.file_size), "--cpu=" + std::to_string(l.cpu_seconds),
+            "--nofile=" + std::to_string(l.open_files), "--", "/bin/sh", "-c",
+            step_script(spec.commands)});
   return a;
 }
 

@@ -10,17 +10,17 @@
 namespace juanie::runner {
 
 struct StepLimits {
-  int processes = 512;                    // RLIMIT_NPROC: a fork bomb stops here
-  std::uint64_t file_size = 1ULL << 30;   // RLIMIT_FSIZE: largest file a step may write
-  int cpu_seconds = 3600;                 // RLIMIT_CPU per process
-  int open_files = 4096;                  // RLIMIT_NOFILE
+  int processes = 512;                   // RLIMIT_NPROC: a fork bomb stops here
+  std::uint64_t file_size = 1ULL << 30;  // RLIMIT_FSIZE: largest file a step may write
+  int cpu_seconds = 3600;                // RLIMIT_CPU per process
+  int open_files = 4096;                 // RLIMIT_NOFILE
 };
 
 // Everything one step's sandbox is made of.
 struct SandboxSpec {
   std::filesystem::path workspace;  // bound read-write at /workspace, the working directory
   std::vector<std::pair<std::string, std::string>> env;  // the whole environment
-  std::vector<std::string> commands;                    // run in order by /bin/sh, stop at first failure
+  std::vector<std::string> commands;  // run in order by /bin/sh, stop at first failure
   bool network = false;
   // Paths that must not exist inside, even where a bound root (/etc) holds them: the daemon's
   // data directory, configuration and secrets.

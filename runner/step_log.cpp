@@ -20,7 +20,8 @@ std::string base64(std::string_view in) {
     const unsigned v = static_cast<unsigned char>(in[i]) << 16;
     out += {kChars[v >> 18 & 63], kChars[v >> 12 & 63], '=', '='};
   } else if (i + 2 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8;
+    const unsigned v =
+        static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8;
     out += {kChars[v >> 18 & 63], kChars[v >> 12 & 63], kChars[v >> 6 & 63], '='};
   }
   return out;
@@ -45,7 +46,8 @@ std::string url_encode(std::string_view in) {
 std::vector<std::string> masked_forms(const std::vector<std::string>& secret_values) {
   std::vector<std::string> forms;
   for (const auto& value : secret_values) {
-    if (value.size() < 4) continue;  // masking "a" would shred every log; such secrets are refused upstream
+    if (value.size() < 4)
+      continue;  // masking "a" would shred every log; such secrets are refused upstream
     for (std::string form : {value, base64(value), url_encode(value)}) {
       // base64 of a value depends on its alignment in a longer text; the unpadded prefix is
       // what appears in any position-0 encoding.
@@ -54,7 +56,8 @@ std::vector<std::string> masked_forms(const std::vector<std::string>& secret_val
     }
   }
   // Longest first, so a form that contains another is masked whole.
-  std::sort(forms.begin(), forms.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  std::sort(forms.begin(), forms.end(),
+            [](const auto& a, const auto& b) { return a.size() > b.size(); });
   return forms;
 }
 
@@ -75,7 +78,9 @@ StepLog::StepLog(std::filesystem::path file, std::uint64_t cap,
   for (const auto& f : forms_) hold_ = std::max(hold_, f.size() - 1);
 }
 
-StepLog::~StepLog() { close(); }
+StepLog::~StepLog() {
+  close();
+}
 
 void StepLog::write(std::string_view bytes) {
   if (closed_) return;

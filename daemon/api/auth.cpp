@@ -9,7 +9,8 @@ std::optional<std::string> authenticate(const http::Request& request,
   auto header = request.header("Authorization");
   if (!header) return std::nullopt;
   constexpr std::string_view kScheme = "Bearer ";
-  if (header->size() <= kScheme.size() || !http::iequals(header->substr(0, kScheme.size()), kScheme)) {
+  if (header->size() <= kScheme.size() ||
+      !http::iequals(header->substr(0, kScheme.size()), kScheme)) {
     return std::nullopt;
   }
   const Digest sent = sha256(header->substr(kScheme.size()));

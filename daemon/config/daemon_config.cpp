@@ -48,7 +48,8 @@ Limits parse_limits(MapReader& root) {
   auto node = root.child("limits");
   if (!node) return out;
   MapReader r(*node, root.file(), "limits");
-  if (auto v = r.optional_int("concurrent_runs", 0, 1024)) out.concurrent_runs = static_cast<int>(*v);
+  if (auto v = r.optional_int("concurrent_runs", 0, 1024))
+    out.concurrent_runs = static_cast<int>(*v);
   if (auto v = r.optional_duration("step_timeout")) out.step_timeout = *v;
   if (auto v = r.optional_size("log_max")) out.log_max = *v;
   if (auto v = r.optional_size("body_max")) {
@@ -120,8 +121,8 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
   out.listen = parse_listen(root);
   if (auto tls = root.child("tls")) {
     MapReader r(*tls, root.file(), "tls");
-    out.tls = TlsFiles{resolve(base, r.required_string("cert")),
-                       resolve(base, r.required_string("key"))};
+    out.tls =
+        TlsFiles{resolve(base, r.required_string("cert")), resolve(base, r.required_string("key"))};
     r.finish();
   }
   out.public_url = root.optional_string("public_url").value_or("");
@@ -173,15 +174,9 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
 
 Result<DaemonConfig> parse_daemon_config(std::string_view text, const fs::path& file,
                                          std::optional<std::string> credentials_directory) {
-  auto doc = parse_yaml(text, file.string());
-  if (!doc) return std::unexpected(doc.error());
-  try {
-    return parse(*doc, file, credentials_directory);
-  } catch (const FieldError& e) {
-    return fail(e.what());
-  } catch (const YAML::Exception& e) {
-    return fail(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  return pipelines::read_document(text, file.string(), [&](const YAML::Node& doc) {
+    return parse(doc, file, credentials_directory);
+  });
 }
 
 }  // namespace juanie::daemon::config

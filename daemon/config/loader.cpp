@@ -30,8 +30,8 @@ Result<std::string> read_secret(const fs::path& secrets_dir, const SecretRef& re
   std::ostringstream out;
   out << in.rdbuf();
   std::string value = out.str();
-  while (!value.empty() && (value.back() == '\n' || value.back() == '\r' ||
-                            value.back() == ' ' || value.back() == '\t')) {
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ' ||
+                            value.back() == '\t')) {
     value.pop_back();
   }
   if (value.empty()) return fail(ref.field + "secret file " + file.string() + " is empty");

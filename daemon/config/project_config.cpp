@@ -41,7 +41,8 @@ void parse_environment(MapReader& envs, const std::string& name, Environment& en
   if (auto v = r.optional_string("resources")) env.resources = *v;
   if (auto v = r.optional_string("approval")) {
     auto approval = pipelines::parse_approval(*v);
-    if (!approval) r.fail_at(*r.child("approval"), "approval", "must be none, optional or required");
+    if (!approval)
+      r.fail_at(*r.child("approval"), "approval", "must be none, optional or required");
     env.approval = *approval;
   }
   if (auto v = r.optional_string_list("approvers")) env.approvers = *v;
@@ -70,8 +71,8 @@ void parse_environments(MapReader& root, ProjectConfig& out) {
         if (e.name == name) env = &e;
       }
       if (!env) {
-        out.environments.push_back(Environment{name, name, 1, "small", pipelines::Approval::kNone,
-                                               {}, 0, true});
+        out.environments.push_back(
+            Environment{name, name, 1, "small", pipelines::Approval::kNone, {}, 0, true});
         env = &out.environments.back();
       }
       parse_environment(envs, name, *env);
@@ -213,15 +214,8 @@ bool is_project_name(std::string_view name) {
 
 Result<ProjectConfig> parse_project_config(std::string_view text,
                                            const std::filesystem::path& file) {
-  auto doc = parse_yaml(text, file.string());
-  if (!doc) return std::unexpected(doc.error());
-  try {
-    return parse(*doc, file);
-  } catch (const FieldError& e) {
-    return fail(e.what());
-  } catch (const YAML::Exception& e) {
-    return fail(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  return pipelines::read_document(text, file.string(),
+                                  [&](const YAML::Node& doc) { return parse(doc, file); });
 }
 
 }  // namespace juanie::daemon::config

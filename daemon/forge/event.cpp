@@ -170,7 +170,8 @@ Result<std::string> delivery_id(Forge forge, const http::Request& req) {
   if (!id || id->empty()) return fail("missing " + std::string(wanted));
   if (id->size() > 200) return fail(std::string(wanted) + " is longer than 200 bytes");
   for (char c : *id) {
-    if (c < 0x21 || c > 0x7e) return fail(std::string(wanted) + " has characters other than printable ASCII");
+    if (c < 0x21 || c > 0x7e)
+      return fail(std::string(wanted) + " has characters other than printable ASCII");
   }
   return std::string(*id);
 }

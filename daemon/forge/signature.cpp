@@ -62,7 +62,8 @@ Result<void> verify_gitlab_signing(const http::Request& req, std::string_view se
   if (!signatures) return fail("missing webhook-signature");
   if (!id || !timestamp) return fail("missing webhook-id or webhook-timestamp");
   long long seconds = 0;
-  auto [ptr, ec] = std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), seconds);
+  auto [ptr, ec] =
+      std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), seconds);
   if (ec != std::errc() || ptr != timestamp->data() + timestamp->size()) {
     return fail("webhook-timestamp is not a number");
   }

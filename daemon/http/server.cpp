@@ -102,10 +102,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(shared_.options.body_max);
     idle_ = true;
     lowest().expires_after(shared_.options.header_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = this->shared_from_this()](error_code ec, std::size_t) {
-                               self->on_header(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void close_if_idle() {
@@ -116,7 +115,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     idle_ = false;
     if (ec == bhttp::error::header_limit) return refuse(431, "request headers too large");
     // Beast checks a Content-Length against the body limit while reading the header.
-    if (ec == bhttp::error::body_limit) return refuse(413, "the body is larger than limits.body_max");
+    if (ec == bhttp::error::body_limit)
+      return refuse(413, "the body is larger than limits.body_max");
     if (ec) return close();
     const auto& header = parser_->get();
     if (auto length = parser_->content_length(); length && *length > shared_.options.body_max) {
@@ -124,7 +124,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
       auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
-                                                                       header.version());
+                                                                      header.version());
       lowest().expires_after(shared_.options.body_timeout);
       bhttp::async_write(stream_, *res,
                          [self = this->shared_from_this(), res](error_code ec, std::size_t) {
@@ -138,14 +138,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void read_body() {
     lowest().expires_after(shared_.options.body_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](error_code ec, std::size_t) {
-                        self->on_body(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_body(ec); });
   }
 
   void on_body(error_code ec) {
-    if (ec == bhttp::error::body_limit) return refuse(413, "the body is larger than limits.body_max");
+    if (ec == bhttp::error::body_limit)
+      return refuse(413, "the body is larger than limits.body_max");
     if (ec) return close();
     lowest().expires_never();
     auto message = parser_->release();
@@ -185,14 +185,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
         to_beast(std::move(r), version_, keep));
     lowest().expires_after(shared_.options.body_timeout);
-    bhttp::async_write(stream_, *res,
-                       [self = this->shared_from_this(), res, keep, close_after](error_code ec,
-                                                                                std::size_t) {
-                         if (ec) return self->close();
-                         if (close_after) return self->linger_close();
-                         if (keep) return self->read_header();
-                         self->close();
-                       });
+    bhttp::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, keep, close_after](error_code ec, std::size_t) {
+          if (ec) return self->close();
+          if (close_after) return self->linger_close();
+          if (keep) return self->read_header();
+          self->close();
+        });
   }
 
   // After refusing a request whose body is still arriving: stop sending, then read and drop
@@ -302,8 +302,8 @@ Result<void> Server::listen() {
       impl_->tls->use_certificate_chain_file(o.tls_cert->string());
       impl_->tls->use_private_key_file(o.tls_key->string(), net::ssl::context::pem);
     } catch (const boost::system::system_error& e) {
-      return fail("tls: cannot load " + o.tls_cert->string() + " / " + o.tls_key->string() +
-                  ": " + e.what());
+      return fail("tls: cannot load " + o.tls_cert->string() + " / " + o.tls_key->string() + ": " +
+                  e.what());
     }
   }
   error_code ec;
@@ -351,6 +351,8 @@ void Server::drain(std::chrono::milliseconds deadline) {
   });
 }
 
-int Server::active_connections() const { return impl_->shared.sessions.load(); }
+int Server::active_connections() const {
+  return impl_->shared.sessions.load();
+}
 
 }  // namespace juanie::daemon::http

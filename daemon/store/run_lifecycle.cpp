@@ -17,12 +17,11 @@ Result<void> set_run_state(Database& db, std::int64_t run, RunState to,
   if (auto ok = pipelines::transition(*from, to); !ok) {
     return fail("run " + std::to_string(run) + ": " + ok.error().message);
   }
-  const char* sql =
-      to == RunState::kRunning
-          ? "UPDATE runs SET state = ?2, reason = ?3, started_at = ?4, finished_at = NULL WHERE id = ?1"
-      : to == RunState::kQueued
-          ? "UPDATE runs SET state = ?2, reason = ?3, started_at = NULL WHERE id = ?1"
-          : "UPDATE runs SET state = ?2, reason = ?3, finished_at = ?4 WHERE id = ?1";
+  const char* sql = to == RunState::kRunning ? "UPDATE runs SET state = ?2, reason = ?3, "
+                                               "started_at = ?4, finished_at = NULL WHERE id = ?1"
+                    : to == RunState::kQueued
+                        ? "UPDATE runs SET state = ?2, reason = ?3, started_at = NULL WHERE id = ?1"
+                        : "UPDATE runs SET state = ?2, reason = ?3, finished_at = ?4 WHERE id = ?1";
   auto update = db.cached(sql);
   if (!update) return std::unexpected(update.error());
   update->bind(1, run).bind(2, pipelines::to_string(to)).bind_optional(3, reason).bind(4, now);
@@ -31,7 +30,8 @@ Result<void> set_run_state(Database& db, std::int64_t run, RunState to,
 
 Result<void> save_step(Database& db, std::int64_t run, const StepRecord& s) {
   auto stmt = db.cached(
-      "INSERT INTO steps (run_id, idx, name, state, exit_code, reason, started_at, finished_at, log) "
+      "INSERT INTO steps (run_id, idx, name, state, exit_code, reason, started_at, finished_at, "
+      "log) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
       "ON CONFLICT (run_id, idx) DO UPDATE SET state = excluded.state, "
       "exit_code = excluded.exit_code, reason = excluded.reason, "
@@ -88,7 +88,8 @@ Result<std::vector<pipelines::QueuedRun>> queued_runs(Database& db) {
 }
 
 Result<std::map<std::string, int>> running_per_project(Database& db) {
-  auto stmt = db.prepare("SELECT project, count(*) FROM runs WHERE state = 'running' GROUP BY project");
+  auto stmt =
+      db.prepare("SELECT project, count(*) FROM runs WHERE state = 'running' GROUP BY project");
   if (!stmt) return std::unexpected(stmt.error());
   std::map<std::string, int> out;
   for (;;) {

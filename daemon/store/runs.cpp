@@ -137,8 +137,9 @@ Result<std::int64_t> count_deliveries(Database& db) {
 }
 
 Result<void> write_probe(Database& db, const std::string& now) {
-  auto stmt = db.cached("INSERT INTO probe (id, at) VALUES (1, ?1) "
-                        "ON CONFLICT (id) DO UPDATE SET at = excluded.at");
+  auto stmt = db.cached(
+      "INSERT INTO probe (id, at) VALUES (1, ?1) "
+      "ON CONFLICT (id) DO UPDATE SET at = excluded.at");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, now);
   return stmt->run();

@@ -74,7 +74,9 @@ Result<int> user_version(Database& db) {
 
 }  // namespace
 
-int schema_version() { return static_cast<int>(kMigrations.size()); }
+int schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
 
 Result<void> configure_writer(Database& db) {
   auto mode = db.prepare("PRAGMA journal_mode = WAL");

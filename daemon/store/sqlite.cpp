@@ -72,7 +72,9 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 std::string Statement::text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
@@ -92,8 +94,9 @@ bool Statement::is_null(int column) const {
 
 Result<Database> Database::open(const std::filesystem::path& file, bool read_only) {
   sqlite3* db = nullptr;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -126,7 +129,9 @@ void Database::release() {
   db_ = nullptr;
 }
 
-Database::~Database() { release(); }
+Database::~Database() {
+  release();
+}
 
 Result<Statement> Database::cached(const char* sql) {
   auto it = cache_.find(sql);
@@ -158,8 +163,12 @@ Result<Statement> Database::prepare(std::string_view sql) {
   return Statement(db_, stmt);
 }
 
-std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t Database::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
 
-std::string Database::error_message() const { return sqlite3_errmsg(db_); }
+std::string Database::error_message() const {
+  return sqlite3_errmsg(db_);
+}
 
 }  // namespace juanie::daemon::store

@@ -21,7 +21,9 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::filesystem::path& file,
 Writer::Writer(Database db, std::size_t max_pending)
     : db_(std::move(db)), max_pending_(max_pending), thread_([this] { loop(); }) {}
 
-Writer::~Writer() { stop(); }
+Writer::~Writer() {
+  stop();
+}
 
 void Writer::submit(Work work, Done done) {
   {

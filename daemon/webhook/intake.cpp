@@ -7,8 +7,7 @@
 
 namespace juanie::daemon {
 
-Intake classify_webhook(Forge forge, const http::Request& req,
-                        const config::LoadedProject* project,
+Intake classify_webhook(Forge forge, const http::Request& req, const config::LoadedProject* project,
                         std::chrono::system_clock::time_point now) {
   if (!project || project->config.forge != forge) {
     return Rejection{404, "no project takes " + std::string(to_string(forge)) + " webhooks here"};

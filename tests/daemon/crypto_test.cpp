@@ -21,7 +21,8 @@ TEST(Crypto, HexDecodeRejectsWrongShapes) {
   const std::string good = "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
   ASSERT_TRUE(hex_decode_digest(good));
   EXPECT_EQ(hex_encode(*hex_decode_digest(good)), good);
-  EXPECT_TRUE(hex_decode_digest("757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E17"));
+  EXPECT_TRUE(
+      hex_decode_digest("757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E17"));
   EXPECT_FALSE(hex_decode_digest(good.substr(1)));
   EXPECT_FALSE(hex_decode_digest(good + "0"));
   EXPECT_FALSE(hex_decode_digest("g" + good.substr(1)));

@@ -32,7 +32,8 @@ notifications:
     secret: dingtalk.secret
 )";
 
-Result<DaemonConfig> parse(const std::string& text, std::optional<std::string> creds = std::nullopt) {
+Result<DaemonConfig> parse(const std::string& text,
+                           std::optional<std::string> creds = std::nullopt) {
   return parse_daemon_config(text, "/etc/juanie/juanie.yaml", std::move(creds));
 }
 
@@ -76,7 +77,8 @@ TEST(DaemonConfig, SecretsDirDefaultsToSystemdCredentials) {
   ASSERT_TRUE(c);
   EXPECT_EQ(c->secrets_dir, "/run/credentials/juanie.service");
   const std::string message = error_of("data_dir: /d\nprojects_dir: /p\n");
-  EXPECT_NE(message.find("secrets_dir: is required when $CREDENTIALS_DIRECTORY"), std::string::npos);
+  EXPECT_NE(message.find("secrets_dir: is required when $CREDENTIALS_DIRECTORY"),
+            std::string::npos);
 }
 
 TEST(DaemonConfig, ErrorsNameFileLineAndField) {

@@ -19,7 +19,8 @@ http::Request with(std::string body, std::vector<std::pair<std::string, std::str
 }
 
 TEST(GithubEvent, Push) {
-  auto e = parse_event(Forge::kGithub, with(fixture("github-push.json"), {{"X-GitHub-Event", "push"}}));
+  auto e =
+      parse_event(Forge::kGithub, with(fixture("github-push.json"), {{"X-GitHub-Event", "push"}}));
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->kind, EventKind::kPush);
   EXPECT_EQ(e->push.ref, "refs/heads/develop");
@@ -32,7 +33,8 @@ TEST(GithubEvent, Push) {
 }
 
 TEST(GithubEvent, PingAndOthers) {
-  auto ping = parse_event(Forge::kGithub, with(fixture("github-ping.json"), {{"X-GitHub-Event", "ping"}}));
+  auto ping =
+      parse_event(Forge::kGithub, with(fixture("github-ping.json"), {{"X-GitHub-Event", "ping"}}));
   ASSERT_TRUE(ping);
   EXPECT_EQ(ping->kind, EventKind::kPing);
   auto issue = parse_event(Forge::kGithub, with("{}", {{"X-GitHub-Event", "issues"}}));
@@ -42,7 +44,8 @@ TEST(GithubEvent, PingAndOthers) {
 }
 
 TEST(GitlabEvent, PushAndTagPush) {
-  auto push = parse_event(Forge::kGitlab, with(fixture("gitlab-push.json"), {{"X-Gitlab-Event", "Push Hook"}}));
+  auto push = parse_event(Forge::kGitlab,
+                          with(fixture("gitlab-push.json"), {{"X-Gitlab-Event", "Push Hook"}}));
   ASSERT_TRUE(push) << push.error().message;
   EXPECT_EQ(push->push.ref, "refs/heads/release/2.4");
   EXPECT_EQ(push->push.after, "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
@@ -51,28 +54,33 @@ TEST(GitlabEvent, PushAndTagPush) {
   // The head commit is the entry whose id is `after`, not simply the first.
   EXPECT_EQ(push->push.commit_message, "fixed readme");
   EXPECT_EQ(push->push.commit_author, "GitLab dev user");
-  auto tag = parse_event(Forge::kGitlab, with(fixture("gitlab-tag-push.json"), {{"X-Gitlab-Event", "Tag Push Hook"}}));
+  auto tag = parse_event(
+      Forge::kGitlab, with(fixture("gitlab-tag-push.json"), {{"X-Gitlab-Event", "Tag Push Hook"}}));
   ASSERT_TRUE(tag);
   EXPECT_EQ(tag->push.ref, "refs/tags/v1.0.0");
 }
 
 TEST(GitlabEvent, SystemHookUsesObjectKind) {
-  auto push = parse_event(Forge::kGitlab, with(fixture("gitlab-push.json"), {{"X-Gitlab-Event", "System Hook"}}));
+  auto push = parse_event(Forge::kGitlab,
+                          with(fixture("gitlab-push.json"), {{"X-Gitlab-Event", "System Hook"}}));
   ASSERT_TRUE(push);
   EXPECT_EQ(push->kind, EventKind::kPush);
-  auto mr = parse_event(Forge::kGitlab, with(R"({"object_kind":"merge_request"})", {{"X-Gitlab-Event", "System Hook"}}));
+  auto mr = parse_event(Forge::kGitlab, with(R"({"object_kind":"merge_request"})",
+                                             {{"X-Gitlab-Event", "System Hook"}}));
   ASSERT_TRUE(mr);
   EXPECT_EQ(mr->kind, EventKind::kOther);
   EXPECT_EQ(mr->name, "merge_request");
 }
 
 TEST(GiteaEvent, Push) {
-  auto e = parse_event(Forge::kGitea, with(fixture("gitea-push.json"), {{"X-Gitea-Event", "push"}}));
+  auto e =
+      parse_event(Forge::kGitea, with(fixture("gitea-push.json"), {{"X-Gitea-Event", "push"}}));
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->push.ref, "refs/heads/feature/cart");
   EXPECT_EQ(e->push.pusher, "bob");
   EXPECT_EQ(e->push.commit_message, "Add the cart\n");
-  auto forgejo = parse_event(Forge::kGitea, with(fixture("gitea-push.json"), {{"X-Forgejo-Event", "push"}}));
+  auto forgejo =
+      parse_event(Forge::kGitea, with(fixture("gitea-push.json"), {{"X-Forgejo-Event", "push"}}));
   ASSERT_TRUE(forgejo);
   EXPECT_EQ(forgejo->kind, EventKind::kPush);
 }
@@ -81,11 +89,16 @@ TEST(ForgeEvent, MalformedPushesAreErrors) {
   const std::pair<std::string, std::string> cases[] = {
       {"not json", "not valid JSON"},
       {"[1,2]", "not a JSON object"},
-      {R"({"before":"1111111111111111111111111111111111111111","after":"1111111111111111111111111111111111111112"})", "ref is missing"},
-      {R"({"ref":"refs/heads/x","before":"1111111111111111111111111111111111111111"})", "after is missing"},
-      {R"({"ref":"refs/heads/x","before":"1111111111111111111111111111111111111111","after":"xyz"})", "after is not a commit id"},
-      {R"({"ref":7,"before":"1111111111111111111111111111111111111111","after":"1111111111111111111111111111111111111111"})", "ref is missing or not a string"},
-      {R"({"ref":"refs/heads/x","before":"1111111111111111111111111111111111111111","after":"1111111111111111111111111111111111111111")", "not valid JSON"},
+      {R"({"before":"1111111111111111111111111111111111111111","after":"1111111111111111111111111111111111111112"})",
+       "ref is missing"},
+      {R"({"ref":"refs/heads/x","before":"1111111111111111111111111111111111111111"})",
+       "after is missing"},
+      {R"({"ref":"refs/heads/x","before":"1111111111111111111111111111111111111111","after":"xyz"})",
+       "after is not a commit id"},
+      {R"({"ref":7,"before":"1111111111111111111111111111111111111111","after":"1111111111111111111111111111111111111111"})",
+       "ref is missing or not a string"},
+      {R"({"ref":"refs/heads/x","before":"1111111111111111111111111111111111111111","after":"1111111111111111111111111111111111111111")",
+       "not valid JSON"},
   };
   for (const auto& [body, message] : cases) {
     auto e = parse_event(Forge::kGithub, with(body, {{"X-GitHub-Event", "push"}}));
@@ -100,7 +113,9 @@ TEST(ForgeEvent, MalformedPushesAreErrors) {
 TEST(ForgeEvent, LongCommitMessagesAreCutOnACharacterBoundary) {
   std::string message;
   for (int i = 0; i < 3000; ++i) message += "é";  // two bytes each
-  const std::string body = R"({"ref":"refs/heads/x","before":"1111111111111111111111111111111111111111","after":"2222222222222222222222222222222222222222","head_commit":{"message":")" + message + R"("}})";
+  const std::string body =
+      R"({"ref":"refs/heads/x","before":"1111111111111111111111111111111111111111","after":"2222222222222222222222222222222222222222","head_commit":{"message":")" +
+      message + R"("}})";
   auto e = parse_event(Forge::kGithub, with(body, {{"X-GitHub-Event", "push"}}));
   ASSERT_TRUE(e);
   EXPECT_LE(e->push.commit_message.size(), 4096u);
@@ -108,13 +123,15 @@ TEST(ForgeEvent, LongCommitMessagesAreCutOnACharacterBoundary) {
 }
 
 TEST(DeliveryId, PerForgeHeaders) {
-  EXPECT_EQ(*delivery_id(Forge::kGithub, with("", {{"X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"}})),
+  EXPECT_EQ(*delivery_id(Forge::kGithub,
+                         with("", {{"X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"}})),
             "72d3162e-cc78-11e3-81ab-4c9367dc0958");
   EXPECT_EQ(*delivery_id(Forge::kGitlab, with("", {{"X-Gitlab-Event-UUID", "u-1"}})), "u-1");
   EXPECT_EQ(*delivery_id(Forge::kGitlab, with("", {{"Idempotency-Key", "k-1"}})), "k-1");
   EXPECT_EQ(*delivery_id(Forge::kGitea, with("", {{"X-Gitea-Delivery", "g-1"}})), "g-1");
   EXPECT_FALSE(delivery_id(Forge::kGithub, with("", {})));
-  EXPECT_FALSE(delivery_id(Forge::kGithub, with("", {{"X-GitHub-Delivery", std::string(201, 'a')}})));
+  EXPECT_FALSE(
+      delivery_id(Forge::kGithub, with("", {{"X-GitHub-Delivery", std::string(201, 'a')}})));
   EXPECT_FALSE(delivery_id(Forge::kGithub, with("", {{"X-GitHub-Delivery", "a b"}})));
 }
 

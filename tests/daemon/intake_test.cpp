@@ -16,7 +16,8 @@ config::LoadedProject project(Forge forge, const std::string& extra = "") {
   auto parsed = config::parse_project_config(
       "name: shop-api\nrepo: {url: u, forge: " + std::string(to_string(forge)) +
           ", webhook_secret: s}\nenvironments: {prod: {approvers: [alice]}}\n"
-          "approvers: {alice: {email: a@x}}\n" + extra,
+          "approvers: {alice: {email: a@x}}\n" +
+          extra,
       "shop-api.yaml");
   EXPECT_TRUE(parsed) << parsed.error().message;
   return config::LoadedProject{*parsed, kSecret, ""};
@@ -42,7 +43,8 @@ const std::string kSha = "2222222222222222222222222222222222222222";
 
 TEST(Intake, PushToAMappedBranchQueuesARunForItsEnvironment) {
   const auto p = project(Forge::kGithub);
-  auto intake = classify_webhook(Forge::kGithub, github(push("refs/heads/develop", kSha)), &p, kNow);
+  auto intake =
+      classify_webhook(Forge::kGithub, github(push("refs/heads/develop", kSha)), &p, kNow);
   auto* run = std::get_if<store::RunRequest>(&intake);
   ASSERT_NE(run, nullptr);
   EXPECT_EQ(run->project, "shop-api");
@@ -65,7 +67,8 @@ TEST(Intake, MainMapsToProdByManualTrigger) {
 
 TEST(Intake, UnmappedBranchTestsButDeploysNowhere) {
   const auto p = project(Forge::kGithub);
-  auto intake = classify_webhook(Forge::kGithub, github(push("refs/heads/hotfix/x", kSha)), &p, kNow);
+  auto intake =
+      classify_webhook(Forge::kGithub, github(push("refs/heads/hotfix/x", kSha)), &p, kNow);
   auto* run = std::get_if<store::RunRequest>(&intake);
   ASSERT_NE(run, nullptr);
   EXPECT_EQ(run->environment, std::nullopt);
@@ -73,12 +76,14 @@ TEST(Intake, UnmappedBranchTestsButDeploysNowhere) {
 
 TEST(Intake, TagsRunOnlyWhenATagRuleMapsThem) {
   const auto plain = project(Forge::kGithub);
-  auto ignored = classify_webhook(Forge::kGithub, github(push("refs/tags/v1.0.0", kSha)), &plain, kNow);
+  auto ignored =
+      classify_webhook(Forge::kGithub, github(push("refs/tags/v1.0.0", kSha)), &plain, kNow);
   ASSERT_TRUE(std::holds_alternative<Ignored>(ignored));
   EXPECT_EQ(std::get<Ignored>(ignored).reason, "no rule maps tag v1.0.0");
-  const auto tagged = project(Forge::kGithub,
-                              "branches:\n  - {tag: \"v*\", environment: prod, trigger: manual}\n");
-  auto queued = classify_webhook(Forge::kGithub, github(push("refs/tags/v1.0.0", kSha)), &tagged, kNow);
+  const auto tagged =
+      project(Forge::kGithub, "branches:\n  - {tag: \"v*\", environment: prod, trigger: manual}\n");
+  auto queued =
+      classify_webhook(Forge::kGithub, github(push("refs/tags/v1.0.0", kSha)), &tagged, kNow);
   auto* run = std::get_if<store::RunRequest>(&queued);
   ASSERT_NE(run, nullptr);
   EXPECT_EQ(run->ref_kind, "tag");
@@ -88,13 +93,15 @@ TEST(Intake, TagsRunOnlyWhenATagRuleMapsThem) {
 TEST(Intake, DeletionsPingsTestsAndOtherEventsAreIgnored) {
   const auto p = project(Forge::kGithub);
   auto deleted = classify_webhook(
-      Forge::kGithub, github(push("refs/heads/feature/x", "0000000000000000000000000000000000000000")), &p, kNow);
+      Forge::kGithub,
+      github(push("refs/heads/feature/x", "0000000000000000000000000000000000000000")), &p, kNow);
   ASSERT_TRUE(std::holds_alternative<Ignored>(deleted));
   EXPECT_EQ(std::get<Ignored>(deleted).reason, "branch feature/x was deleted");
   auto ping = classify_webhook(Forge::kGithub, github("{}", "ping"), &p, kNow);
   ASSERT_TRUE(std::holds_alternative<Ignored>(ping));
   EXPECT_EQ(std::get<Ignored>(ping).reason, "ping");
-  auto test = classify_webhook(Forge::kGithub, github(push("refs/heads/develop", kSha, kSha)), &p, kNow);
+  auto test =
+      classify_webhook(Forge::kGithub, github(push("refs/heads/develop", kSha, kSha)), &p, kNow);
   ASSERT_TRUE(std::holds_alternative<Ignored>(test));
   auto issues = classify_webhook(Forge::kGithub, github("{}", "issues"), &p, kNow);
   ASSERT_TRUE(std::holds_alternative<Ignored>(issues));
@@ -106,27 +113,33 @@ TEST(Intake, DeletionsPingsTestsAndOtherEventsAreIgnored) {
 TEST(Intake, RefusalsInTheOrderThatKeepsSecretsSafe) {
   const auto p = project(Forge::kGithub);
   // No project: 404 before anything else.
-  auto unknown = classify_webhook(Forge::kGithub, github(push("refs/heads/develop", kSha)), nullptr, kNow);
+  auto unknown =
+      classify_webhook(Forge::kGithub, github(push("refs/heads/develop", kSha)), nullptr, kNow);
   EXPECT_EQ(std::get<Rejection>(unknown).status, 404);
   // A project of another forge is not reachable through this forge's URL.
-  auto wrong_forge = classify_webhook(Forge::kGitlab, github(push("refs/heads/develop", kSha)), &p, kNow);
+  auto wrong_forge =
+      classify_webhook(Forge::kGitlab, github(push("refs/heads/develop", kSha)), &p, kNow);
   EXPECT_EQ(std::get<Rejection>(wrong_forge).status, 404);
   // The signature is checked before the body is parsed: garbage with a bad signature is 401.
   auto tampered = github("not json at all");
   tampered.body += "x";
   EXPECT_EQ(std::get<Rejection>(classify_webhook(Forge::kGithub, tampered, &p, kNow)).status, 401);
   // Garbage with a good signature is 400.
-  EXPECT_EQ(std::get<Rejection>(classify_webhook(Forge::kGithub, github("not json"), &p, kNow)).status, 400);
+  EXPECT_EQ(
+      std::get<Rejection>(classify_webhook(Forge::kGithub, github("not json"), &p, kNow)).status,
+      400);
   auto no_delivery = github(push("refs/heads/develop", kSha));
   no_delivery.headers.erase(no_delivery.headers.begin() + 1);
-  EXPECT_EQ(std::get<Rejection>(classify_webhook(Forge::kGithub, no_delivery, &p, kNow)).status, 400);
+  EXPECT_EQ(std::get<Rejection>(classify_webhook(Forge::kGithub, no_delivery, &p, kNow)).status,
+            400);
 }
 
 TEST(Intake, GitlabAndGiteaFixtures) {
   const auto gitlab = project(Forge::kGitlab);
   http::Request r;
   r.body = test::read_file(std::string(JUANIE_TEST_DATA) + "/gitlab-push.json");
-  r.headers = {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Token", kSecret},
+  r.headers = {{"X-Gitlab-Event", "Push Hook"},
+               {"X-Gitlab-Token", kSecret},
                {"X-Gitlab-Event-UUID", "9cf3a7b5-1b1c-4d4f-8f0e-6a2c3c7e1d11"}};
   auto queued = classify_webhook(Forge::kGitlab, r, &gitlab, kNow);
   auto* run = std::get_if<store::RunRequest>(&queued);
@@ -137,7 +150,8 @@ TEST(Intake, GitlabAndGiteaFixtures) {
   const auto gitea = project(Forge::kGitea);
   http::Request g;
   g.body = test::read_file(std::string(JUANIE_TEST_DATA) + "/gitea-push.json");
-  g.headers = {{"X-Gitea-Event", "push"}, {"X-Gitea-Delivery", "6a0b3c59-2f0e-4cc8-b6a5-2c8f5d2e9c10"},
+  g.headers = {{"X-Gitea-Event", "push"},
+               {"X-Gitea-Delivery", "6a0b3c59-2f0e-4cc8-b6a5-2c8f5d2e9c10"},
                {"X-Gitea-Signature", hex_encode(hmac_sha256(kSecret, g.body))}};
   auto gitea_run = classify_webhook(Forge::kGitea, g, &gitea, kNow);
   ASSERT_TRUE(std::holds_alternative<store::RunRequest>(gitea_run));

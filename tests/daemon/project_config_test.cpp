@@ -94,10 +94,11 @@ TEST(ProjectConfig, ProdApprovalCannotBeTurnedOff) {
   EXPECT_EQ(error_of(kMinimal + "environments:\n  prod: {approval: none}\n"),
             "projects.d/app.yaml:4: environments.prod: approval: prod always requires approval; "
             "it cannot be \"none\"");
-  EXPECT_NE(error_of(kMinimal + "environments:\n  prod: {approvers: [alice], required_approvals: 0}\n"
-                                "approvers: {alice: {}}\n")
-                .find("required_approvals: an environment that requires approval needs at least 1"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(kMinimal + "environments:\n  prod: {approvers: [alice], required_approvals: 0}\n"
+                          "approvers: {alice: {}}\n")
+          .find("required_approvals: an environment that requires approval needs at least 1"),
+      std::string::npos);
 }
 
 TEST(ProjectConfig, ErrorsNameFileLineAndField) {
@@ -116,15 +117,15 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
   EXPECT_EQ(error_of(kMinimal + "branches:\n  - {match: develop, environment: qa}\n"),
             "projects.d/app.yaml:4: branches[0].environment: \"qa\" is not an environment of this "
             "project");
-  EXPECT_EQ(error_of(kMinimal + "branches:\n  - {match: develop, tag: v*, environment: dev}\n"),
-            "projects.d/app.yaml:4: branches[0]: needs exactly one of match (a branch glob) or tag");
+  EXPECT_EQ(
+      error_of(kMinimal + "branches:\n  - {match: develop, tag: v*, environment: dev}\n"),
+      "projects.d/app.yaml:4: branches[0]: needs exactly one of match (a branch glob) or tag");
   EXPECT_EQ(error_of(kMinimal + "environments: {prod: {approvers: [carol]}}\n"),
             "projects.d/app.yaml:1: environments.prod.approvers: \"carol\" is not listed under "
             "approvers");
   EXPECT_EQ(error_of(kMinimal + kProdApprover + "environments2: {}\n"),
             "projects.d/app.yaml:5: environments2: unknown key");
-  EXPECT_EQ(error_of(kMinimal + "environments:\n  dev: {replicas: many}\n" +
-                     "approvers: {}\n"),
+  EXPECT_EQ(error_of(kMinimal + "environments:\n  dev: {replicas: many}\n" + "approvers: {}\n"),
             "projects.d/app.yaml:4: environments.dev.replicas: must be a whole number");
 }
 
@@ -135,12 +136,13 @@ TEST(ProjectConfig, CustomEnvironmentsAndTagRules) {
                  "  - {match: \"feature/**\", environment: preview}\n"
                  "environments2: null\n");
   EXPECT_FALSE(p);
-  auto q = parse(kMinimal +
-                 "environments:\n  prod: {approvers: [alice]}\n  preview: {namespace: pr, replicas: 1}\n"
-                 "approvers: {alice: {email: a@x}}\n"
-                 "branches:\n"
-                 "  - {tag: \"v*\", environment: prod, trigger: manual}\n"
-                 "  - {match: \"feature/**\", environment: preview}\n");
+  auto q =
+      parse(kMinimal +
+            "environments:\n  prod: {approvers: [alice]}\n  preview: {namespace: pr, replicas: 1}\n"
+            "approvers: {alice: {email: a@x}}\n"
+            "branches:\n"
+            "  - {tag: \"v*\", environment: prod, trigger: manual}\n"
+            "  - {match: \"feature/**\", environment: preview}\n");
   ASSERT_TRUE(q) << q.error().message;
   EXPECT_EQ(q->rules[0].kind, pipelines::RefKind::kTag);
   EXPECT_EQ(q->environment("preview")->kube_namespace, "pr");

@@ -28,15 +28,18 @@ bool verifies(Forge forge, const http::Request& r, const std::string& secret = k
 }
 
 TEST(GithubSignature, PublishedVector) {
-  auto r = request("Hello, World!", {{"X-Hub-Signature-256",
-      "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"}});
+  auto r = request("Hello, World!",
+                   {{"X-Hub-Signature-256",
+                     "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"}});
   EXPECT_TRUE(verifies(Forge::kGithub, r, "It's a Secret to Everybody"));
 }
 
 TEST(GithubSignature, PushLikeBody) {
-  EXPECT_TRUE(verifies(Forge::kGithub, request(kBody, {{"X-Hub-Signature-256", "sha256=" + kHex}})));
+  EXPECT_TRUE(
+      verifies(Forge::kGithub, request(kBody, {{"X-Hub-Signature-256", "sha256=" + kHex}})));
   // Header names are case-insensitive on the wire.
-  EXPECT_TRUE(verifies(Forge::kGithub, request(kBody, {{"x-hub-signature-256", "sha256=" + kHex}})));
+  EXPECT_TRUE(
+      verifies(Forge::kGithub, request(kBody, {{"x-hub-signature-256", "sha256=" + kHex}})));
 }
 
 TEST(GithubSignature, Refusals) {
@@ -52,16 +55,19 @@ TEST(GithubSignature, Refusals) {
         "SHA-1");
   check(request(kBody, {{"X-Hub-Signature-256", kHex}}), "must start with sha256=");
   check(request(kBody, {{"X-Hub-Signature-256", "sha256=" + kHex.substr(2)}}), "not a hex");
-  check(request(kBody, {{"X-Hub-Signature-256",
-                         "sha256=115fa35f30556c7b0383b2a66c82ef918c43fdb19c60ea85dd0232bca69d6181"}}),
-        "does not match");
+  check(
+      request(kBody, {{"X-Hub-Signature-256",
+                       "sha256=115fa35f30556c7b0383b2a66c82ef918c43fdb19c60ea85dd0232bca69d6181"}}),
+      "does not match");
   EXPECT_FALSE(verifies(Forge::kGithub, request(kBody, {{"X-Hub-Signature-256", "sha256=" + kHex}}),
                         "wrong-secret"));
 }
 
 TEST(GithubSignature, EmptyBodyVector) {
-  EXPECT_TRUE(verifies(Forge::kGithub, request("", {{"X-Hub-Signature-256",
-      "sha256=8a537f8d4b2bf206e164dfae6dcb339d1a426f46a358d5d66aaaba163f035f13"}})));
+  EXPECT_TRUE(verifies(
+      Forge::kGithub,
+      request("", {{"X-Hub-Signature-256",
+                    "sha256=8a537f8d4b2bf206e164dfae6dcb339d1a426f46a358d5d66aaaba163f035f13"}})));
 }
 
 TEST(GiteaSignature, BareHexInEitherHeader) {
@@ -71,7 +77,8 @@ TEST(GiteaSignature, BareHexInEitherHeader) {
   EXPECT_FALSE(verifies(Forge::kGitea, request(kBody + "\n", {{"X-Gitea-Signature", kHex}})));
   EXPECT_FALSE(verifies(Forge::kGitea, request(kBody, {})));
   // A GitHub-style header alone is not Gitea's signature.
-  EXPECT_FALSE(verifies(Forge::kGitea, request(kBody, {{"X-Hub-Signature-256", "sha256=" + kHex}})));
+  EXPECT_FALSE(
+      verifies(Forge::kGitea, request(kBody, {{"X-Hub-Signature-256", "sha256=" + kHex}})));
 }
 
 TEST(GitlabToken, ExactMatchOnly) {
@@ -103,32 +110,32 @@ TEST(GitlabSigningToken, AnyOfSeveralSignaturesPasses) {
 }
 
 TEST(GitlabSigningToken, TimestampWindowIsFiveMinutes) {
-  EXPECT_TRUE(verifies(Forge::kGitlab, signed_gitlab(kGitlabSignature), kSigningToken,
-                       kNow + 299s));
-  EXPECT_TRUE(verifies(Forge::kGitlab, signed_gitlab(kGitlabSignature), kSigningToken,
-                       kNow - 299s));
-  auto stale = verify_signature(Forge::kGitlab, signed_gitlab(kGitlabSignature), kSigningToken,
-                                kNow + 301s);
+  EXPECT_TRUE(
+      verifies(Forge::kGitlab, signed_gitlab(kGitlabSignature), kSigningToken, kNow + 299s));
+  EXPECT_TRUE(
+      verifies(Forge::kGitlab, signed_gitlab(kGitlabSignature), kSigningToken, kNow - 299s));
+  auto stale =
+      verify_signature(Forge::kGitlab, signed_gitlab(kGitlabSignature), kSigningToken, kNow + 301s);
   ASSERT_FALSE(stale);
   EXPECT_NE(stale.error().message.find("five minutes"), std::string::npos);
-  EXPECT_FALSE(verifies(Forge::kGitlab, signed_gitlab(kGitlabSignature), kSigningToken,
-                        kNow - 301s));
+  EXPECT_FALSE(
+      verifies(Forge::kGitlab, signed_gitlab(kGitlabSignature), kSigningToken, kNow - 301s));
 }
 
 TEST(GitlabSigningToken, Refusals) {
-  EXPECT_FALSE(verifies(Forge::kGitlab,
-                        signed_gitlab(kGitlabSignature, "1700000000", kBody + "\n"),
+  EXPECT_FALSE(verifies(Forge::kGitlab, signed_gitlab(kGitlabSignature, "1700000000", kBody + "\n"),
                         kSigningToken));
   // The timestamp is part of what is signed: moving it breaks the signature.
-  EXPECT_FALSE(verifies(Forge::kGitlab, signed_gitlab(kGitlabSignature, "1700000001"),
-                        kSigningToken, kNow));
+  EXPECT_FALSE(
+      verifies(Forge::kGitlab, signed_gitlab(kGitlabSignature, "1700000001"), kSigningToken, kNow));
   EXPECT_FALSE(verifies(Forge::kGitlab, signed_gitlab(kGitlabSignature, "17e8"), kSigningToken));
-  EXPECT_FALSE(verifies(Forge::kGitlab, signed_gitlab("k/JHT8PbqFUF+jXg1pMCONsAgO1ZWa3Ntzh02A1qjfA="),
+  EXPECT_FALSE(verifies(Forge::kGitlab,
+                        signed_gitlab("k/JHT8PbqFUF+jXg1pMCONsAgO1ZWa3Ntzh02A1qjfA="),
                         kSigningToken));
   EXPECT_FALSE(verifies(Forge::kGitlab, signed_gitlab("v1,not base64!"), kSigningToken));
   // A signing-token project does not fall back to the plain token header.
-  EXPECT_FALSE(verifies(Forge::kGitlab, request(kBody, {{"X-Gitlab-Token", kSigningToken}}),
-                        kSigningToken));
+  EXPECT_FALSE(
+      verifies(Forge::kGitlab, request(kBody, {{"X-Gitlab-Token", kSigningToken}}), kSigningToken));
 }
 
 TEST(Signature, EmptySecretNeverVerifies) {

@@ -127,9 +127,11 @@ TEST_F(StoreTest, RunStatesFollowTheStateMachine) {
   ASSERT_TRUE(set_run_state(*db, r->run_id, RunState::kRunning, std::nullopt, "t1"));
   auto illegal = set_run_state(*db, r->run_id, RunState::kRunning, std::nullopt, "t2");
   ASSERT_FALSE(illegal);
-  EXPECT_NE(illegal.error().message.find("illegal transition running → running"), std::string::npos);
+  EXPECT_NE(illegal.error().message.find("illegal transition running → running"),
+            std::string::npos);
   ASSERT_TRUE(save_step(*db, r->run_id, {1, "build", "running", std::nullopt, std::nullopt, "t1"}));
-  ASSERT_TRUE(save_step(*db, r->run_id, {1, "build", "succeeded", 0, std::nullopt, std::nullopt, "t2", "/l"}));
+  ASSERT_TRUE(save_step(*db, r->run_id,
+                        {1, "build", "succeeded", 0, std::nullopt, std::nullopt, "t2", "/l"}));
   auto steps = list_steps(*db, r->run_id);
   ASSERT_TRUE(steps && steps->size() == 1u);
   EXPECT_EQ((*steps)[0].state, "succeeded");

@@ -59,7 +59,8 @@ TEST(Writer, ConcurrentSubmitsAreAllDurableWhenDoneIsCalled) {
                 ++ok;
                 // Another connection sees the row the moment done is called: it is committed.
                 auto reader = Database::open(dir / "juanie.db", true);
-                auto stmt = reader->prepare("SELECT count(*) FROM deliveries WHERE delivery_id = ?1");
+                auto stmt =
+                    reader->prepare("SELECT count(*) FROM deliveries WHERE delivery_id = ?1");
                 stmt->bind(1, req.delivery);
                 if (stmt->step().value_or(false) && stmt->int64(0) == 1) ++visible;
               }
@@ -118,7 +119,8 @@ TEST(Writer, StopRunsWhatIsQueued) {
   (*writer)->stop();
   EXPECT_EQ(done.load(), 100);
   std::optional<Result<void>> late;
-  (*writer)->submit([](Database&) -> Result<void> { return {}; }, [&](Result<void> r) { late = r; });
+  (*writer)->submit([](Database&) -> Result<void> { return {}; },
+                    [&](Result<void> r) { late = r; });
   ASSERT_TRUE(late);
   EXPECT_FALSE(*late);
 }

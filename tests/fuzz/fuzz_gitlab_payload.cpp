@@ -2,6 +2,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   juanie::fuzz::payload(juanie::daemon::Forge::kGitlab, "X-Gitlab-Event", "Push Hook", data, size);
-  juanie::fuzz::payload(juanie::daemon::Forge::kGitlab, "X-Gitlab-Event", "System Hook", data, size);
+  juanie::fuzz::payload(juanie::daemon::Forge::kGitlab, "X-Gitlab-Event", "System Hook", data,
+                        size);
   return 0;
 }

@@ -11,8 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto pipeline = juanie::pipelines::parse_pipeline(text, ".juanie.yml");
   if (!pipeline) return 0;
   // A pipeline that parses plans every step exactly once, dependencies first.
-  juanie::pipelines::RunContext run{"p", "refs/heads/main", "branch", "main", std::string(40, 'a'),
-                                    "prod", "push", 1};
+  juanie::pipelines::RunContext run{
+      "p", "refs/heads/main", "branch", "main", std::string(40, 'a'), "prod", "push", 1};
   auto steps = juanie::pipelines::plan(*pipeline, run);
   if (steps.size() != pipeline->steps.size()) std::abort();
   std::set<std::string> seen;

@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!project->environment(rule.environment)) std::abort();
     }
     for (const auto& env : project->environments) {
-      if (env.name == "prod" && env.approval != juanie::pipelines::Approval::kRequired) std::abort();
+      if (env.name == "prod" && env.approval != juanie::pipelines::Approval::kRequired)
+        std::abort();
     }
   }
   return 0;

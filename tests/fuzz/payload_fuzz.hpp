@@ -18,8 +18,9 @@ inline void payload(daemon::Forge forge, const char* event_header, const char* p
   req.headers = {{event_header, push_event}};
   auto event = daemon::parse_event(forge, req);
   if (event && event->kind == daemon::EventKind::kPush) {
-    if (!pipelines::is_object_id(event->push.after) || !pipelines::is_object_id(event->push.before) ||
-        event->push.ref.empty() || event->push.commit_message.size() > 4096) {
+    if (!pipelines::is_object_id(event->push.after) ||
+        !pipelines::is_object_id(event->push.before) || event->push.ref.empty() ||
+        event->push.commit_message.size() > 4096) {
       std::abort();
     }
   }

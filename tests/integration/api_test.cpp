@@ -27,10 +27,13 @@ TEST(Api, ListsRunsNewestFirstPerProject) {
   for (int i = 0; i < 3; ++i) {
     const std::string body = push_body("refs/heads/develop", sha_for(300 + i));
     ASSERT_EQ(d.request("POST", "/hooks/github/shop-api", body,
-                        github_headers(body, "api-" + std::to_string(i))).status, 202);
+                        github_headers(body, "api-" + std::to_string(i)))
+                  .status,
+              202);
   }
   const std::string gl = fixture("gitlab-push.json");
-  ASSERT_EQ(d.request("POST", "/hooks/gitlab/billing", gl, gitlab_token_headers("api-gl")).status, 202);
+  ASSERT_EQ(d.request("POST", "/hooks/gitlab/billing", gl, gitlab_token_headers("api-gl")).status,
+            202);
 
   auto list = d.api("/api/v1/runs?project=shop-api");
   ASSERT_EQ(list.status, 200);
@@ -59,12 +62,14 @@ TEST(Api, HealthReadinessAndMetrics) {
   auto ready = d.request("GET", "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;
   const std::string body = push_body("refs/heads/develop", sha_for(900));
-  ASSERT_EQ(d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "m-1")).status, 202);
+  ASSERT_EQ(d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "m-1")).status,
+            202);
   auto metrics = d.request("GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
   const std::string& m = metrics.body;
   EXPECT_NE(m.find("# TYPE juanie_webhooks_total counter"), std::string::npos);
-  EXPECT_NE(m.find(R"(juanie_webhooks_total{forge="github",result="queued"} 1)"), std::string::npos) << m;
+  EXPECT_NE(m.find(R"(juanie_webhooks_total{forge="github",result="queued"} 1)"), std::string::npos)
+      << m;
   EXPECT_NE(m.find("# TYPE juanie_http_request_duration_seconds histogram"), std::string::npos);
   EXPECT_NE(m.find("juanie_queue_depth 1"), std::string::npos) << m;
   EXPECT_NE(m.find(R"(juanie_runs{state="queued"} 1)"), std::string::npos);
@@ -84,13 +89,15 @@ TEST(Api, AStoreThatCannotWriteAnswers503) {
   EXPECT_EQ(ready.status, 503) << ready.body;
   EXPECT_NE(ready.body.find("not writable"), std::string::npos);
   const std::string body = push_body("refs/heads/develop", sha_for(950));
-  auto refused = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "locked-1"));
+  auto refused =
+      d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "locked-1"));
   EXPECT_EQ(refused.status, 503) << refused.body;
 
   ASSERT_EQ(sqlite3_exec(locker, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(locker);
   EXPECT_EQ(count_rows((d.home() / "data/juanie.db").string(), "SELECT count(*) FROM runs"), 0);
-  auto retried = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "locked-1"));
+  auto retried =
+      d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "locked-1"));
   EXPECT_EQ(retried.status, 202) << retried.body;
   EXPECT_EQ(d.request("GET", "/readyz").status, 200);
   EXPECT_NE(d.request("GET", "/metrics").body.find(R"(result="unavailable")"), std::string::npos);

@@ -32,7 +32,8 @@ TEST(Crash, EveryAcknowledgedDeliverySurvivesKillNine) {
       for (int i = 0; i < kPerSender; ++i) {
         const int n = s * kPerSender + i;
         const std::string delivery = "crash-" + std::to_string(n);
-        const std::string body = push_body("refs/heads/feature/f" + std::to_string(n % 7), sha_for(5000 + n));
+        const std::string body =
+            push_body("refs/heads/feature/f" + std::to_string(n % 7), sha_for(5000 + n));
         auto r = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, delivery));
         ++sent;
         if (r.status == 202 || r.status == 200) {
@@ -51,21 +52,30 @@ TEST(Crash, EveryAcknowledgedDeliverySurvivesKillNine) {
   ASSERT_TRUE(d.start()) << d.log();
   const std::string db = (d.home() / "data/juanie.db").string();
   for (const auto& [delivery, run] : acknowledged) {
-    EXPECT_EQ(count_rows(db, "SELECT count(*) FROM deliveries WHERE delivery_id = '" + delivery + "'"), 1)
+    EXPECT_EQ(
+        count_rows(db, "SELECT count(*) FROM deliveries WHERE delivery_id = '" + delivery + "'"), 1)
         << delivery;
     EXPECT_EQ(count_rows(db, "SELECT count(*) FROM runs WHERE id = " + std::to_string(run) +
-                             " AND delivery = '" + delivery + "'"), 1)
+                                 " AND delivery = '" + delivery + "'"),
+              1)
         << delivery;
   }
   // No delivery has two runs, and no run was made twice for one commit.
-  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM (SELECT delivery FROM runs GROUP BY delivery HAVING count(*) > 1)"), 0);
-  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM (SELECT sha FROM runs GROUP BY sha HAVING count(*) > 1)"), 0);
+  EXPECT_EQ(
+      count_rows(
+          db,
+          "SELECT count(*) FROM (SELECT delivery FROM runs GROUP BY delivery HAVING count(*) > 1)"),
+      0);
+  EXPECT_EQ(count_rows(
+                db, "SELECT count(*) FROM (SELECT sha FROM runs GROUP BY sha HAVING count(*) > 1)"),
+            0);
 
   // The forge retries whatever was not acknowledged: each lands exactly once, and the
   // acknowledged ones answer with their original run.
   for (int n = 0; n < kSenders * kPerSender; ++n) {
     const std::string delivery = "crash-" + std::to_string(n);
-    const std::string body = push_body("refs/heads/feature/f" + std::to_string(n % 7), sha_for(5000 + n));
+    const std::string body =
+        push_body("refs/heads/feature/f" + std::to_string(n % 7), sha_for(5000 + n));
     auto r = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, delivery));
     ASSERT_TRUE(r.status == 200 || r.status == 202) << r.status << " " << r.body;
     if (auto it = acknowledged.find(delivery); it != acknowledged.end()) {

@@ -43,27 +43,37 @@ Daemon::Daemon(std::string extra_config, bool run_pipelines) {
               "http_threads: 2\n"
               "api_tokens:\n"
               "  - name: tests\n"
-              "    sha256: " + hex_encode(sha256(kApiToken)) + "\n" + extra_config);
+              "    sha256: " +
+                  hex_encode(sha256(kApiToken)) + "\n" + extra_config);
   home_.write("secrets/shop-api.webhook", std::string(kGithubSecret) + "\n");
   home_.write("secrets/billing.webhook", kGitlabSecret);
   home_.write("secrets/ledger.webhook", kGitlabSigningToken);
   home_.write("secrets/wiki.webhook", kGiteaSecret);
-  const std::string prod = "environments: {prod: {approvers: [alice]}}\napprovers: {alice: {email: a@x}}\n";
+  const std::string prod =
+      "environments: {prod: {approvers: [alice]}}\napprovers: {alice: {email: a@x}}\n";
   home_.write("projects.d/shop-api.yaml",
               "name: shop-api\nrepo: {url: https://github.com/acme/shop-api.git, forge: github, "
-              "webhook_secret: shop-api.webhook}\n" + prod +
-              "branches:\n  - {match: \"feature/*\", environment: dev}\n  - {match: develop, environment: dev}\n"
-              "  - {match: \"release/*\", environment: staging}\n  - {match: main, environment: prod, trigger: manual}\n"
-              "  - {tag: \"v*\", environment: prod, trigger: manual}\n");
-  home_.write("projects.d/billing.yaml",
-              "name: billing\nrepo: {url: https://gitlab.example.com/acme/billing.git, forge: gitlab, "
-              "webhook_secret: billing.webhook}\n" + prod);
-  home_.write("projects.d/ledger.yaml",
-              "name: ledger\nrepo: {url: https://gitlab.example.com/acme/ledger.git, forge: gitlab, "
-              "webhook_secret: ledger.webhook}\n" + prod);
+              "webhook_secret: shop-api.webhook}\n" +
+                  prod +
+                  "branches:\n  - {match: \"feature/*\", environment: dev}\n  - {match: develop, "
+                  "environment: dev}\n"
+                  "  - {match: \"release/*\", environment: staging}\n  - {match: main, "
+                  "environment: prod, trigger: manual}\n"
+                  "  - {tag: \"v*\", environment: prod, trigger: manual}\n");
+  home_.write(
+      "projects.d/billing.yaml",
+      "name: billing\nrepo: {url: https://gitlab.example.com/acme/billing.git, forge: gitlab, "
+      "webhook_secret: billing.webhook}\n" +
+          prod);
+  home_.write(
+      "projects.d/ledger.yaml",
+      "name: ledger\nrepo: {url: https://gitlab.example.com/acme/ledger.git, forge: gitlab, "
+      "webhook_secret: ledger.webhook}\n" +
+          prod);
   home_.write("projects.d/wiki.yaml",
               "name: wiki\nrepo: {url: https://gitea.example.com/acme/wiki.git, forge: gitea, "
-              "webhook_secret: wiki.webhook}\n" + prod);
+              "webhook_secret: wiki.webhook}\n" +
+                  prod);
 }
 
 Daemon::~Daemon() {
@@ -79,7 +89,8 @@ bool Daemon::start() {
   const std::string log_file = (home_ / ("juanie-" + std::to_string(starts_) + ".log")).string();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   const std::string config = (home_ / "juanie.yaml").string();
   const char* argv[] = {JUANIE_BINARY, "serve", "--config", config.c_str(), nullptr};
@@ -87,11 +98,12 @@ bool Daemon::start() {
   for (char** e = environ; *e; ++e) envp.push_back(*e);
   for (auto& e : env_) envp.push_back(e.data());
   envp.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, JUANIE_BINARY, &actions, nullptr, const_cast<char**>(argv), envp.data());
+  const int rc =
+      posix_spawn(&pid_, JUANIE_BINARY, &actions, nullptr, const_cast<char**>(argv), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot spawn " JUANIE_BINARY);
-  const std::string marker = ca_file_.empty() ? "listening on http://127.0.0.1:"
-                                              : "listening on https://127.0.0.1:";
+  const std::string marker =
+      ca_file_.empty() ? "listening on http://127.0.0.1:" : "listening on https://127.0.0.1:";
   for (int i = 0; i < 300; ++i) {
     const std::string text = log();
     if (auto at = text.find(marker); at != std::string::npos) {
@@ -117,7 +129,9 @@ int Daemon::stop(int sig) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-void Daemon::kill9() { stop(SIGKILL); }
+void Daemon::kill9() {
+  stop(SIGKILL);
+}
 
 void Daemon::set_env(const std::string& name, const std::string& value) {
   env_.push_back(name + "=" + value);
@@ -129,15 +143,17 @@ void Daemon::use_tls(const std::string& cert_file, const std::string& key_file) 
   ca_file_ = cert_file;
 }
 
-void Daemon::signal(int sig) { ::kill(pid_, sig); }
+void Daemon::signal(int sig) {
+  ::kill(pid_, sig);
+}
 
 daemon::http::ClientResponse Daemon::request(
     const std::string& method, const std::string& path, const std::string& body,
     std::vector<std::pair<std::string, std::string>> headers) {
   const std::string scheme = ca_file_.empty() ? "http" : "https";
-  auto r = daemon::http::send({method, scheme + "://127.0.0.1:" + std::to_string(port_) + path,
-                               std::move(headers), body, std::chrono::milliseconds(15000),
-                               ca_file_});
+  auto r =
+      daemon::http::send({method, scheme + "://127.0.0.1:" + std::to_string(port_) + path,
+                          std::move(headers), body, std::chrono::milliseconds(15000), ca_file_});
   if (!r) return {0, r.error().message};
   return *r;
 }
@@ -200,7 +216,8 @@ std::string push_body(const std::string& ref, const std::string& after, const st
   return R"({"ref":")" + ref + R"(","before":")" + before + R"(","after":")" + after +
          R"(","created":false,"deleted":false,"pusher":{"name":"alice"},)"
          R"("repository":{"full_name":"acme/shop-api"},)"
-         R"("head_commit":{"id":")" + after + R"(","message":"change","author":{"name":"Alice"}}})";
+         R"("head_commit":{"id":")" +
+         after + R"(","message":"change","author":{"name":"Alice"}}})";
 }
 
 std::string sha_for(int n) {

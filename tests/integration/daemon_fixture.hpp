@@ -47,9 +47,9 @@ class Daemon {
   const TempDir& home() const { return home_; }
   std::string log() const;
 
-  daemon::http::ClientResponse request(const std::string& method, const std::string& path,
-                                       const std::string& body = "",
-                                       std::vector<std::pair<std::string, std::string>> headers = {});
+  daemon::http::ClientResponse request(
+      const std::string& method, const std::string& path, const std::string& body = "",
+      std::vector<std::pair<std::string, std::string>> headers = {});
   daemon::http::ClientResponse api(const std::string& path);
 
  private:
@@ -62,12 +62,11 @@ class Daemon {
 };
 
 // Forge requests signed as each forge signs them.
-std::vector<std::pair<std::string, std::string>> github_headers(const std::string& body,
-                                                                const std::string& delivery,
-                                                                const std::string& event = "push",
-                                                                const std::string& secret = kGithubSecret);
-std::vector<std::pair<std::string, std::string>> gitlab_token_headers(const std::string& delivery,
-                                                                      const std::string& event = "Push Hook");
+std::vector<std::pair<std::string, std::string>> github_headers(
+    const std::string& body, const std::string& delivery, const std::string& event = "push",
+    const std::string& secret = kGithubSecret);
+std::vector<std::pair<std::string, std::string>> gitlab_token_headers(
+    const std::string& delivery, const std::string& event = "Push Hook");
 std::vector<std::pair<std::string, std::string>> gitlab_signed_headers(const std::string& body,
                                                                        const std::string& delivery,
                                                                        long long timestamp);

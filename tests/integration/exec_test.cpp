@@ -19,42 +19,49 @@ std::pair<int, std::string> sh(const std::string& command) {
 }
 
 // A real repository made with the git CLI, with `pipeline` committed as .juanie.yml.
-void make_repo(const TempDir& dir, const std::string& pipeline, const std::string& branch = "develop") {
+void make_repo(const TempDir& dir, const std::string& pipeline,
+               const std::string& branch = "develop") {
   dir.write("repo/.juanie.yml", pipeline);
   dir.write("repo/main.c", "int main(void) { return 0; }\n");
   const std::string repo = (dir / "repo").string();
-  ASSERT_EQ(sh("git -C " + repo + " init -q -b " + branch + " && git -C " + repo +
-               " add -A && git -C " + repo +
-               " -c user.email=dev@example.com -c user.name=Dev commit -qm init").first, 0);
+  ASSERT_EQ(
+      sh("git -C " + repo + " init -q -b " + branch + " && git -C " + repo + " add -A && git -C " +
+         repo + " -c user.email=dev@example.com -c user.name=Dev commit -qm init")
+          .first,
+      0);
 }
 
 TEST(Exec, RunsTheCommittedPipelineInTheSandbox) {
   TempDir dir;
-  make_repo(dir,
-            "steps:\n"
-            "  - name: build\n    commands: [\"cc -o app main.c\", \"./app\"]\n"
-            "  - name: test\n    depends_on: [build]\n"
-            "    commands: [\"test -x app\", \"echo branch=$JUANIE_BRANCH env=$JUANIE_ENVIRONMENT\"]\n"
-            "  - name: release-only\n    commands: [\"false\"]\n    when: {branch: \"release/*\"}\n");
+  make_repo(
+      dir,
+      "steps:\n"
+      "  - name: build\n    commands: [\"cc -o app main.c\", \"./app\"]\n"
+      "  - name: test\n    depends_on: [build]\n"
+      "    commands: [\"test -x app\", \"echo branch=$JUANIE_BRANCH env=$JUANIE_ENVIRONMENT\"]\n"
+      "  - name: release-only\n    commands: [\"false\"]\n    when: {branch: \"release/*\"}\n");
   // An uncommitted change is not part of the run: the daemon would not see it either.
   dir.write("repo/.juanie.yml", "steps: []\n");
   auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("✓ build"), std::string::npos) << out;
   EXPECT_NE(out.find("branch=develop env=dev"), std::string::npos) << out;
-  EXPECT_NE(out.find("- release-only skipped: when.branch does not match develop"), std::string::npos) << out;
+  EXPECT_NE(out.find("- release-only skipped: when.branch does not match develop"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("pipeline succeeded"), std::string::npos);
 
-  auto [code2, out2] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string() +
-                          " --branch release/1.0");
+  auto [code2, out2] =
+      sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string() + " --branch release/1.0");
   EXPECT_EQ(code2, 1) << out2;
   EXPECT_NE(out2.find("✗ release-only failed: exit code 1"), std::string::npos) << out2;
 }
 
 TEST(Exec, AFailingStepFailsThePipelineAndSkipsTheRest) {
   TempDir dir;
-  make_repo(dir, "steps:\n  - {name: lint, commands: [\"echo bad style\", \"exit 4\"]}\n"
-                 "  - {name: test, commands: [\"true\"]}\n");
+  make_repo(dir,
+            "steps:\n  - {name: lint, commands: [\"echo bad style\", \"exit 4\"]}\n"
+            "  - {name: test, commands: [\"true\"]}\n");
   auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("✗ lint failed: exit code 4"), std::string::npos) << out;

@@ -61,7 +61,8 @@ TEST(Lifecycle, ABrokenReloadKeepsTheOldProjects) {
       << d.log();
   EXPECT_NE(d.log().find("surprise: unknown key"), std::string::npos);
   const std::string body = push_body("refs/heads/develop", sha_for(200));
-  EXPECT_EQ(d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "hup-1")).status, 202);
+  EXPECT_EQ(d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "hup-1")).status,
+            202);
 
   // A good reload takes effect: a new project appears.
   d.home().write("projects.d/shop-api.yaml", good);
@@ -74,7 +75,8 @@ TEST(Lifecycle, ABrokenReloadKeepsTheOldProjects) {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_NE(d.log().find("reloaded 5 project(s)"), std::string::npos) << d.log();
-  auto r = d.request("POST", "/hooks/github/new", body, github_headers(body, "hup-2", "push", "new-secret"));
+  auto r = d.request("POST", "/hooks/github/new", body,
+                     github_headers(body, "hup-2", "push", "new-secret"));
   EXPECT_EQ(r.status, 202) << r.body;
 }
 
@@ -94,7 +96,8 @@ TEST(Lifecycle, AMissingSecretRefusesToStart) {
   Daemon d;
   std::filesystem::remove(d.home() / "secrets/wiki.webhook");
   EXPECT_FALSE(d.start());
-  EXPECT_NE(d.log().find("repo.webhook_secret: cannot read secret file"), std::string::npos) << d.log();
+  EXPECT_NE(d.log().find("repo.webhook_secret: cannot read secret file"), std::string::npos)
+      << d.log();
 }
 
 TEST(Lifecycle, ValidateReportsFileLineAndField) {
@@ -103,13 +106,16 @@ TEST(Lifecycle, ValidateReportsFileLineAndField) {
                                       (d.home() / "projects.d/shop-api.yaml").string());
   EXPECT_EQ(ok_code, 0) << ok_out;
   EXPECT_NE(ok_out.find("daemon configuration with 4 project(s)"), std::string::npos) << ok_out;
-  d.home().write("bad.yaml", "name: x\nrepo: {url: u, forge: github, webhook_secret: s}\nimage: 5\nbranchs: []\n");
+  d.home().write(
+      "bad.yaml",
+      "name: x\nrepo: {url: u, forge: github, webhook_secret: s}\nimage: 5\nbranchs: []\n");
   auto [bad_code, bad_out] = run_juanie("validate " + (d.home() / "bad.yaml").string());
   EXPECT_EQ(bad_code, 1);
   EXPECT_NE(bad_out.find((d.home() / "bad.yaml").string() + ":4: branchs: unknown key"),
             std::string::npos)
       << bad_out;
-  d.home().write(".juanie.yml", "steps:\n  - name: test\n    commands: [make test]\n    depends_on: [build]\n");
+  d.home().write(".juanie.yml",
+                 "steps:\n  - name: test\n    commands: [make test]\n    depends_on: [build]\n");
   auto [pipe_code, pipe_out] = run_juanie("validate " + (d.home() / ".juanie.yml").string());
   EXPECT_EQ(pipe_code, 1);
   EXPECT_NE(pipe_out.find((d.home() / ".juanie.yml").string() +
@@ -149,7 +155,8 @@ TEST(Lifecycle, SigtermFinishesRequestsInFlight) {
   const std::string db = (d.home() / "data/juanie.db").string();
   for (const auto& id : accepted_ids) {
     if (id.empty()) continue;
-    EXPECT_EQ(count_rows(db, "SELECT count(*) FROM deliveries WHERE delivery_id = '" + id + "'"), 1) << id;
+    EXPECT_EQ(count_rows(db, "SELECT count(*) FROM deliveries WHERE delivery_id = '" + id + "'"), 1)
+        << id;
   }
 }
 

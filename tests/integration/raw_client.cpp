@@ -44,7 +44,8 @@ std::string RawConnection::read_response(std::chrono::milliseconds timeout) {
     if (header_end != std::string::npos) {
       std::size_t length = 0;
       const auto cl = out.find("Content-Length: ");
-      if (cl != std::string::npos && cl < header_end) length = std::strtoul(out.c_str() + cl + 16, nullptr, 10);
+      if (cl != std::string::npos && cl < header_end)
+        length = std::strtoul(out.c_str() + cl + 16, nullptr, 10);
       if (out.size() >= header_end + 4 + length) return out;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -43,9 +43,10 @@ class RunTest : public ::testing::Test {
     }
     d.home().write("work/.juanie.yml", pipeline);
     d.home().write("work/VERSION", std::to_string(++commits_) + "\n");
-    sh("git -C " + work + " checkout -q -B " + branch + " && git -C " + work + " add -A && git -C " +
-       work + " -c user.email=dev@example.com -c user.name=Dev commit -qm change && git -C " +
-       work + " push -q origin " + branch);
+    sh("git -C " + work + " checkout -q -B " + branch + " && git -C " + work +
+       " add -A && git -C " + work +
+       " -c user.email=dev@example.com -c user.name=Dev commit -qm change && git -C " + work +
+       " push -q origin " + branch);
     std::string sha = sh("git -C " + work + " rev-parse HEAD");
     sha.pop_back();
     return sha;
@@ -69,7 +70,8 @@ class RunTest : public ::testing::Test {
     return r.status == 202 ? json::parse(r.body).at("run").as_int64() : 0;
   }
 
-  json::object wait_for(std::int64_t run, const std::string& state, std::chrono::seconds limit = 60s) {
+  json::object wait_for(std::int64_t run, const std::string& state,
+                        std::chrono::seconds limit = 60s) {
     json::object last;
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -83,7 +85,8 @@ class RunTest : public ::testing::Test {
       std::this_thread::sleep_for(50ms);
     }
     ADD_FAILURE() << "run " << run << " did not become " << state << ": " << json::serialize(last)
-                  << "\n" << d.log();
+                  << "\n"
+                  << d.log();
     return last;
   }
 
@@ -98,7 +101,8 @@ TEST_F(RunTest, APushRunsThePipelineToSuccess) {
       "steps:\n"
       "  - name: build\n    commands: [\"echo building $JUANIE_SHA\", \"cat VERSION\"]\n"
       "  - name: test\n    depends_on: [build]\n    secrets: [APP_TOKEN]\n"
-      "    commands: [\"echo token=$APP_TOKEN\", \"test \\\"$APP_TOKEN\\\" = app-token-value-123\"]\n"
+      "    commands: [\"echo token=$APP_TOKEN\", \"test \\\"$APP_TOKEN\\\" = "
+      "app-token-value-123\"]\n"
       "  - name: release-only\n    commands: [\"false\"]\n    when: {branch: \"release/*\"}\n");
   const auto run = push(sha);
   auto done = wait_for(run, "succeeded");
@@ -120,18 +124,21 @@ TEST_F(RunTest, APushRunsThePipelineToSuccess) {
 
 TEST_F(RunTest, FailuresCarryTheirReason) {
   ASSERT_TRUE(d.start()) << d.log();
-  const std::string failing = commit("steps:\n  - {name: lint, commands: [\"exit 4\"]}\n  - {name: test, commands: [\"true\"]}\n");
+  const std::string failing = commit(
+      "steps:\n  - {name: lint, commands: [\"exit 4\"]}\n  - {name: test, commands: [\"true\"]}\n");
   auto run = wait_for(push(failing), "failed");
   EXPECT_EQ(run.at("reason").as_string(), "step lint failed: exit code 4");
   EXPECT_EQ(run.at("steps").as_array()[1].at("state").as_string(), "skipped");
 
   const std::string broken = commit("steps:\n  - name: a\n    commands: [x]\n    commandz: [y]\n");
   auto bad = wait_for(push(broken), "failed");
-  EXPECT_NE(std::string(bad.at("reason").as_string()).find(".juanie.yml:4:5: steps[0].commandz: unknown key"),
+  EXPECT_NE(std::string(bad.at("reason").as_string())
+                .find(".juanie.yml:4:5: steps[0].commandz: unknown key"),
             std::string::npos);
 
   auto missing = wait_for(push("0123456789abcdef0123456789abcdef01234567"), "failed");
-  EXPECT_NE(std::string(missing.at("reason").as_string()).find("does not exist"), std::string::npos);
+  EXPECT_NE(std::string(missing.at("reason").as_string()).find("does not exist"),
+            std::string::npos);
 }
 
 bool marker_alive(const std::string& marker) {
@@ -155,7 +162,8 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::seconds lim
 TEST_F(RunTest, CancelStopsTheRunningStep) {
   ASSERT_TRUE(d.start()) << d.log();
   const std::string marker = "juanie-cancel-" + std::to_string(::getpid());
-  const std::string sha = commit("steps:\n  - {name: long, commands: [\"sh -c 'sleep 300' " + marker + "\"]}\n");
+  const std::string sha =
+      commit("steps:\n  - {name: long, commands: [\"sh -c 'sleep 300' " + marker + "\"]}\n");
   const auto run = push(sha);
   ASSERT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
   auto r = d.request("POST", "/api/v1/runs/" + std::to_string(run) + "/cancel", "",
@@ -170,11 +178,13 @@ TEST_F(RunTest, KillNineDuringAStepRequeuesTheRunAndLeavesNoOrphan) {
   const std::string marker = "juanie-crash-" + std::to_string(::getpid());
   // A step of 15 s: killed with the daemon long before it would end by itself, then run
   // whole again after the restart.
-  const std::string sha = commit("steps:\n  - {name: once, commands: [\"sh -c 'sleep 15' " + marker + "\"]}\n");
+  const std::string sha =
+      commit("steps:\n  - {name: once, commands: [\"sh -c 'sleep 15' " + marker + "\"]}\n");
   const auto run = push(sha);
   ASSERT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
   d.kill9();
-  EXPECT_TRUE(wait_until([&] { return !marker_alive(marker); }, 8s)) << "a step outlived the daemon";
+  EXPECT_TRUE(wait_until([&] { return !marker_alive(marker); }, 8s))
+      << "a step outlived the daemon";
   ASSERT_TRUE(d.start()) << d.log();
   EXPECT_NE(d.log().find("interrupted by a restart; queued again"), std::string::npos) << d.log();
   auto done = wait_for(run, "succeeded");

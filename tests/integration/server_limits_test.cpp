@@ -47,7 +47,8 @@ TEST_F(ServerLimitsTest, AnAnnouncedOversizedBodyIs413BeforeTheBodyIsSent) {
 TEST_F(ServerLimitsTest, AnOversizedBodyBeingSentStillGetsA413) {
   RawConnection c(d().port());
   const std::size_t size = 26u << 20;
-  ASSERT_TRUE(c.send(post_head("/hooks/github/shop-api", "Content-Length: " + std::to_string(size) + "\r\n")));
+  ASSERT_TRUE(c.send(
+      post_head("/hooks/github/shop-api", "Content-Length: " + std::to_string(size) + "\r\n")));
   // Keep sending while the server answers; it may stop reading at any point.
   std::thread sender([&] {
     const std::string chunk(64 * 1024, 'x');
@@ -78,7 +79,8 @@ TEST_F(ServerLimitsTest, ExpectContinueIsAnsweredSoClientsSendTheBody) {
   const std::string body = push_body("refs/heads/develop", sha_for(400));
   std::string signed_head = "POST /hooks/github/shop-api HTTP/1.1\r\nHost: x\r\n";
   for (const auto& [k, v] : github_headers(body, "expect-1")) signed_head += k + ": " + v + "\r\n";
-  signed_head += "Content-Length: " + std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n";
+  signed_head +=
+      "Content-Length: " + std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n";
   ASSERT_TRUE(c.send(signed_head));
   const std::string interim = c.read_response(3s);
   EXPECT_EQ(status_of(interim), 100) << interim;
@@ -136,7 +138,8 @@ TEST_F(ServerLimitsTest, KeepAliveServesSeveralRequestsOnOneConnection) {
 
 TEST_F(ServerLimitsTest, OversizedHeadersAre431) {
   RawConnection c(d().port());
-  ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n"));
+  ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') +
+                     "\r\n\r\n"));
   EXPECT_EQ(status_of(c.read_response(3s)), 431);
 }
 

@@ -71,7 +71,8 @@ TEST(Tls, ServesWebhooksOverHttps) {
   const std::string key = (d.home() / "key.pem").string();
   const std::string make_cert =
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-      "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert + " 2>/dev/null";
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
   ASSERT_EQ(std::system(make_cert.c_str()), 0);
   d.use_tls(cert, key);
   ASSERT_TRUE(d.start()) << d.log();

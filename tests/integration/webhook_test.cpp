@@ -50,7 +50,8 @@ TEST_F(WebhookTest, GithubPushQueuesARunForTheMappedEnvironment) {
   EXPECT_EQ(ro.at("sha").as_string(), "59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5");
   EXPECT_EQ(ro.at("ref").as_string(), "refs/heads/develop");
   EXPECT_EQ(ro.at("trigger").as_string(), "push");
-  EXPECT_EQ(ro.at("commit_message").as_string(), "Add the order endpoint\n\nWith validation of the quantity.");
+  EXPECT_EQ(ro.at("commit_message").as_string(),
+            "Add the order endpoint\n\nWith validation of the quantity.");
   EXPECT_TRUE(ro.at("started_at").is_null());
   EXPECT_TRUE(ro.at("steps").as_array().empty());
   EXPECT_TRUE(ro.at("deployment").is_null());
@@ -71,7 +72,8 @@ TEST_F(WebhookTest, MainGoesToProdAndUnmappedBranchesToNoEnvironment) {
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(body_of(r).at("environment").as_string(), "prod");
   const std::string hotfix = push_body("refs/heads/hotfix/x", sha_for(2));
-  auto h = d().request("POST", "/hooks/github/shop-api", hotfix, github_headers(hotfix, "hotfix-1"));
+  auto h =
+      d().request("POST", "/hooks/github/shop-api", hotfix, github_headers(hotfix, "hotfix-1"));
   ASSERT_EQ(h.status, 202) << h.body;
   EXPECT_TRUE(body_of(h).at("environment").is_null());
   const std::string tag = push_body("refs/tags/v2.0.0", sha_for(3));
@@ -82,8 +84,10 @@ TEST_F(WebhookTest, MainGoesToProdAndUnmappedBranchesToNoEnvironment) {
 
 TEST_F(WebhookTest, ASecondDeliveryOfAQueuedCommitReturnsThatRun) {
   const std::string body = push_body("refs/heads/feature/a", sha_for(10));
-  auto first = d().request("POST", "/hooks/github/shop-api", body, github_headers(body, "same-commit-1"));
-  auto second = d().request("POST", "/hooks/github/shop-api", body, github_headers(body, "same-commit-2"));
+  auto first =
+      d().request("POST", "/hooks/github/shop-api", body, github_headers(body, "same-commit-1"));
+  auto second =
+      d().request("POST", "/hooks/github/shop-api", body, github_headers(body, "same-commit-2"));
   ASSERT_EQ(first.status, 202);
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_EQ(body_of(second).at("run"), body_of(first).at("run"));
@@ -92,7 +96,8 @@ TEST_F(WebhookTest, ASecondDeliveryOfAQueuedCommitReturnsThatRun) {
 TEST_F(WebhookTest, PingDeletionAndOtherEventsAnswer200WithoutARun) {
   const long long before = runs();
   const std::string ping = fixture("github-ping.json");
-  auto p = d().request("POST", "/hooks/github/shop-api", ping, github_headers(ping, "ping-1", "ping"));
+  auto p =
+      d().request("POST", "/hooks/github/shop-api", ping, github_headers(ping, "ping-1", "ping"));
   ASSERT_EQ(p.status, 200) << p.body;
   EXPECT_EQ(body_of(p).at("ignored").as_string(), "ping");
   const std::string del = fixture("github-branch-delete.json");
@@ -100,7 +105,8 @@ TEST_F(WebhookTest, PingDeletionAndOtherEventsAnswer200WithoutARun) {
   ASSERT_EQ(dl.status, 200) << dl.body;
   EXPECT_EQ(body_of(dl).at("ignored").as_string(), "branch feature/old was deleted");
   const std::string issue = R"({"action":"opened","issue":{"number":1}})";
-  auto i = d().request("POST", "/hooks/github/shop-api", issue, github_headers(issue, "issue-1", "issues"));
+  auto i = d().request("POST", "/hooks/github/shop-api", issue,
+                       github_headers(issue, "issue-1", "issues"));
   ASSERT_EQ(i.status, 200);
   EXPECT_EQ(body_of(i).at("ignored").as_string(), "event \"issues\" needs no run");
   EXPECT_EQ(runs(), before);
@@ -125,8 +131,10 @@ TEST_F(WebhookTest, GitlabTokenPushAndTagPush) {
 TEST_F(WebhookTest, GitlabSigningTokenWithinFiveMinutes) {
   const std::string body = push_body("refs/heads/develop", sha_for(20));
   const long long now = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
-  auto r = d().request("POST", "/hooks/gitlab/ledger", body, gitlab_signed_headers(body, "sig-1", now));
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  auto r =
+      d().request("POST", "/hooks/gitlab/ledger", body, gitlab_signed_headers(body, "sig-1", now));
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string other = push_body("refs/heads/develop", sha_for(21));
   const long long before = runs();
@@ -172,15 +180,22 @@ TEST_F(WebhookTest, AttacksAreRefusedAndStoreNothing) {
   EXPECT_EQ(d().request("POST", "/hooks/gitea/wiki", body + "\n", gt).status, 401);
 
   // A forge's valid signature for another project's secret does not cross over.
-  EXPECT_EQ(d().request("POST", "/hooks/gitlab/ledger", body, gitlab_token_headers("attack-6")).status, 401);
+  EXPECT_EQ(
+      d().request("POST", "/hooks/gitlab/ledger", body, gitlab_token_headers("attack-6")).status,
+      401);
 
-  EXPECT_EQ(d().request("POST", "/hooks/github/nope", body, github_headers(body, "attack-7")).status, 404);
-  EXPECT_EQ(d().request("POST", "/hooks/gitlab/shop-api", body, gitlab_token_headers("attack-8")).status, 404);
+  EXPECT_EQ(
+      d().request("POST", "/hooks/github/nope", body, github_headers(body, "attack-7")).status,
+      404);
+  EXPECT_EQ(
+      d().request("POST", "/hooks/gitlab/shop-api", body, gitlab_token_headers("attack-8")).status,
+      404);
   EXPECT_EQ(d().request("POST", "/hooks/bitbucket/shop-api", body).status, 404);
   EXPECT_EQ(d().request("GET", "/hooks/github/shop-api").status, 405);
 
   const std::string garbage = "{\"ref\": ";
-  auto g = d().request("POST", "/hooks/github/shop-api", garbage, github_headers(garbage, "attack-9"));
+  auto g =
+      d().request("POST", "/hooks/github/shop-api", garbage, github_headers(garbage, "attack-9"));
   EXPECT_EQ(g.status, 400) << g.body;
 
   EXPECT_EQ(runs(), before);

@@ -86,9 +86,11 @@ TEST(PipelineFile, ErrorsNameLineColumnAndField) {
   EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    env: {JUANIE_SHA: x}\n"),
             ".juanie.yml:4:11: steps[0].env.JUANIE_SHA: is set by juanie and cannot be overridden");
   EXPECT_EQ(error_of("steps:\n  - name: a b\n    commands: [x]\n"),
-            ".juanie.yml:2:11: steps[0].name: \"a b\" must be letters, digits, '.', '_' or '-' (at most 63)");
-  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    when: {event: pull}\n"),
-            ".juanie.yml:4:11: steps[0].when.event: \"pull\" is not an event (push, tag or manual)");
+            ".juanie.yml:2:11: steps[0].name: \"a b\" must be letters, digits, '.', '_' or '-' (at "
+            "most 63)");
+  EXPECT_EQ(
+      error_of("steps:\n  - name: a\n    commands: [x]\n    when: {event: pull}\n"),
+      ".juanie.yml:4:11: steps[0].when.event: \"pull\" is not an event (push, tag or manual)");
   EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\nimage: {context: ../..}\n"),
             ".juanie.yml:4:8: image: dockerfile and context must be paths inside the repository");
   EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: {x: 1}\n"),
@@ -101,7 +103,8 @@ TEST(PipelineFile, CyclesAreNamed) {
       "  - {name: a, commands: [x], depends_on: [c]}\n"
       "  - {name: b, commands: [x], depends_on: [a]}\n"
       "  - {name: c, commands: [x], depends_on: [b]}\n");
-  EXPECT_EQ(message, ".juanie.yml:2:42: steps[0].depends_on: steps depend on each other: a → c → b → a");
+  EXPECT_EQ(message,
+            ".juanie.yml:2:42: steps[0].depends_on: steps depend on each other: a → c → b → a");
   EXPECT_NE(error_of("steps:\n  - {name: a, commands: [x], depends_on: [a]}\n").find("a → a"),
             std::string::npos);
 }
@@ -109,7 +112,8 @@ TEST(PipelineFile, CyclesAreNamed) {
 TEST(PipelineFile, SyntaxErrors) {
   const std::string message = error_of("steps:\n  - name: [a\n");
   EXPECT_EQ(message.rfind(".juanie.yml:", 0), 0u);
-  EXPECT_NE(error_of("- just a list\n").find("a pipeline file must be a mapping"), std::string::npos);
+  EXPECT_NE(error_of("- just a list\n").find("a pipeline file must be a mapping"),
+            std::string::npos);
 }
 
 }  // namespace

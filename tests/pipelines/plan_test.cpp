@@ -12,8 +12,14 @@ Pipeline parse(const std::string& text) {
 }
 
 RunContext develop() {
-  return RunContext{"shop-api", "refs/heads/develop", "branch", "develop",
-                    "59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5", "dev", "push", 42};
+  return RunContext{"shop-api",
+                    "refs/heads/develop",
+                    "branch",
+                    "develop",
+                    "59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5",
+                    "dev",
+                    "push",
+                    42};
 }
 
 std::vector<std::string> names(const std::vector<PlannedStep>& steps) {
@@ -49,8 +55,9 @@ TEST(Plan, WhenFiltersAndSkipsDependents) {
       "  - {name: prod-only, commands: [x], when: {environment: prod}}\n"
       "  - {name: manual-only, commands: [x], when: {event: manual}}\n");
   auto steps = plan(p, develop());
-  EXPECT_EQ(names(steps), (std::vector<std::string>{"test", "integration(skipped)", "report(skipped)",
-                                                   "prod-only(skipped)", "manual-only(skipped)"}));
+  EXPECT_EQ(names(steps),
+            (std::vector<std::string>{"test", "integration(skipped)", "report(skipped)",
+                                      "prod-only(skipped)", "manual-only(skipped)"}));
   EXPECT_EQ(steps[1].skip_reason, "when.branch does not match develop");
   EXPECT_EQ(steps[2].skip_reason, "depends on skipped step integration");
   EXPECT_EQ(steps[3].skip_reason, "when.environment does not include dev");

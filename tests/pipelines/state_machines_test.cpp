@@ -17,8 +17,8 @@ TEST(RunStateMachine, TheHappyPathAndCrashRecovery) {
 TEST(RunStateMachine, FinalStatesStayFinal) {
   for (auto final_state : {RunState::kSucceeded, RunState::kFailed, RunState::kCancelled}) {
     EXPECT_TRUE(is_final(final_state));
-    for (auto to : {RunState::kQueued, RunState::kRunning, RunState::kSucceeded,
-                    RunState::kFailed, RunState::kCancelled}) {
+    for (auto to : {RunState::kQueued, RunState::kRunning, RunState::kSucceeded, RunState::kFailed,
+                    RunState::kCancelled}) {
       EXPECT_FALSE(can_transition(final_state, to));
     }
   }

@@ -1,8 +1,8 @@
-#include "runner/sandbox.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "runner/sandbox.hpp"
 
 namespace juanie::runner {
 namespace {
@@ -52,7 +52,8 @@ TEST(BwrapArgv, NetworkOnlyWhenAsked) {
 
 TEST(BwrapArgv, HiddenPathsUnderBoundRootsAreCovered) {
   auto s = spec();
-  s.hidden = {"/etc/juanie", "/etc/juanie/secrets/", "/var/lib/juanie", "/run/credentials/juanie.service"};
+  s.hidden = {"/etc/juanie", "/etc/juanie/secrets/", "/var/lib/juanie",
+              "/run/credentials/juanie.service"};
   const auto argv = bwrap_argv(s);
   EXPECT_TRUE(has_pair(argv, "--tmpfs", "/etc/juanie"));
   EXPECT_TRUE(has_pair(argv, "--tmpfs", "/etc/juanie/secrets/"));
@@ -61,9 +62,10 @@ TEST(BwrapArgv, HiddenPathsUnderBoundRootsAreCovered) {
 }
 
 TEST(StepScript, EchoesEachCommandAndStopsAtTheFirstFailure) {
-  EXPECT_EQ(step_script({"make", "echo 'it''s'"}),
-            "set -e\nprintf '+ %s\\n' 'make'\nmake\nprintf '+ %s\\n' 'echo '\\''it'\\'''\\''s'\\'''\n"
-            "echo 'it''s'\n");
+  EXPECT_EQ(
+      step_script({"make", "echo 'it''s'"}),
+      "set -e\nprintf '+ %s\\n' 'make'\nmake\nprintf '+ %s\\n' 'echo '\\''it'\\'''\\''s'\\'''\n"
+      "echo 'it''s'\n");
 }
 
 }  // namespace

@@ -51,8 +51,9 @@ class SandboxTest : public ::testing::Test {
                      std::map<std::string, std::string> secrets = {}) {
     auto pipeline = pipelines::parse_pipeline(pipeline_text, ".juanie.yml");
     EXPECT_TRUE(pipeline) << pipeline.error().message;
-    pipelines::RunContext ctx{"shop-api", "refs/heads/develop", "branch", "develop",
-                              std::string(40, 'a'), "dev", "push", 1};
+    pipelines::RunContext ctx{
+        "shop-api", "refs/heads/develop", "branch", "develop", std::string(40, 'a'), "dev", "push",
+        1};
     PipelineRunOptions options;
     options.workspace = workspace;
     options.logs_dir = home / "logs/1";
@@ -82,8 +83,8 @@ TEST_F(SandboxTest, AStepRunsInItsWorkspaceWithItsVariables) {
 }
 
 TEST_F(SandboxTest, CannotReadTheDaemonsDatabaseConfigOrSecrets) {
-  for (const fs::path& target : {data_dir / "juanie.db", home / "juanie.yaml",
-                                 etc_secrets / "shop-api.webhook"}) {
+  for (const fs::path& target :
+       {data_dir / "juanie.db", home / "juanie.yaml", etc_secrets / "shop-api.webhook"}) {
     auto r = run("steps:\n  - name: a\n    commands: [\"cat " + target.string() + "\"]\n");
     EXPECT_FALSE(r.succeeded) << target;
     EXPECT_EQ(log_of(r).find("webhook-secret-value"), std::string::npos);
@@ -169,15 +170,19 @@ bool process_with_marker_exists(const std::string& marker) {
 }
 
 TEST_F(SandboxTest, AForkBombIsContainedAndLeavesNothingBehind) {
-  auto r = run("steps:\n  - name: a\n    timeout: 5s\n    commands: [\"bomb() { bomb | bomb & }; bomb\", \"sleep 30\"]\n");
+  auto r =
+      run("steps:\n  - name: a\n    timeout: 5s\n    commands: [\"bomb() { bomb | bomb & }; "
+          "bomb\", \"sleep 30\"]\n");
   EXPECT_FALSE(r.succeeded);
   EXPECT_FALSE(process_with_marker_exists("bomb"));
 }
 
 TEST_F(SandboxTest, ATimeoutKillsTheWholeTreeEvenIfItIgnoresSigterm) {
   const std::string marker = "juanie-orphan-" + std::to_string(::getpid());
-  auto r = run("steps:\n  - name: a\n    timeout: 1s\n    commands: [\"trap '' TERM; sh -c 'trap \\\"\\\" TERM; sleep 300' " +
-               marker + " & sleep 300\"]\n");
+  auto r =
+      run("steps:\n  - name: a\n    timeout: 1s\n    commands: [\"trap '' TERM; sh -c 'trap "
+          "\\\"\\\" TERM; sleep 300' " +
+          marker + " & sleep 300\"]\n");
   ASSERT_EQ(r.steps.size(), 1u);
   EXPECT_EQ(r.steps[0].state, "failed");
   EXPECT_EQ(r.steps[0].reason, "timed out after 1s");
@@ -193,9 +198,10 @@ TEST_F(SandboxTest, EndlessOutputIsCappedAndTheStepStopped) {
 }
 
 TEST_F(SandboxTest, SecretsReachTheStepAndAreMaskedInItsLog) {
-  auto r = run("steps:\n  - name: a\n    secrets: [NPM_TOKEN]\n    commands: [\"echo $NPM_TOKEN\", "
-               "\"printf %s \\\"$NPM_TOKEN\\\" | base64\", \"test -n \\\"$NPM_TOKEN\\\"\"]\n",
-               1 << 20, {{"NPM_TOKEN", "npm_s3cr3t_value"}});
+  auto r =
+      run("steps:\n  - name: a\n    secrets: [NPM_TOKEN]\n    commands: [\"echo $NPM_TOKEN\", "
+          "\"printf %s \\\"$NPM_TOKEN\\\" | base64\", \"test -n \\\"$NPM_TOKEN\\\"\"]\n",
+          1 << 20, {{"NPM_TOKEN", "npm_s3cr3t_value"}});
   ASSERT_TRUE(r.succeeded) << log_of(r);
   const std::string log = log_of(r);
   EXPECT_EQ(log.find("npm_s3cr3t_value"), std::string::npos) << log;

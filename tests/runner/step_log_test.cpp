@@ -11,7 +11,8 @@ TEST(StepLog, MasksSecretsInEveryFormEvenAcrossChunks) {
   test::TempDir dir;
   std::string live;
   {
-    StepLog log(dir / "step.log", 1 << 20, {"hunter2-token"}, [&](std::string_view b) { live += b; });
+    StepLog log(dir / "step.log", 1 << 20, {"hunter2-token"},
+                [&](std::string_view b) { live += b; });
     log.write("token=hunt");
     log.write("er2-token and again hunter2-token\n");
     log.write("base64: aHVudGVyMi10b2tlbg== url: hunter2-token%21\n");
