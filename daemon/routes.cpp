@@ -217,6 +217,11 @@ void Routes::api(const http::Request& req, http::Reply reply) {
   }
   if (action == "log" && req.method == "GET") return reply(run_log(id));
   if (action == "cancel" && req.method == "POST") return cancel_run(id, *who, std::move(reply));
+  if (action == "retry" && req.method == "POST") {
+    const auto from = req.query("from");
+    if (from && *from != "failed") return reply(http::error_response(400, "from must be \"failed\""));
+    return retry_run(**run, from.has_value(), *who, std::move(reply));
+  }
   reply(http::error_response(action == "log" || action == "cancel" || action.empty() ? 405 : 404,
                              action.empty() || action == "log" || action == "cancel"
                                  ? "method not allowed"
@@ -237,6 +242,40 @@ http::Response Routes::run_log(std::int64_t id) {
     }
   }
   return http::text_response(200, std::move(text));
+}
+
+void Routes::retry_run(const store::RunRecord& run, bool from_failed, const std::string& who,
+                       http::Reply reply) {
+  std::optional<std::int64_t> resume_from;
+  if (from_failed) {
+    auto steps = deps_.reader.with([&](store::Database& db) { return store::list_steps(db, run.id); });
+    if (!steps) return reply(http::error_response(503, steps.error().message));
+    for (const auto& step : *steps) {
+      if (step.state == "failed") {
+        resume_from = step.index;
+        break;
+      }
+    }
+    if (!resume_from) {
+      return reply(http::error_response(409, "run " + std::to_string(run.id) + " has no failed step"));
+    }
+  }
+  auto new_id = std::make_shared<std::int64_t>(0);
+  deps_.writer.submit(
+      [id = run.id, resume_from, new_id, at = rfc3339(deps_.clock.now())](store::Database& db) -> Result<void> {
+        auto r = store::insert_retry(db, id, resume_from, at);
+        if (!r) return std::unexpected(r.error());
+        *new_id = *r;
+        return {};
+      },
+      [this, id = run.id, who, new_id, resume_from, reply = std::move(reply)](Result<void> ok) {
+        if (!ok) return reply(http::error_response(409, ok.error().message));
+        deps_.log.info("run " + std::to_string(*new_id) + " retries run " + std::to_string(id) +
+                       (resume_from ? " from step " + std::to_string(*resume_from) : "") + " for " + who);
+        if (deps_.on_queued) deps_.on_queued();
+        reply(http::json_response(202, R"({"run":)" + std::to_string(*new_id) + R"(,"retry_of":)" +
+                                           std::to_string(id) + "}"));
+      });
 }
 
 void Routes::cancel_run(std::int64_t id, const std::string& who, http::Reply reply) {

@@ -12,6 +12,7 @@
 #include "daemon/metrics.hpp"
 #include "daemon/project_registry.hpp"
 #include "daemon/store/reader.hpp"
+#include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
 
 namespace juanie::daemon {
@@ -45,6 +46,8 @@ class Routes {
   void api(const http::Request& request, http::Reply reply);
   http::Response run_log(std::int64_t run);
   void cancel_run(std::int64_t run, const std::string& who, http::Reply reply);
+  void retry_run(const store::RunRecord& run, bool from_failed, const std::string& who,
+                 http::Reply reply);
 
   RouteDeps deps_;
 };

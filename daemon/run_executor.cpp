@@ -47,13 +47,22 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
                           const std::atomic<bool>& cancel,
                           const std::atomic<bool>& shutdown) const {
   const auto& cfg = project.config;
-  auto mirror = deps_.mirrors.update(cfg.repo_url);
-  if (!mirror) return finish(run.id, "failed", mirror.error().message);
   const fs::path ws = workspace(run.id);
   std::error_code ec;
   fs::remove_all(ws, ec);
-  if (auto ok = runner::checkout_commit(*mirror, run.sha, ws); !ok) {
-    return finish(run.id, "failed", ok.error().message);
+  if (run.resume_from && run.retry_of) {
+    // Resuming: the workspace the earlier run left, with its build outputs, moves here.
+    fs::rename(workspace(*run.retry_of), ws, ec);
+    if (ec) {
+      return finish(run.id, "failed", "the workspace of run " + std::to_string(*run.retry_of) +
+                                          " is gone: " + ec.message() + "; retry the whole run");
+    }
+  } else {
+    auto mirror = deps_.mirrors.update(cfg.repo_url);
+    if (!mirror) return finish(run.id, "failed", mirror.error().message);
+    if (auto ok = runner::checkout_commit(*mirror, run.sha, ws); !ok) {
+      return finish(run.id, "failed", ok.error().message);
+    }
   }
   auto text = config::read_text_file(ws / cfg.pipeline);
   if (!text) {
@@ -96,6 +105,10 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   }
   std::atomic<bool> stop{false};
   options.cancel = &stop;
+  if (run.resume_from && run.retry_of) {
+    options.resume_from = static_cast<int>(*run.resume_from);
+    options.reused_reason = "passed in run " + std::to_string(*run.retry_of);
+  }
   std::thread relay([&] {
     while (!stop.load()) {
       if (cancel.load() || shutdown.load()) stop = true;

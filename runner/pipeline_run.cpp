@@ -43,6 +43,12 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
   int index = 0;
   for (const auto& planned : plan) {
     ++index;
+    if (index < options.resume_from && !planned.skipped) {
+      auto report = skipped(index, planned, options.reused_reason);
+      if (options.on_step) options.on_step(report);
+      result.steps.push_back(std::move(report));
+      continue;
+    }
     if (planned.skipped || !result.succeeded) {
       auto report = skipped(index, planned,
                             planned.skipped ? planned.skip_reason

@@ -41,6 +41,10 @@ struct PipelineRunOptions {
   std::map<std::string, std::string> secrets;
   bool secrets_allowed = false;
   const std::atomic<bool>* cancel = nullptr;
+  // A retry from a failed step: steps before this index (1-based) are not run again; they are
+  // reported skipped with `reused_reason` and the workspace they left is used as it is.
+  int resume_from = 0;
+  std::string reused_reason;
   // Progress: called when a step starts (state "running") and when it ends.
   std::function<void(const StepReport&)> on_step;
   // Live output of the running step, already masked.

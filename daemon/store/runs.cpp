@@ -6,7 +6,7 @@ namespace {
 constexpr const char* kRunColumns =
     "id, project, ref, ref_kind, branch, sha, environment, deploy_trigger, trigger, state, "
     "reason, delivery, forge, pusher, commit_message, commit_author, created_at, started_at, "
-    "finished_at";
+    "finished_at, retry_of, resume_from";
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -29,6 +29,8 @@ RunRecord read_run(const Statement& s) {
   r.created_at = s.text(16);
   r.started_at = s.optional_text(17);
   r.finished_at = s.optional_text(18);
+  if (!s.is_null(19)) r.retry_of = s.int64(19);
+  if (!s.is_null(20)) r.resume_from = s.int64(20);
   return r;
 }
 
@@ -134,6 +136,34 @@ Result<std::int64_t> count_deliveries(Database& db) {
   auto row = stmt->step();
   if (!row) return std::unexpected(row.error());
   return stmt->int64(0);
+}
+
+Result<std::int64_t> insert_retry(Database& db, std::int64_t run,
+                                  std::optional<std::int64_t> resume_from, const std::string& now) {
+  auto state = db.prepare("SELECT state FROM runs WHERE id = ?1");
+  if (!state) return std::unexpected(state.error());
+  state->bind(1, run);
+  auto row = state->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return fail("no run " + std::to_string(run));
+  const std::string current = state->text(0);
+  if (current == "queued" || current == "running") {
+    return fail("run " + std::to_string(run) + " is still " + current);
+  }
+  auto insert = db.prepare(
+      "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, trigger, "
+      "state, forge, pusher, commit_message, commit_author, created_at, retry_of, resume_from) "
+      "SELECT project, ref, ref_kind, branch, sha, environment, deploy_trigger, 'retry', 'queued', "
+      "forge, pusher, commit_message, commit_author, ?2, id, ?3 FROM runs WHERE id = ?1");
+  if (!insert) return std::unexpected(insert.error());
+  insert->bind(1, run).bind(2, now);
+  if (resume_from) {
+    insert->bind(3, *resume_from);
+  } else {
+    insert->bind(3, std::nullopt);
+  }
+  if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
+  return db.last_insert_rowid();
 }
 
 Result<void> write_probe(Database& db, const std::string& now) {

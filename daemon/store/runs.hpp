@@ -54,6 +54,8 @@ struct RunRecord {
   std::string created_at;
   std::optional<std::string> started_at;
   std::optional<std::string> finished_at;
+  std::optional<std::int64_t> retry_of;     // the run this one repeats
+  std::optional<std::int64_t> resume_from;  // first step index run again; earlier ones reused
 };
 
 // Inside the caller's transaction: the delivery id already known → its run; the same (project,
@@ -67,6 +69,11 @@ Result<std::vector<RunRecord>> list_runs(Database& db, const std::optional<std::
 Result<std::optional<RunRecord>> find_run(Database& db, std::int64_t id);
 Result<std::map<std::string, std::int64_t>> count_runs_by_state(Database& db);
 Result<std::int64_t> count_deliveries(Database& db);
+
+// A new queued run repeating `run` (trigger "retry"): whole when `resume_from` is empty,
+// otherwise from that step on. Refused while `run` is still queued or running.
+Result<std::int64_t> insert_retry(Database& db, std::int64_t run, std::optional<std::int64_t> resume_from,
+                                  const std::string& now);
 
 // A small write proving the database accepts writes (readiness).
 Result<void> write_probe(Database& db, const std::string& now);

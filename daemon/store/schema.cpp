@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 2> kMigrations{
+constexpr std::array<const char*, 3> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -61,6 +61,11 @@ CREATE TABLE steps (
   log         TEXT,
   PRIMARY KEY (run_id, idx)
 ) WITHOUT ROWID;
+)sql",
+    // 3: retries — a run may repeat another, whole or from its failed step.
+    R"sql(
+ALTER TABLE runs ADD COLUMN retry_of INTEGER REFERENCES runs (id);
+ALTER TABLE runs ADD COLUMN resume_from INTEGER;
 )sql",
 };
 

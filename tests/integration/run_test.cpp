@@ -141,6 +141,45 @@ TEST_F(RunTest, FailuresCarryTheirReason) {
             std::string::npos);
 }
 
+TEST_F(RunTest, RetryFromTheFailedStepReusesTheWorkspace) {
+  ASSERT_TRUE(d.start()) << d.log();
+  // `flaky` fails the first time it sees a workspace and passes the second time.
+  const std::string sha = commit(
+      "steps:\n"
+      "  - {name: build, commands: [\"echo built > artifact\"]}\n"
+      "  - {name: flaky, depends_on: [build], commands: [\"test -f artifact\", "
+      "\"if [ -f .seen ]; then echo second try; else touch .seen; exit 1; fi\"]}\n");
+  const auto first = push(sha);
+  wait_for(first, "failed");
+  const std::pair<std::string, std::string> auth{"Authorization", std::string("Bearer ") + kApiToken};
+
+  auto resumed = d.request("POST", "/api/v1/runs/" + std::to_string(first) + "/retry?from=failed", "", {auth});
+  ASSERT_EQ(resumed.status, 202) << resumed.body;
+  const auto second = json::parse(resumed.body).at("run").as_int64();
+  auto done = wait_for(second, "succeeded");
+  EXPECT_EQ(done.at("trigger").as_string(), "retry");
+  EXPECT_EQ(done.at("retry_of").as_int64(), first);
+  const auto& steps = done.at("steps").as_array();
+  EXPECT_EQ(steps[0].at("state").as_string(), "skipped");
+  EXPECT_EQ(steps[0].at("reason").as_string(), "passed in run " + std::to_string(first));
+  EXPECT_EQ(steps[1].at("state").as_string(), "succeeded");
+
+  // A whole retry starts from a fresh checkout: the flaky step fails again.
+  auto whole = d.request("POST", "/api/v1/runs/" + std::to_string(second) + "/retry", "", {auth});
+  ASSERT_EQ(whole.status, 202) << whole.body;
+  auto third = wait_for(json::parse(whole.body).at("run").as_int64(), "failed");
+  EXPECT_EQ(third.at("reason").as_string(), "step flaky failed: exit code 1");
+
+  // The first run's workspace moved to the second: resuming it again cannot work.
+  auto again = d.request("POST", "/api/v1/runs/" + std::to_string(first) + "/retry?from=failed", "", {auth});
+  ASSERT_EQ(again.status, 202);
+  auto gone = wait_for(json::parse(again.body).at("run").as_int64(), "failed");
+  EXPECT_NE(std::string(gone.at("reason").as_string()).find("is gone"), std::string::npos);
+
+  auto nothing_failed = d.request("POST", "/api/v1/runs/" + std::to_string(second) + "/retry?from=failed", "", {auth});
+  EXPECT_EQ(nothing_failed.status, 409);
+}
+
 bool marker_alive(const std::string& marker) {
   for (const auto& entry : fs::directory_iterator("/proc")) {
     std::ifstream in(entry.path() / "cmdline", std::ios::binary);
