@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "daemon/api/auth.hpp"
+#include "daemon/api/log_follower.hpp"
 #include "daemon/api/runs_json.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
@@ -215,7 +216,14 @@ void Routes::api(const http::Request& req, http::Reply reply) {
     if (!steps) return reply(http::error_response(503, steps.error().message));
     return reply(http::json_response(200, api::run_json(**run, *steps)));
   }
-  if (action == "log" && req.method == "GET") return reply(run_log(id));
+  if (action == "log" && req.method == "GET") {
+    if (req.query("follow") == "1") {
+      http::Response r = http::text_response(200, "");
+      r.stream = std::make_shared<api::LogFollower>(deps_.reader, id);
+      return reply(std::move(r));
+    }
+    return reply(run_log(id));
+  }
   if (action == "cancel" && req.method == "POST") return cancel_run(id, *who, std::move(reply));
   if (action == "retry" && req.method == "POST") {
     const auto from = req.query("from");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,11 +25,21 @@ struct Request {
   std::optional<std::string> query(std::string_view name) const;
 };
 
+// A body produced while it is sent (chunked), such as a log followed live. `next` is called on
+// a server thread: the next bytes; "" when there is nothing yet (asked again shortly); nullopt
+// when the body is complete.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  virtual std::optional<std::string> next() = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<ResponseStream> stream;  // when set, sent after `body`, chunk by chunk
 };
 
 Response json_response(int status, std::string body);

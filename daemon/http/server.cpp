@@ -181,6 +181,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void write(Response r, bool close_after) {
+    if (r.stream) return write_stream(std::move(r));
     const bool keep = keep_alive_ && !close_after && !shared_.draining.load();
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
         to_beast(std::move(r), version_, keep));
@@ -193,6 +194,60 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           if (keep) return self->read_header();
           self->close();
         });
+  }
+
+  // A streamed body: the header with chunked encoding, then whatever the stream yields until
+  // it ends (or the server drains), then the connection closes.
+  void write_stream(Response r) {
+    body_stream_ = std::move(r.stream);
+    auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(
+        static_cast<bhttp::status>(r.status), version_);
+    res->set(bhttp::field::server, "juanie");
+    res->set(bhttp::field::content_type, r.content_type);
+    res->set(bhttp::field::cache_control, "no-store");
+    for (auto& [name, value] : r.headers) res->set(name, value);
+    res->chunked(true);
+    res->keep_alive(false);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
+    lowest().expires_after(shared_.options.body_timeout);
+    bhttp::async_write_header(stream_, *serializer,
+                              [self = this->shared_from_this(), res, serializer,
+                               first = std::make_shared<std::string>(std::move(r.body))](
+                                  error_code ec, std::size_t) {
+                                if (ec) return self->close();
+                                if (first->empty()) return self->pump();
+                                self->send_chunk(std::move(*first));
+                              });
+  }
+
+  void pump() {
+    std::optional<std::string> chunk;
+    if (!shared_.draining.load()) chunk = body_stream_->next();
+    if (!chunk) {
+      lowest().expires_after(shared_.options.body_timeout);
+      net::async_write(stream_, bhttp::make_chunk_last(),
+                       [self = this->shared_from_this()](error_code, std::size_t) { self->close(); });
+      return;
+    }
+    if (chunk->empty()) {
+      timer_.expires_after(std::chrono::milliseconds(200));
+      timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+        if (ec) return self->close();
+        self->pump();
+      });
+      return;
+    }
+    send_chunk(std::move(*chunk));
+  }
+
+  void send_chunk(std::string data) {
+    auto owned = std::make_shared<std::string>(std::move(data));
+    lowest().expires_after(shared_.options.body_timeout);
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(*owned)),
+                     [self = this->shared_from_this(), owned](error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       self->pump();
+                     });
   }
 
   // After refusing a request whose body is still arriving: stop sending, then read and drop
@@ -223,6 +278,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::array<char, 16 * 1024> drain_buffer_{};
+  std::shared_ptr<ResponseStream> body_stream_;
+  net::steady_timer timer_{stream_.get_executor()};
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool idle_ = true;

@@ -21,11 +21,15 @@ class RawConnection {
   // Reads until the peer closes, `timeout` passes, or a whole response (headers plus
   // Content-Length body) has arrived.
   std::string read_response(std::chrono::milliseconds timeout);
+  // Reads until `needle` has arrived (returns everything read so far, this call's and
+  // earlier ones'), the peer closes, or `timeout` passes.
+  std::string read_until(const std::string& needle, std::chrono::milliseconds timeout);
   // true when the peer has closed the connection (reads EOF or reset) within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout);
 
  private:
   int fd_ = -1;
+  std::string received_;
 };
 
 // "HTTP/1.1 413 ..." → 413; 0 when there is no status line.

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "integration/daemon_fixture.hpp"
+#include "integration/raw_client.hpp"
 
 namespace juanie::test {
 namespace {
@@ -120,6 +121,28 @@ TEST_F(RunTest, APushRunsThePipelineToSuccess) {
   EXPECT_NE(log.body.find("building " + sha), std::string::npos) << log.body;
   EXPECT_NE(log.body.find("token=***"), std::string::npos) << log.body;
   EXPECT_EQ(log.body.find("app-token-value-123"), std::string::npos);
+}
+
+TEST_F(RunTest, TheLogCanBeFollowedLiveUntilTheRunEnds) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string sha = commit(
+      "steps:\n  - {name: slow, commands: [\"echo first line\", \"sleep 2\", \"echo last line\"]}\n"
+      "  - {name: after, commands: [\"echo done\"]}\n");
+  const auto run = push(sha);
+  RawConnection c(d.port());
+  ASSERT_TRUE(c.send("GET /api/v1/runs/" + std::to_string(run) +
+                     "/log?follow=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kApiToken + "\r\n\r\n"));
+  const std::string early = c.read_until("first line\n", 30s);
+  ASSERT_NE(early.find("first line\n"), std::string::npos) << early;
+  EXPECT_NE(early.find("Transfer-Encoding: chunked"), std::string::npos);
+  // The first line arrived while the step still runs: the log is live, not replayed at the end.
+  EXPECT_EQ(json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).at("state").as_string(), "running");
+  const std::string all = c.read_until("── run " + std::to_string(run) + " succeeded", 30s);
+  EXPECT_NE(all.find("last line"), std::string::npos) << all;
+  EXPECT_NE(all.find("── slow succeeded"), std::string::npos) << all;
+  EXPECT_NE(all.find("done"), std::string::npos) << all;
+  EXPECT_LT(all.find("last line"), all.find("── after"));
+  EXPECT_TRUE(c.closed_by_peer(5s));
 }
 
 TEST_F(RunTest, FailuresCarryTheirReason) {
