@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build test test-unit test-asan fuzz fuzz-run demo bench-intake clean
+.PHONY: all deps build test test-unit test-asan fuzz fuzz-run demo bench-intake bench-runner clean
 
 all: build
 
@@ -47,6 +47,10 @@ demo: build
 bench-intake: build
 	@scripts/install-deps --bench
 	scripts/bench-intake $(BUILD)/juanie
+
+bench-runner: build
+	@scripts/install-deps --bench
+	scripts/bench-runner $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

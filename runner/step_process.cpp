@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,6 +76,8 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
   bool exited = false;
   Clock::time_point drain_until = Clock::time_point::max();
   char buf[16384];
+  // Readable when the child exits: the loop wakes at once instead of polling for it.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   while (open || !exited) {
     const auto now = Clock::now();
     const bool cancel = options.cancel && options.cancel->load();
@@ -98,12 +101,8 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
       drain_until = Clock::now() + options.kill_grace;
     }
     if (exited && open && Clock::now() >= drain_until) open = false;
-    if (!open) {
-      ::usleep(10'000);
-      continue;
-    }
-    pollfd p{pipe.read, POLLIN, 0};
-    if (::poll(&p, 1, 50) > 0) {
+    pollfd fds[2] = {{open ? pipe.read : -1, POLLIN, 0}, {exited ? -1 : pidfd, POLLIN, 0}};
+    if (::poll(fds, 2, 50) > 0 && (fds[0].revents & (POLLIN | POLLHUP))) {
       const ssize_t n = ::read(pipe.read, buf, sizeof buf);
       if (n > 0) {
         output(std::string_view(buf, static_cast<std::size_t>(n)));
@@ -112,6 +111,7 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
       }
     }
   }
+  if (pidfd >= 0) ::close(pidfd);
   outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return outcome;
