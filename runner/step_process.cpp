@@ -101,6 +101,7 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
       drain_until = Clock::now() + options.kill_grace;
     }
     if (exited && open && Clock::now() >= drain_until) open = false;
+    if (exited && !open) break;
     pollfd fds[2] = {{open ? pipe.read : -1, POLLIN, 0}, {exited ? -1 : pidfd, POLLIN, 0}};
     if (::poll(fds, 2, 50) > 0 && (fds[0].revents & (POLLIN | POLLHUP))) {
       const ssize_t n = ::read(pipe.read, buf, sizeof buf);
