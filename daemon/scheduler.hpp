@@ -22,6 +22,7 @@ struct SchedulerDeps {
   const Clock& clock;
   Log& log;
   int concurrent_runs = 2;
+  int runs_per_project = 2;
 };
 
 // The driver around pipelines::schedule: reads the queue, cancels superseded runs, marks the

@@ -138,7 +138,10 @@ int serve(const std::filesystem::path& config_file) {
   runner::GitMirrors mirrors(daemon.data_dir / "mirrors");
   RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors});
   Scheduler scheduler(SchedulerDeps{**writer, *reader, projects, executor, clock, log,
-                                    daemon.limits.concurrent_runs});
+                                    daemon.limits.concurrent_runs,
+                                    daemon.limits.runs_per_project > 0
+                                        ? daemon.limits.runs_per_project
+                                        : daemon.limits.concurrent_runs});
   Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
                           [&scheduler] { scheduler.wake(); },
                           [&scheduler](std::int64_t run) { return scheduler.cancel(run); }});

@@ -50,6 +50,7 @@ Limits parse_limits(MapReader& root) {
   MapReader r(*node, root.file(), "limits");
   if (auto v = r.optional_int("concurrent_runs", 0, 1024))
     out.concurrent_runs = static_cast<int>(*v);
+  if (auto v = r.optional_int("runs_per_project", 1, 1024)) out.runs_per_project = static_cast<int>(*v);
   if (auto v = r.optional_duration("step_timeout")) out.step_timeout = *v;
   if (auto v = r.optional_size("log_max")) out.log_max = *v;
   if (auto v = r.optional_size("body_max")) {

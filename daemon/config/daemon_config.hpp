@@ -25,6 +25,7 @@ struct TlsFiles {
 
 struct Limits {
   int concurrent_runs = 2;
+  int runs_per_project = 0;  // 0: as many as concurrent_runs
   std::chrono::milliseconds step_timeout = std::chrono::minutes(30);
   std::uint64_t log_max = 10ULL << 20;
   std::uint64_t body_max = 25ULL << 20;

@@ -52,6 +52,8 @@ TEST(DaemonConfig, TheDocumentedExampleParses) {
   EXPECT_EQ(c->data_dir, "/var/lib/juanie");
   EXPECT_EQ(c->secrets_dir, "/etc/juanie/secrets");
   EXPECT_EQ(c->limits.step_timeout, 30min);
+  EXPECT_EQ(c->limits.concurrent_runs, 2);
+  EXPECT_EQ(c->limits.runs_per_project, 0);
   EXPECT_EQ(c->limits.log_max, 10u << 20);
   EXPECT_EQ(c->approvals.link_ttl, 24h);
   ASSERT_EQ(c->api_tokens.size(), 1u);
