@@ -51,6 +51,7 @@ bench-intake: build
 bench-runner: build
 	@scripts/install-deps --bench
 	scripts/bench-runner $(BUILD)
+	scripts/bench-e2e $(BUILD)/juanie
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
