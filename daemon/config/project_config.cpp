@@ -28,13 +28,15 @@ void parse_repo(MapReader& root, ProjectConfig& out) {
   auto parsed = parse_forge(forge);
   if (!parsed) r.fail_at(*r.child("forge"), "forge", "must be github, gitlab or gitea");
   out.forge = *parsed;
-  if (!r.has("webhook_secret")) r.fail_here("webhook_secret: is required (a file in secrets_dir)");
-  out.webhook_secret = *secret_ref(r, "webhook_secret");
+  auto secret = secret_ref(r, "webhook_secret");
+  if (!secret) r.fail_here("webhook_secret: is required (a file in secrets_dir)");
+  out.webhook_secret = *secret;
   r.finish();
 }
 
 void parse_environment(MapReader& envs, const std::string& name, Environment& env) {
-  MapReader r(*envs.child(name), envs.file(), "environments." + name);
+  // A key with no value (`dev:`) reads as an empty mapping: the defaults.
+  MapReader r(envs.child(name).value_or(YAML::Node()), envs.file(), "environments." + name);
   env.name = name;
   if (auto v = r.optional_string("namespace")) env.kube_namespace = *v;
   if (auto v = r.optional_int("replicas", 0, 1000)) env.replicas = static_cast<int>(*v);
@@ -121,7 +123,8 @@ void parse_approvers(MapReader& root, ProjectConfig& out) {
     MapReader all(*node, root.file(), "approvers");
     for (const auto& entry : *node) {
       const std::string name = entry.first.Scalar();
-      MapReader r(*all.child(name), root.file(), "approvers." + name);
+      if (name.empty()) all.fail_at(entry.first, "", "an approver needs a name");
+      MapReader r(all.child(name).value_or(YAML::Node()), root.file(), "approvers." + name);
       Approver a{name, r.optional_string("email").value_or(""),
                  r.optional_string("dingtalk").value_or(""),
                  r.optional_string("slack").value_or("")};
@@ -172,7 +175,9 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     MapReader r(*node, root.file(), "secrets");
     for (const auto& entry : *node) {
       const std::string name = entry.first.Scalar();
-      out.secrets.emplace(name, *secret_ref(r, name));
+      auto ref = secret_ref(r, name);
+      if (!ref) r.fail_at(entry.second, name, "must name a file in secrets_dir");
+      out.secrets.emplace(name, *ref);
     }
     r.finish();
   }

@@ -129,6 +129,20 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
             "projects.d/app.yaml:4: environments.dev.replicas: must be a whole number");
 }
 
+// Found by fuzz_project_config: keys without values used to be dereferenced as if present.
+TEST(ProjectConfig, KeysWithoutValuesAreErrorsOrDefaults) {
+  EXPECT_EQ(error_of("name: app\nrepo: {url: u, forge: github, webhook_secret: }\n"),
+            "projects.d/app.yaml:2: repo: webhook_secret: is required (a file in secrets_dir)");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets: {NPM_TOKEN: }\n"),
+            "projects.d/app.yaml:5: secrets.NPM_TOKEN: must name a file in secrets_dir");
+  auto p = parse(kMinimal + "environments:\n  dev:\n  prod: {approvers: [alice]}\napprovers:\n  alice:\n");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->environment("dev")->replicas, 1);
+  EXPECT_EQ(p->approvers.at("alice").email, "");
+  EXPECT_EQ(error_of(kMinimal + "environments: {prod: {approvers: [alice]}}\napprovers:\n  ? [x]\n  : {}\n"),
+            "projects.d/app.yaml:5: approvers.: an approver needs a name");
+}
+
 TEST(ProjectConfig, CustomEnvironmentsAndTagRules) {
   auto p = parse(kMinimal + kProdApprover +
                  "branches:\n"
