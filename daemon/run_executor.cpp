@@ -89,10 +89,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.default_timeout = deps_.daemon.limits.step_timeout;
   options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.
-  if (const auto dir = deps_.daemon.source.parent_path();
-      dir.has_parent_path() && dir.parent_path() != dir.root_path()) {
-    options.hidden.push_back(dir);
-  } else if (dir != "/etc" && dir != "/" && !dir.empty()) {
+  if (const auto dir = deps_.daemon.source.parent_path(); !dir.empty() && dir != "/" && dir != "/etc") {
     options.hidden.push_back(dir);
   }
   options.sandbox_user = runner::default_sandbox_user();
@@ -141,15 +138,8 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
 
   if (result.cancelled && shutdown.load()) {
     const std::string now = rfc3339(deps_.clock.now());
-    auto ok = write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) -> Result<void> {
-      if (auto r = store::set_run_state(db, id, RunState::kQueued,
-                                        "the daemon stopped; queued again", now);
-          !r)
-        return r;
-      auto clear = db.prepare("DELETE FROM steps WHERE run_id = ?1");
-      if (!clear) return std::unexpected(clear.error());
-      clear->bind(1, id);
-      return clear->run();
+    auto ok = write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) {
+      return store::requeue_run(db, id, "the daemon stopped; queued again", now);
     });
     if (!ok) deps_.log.error("run " + std::to_string(run.id) + ": " + ok.error().message);
     return;

@@ -28,6 +28,15 @@ Result<void> set_run_state(Database& db, std::int64_t run, RunState to,
   return update->run();
 }
 
+Result<void> requeue_run(Database& db, std::int64_t run, const std::string& reason,
+                         const std::string& now) {
+  if (auto ok = set_run_state(db, run, RunState::kQueued, reason, now); !ok) return ok;
+  auto clear = db.prepare("DELETE FROM steps WHERE run_id = ?1");
+  if (!clear) return std::unexpected(clear.error());
+  clear->bind(1, run);
+  return clear->run();
+}
+
 Result<void> save_step(Database& db, std::int64_t run, const StepRecord& s) {
   auto stmt = db.cached(
       "INSERT INTO steps (run_id, idx, name, state, exit_code, reason, started_at, finished_at, "
@@ -112,16 +121,9 @@ Result<int> recover_interrupted_runs(Database& db, bool requeue, const std::stri
     ids.push_back(stmt->int64(0));
   }
   for (auto id : ids) {
-    const std::string reason = requeue ? "interrupted by a daemon restart; queued again"
-                                       : "interrupted by a daemon restart";
-    auto ok = set_run_state(db, id, requeue ? RunState::kQueued : RunState::kFailed, reason, now);
+    auto ok = requeue ? requeue_run(db, id, "interrupted by a daemon restart; queued again", now)
+                      : set_run_state(db, id, RunState::kFailed, "interrupted by a daemon restart", now);
     if (!ok) return std::unexpected(ok.error());
-    if (requeue) {
-      auto clear = db.prepare("DELETE FROM steps WHERE run_id = ?1");
-      if (!clear) return std::unexpected(clear.error());
-      clear->bind(1, id);
-      if (auto done = clear->run(); !done) return std::unexpected(done.error());
-    }
   }
   return static_cast<int>(ids.size());
 }

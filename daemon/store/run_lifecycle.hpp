@@ -29,6 +29,11 @@ struct StepRecord {
 Result<void> set_run_state(Database& db, std::int64_t run, pipelines::RunState to,
                            const std::optional<std::string>& reason, const std::string& now);
 
+// Back to the queue with `reason`, its step rows of the stopped attempt removed: the next
+// attempt starts from the beginning.
+Result<void> requeue_run(Database& db, std::int64_t run, const std::string& reason,
+                         const std::string& now);
+
 Result<void> save_step(Database& db, std::int64_t run, const StepRecord& step);
 Result<std::vector<StepRecord>> list_steps(Database& db, std::int64_t run);
 
