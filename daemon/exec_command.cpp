@@ -9,7 +9,9 @@
 #include <iostream>
 #include <thread>
 
+#include "daemon/config/daemon_config.hpp"
 #include "daemon/config/loader.hpp"
+#include "daemon/sandbox_backend.hpp"
 #include "pipelines/branch_strategy.hpp"
 #include "pipelines/pipeline_file.hpp"
 #include "pipelines/plan.hpp"
@@ -24,8 +26,14 @@ namespace fs = std::filesystem;
 struct ExecArgs {
   fs::path dir = ".";
   std::string branch;
+  std::string backend;  // empty: the config's, or bwrap
+  fs::path config;      // the daemon's file, for its sandbox section
   bool keep = false;
 };
+
+constexpr const char* kUsage =
+    "usage: juanie exec [DIR] [--branch B] [--backend bwrap|podman|docker] [--config FILE] "
+    "[--keep]\n";
 
 std::optional<ExecArgs> parse_args(const std::vector<std::string>& args) {
   ExecArgs out;
@@ -35,17 +43,20 @@ std::optional<ExecArgs> parse_args(const std::vector<std::string>& args) {
     if (a == "--branch" && i + 1 < args.size()) {
       out.branch = args[++i];
     } else if (a == "--backend" && i + 1 < args.size()) {
-      if (args[++i] != "bwrap") {
-        std::cerr << "juanie exec: only the bwrap backend is available in this version\n";
+      out.backend = args[++i];
+      if (out.backend != "bwrap" && out.backend != "podman" && out.backend != "docker") {
+        std::cerr << "juanie exec: --backend must be bwrap, podman or docker\n" << kUsage;
         return std::nullopt;
       }
+    } else if (a == "--config" && i + 1 < args.size()) {
+      out.config = args[++i];
     } else if (a == "--keep") {
       out.keep = true;
     } else if (!a.starts_with("--") && !dir_seen) {
       out.dir = a;
       dir_seen = true;
     } else {
-      std::cerr << "usage: juanie exec [DIR] [--branch B] [--backend bwrap] [--keep]\n";
+      std::cerr << kUsage;
       return std::nullopt;
     }
   }
@@ -63,6 +74,25 @@ std::string seconds(std::chrono::milliseconds d) {
 int run_exec(const std::vector<std::string>& args) {
   auto parsed = parse_args(args);
   if (!parsed) return 2;
+  // The daemon's sandbox settings (runtime, default image, root filesystems) when given.
+  config::DaemonConfig settings;
+  if (!parsed->config.empty()) {
+    auto text = config::read_text_file(parsed->config);
+    if (!text) {
+      std::cerr << "juanie exec: cannot read " << parsed->config.string() << '\n';
+      return 1;
+    }
+    auto parsed_config = config::parse_daemon_config(*text, parsed->config, "/");
+    if (!parsed_config) {
+      std::cerr << parsed_config.error().message << '\n';
+      return 1;
+    }
+    settings = std::move(*parsed_config);
+  }
+  if (!parsed->backend.empty() && parsed->backend != settings.sandbox.backend) {
+    settings.sandbox.backend = parsed->backend;
+    settings.sandbox.engine = parsed->backend == "bwrap" ? "" : parsed->backend;
+  }
   runner::GitLibrary git;
   auto head = runner::read_head(parsed->dir);
   if (!head) {
@@ -112,7 +142,8 @@ int run_exec(const std::vector<std::string>& args) {
     }
     auto plan = pipelines::plan(*pipeline, context);
     std::cout << "juanie exec: " << context.project << " " << branch << " @ "
-              << head->sha.substr(0, 12) << ", " << plan.size() << " step(s), sandbox bwrap\n"
+              << head->sha.substr(0, 12) << ", " << plan.size() << " step(s), sandbox "
+              << settings.sandbox.backend << "\n"
               << std::flush;
 
     // Ctrl-C cancels the running step (its whole process tree) and skips the rest.
@@ -131,6 +162,8 @@ int run_exec(const std::vector<std::string>& args) {
     });
 
     runner::PipelineRunOptions options;
+    settings.data_dir = home;
+    options.backend = sandbox_backend(settings);
     options.workspace = workspace;
     options.logs_dir = home / "logs";
     options.cancel = &cancel;

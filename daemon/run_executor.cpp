@@ -50,6 +50,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   const fs::path ws = workspace(run.id);
   std::error_code ec;
   fs::remove_all(ws, ec);
+  fs::remove(runner::secrets_file_for(ws), ec);  // left by a crash mid-step
   if (run.resume_from && run.retry_of) {
     // Resuming: the workspace the earlier run left, with its build outputs, moves here.
     fs::rename(workspace(*run.retry_of), ws, ec);
@@ -83,6 +84,8 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   const auto plan = pipelines::plan(*pipeline, context);
 
   runner::PipelineRunOptions options;
+  options.backend = deps_.sandbox;
+  options.backend.container_prefix += "-" + std::to_string(run.id);
   options.workspace = ws;
   options.logs_dir = logs(run.id);
   options.log_max = deps_.daemon.limits.log_max;
@@ -92,7 +95,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   if (const auto dir = deps_.daemon.source.parent_path(); !dir.empty() && dir != "/" && dir != "/etc") {
     options.hidden.push_back(dir);
   }
-  options.sandbox_user = runner::default_sandbox_user();
+  options.sandbox_user = runner::sandbox_user_for(static_cast<std::uint64_t>(run.id));
   // Secrets go only to runs of branches the project deploys from (a rule maps them): a push
   // to any other branch must not be able to read them.
   options.secrets_allowed = run.environment.has_value();

@@ -9,6 +9,7 @@
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
 #include "runner/git_mirror.hpp"
+#include "runner/pipeline_run.hpp"
 
 namespace juanie::daemon {
 
@@ -18,6 +19,7 @@ struct ExecutorDeps {
   const Clock& clock;
   Log& log;
   const runner::GitMirrors& mirrors;
+  const runner::SandboxBackend& sandbox;
 };
 
 // Carries one run, already marked running, to its end: fetch the repository's mirror, check

@@ -16,6 +16,7 @@
 #include "daemon/project_registry.hpp"
 #include "daemon/routes.hpp"
 #include "daemon/run_executor.hpp"
+#include "daemon/sandbox_backend.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/run_lifecycle.hpp"
@@ -132,11 +133,24 @@ int serve(const std::filesystem::path& config_file) {
       return 1;
     }
   }
+  const runner::SandboxBackend sandbox = sandbox_backend(daemon);
+  if (sandbox.kind != "bwrap") {
+    // Containers of steps a killed daemon was running: they die here, before anything runs.
+    auto removed = runner::remove_leftover_containers(sandbox.engine);
+    if (!removed) {
+      log.error(daemon.source.string() + ": sandbox.backend " + sandbox.kind + ": " +
+                removed.error().message);
+      return 1;
+    }
+    if (*removed > 0) {
+      log.warn("removed " + std::to_string(*removed) + " step container(s) left by a restart");
+    }
+  }
   Metrics metrics;
   ProjectRegistry projects(std::move(configuration->projects));
   runner::GitLibrary git;
   runner::GitMirrors mirrors(daemon.data_dir / "mirrors");
-  RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors});
+  RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox});
   Scheduler scheduler(SchedulerDeps{**writer, *reader, projects, executor, clock, log,
                                     daemon.limits.concurrent_runs,
                                     daemon.limits.runs_per_project > 0

@@ -1,6 +1,8 @@
 #include "runner/pipeline_run.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
+
 
 #include "runner/step_log.hpp"
 #include "runner/step_process.hpp"
@@ -26,11 +28,87 @@ void hand_over(const std::filesystem::path& workspace, std::pair<unsigned, unsig
   }
 }
 
+// The secrets a step gets, as a file only the sandbox user can read, removed with this object.
+class SecretsFile {
+ public:
+  SecretsFile(std::filesystem::path path, const std::vector<std::pair<std::string, std::string>>& vars,
+              std::optional<std::pair<unsigned, unsigned>> owner)
+      : path_(std::move(path)) {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+    std::string text;
+    for (const auto& [name, value] : vars) text += "export " + name + "=" + shell_quote(value) + "\n";
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+    if (fd < 0) return;
+    ok_ = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+          (!owner || ::fchown(fd, owner->first, owner->second) == 0);
+    ::close(fd);
+  }
+  ~SecretsFile() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+  SecretsFile(const SecretsFile&) = delete;
+  SecretsFile& operator=(const SecretsFile&) = delete;
+  bool ok() const { return ok_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  bool ok_ = false;
+};
+
+struct StepCommand {
+  ProcessOptions process;
+  std::optional<std::vector<std::string>> cleanup;  // run after a stopped step
+  std::string note;                                 // said in the log before the step
+  std::string error;                                // the step cannot run
+};
+
+StepCommand step_command(const SandboxSpec& spec, const pipelines::PlannedStep& planned,
+                         int index, const SandboxBackend& backend) {
+  StepCommand c;
+  const std::string& image = planned.step.image;
+  if (backend.kind == "bwrap") {
+    SandboxSpec s = spec;
+    if (!image.empty()) {
+      if (auto it = backend.root_filesystems.find(image); it != backend.root_filesystems.end()) {
+        s.root_filesystem = it->second;
+      } else {
+        c.note = "juanie: no root filesystem is configured for image " + image +
+                 " (sandbox.root_filesystems); the step runs on the host's /usr\n";
+      }
+    }
+    c.process.argv = bwrap_argv(s);
+    c.process.env = {"PATH=/usr/bin:/bin"};
+    return c;
+  }
+  const std::string chosen = image.empty() ? backend.default_image : image;
+  if (chosen.empty()) {
+    c.error = "step " + planned.step.name + " names no image and sandbox.default_image is not set";
+    return c;
+  }
+  const std::string name = backend.container_prefix + "-" + std::to_string(index);
+  c.process.argv = container_run_argv(spec, backend.engine, chosen, name);
+  c.process.env = engine_environment();
+  c.cleanup = container_remove_argv(backend.engine, name);
+  return c;
+}
+
 }  // namespace
 
-std::optional<std::pair<unsigned, unsigned>> default_sandbox_user() {
+std::filesystem::path secrets_file_for(const std::filesystem::path& workspace) {
+  return workspace.string() + ".secrets.env";
+}
+
+std::optional<std::pair<unsigned, unsigned>> sandbox_user_for(std::uint64_t key) {
   if (::geteuid() != 0) return std::nullopt;
-  return std::pair<unsigned, unsigned>{65534, 65534};
+  const unsigned id = kSandboxUidBase + static_cast<unsigned>(key % kSandboxUidSlots);
+  return std::pair<unsigned, unsigned>{id, id};
+}
+
+std::optional<std::pair<unsigned, unsigned>> default_sandbox_user() {
+  return sandbox_user_for(static_cast<std::uint64_t>(::getpid()));
 }
 
 PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
@@ -76,6 +154,7 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
     spec.limits = options.limits;
     spec.run_as = options.sandbox_user;
     std::vector<std::string> secret_values;
+    std::vector<std::pair<std::string, std::string>> secret_vars;
     std::string missing;
     for (const auto& name : planned.step.secrets) {
       auto it = options.secrets.find(name);
@@ -84,25 +163,41 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
       } else if (it == options.secrets.end()) {
         missing = "secret " + name + " is not one of the project's secrets";
       } else {
-        spec.env.emplace_back(name, it->second);
+        secret_vars.emplace_back(name, it->second);
         secret_values.push_back(it->second);
       }
     }
     StepLog log(report.log, options.log_max, secret_values, [&](std::string_view bytes) {
       if (options.on_output) options.on_output(planned.step.name, bytes);
     });
+    std::optional<SecretsFile> secrets_file;
+    if (missing.empty() && !secret_vars.empty()) {
+      secrets_file.emplace(secrets_file_for(options.workspace), secret_vars,
+                           options.sandbox_user);
+      if (!secrets_file->ok()) missing = "cannot write the step's secrets file";
+      spec.secrets_file = secrets_file->path();
+    }
+    auto command = step_command(spec, planned, index, options.backend);
+    if (missing.empty()) missing = command.error;
     if (!missing.empty()) {
       log.write("juanie: " + missing + "\n");
       log.close();
       report.state = "failed";
       report.reason = missing;
     } else {
-      ProcessOptions process;
-      process.argv = bwrap_argv(spec);
-      process.env = {"PATH=/usr/bin:/bin"};
+      if (!command.note.empty()) log.write(command.note);
+      ProcessOptions& process = command.process;
       process.timeout = planned.step.timeout.value_or(options.default_timeout);
       process.cancel = options.cancel;
       auto outcome = run_process(process, [&](std::string_view bytes) { log.write(bytes); });
+      if (command.cleanup && (!outcome || outcome->cancelled || outcome->timed_out)) {
+        // A killed engine client leaves its container running: remove it by name.
+        ProcessOptions remove;
+        remove.argv = *command.cleanup;
+        remove.env = process.env;
+        remove.timeout = std::chrono::seconds(60);
+        (void)run_process(remove, [](std::string_view) {});
+      }
       if (!outcome) {
         log.write("juanie: " + outcome.error().message + "\n");
         report.state = "failed";
@@ -123,6 +218,9 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
         } else {
           report.state = "failed";
           report.reason = "exit code " + std::to_string(outcome->exit_code);
+          if (command.cleanup && outcome->exit_code == 125) {
+            report.reason += ": the container engine could not start the step (see the log)";
+          }
         }
       }
       if (log.truncated() && report.reason.empty()) report.reason = "log cut at limits.log_max";

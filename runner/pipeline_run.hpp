@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "pipelines/plan.hpp"
+#include "runner/container_sandbox.hpp"
 #include "runner/sandbox.hpp"
 
 namespace juanie::runner {
@@ -26,7 +27,18 @@ struct StepReport {
   std::filesystem::path log;
 };
 
+// Where steps run: bubblewrap on the host (or on a root filesystem per image name), or
+// containers of a podman or docker engine.
+struct SandboxBackend {
+  std::string kind = "bwrap";  // bwrap | podman | docker
+  ContainerEngine engine;      // podman | docker
+  std::string default_image;   // podman | docker: for steps that name no image
+  std::map<std::string, std::filesystem::path> root_filesystems;  // bwrap: image → root
+  std::string container_prefix = "juanie";  // a step's container is <prefix>-<index>
+};
+
 struct PipelineRunOptions {
+  SandboxBackend backend;
   std::filesystem::path workspace;
   std::filesystem::path logs_dir;  // one <n>-<step>.log per step
   std::uint64_t log_max = 10ULL << 20;
@@ -57,8 +69,20 @@ struct PipelineResult {
   std::vector<StepReport> steps;
 };
 
-// The uid/gid sandboxes run as when this process is root (65534, "nobody", by default), or
-// nullopt when it is not root and steps run under its own uid.
+// Where a step's secrets file lives while the step runs: beside the workspace, never in it.
+std::filesystem::path secrets_file_for(const std::filesystem::path& workspace);
+
+// When this process is root, sandboxes run under uids of their own, kSandboxUidBase plus a
+// slot (systemd leaves 0x70000000-0x7fffffff unused): RLIMIT_NPROC counts every process of a
+// uid, so steps sharing one (say "nobody") would let one run's fork bomb keep every other
+// run's steps from starting. Nullopt when not root: steps run under the daemon's own uid.
+inline constexpr unsigned kSandboxUidBase = 0x70000000;
+inline constexpr unsigned kSandboxUidSlots = 65536;
+
+// The sandbox uid/gid of the run (or other unit of work) numbered `key`.
+std::optional<std::pair<unsigned, unsigned>> sandbox_user_for(std::uint64_t key);
+
+// The sandbox uid/gid of this process's own work (juanie exec, tests, benchmarks).
 std::optional<std::pair<unsigned, unsigned>> default_sandbox_user();
 
 // Runs the planned steps one after another in the bubblewrap sandbox. After a failure the

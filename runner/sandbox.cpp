@@ -1,9 +1,7 @@
 #include "runner/sandbox.hpp"
 
 namespace juanie::runner {
-namespace {
 
-// Quotes `text` for /bin/sh as one word.
 std::string shell_quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
@@ -16,6 +14,8 @@ std::string shell_quote(const std::string& text) {
   return out + "'";
 }
 
+namespace {
+
 bool under(const std::filesystem::path& path, const std::filesystem::path& root) {
   auto p = path.lexically_normal();
   auto r = root.lexically_normal();
@@ -25,8 +25,9 @@ bool under(const std::filesystem::path& path, const std::filesystem::path& root)
 
 }  // namespace
 
-std::string step_script(const std::vector<std::string>& commands) {
+std::string step_script(const std::vector<std::string>& commands, bool source_secrets) {
   std::string script = "set -e\n";
+  if (source_secrets) script += std::string(". ") + kSecretsPath + "\n";
   for (const auto& command : commands) {
     script += "printf '+ %s\\n' " + shell_quote(command) + "\n" + command + "\n";
   }
@@ -44,30 +45,49 @@ std::vector<std::string> bwrap_argv(const SandboxSpec& spec) {
                      "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop",
                      "ALL", "--hostname", "juanie-step"});
   if (!spec.network) a.push_back("--unshare-net");
-  const std::vector<std::filesystem::path> roots{"/usr", "/etc"};
-  for (const auto& root : roots) {
-    a.insert(a.end(), {"--ro-bind", root.string(), root.string()});
-  }
-  for (const char* link : {"bin", "sbin", "lib", "lib64", "lib32"}) {
-    if (std::filesystem::exists(std::string("/usr/") + link)) {
-      a.insert(a.end(), {"--symlink", std::string("usr/") + link, std::string("/") + link});
-    }
-  }
-  for (const auto& hidden : spec.hidden) {
+  if (spec.root_filesystem) {
+    // An image's root: nothing of the host's is in it, so there is nothing to hide.
+    a.insert(a.end(), {"--ro-bind", spec.root_filesystem->string(), "/"});
+  } else {
+    const std::vector<std::filesystem::path> roots{"/usr", "/etc"};
     for (const auto& root : roots) {
-      if (under(hidden, root)) a.insert(a.end(), {"--tmpfs", hidden.lexically_normal().string()});
+      a.insert(a.end(), {"--ro-bind", root.string(), root.string()});
+    }
+    for (const char* link : {"bin", "sbin", "lib", "lib64", "lib32"}) {
+      if (std::filesystem::exists(std::string("/usr/") + link)) {
+        a.insert(a.end(), {"--symlink", std::string("usr/") + link, std::string("/") + link});
+      }
+    }
+    for (const auto& hidden : spec.hidden) {
+      for (const auto& root : roots) {
+        if (under(hidden, root)) a.insert(a.end(), {"--tmpfs", hidden.lexically_normal().string()});
+      }
     }
   }
   a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
                      "--tmpfs", "/var", "--dir", "/var/tmp", "--bind", spec.workspace.string(),
                      "/workspace", "--chdir", "/workspace", "--clearenv"});
+  if (spec.secrets_file) {
+    a.insert(a.end(), {"--dir", "/run/juanie", "--ro-bind", spec.secrets_file->string(),
+                       kSecretsPath});
+  }
   for (const auto& [name, value] : spec.env) a.insert(a.end(), {"--setenv", name, value});
   const auto& l = spec.limits;
-  a.insert(a.end(),
-           {"--", "/usr/bin/prlimit", "--nproc=" + std::to_string(l.processes),
-            "--fsize=" + std::to_string(l.file_size), "--cpu=" + std::to_string(l.cpu_seconds),
-            "--nofile=" + std::to_string(l.open_files), "--", "/bin/sh", "-c",
-            step_script(spec.commands)});
+  const std::string script = step_script(spec.commands, spec.secrets_file.has_value());
+  if (spec.root_filesystem) {
+    // An image need not have prlimit: the limits are set on bwrap itself, which its children
+    // inherit. bwrap is started unprivileged, so they cannot be raised again.
+    a.insert(a.begin(), {"/usr/bin/prlimit", "--nproc=" + std::to_string(l.processes),
+                         "--fsize=" + std::to_string(l.file_size),
+                         "--cpu=" + std::to_string(l.cpu_seconds),
+                         "--nofile=" + std::to_string(l.open_files), "--"});
+    a.insert(a.end(), {"--", "/bin/sh", "-c", script});
+    return a;
+  }
+  a.insert(a.end(), {"--", "/usr/bin/prlimit", "--nproc=" + std::to_string(l.processes),
+                     "--fsize=" + std::to_string(l.file_size),
+                     "--cpu=" + std::to_string(l.cpu_seconds),
+                     "--nofile=" + std::to_string(l.open_files), "--", "/bin/sh", "-c", script});
   return a;
 }
 

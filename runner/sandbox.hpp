@@ -19,7 +19,16 @@ struct StepLimits {
 // Everything one step's sandbox is made of.
 struct SandboxSpec {
   std::filesystem::path workspace;  // bound read-write at /workspace, the working directory
-  std::vector<std::pair<std::string, std::string>> env;  // the whole environment
+  // The whole environment, except secrets. Given on the sandbox's command line, never in the
+  // environment of the programs that build the sandbox (setpriv, podman), which must not be
+  // steered by a pipeline's LD_PRELOAD or CONTAINERS_CONF.
+  std::vector<std::pair<std::string, std::string>> env;
+  // A file of `export NAME='value'` lines, readable by the sandbox user, bound read-only at
+  // kSecretsPath and sourced before the commands: secret values never appear on a command line,
+  // where every local user could read them in /proc.
+  std::optional<std::filesystem::path> secrets_file;
+  // bwrap: a root filesystem bound read-only at / instead of the host's /usr and /etc.
+  std::optional<std::filesystem::path> root_filesystem;
   std::vector<std::string> commands;  // run in order by /bin/sh, stop at first failure
   bool network = false;
   // Paths that must not exist inside, even where a bound root (/etc) holds them: the daemon's
@@ -32,8 +41,14 @@ struct SandboxSpec {
   std::optional<std::pair<unsigned, unsigned>> run_as;
 };
 
-// The step's shell script: each command echoed as "+ command" before it runs, `set -e`.
-std::string step_script(const std::vector<std::string>& commands);
+inline constexpr const char* kSecretsPath = "/run/juanie/secrets.env";
+
+// The step's shell script: each command echoed as "+ command" before it runs, `set -e`; the
+// secrets file sourced first when there is one.
+std::string step_script(const std::vector<std::string>& commands, bool source_secrets = false);
+
+// Quotes `text` for /bin/sh as one word.
+std::string shell_quote(const std::string& text);
 
 // The bubblewrap command line for `spec`: read-only host /usr and /etc, private /tmp, /proc
 // and /dev, new user, PID, IPC, UTS, cgroup and (unless network) network namespaces, no

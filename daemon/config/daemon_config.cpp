@@ -143,11 +143,33 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
   }
   if (auto sandbox = root.child("sandbox")) {
     MapReader r(*sandbox, root.file(), "sandbox");
+    auto& s = out.sandbox;
     if (auto backend = r.optional_string("backend")) {
       if (*backend != "bwrap" && *backend != "podman" && *backend != "docker") {
         r.fail_at(*r.child("backend"), "backend", "must be bwrap, podman or docker");
       }
-      out.sandbox_backend = *backend;
+      s.backend = *backend;
+    }
+    s.engine = r.optional_string("engine").value_or(s.backend == "bwrap" ? "" : s.backend);
+    s.runtime = r.optional_string("runtime").value_or("");
+    if (auto memory = r.optional_size("memory")) s.memory = *memory;
+    s.default_image = r.optional_string("default_image").value_or("");
+    if (auto roots = r.child("root_filesystems")) {
+      MapReader rr = r.nested(*roots, r.field("root_filesystems"));
+      for (const auto& entry : *roots) {
+        const std::string image = entry.first.Scalar();
+        auto dir = rr.optional_string(image);
+        if (!dir || dir->empty()) rr.fail_at(entry.second, image, "must be a directory");
+        s.root_filesystems[image] = resolve(base, *dir);
+      }
+      rr.finish();
+    }
+    if (s.backend == "bwrap") {
+      for (const char* key : {"engine", "runtime", "memory", "default_image"}) {
+        if (auto n = r.child(key)) r.fail_at(*n, key, "is for the podman and docker backends");
+      }
+    } else if (auto n = r.child("root_filesystems")) {
+      r.fail_at(*n, "root_filesystems", "is for the bwrap backend");
     }
     r.finish();
   }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,17 @@ struct NotificationSink {
   std::string secret;  // a file in secrets_dir, optional
 };
 
+// Where steps run. bwrap needs nothing more; podman and docker run each step in a container
+// of its image (or default_image).
+struct Sandbox {
+  std::string backend = "bwrap";  // bwrap | podman | docker
+  std::string engine;             // the engine's program; default: the backend's name
+  std::string runtime;            // OCI runtime (runc where crun cannot run); default: engine's
+  std::uint64_t memory = 0;       // per step container; 0: unlimited
+  std::string default_image;      // podman | docker: for steps without `image`
+  std::map<std::string, std::filesystem::path> root_filesystems;  // bwrap: image → root dir
+};
+
 struct DaemonConfig {
   std::filesystem::path source;
   ListenAddress listen;
@@ -59,7 +71,7 @@ struct DaemonConfig {
   std::filesystem::path data_dir;
   std::filesystem::path projects_dir;
   std::filesystem::path secrets_dir;
-  std::string sandbox_backend = "bwrap";
+  Sandbox sandbox;
   // What a run found `running` at start becomes: queued again, or failed with the reason.
   bool requeue_interrupted = true;
   int http_threads = 2;

@@ -1,5 +1,8 @@
 #include "daemon/config/project_config.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "pipelines/yaml_reader.hpp"
 
 namespace juanie::daemon::config {
@@ -175,6 +178,15 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     MapReader r(*node, root.file(), "secrets");
     for (const auto& entry : *node) {
       const std::string name = entry.first.Scalar();
+      // The name becomes a step's environment variable.
+      const bool variable =
+          !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+          std::all_of(name.begin(), name.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '_';
+          });
+      if (!variable) {
+        r.fail_at(entry.first, name, "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+      }
       auto ref = secret_ref(r, name);
       if (!ref) r.fail_at(entry.second, name, "must name a file in secrets_dir");
       out.secrets.emplace(name, *ref);

@@ -1,6 +1,7 @@
 // The start cost of a one-command step: juanie's bubblewrap step against a bare bwrap call
-// with the same isolation and against a plain fork-exec, all measured in one run so
-// scripts/bench-runner can print the ratios.
+// with the same isolation and against a plain fork-exec, and juanie's podman step against a
+// bare `podman run` with the same isolation, all measured in one run so scripts/bench-runner
+// can print the ratios.
 #include <benchmark/benchmark.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -13,9 +14,11 @@
 
 #include "pipelines/pipeline_file.hpp"
 #include "pipelines/plan.hpp"
+#include "runner/container_sandbox.hpp"
 #include "runner/pipeline_run.hpp"
 #include "runner/sandbox.hpp"
 #include "runner/step_process.hpp"
+#include "support/busybox_image.hpp"
 
 extern char** environ;
 
@@ -108,6 +111,49 @@ void BM_JuaniePipelineOneStep(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_JuaniePipelineOneStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// `podman run` of /bin/true written by hand with the isolation juanie's podman step asks for.
+void BM_BarePodmanRun(benchmark::State& state) {
+  const std::string image = juanie::test::ensure_busybox_image();
+  std::vector<std::string> args{"podman", "--runtime", "runc", "run", "--rm", "--init",
+                                "--pull", "never", "--read-only", "--cap-drop", "all",
+                                "--security-opt", "no-new-privileges", "--network", "none",
+                                "--pids-limit", "512", "--ulimit", "nproc=512:512", "--ulimit",
+                                "nofile=4096:4096", "--tmpfs", "/tmp", "--volume",
+                                (scratch() / "ws").string() + ":/workspace:rw", "--workdir",
+                                "/workspace"};
+  if (auto user = runner::default_sandbox_user()) {
+    args.insert(args.end(), {"--user", std::to_string(user->first) + ":" +
+                                           std::to_string(user->second)});
+  }
+  args.insert(args.end(), {image, "/bin/true"});
+  for (auto _ : state) spawn_and_wait(args);
+}
+BENCHMARK(BM_BarePodmanRun)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// juanie's podman step: container_run_argv (labels, limits, the echoed script) under the step
+// supervisor.
+void BM_JuaniePodmanStep(benchmark::State& state) {
+  const std::string image = juanie::test::ensure_busybox_image();
+  runner::SandboxSpec spec;
+  spec.workspace = scratch() / "ws";
+  spec.env = {{"CI", "true"}, {"PATH", "/usr/bin:/bin"}};
+  spec.commands = {"true"};
+  spec.run_as = runner::default_sandbox_user();
+  runner::ContainerEngine engine;
+  engine.runtime = "runc";
+  engine.owner = runner::container_owner(scratch().string());
+  int n = 0;
+  for (auto _ : state) {
+    runner::ProcessOptions options;
+    options.argv = runner::container_run_argv(spec, engine, image, "juanie-bench-" +
+                                                                       std::to_string(++n));
+    options.env = runner::engine_environment();
+    auto outcome = runner::run_process(options, [](std::string_view) {});
+    if (!outcome || outcome->exit_code != 0) std::abort();
+  }
+}
+BENCHMARK(BM_JuaniePodmanStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

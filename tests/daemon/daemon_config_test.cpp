@@ -70,7 +70,7 @@ TEST(DaemonConfig, DefaultsAndRelativePaths) {
   EXPECT_EQ(c->data_dir, "/etc/juanie/data");
   EXPECT_EQ(c->secrets_dir, "/etc/secrets");
   EXPECT_EQ(c->limits.body_max, 25u << 20);
-  EXPECT_EQ(c->sandbox_backend, "bwrap");
+  EXPECT_EQ(c->sandbox.backend, "bwrap");
   EXPECT_EQ(c->listen.port, 8080);
 }
 
@@ -107,6 +107,36 @@ TEST(DaemonConfig, ErrorsNameFileLineAndField) {
             "name inside secrets_dir, without directories");
   EXPECT_EQ(error_of("projects_dir: /p\nsecrets_dir: /s\n"),
             "/etc/juanie/juanie.yaml:1: data_dir: is required");
+}
+
+TEST(DaemonConfig, SandboxBackends) {
+  const std::string base = "data_dir: /d\nprojects_dir: /p\nsecrets_dir: /s\n";
+  auto podman = parse(base +
+                      "sandbox:\n  backend: podman\n  runtime: runc\n  memory: 2GiB\n"
+                      "  default_image: localhost/busybox:1\n");
+  ASSERT_TRUE(podman) << podman.error().message;
+  EXPECT_EQ(podman->sandbox.backend, "podman");
+  EXPECT_EQ(podman->sandbox.engine, "podman");
+  EXPECT_EQ(podman->sandbox.runtime, "runc");
+  EXPECT_EQ(podman->sandbox.memory, 2ULL << 30);
+  EXPECT_EQ(podman->sandbox.default_image, "localhost/busybox:1");
+  auto docker = parse(base + "sandbox: {backend: docker, engine: /opt/bin/docker}\n");
+  ASSERT_TRUE(docker) << docker.error().message;
+  EXPECT_EQ(docker->sandbox.engine, "/opt/bin/docker");
+  auto bwrap = parse(base + "sandbox:\n  root_filesystems: {alpine: roots/alpine}\n");
+  ASSERT_TRUE(bwrap) << bwrap.error().message;
+  EXPECT_EQ(bwrap->sandbox.root_filesystems.at("alpine"), "/etc/juanie/roots/alpine");
+
+  EXPECT_EQ(error_of(base + "sandbox: {backend: bwrap, default_image: x}\n"),
+            "/etc/juanie/juanie.yaml:4: sandbox.default_image: is for the podman and docker "
+            "backends");
+  EXPECT_EQ(error_of(base + "sandbox:\n  backend: podman\n  root_filesystems: {a: /r}\n"),
+            "/etc/juanie/juanie.yaml:6: sandbox.root_filesystems: is for the bwrap backend");
+  EXPECT_EQ(error_of(base + "sandbox:\n  root_filesystems: {alpine: }\n"),
+            "/etc/juanie/juanie.yaml:5: sandbox.root_filesystems.alpine: must be a directory");
+  EXPECT_EQ(error_of(base + "sandbox: {backend: podman, memory: lots}\n"),
+            "/etc/juanie/juanie.yaml:4: sandbox.memory: \"lots\" is not a size (like 512KiB, "
+            "10MiB, 1GiB)");
 }
 
 TEST(DaemonConfig, SyntaxErrorsHaveLineAndColumn) {

@@ -125,6 +125,12 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
             "approvers");
   EXPECT_EQ(error_of(kMinimal + kProdApprover + "environments2: {}\n"),
             "projects.d/app.yaml:5: environments2: unknown key");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets: {\"NPM TOKEN\": npm}\n"),
+            "projects.d/app.yaml:5: secrets.NPM TOKEN: must be an environment variable name "
+            "([A-Za-z_][A-Za-z0-9_]*)");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets: {1TOKEN: npm}\n"),
+            "projects.d/app.yaml:5: secrets.1TOKEN: must be an environment variable name "
+            "([A-Za-z_][A-Za-z0-9_]*)");
   EXPECT_EQ(error_of(kMinimal + "environments:\n  dev: {replicas: many}\n" + "approvers: {}\n"),
             "projects.d/app.yaml:4: environments.dev.replicas: must be a whole number");
 }

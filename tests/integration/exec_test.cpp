@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "support/busybox_image.hpp"
 #include "support/temp_dir.hpp"
 
 namespace juanie::test {
@@ -55,6 +56,35 @@ TEST(Exec, RunsTheCommittedPipelineInTheSandbox) {
       sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string() + " --branch release/1.0");
   EXPECT_EQ(code2, 1) << out2;
   EXPECT_NE(out2.find("✗ release-only failed: exit code 1"), std::string::npos) << out2;
+}
+
+TEST(Exec, RunsInPodmanContainersWithTheDaemonsSandboxSettings) {
+  const std::string image = ensure_busybox_image();
+  TempDir dir;
+  make_repo(dir,
+            "steps:\n"
+            "  - name: build\n    commands: [\"grep nobody /etc/passwd\", \"echo ok > built\"]\n"
+            "  - name: test\n    image: " + image + "\n    commands: [\"cat built\"]\n");
+  const auto config = dir.write("juanie.yaml", "data_dir: /var/lib/juanie\nprojects_dir: p\n"
+                                               "sandbox:\n  backend: podman\n  runtime: runc\n"
+                                               "  default_image: " + image + "\n");
+  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string() +
+                        " --config " + config.string());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("sandbox podman"), std::string::npos) << out;
+  // The image's /etc/passwd, not the host's.
+  EXPECT_NE(out.find("nobody:x:65534:65534:nobody:/nonexistent:/bin/false"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("✓ test"), std::string::npos) << out;
+
+  // --backend alone: a step without an image cannot run, and says why.
+  auto [code2, out2] =
+      sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string() + " --backend podman");
+  EXPECT_EQ(code2, 1) << out2;
+  EXPECT_NE(out2.find("✗ build failed: step build names no image and sandbox.default_image is "
+                      "not set"),
+            std::string::npos)
+      << out2;
 }
 
 TEST(Exec, AFailingStepFailsThePipelineAndSkipsTheRest) {

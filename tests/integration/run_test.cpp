@@ -13,6 +13,8 @@
 
 #include "integration/daemon_fixture.hpp"
 #include "integration/raw_client.hpp"
+#include "runner/container_sandbox.hpp"
+#include "support/busybox_image.hpp"
 
 namespace juanie::test {
 namespace {
@@ -32,7 +34,7 @@ std::string sh(const std::string& command) {
 
 class RunTest : public ::testing::Test {
  protected:
-  RunTest() : d("", true) {}
+  explicit RunTest(const std::string& extra_config = "") : d(extra_config, true) {}
 
   // Commits `pipeline` (and a file) on `branch` of a bare repository; returns the commit.
   std::string commit(const std::string& pipeline, const std::string& branch = "develop") {
@@ -251,6 +253,62 @@ TEST_F(RunTest, KillNineDuringAStepRequeuesTheRunAndLeavesNoOrphan) {
   EXPECT_NE(d.log().find("interrupted by a restart; queued again"), std::string::npos) << d.log();
   auto done = wait_for(run, "succeeded");
   EXPECT_EQ(done.at("steps").as_array().size(), 1u);
+}
+
+// The same daemon with sandbox.backend podman: steps run in containers of a local image.
+class PodmanRunTest : public RunTest {
+ protected:
+  PodmanRunTest()
+      : RunTest("sandbox:\n  backend: podman\n  runtime: runc\n  memory: 512MiB\n"
+                "  default_image: " + ensure_busybox_image() + "\n") {}
+
+  std::string containers_left(const std::string& filter = "") {
+    return test::sh("podman ps --all --quiet --filter label=io.juanie.owner=" +
+                    runner::container_owner((d.home() / "data").string()) + filter);
+  }
+  std::string running_containers() { return containers_left(" --filter status=running"); }
+};
+
+TEST_F(PodmanRunTest, APushRunsThePipelineInContainers) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string sha = commit(
+      "steps:\n"
+      "  - name: build\n    commands: [\"echo building $JUANIE_SHA\", \"grep nobody /etc/passwd\"]\n"
+      "  - name: test\n    secrets: [APP_TOKEN]\n"
+      "    commands: [\"echo token=$APP_TOKEN\", \"test \\\"$APP_TOKEN\\\" = "
+      "app-token-value-123\"]\n");
+  const auto run = push(sha);
+  auto done = wait_for(run, "succeeded");
+  auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log");
+  EXPECT_NE(log.body.find("building " + sha), std::string::npos) << log.body;
+  EXPECT_NE(log.body.find("nobody:x:65534:65534:nobody:/nonexistent:/bin/false"),
+            std::string::npos)
+      << log.body;
+  EXPECT_NE(log.body.find("token=***"), std::string::npos) << log.body;
+  EXPECT_EQ(log.body.find("app-token-value-123"), std::string::npos);
+  EXPECT_EQ(containers_left(), "");
+}
+
+// A killed daemon leaves its step's container running (the engine keeps it); the next start
+// removes it before anything runs, and the run is carried out again.
+TEST_F(PodmanRunTest, KillNineDuringAContainerStepLeavesNoContainerAfterRestart) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string marker = "juanie-podman-crash-" + std::to_string(::getpid());
+  const std::string sha =
+      commit("steps:\n  - {name: once, commands: [\"sh -c 'sleep 8' " + marker + "\"]}\n");
+  const auto run = push(sha);
+  // The marker is on the engine client's command line too: wait for the running container.
+  ASSERT_TRUE(wait_until([&] { return running_containers() != ""; }, 30s)) << d.log();
+  d.kill9();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_NE(running_containers(), "") << "the engine should still run the step's container";
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_NE(d.log().find("removed 1 step container(s) left by a restart"), std::string::npos)
+      << d.log();
+  auto done = wait_for(run, "succeeded");
+  EXPECT_EQ(done.at("steps").as_array().size(), 1u);
+  EXPECT_EQ(containers_left(), "");
+  EXPECT_FALSE(marker_alive(marker));
 }
 
 }  // namespace

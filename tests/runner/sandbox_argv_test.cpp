@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runner/container_sandbox.hpp"
 #include "runner/sandbox.hpp"
 
 namespace juanie::runner {
@@ -66,6 +67,86 @@ TEST(StepScript, EchoesEachCommandAndStopsAtTheFirstFailure) {
       step_script({"make", "echo 'it''s'"}),
       "set -e\nprintf '+ %s\\n' 'make'\nmake\nprintf '+ %s\\n' 'echo '\\''it'\\'''\\''s'\\'''\n"
       "echo 'it''s'\n");
+}
+
+TEST(BwrapArgv, SecretsComeInAFileNeverOnTheCommandLine) {
+  auto s = spec();
+  s.secrets_file = "/var/lib/juanie/workspaces/17.secrets.env";
+  const auto argv = bwrap_argv(s);
+  EXPECT_TRUE(has_pair(argv, "/var/lib/juanie/workspaces/17.secrets.env", kSecretsPath));
+  EXPECT_EQ(argv.back().find(std::string(". ") + kSecretsPath + "\n"), 7u) << argv.back();
+}
+
+TEST(BwrapArgv, AnImageRootReplacesTheHostsUsrAndEtc) {
+  auto s = spec();
+  s.root_filesystem = "/srv/roots/alpine";
+  s.hidden = {"/etc/juanie"};
+  const auto argv = bwrap_argv(s);
+  EXPECT_TRUE(has_pair(argv, "/srv/roots/alpine", "/"));
+  EXPECT_FALSE(has_pair(argv, "--ro-bind", "/usr"));
+  EXPECT_FALSE(has(argv, "/etc/juanie"));
+  // The limits are set outside: the image need not have prlimit.
+  EXPECT_EQ(argv.front(), "/usr/bin/prlimit");
+}
+
+ContainerEngine docker() {
+  ContainerEngine e;
+  e.binary = "docker";
+  e.podman = false;
+  e.runtime = "runc";
+  e.memory = 1ULL << 30;
+  e.owner = "0123456789abcdef";
+  return e;
+}
+
+TEST(ContainerArgv, IsolatesByDefault) {
+  auto s = spec();
+  s.run_as = std::pair{65534u, 65534u};
+  const auto argv = container_run_argv(s, docker(), "golang:1.22", "juanie-x-17-1");
+  EXPECT_EQ(argv.front(), "docker");
+  EXPECT_EQ(argv[1], "run");
+  for (const char* flag : {"--rm", "--init", "--read-only"}) EXPECT_TRUE(has(argv, flag)) << flag;
+  EXPECT_TRUE(has_pair(argv, "--network", "none"));
+  EXPECT_TRUE(has_pair(argv, "--cap-drop", "all"));
+  EXPECT_TRUE(has_pair(argv, "--security-opt", "no-new-privileges"));
+  EXPECT_TRUE(has_pair(argv, "--pull", "never"));
+  EXPECT_TRUE(has_pair(argv, "--pids-limit", "512"));
+  EXPECT_TRUE(has_pair(argv, "--ulimit", "nproc=512:512"));
+  EXPECT_TRUE(has_pair(argv, "--ulimit", "nofile=4096:4096"));
+  EXPECT_TRUE(has_pair(argv, "--memory", "1073741824"));
+  EXPECT_TRUE(has_pair(argv, "--runtime", "runc"));
+  EXPECT_TRUE(has_pair(argv, "--user", "65534:65534"));
+  EXPECT_TRUE(has_pair(argv, "--label", "io.juanie.owner=0123456789abcdef"));
+  EXPECT_TRUE(has_pair(argv, "--name", "juanie-x-17-1"));
+  EXPECT_TRUE(has_pair(argv, "--volume", "/var/lib/juanie/workspaces/17:/workspace:rw"));
+  EXPECT_TRUE(has_pair(argv, "--env", "JUANIE_RUN=17"));
+  EXPECT_TRUE(has_pair(argv, "golang:1.22", "/bin/sh"));
+  EXPECT_FALSE(has(argv, "--userns"));
+}
+
+TEST(ContainerArgv, PodmanTakesItsRuntimeBeforeRunAndKeepsTheUserRootless) {
+  auto e = docker();
+  e.binary = "podman";
+  e.podman = true;
+  auto s = spec();
+  s.network = true;
+  const auto argv = container_run_argv(s, e, "img", "n");
+  ASSERT_GE(argv.size(), 4u);
+  EXPECT_EQ(std::vector<std::string>(argv.begin(), argv.begin() + 4),
+            (std::vector<std::string>{"podman", "--runtime", "runc", "run"}));
+  EXPECT_FALSE(has(argv, "--network"));
+  EXPECT_TRUE(has_pair(argv, "--userns", "keep-id"));
+  EXPECT_EQ(container_remove_argv(e, "n"),
+            (std::vector<std::string>{"podman", "--runtime", "runc", "rm", "--force", "--time",
+                                      "0", "n"}));
+  EXPECT_EQ(container_remove_argv(docker(), "n"),
+            (std::vector<std::string>{"docker", "rm", "--force", "n"}));
+}
+
+TEST(ContainerArgv, OwnersAreStableAndDistinct) {
+  EXPECT_EQ(container_owner("/var/lib/juanie"), container_owner("/var/lib/juanie"));
+  EXPECT_NE(container_owner("/var/lib/juanie"), container_owner("/var/lib/juanie2"));
+  EXPECT_EQ(container_owner("/var/lib/juanie").size(), 16u);
 }
 
 }  // namespace

@@ -11,10 +11,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "pipelines/pipeline_file.hpp"
 #include "pipelines/plan.hpp"
 #include "runner/pipeline_run.hpp"
+#include "support/busybox_image.hpp"
 #include "support/temp_dir.hpp"
 
 namespace juanie::runner {
@@ -23,8 +25,14 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class SandboxTest : public ::testing::Test {
+// Every case runs on each backend: bubblewrap on the host's /usr, and podman containers of a
+// local busybox image.
+class SandboxTest : public ::testing::TestWithParam<std::string> {
  protected:
+  static void SetUpTestSuite() { image = test::ensure_busybox_image(); }
+
+  const std::string& backend() const { return GetParam(); }
+
   void SetUp() override {
     // Stand-ins for what the daemon owns: a database, a config file and a secrets directory,
     // one of them under /etc where the sandbox binds the host's /etc read-only.
@@ -48,7 +56,8 @@ class SandboxTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(etc_secrets); }
 
   PipelineResult run(const std::string& pipeline_text, std::uint64_t log_max = 1 << 20,
-                     std::map<std::string, std::string> secrets = {}) {
+                     std::map<std::string, std::string> secrets = {},
+                     std::map<std::string, fs::path> root_filesystems = {}) {
     auto pipeline = pipelines::parse_pipeline(pipeline_text, ".juanie.yml");
     EXPECT_TRUE(pipeline) << pipeline.error().message;
     pipelines::RunContext ctx{
@@ -64,25 +73,45 @@ class SandboxTest : public ::testing::Test {
     options.secrets = std::move(secrets);
     options.secrets_allowed = true;
     options.sandbox_user = default_sandbox_user();
+    options.backend.root_filesystems = std::move(root_filesystems);
+    if (backend() != "bwrap") {
+      options.backend.kind = backend();
+      options.backend.engine.binary = backend();
+      options.backend.engine.runtime = "runc";
+      options.backend.engine.memory = 256ULL << 20;
+      options.backend.engine.owner = container_owner(home.path().string());
+      options.backend.default_image = image;
+      options.backend.container_prefix = "juanie-test-" + std::to_string(::getpid());
+    }
     return run_pipeline(pipelines::plan(*pipeline, ctx), options);
+  }
+
+  // The containers this test's runs left behind, one id per line.
+  std::string containers_left() {
+    return test::sh("podman ps --all --quiet --filter label=io.juanie.owner=" +
+                    container_owner(home.path().string()));
   }
 
   std::string log_of(const PipelineResult& r, std::size_t step = 0) {
     return test::read_file(r.steps.at(step).log);
   }
 
+  static inline std::string image;
   test::TempDir home;
   fs::path data_dir, etc_secrets, workspace, other;
 };
 
-TEST_F(SandboxTest, AStepRunsInItsWorkspaceWithItsVariables) {
+INSTANTIATE_TEST_SUITE_P(Backends, SandboxTest, ::testing::Values("bwrap", "podman"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(SandboxTest, AStepRunsInItsWorkspaceWithItsVariables) {
   auto r = run("steps:\n  - name: a\n    commands: [\"echo $JUANIE_BRANCH > out.txt\", \"pwd\"]\n");
   ASSERT_TRUE(r.succeeded) << log_of(r);
   EXPECT_EQ(test::read_file(workspace / "out.txt"), "develop\n");
   EXPECT_NE(log_of(r).find("/workspace"), std::string::npos);
 }
 
-TEST_F(SandboxTest, CannotReadTheDaemonsDatabaseConfigOrSecrets) {
+TEST_P(SandboxTest, CannotReadTheDaemonsDatabaseConfigOrSecrets) {
   for (const fs::path& target :
        {data_dir / "juanie.db", home / "juanie.yaml", etc_secrets / "shop-api.webhook"}) {
     auto r = run("steps:\n  - name: a\n    commands: [\"cat " + target.string() + "\"]\n");
@@ -90,6 +119,7 @@ TEST_F(SandboxTest, CannotReadTheDaemonsDatabaseConfigOrSecrets) {
     EXPECT_EQ(log_of(r).find("webhook-secret-value"), std::string::npos);
     EXPECT_EQ(log_of(r).find("SQLite format 3"), std::string::npos);
   }
+  if (backend() != "bwrap") return;  // an image has nothing of the host's
   // The host's /etc is there, read-only, minus the daemon's part of it.
   auto r = run("steps:\n  - name: a\n    commands: [\"test -f /etc/passwd\", \"ls " +
                etc_secrets.string() + " | wc -l\"]\n");
@@ -97,14 +127,14 @@ TEST_F(SandboxTest, CannotReadTheDaemonsDatabaseConfigOrSecrets) {
   EXPECT_NE(log_of(r).find("\n0\n"), std::string::npos) << log_of(r);
 }
 
-TEST_F(SandboxTest, CannotSeeAnotherRunsWorkspace) {
+TEST_P(SandboxTest, CannotSeeAnotherRunsWorkspace) {
   auto r = run("steps:\n  - name: a\n    commands: [\"cat " + (other / "other-run.txt").string() +
                "\"]\n  - name: b\n    commands: [\"cat ../2/other-run.txt\"]\n");
   EXPECT_FALSE(r.succeeded);
   EXPECT_EQ(log_of(r).find("private to run 2"), std::string::npos);
 }
 
-TEST_F(SandboxTest, CannotWriteOutsideItsWorkspace) {
+TEST_P(SandboxTest, CannotWriteOutsideItsWorkspace) {
   for (const char* target : {"/usr/juanie-escape", "/etc/juanie-escape"}) {
     auto r = run(std::string("steps:\n  - name: a\n    commands: [\"touch ") + target + "\"]\n");
     EXPECT_FALSE(r.succeeded) << target;
@@ -138,18 +168,22 @@ class Listener {
   int port_ = 0;
 };
 
-TEST_F(SandboxTest, NoNetworkUnlessTheStepAsks) {
+TEST_P(SandboxTest, NoNetworkUnlessTheStepAsks) {
   Listener daemon_port;
-  const std::string connect = "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" +
-                              std::to_string(daemon_port.port()) + "' && echo connected";
-  auto closed = run("steps:\n  - name: a\n    commands: [\"" + connect + "\"]\n");
+  const std::string port = std::to_string(daemon_port.port());
+  const std::string connect = backend() == "bwrap"
+                                  ? "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + port + "'"
+                                  : "echo x | nc 127.0.0.1 " + port;
+  auto closed = run("steps:\n  - name: a\n    commands: [\"" + connect + " && echo connected\"]\n");
   EXPECT_FALSE(closed.succeeded);
   EXPECT_EQ(log_of(closed).find("\nconnected"), std::string::npos);
+  // A container's 127.0.0.1 is its own even with a network: the control is bwrap's.
+  if (backend() != "bwrap") return;
   auto open = run("steps:\n  - name: a\n    network: true\n    commands: [\"" + connect + "\"]\n");
   EXPECT_TRUE(open.succeeded) << log_of(open);
 }
 
-TEST_F(SandboxTest, CannotKillProcessesOutsideIt) {
+TEST_P(SandboxTest, CannotKillProcessesOutsideIt) {
   pid_t victim = 0;
   const char* argv[] = {"sleep", "60", nullptr};
   ASSERT_EQ(posix_spawnp(&victim, "sleep", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
@@ -169,15 +203,16 @@ bool process_with_marker_exists(const std::string& marker) {
   return false;
 }
 
-TEST_F(SandboxTest, AForkBombIsContainedAndLeavesNothingBehind) {
-  auto r =
-      run("steps:\n  - name: a\n    timeout: 5s\n    commands: [\"bomb() { bomb | bomb & }; "
-          "bomb\", \"sleep 30\"]\n");
+TEST_P(SandboxTest, AForkBombIsContainedAndLeavesNothingBehind) {
+  // Named per backend and process: the other backend's case may run at the same time.
+  const std::string bomb = "bomb_" + backend() + "_" + std::to_string(::getpid());
+  auto r = run("steps:\n  - name: a\n    timeout: 5s\n    commands: [\"" + bomb + "() { " + bomb +
+               " | " + bomb + " & }; " + bomb + "\", \"sleep 30\"]\n");
   EXPECT_FALSE(r.succeeded);
-  EXPECT_FALSE(process_with_marker_exists("bomb"));
+  EXPECT_FALSE(process_with_marker_exists(bomb));
 }
 
-TEST_F(SandboxTest, ATimeoutKillsTheWholeTreeEvenIfItIgnoresSigterm) {
+TEST_P(SandboxTest, ATimeoutKillsTheWholeTreeEvenIfItIgnoresSigterm) {
   const std::string marker = "juanie-orphan-" + std::to_string(::getpid());
   auto r =
       run("steps:\n  - name: a\n    timeout: 1s\n    commands: [\"trap '' TERM; sh -c 'trap "
@@ -187,9 +222,88 @@ TEST_F(SandboxTest, ATimeoutKillsTheWholeTreeEvenIfItIgnoresSigterm) {
   EXPECT_EQ(r.steps[0].state, "failed");
   EXPECT_EQ(r.steps[0].reason, "timed out after 1s");
   EXPECT_FALSE(process_with_marker_exists(marker));
+  if (backend() != "bwrap") {
+    EXPECT_EQ(containers_left(), "");
+  }
 }
 
-TEST_F(SandboxTest, EndlessOutputIsCappedAndTheStepStopped) {
+TEST_P(SandboxTest, CancelStopsTheStepAndLeavesNoContainer) {
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(1500ms);
+    cancel = true;
+  });
+  auto pipeline = pipelines::parse_pipeline(
+      "steps:\n  - name: a\n    commands: [\"sleep 300\"]\n  - name: b\n    commands: [true]\n",
+      ".juanie.yml");
+  ASSERT_TRUE(pipeline);
+  pipelines::RunContext ctx{"shop-api", "refs/heads/develop", "branch", "develop",
+                            std::string(40, 'a'), "dev", "push", 1};
+  PipelineRunOptions options;
+  options.workspace = workspace;
+  options.logs_dir = home / "logs/1";
+  options.cancel = &cancel;
+  options.sandbox_user = default_sandbox_user();
+  if (backend() != "bwrap") {
+    options.backend.kind = backend();
+    options.backend.engine.binary = backend();
+    options.backend.engine.owner = container_owner(home.path().string());
+    options.backend.default_image = image;
+  }
+  auto r = run_pipeline(pipelines::plan(*pipeline, ctx), options);
+  canceller.join();
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_EQ(r.steps.at(0).state, "cancelled");
+  EXPECT_EQ(r.steps.at(1).state, "skipped");
+  EXPECT_LT(r.steps.at(0).duration, 60s);
+  if (backend() != "bwrap") {
+    EXPECT_EQ(containers_left(), "");
+  }
+}
+
+// Values on a command line are readable by every local user in /proc/<pid>/cmdline.
+TEST_P(SandboxTest, SecretValuesAreNeverOnACommandLine) {
+  const std::string value = "s3cr3t-" + std::to_string(::getpid()) + "-value";
+  std::atomic<bool> done{false};
+  std::atomic<int> seen{0}, scans{0};
+  std::thread scanner([&] {
+    while (!done) {
+      for (const auto& entry : fs::directory_iterator("/proc")) {
+        std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+        std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+        if (cmdline.find(value) != std::string::npos) ++seen;
+      }
+      ++scans;
+    }
+  });
+  std::ofstream(workspace / "expected.txt") << value;
+  auto r = run("steps:\n  - name: a\n    secrets: [NPM_TOKEN]\n    commands: [\"sleep 2\", "
+               "'test \"$NPM_TOKEN\" = \"$(cat expected.txt)\" && echo matches']\n",
+               1 << 20, {{"NPM_TOKEN", value}});
+  done = true;
+  scanner.join();
+  ASSERT_TRUE(r.succeeded) << log_of(r);
+  EXPECT_NE(log_of(r).find("matches"), std::string::npos);
+  EXPECT_GT(scans.load(), 2);
+  EXPECT_EQ(seen.load(), 0);
+  EXPECT_FALSE(fs::exists(secrets_file_for(workspace))) << "the secrets file outlived the step";
+}
+
+// bwrap binds a configured root filesystem for an image name; podman runs the image.
+TEST_P(SandboxTest, AStepsImageIsItsRootFilesystem) {
+  const fs::path rootfs = home / "rootfs";
+  test::make_busybox_rootfs(rootfs);
+  auto r = run("steps:\n  - name: a\n    image: " + image +
+                   "\n    commands: [\"cat /etc/passwd\", \"test ! -e /usr/bin/bwrap\", "
+                   "\"echo built > out.txt\"]\n",
+               1 << 20, {}, {{image, rootfs}});
+  ASSERT_TRUE(r.succeeded) << log_of(r);
+  EXPECT_NE(log_of(r).find("nobody:x:65534:65534:nobody:/nonexistent:/bin/false"),
+            std::string::npos);
+  EXPECT_EQ(test::read_file(workspace / "out.txt"), "built\n");
+}
+
+TEST_P(SandboxTest, EndlessOutputIsCappedAndTheStepStopped) {
   auto r = run("steps:\n  - name: a\n    timeout: 3s\n    commands: [yes]\n", 64 * 1024);
   EXPECT_FALSE(r.succeeded);
   const auto size = fs::file_size(r.steps[0].log);
@@ -197,7 +311,7 @@ TEST_F(SandboxTest, EndlessOutputIsCappedAndTheStepStopped) {
   EXPECT_NE(log_of(r).find("[juanie: log cut at 65536 bytes"), std::string::npos);
 }
 
-TEST_F(SandboxTest, SecretsReachTheStepAndAreMaskedInItsLog) {
+TEST_P(SandboxTest, SecretsReachTheStepAndAreMaskedInItsLog) {
   auto r =
       run("steps:\n  - name: a\n    secrets: [NPM_TOKEN]\n    commands: [\"echo $NPM_TOKEN\", "
           "\"printf %s \\\"$NPM_TOKEN\\\" | base64\", \"test -n \\\"$NPM_TOKEN\\\"\"]\n",
@@ -209,7 +323,7 @@ TEST_F(SandboxTest, SecretsReachTheStepAndAreMaskedInItsLog) {
   EXPECT_NE(log.find("***"), std::string::npos);
 }
 
-TEST_F(SandboxTest, AStepCannotAskForASecretTheProjectDoesNotHave) {
+TEST_P(SandboxTest, AStepCannotAskForASecretTheProjectDoesNotHave) {
   auto r = run("steps:\n  - name: a\n    secrets: [AWS_KEY]\n    commands: [\"true\"]\n");
   EXPECT_FALSE(r.succeeded);
   EXPECT_EQ(r.steps[0].reason, "secret AWS_KEY is not one of the project's secrets");

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace juanie::test {
+
+// A root filesystem made of Debian's busybox-static: /bin/busybox with its applets linked,
+// and the empty directories a sandbox mounts over (/proc, /dev, /tmp, /run, /var, /workspace).
+void make_busybox_rootfs(const std::filesystem::path& dir);
+
+// The local podman image `localhost/juanie-busybox:test`, imported from such a root
+// filesystem (`podman import`: no registry is reachable here) when it is not there yet.
+// Returns the image's name.
+std::string ensure_busybox_image();
+
+// Runs `command` with /bin/sh; returns its output, and its exit status in `status`.
+std::string sh(const std::string& command, int* status = nullptr);
+
+}  // namespace juanie::test
