@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "daemon/git_access.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/pipeline_file.hpp"
 #include "pipelines/plan.hpp"
@@ -59,7 +60,9 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
                                           " is gone: " + ec.message() + "; retry the whole run");
     }
   } else {
-    auto mirror = deps_.mirrors.update(cfg.repo_url);
+    auto credentials = read_git_credentials(deps_.daemon.secrets_dir, cfg.repo_access);
+    if (!credentials) return finish(run.id, "failed", credentials.error().message);
+    auto mirror = deps_.mirrors.update(cfg.repo_url, *credentials);
     if (!mirror) return finish(run.id, "failed", mirror.error().message);
     if (auto ok = runner::checkout_commit(*mirror, run.sha, ws); !ok) {
       return finish(run.id, "failed", ok.error().message);

@@ -45,7 +45,8 @@ std::filesystem::path GitMirrors::path_for(const std::string& url) const {
   return root_ / (name.substr(0, 40) + "-" + hash);
 }
 
-Result<std::filesystem::path> GitMirrors::update(const std::string& url) const {
+Result<std::filesystem::path> GitMirrors::update(const std::string& url,
+                                                 const GitCredentials& credentials) const {
   std::error_code ec;
   std::filesystem::create_directories(root_, ec);
   if (ec) return fail("cannot create " + root_.string() + ": " + ec.message());
@@ -75,6 +76,8 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url) const {
   std::unique_ptr<git_remote, decltype(&git_remote_free)> origin(remote, git_remote_free);
   git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
   opts.prune = GIT_FETCH_PRUNE;
+  CredentialState state{&credentials};
+  attach_credentials(opts.callbacks, state);
   if (git_remote_fetch(origin.get(), nullptr, &opts, "juanie fetch") != 0) {
     return fail("cannot fetch " + url + ": " + last_git_error());
   }

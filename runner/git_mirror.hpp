@@ -4,6 +4,7 @@
 #include <string>
 
 #include "pipelines/error.hpp"
+#include "runner/git_credentials.hpp"
 
 namespace juanie::runner {
 
@@ -14,9 +15,11 @@ class GitMirrors {
  public:
   explicit GitMirrors(std::filesystem::path root) : root_(std::move(root)) {}
 
-  // Creates the mirror on first use, then fetches; returns its path. An unreachable or
-  // non-existent remote is an error naming the URL.
-  Result<std::filesystem::path> update(const std::string& url) const;
+  // Creates the mirror on first use, then fetches (with `credentials` for a private
+  // repository); returns its path. An unreachable or non-existent remote, refused credentials
+  // or an unknown ssh host key is an error naming the URL.
+  Result<std::filesystem::path> update(const std::string& url,
+                                       const GitCredentials& credentials = {}) const;
 
   std::filesystem::path path_for(const std::string& url) const;
 

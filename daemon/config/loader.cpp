@@ -64,7 +64,9 @@ Result<std::shared_ptr<const LoadedProject>> load_project(const DaemonConfig& da
     if (!flux) return std::unexpected(flux.error());
     project->flux_key = std::move(*flux);
   }
-  for (const auto& ref : {c.registry_auth, c.gitops_ssh_key}) {
+  for (const auto& ref :
+       {c.registry_auth, c.repo_access.token, c.repo_access.ssh_key, c.repo_access.known_hosts,
+        c.gitops_access.token, c.gitops_access.ssh_key, c.gitops_access.known_hosts}) {
     if (auto ok = check_secret(daemon.secrets_dir, ref); !ok) return std::unexpected(ok.error());
   }
   for (const auto& [name, ref] : c.secrets) {

@@ -24,9 +24,27 @@ std::optional<SecretRef> secret_ref(MapReader& r, std::string_view key) {
   return SecretRef{*name, location(r.file(), node.Mark(), r.field(key))};
 }
 
+GitAccess parse_git_access(MapReader& r) {
+  GitAccess a;
+  a.username = r.optional_string("username").value_or("");
+  a.token = secret_ref(r, "token");
+  a.ssh_key = secret_ref(r, "ssh_key");
+  a.known_hosts = secret_ref(r, "known_hosts");
+  return a;
+}
+
 void parse_repo(MapReader& root, ProjectConfig& out) {
   MapReader r(root.required_child("repo"), root.file(), "repo");
   out.repo_url = r.required_string("url");
+  if (const auto scheme = out.repo_url.find("://"); scheme != std::string::npos) {
+    const auto authority = out.repo_url.substr(scheme + 3, out.repo_url.find('/', scheme + 3) - scheme - 3);
+    if (const auto at = authority.find('@'); at != std::string::npos &&
+                                              authority.substr(0, at).find(':') != std::string::npos) {
+      r.fail_at(*r.child("url"), "url",
+                "must not carry a password (it would be in logs and the database); put the "
+                "token in a file in secrets_dir and name it as repo.token");
+    }
+  }
   const std::string forge = r.required_string("forge");
   auto parsed = parse_forge(forge);
   if (!parsed) r.fail_at(*r.child("forge"), "forge", "must be github, gitlab or gitea");
@@ -34,6 +52,7 @@ void parse_repo(MapReader& root, ProjectConfig& out) {
   auto secret = secret_ref(r, "webhook_secret");
   if (!secret) r.fail_here("webhook_secret: is required (a file in secrets_dir)");
   out.webhook_secret = *secret;
+  out.repo_access = parse_git_access(r);
   r.finish();
 }
 
@@ -168,7 +187,7 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     MapReader r(*node, root.file(), "gitops");
     out.gitops_url = r.required_string("url");
     if (auto v = r.optional_string("branch")) out.gitops_branch = *v;
-    out.gitops_ssh_key = secret_ref(r, "ssh_key");
+    out.gitops_access = parse_git_access(r);
     r.finish();
   }
   parse_environments(root, out);

@@ -21,6 +21,16 @@ struct SecretRef {
   std::string field;  // "file:line: repo.webhook_secret"
 };
 
+// How to reach a private repository: an https token or an ssh key (with the server's host keys).
+struct GitAccess {
+  std::string username;  // https: sent with the token (default "git"); ssh: if the URL has none
+  std::optional<SecretRef> token;
+  std::optional<SecretRef> ssh_key;
+  // The ssh servers' host keys; without it the system's (/etc/ssh/ssh_known_hosts and the
+  // daemon user's ~/.ssh/known_hosts). A host listed in neither is refused: no trust on first use.
+  std::optional<SecretRef> known_hosts;
+};
+
 struct Approver {
   std::string name;
   std::string email;
@@ -32,6 +42,7 @@ struct ProjectConfig {
   std::filesystem::path source;
   std::string name;
   std::string repo_url;
+  GitAccess repo_access;
   Forge forge = Forge::kGithub;
   SecretRef webhook_secret;
   std::string pipeline = ".juanie.yml";
@@ -39,7 +50,7 @@ struct ProjectConfig {
   std::optional<SecretRef> registry_auth;
   std::string gitops_url;
   std::string gitops_branch = "main";
-  std::optional<SecretRef> gitops_ssh_key;
+  GitAccess gitops_access;
   std::vector<pipelines::Environment> environments;
   std::vector<pipelines::Rule> rules;
   std::map<std::string, Approver> approvers;

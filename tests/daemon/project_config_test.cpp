@@ -125,6 +125,10 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
             "approvers");
   EXPECT_EQ(error_of(kMinimal + kProdApprover + "environments2: {}\n"),
             "projects.d/app.yaml:5: environments2: unknown key");
+  EXPECT_EQ(error_of("name: app\nrepo: {url: \"https://bot:ghp_x@github.com/a/b.git\", forge: "
+                     "github, webhook_secret: s}\n"),
+            "projects.d/app.yaml:2: repo.url: must not carry a password (it would be in logs and "
+            "the database); put the token in a file in secrets_dir and name it as repo.token");
   EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets: {\"NPM TOKEN\": npm}\n"),
             "projects.d/app.yaml:5: secrets.NPM TOKEN: must be an environment variable name "
             "([A-Za-z_][A-Za-z0-9_]*)");

@@ -15,6 +15,7 @@
 #include "integration/raw_client.hpp"
 #include "runner/container_sandbox.hpp"
 #include "support/busybox_image.hpp"
+#include "support/git_servers.hpp"
 
 namespace juanie::test {
 namespace {
@@ -253,6 +254,29 @@ TEST_F(RunTest, KillNineDuringAStepRequeuesTheRunAndLeavesNoOrphan) {
   EXPECT_NE(d.log().find("interrupted by a restart; queued again"), std::string::npos) << d.log();
   auto done = wait_for(run, "succeeded");
   EXPECT_EQ(done.at("steps").as_array().size(), 1u);
+}
+
+// A private repository behind https-style basic authentication (git http-backend on loopback):
+// the token comes from secrets_dir, and is read again for each fetch, so rotating the file is
+// enough.
+TEST_F(RunTest, APrivateRepositoryIsFetchedWithTheProjectsToken) {
+  GitHttpServer server(d.home().path(), "x-access-token", "ghp_current");
+  d.home().write("secrets/app.git-token", "ghp_old\n");
+  d.home().write("projects.d/app.yaml",
+                 "name: app\nrepo: {url: \"" + server.url("app.git") +
+                     "\", forge: github, webhook_secret: app.webhook, username: x-access-token, "
+                     "token: app.git-token}\nbranches: [{match: develop, environment: dev}]\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto refused = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
+  auto failed = wait_for(refused, "failed");
+  EXPECT_NE(std::string(failed.at("reason").as_string()).find("refused the configured credentials"),
+            std::string::npos)
+      << json::serialize(failed);
+  EXPECT_EQ(d.log().find("ghp_"), std::string::npos) << d.log();
+
+  d.home().write("secrets/app.git-token", "ghp_current\n");
+  const auto run = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
+  wait_for(run, "succeeded");
 }
 
 // The same daemon with sandbox.backend podman: steps run in containers of a local image.

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace juanie::runner {
+
+// Whether an OpenSSH known_hosts text lists `key` (the raw host key blob, as the server sent
+// it) for `host`. Host patterns are plain names or `[name]:port`, comma-separated; hashed
+// names (`|1|...`, ssh-keyscan -H), wildcards, markers (@cert-authority, @revoked) and
+// comments never match. Pure.
+bool known_host_key(std::string_view known_hosts, std::string_view host, std::string_view key);
+
+// Decodes standard base64 (padding optional); nullopt-like empty result with `ok` false on
+// any other character.
+std::string base64_decode(std::string_view text, bool& ok);
+
+}  // namespace juanie::runner

@@ -1,0 +1,117 @@
+// Fetching private repositories: a real `git http-backend` behind basic authentication and a
+// real sshd, both on 127.0.0.1, and juanie's libgit2 mirrors with credentials.
+#include <gtest/gtest.h>
+
+#include "runner/git_checkout.hpp"
+#include "runner/git_mirror.hpp"
+#include "runner/known_hosts.hpp"
+#include "support/busybox_image.hpp"
+#include "support/git_servers.hpp"
+#include "support/temp_dir.hpp"
+
+namespace juanie::runner {
+namespace {
+
+namespace fs = std::filesystem;
+
+class GitRemoteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string work = (home / "work").string();
+    const std::string bare = (home / "repos/app.git").string();
+    int status = 0;
+    const auto out = test::sh(
+        "git init -q --bare -b main " + bare + " && git init -q -b main " + work + " && echo hi > " +
+            work + "/README && git -C " + work + " add -A && git -C " + work +
+            " -c user.email=dev@example.com -c user.name=Dev commit -qm first && git -C " + work +
+            " push -q " + bare + " main && git -C " + work + " rev-parse HEAD",
+        &status);
+    ASSERT_EQ(status, 0) << out;
+    sha = out.substr(out.size() - 41, 40);
+  }
+
+  test::TempDir home;
+  GitLibrary git;
+  std::string sha;
+};
+
+TEST_F(GitRemoteTest, HttpsTokenOpensAPrivateRepository) {
+  test::GitHttpServer server(home / "repos", "x-access-token", "ghp_right_token");
+  GitMirrors mirrors(home / "mirrors");
+  const auto url = server.url("app.git");
+
+  auto anonymous = mirrors.update(url);
+  ASSERT_FALSE(anonymous);
+  EXPECT_NE(anonymous.error().message.find("cannot fetch " + url), std::string::npos)
+      << anonymous.error().message;
+
+  auto wrong = mirrors.update(url, {"x-access-token", "ghp_wrong_token", "", ""});
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("cannot fetch " + url), std::string::npos);
+  EXPECT_NE(wrong.error().message.find("refused the configured credentials"), std::string::npos)
+      << wrong.error().message;
+  EXPECT_EQ(wrong.error().message.find("ghp_wrong_token"), std::string::npos);
+
+  auto mirror = mirrors.update(url, {"x-access-token", "ghp_right_token", "", ""});
+  ASSERT_TRUE(mirror) << mirror.error().message;
+  ASSERT_TRUE(checkout_commit(*mirror, sha, home / "ws"));
+  EXPECT_EQ(test::read_file(home / "ws/README"), "hi\n");
+}
+
+TEST_F(GitRemoteTest, SshKeyOpensAPrivateRepositoryWhoseHostKeyIsKnown) {
+  test::GitSshServer server(home / "sshd");
+  GitMirrors mirrors(home / "mirrors");
+  const auto url = server.url(home / "repos/app.git");
+
+  auto mirror = mirrors.update(url, {"", "", server.client_key(), server.known_hosts()});
+  ASSERT_TRUE(mirror) << mirror.error().message;
+  ASSERT_TRUE(checkout_commit(*mirror, sha, home / "ws"));
+  EXPECT_EQ(test::read_file(home / "ws/README"), "hi\n");
+}
+
+TEST_F(GitRemoteTest, AnUnknownSshHostKeyIsRefused) {
+  test::GitSshServer server(home / "sshd");
+  GitMirrors mirrors(home / "mirrors");
+  const auto url = server.url(home / "repos/app.git");
+  for (const std::string& known : {std::string(), server.other_known_hosts()}) {
+    auto mirror = mirrors.update(url, {"", "", server.client_key(), known});
+    ASSERT_FALSE(mirror) << known;
+    EXPECT_NE(mirror.error().message.find("is not in the configured known_hosts"),
+              std::string::npos)
+        << mirror.error().message;
+  }
+}
+
+TEST_F(GitRemoteTest, AnSshKeyTheServerDoesNotKnowIsRefused) {
+  test::GitSshServer server(home / "sshd");
+  test::GitSshServer other(home / "sshd-other");  // its client key is not authorized above
+  GitMirrors mirrors(home / "mirrors");
+  auto mirror = mirrors.update(server.url(home / "repos/app.git"),
+                               {"", "", other.client_key(), server.known_hosts()});
+  ASSERT_FALSE(mirror);
+  EXPECT_NE(mirror.error().message.find("cannot fetch"), std::string::npos);
+}
+
+TEST(KnownHosts, MatchesPlainAndBracketedHostsOnly) {
+  using namespace std::string_literals;
+  const std::string key = "\x00\x00\x00\x0bssh-ed25519-key-bytes"s;
+  bool ok = false;
+  EXPECT_EQ(base64_decode("aGVsbG8=", ok), "hello");
+  EXPECT_TRUE(ok);
+  base64_decode("a$b", ok);
+  EXPECT_FALSE(ok);
+  const std::string blob = "AAAAC3NzaC1lZDI1NTE5LWtleS1ieXRlcw==";  // base64 of `key`
+  EXPECT_TRUE(known_host_key("git.example.com,10.0.0.1 ssh-ed25519 " + blob + "\n",
+                             "git.example.com", key));
+  EXPECT_TRUE(known_host_key("# comment\n[git.example.com]:2222 ssh-ed25519 " + blob,
+                             "git.example.com", key));
+  EXPECT_FALSE(known_host_key("other.example.com ssh-ed25519 " + blob, "git.example.com", key));
+  EXPECT_FALSE(known_host_key("|1|c2FsdA==|aGFzaA== ssh-ed25519 " + blob, "git.example.com", key));
+  EXPECT_FALSE(known_host_key("@revoked git.example.com ssh-ed25519 " + blob, "git.example.com",
+                              key));
+  EXPECT_FALSE(known_host_key("git.example.com ssh-ed25519", "git.example.com", key));
+  EXPECT_FALSE(known_host_key("git.example.com ssh-ed25519 " + blob, "git.example.com", ""));
+}
+
+}  // namespace
+}  // namespace juanie::runner
