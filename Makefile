@@ -24,7 +24,7 @@ $(SAN_BUILD)/build.ninja: | deps
 # Unit and integration tests again, with the daemon itself built under ASan and UBSan.
 test-asan: deps $(SAN_BUILD)/build.ninja
 	cmake --build $(SAN_BUILD) -j $(JOBS)
-	cd $(SAN_BUILD) && ctest --output-on-failure -j 2 --timeout 300
+	cd $(SAN_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --output-on-failure -j 2 --timeout 300
 
 $(FUZZ_BUILD)/build.ninja: | deps
 	CC=clang-16 CXX=clang++-16 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJUANIE_FUZZ=ON

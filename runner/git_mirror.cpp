@@ -1,5 +1,7 @@
 #include "runner/git_mirror.hpp"
 
+#include "runner/file_lock.hpp"
+
 #include <fcntl.h>
 #include <git2.h>
 #include <sys/file.h>
@@ -15,22 +17,6 @@ std::string last_git_error() {
   const ::git_error* e = git_error_last();
   return e && e->message ? e->message : "unknown libgit2 error";
 }
-
-// Holds an exclusive flock for its lifetime.
-class FileLock {
- public:
-  explicit FileLock(const std::filesystem::path& file)
-      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool held() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "pipelines/error.hpp"
+#include "pipelines/kustomize_edit.hpp"
+#include "runner/git_credentials.hpp"
+
+namespace juanie::runner {
+
+struct GitOpsRepository {
+  std::string url;
+  std::string branch = "main";
+  GitCredentials credentials;
+};
+
+struct GitOpsChange {
+  std::string path;  // e.g. overlays/dev/kustomization.yaml
+  pipelines::ImageChange image;
+  std::string message;
+  std::string author_name = "juanie";
+  std::string author_email = "juanie@localhost";
+};
+
+struct GitOpsOutcome {
+  std::string commit;      // the pushed commit, or the tip that already had the value
+  bool committed = false;  // false: the file already said so; nothing was pushed
+  int attempts = 0;        // pushes tried (more than 1 when others pushed in between)
+};
+
+struct GitOpsRetry {
+  int attempts = 6;
+  std::chrono::milliseconds backoff{100};  // doubled after each rejected push, with jitter,
+  std::chrono::milliseconds max_backoff{5000};  // up to this
+};
+
+// Commits image changes into GitOps repositories: a bare clone per repository under `root`,
+// fetched before each change; the file edited in place (pipelines::set_image), committed on
+// the branch's tip and pushed without force. A push rejected because someone else pushed
+// first is retried on the new tip after a backoff, a bounded number of times. One writer per
+// repository and branch at a time (a lock file), in this process and across processes.
+class GitOpsWriter {
+ public:
+  explicit GitOpsWriter(std::filesystem::path root, GitOpsRetry retry = {})
+      : root_(std::move(root)), retry_(retry) {}
+
+  Result<GitOpsOutcome> apply(const GitOpsRepository& repository, const GitOpsChange& change) const;
+
+ private:
+  std::filesystem::path root_;
+  GitOpsRetry retry_;
+};
+
+}  // namespace juanie::runner

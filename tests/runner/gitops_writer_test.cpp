@@ -1,0 +1,216 @@
+// The GitOps writer against real repositories: bare repositories made with the git CLI, a
+// git http-backend behind basic auth, other writers and a third party pushing in between.
+#include "runner/gitops_writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "runner/git_checkout.hpp"
+#include "support/busybox_image.hpp"
+#include "support/git_servers.hpp"
+#include "support/temp_dir.hpp"
+
+namespace juanie::runner {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kDev =
+    "# dev overlay\n"
+    "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+    "kind: Kustomization\n"
+    "namespace: dev\n"
+    "resources: [../../base]\n"
+    "images:\n"
+    "  - name: registry.example.com/acme/shop-api  # the app\n"
+    "    newTag: initial   # set by juanie\n";
+
+class GitOpsWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bare = home / "gitops.git";
+    work = home / "work";
+    home.write("work/overlays/dev/kustomization.yaml", kDev);
+    std::string staging = kDev;
+    staging.replace(staging.find("namespace: dev"), 14, "namespace: staging");
+    home.write("work/overlays/staging/kustomization.yaml", staging);
+    home.write("work/base/kustomization.yaml", "resources: [deployment.yaml]\n");
+    git("init -q --bare -b main " + bare.string());
+    git("-C " + work.string() + " init -q -b main");
+    git("-C " + work.string() + " add -A");
+    git("-C " + work.string() + " -c user.email=ops@example.com -c user.name=Ops commit -qm init");
+    git("-C " + work.string() + " push -q " + bare.string() + " main");
+  }
+
+  std::string git(const std::string& args) {
+    int status = 0;
+    auto out = test::sh("git " + args, &status);
+    EXPECT_EQ(status, 0) << "git " << args << "\n" << out;
+    return out;
+  }
+
+  GitOpsChange change(const std::string& env, const std::string& tag) {
+    GitOpsChange c;
+    c.path = "overlays/" + env + "/kustomization.yaml";
+    c.image = {"registry.example.com/acme/shop-api", "newTag", tag};
+    c.message = "deploy shop-api " + tag + " to " + env;
+    c.author_name = "Juanie CI";
+    c.author_email = "ci@example.com";
+    return c;
+  }
+
+  test::TempDir home;
+  GitLibrary library;
+  fs::path bare, work;
+};
+
+TEST_F(GitOpsWriterTest, CommitsExactlyTheTagLine) {
+  GitOpsWriter writer(home / "clones");
+  auto outcome = writer.apply({bare.string(), "main", {}}, change("dev", "9f8e7d6"));
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_TRUE(outcome->committed);
+  EXPECT_EQ(outcome->attempts, 1);
+  const std::string b = "-C " + bare.string() + " ";
+  EXPECT_EQ(git(b + "rev-parse main"), outcome->commit + "\n");
+  EXPECT_EQ(git(b + "diff --name-only main~1 main"), "overlays/dev/kustomization.yaml\n");
+  const auto diff = git(b + "diff -U0 main~1 main");
+  EXPECT_NE(diff.find("\n-    newTag: initial   # set by juanie\n+    newTag: 9f8e7d6   # set by "
+                      "juanie\n"),
+            std::string::npos)
+      << diff;
+  EXPECT_EQ(git(b + "log -1 --format=%an%n%ae%n%s main"),
+            "Juanie CI\nci@example.com\ndeploy shop-api 9f8e7d6 to dev\n");
+}
+
+TEST_F(GitOpsWriterTest, TheSameTagTwiceCommitsOnce) {
+  GitOpsWriter writer(home / "clones");
+  auto first = writer.apply({bare.string(), "main", {}}, change("dev", "9f8e7d6"));
+  ASSERT_TRUE(first) << first.error().message;
+  auto again = writer.apply({bare.string(), "main", {}}, change("dev", "9f8e7d6"));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_FALSE(again->committed);
+  EXPECT_EQ(again->commit, first->commit);
+  EXPECT_EQ(git("-C " + bare.string() + " rev-list --count main"), "2\n");
+}
+
+TEST_F(GitOpsWriterTest, MissingFileOrBranchIsAClearError) {
+  GitOpsWriter writer(home / "clones");
+  auto no_file = writer.apply({bare.string(), "main", {}}, change("qa", "1"));
+  ASSERT_FALSE(no_file);
+  EXPECT_EQ(no_file.error().message,
+            "overlays/qa/kustomization.yaml does not exist on main of " + bare.string());
+  auto no_branch = writer.apply({bare.string(), "release", {}}, change("dev", "1"));
+  ASSERT_FALSE(no_branch);
+  EXPECT_EQ(no_branch.error().message, "branch release does not exist in " + bare.string());
+}
+
+TEST_F(GitOpsWriterTest, TheNextChangeStartsFromWhatOthersPushed) {
+  test::GitHttpServer server(home.path(), "juanie", "gitops-token");
+  const GitOpsRepository repository{server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}};
+  GitOpsWriter writer(home / "clones");
+  auto first = writer.apply(repository, change("dev", "one"));
+  ASSERT_TRUE(first) << first.error().message;
+  const std::string w = "-C " + work.string() + " ";
+  git(w + "pull -q --rebase " + bare.string() + " main");
+  home.write("work/NOTES", "by hand\n");
+  git(w + "add -A");
+  git(w + "-c user.email=ops@example.com -c user.name=Ops commit -qm by-hand");
+  git(w + "push -q " + bare.string() + " HEAD:main");
+  auto second = writer.apply(repository, change("dev", "two"));
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->attempts, 1);
+  EXPECT_EQ(git("-C " + bare.string() + " log --format=%s main"),
+            "deploy shop-api two to dev\nby-hand\ndeploy shop-api one to dev\ninit\n");
+}
+
+// Two daemons (separate clones, so no shared lock) deploying two environments of one
+// repository while a third party keeps pushing: every commit lands once, none is lost. Over
+// git's own http-backend, as a real host answers: libgit2's transport for plain paths does not
+// compare-and-swap the branch, so a path URL is only safe with one writer.
+TEST_F(GitOpsWriterTest, ConcurrentWritersAndAThirdPusherLoseNothing) {
+  test::GitHttpServer server(home.path(), "juanie", "gitops-token");
+  const GitOpsRepository repository{server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}};
+  std::atomic<bool> done{false};
+  std::atomic<int> third_party{0};
+  std::thread pusher([&] {
+    const std::string w = "-C " + work.string() + " ";
+    while (!done) {
+      test::sh("git " + w + "pull -q --rebase " + bare.string() + " main");
+      home.write("work/NOTES", std::to_string(third_party + 1) + "\n");
+      test::sh("git " + w + "add -A && git " + w +
+               "-c user.email=ops@example.com -c user.name=Ops commit -qm note-" +
+               std::to_string(third_party + 1));
+      int status = 0;
+      test::sh("git " + w + "push -q " + bare.string() + " HEAD:main", &status);
+      if (status == 0) {
+        ++third_party;
+      } else {
+        test::sh("git " + w + "reset -q --hard HEAD~1");
+      }
+      // A busy repository: someone else pushes every half second or so.
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    }
+  });
+  while (third_party == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const GitOpsRetry retry{30, std::chrono::milliseconds(20), std::chrono::milliseconds(200)};
+  std::vector<std::thread> writers;
+  std::vector<Result<GitOpsOutcome>> results(8, fail("not run"));
+  for (int w = 0; w < 2; ++w) {
+    // Writer w deploys tags w, w+2, w+4, w+6, one after the other, to its environment.
+    writers.emplace_back([&, w] {
+      GitOpsWriter writer(home / ("clones-" + std::to_string(w)), retry);
+      for (int i = w; i < 8; i += 2) {
+        results[i] =
+            writer.apply(repository, change(w == 0 ? "dev" : "staging", "tag" + std::to_string(i)));
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  done = true;
+  pusher.join();
+  int retried = 0;
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(results[i]) << results[i].error().message;
+    EXPECT_TRUE(results[i]->committed);
+    if (results[i]->attempts > 1) ++retried;
+    // Each deployment's commit is in the history exactly once.
+    const auto subjects =
+        git("-C " + bare.string() + " log --format=%s main");
+    const std::string subject = "deploy shop-api tag" + std::to_string(i) + " to " +
+                                (i % 2 == 0 ? "dev" : "staging") + "\n";
+    std::size_t count = 0;
+    for (auto pos = subjects.find(subject); pos != std::string::npos;
+         pos = subjects.find(subject, pos + 1)) {
+      ++count;
+    }
+    EXPECT_EQ(count, 1u) << subject;
+  }
+  EXPECT_GT(third_party.load(), 0);
+  EXPECT_EQ(git("-C " + bare.string() + " log --format=%s main | grep -c '^note-'"),
+            std::to_string(third_party.load()) + "\n");
+  // The last tag of each environment is what the files say.
+  EXPECT_NE(git("-C " + bare.string() + " show main:overlays/dev/kustomization.yaml").find(
+                "newTag: tag6   # set by juanie"),
+            std::string::npos);
+  EXPECT_NE(git("-C " + bare.string() + " show main:overlays/staging/kustomization.yaml").find(
+                "newTag: tag7   # set by juanie"),
+            std::string::npos);
+  std::cout << "third-party pushes: " << third_party << ", juanie pushes retried after a "
+            << "rejection: " << retried << " of 8\n";
+}
+
+TEST_F(GitOpsWriterTest, PushesOverHttpsWithAToken) {
+  test::GitHttpServer server(home.path(), "juanie", "gitops-token");
+  GitOpsWriter writer(home / "clones");
+  auto refused = writer.apply({server.url("gitops.git"), "main", {"juanie", "wrong", "", ""}},
+                              change("dev", "abc1234"));
+  ASSERT_FALSE(refused);
+  auto outcome = writer.apply({server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}},
+                              change("dev", "abc1234"));
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(git("-C " + bare.string() + " rev-parse main"), outcome->commit + "\n");
+}
+
+}  // namespace
+}  // namespace juanie::runner
