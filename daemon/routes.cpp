@@ -174,6 +174,22 @@ http::Response Routes::metrics() {
   return r;
 }
 
+namespace {
+
+// ?limit=N of a list endpoint: 100 when absent, 0 when it is not a number from 1 to 1000.
+int list_limit(const http::Request& req) {
+  int limit = 100;
+  if (auto text = req.query("limit")) {
+    auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+    if (ec != std::errc() || p != text->data() + text->size() || limit < 1 || limit > 1000) {
+      return 0;
+    }
+  }
+  return limit;
+}
+
+}  // namespace
+
 void Routes::api(const http::Request& req, http::Reply reply) {
   auto who = api::authenticate(req, deps_.api_tokens);
   if (!who) {
@@ -185,17 +201,22 @@ void Routes::api(const http::Request& req, http::Reply reply) {
   if (path == "/api/v1/runs") {
     if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
     auto project = req.query("project");
-    int limit = 100;
-    if (auto text = req.query("limit")) {
-      auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-      if (ec != std::errc() || p != text->data() + text->size() || limit < 1 || limit > 1000) {
-        return reply(http::error_response(400, "limit must be a number from 1 to 1000"));
-      }
-    }
+    const int limit = list_limit(req);
+    if (limit == 0) return reply(http::error_response(400, "limit must be a number from 1 to 1000"));
     auto runs = deps_.reader.with(
         [&](store::Database& db) { return store::list_runs(db, project, limit); });
     if (!runs) return reply(http::error_response(503, runs.error().message));
     return reply(http::json_response(200, api::runs_list_json(*runs)));
+  }
+  if (path == "/api/v1/deployments") {
+    if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
+    auto project = req.query("project");
+    const int limit = list_limit(req);
+    if (limit == 0) return reply(http::error_response(400, "limit must be a number from 1 to 1000"));
+    auto list = deps_.reader.with(
+        [&](store::Database& db) { return store::list_deployments(db, project, limit); });
+    if (!list) return reply(http::error_response(503, list.error().message));
+    return reply(http::json_response(200, api::deployments_list_json(*list)));
   }
   constexpr std::string_view kRun = "/api/v1/runs/";
   if (!path.starts_with(kRun)) return reply(http::error_response(404, "no such endpoint"));
@@ -214,7 +235,10 @@ void Routes::api(const http::Request& req, http::Reply reply) {
   if (action.empty() && req.method == "GET") {
     auto steps = deps_.reader.with([&](store::Database& db) { return store::list_steps(db, id); });
     if (!steps) return reply(http::error_response(503, steps.error().message));
-    return reply(http::json_response(200, api::run_json(**run, *steps)));
+    auto deployment =
+        deps_.reader.with([&](store::Database& db) { return store::deployment_of_run(db, id); });
+    if (!deployment) return reply(http::error_response(503, deployment.error().message));
+    return reply(http::json_response(200, api::run_json(**run, *steps, *deployment)));
   }
   if (action == "log" && req.method == "GET") {
     if (req.query("follow") == "1") {

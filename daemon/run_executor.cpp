@@ -8,6 +8,7 @@
 #include "pipelines/plan.hpp"
 #include "runner/git_checkout.hpp"
 #include "runner/pipeline_run.hpp"
+#include "runner/step_log.hpp"
 
 namespace juanie::daemon {
 
@@ -151,12 +152,88 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     return;
   }
   if (result.cancelled) return finish(run.id, "cancelled", "cancelled");
-  if (result.succeeded) return finish(run.id, "succeeded", "");
+  if (result.succeeded) {
+    std::atomic<bool> image_stop{false};
+    std::thread image_relay([&] {
+      while (!image_stop.load()) {
+        if (cancel.load() || shutdown.load()) image_stop = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+    auto image = push_image(run, cfg, *pipeline, static_cast<int>(plan.size()) + 1, image_stop);
+    const bool interrupted = image_stop.load();
+    image_stop = true;
+    image_relay.join();
+    if (!image && interrupted && shutdown.load()) {
+      const std::string now = rfc3339(deps_.clock.now());
+      auto ok = write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) {
+        return store::requeue_run(db, id, "the daemon stopped; queued again", now);
+      });
+      if (!ok) deps_.log.error("run " + std::to_string(run.id) + ": " + ok.error().message);
+      return;
+    }
+    if (!image && interrupted) return finish(run.id, "cancelled", "cancelled");
+    if (!image) return finish(run.id, "failed", "image: " + image.error().message);
+    finish(run.id, "succeeded", "");
+    if (*image) {
+      const std::string tag = run.sha.substr(0, 7);
+      deps_.deployer.deliver(run, cfg, cfg.image, tag, (*image)->digest);
+    }
+    return;
+  }
   for (const auto& step : result.steps) {
     if (step.state == "failed")
       return finish(run.id, "failed", "step " + step.name + " failed: " + step.reason);
   }
   finish(run.id, "failed", "a step failed");
+}
+
+Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
+    const store::RunRecord& run, const config::ProjectConfig& project,
+    const pipelines::Pipeline& pipeline, int index, const std::atomic<bool>& stop) const {
+  if (!pipeline.image || !run.environment || project.image.empty()) {
+    return std::optional<runner::PushedImage>{};
+  }
+  const fs::path log_file = logs(run.id) / (std::to_string(index) + "-image.log");
+  auto save = [&](store::StepRecord step) {
+    deps_.writer.submit(
+        [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
+        [this, id = run.id](Result<void> ok) {
+          if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+        });
+  };
+  store::StepRecord step;
+  step.index = index;
+  step.name = "image";
+  step.state = "running";
+  step.started_at = rfc3339(deps_.clock.now());
+  step.log = log_file.string();
+  save(step);
+
+  runner::ImageBuildRequest request;
+  request.workspace = workspace(run.id);
+  request.build = *pipeline.image;
+  request.reference = project.image + ":" + run.sha.substr(0, 7);
+  request.engine.binary = deps_.sandbox.kind == "podman" ? deps_.sandbox.engine.binary : "podman";
+  request.engine.runtime = deps_.sandbox.kind == "podman" ? deps_.sandbox.engine.runtime : "";
+  request.engine.owner = deps_.sandbox.engine.owner;
+  request.network = pipeline.image->network;
+  request.tls_verify = project.registry_tls_verify;
+  if (project.registry_auth) request.authfile = deps_.daemon.secrets_dir / project.registry_auth->file;
+  request.timeout = deps_.daemon.limits.step_timeout;
+  request.cancel = &stop;
+  std::error_code ec;
+  fs::create_directories(log_file.parent_path(), ec);
+  runner::StepLog log(log_file, deps_.daemon.limits.log_max, {});
+  auto pushed = runner::build_and_push(request, [&](std::string_view bytes) { log.write(bytes); });
+  if (!pushed) log.write("juanie: " + pushed.error().message + "\n");
+  log.close();
+  step.state = pushed ? "succeeded" : (stop.load() ? "cancelled" : "failed");
+  step.finished_at = rfc3339(deps_.clock.now());
+  if (!pushed) step.reason = pushed.error().message;
+  save(step);
+  if (!pushed) return std::unexpected(pushed.error());
+  return std::optional<runner::PushedImage>(std::move(*pushed));
 }
 
 }  // namespace juanie::daemon

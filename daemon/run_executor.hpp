@@ -5,10 +5,12 @@
 
 #include "daemon/clock.hpp"
 #include "daemon/config/loader.hpp"
+#include "daemon/deployer.hpp"
 #include "daemon/log.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
 #include "runner/git_mirror.hpp"
+#include "runner/image_build.hpp"
 #include "runner/pipeline_run.hpp"
 
 namespace juanie::daemon {
@@ -20,6 +22,7 @@ struct ExecutorDeps {
   Log& log;
   const runner::GitMirrors& mirrors;
   const runner::SandboxBackend& sandbox;
+  const Deployer& deployer;
 };
 
 // Carries one run, already marked running, to its end: fetch the repository's mirror, check
@@ -37,6 +40,13 @@ class RunExecutor {
   std::filesystem::path logs(std::int64_t run) const;
 
  private:
+  // After the steps passed: the image built and pushed as the run's last step ("image").
+  // nullopt when the run has nothing to deploy; an error fails the run.
+  Result<std::optional<runner::PushedImage>> push_image(const store::RunRecord& run,
+                                                        const config::ProjectConfig& project,
+                                                        const pipelines::Pipeline& pipeline,
+                                                        int index,
+                                                        const std::atomic<bool>& stop) const;
   void finish(std::int64_t run, const std::string& state, const std::string& reason) const;
   ExecutorDeps deps_;
 };

@@ -150,7 +150,9 @@ int serve(const std::filesystem::path& config_file) {
   ProjectRegistry projects(std::move(configuration->projects));
   runner::GitLibrary git;
   runner::GitMirrors mirrors(daemon.data_dir / "mirrors");
-  RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox});
+  runner::GitOpsWriter gitops(daemon.data_dir / "gitops");
+  Deployer deployer(DeployerDeps{daemon, **writer, clock, log, gitops});
+  RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer});
   Scheduler scheduler(SchedulerDeps{**writer, *reader, projects, executor, clock, log,
                                     daemon.limits.concurrent_runs,
                                     daemon.limits.runs_per_project > 0

@@ -166,6 +166,7 @@ Pipeline parse(const YAML::Node& doc, std::string_view file) {
     ImageBuild build;
     if (auto v = r.optional_string("dockerfile")) build.dockerfile = *v;
     if (auto v = r.optional_string("context")) build.context = *v;
+    if (auto v = r.optional_bool("network")) build.network = *v;
     for (const auto* path : {&build.dockerfile, &build.context}) {
       if (path->starts_with("/") || path->find("..") != std::string::npos) {
         r.fail_here("dockerfile and context must be paths inside the repository");

@@ -35,6 +35,7 @@ struct Step {
 struct ImageBuild {
   std::string dockerfile = "Dockerfile";
   std::string context = ".";
+  bool network = false;  // the build's RUN lines get a network (to fetch packages)
 };
 
 struct Pipeline {

@@ -39,7 +39,35 @@ json::object run_object(const store::RunRecord& r) {
   return o;
 }
 
+json::object deployment_object(const store::DeploymentRecord& d) {
+  json::object o;
+  o["id"] = d.id;
+  o["run"] = d.run;
+  o["project"] = d.project;
+  o["environment"] = d.environment;
+  o["state"] = d.state;
+  o["image"] = d.image;
+  o["tag"] = d.tag;
+  o["digest"] = optional(d.digest);
+  o["gitops_commit"] = optional(d.gitops_commit);
+  o["reason"] = optional(d.reason);
+  o["approvals"] = json::array();  // approval gates come with their own issue
+  o["created_at"] = d.created_at;
+  o["started_at"] = optional(d.started_at);
+  o["finished_at"] = optional(d.finished_at);
+  return o;
+}
+
 }  // namespace
+
+std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments) {
+  json::array list;
+  list.reserve(deployments.size());
+  for (const auto& d : deployments) list.push_back(deployment_object(d));
+  json::object o;
+  o["deployments"] = std::move(list);
+  return json::serialize(o);
+}
 
 std::string runs_list_json(const std::vector<store::RunRecord>& runs) {
   json::array list;
@@ -50,7 +78,8 @@ std::string runs_list_json(const std::vector<store::RunRecord>& runs) {
   return json::serialize(o);
 }
 
-std::string run_json(const store::RunRecord& run, const std::vector<store::StepRecord>& steps) {
+std::string run_json(const store::RunRecord& run, const std::vector<store::StepRecord>& steps,
+                     const std::optional<store::DeploymentRecord>& deployment) {
   json::object o = run_object(run);
   json::array list;
   for (const auto& s : steps) {
@@ -64,7 +93,7 @@ std::string run_json(const store::RunRecord& run, const std::vector<store::StepR
     list.push_back(std::move(step));
   }
   o["steps"] = std::move(list);
-  o["deployment"] = nullptr;  // deployments arrive with the images and GitOps work
+  o["deployment"] = deployment ? json::value(deployment_object(*deployment)) : json::value(nullptr);
   return json::serialize(o);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pipelines/message_template.hpp"
 #include "pipelines/yaml_reader.hpp"
 
 namespace juanie::daemon::config {
@@ -181,6 +182,7 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
   if (auto node = root.child("registry")) {
     MapReader r(*node, root.file(), "registry");
     out.registry_auth = secret_ref(r, "auth");
+    if (auto v = r.optional_bool("tls_verify")) out.registry_tls_verify = *v;
     r.finish();
   }
   if (auto node = root.child("gitops")) {
@@ -188,6 +190,28 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     out.gitops_url = r.required_string("url");
     if (auto v = r.optional_string("branch")) out.gitops_branch = *v;
     out.gitops_access = parse_git_access(r);
+    if (auto v = r.optional_string("update")) {
+      if (*v != "newTag" && *v != "digest") r.fail_at(*r.child("update"), "update", "must be newTag or digest");
+      out.gitops_update = *v;
+    }
+    if (auto v = r.optional_string("path")) {
+      if (v->starts_with("/") || v->find("..") != std::string::npos || v->find("{environment}") == std::string::npos) {
+        r.fail_at(*r.child("path"), "path",
+                  "must be a path inside the repository naming {environment}");
+      }
+      out.gitops_path = *v;
+    }
+    out.gitops_message =
+        r.optional_string("message").value_or(std::string(pipelines::kDefaultCommitMessage));
+    if (auto ok = pipelines::check_message_template(out.gitops_message); !ok) {
+      r.fail_at(*r.child("message"), "message", ok.error().message);
+    }
+    if (auto author = r.child("author")) {
+      MapReader a = r.nested(*author, r.field("author"));
+      out.gitops_author_name = a.required_string("name");
+      out.gitops_author_email = a.required_string("email");
+      a.finish();
+    }
     r.finish();
   }
   parse_environments(root, out);

@@ -48,9 +48,15 @@ struct ProjectConfig {
   std::string pipeline = ".juanie.yml";
   std::string image;
   std::optional<SecretRef> registry_auth;
+  bool registry_tls_verify = true;  // false: a plain-http registry (a local one)
   std::string gitops_url;
   std::string gitops_branch = "main";
   GitAccess gitops_access;
+  std::string gitops_update = "newTag";  // newTag | digest: which field of images[] changes
+  std::string gitops_path = "overlays/{environment}/kustomization.yaml";
+  std::string gitops_message;  // default pipelines::kDefaultCommitMessage
+  std::string gitops_author_name = "juanie";
+  std::string gitops_author_email = "juanie@localhost";
   std::vector<pipelines::Environment> environments;
   std::vector<pipelines::Rule> rules;
   std::map<std::string, Approver> approvers;

@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 3> kMigrations{
+constexpr std::array<const char*, 4> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -66,6 +66,28 @@ CREATE TABLE steps (
     R"sql(
 ALTER TABLE runs ADD COLUMN retry_of INTEGER REFERENCES runs (id);
 ALTER TABLE runs ADD COLUMN resume_from INTEGER;
+)sql",
+    // 4: deployments — an image of a run going to an environment through the GitOps repository.
+    R"sql(
+CREATE TABLE deployments (
+  id            INTEGER PRIMARY KEY,
+  run_id        INTEGER NOT NULL REFERENCES runs (id),
+  project       TEXT NOT NULL,
+  environment   TEXT NOT NULL,
+  state         TEXT NOT NULL CHECK (state IN ('pending', 'awaiting_approval', 'running',
+                                                'success', 'failed', 'rolled_back', 'cancelled')),
+  image         TEXT NOT NULL,
+  tag           TEXT NOT NULL,
+  digest        TEXT,
+  gitops_commit TEXT,
+  reason        TEXT,
+  created_at    TEXT NOT NULL,
+  started_at    TEXT,
+  finished_at   TEXT,
+  UNIQUE (run_id, environment)
+);
+CREATE INDEX deployments_by_project ON deployments (project, id);
+CREATE INDEX deployments_by_state ON deployments (state);
 )sql",
 };
 

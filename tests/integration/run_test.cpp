@@ -15,6 +15,7 @@
 #include "integration/raw_client.hpp"
 #include "runner/container_sandbox.hpp"
 #include "support/busybox_image.hpp"
+#include "support/processes.hpp"
 #include "support/git_servers.hpp"
 
 namespace juanie::test {
@@ -206,14 +207,7 @@ TEST_F(RunTest, RetryFromTheFailedStepReusesTheWorkspace) {
   EXPECT_EQ(nothing_failed.status, 409);
 }
 
-bool marker_alive(const std::string& marker) {
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.find(marker) != std::string::npos) return true;
-  }
-  return false;
-}
+bool marker_alive(const std::string& marker) { return process_with_marker_exists(marker); }
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;

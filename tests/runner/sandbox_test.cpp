@@ -17,6 +17,7 @@
 #include "pipelines/plan.hpp"
 #include "runner/pipeline_run.hpp"
 #include "support/busybox_image.hpp"
+#include "support/processes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace juanie::runner {
@@ -194,14 +195,7 @@ TEST_P(SandboxTest, CannotKillProcessesOutsideIt) {
   ::waitpid(victim, nullptr, 0);
 }
 
-bool process_with_marker_exists(const std::string& marker) {
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.find(marker) != std::string::npos) return true;
-  }
-  return false;
-}
+using test::process_with_marker_exists;
 
 TEST_P(SandboxTest, AForkBombIsContainedAndLeavesNothingBehind) {
   // Named per backend and process: the other backend's case may run at the same time.
@@ -268,11 +262,7 @@ TEST_P(SandboxTest, SecretValuesAreNeverOnACommandLine) {
   std::atomic<int> seen{0}, scans{0};
   std::thread scanner([&] {
     while (!done) {
-      for (const auto& entry : fs::directory_iterator("/proc")) {
-        std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-        std::string cmdline((std::istreambuf_iterator<char>(in)), {});
-        if (cmdline.find(value) != std::string::npos) ++seen;
-      }
+      if (test::process_with_marker_exists(value)) ++seen;
       ++scans;
     }
   });

@@ -11,7 +11,8 @@ namespace juanie::test {
 // object ends. Its stdout is kept open so the first line can be read (a port, say).
 class BackgroundProcess {
  public:
-  explicit BackgroundProcess(const std::vector<std::string>& argv);
+  // `log`: where its stderr goes (empty: the test's own stderr).
+  explicit BackgroundProcess(const std::vector<std::string>& argv, const std::string& log = "");
   ~BackgroundProcess();
   BackgroundProcess(const BackgroundProcess&) = delete;
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;

@@ -1,0 +1,129 @@
+#include "daemon/store/deployments.hpp"
+
+namespace juanie::daemon::store {
+namespace {
+
+constexpr const char* kColumns =
+    "id, run_id, project, environment, state, image, tag, digest, gitops_commit, reason, "
+    "created_at, started_at, finished_at";
+
+DeploymentRecord read_row(const Statement& s) {
+  DeploymentRecord d;
+  d.id = s.int64(0);
+  d.run = s.int64(1);
+  d.project = s.text(2);
+  d.environment = s.text(3);
+  d.state = s.text(4);
+  d.image = s.text(5);
+  d.tag = s.text(6);
+  d.digest = s.optional_text(7);
+  d.gitops_commit = s.optional_text(8);
+  d.reason = s.optional_text(9);
+  d.created_at = s.text(10);
+  d.started_at = s.optional_text(11);
+  d.finished_at = s.optional_text(12);
+  return d;
+}
+
+Result<std::vector<DeploymentRecord>> read_all(Statement& stmt) {
+  std::vector<DeploymentRecord> out;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read_row(stmt));
+  }
+}
+
+Result<std::optional<DeploymentRecord>> read_one(Statement& stmt) {
+  auto all = read_all(stmt);
+  if (!all) return std::unexpected(all.error());
+  if (all->empty()) return std::optional<DeploymentRecord>{};
+  return std::optional<DeploymentRecord>(std::move(all->front()));
+}
+
+}  // namespace
+
+Result<DeploymentRecord> create_deployment(Database& db, const DeploymentRecord& d,
+                                           const std::string& now) {
+  auto insert = db.prepare(
+      "INSERT INTO deployments (run_id, project, environment, state, image, tag, digest, "
+      "created_at) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7) "
+      "ON CONFLICT (run_id, environment) DO NOTHING");
+  if (!insert) return std::unexpected(insert.error());
+  insert->bind(1, d.run).bind(2, d.project).bind(3, d.environment).bind(4, d.image).bind(5, d.tag);
+  insert->bind_optional(6, d.digest).bind(7, now);
+  if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE run_id = ?1 AND environment = ?2");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, d.run).bind(2, d.environment);
+  auto found = read_one(*stmt);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return fail("the deployment of run " + std::to_string(d.run) + " vanished");
+  return std::move(**found);
+}
+
+Result<void> set_deployment_state(Database& db, std::int64_t id, pipelines::DeploymentState to,
+                                  const std::optional<std::string>& reason,
+                                  const std::optional<std::string>& commit,
+                                  const std::string& now) {
+  auto current = find_deployment(db, id);
+  if (!current) return std::unexpected(current.error());
+  if (!*current) return fail("no deployment " + std::to_string(id));
+  auto from = pipelines::parse_deployment_state((*current)->state);
+  if (!from) return fail("deployment " + std::to_string(id) + " has an unknown state");
+  // A deployment resumed after a crash is already running: doing its write again is the point.
+  if (*from != to || to != pipelines::DeploymentState::kRunning) {
+    if (auto ok = pipelines::transition(*from, to); !ok) {
+      return fail("deployment " + std::to_string(id) + ": " + ok.error().message);
+    }
+  }
+  const bool final = to != pipelines::DeploymentState::kRunning &&
+                     to != pipelines::DeploymentState::kPending &&
+                     to != pipelines::DeploymentState::kAwaitingApproval;
+  auto update = db.prepare(
+      "UPDATE deployments SET state = ?2, reason = coalesce(?3, reason), "
+      "gitops_commit = coalesce(?4, gitops_commit), "
+      "started_at = CASE WHEN ?2 = 'running' THEN coalesce(started_at, ?5) ELSE started_at END, "
+      "finished_at = CASE WHEN ?6 THEN ?5 ELSE finished_at END WHERE id = ?1");
+  if (!update) return std::unexpected(update.error());
+  update->bind(1, id).bind(2, pipelines::to_string(to)).bind_optional(3, reason);
+  update->bind_optional(4, commit).bind(5, now).bind(6, static_cast<std::int64_t>(final));
+  return update->run();
+}
+
+Result<std::optional<DeploymentRecord>> find_deployment(Database& db, std::int64_t id) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns + " FROM deployments WHERE id = ?1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, id);
+  return read_one(*stmt);
+}
+
+Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int64_t run) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE run_id = ?1 ORDER BY id DESC LIMIT 1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, run);
+  return read_one(*stmt);
+}
+
+Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
+                                                       const std::optional<std::string>& project,
+                                                       int limit) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE ?1 IS NULL OR project = ?1 ORDER BY id DESC "
+                         "LIMIT ?2");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_optional(1, project).bind(2, static_cast<std::int64_t>(limit));
+  return read_all(*stmt);
+}
+
+Result<std::vector<DeploymentRecord>> running_deployments(Database& db) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE state = 'running' ORDER BY id");
+  if (!stmt) return std::unexpected(stmt.error());
+  return read_all(*stmt);
+}
+
+}  // namespace juanie::daemon::store

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/store/sqlite.hpp"
+#include "pipelines/error.hpp"
+#include "pipelines/state_machines.hpp"
+
+namespace juanie::daemon::store {
+
+struct DeploymentRecord {
+  std::int64_t id = 0;
+  std::int64_t run = 0;
+  std::string project;
+  std::string environment;
+  std::string state;
+  std::string image;
+  std::string tag;
+  std::optional<std::string> digest;
+  std::optional<std::string> gitops_commit;
+  std::optional<std::string> reason;
+  std::string created_at;
+  std::optional<std::string> started_at;
+  std::optional<std::string> finished_at;
+};
+
+// A new deployment, `pending`, for an image a run pushed. At most one per run and environment:
+// recording it again returns the existing one.
+Result<DeploymentRecord> create_deployment(Database& db, const DeploymentRecord& d,
+                                           const std::string& now);
+
+// Moves a deployment along the DESIGN state machine; an illegal transition is an error and
+// writes nothing. `commit` is recorded when given.
+Result<void> set_deployment_state(Database& db, std::int64_t id, pipelines::DeploymentState to,
+                                  const std::optional<std::string>& reason,
+                                  const std::optional<std::string>& commit, const std::string& now);
+
+Result<std::optional<DeploymentRecord>> find_deployment(Database& db, std::int64_t id);
+Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int64_t run);
+// Newest first.
+Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
+                                                       const std::optional<std::string>& project,
+                                                       int limit);
+// Deployments a crash left `running`: their GitOps write is done again (it is idempotent).
+Result<std::vector<DeploymentRecord>> running_deployments(Database& db);
+
+}  // namespace juanie::daemon::store

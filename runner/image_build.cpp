@@ -1,0 +1,82 @@
+#include "runner/image_build.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "runner/step_process.hpp"
+
+namespace juanie::runner {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool inside(const fs::path& path, const fs::path& root) {
+  auto [r, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+  return r == root.end();
+}
+
+Result<void> run(const std::vector<std::string>& argv, const ImageBuildRequest& request,
+                 const std::function<void(std::string_view)>& output, const std::string& what) {
+  output("+ " + what + "\n");
+  ProcessOptions process;
+  process.argv = argv;
+  process.env = engine_environment();
+  process.timeout = request.timeout;
+  process.cancel = request.cancel;
+  auto outcome = run_process(process, output);
+  if (!outcome) return std::unexpected(outcome.error());
+  if (outcome->cancelled) return fail("cancelled");
+  if (outcome->timed_out) return fail(what + " timed out");
+  if (outcome->exit_code != 0) {
+    return fail(what + " failed (exit " + std::to_string(outcome->exit_code) + ")");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<PushedImage> build_and_push(const ImageBuildRequest& request,
+                                   const std::function<void(std::string_view)>& output) {
+  std::error_code ec;
+  const fs::path root = fs::canonical(request.workspace, ec);
+  if (ec) return fail("the workspace is gone: " + ec.message());
+  const fs::path context = fs::weakly_canonical(root / request.build.context, ec);
+  const fs::path dockerfile = fs::weakly_canonical(root / request.build.dockerfile, ec);
+  if (!inside(context, root) || !inside(dockerfile, root)) {
+    return fail("image.context and image.dockerfile must resolve inside the repository "
+                "(a symlink points outside it)");
+  }
+  if (!fs::is_regular_file(dockerfile)) {
+    return fail("image.dockerfile " + request.build.dockerfile + " is not in the repository");
+  }
+  std::vector<std::string> prefix{request.engine.binary};
+  if (!request.engine.runtime.empty()) prefix.insert(prefix.end(), {"--runtime", request.engine.runtime});
+
+  auto build = prefix;
+  build.insert(build.end(), {"build", "--pull=never", "--network", request.network ? "host" : "none",
+                             "--file", dockerfile.string(), "--tag", request.reference,
+                             "--label", "io.juanie.owner=" + request.engine.owner,
+                             context.string()});
+  if (auto ok = run(build, request, output, "podman build " + request.reference); !ok) {
+    return std::unexpected(ok.error());
+  }
+  const fs::path digest_file = root.parent_path() / (root.filename().string() + ".digest");
+  fs::remove(digest_file, ec);
+  auto push = prefix;
+  push.insert(push.end(), {"push", "--digestfile", digest_file.string()});
+  if (!request.tls_verify) push.push_back("--tls-verify=false");
+  if (request.authfile) push.insert(push.end(), {"--authfile", request.authfile->string()});
+  push.push_back(request.reference);
+  if (auto ok = run(push, request, output, "podman push " + request.reference); !ok) {
+    return std::unexpected(ok.error());
+  }
+  std::ifstream in(digest_file);
+  std::string digest;
+  std::getline(in, digest);
+  fs::remove(digest_file, ec);
+  if (!digest.starts_with("sha256:")) return fail("podman push reported no digest");
+  output("juanie: pushed " + request.reference + "@" + digest + "\n");
+  return PushedImage{request.reference, digest};
+}
+
+}  // namespace juanie::runner

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pipelines/error.hpp"
+#include "pipelines/pipeline_file.hpp"
+#include "runner/container_sandbox.hpp"
+
+namespace juanie::runner {
+
+struct ImageBuildRequest {
+  std::filesystem::path workspace;
+  pipelines::ImageBuild build;  // Dockerfile and context, relative to the workspace
+  std::string reference;        // registry/name:tag to build and push
+  ContainerEngine engine;       // podman (its runtime); the build's RUN lines run in containers
+  bool network = false;         // RUN lines get a network only when the project says so
+  bool tls_verify = true;       // false only for a plain-http registry (a local one)
+  std::optional<std::filesystem::path> authfile;  // registry credentials (secrets_dir)
+  std::chrono::milliseconds timeout{30 * 60 * 1000};
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct PushedImage {
+  std::string reference;
+  std::string digest;  // sha256:..., as the registry stored it
+};
+
+// `podman build` of the workspace's Dockerfile and context (both must resolve inside the
+// workspace, symlinks included: a repository must not build the host's / into an image),
+// then `podman push` recording the digest. Output goes to `output` as it comes; the
+// credentials file is named on the command line, its contents never are.
+Result<PushedImage> build_and_push(const ImageBuildRequest& request,
+                                   const std::function<void(std::string_view)>& output);
+
+}  // namespace juanie::runner

@@ -1,0 +1,187 @@
+// A push ends where the platform's flow says: the image in a real registry (Debian's
+// docker-registry on loopback) and its tag committed into the dev overlay of a real GitOps
+// repository — the real daemon, podman, git and libgit2; nothing stands in.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <sstream>
+#include <thread>
+
+#include "integration/daemon_fixture.hpp"
+#include "support/busybox_image.hpp"
+#include "support/registry.hpp"
+
+namespace juanie::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+const char* kOverlay =
+    "# dev overlay: juanie writes the tag below\n"
+    "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+    "kind: Kustomization\n"
+    "namespace: dev\n"
+    "resources:\n  - ../../base\n"
+    "images:\n";
+
+class DeployTest : public ::testing::Test {
+ protected:
+  DeployTest() : d("", true), registry(d.home() / "registry") {}
+
+  std::string git(const std::string& args) {
+    int status = 0;
+    auto out = sh("git " + args, &status);
+    EXPECT_EQ(status, 0) << "git " << args << "\n" << out;
+    return out;
+  }
+
+  void SetUp() override {
+    image = registry.host() + "/acme/app";
+    const auto base = ensure_busybox_image();
+    // The application repository.
+    const std::string app = (d.home() / "app").string();
+    d.home().write("app/.juanie.yml",
+                   "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
+                   "image: {dockerfile: Dockerfile, context: .}\n");
+    d.home().write("app/Dockerfile", "FROM " + base + "\nRUN echo built > /built\nCOPY VERSION /VERSION\n");
+    d.home().write("app/VERSION", "1\n");
+    git("init -q --bare -b develop " + (d.home() / "app.git").string());
+    git("-C " + app + " init -q -b develop");
+    git("-C " + app + " add -A");
+    git("-C " + app + " -c user.email=dev@example.com -c user.name=Dev commit -qm app");
+    git("-C " + app + " push -q " + (d.home() / "app.git").string() + " develop");
+    sha = git("-C " + app + " rev-parse HEAD");
+    sha.pop_back();
+    // The GitOps repository: the overlay names the image with an old tag.
+    const std::string ops = (d.home() / "ops").string();
+    d.home().write("ops/overlays/dev/kustomization.yaml",
+                   std::string(kOverlay) + "  - name: " + image + "  # the app\n    newTag: old\n");
+    d.home().write("ops/base/kustomization.yaml", "resources: []\n");
+    git("init -q --bare -b main " + (d.home() / "gitops.git").string());
+    git("-C " + ops + " init -q -b main");
+    git("-C " + ops + " add -A");
+    git("-C " + ops + " -c user.email=ops@example.com -c user.name=Ops commit -qm init");
+    git("-C " + ops + " push -q " + (d.home() / "gitops.git").string() + " main");
+
+    d.home().write("secrets/app.webhook", kGithubSecret);
+    d.home().write("projects.d/app.yaml",
+                   "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
+                       ", forge: github, webhook_secret: app.webhook}\n"
+                       "image: " + image + "\nregistry: {tls_verify: false}\n"
+                       "gitops:\n  url: " + (d.home() / "gitops.git").string() +
+                       "\n  branch: main\n  author: {name: Juanie CI, email: ci@example.com}\n"
+                       "branches: [{match: develop, environment: dev}]\n");
+  }
+
+  json::object wait_deployment(std::int64_t run, const std::string& state) {
+    json::object last;
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = d.api("/api/v1/runs/" + std::to_string(run));
+      if (r.status == 200) {
+        last = json::parse(r.body).as_object();
+        const auto& dep = last.at("deployment");
+        if (dep.is_object() && dep.at("state").as_string() == state) return dep.as_object();
+        if (last.at("state").as_string() == "failed") break;
+        if (dep.is_object() && dep.at("state").as_string() == "failed") break;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "run " << run << ": " << json::serialize(last) << "\n" << d.log();
+    return {};
+  }
+
+  Daemon d;
+  Registry registry;
+  std::string image, sha;
+};
+
+TEST_F(DeployTest, APushToDevelopEndsWithTheImagePushedAndTheDevOverlayCommitted) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "deploy-1"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto run = json::parse(r.body).at("run").as_int64();
+  const auto deployment = wait_deployment(run, "success");
+  ASSERT_FALSE(deployment.empty());
+  const std::string tag = sha.substr(0, 7);
+  EXPECT_EQ(deployment.at("environment").as_string(), "dev");
+  EXPECT_EQ(deployment.at("image").as_string(), image);
+  EXPECT_EQ(deployment.at("tag").as_string(), tag);
+  EXPECT_TRUE(deployment.at("digest").as_string().starts_with("sha256:"));
+
+  // The registry has the image under the short commit.
+  EXPECT_NE(registry.tags("acme/app").find("\"" + tag + "\""), std::string::npos)
+      << registry.tags("acme/app");
+  // One new GitOps commit, touching only the dev overlay, changing exactly the tag line.
+  const std::string ops = "-C " + (d.home() / "gitops.git").string() + " ";
+  EXPECT_EQ(git(ops + "rev-list --count main"), "2\n");
+  EXPECT_EQ(git(ops + "rev-parse main"),
+            std::string(deployment.at("gitops_commit").as_string()) + "\n");
+  EXPECT_EQ(git(ops + "diff --name-only main~1 main"), "overlays/dev/kustomization.yaml\n");
+  const auto diff = git(ops + "diff -U0 main~1 main");
+  // (A short commit YAML would read as a number, 1234567 or 12e4567, is written quoted.)
+  int hunks = 0, removed = 0, added = 0;
+  std::istringstream lines(diff);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("@@")) ++hunks;
+    if (line.starts_with("-") && !line.starts_with("---")) ++removed;
+    if (line.starts_with("+") && !line.starts_with("+++")) ++added;
+  }
+  EXPECT_EQ(hunks, 1) << diff;
+  EXPECT_EQ(removed, 1) << diff;
+  EXPECT_EQ(added, 1) << diff;
+  EXPECT_TRUE(diff.find("\n-    newTag: old\n+    newTag: " + tag + "\n") != std::string::npos ||
+              diff.find("\n-    newTag: old\n+    newTag: \"" + tag + "\"\n") != std::string::npos)
+      << diff;
+  EXPECT_EQ(git(ops + "log -1 --format=%an%n%s main"),
+            "Juanie CI\ndeploy app " + tag + " to dev\n");
+  EXPECT_NE(git(ops + "log -1 --format=%b main").find("source commit: " + sha), std::string::npos);
+
+  // The run shows the image step, and the deployments list has it.
+  auto run_json = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
+  const auto& steps = run_json.at("steps").as_array();
+  EXPECT_EQ(steps.back().at("name").as_string(), "image");
+  EXPECT_EQ(steps.back().at("state").as_string(), "succeeded");
+  auto list = json::parse(d.api("/api/v1/deployments?project=app").body).as_object();
+  ASSERT_EQ(list.at("deployments").as_array().size(), 1u);
+  EXPECT_EQ(list.at("deployments").as_array()[0].at("state").as_string(), "success");
+
+  // The same commit pushed again (a forge retry under a new delivery id, once the run has
+  // ended): the overlay already says so, and nothing more is committed.
+  auto again = d.request("POST", "/hooks/github/app", body, github_headers(body, "deploy-2"));
+  ASSERT_EQ(again.status, 202) << again.body;
+  wait_deployment(json::parse(again.body).at("run").as_int64(), "success");
+  EXPECT_EQ(git(ops + "rev-list --count main"), "2\n");
+}
+
+TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
+  d.home().write("app/Dockerfile", "FROM localhost/juanie-busybox:test\nRUN exit 3\n");
+  const std::string app = (d.home() / "app").string();
+  git("-C " + app + " add -A");
+  git("-C " + app + " -c user.email=dev@example.com -c user.name=Dev commit -qm broken");
+  git("-C " + app + " push -q " + (d.home() / "app.git").string() + " develop");
+  sha = git("-C " + app + " rev-parse HEAD");
+  sha.pop_back();
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "broken-1"));
+  ASSERT_EQ(r.status, 202);
+  const auto run = json::parse(r.body).at("run").as_int64();
+  json::object last;
+  for (int i = 0; i < 600; ++i) {
+    last = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
+    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(last.at("state").as_string(), "failed") << json::serialize(last);
+  EXPECT_NE(std::string(last.at("reason").as_string()).find("image: podman build"), std::string::npos)
+      << json::serialize(last);
+  EXPECT_TRUE(last.at("deployment").is_null());
+  EXPECT_EQ(git("-C " + (d.home() / "gitops.git").string() + " rev-list --count main"), "1\n");
+}
+
+}  // namespace
+}  // namespace juanie::test

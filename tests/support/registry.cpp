@@ -1,0 +1,29 @@
+#include "support/registry.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+#include "support/busybox_image.hpp"
+
+namespace juanie::test {
+
+Registry::Registry(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir / "data");
+  port_ = free_port();
+  std::ofstream(dir / "config.yml") << "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+                                       "    rootdirectory: "
+                                    << (dir / "data").string() << "\nhttp:\n  addr: 127.0.0.1:"
+                                    << port_ << "\n";
+  process_ = std::make_unique<BackgroundProcess>(
+      std::vector<std::string>{"docker-registry", "serve", (dir / "config.yml").string()},
+      (dir / "registry.log").string());
+  if (!wait_for_port(port_, 15)) throw std::runtime_error("docker-registry did not start");
+}
+
+std::string Registry::host() const { return "127.0.0.1:" + std::to_string(port_); }
+
+std::string Registry::tags(const std::string& repository) const {
+  return sh("curl -s http://" + host() + "/v2/" + repository + "/tags/list");
+}
+
+}  // namespace juanie::test
