@@ -18,6 +18,7 @@
 #include "daemon/run_executor.hpp"
 #include "daemon/sandbox_backend.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/store/deployments.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/writer.hpp"
@@ -79,6 +80,23 @@ void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Log& 
     projects.replace(std::move(*loaded));
   }
   sd_notify(0, "READY=1");
+}
+
+void resume_deployments(const Deployer& deployer, store::Reader& reader,
+                        const ProjectRegistry& projects, Log& log) {
+  auto running = reader.with([](store::Database& db) { return store::running_deployments(db); });
+  if (!running) return log.error("cannot list interrupted deployments: " + running.error().message);
+  for (const auto& d : *running) {
+    auto run = reader.with([&](store::Database& db) { return store::find_run(db, d.run); });
+    const auto all = projects.get();
+    const auto project = all->find(d.project);
+    if (!run || !*run || project == all->end()) {
+      log.error("deployment " + std::to_string(d.id) + " cannot be resumed: its run or project is gone");
+      continue;
+    }
+    log.warn("deployment " + std::to_string(d.id) + " was interrupted by a restart; resuming");
+    deployer.carry_out(d, **run, project->second->config);
+  }
 }
 
 }  // namespace
@@ -189,6 +207,9 @@ int serve(const std::filesystem::path& config_file) {
            std::to_string(projects.get()->size()) + " project(s), data in " +
            daemon.data_dir.string());
   scheduler.start();
+  // Deployments a crash left `running`: their GitOps write is done again (a file that already
+  // has the value is not committed twice), off the main thread so serving starts at once.
+  std::thread resuming([&] { resume_deployments(deployer, *reader, projects, log); });
   sd_notify(0, "READY=1");
 
   for (;;) {
@@ -204,6 +225,7 @@ int serve(const std::filesystem::path& config_file) {
     break;
   }
   serving.join();
+  resuming.join();
   scheduler.stop();
   (*writer)->stop();
   log.info("stopped");

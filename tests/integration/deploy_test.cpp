@@ -157,6 +157,30 @@ TEST_F(DeployTest, APushToDevelopEndsWithTheImagePushedAndTheDevOverlayCommitted
   EXPECT_EQ(git(ops + "rev-list --count main"), "2\n");
 }
 
+// A crash after the push but before the record said so: the deployment is found `running` at
+// the next start and carried out again — and the overlay, which already has the tag, gets no
+// second commit.
+TEST_F(DeployTest, AnInterruptedDeploymentIsResumedWithoutASecondCommit) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "resume-1"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto run = json::parse(r.body).at("run").as_int64();
+  ASSERT_FALSE(wait_deployment(run, "success").empty());
+  d.stop();
+  const std::string db = (d.home() / "data/juanie.db").string();
+  int status = 0;
+  const auto out = sh("sqlite3 " + db +
+                          " \"UPDATE deployments SET state = 'running', finished_at = NULL\"",
+                      &status);
+  ASSERT_EQ(status, 0) << out;
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto resumed = wait_deployment(run, "success");
+  EXPECT_NE(d.log().find("was interrupted by a restart; resuming"), std::string::npos) << d.log();
+  EXPECT_EQ(git("-C " + (d.home() / "gitops.git").string() + " rev-list --count main"), "2\n");
+  EXPECT_EQ(resumed.at("reason").as_string(), "the overlay already had this image");
+}
+
 TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   d.home().write("app/Dockerfile", "FROM localhost/juanie-busybox:test\nRUN exit 3\n");
   const std::string app = (d.home() / "app").string();
