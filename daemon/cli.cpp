@@ -5,6 +5,7 @@
 
 #include "daemon/demo.hpp"
 #include "daemon/exec_command.hpp"
+#include "daemon/project_init.hpp"
 #include "daemon/serve.hpp"
 #include "daemon/validate.hpp"
 
@@ -17,6 +18,8 @@ commands:
   serve --config FILE     run the daemon in the foreground (logs to stderr)
   validate FILE...        check daemon, project and pipeline files; errors name file:line
   exec [DIR] [--branch B] run DIR's committed pipeline in the sandbox, as the daemon would
+  project init NAME ...   lay out a new project's GitOps repository, Flux objects and project
+                          file (juanie project init --help)
   demo                    start a daemon on a temporary home and send it signed pushes
   help                    this text
 )";
@@ -63,6 +66,9 @@ int run_cli(const std::vector<std::string>& args) {
   if (command == "validate") return validate(rest);
   if (command == "demo") return run_demo(rest);
   if (command == "exec") return run_exec(rest);
+  if (command == "project" && !rest.empty() && rest[0] == "init") {
+    return run_project_init(std::vector<std::string>(rest.begin() + 1, rest.end()));
+  }
   std::cerr << "juanie: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }
