@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build test test-unit test-asan fuzz fuzz-run demo bench-intake bench-runner clean
+.PHONY: all deps build test test-unit test-asan fuzz fuzz-run demo bench-intake bench-runner bench-gitops clean
 
 all: build
 
@@ -52,6 +52,9 @@ bench-runner: build
 	@scripts/install-deps --bench
 	scripts/bench-runner $(BUILD)
 	scripts/bench-e2e $(BUILD)/juanie
+
+bench-gitops: build
+	scripts/bench-gitops $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
