@@ -29,6 +29,8 @@ namespace json = boost::json;
 
 constexpr const char* kWebhookSecret = "demo-webhook-secret";
 constexpr const char* kApiToken = "demo-api-token";
+// A base image made here from Debian's busybox-static: no registry is reachable to pull one.
+constexpr const char* kBaseImage = "localhost/juanie-demo-base:1";
 
 void write_file(const fs::path& file, const std::string& text) {
   std::ofstream(file, std::ios::binary) << text;
@@ -65,6 +67,8 @@ std::pair<std::string, std::string> make_repository(const fs::path& home) {
   fs::create_directories(work);
   write_file(fs::path(work) / ".juanie.yml", kPipeline);
   write_file(fs::path(work) / "main.go", "package main\n\nfunc main() {}\n");
+  write_file(fs::path(work) / "Dockerfile",
+             std::string("FROM ") + kBaseImage + "\nCOPY dist/ /app/\nCMD [\"/bin/sh\", \"-c\", \"cat /app/shop-api\"]\n");
   const std::string git =
       "git -C " + work + " -c user.email=dev@example.com -c user.name='Demo Dev' ";
   const std::string script =
@@ -86,7 +90,44 @@ std::pair<std::string, std::string> make_repository(const fs::path& home) {
   return {rev("develop"), rev("main")};
 }
 
-void write_home(const fs::path& home, int port) {
+// The pieces of the deployment side: a local registry and a GitOps repository laid out by
+// `juanie project init`. Returns the registry process (or -1 when docker-registry is missing).
+pid_t start_registry(const fs::path& home, int port) {
+  fs::create_directories(home / "registry");
+  write_file(home / "registry" / "config.yml",
+             "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: " +
+                 (home / "registry" / "data").string() + "\nhttp:\n  addr: 127.0.0.1:" +
+                 std::to_string(port) + "\n");
+  const std::string config = (home / "registry" / "config.yml").string();
+  std::vector<char*> argv{const_cast<char*>("docker-registry"), const_cast<char*>("serve"),
+                          const_cast<char*>(config.c_str()), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  const std::string log = (home / "registry" / "registry.log").string();
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 2, 1);  // its access log too
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, "docker-registry", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
+bool prepare_deployment(const fs::path& home, int registry_port) {
+  const std::string root = (home / "base-root").string();
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  const std::string script =
+      "(podman image exists " + std::string(kBaseImage) + " || (mkdir -p " + root + "/bin " + root +
+      "/tmp && chmod 1777 " + root + "/tmp && cp /bin/busybox " + root + "/bin/ && ln -s busybox " +
+      root + "/bin/sh && ln -s busybox " + root + "/bin/cat && tar -C " + root + " -cf " + root +
+      ".tar . && podman import " + root + ".tar " + kBaseImage + ")) && git init -q --bare -b main " +
+      (home / "shop-api-gitops.git").string() + " && " + self +
+      " project init shop-api --image 127.0.0.1:" + std::to_string(registry_port) +
+      "/acme/shop-api --gitops-url " + (home / "shop-api-gitops.git").string() +
+      " --hooks-url http://127.0.0.1 --push";
+  return std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0;
+}
+
+void write_home(const fs::path& home, int port, int registry_port) {
   fs::create_directories(home / "projects.d");
   fs::create_directories(home / "secrets");
   write_file(home / "secrets" / "demo.webhook", std::string(kWebhookSecret) + "\n");
@@ -110,7 +151,9 @@ void write_home(const fs::path& home, int port) {
                  "\n"
                  "  forge: github\n"
                  "  webhook_secret: demo.webhook\n"
-                 "image: registry.example.com/acme/shop-api\n"
+                 "image: 127.0.0.1:" + std::to_string(registry_port) + "/acme/shop-api\n"
+                 "registry: {tls_verify: false}\n"
+                 "gitops:\n  url: " + (home / "shop-api-gitops.git").string() + "\n"
                  "environments:\n"
                  "  prod: {approvers: [alice], required_approvals: 1}\n"
                  "approvers:\n"
@@ -205,6 +248,42 @@ void follow_run(const std::string& base, long long run) {
   }
 }
 
+// The deployment of run 1: its record, the image's tags in the registry, the GitOps commit.
+void show_deployment(const std::string& base, const fs::path& home, int registry_port) {
+  json::value deployment;
+  for (int i = 0; i < 300; ++i) {
+    auto r = http::send({.method = "GET",
+                         .url = base + "/api/v1/deployments?project=shop-api",
+                         .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
+    if (r && r->status == 200) {
+      const auto doc = json::parse(r->body);
+      for (const auto& d : doc.at("deployments").as_array()) {
+        const std::string state(d.at("state").as_string());
+        if (d.at("run").as_int64() == 1 && (state == "success" || state == "failed")) deployment = d;
+      }
+    }
+    if (deployment.is_object()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!deployment.is_object()) {
+    std::cout << "\nno deployment of run 1 finished\n";
+    return;
+  }
+  const auto& d = deployment.as_object();
+  std::cout << "\ndeployment " << d.at("id").as_int64() << " of run 1: "
+            << std::string(d.at("state").as_string()) << ", " << std::string(d.at("image").as_string())
+            << ":" << std::string(d.at("tag").as_string()) << " → "
+            << std::string(d.at("environment").as_string()) << "\n";
+  std::cout << "\nthe registry's tags (GET /v2/acme/shop-api/tags/list):\n  " << std::flush;
+  std::system(("curl -s http://127.0.0.1:" + std::to_string(registry_port) +
+               "/v2/acme/shop-api/tags/list; echo")
+                  .c_str());
+  std::cout << "\nthe GitOps commit (git show main):\n" << std::flush;
+  std::system(("git --no-pager -C " + (home / "shop-api-gitops.git").string() +
+               " show --stat -p --format='%h %an: %s' main | sed 's/^/  /'")
+                  .c_str());
+}
+
 void print_runs(const std::string& base) {
   auto r = http::send({.method = "GET",
                        .url = base + "/api/v1/runs?project=shop-api",
@@ -245,13 +324,18 @@ int run_demo(const std::vector<std::string>& args) {
   // Like /var/lib above a real data_dir: the sandbox user may pass through.
   fs::permissions(home, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   const int port = free_port();
-  write_home(home, port);
+  const int registry_port = free_port();
+  write_home(home, port, registry_port);
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
   std::cout << "juanie demo: home " << home.string() << ", daemon on " << base << "\n\n";
   const auto [develop, main] = make_repository(home);
   if (develop.empty() || main.empty()) {
     std::cout << "juanie demo: needs git to make the example repository\n";
     return 1;
+  }
+  const pid_t registry = start_registry(home, registry_port);
+  if (registry < 0 || !prepare_deployment(home, registry_port)) {
+    std::cout << "juanie demo: needs podman, busybox-static and docker-registry (make deps)\n";
   }
   const pid_t pid = start_daemon(home);
   int status = 1;
@@ -261,6 +345,7 @@ int run_demo(const std::vector<std::string>& args) {
     std::cout << "\n→ the same develop delivery again (a forge's retry)\n";
     send_push(base, "develop", develop, "demo-delivery-1");
     follow_run(base, 1);
+    show_deployment(base, home, registry_port);
     print_runs(base);
     status = 0;
   } else {
@@ -270,6 +355,10 @@ int run_demo(const std::vector<std::string>& args) {
     ::kill(pid, SIGTERM);
     int ignored = 0;
     ::waitpid(pid, &ignored, 0);
+  }
+  if (registry > 0) {
+    ::kill(registry, SIGTERM);
+    ::waitpid(registry, nullptr, 0);
   }
   std::ifstream daemon_log(home / "juanie.log");
   std::cout << "\nthe daemon's log (stderr, journald under systemd):\n" << daemon_log.rdbuf();

@@ -24,7 +24,9 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
   if (!log.empty()) {
+    // Both streams: a pipe nobody reads would stall a chatty server once it filled.
     posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 2, 1);
   }
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

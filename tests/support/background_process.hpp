@@ -11,7 +11,7 @@ namespace juanie::test {
 // object ends. Its stdout is kept open so the first line can be read (a port, say).
 class BackgroundProcess {
  public:
-  // `log`: where its stderr goes (empty: the test's own stderr).
+  // `log`: where its stdout and stderr go (empty: stdout to first_line(), stderr the test's).
   explicit BackgroundProcess(const std::vector<std::string>& argv, const std::string& log = "");
   ~BackgroundProcess();
   BackgroundProcess(const BackgroundProcess&) = delete;
