@@ -4,6 +4,7 @@
 
 #include "daemon/git_access.hpp"
 #include "daemon/store/run_lifecycle.hpp"
+#include "pipelines/image_tag.hpp"
 #include "pipelines/pipeline_file.hpp"
 #include "pipelines/plan.hpp"
 #include "runner/git_checkout.hpp"
@@ -176,7 +177,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     if (!image) return finish(run.id, "failed", "image: " + image.error().message);
     finish(run.id, "succeeded", "");
     if (*image) {
-      const std::string tag = run.sha.substr(0, 7);
+      const std::string tag = pipelines::commit_tag(run.sha);
       deps_.deployer.deliver(run, cfg, cfg.image, tag, (*image)->digest);
     }
     return;
@@ -213,7 +214,10 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   runner::ImageBuildRequest request;
   request.workspace = workspace(run.id);
   request.build = *pipeline.image;
-  request.reference = project.image + ":" + run.sha.substr(0, 7);
+  request.reference = project.image + ":" + pipelines::commit_tag(run.sha);
+  if (project.registry_branch_tag && !pipelines::branch_tag(run.branch).empty()) {
+    request.extra_references.push_back(project.image + ":" + pipelines::branch_tag(run.branch));
+  }
   request.engine.binary = deps_.sandbox.kind == "podman" ? deps_.sandbox.engine.binary : "podman";
   request.engine.runtime = deps_.sandbox.kind == "podman" ? deps_.sandbox.engine.runtime : "";
   request.engine.owner = deps_.sandbox.engine.owner;

@@ -70,6 +70,19 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   if (auto ok = run(push, request, output, "podman push " + request.reference); !ok) {
     return std::unexpected(ok.error());
   }
+  for (const auto& extra : request.extra_references) {
+    auto tag = prefix;
+    tag.insert(tag.end(), {"tag", request.reference, extra});
+    if (auto ok = run(tag, request, output, "podman tag " + extra); !ok) return std::unexpected(ok.error());
+    auto push_extra = prefix;
+    push_extra.push_back("push");
+    if (!request.tls_verify) push_extra.push_back("--tls-verify=false");
+    if (request.authfile) push_extra.insert(push_extra.end(), {"--authfile", request.authfile->string()});
+    push_extra.push_back(extra);
+    if (auto ok = run(push_extra, request, output, "podman push " + extra); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
   std::ifstream in(digest_file);
   std::string digest;
   std::getline(in, digest);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pipelines/error.hpp"
 #include "pipelines/pipeline_file.hpp"
@@ -18,6 +19,7 @@ struct ImageBuildRequest {
   std::filesystem::path workspace;
   pipelines::ImageBuild build;  // Dockerfile and context, relative to the workspace
   std::string reference;        // registry/name:tag to build and push
+  std::vector<std::string> extra_references;  // pushed too, the same image (a branch tag)
   ContainerEngine engine;       // podman (its runtime); the build's RUN lines run in containers
   bool network = false;         // RUN lines get a network only when the project says so
   bool tls_verify = true;       // false only for a plain-http registry (a local one)

@@ -183,6 +183,7 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     MapReader r(*node, root.file(), "registry");
     out.registry_auth = secret_ref(r, "auth");
     if (auto v = r.optional_bool("tls_verify")) out.registry_tls_verify = *v;
+    if (auto v = r.optional_bool("branch_tag")) out.registry_branch_tag = *v;
     r.finish();
   }
   if (auto node = root.child("gitops")) {

@@ -181,6 +181,39 @@ TEST_F(DeployTest, AnInterruptedDeploymentIsResumedWithoutASecondCommit) {
   EXPECT_EQ(resumed.at("reason").as_string(), "the overlay already had this image");
 }
 
+// registry.auth names a file in secrets_dir; podman gets its path, and neither the password
+// nor its base64 form shows up in the run's log.
+TEST_F(DeployTest, ARegistryThatNeedsCredentialsGetsThemFromSecretsDir) {
+  Registry secured(d.home() / "secured", "robot", "s3cret-pass");
+  const std::string auth = "cm9ib3Q6czNjcmV0LXBhc3M=";  // base64 of robot:s3cret-pass
+  d.home().write("secrets/registry-auth.json",
+                 "{\"auths\": {\"" + secured.host() + "\": {\"auth\": \"" + auth + "\"}}}\n");
+  d.home().write("projects.d/app.yaml",
+                 "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
+                     ", forge: github, webhook_secret: app.webhook}\n"
+                     "image: " + secured.host() + "/acme/app\n"
+                     "registry: {tls_verify: false, auth: registry-auth.json, branch_tag: true}\n"
+                     "gitops: {url: " + (d.home() / "gitops.git").string() + "}\n"
+                     "branches: [{match: develop, environment: dev}]\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "secured-1"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto run = json::parse(r.body).at("run").as_int64();
+  ASSERT_FALSE(wait_deployment(run, "success").empty());
+  int status = 0;
+  const auto tags = sh("curl -s -u robot:s3cret-pass http://" + secured.host() +
+                           "/v2/acme/app/tags/list",
+                       &status);
+  EXPECT_NE(tags.find("\"" + sha.substr(0, 7) + "\""), std::string::npos) << tags;
+  EXPECT_NE(tags.find("\"develop\""), std::string::npos) << tags;  // branch_tag
+  const auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log").body;
+  EXPECT_NE(log.find("podman push"), std::string::npos) << log;
+  EXPECT_EQ(log.find("s3cret-pass"), std::string::npos);
+  EXPECT_EQ(log.find(auth), std::string::npos);
+  EXPECT_EQ(d.log().find("s3cret-pass"), std::string::npos);
+}
+
 TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   d.home().write("app/Dockerfile", "FROM localhost/juanie-busybox:test\nRUN exit 3\n");
   const std::string app = (d.home() / "app").string();

@@ -7,13 +7,22 @@
 
 namespace juanie::test {
 
-Registry::Registry(const std::filesystem::path& dir) {
+Registry::Registry(const std::filesystem::path& dir, const std::string& user,
+                   const std::string& password) {
   std::filesystem::create_directories(dir / "data");
   port_ = free_port();
-  std::ofstream(dir / "config.yml") << "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                                       "    rootdirectory: "
-                                    << (dir / "data").string() << "\nhttp:\n  addr: 127.0.0.1:"
-                                    << port_ << "\n";
+  std::ofstream config(dir / "config.yml");
+  config << "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: "
+         << (dir / "data").string() << "\nhttp:\n  addr: 127.0.0.1:" << port_ << "\n";
+  if (!user.empty()) {
+    int status = 0;
+    const auto out = sh("htpasswd -Bbc " + (dir / "htpasswd").string() + " " + user + " " + password,
+                        &status);
+    if (status != 0) throw std::runtime_error("htpasswd: " + out);
+    config << "auth:\n  htpasswd:\n    realm: juanie-test\n    path: " << (dir / "htpasswd").string()
+           << "\n";
+  }
+  config.close();
   process_ = std::make_unique<BackgroundProcess>(
       std::vector<std::string>{"docker-registry", "serve", (dir / "config.yml").string()},
       (dir / "registry.log").string());

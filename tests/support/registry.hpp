@@ -12,7 +12,9 @@ namespace juanie::test {
 // under `dir`; stopped with the object.
 class Registry {
  public:
-  explicit Registry(const std::filesystem::path& dir);
+  // With `user` and `password`, every request needs them (htpasswd, bcrypt).
+  explicit Registry(const std::filesystem::path& dir, const std::string& user = "",
+                    const std::string& password = "");
   std::string host() const;  // 127.0.0.1:PORT
   // The tags of `repository` as the registry's HTTP API lists them (its JSON body).
   std::string tags(const std::string& repository) const;

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace juanie::pipelines {
+
+// The tag every pushed image gets: the commit's first 7 hex digits.
+std::string commit_tag(std::string_view sha);
+
+// A branch or tag name as an OCI tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}): other characters
+// become '-', a leading '.' or '-' becomes '_'. "release/1.2" → "release-1.2". Empty for an
+// empty name.
+std::string branch_tag(std::string_view branch);
+
+}  // namespace juanie::pipelines
