@@ -236,71 +236,94 @@ bool same_unordered(const YAML::Node& a, const YAML::Node& b) {
   return same(a, b);
 }
 
-Result<EditedFile> edit_in_place(std::string_view text, const ImageChange& change,
-                                 std::vector<YAML::Node>& docs, const YAML::Node*& target);
+// The file's documents, split at lines starting with `---`: each is read on its own with
+// YAML::Load (yaml-cpp 0.7's LoadAll loops forever on some inputs, found by the fuzzer).
+struct Part {
+  std::size_t offset = 0;
+  std::size_t size = 0;
+};
+
+std::vector<Part> split_documents(std::string_view text) {
+  std::vector<Part> parts;
+  std::size_t start = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t next = line_end(text, pos);
+    const std::string_view line = text.substr(pos, next - pos);
+    const bool marker = line.starts_with("---") &&
+                        (line.size() == 3 || line[3] == ' ' || line[3] == '\t' ||
+                         line[3] == '\n' || line[3] == '\r');
+    if (pos != 0 && marker) {
+      parts.push_back({start, pos - start});
+      start = pos;
+    }
+    pos = next;
+  }
+  parts.push_back({start, text.size() - start});
+  return parts;
+}
+
+// The change made to one document (`text`, read as `doc`); `nl` the file's line end.
+Result<EditedFile> edit_in_place(std::string_view text, const YAML::Node& doc_node,
+                                 const ImageChange& change, const std::string& nl);
 
 }  // namespace
 
 Result<EditedFile> set_image(std::string_view text, const ImageChange& change) {
+  const auto parts = split_documents(text);
   std::vector<YAML::Node> docs;
-  const YAML::Node* target = nullptr;
-  auto edited = edit_in_place(text, change, docs, target);
-  if (!edited || !edited->changed) return edited;
-  // Read the result back: every document as it was, but for the one value. A layout this
-  // editor does not understand is refused here rather than committed broken.
-  std::vector<YAML::Node> after;
-  try {
-    after = YAML::LoadAll(edited->text);
-  } catch (const YAML::Exception&) {
+  std::size_t lines_before = 0;
+  for (const auto& part : parts) {
+    const std::string_view body = text.substr(part.offset, part.size);
+    try {
+      docs.push_back(YAML::Load(std::string(body)));
+    } catch (const YAML::Exception& e) {
+      return fail("kustomization.yaml:" + std::to_string(lines_before + e.mark.line + 1) + ":" +
+                  std::to_string(e.mark.column + 1) + ": " + e.msg);
+    }
+    lines_before += static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n'));
   }
-  bool ok = after.size() == docs.size();
-  for (std::size_t i = 0; ok && i < docs.size(); ++i) {
-    ok = &docs[i] == target ? same_unordered(expected_after(docs[i], change), after[i])
-                            : same(docs[i], after[i]);
+  // The Kustomization document, or else the first mapping.
+  std::optional<std::size_t> target;
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    const auto& d = docs[i];
+    if (d.IsMap() && d["kind"] && d["kind"].IsScalar() && d["kind"].Scalar() == "Kustomization") {
+      target = i;
+      break;
+    }
+    if (!target && d.IsMap()) target = i;
+  }
+  if (!target) return fail("kustomization.yaml: no mapping document to edit");
+  const Part part = parts[*target];
+  const std::string_view body = text.substr(part.offset, part.size);
+  auto edited = edit_in_place(body, docs[*target], change, newline_of(text));
+  if (!edited) return edited;
+  if (!edited->changed) return EditedFile{std::string(text), false};
+  // Read the document back: as it was, but for the one value. A layout this editor does not
+  // understand is refused here rather than committed broken.
+  bool ok = false;
+  try {
+    ok = same_unordered(expected_after(docs[*target], change), YAML::Load(edited->text)) &&
+         (part.offset + part.size == text.size() || edited->text.ends_with('\n'));
+  } catch (const YAML::Exception&) {
   }
   if (!ok) {
     return fail("kustomization.yaml: the file's layout cannot be edited in place safely; set " +
                 change.field + " of " + change.name + " by hand once");
   }
-  return edited;
+  return EditedFile{replaced(text, part.offset, part.offset + part.size, edited->text), true};
 }
 
 namespace {
 
-Result<EditedFile> edit_in_place(std::string_view text, const ImageChange& change,
-                                 std::vector<YAML::Node>& docs, const YAML::Node*& target) {
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return fail("kustomization.yaml:" + std::to_string(e.mark.line + 1) + ":" +
-                std::to_string(e.mark.column + 1) + ": " + e.msg);
-  }
-  // The Kustomization document, or else the first mapping.
-  const YAML::Node* doc = nullptr;
-  for (const auto& d : docs) {
-    const bool kustomization =
-        d.IsMap() && d["kind"] && d["kind"].IsScalar() && d["kind"].Scalar() == "Kustomization";
-    if (kustomization) {
-      doc = &d;
-      break;
-    }
-    if (!doc && d.IsMap()) doc = &d;
-  }
-  if (!doc) return fail("kustomization.yaml: no mapping document to edit");
-  target = doc;
-  const std::string nl = newline_of(text);
+Result<EditedFile> edit_in_place(std::string_view text, const YAML::Node& doc_node,
+                                 const ImageChange& change, const std::string& nl) {
+  const YAML::Node* doc = &doc_node;
   const std::string value_new = styled(change.value, "");
 
   YAML::Node images = (*doc)["images"];
   if (!images || images.IsNull()) {
     // No list yet: append one at the end of the document.
-    std::size_t end = text.size();
-    for (const auto& d : docs) {
-      if (d.Mark().pos > doc->Mark().pos) {
-        const auto sep = text.rfind("---", static_cast<std::size_t>(d.Mark().pos));
-        if (sep != std::string_view::npos) end = std::min(end, sep);
-      }
-    }
+    const std::size_t end = text.size();
     std::string block;
     if (end > 0 && text[end - 1] != '\n') block += nl;
     if (images && images.IsNull()) {

@@ -166,5 +166,12 @@ TEST(KustomizeEdit, AnEditThatWouldNotReadBackIsRefused) {
             "of registry.example.com/acme/shop-api by hand once");
 }
 
+// Found by fuzz_kustomize_edit: yaml-cpp 0.7's LoadAll never returns on this input. The file is
+// split into documents and each read with Load instead; this test hangs if that regresses.
+TEST(KustomizeEdit, InputThatHungYamlCppLoadAll) {
+  auto r = set_image(",--ind: K\nn_'ace:ap\n", kShop);
+  EXPECT_FALSE(r && r->changed && r->text.find("newTag") == std::string::npos);
+}
+
 }  // namespace
 }  // namespace juanie::pipelines
