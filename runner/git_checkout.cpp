@@ -1,24 +1,15 @@
 #include "runner/git_checkout.hpp"
 
-#include <git2.h>
-
-#include <memory>
+#include "runner/git_handles.hpp"
 
 namespace juanie::runner {
 namespace {
 
-std::string describe_git_error(const std::string& what) {
-  const ::git_error* e = git_error_last();
-  return what + ": " + (e && e->message ? e->message : "unknown libgit2 error");
-}
+using git::Commit;
+using git::Reference;
+using git::Repository;
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using Repository = std::unique_ptr<git_repository, Deleter<git_repository, git_repository_free>>;
-using Commit = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_free>>;
-using Reference = std::unique_ptr<git_reference, Deleter<git_reference, git_reference_free>>;
+std::string describe_git_error(const std::string& what) { return what + ": " + git::last_error(); }
 
 Result<Repository> open(const std::filesystem::path& dir) {
   git_repository* repo = nullptr;

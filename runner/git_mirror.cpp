@@ -1,24 +1,12 @@
 #include "runner/git_mirror.hpp"
 
-#include "runner/file_lock.hpp"
-
-#include <fcntl.h>
-#include <git2.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <functional>
 #include <memory>
 
+#include "runner/file_lock.hpp"
+#include "runner/git_handles.hpp"
+
 namespace juanie::runner {
-namespace {
-
-std::string last_git_error() {
-  const ::git_error* e = git_error_last();
-  return e && e->message ? e->message : "unknown libgit2 error";
-}
-
-}  // namespace
 
 std::filesystem::path GitMirrors::path_for(const std::string& url) const {
   // A readable prefix plus a hash: distinct URLs never share a mirror.
@@ -44,20 +32,20 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url,
   if (git_repository_open_bare(&raw, dir.c_str()) != 0) {
     std::filesystem::remove_all(dir, ec);
     if (git_repository_init(&raw, dir.c_str(), 1) != 0) {
-      return fail("cannot create a mirror of " + url + ": " + last_git_error());
+      return fail("cannot create a mirror of " + url + ": " + git::last_error());
     }
     git_remote* remote = nullptr;
     if (git_remote_create_with_fetchspec(&remote, raw, "origin", url.c_str(), "+refs/*:refs/*") !=
         0) {
       git_repository_free(raw);
-      return fail("cannot configure the mirror of " + url + ": " + last_git_error());
+      return fail("cannot configure the mirror of " + url + ": " + git::last_error());
     }
     git_remote_free(remote);
   }
   std::unique_ptr<git_repository, decltype(&git_repository_free)> repo(raw, git_repository_free);
   git_remote* remote = nullptr;
   if (git_remote_lookup(&remote, repo.get(), "origin") != 0) {
-    return fail("the mirror of " + url + " has no origin: " + last_git_error());
+    return fail("the mirror of " + url + " has no origin: " + git::last_error());
   }
   std::unique_ptr<git_remote, decltype(&git_remote_free)> origin(remote, git_remote_free);
   git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
@@ -65,7 +53,7 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url,
   CredentialState state{&credentials};
   attach_credentials(opts.callbacks, state);
   if (git_remote_fetch(origin.get(), nullptr, &opts, "juanie fetch") != 0) {
-    return fail("cannot fetch " + url + ": " + last_git_error());
+    return fail("cannot fetch " + url + ": " + git::last_error());
   }
   return dir;
 }
