@@ -1,8 +1,7 @@
 #include "daemon/deployer.hpp"
 
-#include <future>
-
 #include "daemon/git_access.hpp"
+#include "daemon/run_executor.hpp"
 #include "pipelines/message_template.hpp"
 
 namespace juanie::daemon {
@@ -10,23 +9,6 @@ namespace juanie::daemon {
 using pipelines::DeploymentState;
 
 namespace {
-
-template <typename T>
-Result<T> write_and_get(store::Writer& writer, std::function<Result<T>(store::Database&)> work) {
-  std::promise<Result<T>> done;
-  auto future = done.get_future();
-  auto result = std::make_shared<Result<T>>(fail("not run"));
-  writer.submit(
-      [result, work](store::Database& db) -> Result<void> {
-        *result = work(db);
-        if (!*result) return std::unexpected(result->error());
-        return {};
-      },
-      [&done, result](Result<void> r) {
-        done.set_value(r ? std::move(*result) : Result<T>(std::unexpected(r.error())));
-      });
-  return future.get();
-}
 
 std::string replace_all(std::string text, const std::string& what, const std::string& with) {
   for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + with.size())) {
@@ -40,10 +22,8 @@ std::string replace_all(std::string text, const std::string& what, const std::st
 void Deployer::record(std::int64_t id, DeploymentState to, const std::optional<std::string>& reason,
                       const std::optional<std::string>& commit) const {
   const std::string now = rfc3339(deps_.clock.now());
-  auto ok = write_and_get<bool>(deps_.writer, [=](store::Database& db) -> Result<bool> {
-    auto r = store::set_deployment_state(db, id, to, reason, commit, now);
-    if (!r) return std::unexpected(r.error());
-    return true;
+  auto ok = write_and_wait(deps_.writer, [=](store::Database& db) {
+    return store::set_deployment_state(db, id, to, reason, commit, now);
   });
   if (!ok) deps_.log.error("deployment " + std::to_string(id) + ": " + ok.error().message);
 }
@@ -59,8 +39,13 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
   wanted.tag = tag;
   wanted.digest = digest;
   const std::string now = rfc3339(deps_.clock.now());
-  auto created = write_and_get<store::DeploymentRecord>(
-      deps_.writer, [&](store::Database& db) { return store::create_deployment(db, wanted, now); });
+  Result<store::DeploymentRecord> created = fail("not recorded");
+  auto written = write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+    created = store::create_deployment(db, wanted, now);
+    if (!created) return std::unexpected(created.error());
+    return {};
+  });
+  if (!written && created) created = std::unexpected(written.error());
   if (!created) {
     deps_.log.error("run " + std::to_string(run.id) + ": cannot record its deployment: " +
                     created.error().message);

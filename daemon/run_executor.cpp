@@ -114,12 +114,6 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     options.resume_from = static_cast<int>(*run.resume_from);
     options.reused_reason = "passed in run " + std::to_string(*run.retry_of);
   }
-  std::thread relay([&] {
-    while (!stop.load()) {
-      if (cancel.load() || shutdown.load()) stop = true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  });
   options.on_step = [&](const runner::StepReport& r) {
     store::StepRecord step;
     step.index = r.index;
@@ -140,11 +134,24 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
           if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
         });
   };
+  // Cancel and shutdown reach the steps and then the image build through `stop`.
+  std::atomic<bool> ended{false};
+  std::thread relay([&] {
+    while (!ended.load()) {
+      if (cancel.load() || shutdown.load()) stop = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
   auto result = runner::run_pipeline(plan, options);
-  stop = true;
+  std::optional<Result<std::optional<runner::PushedImage>>> image;
+  if (result.succeeded) {
+    image = push_image(run, cfg, *pipeline, static_cast<int>(plan.size()) + 1, stop);
+  }
+  ended = true;
   relay.join();
 
-  if (result.cancelled && shutdown.load()) {
+  const bool interrupted = result.cancelled || (image && !*image && stop.load());
+  if (interrupted && shutdown.load()) {
     const std::string now = rfc3339(deps_.clock.now());
     auto ok = write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) {
       return store::requeue_run(db, id, "the daemon stopped; queued again", now);
@@ -152,33 +159,12 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     if (!ok) deps_.log.error("run " + std::to_string(run.id) + ": " + ok.error().message);
     return;
   }
-  if (result.cancelled) return finish(run.id, "cancelled", "cancelled");
-  if (result.succeeded) {
-    std::atomic<bool> image_stop{false};
-    std::thread image_relay([&] {
-      while (!image_stop.load()) {
-        if (cancel.load() || shutdown.load()) image_stop = true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    });
-    auto image = push_image(run, cfg, *pipeline, static_cast<int>(plan.size()) + 1, image_stop);
-    const bool interrupted = image_stop.load();
-    image_stop = true;
-    image_relay.join();
-    if (!image && interrupted && shutdown.load()) {
-      const std::string now = rfc3339(deps_.clock.now());
-      auto ok = write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) {
-        return store::requeue_run(db, id, "the daemon stopped; queued again", now);
-      });
-      if (!ok) deps_.log.error("run " + std::to_string(run.id) + ": " + ok.error().message);
-      return;
-    }
-    if (!image && interrupted) return finish(run.id, "cancelled", "cancelled");
-    if (!image) return finish(run.id, "failed", "image: " + image.error().message);
+  if (interrupted) return finish(run.id, "cancelled", "cancelled");
+  if (image) {
+    if (!*image) return finish(run.id, "failed", "image: " + image->error().message);
     finish(run.id, "succeeded", "");
-    if (*image) {
-      const std::string tag = pipelines::commit_tag(run.sha);
-      deps_.deployer.deliver(run, cfg, cfg.image, tag, (*image)->digest);
+    if (**image) {
+      deps_.deployer.deliver(run, cfg, cfg.image, pipelines::commit_tag(run.sha), (**image)->digest);
     }
     return;
   }

@@ -3,12 +3,6 @@
 namespace juanie::runner {
 namespace {
 
-std::vector<std::string> engine_prefix(const ContainerEngine& engine) {
-  std::vector<std::string> a{engine.binary};
-  if (engine.podman && !engine.runtime.empty()) a.insert(a.end(), {"--runtime", engine.runtime});
-  return a;
-}
-
 std::string ulimit(const char* name, std::uint64_t value) {
   const auto v = std::to_string(value);
   return std::string(name) + "=" + v + ":" + v;
@@ -16,9 +10,15 @@ std::string ulimit(const char* name, std::uint64_t value) {
 
 }  // namespace
 
+std::vector<std::string> engine_command(const ContainerEngine& engine) {
+  std::vector<std::string> a{engine.binary};
+  if (engine.podman && !engine.runtime.empty()) a.insert(a.end(), {"--runtime", engine.runtime});
+  return a;
+}
+
 std::vector<std::string> container_run_argv(const SandboxSpec& spec, const ContainerEngine& engine,
                                             const std::string& image, const std::string& name) {
-  auto a = engine_prefix(engine);
+  auto a = engine_command(engine);
   a.reserve(80);
   a.insert(a.end(), {"run", "--rm", "--name", name, "--label", "io.juanie.owner=" + engine.owner,
                      "--init", "--pull", "never", "--read-only", "--cap-drop", "all",
@@ -54,7 +54,7 @@ std::vector<std::string> container_run_argv(const SandboxSpec& spec, const Conta
 
 std::vector<std::string> container_remove_argv(const ContainerEngine& engine,
                                                const std::string& name) {
-  auto a = engine_prefix(engine);
+  auto a = engine_command(engine);
   a.insert(a.end(), {"rm", "--force"});
   if (engine.podman) a.insert(a.end(), {"--time", "0"});
   a.push_back(name);
@@ -62,7 +62,7 @@ std::vector<std::string> container_remove_argv(const ContainerEngine& engine,
 }
 
 std::vector<std::string> container_list_argv(const ContainerEngine& engine) {
-  auto a = engine_prefix(engine);
+  auto a = engine_command(engine);
   a.insert(a.end(), {"ps", "--all", "--quiet", "--filter", "label=io.juanie.owner=" + engine.owner});
   return a;
 }

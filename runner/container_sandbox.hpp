@@ -20,6 +20,9 @@ struct ContainerEngine {
   std::string owner;
 };
 
+// The engine's program and its global options (podman's --runtime), before a subcommand.
+std::vector<std::string> engine_command(const ContainerEngine& engine);
+
 // `engine run` for one step: the image's root read-only, the workspace at /workspace, private
 // /tmp, no network unless asked, no capabilities, no-new-privileges, pids, memory, file-size,
 // CPU and open-file limits (ulimits the host allows: runc refuses to raise a hard limit), an

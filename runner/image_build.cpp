@@ -49,8 +49,16 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   if (!fs::is_regular_file(dockerfile)) {
     return fail("image.dockerfile " + request.build.dockerfile + " is not in the repository");
   }
-  std::vector<std::string> prefix{request.engine.binary};
-  if (!request.engine.runtime.empty()) prefix.insert(prefix.end(), {"--runtime", request.engine.runtime});
+  const auto prefix = engine_command(request.engine);
+  auto push_command = [&](const std::string& reference, const std::vector<std::string>& options) {
+    auto a = prefix;
+    a.push_back("push");
+    a.insert(a.end(), options.begin(), options.end());
+    if (!request.tls_verify) a.push_back("--tls-verify=false");
+    if (request.authfile) a.insert(a.end(), {"--authfile", request.authfile->string()});
+    a.push_back(reference);
+    return a;
+  };
 
   auto build = prefix;
   build.insert(build.end(), {"build", "--pull=never", "--network", request.network ? "host" : "none",
@@ -62,11 +70,7 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   }
   const fs::path digest_file = root.parent_path() / (root.filename().string() + ".digest");
   fs::remove(digest_file, ec);
-  auto push = prefix;
-  push.insert(push.end(), {"push", "--digestfile", digest_file.string()});
-  if (!request.tls_verify) push.push_back("--tls-verify=false");
-  if (request.authfile) push.insert(push.end(), {"--authfile", request.authfile->string()});
-  push.push_back(request.reference);
+  const auto push = push_command(request.reference, {"--digestfile", digest_file.string()});
   if (auto ok = run(push, request, output, "podman push " + request.reference); !ok) {
     return std::unexpected(ok.error());
   }
@@ -74,12 +78,7 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
     auto tag = prefix;
     tag.insert(tag.end(), {"tag", request.reference, extra});
     if (auto ok = run(tag, request, output, "podman tag " + extra); !ok) return std::unexpected(ok.error());
-    auto push_extra = prefix;
-    push_extra.push_back("push");
-    if (!request.tls_verify) push_extra.push_back("--tls-verify=false");
-    if (request.authfile) push_extra.insert(push_extra.end(), {"--authfile", request.authfile->string()});
-    push_extra.push_back(extra);
-    if (auto ok = run(push_extra, request, output, "podman push " + extra); !ok) {
+    if (auto ok = run(push_command(extra, {}), request, output, "podman push " + extra); !ok) {
       return std::unexpected(ok.error());
     }
   }
