@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "daemon/approval_commands.hpp"
 #include "daemon/demo.hpp"
 #include "daemon/exec_command.hpp"
 #include "daemon/project_init.hpp"
@@ -18,6 +19,11 @@ commands:
   serve --config FILE     run the daemon in the foreground (logs to stderr)
   validate FILE...        check daemon, project and pipeline files; errors name file:line
   exec [DIR] [--branch B] run DIR's committed pipeline in the sandbox, as the daemon would
+  trigger --config FILE PROJECT REF
+                          release the pending deployment of REF (main → prod waits for this),
+                          then it waits for approvals; --deployment ID, --as NAME
+  approval-link --config FILE DEPLOYMENT APPROVER
+                          print APPROVER's signed approve/reject link for a waiting deployment
   project init NAME ...   lay out a new project's GitOps repository, Flux objects and project
                           file (juanie project init --help)
   demo                    start a daemon on a temporary home and send it signed pushes
@@ -66,6 +72,8 @@ int run_cli(const std::vector<std::string>& args) {
   if (command == "validate") return validate(rest);
   if (command == "demo") return run_demo(rest);
   if (command == "exec") return run_exec(rest);
+  if (command == "trigger") return run_trigger(rest);
+  if (command == "approval-link") return run_approval_link(rest);
   if (command == "project" && !rest.empty() && rest[0] == "init") {
     return run_project_init(std::vector<std::string>(rest.begin() + 1, rest.end()));
   }

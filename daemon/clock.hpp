@@ -22,5 +22,7 @@ class SystemClock final : public Clock {
 
 // RFC 3339 in UTC with second precision: 2026-11-27T13:36:20Z.
 std::string rfc3339(std::chrono::system_clock::time_point t);
+// The Date: header of a mail: Fri, 27 Nov 2026 13:36:20 +0000 (locale-independent).
+std::string rfc5322_date(std::chrono::system_clock::time_point t);
 
 }  // namespace juanie::daemon

@@ -3,6 +3,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+#include <vector>
 
 namespace juanie::daemon {
 
@@ -82,6 +86,50 @@ std::optional<std::string> base64_decode(std::string_view text) {
     len -= 1;
   }
   out.resize(len);
+  return out;
+}
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string out = base64_encode(bytes);
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string standard(text);
+  for (char& c : standard) {
+    if (c == '-') {
+      c = '+';
+    } else if (c == '_') {
+      c = '/';
+    } else if (c == '+' || c == '/' || c == '=') {
+      return std::nullopt;
+    }
+  }
+  standard.append((4 - standard.size() % 4) % 4, '=');
+  auto decoded = base64_decode(standard);
+  // Only the canonical spelling: unused low bits of the last character must be zero, or two
+  // different tokens would decode to the same bytes.
+  if (decoded && base64url_encode(*decoded) != text) return std::nullopt;
+  return decoded;
+}
+
+std::string random_hex(std::size_t n) {
+  std::vector<unsigned char> bytes(n);
+  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
+    throw std::runtime_error("OpenSSL's random generator failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
   return out;
 }
 

@@ -20,6 +20,12 @@ std::optional<Digest> hex_decode_digest(std::string_view hex);
 
 std::string base64_encode(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);
+// RFC 4648 §5 (URL- and file-safe alphabet), without padding: for tokens in URLs.
+std::string base64url_encode(std::string_view bytes);
+std::optional<std::string> base64url_decode(std::string_view text);
+
+// `n` bytes from OpenSSL's CSPRNG, hex-encoded.
+std::string random_hex(std::size_t n);
 
 // Compares in time that depends only on the length, never on where the first difference is.
 bool constant_time_equal(std::string_view a, std::string_view b);

@@ -1,11 +1,15 @@
 #pragma once
 
+#include <mutex>
+#include <set>
 #include <string>
 
+#include "daemon/approvals/approval_flow.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/config/project_config.hpp"
 #include "daemon/log.hpp"
+#include "daemon/notify/notifier.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
@@ -19,11 +23,14 @@ struct DeployerDeps {
   const Clock& clock;
   Log& log;
   const runner::GitOpsWriter& gitops;
+  const approvals::ApprovalFlow& flow;
+  const notify::Notifier& notifier;
 };
 
-// Turns a pushed image into a deployment: the record (`pending`), then — unless the branch's
-// rule asks for a manual trigger — the GitOps commit of the new tag into the environment's
-// overlay (`running` → `success` or `failed` with the reason).
+// Turns a pushed image into a deployment: the record (`pending`, superseding older waiting
+// ones), then — unless the branch's rule asks for a manual trigger or the environment for
+// approvals — the GitOps commit of the new tag into the environment's overlay (`running` →
+// `success` or `failed` with the reason).
 class Deployer {
  public:
   explicit Deployer(DeployerDeps deps) : deps_(deps) {}
@@ -31,15 +38,25 @@ class Deployer {
   void deliver(const store::RunRecord& run, const config::ProjectConfig& project,
                const std::string& image, const std::string& tag, const std::string& digest) const;
 
-  // The GitOps write of a deployment (a pending one, or one a crash left running: the write is
-  // idempotent, a file that already has the value is not committed again).
+  // The GitOps write of a deployment that may go (pending without a gate, or running: approved,
+  // triggered, or left running by a crash — the write is idempotent, a file that already has
+  // the value is not committed again). A deployment being carried out elsewhere in this
+  // process, or already ended, is left alone.
   void carry_out(const store::DeploymentRecord& deployment, const store::RunRecord& run,
                  const config::ProjectConfig& project) const;
+  bool in_flight(std::int64_t id) const;
 
  private:
-  void record(std::int64_t id, pipelines::DeploymentState to, const std::optional<std::string>& reason,
-              const std::optional<std::string>& commit) const;
+  void record(std::int64_t id, const config::ProjectConfig& project, pipelines::DeploymentState to,
+              const std::optional<std::string>& reason, const std::optional<std::string>& commit) const;
+  void write(const store::DeploymentRecord& d, const store::RunRecord& run,
+             const config::ProjectConfig& project) const;
+  bool claim(std::int64_t id) const;
+  void release(std::int64_t id) const;
+
   DeployerDeps deps_;
+  mutable std::mutex mutex_;
+  mutable std::set<std::int64_t> in_flight_;
 };
 
 }  // namespace juanie::daemon

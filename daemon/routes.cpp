@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <memory>
@@ -9,9 +10,12 @@
 #include "daemon/api/auth.hpp"
 #include "daemon/api/log_follower.hpp"
 #include "daemon/api/runs_json.hpp"
+#include "daemon/store/approvals.hpp"
+#include "daemon/store/deployments.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/webhook/intake.hpp"
+#include "pipelines/approval_gate.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -79,6 +83,9 @@ void Routes::handle(http::Request req, http::Reply reply) {
   }
   if (path == "/readyz") return readyz(measured(deps_.metrics, "/readyz", std::move(reply)));
   if (path == "/metrics") return reply(metrics());
+  if (path.starts_with("/approve/")) {
+    return deps_.desk.handle(req, measured(deps_.metrics, "/approve", std::move(reply)));
+  }
   if (path.starts_with("/api/v1/")) {
     return api(req, measured(deps_.metrics, "/api/v1", std::move(reply)));
   }
@@ -188,7 +195,122 @@ int list_limit(const http::Request& req) {
   return limit;
 }
 
+Result<api::ApprovalsById> approvals_by_id(store::Reader& reader,
+                                           const std::vector<store::DeploymentRecord>& list) {
+  return reader.with([&](store::Database& db) -> Result<api::ApprovalsById> {
+    api::ApprovalsById out;
+    for (const auto& d : list) {
+      auto a = store::approvals_of(db, d.id);
+      if (!a) return std::unexpected(a.error());
+      if (!a->empty()) out.emplace(d.id, std::move(*a));
+    }
+    return out;
+  });
+}
+
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  std::int64_t id = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || p != text.data() + text.size() || id < 1) return std::nullopt;
+  return id;
+}
+
 }  // namespace
+
+void Routes::deployments(const http::Request& req, const std::string& who, http::Reply reply) {
+  const std::string_view path = req.path();
+  if (path == "/api/v1/deployments") {
+    if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
+    auto project = req.query("project");
+    const int limit = list_limit(req);
+    if (limit == 0) return reply(http::error_response(400, "limit must be a number from 1 to 1000"));
+    auto list = deps_.reader.with(
+        [&](store::Database& db) { return store::list_deployments(db, project, limit); });
+    if (!list) return reply(http::error_response(503, list.error().message));
+    auto approvals = approvals_by_id(deps_.reader, *list);
+    if (!approvals) return reply(http::error_response(503, approvals.error().message));
+    return reply(http::json_response(200, api::deployments_list_json(*list, *approvals)));
+  }
+  std::string_view rest = path.substr(std::string_view("/api/v1/deployments/").size());
+  const auto slash = rest.find('/');
+  const auto id = parse_id(rest.substr(0, slash));
+  const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  if (!id) return reply(http::error_response(404, "no such deployment"));
+  if (action == "trigger") {
+    if (req.method != "POST") return reply(http::error_response(405, "method not allowed"));
+    return trigger_deployment(*id, who, std::move(reply));
+  }
+  if (!action.empty()) return reply(http::error_response(404, "no such endpoint"));
+  if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
+  auto d = deps_.reader.with([&](store::Database& db) { return store::find_deployment(db, *id); });
+  if (!d) return reply(http::error_response(503, d.error().message));
+  if (!*d) return reply(http::error_response(404, "no such deployment"));
+  auto approvals = approvals_by_id(deps_.reader, {**d});
+  if (!approvals) return reply(http::error_response(503, approvals.error().message));
+  reply(http::json_response(200, api::deployment_json(**d, *approvals)));
+}
+
+void Routes::trigger_deployment(std::int64_t id, const std::string& who, http::Reply reply) {
+  auto d = deps_.reader.with([&](store::Database& db) { return store::find_deployment(db, id); });
+  if (!d) return reply(http::error_response(503, d.error().message));
+  if (!*d) return reply(http::error_response(404, "no such deployment"));
+  const auto projects = deps_.projects.get();
+  auto it = projects->find((*d)->project);
+  if (it == projects->end()) {
+    return reply(http::error_response(409, "project " + (*d)->project + " is no longer configured"));
+  }
+  auto project = it->second;
+  auto state = std::make_shared<std::string>();
+  deps_.writer.submit(
+      [this, project, id, who, state, now = deps_.clock.now()](store::Database& db) -> Result<void> {
+        auto next = deps_.flow.trigger(db, project->config, id, who, now);
+        if (!next) return std::unexpected(next.error());
+        auto after = store::find_deployment(db, id);
+        if (!after) return std::unexpected(after.error());
+        *state = (*after)->state;
+        return {};
+      },
+      [this, id, who, state, reply = std::move(reply)](Result<void> ok) {
+        if (!ok) return reply(http::error_response(409, ok.error().message));
+        deps_.log.info("deployment " + std::to_string(id) + " triggered by " + who + ": " + *state);
+        if (deps_.on_deployments_changed) deps_.on_deployments_changed();
+        reply(http::json_response(202, R"({"deployment":)" + std::to_string(id) + R"(,"state":")" +
+                                           *state + R"("})"));
+      });
+}
+
+http::Response Routes::approvals_list(const http::Request& req) {
+  const auto state = req.query("state");
+  if (state && *state != "pending" && *state != "decided") {
+    return http::error_response(400, "state must be pending or decided");
+  }
+  const auto projects = deps_.projects.get();
+  auto items = deps_.reader.with([&](store::Database& db) -> Result<std::vector<api::ApprovalItem>> {
+    std::vector<api::ApprovalItem> out;
+    auto waiting = store::deployments_in_state(db, "awaiting_approval");
+    if (!waiting) return std::unexpected(waiting.error());
+    for (const auto& d : *waiting) {
+      auto decided = store::approvals_of(db, d.id);
+      if (!decided) return std::unexpected(decided.error());
+      auto it = projects->find(d.project);
+      const auto* env = it == projects->end() ? nullptr : it->second->config.environment(d.environment);
+      const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
+      if (state != "decided" && gate) {
+        for (const auto& name : gate->approvers) {
+          const bool done = std::any_of(decided->begin(), decided->end(),
+                                        [&](const auto& a) { return a.approver == name; });
+          if (!done) out.push_back({d, name, "pending", std::nullopt});
+        }
+      }
+      if (state != "pending") {
+        for (const auto& a : *decided) out.push_back({d, a.approver, a.decision, a});
+      }
+    }
+    return out;
+  });
+  if (!items) return http::error_response(503, items.error().message);
+  return http::json_response(200, api::approvals_list_json(*items));
+}
 
 void Routes::api(const http::Request& req, http::Reply reply) {
   auto who = api::authenticate(req, deps_.api_tokens);
@@ -208,15 +330,12 @@ void Routes::api(const http::Request& req, http::Reply reply) {
     if (!runs) return reply(http::error_response(503, runs.error().message));
     return reply(http::json_response(200, api::runs_list_json(*runs)));
   }
-  if (path == "/api/v1/deployments") {
+  if (path == "/api/v1/deployments" || path.starts_with("/api/v1/deployments/")) {
+    return deployments(req, *who, std::move(reply));
+  }
+  if (path == "/api/v1/approvals") {
     if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
-    auto project = req.query("project");
-    const int limit = list_limit(req);
-    if (limit == 0) return reply(http::error_response(400, "limit must be a number from 1 to 1000"));
-    auto list = deps_.reader.with(
-        [&](store::Database& db) { return store::list_deployments(db, project, limit); });
-    if (!list) return reply(http::error_response(503, list.error().message));
-    return reply(http::json_response(200, api::deployments_list_json(*list)));
+    return reply(approvals_list(req));
   }
   constexpr std::string_view kRun = "/api/v1/runs/";
   if (!path.starts_with(kRun)) return reply(http::error_response(404, "no such endpoint"));
@@ -238,7 +357,10 @@ void Routes::api(const http::Request& req, http::Reply reply) {
     auto deployment =
         deps_.reader.with([&](store::Database& db) { return store::deployment_of_run(db, id); });
     if (!deployment) return reply(http::error_response(503, deployment.error().message));
-    return reply(http::json_response(200, api::run_json(**run, *steps, *deployment)));
+    auto approvals = approvals_by_id(deps_.reader, *deployment ? std::vector{**deployment}
+                                                               : std::vector<store::DeploymentRecord>{});
+    if (!approvals) return reply(http::error_response(503, approvals.error().message));
+    return reply(http::json_response(200, api::run_json(**run, *steps, *deployment, *approvals)));
   }
   if (action == "log" && req.method == "GET") {
     if (req.query("follow") == "1") {

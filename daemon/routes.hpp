@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/approvals/approval_desk.hpp"
+#include "daemon/approvals/approval_flow.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/forge/forge.hpp"
@@ -28,6 +30,9 @@ struct RouteDeps {
   std::vector<config::ApiToken> api_tokens;
   std::function<void()> on_queued;                   // a new run is in the queue
   std::function<bool(std::int64_t)> cancel_running;  // true when the run was running here
+  const approvals::ApprovalFlow& flow;
+  const approvals::ApprovalDesk& desk;
+  std::function<void()> on_deployments_changed;  // wake the deployment loop and the outbox
 };
 
 // Dispatches requests to the webhook, API and operations handlers.
@@ -45,6 +50,9 @@ class Routes {
   http::Response metrics();
   void api(const http::Request& request, http::Reply reply);
   http::Response run_log(std::int64_t run);
+  void deployments(const http::Request& request, const std::string& who, http::Reply reply);
+  void trigger_deployment(std::int64_t id, const std::string& who, http::Reply reply);
+  http::Response approvals_list(const http::Request& request);
   void cancel_run(std::int64_t run, const std::string& who, http::Reply reply);
   void retry_run(const store::RunRecord& run, bool from_failed, const std::string& who,
                  http::Reply reply);

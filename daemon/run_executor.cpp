@@ -16,13 +16,6 @@ namespace juanie::daemon {
 namespace fs = std::filesystem;
 using pipelines::RunState;
 
-Result<void> write_and_wait(store::Writer& writer, store::Writer::Work work) {
-  std::promise<Result<void>> done;
-  auto future = done.get_future();
-  writer.submit(std::move(work), [&done](Result<void> r) { done.set_value(std::move(r)); });
-  return future.get();
-}
-
 fs::path RunExecutor::workspace(std::int64_t run) const {
   return deps_.daemon.data_dir / "workspaces" / std::to_string(run);
 }
@@ -31,18 +24,25 @@ fs::path RunExecutor::logs(std::int64_t run) const {
   return deps_.daemon.data_dir / "logs" / std::to_string(run);
 }
 
-void RunExecutor::finish(std::int64_t run, const std::string& state,
-                         const std::string& reason) const {
+void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfig& project,
+                         const std::string& state, const std::string& reason) const {
   const auto to = *pipelines::parse_run_state(state);
   const std::string now = rfc3339(deps_.clock.now());
-  auto ok = write_and_wait(deps_.writer, [run, to, reason, now](store::Database& db) {
-    return store::set_run_state(db, run, to, reason.empty() ? std::nullopt : std::optional(reason),
-                                now);
+  auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+    auto set = store::set_run_state(db, run.id, to,
+                                    reason.empty() ? std::nullopt : std::optional(reason), now);
+    if (!set || to != pipelines::RunState::kFailed) return set;
+    return deps_.notifier.enqueue(db, project, "run_failed",
+                                  {{"project", run.project}, {"run", std::to_string(run.id)},
+                                   {"branch", run.branch}, {"sha", run.sha}, {"reason", reason},
+                                   {"pusher", run.pusher.value_or("")}},
+                                  now);
   });
   if (!ok)
-    deps_.log.error("run " + std::to_string(run) + ": cannot record " + state + ": " +
+    deps_.log.error("run " + std::to_string(run.id) + ": cannot record " + state + ": " +
                     ok.error().message);
-  deps_.log.info("run " + std::to_string(run) + " " + state +
+  deps_.notifier.wake();
+  deps_.log.info("run " + std::to_string(run.id) + " " + state +
                  (reason.empty() ? "" : ": " + reason));
 }
 
@@ -58,24 +58,24 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     // Resuming: the workspace the earlier run left, with its build outputs, moves here.
     fs::rename(workspace(*run.retry_of), ws, ec);
     if (ec) {
-      return finish(run.id, "failed", "the workspace of run " + std::to_string(*run.retry_of) +
+      return finish(run, cfg, "failed", "the workspace of run " + std::to_string(*run.retry_of) +
                                           " is gone: " + ec.message() + "; retry the whole run");
     }
   } else {
     auto credentials = read_git_credentials(deps_.daemon.secrets_dir, cfg.repo_access);
-    if (!credentials) return finish(run.id, "failed", credentials.error().message);
+    if (!credentials) return finish(run, cfg, "failed", credentials.error().message);
     auto mirror = deps_.mirrors.update(cfg.repo_url, *credentials);
-    if (!mirror) return finish(run.id, "failed", mirror.error().message);
+    if (!mirror) return finish(run, cfg, "failed", mirror.error().message);
     if (auto ok = runner::checkout_commit(*mirror, run.sha, ws); !ok) {
-      return finish(run.id, "failed", ok.error().message);
+      return finish(run, cfg, "failed", ok.error().message);
     }
   }
   auto text = config::read_text_file(ws / cfg.pipeline);
   if (!text) {
-    return finish(run.id, "failed", "commit " + run.sha.substr(0, 12) + " has no " + cfg.pipeline);
+    return finish(run, cfg, "failed", "commit " + run.sha.substr(0, 12) + " has no " + cfg.pipeline);
   }
   auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
-  if (!pipeline) return finish(run.id, "failed", pipeline.error().message);
+  if (!pipeline) return finish(run, cfg, "failed", pipeline.error().message);
 
   pipelines::RunContext context{run.project,
                                 run.ref,
@@ -153,16 +153,16 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   const bool interrupted = result.cancelled || (image && !*image && stop.load());
   if (interrupted && shutdown.load()) {
     const std::string now = rfc3339(deps_.clock.now());
-    auto ok = write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) {
+    auto ok = store::write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) {
       return store::requeue_run(db, id, "the daemon stopped; queued again", now);
     });
     if (!ok) deps_.log.error("run " + std::to_string(run.id) + ": " + ok.error().message);
     return;
   }
-  if (interrupted) return finish(run.id, "cancelled", "cancelled");
+  if (interrupted) return finish(run, cfg, "cancelled", "cancelled");
   if (image) {
-    if (!*image) return finish(run.id, "failed", "image: " + image->error().message);
-    finish(run.id, "succeeded", "");
+    if (!*image) return finish(run, cfg, "failed", "image: " + image->error().message);
+    finish(run, cfg, "succeeded", "");
     if (**image) {
       deps_.deployer.deliver(run, cfg, cfg.image, pipelines::commit_tag(run.sha), (**image)->digest);
     }
@@ -170,9 +170,9 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   }
   for (const auto& step : result.steps) {
     if (step.state == "failed")
-      return finish(run.id, "failed", "step " + step.name + " failed: " + step.reason);
+      return finish(run, cfg, "failed", "step " + step.name + " failed: " + step.reason);
   }
-  finish(run.id, "failed", "a step failed");
+  finish(run, cfg, "failed", "a step failed");
 }
 
 Result<std::optional<runner::PushedImage>> RunExecutor::push_image(

@@ -7,6 +7,7 @@
 #include "daemon/config/loader.hpp"
 #include "daemon/deployer.hpp"
 #include "daemon/log.hpp"
+#include "daemon/notify/notifier.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
 #include "runner/git_mirror.hpp"
@@ -23,6 +24,7 @@ struct ExecutorDeps {
   const runner::GitMirrors& mirrors;
   const runner::SandboxBackend& sandbox;
   const Deployer& deployer;
+  const notify::Notifier& notifier;
 };
 
 // Carries one run, already marked running, to its end: fetch the repository's mirror, check
@@ -47,11 +49,10 @@ class RunExecutor {
                                                         const pipelines::Pipeline& pipeline,
                                                         int index,
                                                         const std::atomic<bool>& stop) const;
-  void finish(std::int64_t run, const std::string& state, const std::string& reason) const;
+  // Records the run's end; a failure is told to the notification sinks in the same write.
+  void finish(const store::RunRecord& run, const config::ProjectConfig& project,
+              const std::string& state, const std::string& reason) const;
   ExecutorDeps deps_;
 };
-
-// Waits for a write to commit; for the few writes a worker must see done before going on.
-Result<void> write_and_wait(store::Writer& writer, store::Writer::Work work);
 
 }  // namespace juanie::daemon

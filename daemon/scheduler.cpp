@@ -78,7 +78,7 @@ void Scheduler::tick() {
       pipelines::schedule(*queued, *running, {deps_.concurrent_runs, deps_.concurrent_runs});
   const std::string now = rfc3339(deps_.clock.now());
   for (const auto& [run, by] : decision.superseded) {
-    auto ok = write_and_wait(deps_.writer, [run, by, now](store::Database& db) {
+    auto ok = store::write_and_wait(deps_.writer, [run, by, now](store::Database& db) {
       return store::set_run_state(db, run, RunState::kCancelled,
                                   "superseded by run " + std::to_string(by), now);
     });
@@ -86,7 +86,7 @@ void Scheduler::tick() {
       deps_.log.info("run " + std::to_string(run) + " superseded by run " + std::to_string(by));
   }
   for (auto run : decision.start) {
-    auto ok = write_and_wait(deps_.writer, [run, now](store::Database& db) {
+    auto ok = store::write_and_wait(deps_.writer, [run, now](store::Database& db) {
       return store::set_run_state(db, run, RunState::kRunning, std::nullopt, now);
     });
     if (!ok) {
@@ -113,7 +113,7 @@ void Scheduler::launch(std::int64_t run_id) {
       const auto projects = deps_.projects.get();
       auto it = projects->find(record->project);
       if (it == projects->end()) {
-        (void)write_and_wait(deps_.writer, [run_id, now = rfc3339(deps_.clock.now()),
+        (void)store::write_and_wait(deps_.writer, [run_id, now = rfc3339(deps_.clock.now()),
                                             name = record->project](store::Database& db) {
           return store::set_run_state(db, run_id, RunState::kFailed,
                                       "project " + name + " is no longer configured", now);

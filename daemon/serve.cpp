@@ -8,11 +8,17 @@
 #include <iostream>
 #include <thread>
 
+#include "daemon/approvals/approval_desk.hpp"
+#include "daemon/approvals/approval_flow.hpp"
+#include "daemon/approvals/signing_keys.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/config/loader.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/log.hpp"
+#include "daemon/deployment_loop.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/notify/dispatcher.hpp"
+#include "daemon/notify/notifier.hpp"
 #include "daemon/project_registry.hpp"
 #include "daemon/routes.hpp"
 #include "daemon/run_executor.hpp"
@@ -82,23 +88,6 @@ void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Log& 
   sd_notify(0, "READY=1");
 }
 
-void resume_deployments(const Deployer& deployer, store::Reader& reader,
-                        const ProjectRegistry& projects, Log& log) {
-  auto running = reader.with([](store::Database& db) { return store::running_deployments(db); });
-  if (!running) return log.error("cannot list interrupted deployments: " + running.error().message);
-  for (const auto& d : *running) {
-    auto run = reader.with([&](store::Database& db) { return store::find_run(db, d.run); });
-    const auto all = projects.get();
-    const auto project = all->find(d.project);
-    if (!run || !*run || project == all->end()) {
-      log.error("deployment " + std::to_string(d.id) + " cannot be resumed: its run or project is gone");
-      continue;
-    }
-    log.warn("deployment " + std::to_string(d.id) + " was interrupted by a restart; resuming");
-    deployer.carry_out(d, **run, project->second->config);
-  }
-}
-
 }  // namespace
 
 int serve(const std::filesystem::path& config_file) {
@@ -117,6 +106,11 @@ int serve(const std::filesystem::path& config_file) {
     return 1;
   }
   const config::DaemonConfig& daemon = configuration->daemon;
+  auto signing_keys = approvals::load_signing_keys(daemon);
+  if (!signing_keys) {
+    log.error(signing_keys.error().message);
+    return 1;
+  }
 
   if (auto ok = prepare_data_dir(daemon.data_dir); !ok) {
     log.error(daemon.source.string() + ": data_dir: " + ok.error().message);
@@ -136,7 +130,7 @@ int serve(const std::filesystem::path& config_file) {
 
   SystemClock clock;
   {
-    auto recovered = write_and_wait(**writer, [&](store::Database& db) -> Result<void> {
+    auto recovered = store::write_and_wait(**writer, [&](store::Database& db) -> Result<void> {
       auto n =
           store::recover_interrupted_runs(db, daemon.requeue_interrupted, rfc3339(clock.now()));
       if (!n) return std::unexpected(n.error());
@@ -169,8 +163,19 @@ int serve(const std::filesystem::path& config_file) {
   runner::GitLibrary git;
   runner::GitMirrors mirrors(daemon.data_dir / "mirrors");
   runner::GitOpsWriter gitops(daemon.data_dir / "gitops");
-  Deployer deployer(DeployerDeps{daemon, **writer, clock, log, gitops});
-  RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer});
+  notify::Dispatcher dispatcher(notify::DispatcherDeps{daemon, **writer, *reader, clock, log});
+  notify::Notifier notifier(daemon, [&dispatcher] { dispatcher.wake(); });
+  approvals::ApprovalFlow flow(daemon, std::move(*signing_keys), notifier);
+  Deployer deployer(DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier});
+  DeploymentLoop deployments(
+      DeploymentLoopDeps{deployer, flow, notifier, **writer, *reader, projects, clock, log});
+  auto changed = [&deployments, &notifier] {
+    deployments.wake();
+    notifier.wake();
+  };
+  approvals::ApprovalDesk desk(approvals::DeskDeps{flow, **writer, *reader, projects, clock, log, changed});
+  RunExecutor executor(
+      ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer, notifier});
   Scheduler scheduler(SchedulerDeps{**writer, *reader, projects, executor, clock, log,
                                     daemon.limits.concurrent_runs,
                                     daemon.limits.runs_per_project > 0
@@ -178,7 +183,8 @@ int serve(const std::filesystem::path& config_file) {
                                         : daemon.limits.concurrent_runs});
   Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
                           [&scheduler] { scheduler.wake(); },
-                          [&scheduler](std::int64_t run) { return scheduler.cancel(run); }});
+                          [&scheduler](std::int64_t run) { return scheduler.cancel(run); },
+                          flow, desk, changed});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;
@@ -201,15 +207,17 @@ int serve(const std::filesystem::path& config_file) {
     log.error(daemon.source.string() + ": " + ok.error().message);
     return 1;
   }
+  flow.bound_to(server.port());
   std::thread serving([&] { server.run(daemon.http_threads); });
   log.info(std::string("listening on ") + (daemon.tls ? "https" : "http") + "://" +
            daemon.listen.host + ":" + std::to_string(server.port()) + " with " +
            std::to_string(projects.get()->size()) + " project(s), data in " +
            daemon.data_dir.string());
   scheduler.start();
-  // Deployments a crash left `running`: their GitOps write is done again (a file that already
-  // has the value is not committed twice), off the main thread so serving starts at once.
-  std::thread resuming([&] { resume_deployments(deployer, *reader, projects, log); });
+  // Deployments a crash left `running` are carried out again by the loop's first pass (a file
+  // that already has the value is not committed twice); expired approvals are cancelled.
+  deployments.start();
+  dispatcher.start();
   sd_notify(0, "READY=1");
 
   for (;;) {
@@ -225,8 +233,9 @@ int serve(const std::filesystem::path& config_file) {
     break;
   }
   serving.join();
-  resuming.join();
   scheduler.stop();
+  deployments.stop();
+  dispatcher.stop();
   (*writer)->stop();
   log.info("stopped");
   return 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ struct Environment {
   std::vector<std::string> approvers;
   int required_approvals = 0;
   bool allow_self_approval = true;
+  // How long a deployment may wait for its approvals; 0: the daemon's approvals.link_ttl.
+  std::chrono::seconds approval_timeout{0};
 };
 
 // The platform's defaults: dev (no approval), staging (optional), prod (required, no

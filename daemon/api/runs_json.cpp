@@ -39,7 +39,18 @@ json::object run_object(const store::RunRecord& r) {
   return o;
 }
 
-json::object deployment_object(const store::DeploymentRecord& d) {
+json::object approval_object(const store::ApprovalRecord& a) {
+  json::object o;
+  o["approver"] = a.approver;
+  o["decision"] = a.decision;
+  o["comment"] = a.comment;
+  o["decided_at"] = a.decided_at;
+  o["source_address"] = a.source_address;
+  o["user_agent"] = a.user_agent;
+  return o;
+}
+
+json::object deployment_object(const store::DeploymentRecord& d, const ApprovalsById& approvals) {
   json::object o;
   o["id"] = d.id;
   o["run"] = d.run;
@@ -51,7 +62,14 @@ json::object deployment_object(const store::DeploymentRecord& d) {
   o["digest"] = optional(d.digest);
   o["gitops_commit"] = optional(d.gitops_commit);
   o["reason"] = optional(d.reason);
-  o["approvals"] = json::array();  // approval gates come with their own issue
+  json::array list;
+  if (auto it = approvals.find(d.id); it != approvals.end()) {
+    for (const auto& a : it->second) list.push_back(approval_object(a));
+  }
+  o["approvals"] = std::move(list);
+  o["triggered_by"] = optional(d.triggered_by);
+  o["triggered_at"] = optional(d.triggered_at);
+  o["expires_at"] = optional(d.expires_at);
   o["created_at"] = d.created_at;
   o["started_at"] = optional(d.started_at);
   o["finished_at"] = optional(d.finished_at);
@@ -60,10 +78,41 @@ json::object deployment_object(const store::DeploymentRecord& d) {
 
 }  // namespace
 
-std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments) {
+std::string deployment_json(const store::DeploymentRecord& d, const ApprovalsById& approvals) {
+  return json::serialize(deployment_object(d, approvals));
+}
+
+std::string approvals_list_json(const std::vector<ApprovalItem>& items) {
+  json::array list;
+  for (const auto& item : items) {
+    const auto& d = item.deployment;
+    json::object o;
+    o["deployment"] = d.id;
+    o["project"] = d.project;
+    o["environment"] = d.environment;
+    o["image"] = d.image;
+    o["tag"] = d.tag;
+    o["approver"] = item.approver;
+    o["state"] = item.state;
+    o["expires_at"] = optional(d.expires_at);
+    o["triggered_by"] = optional(d.triggered_by);
+    if (item.decision) {
+      o["comment"] = item.decision->comment;
+      o["decided_at"] = item.decision->decided_at;
+      o["source_address"] = item.decision->source_address;
+    }
+    list.push_back(std::move(o));
+  }
+  json::object o;
+  o["approvals"] = std::move(list);
+  return json::serialize(o);
+}
+
+std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments,
+                                  const ApprovalsById& approvals) {
   json::array list;
   list.reserve(deployments.size());
-  for (const auto& d : deployments) list.push_back(deployment_object(d));
+  for (const auto& d : deployments) list.push_back(deployment_object(d, approvals));
   json::object o;
   o["deployments"] = std::move(list);
   return json::serialize(o);
@@ -79,7 +128,8 @@ std::string runs_list_json(const std::vector<store::RunRecord>& runs) {
 }
 
 std::string run_json(const store::RunRecord& run, const std::vector<store::StepRecord>& steps,
-                     const std::optional<store::DeploymentRecord>& deployment) {
+                     const std::optional<store::DeploymentRecord>& deployment,
+                     const ApprovalsById& approvals) {
   json::object o = run_object(run);
   json::array list;
   for (const auto& s : steps) {
@@ -93,7 +143,7 @@ std::string run_json(const store::RunRecord& run, const std::vector<store::StepR
     list.push_back(std::move(step));
   }
   o["steps"] = std::move(list);
-  o["deployment"] = deployment ? json::value(deployment_object(*deployment)) : json::value(nullptr);
+  o["deployment"] = deployment ? json::value(deployment_object(*deployment, approvals)) : json::value(nullptr);
   return json::serialize(o);
 }
 

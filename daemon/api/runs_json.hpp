@@ -3,6 +3,9 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
+#include "daemon/store/approvals.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
@@ -11,8 +14,22 @@ namespace juanie::daemon::api {
 
 // The JSON shapes of DESIGN.md's API: field names are a contract.
 std::string runs_list_json(const std::vector<store::RunRecord>& runs);
+using ApprovalsById = std::map<std::int64_t, std::vector<store::ApprovalRecord>>;
+
 std::string run_json(const store::RunRecord& run, const std::vector<store::StepRecord>& steps,
-                     const std::optional<store::DeploymentRecord>& deployment);
-std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments);
+                     const std::optional<store::DeploymentRecord>& deployment,
+                     const ApprovalsById& approvals);
+std::string deployment_json(const store::DeploymentRecord& deployment, const ApprovalsById& approvals);
+std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments,
+                                  const ApprovalsById& approvals);
+
+// An approval a deployment waits for, or one recorded.
+struct ApprovalItem {
+  store::DeploymentRecord deployment;
+  std::string approver;
+  std::string state;  // pending | approve | reject
+  std::optional<store::ApprovalRecord> decision;
+};
+std::string approvals_list_json(const std::vector<ApprovalItem>& items);
 
 }  // namespace juanie::daemon::api

@@ -91,27 +91,6 @@ std::vector<ApiToken> parse_api_tokens(MapReader& root) {
   return out;
 }
 
-std::vector<NotificationSink> parse_notifications(MapReader& root) {
-  std::vector<NotificationSink> out;
-  auto node = root.child("notifications");
-  if (!node) return out;
-  if (!node->IsSequence()) root.fail_at(*node, "notifications", "must be a list");
-  for (std::size_t i = 0; i < node->size(); ++i) {
-    MapReader r((*node)[i], root.file(), "notifications[" + std::to_string(i) + "]");
-    NotificationSink sink;
-    sink.type = r.required_string("type");
-    static constexpr std::string_view kTypes[] = {"webhook", "dingtalk", "slack", "email"};
-    if (std::find(std::begin(kTypes), std::end(kTypes), sink.type) == std::end(kTypes)) {
-      r.fail_at(*r.child("type"), "type", "must be webhook, dingtalk, slack or email");
-    }
-    sink.url = r.optional_secret_file("url").value_or("");
-    sink.secret = r.optional_secret_file("secret").value_or("");
-    r.finish();
-    out.push_back(std::move(sink));
-  }
-  return out;
-}
-
 DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
                    const std::optional<std::string>& credentials_directory) {
   const fs::path base = file.parent_path().empty() ? fs::path(".") : file.parent_path();
@@ -183,12 +162,23 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
   out.limits = parse_limits(root);
   if (auto approvals = root.child("approvals")) {
     MapReader r(*approvals, root.file(), "approvals");
-    out.approvals.signing_key = r.optional_secret_file("signing_key").value_or("");
+    if (auto list = r.child("signing_key"); list && list->IsSequence()) {
+      auto names = r.optional_string_list("signing_key");
+      for (const auto& name : *names) {
+        if (!pipelines::is_safe_file_name(name)) {
+          r.fail_at(*list, "signing_key", "\"" + name + "\" must be a file name in secrets_dir");
+        }
+      }
+      if (names->empty()) r.fail_at(*list, "signing_key", "must name at least one key file");
+      out.approvals.signing_keys = *names;
+    } else if (auto name = r.optional_secret_file("signing_key")) {
+      out.approvals.signing_keys = {*name};
+    }
     if (auto ttl = r.optional_duration("link_ttl")) out.approvals.link_ttl = *ttl;
     r.finish();
   }
   out.api_tokens = parse_api_tokens(root);
-  out.notifications = parse_notifications(root);
+  out.notifications = parse_notification_sinks(root);
   root.finish();
   return out;
 }

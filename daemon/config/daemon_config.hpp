@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/config/notification_sink.hpp"
 #include "daemon/crypto.hpp"
 #include "pipelines/error.hpp"
 
@@ -37,19 +38,14 @@ struct Limits {
 };
 
 struct Approvals {
-  std::string signing_key;  // a file in secrets_dir
+  // Files in secrets_dir; the first signs new links, all verify (key rotation).
+  std::vector<std::string> signing_keys;
   std::chrono::milliseconds link_ttl = std::chrono::hours(24);
 };
 
 struct ApiToken {
   std::string name;
   Digest sha256{};
-};
-
-struct NotificationSink {
-  std::string type;    // webhook | dingtalk | slack | email
-  std::string url;     // a file in secrets_dir
-  std::string secret;  // a file in secrets_dir, optional
 };
 
 // Where steps run. bwrap needs nothing more; podman and docker run each step in a container

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <vector>
 
+#include "pipelines/approval_gate.hpp"
+
 namespace juanie::daemon::config {
 
 namespace fs = std::filesystem;
@@ -47,6 +49,22 @@ Result<void> check_secret(const fs::path& secrets_dir, const std::optional<Secre
   return {};
 }
 
+Result<void> check_sink_files(const fs::path& secrets_dir, const std::string& file,
+                              const std::vector<NotificationSink>& sinks) {
+  for (std::size_t i = 0; i < sinks.size(); ++i) {
+    const std::string field = file + ": notifications[" + std::to_string(i) + "].";
+    for (const auto& [key, name] : {std::pair<const char*, const std::string&>{"url", sinks[i].url},
+                                    {"secret", sinks[i].secret},
+                                    {"password", sinks[i].password}}) {
+      if (name.empty()) continue;
+      if (auto ok = check_secret(secrets_dir, SecretRef{name, field + key + ": "}); !ok) {
+        return std::unexpected(ok.error());
+      }
+    }
+  }
+  return {};
+}
+
 Result<std::shared_ptr<const LoadedProject>> load_project(const DaemonConfig& daemon,
                                                           const fs::path& file) {
   auto text = read_text_file(file);
@@ -71,6 +89,18 @@ Result<std::shared_ptr<const LoadedProject>> load_project(const DaemonConfig& da
   }
   for (const auto& [name, ref] : c.secrets) {
     if (auto ok = check_secret(daemon.secrets_dir, ref); !ok) return std::unexpected(ok.error());
+  }
+  if (auto ok = check_sink_files(daemon.secrets_dir, file.string(), c.notifications); !ok) {
+    return std::unexpected(ok.error());
+  }
+  // A gate nobody can open is a configuration error, not a deployment waiting forever.
+  for (const auto& rule : c.rules) {
+    const auto* env = c.environment(rule.environment);
+    if (env && pipelines::gate_of(*env) && daemon.approvals.signing_keys.empty()) {
+      return fail(file.string() + ": environments." + env->name +
+                  " requires approval, but " + daemon.source.string() +
+                  " has no approvals.signing_key to sign the approvers' links");
+    }
   }
   return std::shared_ptr<const LoadedProject>(std::move(project));
 }
@@ -110,6 +140,9 @@ Result<Configuration> load_configuration(const fs::path& file,
   if (!text) return std::unexpected(text.error());
   auto daemon = parse_daemon_config(*text, file, std::move(credentials_directory));
   if (!daemon) return std::unexpected(daemon.error());
+  if (auto ok = check_sink_files(daemon->secrets_dir, file.string(), daemon->notifications); !ok) {
+    return std::unexpected(ok.error());
+  }
   auto projects = load_projects(*daemon);
   if (!projects) return std::unexpected(projects.error());
   return Configuration{std::move(*daemon), std::move(*projects)};

@@ -77,6 +77,12 @@ void parse_environment(MapReader& envs, const std::string& name, Environment& en
     env.required_approvals = 1;  // naming approvers is how a project turns staging's gate on
   }
   if (auto v = r.optional_bool("allow_self_approval")) env.allow_self_approval = *v;
+  if (auto v = r.optional_duration("approval_timeout")) {
+    if (*v < std::chrono::minutes(1)) {
+      r.fail_at(*r.child("approval_timeout"), "approval_timeout", "must be at least 1m");
+    }
+    env.approval_timeout = std::chrono::duration_cast<std::chrono::seconds>(*v);
+  }
   if (auto ok = pipelines::check_policy(env); !ok) r.fail_here(ok.error().message);
   r.finish();
 }
@@ -147,6 +153,13 @@ void parse_approvers(MapReader& root, ProjectConfig& out) {
     for (const auto& entry : *node) {
       const std::string name = entry.first.Scalar();
       if (name.empty()) all.fail_at(entry.first, "", "an approver needs a name");
+      const bool name_ok = name.size() <= 64 &&
+                           std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                             return std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '@';
+                           });
+      if (!name_ok) {
+        all.fail_at(entry.first, name, "an approver's name is letters, digits, . _ - @ (up to 64)");
+      }
       MapReader r(all.child(name).value_or(YAML::Node()), root.file(), "approvers." + name);
       Approver a{name, r.optional_string("email").value_or(""),
                  r.optional_string("dingtalk").value_or(""),
@@ -242,6 +255,7 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     out.flux_hmac_key = secret_ref(r, "hmac_key");
     r.finish();
   }
+  out.notifications = parse_notification_sinks(root);
   root.finish();
   // An environment a rule deploys to must have a policy that can be satisfied, defaults too:
   // the default prod needs its approvers named before main can map to it.

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/config/notification_sink.hpp"
 #include "daemon/forge/forge.hpp"
 #include "pipelines/branch_strategy.hpp"
 #include "pipelines/environment.hpp"
@@ -63,6 +64,7 @@ struct ProjectConfig {
   std::map<std::string, Approver> approvers;
   std::map<std::string, SecretRef> secrets;  // pipeline secret name → file
   std::optional<SecretRef> flux_hmac_key;
+  std::vector<NotificationSink> notifications;  // besides the daemon's
 
   const pipelines::Environment* environment(std::string_view name) const;
 };

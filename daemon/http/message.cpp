@@ -33,6 +33,7 @@ int hex_digit(char c) {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+}  // namespace
 
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
@@ -53,7 +54,6 @@ std::optional<std::string> percent_decode(std::string_view s) {
   }
   return out;
 }
-}  // namespace
 
 std::optional<std::string> Request::query(std::string_view name) const {
   std::string_view t = target;

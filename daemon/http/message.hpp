@@ -49,4 +49,8 @@ Response error_response(int status, std::string_view message);
 
 bool iequals(std::string_view a, std::string_view b);
 
+// application/x-www-form-urlencoded and query-string decoding ('+' is a space); nullopt for a
+// broken %XX escape.
+std::optional<std::string> percent_decode(std::string_view text);
+
 }  // namespace juanie::daemon::http

@@ -5,7 +5,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, run_id, project, environment, state, image, tag, digest, gitops_commit, reason, "
-    "created_at, started_at, finished_at";
+    "created_at, started_at, finished_at, triggered_by, triggered_at, expires_at";
 
 DeploymentRecord read_row(const Statement& s) {
   DeploymentRecord d;
@@ -22,6 +22,9 @@ DeploymentRecord read_row(const Statement& s) {
   d.created_at = s.text(10);
   d.started_at = s.optional_text(11);
   d.finished_at = s.optional_text(12);
+  d.triggered_by = s.optional_text(13);
+  d.triggered_at = s.optional_text(14);
+  d.expires_at = s.optional_text(15);
   return d;
 }
 
@@ -116,6 +119,47 @@ Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
                          "LIMIT ?2");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_optional(1, project).bind(2, static_cast<std::int64_t>(limit));
+  return read_all(*stmt);
+}
+
+Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
+                                    const std::string& now) {
+  auto update = db.prepare("UPDATE deployments SET triggered_by = ?2, triggered_at = ?3 WHERE id = ?1");
+  if (!update) return std::unexpected(update.error());
+  update->bind(1, id).bind(2, who).bind(3, now);
+  return update->run();
+}
+
+Result<void> set_deployment_expiry(Database& db, std::int64_t id, const std::string& expires_at) {
+  auto update = db.prepare("UPDATE deployments SET expires_at = ?2 WHERE id = ?1");
+  if (!update) return std::unexpected(update.error());
+  update->bind(1, id).bind(2, expires_at);
+  return update->run();
+}
+
+Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const DeploymentRecord& newer) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE project = ?1 AND environment = ?2 AND id < ?3 "
+                         "AND state IN ('pending', 'awaiting_approval') ORDER BY id");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, newer.project).bind(2, newer.environment).bind(3, newer.id);
+  return read_all(*stmt);
+}
+
+Result<std::vector<DeploymentRecord>> expired_deployments(Database& db, const std::string& now) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE state = 'awaiting_approval' AND expires_at <= ?1 "
+                         "ORDER BY id");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, now);
+  return read_all(*stmt);
+}
+
+Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::string_view state) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE state = ?1 ORDER BY id");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, state);
   return read_all(*stmt);
 }
 

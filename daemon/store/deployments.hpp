@@ -25,6 +25,9 @@ struct DeploymentRecord {
   std::string created_at;
   std::optional<std::string> started_at;
   std::optional<std::string> finished_at;
+  std::optional<std::string> triggered_by;
+  std::optional<std::string> triggered_at;
+  std::optional<std::string> expires_at;  // a waiting deployment is cancelled after this
 };
 
 // A new deployment, `pending`, for an image a run pushed. At most one per run and environment:
@@ -44,6 +47,16 @@ Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int
 Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
                                                        const std::optional<std::string>& project,
                                                        int limit);
+// Records who triggered a pending deployment and until when it may wait for approvals.
+Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
+                                    const std::string& now);
+Result<void> set_deployment_expiry(Database& db, std::int64_t id, const std::string& expires_at);
+// Waiting (`pending` or `awaiting_approval`) deployments of the same project and environment
+// older than `newer`: a new deployment supersedes them.
+Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const DeploymentRecord& newer);
+// `awaiting_approval` deployments whose expires_at has passed at `now`.
+Result<std::vector<DeploymentRecord>> expired_deployments(Database& db, const std::string& now);
+Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::string_view state);
 // Deployments a crash left `running`: their GitOps write is done again (it is idempotent).
 Result<std::vector<DeploymentRecord>> running_deployments(Database& db);
 

@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 4> kMigrations{
+constexpr std::array<const char*, 5> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -88,6 +88,50 @@ CREATE TABLE deployments (
 );
 CREATE INDEX deployments_by_project ON deployments (project, id);
 CREATE INDEX deployments_by_state ON deployments (state);
+)sql",
+    // 5: approvals — who triggered, until when a deployment waits, the decisions (a link's
+    // nonce is unique: it records one decision), the notifications outbox and the audit log.
+    R"sql(
+ALTER TABLE deployments ADD COLUMN triggered_by TEXT;
+ALTER TABLE deployments ADD COLUMN triggered_at TEXT;
+ALTER TABLE deployments ADD COLUMN expires_at TEXT;
+CREATE TABLE approvals (
+  id             INTEGER PRIMARY KEY,
+  deployment_id  INTEGER NOT NULL REFERENCES deployments (id),
+  approver       TEXT NOT NULL,
+  decision       TEXT NOT NULL CHECK (decision IN ('approve', 'reject')),
+  comment        TEXT,
+  decided_at     TEXT NOT NULL,
+  source_address TEXT,
+  user_agent     TEXT,
+  token_nonce    TEXT NOT NULL UNIQUE,
+  UNIQUE (deployment_id, approver)
+);
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  sink            TEXT NOT NULL,
+  event           TEXT NOT NULL,
+  payload         TEXT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'abandoned')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  last_error      TEXT,
+  created_at      TEXT NOT NULL,
+  delivered_at    TEXT
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE state = 'pending';
+CREATE TABLE audit (
+  id             INTEGER PRIMARY KEY,
+  at             TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  actor          TEXT,
+  deployment_id  INTEGER,
+  outcome        TEXT NOT NULL CHECK (outcome IN ('done', 'refused')),
+  detail         TEXT,
+  source_address TEXT,
+  user_agent     TEXT
+);
+CREATE INDEX audit_by_deployment ON audit (deployment_id, id);
 )sql",
 };
 

@@ -1,5 +1,6 @@
 #include "daemon/store/writer.hpp"
 
+#include <future>
 #include <vector>
 
 #include "daemon/store/schema.hpp"
@@ -88,6 +89,13 @@ void Writer::loop() {
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
     batch.clear();
   }
+}
+
+Result<void> write_and_wait(Writer& writer, Writer::Work work) {
+  std::promise<Result<void>> done;
+  auto future = done.get_future();
+  writer.submit(std::move(work), [&done](Result<void> r) { done.set_value(std::move(r)); });
+  return future.get();
 }
 
 }  // namespace juanie::daemon::store

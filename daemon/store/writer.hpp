@@ -55,4 +55,7 @@ class Writer {
   std::thread thread_;
 };
 
+// Submits `work` and blocks until it is durable (or failed): for threads that may wait.
+Result<void> write_and_wait(Writer& writer, Writer::Work work);
+
 }  // namespace juanie::daemon::store

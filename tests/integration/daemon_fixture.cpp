@@ -41,10 +41,12 @@ Daemon::Daemon(std::string extra_config, bool run_pipelines) {
               "projects_dir: projects.d\n"
               "secrets_dir: secrets\n"
               "http_threads: 2\n"
+              "approvals: {signing_key: approval.key}\n"
               "api_tokens:\n"
               "  - name: tests\n"
               "    sha256: " +
                   hex_encode(sha256(kApiToken)) + "\n" + extra_config);
+  home_.write("secrets/approval.key", "integration-approval-signing-key-0123456789abcdef\n");
   home_.write("secrets/shop-api.webhook", std::string(kGithubSecret) + "\n");
   home_.write("secrets/billing.webhook", kGitlabSecret);
   home_.write("secrets/ledger.webhook", kGitlabSigningToken);

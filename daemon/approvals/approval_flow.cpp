@@ -1,0 +1,372 @@
+#include "daemon/approvals/approval_flow.hpp"
+
+#include <ctime>
+
+#include "daemon/clock.hpp"
+#include "daemon/crypto.hpp"
+#include "daemon/store/approvals.hpp"
+#include "pipelines/approval_gate.hpp"
+
+namespace juanie::daemon::approvals {
+namespace {
+
+using pipelines::DeploymentState;
+
+std::string id_text(std::int64_t id) { return std::to_string(id); }
+
+Result<store::DeploymentRecord> load(store::Database& db, std::int64_t id) {
+  auto found = store::find_deployment(db, id);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return fail("no deployment " + id_text(id));
+  return std::move(**found);
+}
+
+Result<std::optional<store::RunRecord>> run_of(store::Database& db, const store::DeploymentRecord& d) {
+  return store::find_run(db, d.run);
+}
+
+std::vector<pipelines::Recorded> recorded(const std::vector<store::ApprovalRecord>& list) {
+  std::vector<pipelines::Recorded> out;
+  for (const auto& a : list) {
+    out.push_back({a.approver, *pipelines::parse_decision(a.decision)});
+  }
+  return out;
+}
+
+DecisionOutcome refusal(int status, std::string title, std::string message) {
+  return DecisionOutcome{status, std::move(title), std::move(message), Next::kWait};
+}
+
+}  // namespace
+
+std::int64_t epoch_seconds(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!end || *end != '\0') return 0;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+notify::Fields deployment_fields(const store::DeploymentRecord& d, const store::RunRecord* run) {
+  notify::Fields f{{"project", d.project},   {"environment", d.environment},
+                   {"deployment", id_text(d.id)}, {"run", id_text(d.run)},
+                   {"image", d.image},       {"tag", d.tag},
+                   {"digest", d.digest.value_or("")}, {"state", d.state}};
+  if (d.reason) f["reason"] = *d.reason;
+  if (d.triggered_by) f["triggered_by"] = *d.triggered_by;
+  if (run) {
+    f["sha"] = run->sha;
+    f["branch"] = run->branch;
+    if (run->pusher) f["pusher"] = *run->pusher;
+  }
+  return f;
+}
+
+std::string ApprovalFlow::public_base() const {
+  std::string base = daemon_.public_url;
+  if (base.empty()) {
+    base = (daemon_.tls ? "https://" : "http://") + daemon_.listen.host + ":" +
+           std::to_string(daemon_.listen.port == 0 ? bound_port_.load() : daemon_.listen.port);
+  }
+  while (base.ends_with("/")) base.pop_back();
+  return base;
+}
+
+std::string ApprovalFlow::link_for(const store::DeploymentRecord& d, const std::string& approver,
+                                   std::int64_t expires) const {
+  LinkClaims claims;
+  claims.deployment = d.id;
+  claims.approver = approver;
+  claims.environment = d.environment;
+  claims.digest = d.digest.value_or("");
+  claims.expires = expires;
+  claims.nonce = random_hex(16);
+  return public_base() + "/approve/" + sign_link(claims, keys_.front());
+}
+
+Result<void> ApprovalFlow::request_approvals(store::Database& db, const config::ProjectConfig& project,
+                                             const store::RunRecord& run,
+                                             const store::DeploymentRecord& d, TimePoint now) const {
+  if (keys_.empty()) return fail("no approvals.signing_key is configured to sign approval links");
+  const auto* env = project.environment(d.environment);
+  const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
+  if (!gate) return fail("environment " + d.environment + " has no approval gate");
+  const auto timeout = env->approval_timeout.count() > 0
+                           ? std::chrono::duration_cast<std::chrono::milliseconds>(env->approval_timeout)
+                           : daemon_.approvals.link_ttl;
+  const auto expires_tp = now + timeout;
+  const std::string expires_at = rfc3339(expires_tp);
+  const std::string at = rfc3339(now);
+  if (auto ok = store::set_deployment_state(db, d.id, DeploymentState::kAwaitingApproval,
+                                            std::nullopt, std::nullopt, at);
+      !ok) {
+    return ok;
+  }
+  if (auto ok = store::set_deployment_expiry(db, d.id, expires_at); !ok) return ok;
+  auto current = load(db, d.id);
+  if (!current) return std::unexpected(current.error());
+  const std::int64_t expires = std::chrono::duration_cast<std::chrono::seconds>(
+                                   expires_tp.time_since_epoch()).count();
+  for (const auto& name : gate->approvers) {
+    notify::Fields f = deployment_fields(*current, &run);
+    const auto it = project.approvers.find(name);
+    f["approver"] = name;
+    if (it != project.approvers.end()) {
+      f["approver_email"] = it->second.email;
+      f["approver_dingtalk"] = it->second.dingtalk;
+      f["slack_mention"] = it->second.slack;
+    }
+    f["link"] = link_for(*current, name, expires);
+    f["expires_at"] = expires_at;
+    if (auto ok = notifier_.enqueue(db, project, "approval_requested", f, at); !ok) return ok;
+  }
+  return store::append_audit(db, {at, "request_approvals", "juanie", d.id, "done",
+                                  std::to_string(gate->required) + " of " +
+                                      std::to_string(gate->approvers.size()) +
+                                      " approver(s) needed, until " + expires_at,
+                                  "", ""});
+}
+
+Result<void> ApprovalFlow::cancel(store::Database& db, const config::ProjectConfig& project,
+                                  const store::DeploymentRecord& d, const std::string& reason,
+                                  const std::string& action, TimePoint now) const {
+  const std::string at = rfc3339(now);
+  if (auto ok = store::set_deployment_state(db, d.id, DeploymentState::kCancelled, reason,
+                                            std::nullopt, at);
+      !ok) {
+    return ok;
+  }
+  auto current = load(db, d.id);
+  if (!current) return std::unexpected(current.error());
+  auto run = run_of(db, *current);
+  if (!run) return std::unexpected(run.error());
+  if (auto ok = notifier_.enqueue(db, project, "deployment_cancelled",
+                                  deployment_fields(*current, *run ? &**run : nullptr), at);
+      !ok) {
+    return ok;
+  }
+  return store::append_audit(db, {at, action, "juanie", d.id, "done", reason, "", ""});
+}
+
+Result<Next> ApprovalFlow::admit(store::Database& db, const config::ProjectConfig& project,
+                                 const store::RunRecord& run, const store::DeploymentRecord& d,
+                                 TimePoint now) const {
+  auto older = store::superseded_by(db, d);
+  if (!older) return std::unexpected(older.error());
+  for (const auto& o : *older) {
+    if (auto ok = cancel(db, project, o,
+                         "superseded by deployment " + id_text(d.id) + " (" + d.image + ":" + d.tag + ")",
+                         "supersede", now);
+        !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  if (run.deploy_trigger == "manual") return Next::kWait;
+  const auto* env = project.environment(d.environment);
+  if (env && pipelines::gate_of(*env)) {
+    if (auto ok = request_approvals(db, project, run, d, now); !ok) return std::unexpected(ok.error());
+    return Next::kWait;
+  }
+  return Next::kCarryOut;
+}
+
+Result<Next> ApprovalFlow::trigger(store::Database& db, const config::ProjectConfig& project,
+                                   std::int64_t id, const std::string& who, TimePoint now) const {
+  auto d = load(db, id);
+  if (!d) return std::unexpected(d.error());
+  if (d->state != "pending") {
+    return fail("deployment " + id_text(id) + " is " + d->state + "; only a pending deployment can be triggered");
+  }
+  const std::string at = rfc3339(now);
+  if (auto ok = store::set_deployment_trigger(db, id, who, at); !ok) return std::unexpected(ok.error());
+  if (auto ok = store::append_audit(db, {at, "trigger", who, id, "done", "", "", ""}); !ok) {
+    return std::unexpected(ok.error());
+  }
+  auto run = run_of(db, *d);
+  if (!run) return std::unexpected(run.error());
+  if (!*run) return fail("the run of deployment " + id_text(id) + " is gone");
+  auto current = load(db, id);
+  if (!current) return std::unexpected(current.error());
+  const auto* env = project.environment(d->environment);
+  if (env && pipelines::gate_of(*env)) {
+    if (auto ok = request_approvals(db, project, **run, *current, now); !ok) {
+      return std::unexpected(ok.error());
+    }
+    return Next::kWait;
+  }
+  if (auto ok = store::set_deployment_state(db, id, DeploymentState::kRunning, std::nullopt,
+                                            std::nullopt, at);
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  return Next::kCarryOut;
+}
+
+Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db, const config::ProjectConfig& project,
+                                             const DecisionRequest& r, TimePoint now) const {
+  const std::string at = rfc3339(now);
+  const LinkClaims& c = r.claims;
+  auto refuse = [&](DecisionOutcome outcome) -> Result<DecisionOutcome> {
+    auto ok = store::append_audit(db, {at, r.decision.empty() ? "decide" : r.decision, c.approver,
+                                       c.deployment, "refused",
+                                       std::to_string(outcome.status) + ": " + outcome.message,
+                                       r.source_address, r.user_agent});
+    if (!ok) return std::unexpected(ok.error());
+    return outcome;
+  };
+  auto found = store::find_deployment(db, c.deployment);
+  if (!found) return std::unexpected(found.error());
+  if (!*found || (*found)->environment != c.environment || (*found)->project != project.name) {
+    return refuse(refusal(403, "This link is not for this deployment",
+                          "The link names a deployment that does not match the one on record."));
+  }
+  const store::DeploymentRecord& d = **found;
+  if (d.digest.value_or("") != c.digest) {
+    return refuse(refusal(409, "The image changed",
+                          "The image of this deployment is not the one this link was made for; "
+                          "nothing was recorded."));
+  }
+  auto used = store::nonce_used(db, c.nonce);
+  if (!used) return std::unexpected(used.error());
+  if (*used) {
+    return refuse(refusal(409, "This link has been used",
+                          "A decision was already recorded with this link. Each link works once."));
+  }
+  if (d.state != "awaiting_approval") {
+    return refuse(refusal(409, "Nothing to decide",
+                          "Deployment " + id_text(d.id) + " is " + d.state +
+                              (d.reason ? " (" + *d.reason + ")" : "") + "; it no longer waits for approval."));
+  }
+  const auto decision = pipelines::parse_decision(r.decision);
+  if (!decision) {
+    return refuse(refusal(400, "Choose approve or reject", "The form did not say approve or reject."));
+  }
+  const auto* env = project.environment(d.environment);
+  const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
+  if (!gate) {
+    return refuse(refusal(409, "Nothing to decide",
+                          "Environment " + d.environment + " no longer asks for approval."));
+  }
+  auto so_far = store::approvals_of(db, d.id);
+  if (!so_far) return std::unexpected(so_far.error());
+  auto run = run_of(db, d);
+  if (!run) return std::unexpected(run.error());
+  pipelines::Requesters from;
+  if (*run) {
+    from.pusher = (*run)->pusher.value_or("");
+  }
+  from.triggered_by = d.triggered_by.value_or("");
+  const auto approver = project.approvers.find(c.approver);
+  const std::string email = approver == project.approvers.end() ? "" : approver->second.email;
+  if (auto ok = pipelines::may_decide(*gate, c.approver, email, *decision, from, recorded(*so_far)); !ok) {
+    const bool twice = ok.error().message.find("already decided") != std::string::npos;
+    return refuse(refusal(twice ? 409 : 403, twice ? "Already decided" : "You cannot decide this deployment",
+                          ok.error().message + "."));
+  }
+  store::ApprovalRecord a;
+  a.deployment = d.id;
+  a.approver = c.approver;
+  a.decision = r.decision;
+  a.comment = r.comment;
+  a.decided_at = at;
+  a.source_address = r.source_address;
+  a.user_agent = r.user_agent;
+  a.token_nonce = c.nonce;
+  if (auto ok = store::insert_approval(db, a); !ok) return std::unexpected(ok.error());
+  if (auto ok = store::append_audit(db, {at, r.decision, c.approver, d.id, "done", r.comment,
+                                         r.source_address, r.user_agent});
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  so_far->push_back(a);
+  switch (pipelines::tally(*gate, recorded(*so_far))) {
+    case pipelines::Verdict::kRejected: {
+      const std::string reason =
+          "rejected by " + c.approver + (r.comment.empty() ? "" : ": " + r.comment);
+      if (auto ok = cancel(db, project, d, reason, "cancel", now); !ok) return std::unexpected(ok.error());
+      return DecisionOutcome{200, "Rejected", "Deployment " + id_text(d.id) + " to " + d.environment +
+                                                  " is cancelled. Your rejection is recorded.",
+                             Next::kWait};
+    }
+    case pipelines::Verdict::kApproved:
+      if (auto ok = store::set_deployment_state(db, d.id, DeploymentState::kRunning, std::nullopt,
+                                                std::nullopt, at);
+          !ok) {
+        return std::unexpected(ok.error());
+      }
+      return DecisionOutcome{200, "Approved",
+                             "Your approval completes the gate: " + d.image + ":" + d.tag +
+                                 " is being committed to " + d.environment + ".",
+                             Next::kCarryOut};
+    case pipelines::Verdict::kWaiting:
+      break;
+  }
+  int approvals = 0;
+  for (const auto& x : *so_far) approvals += x.decision == "approve";
+  return DecisionOutcome{200, "Approved",
+                         "Your approval is recorded (" + std::to_string(approvals) + " of " +
+                             std::to_string(gate->required) + "); the deployment waits for the rest.",
+                         Next::kWait};
+}
+
+Result<void> ApprovalFlow::finish(store::Database& db, const config::ProjectConfig& project,
+                                  std::int64_t id, DeploymentState to,
+                                  const std::optional<std::string>& reason,
+                                  const std::optional<std::string>& commit, TimePoint now) const {
+  const std::string at = rfc3339(now);
+  if (auto ok = store::set_deployment_state(db, id, to, reason, commit, at); !ok) return ok;
+  if (to != DeploymentState::kSuccess && to != DeploymentState::kFailed) return {};
+  auto d = load(db, id);
+  if (!d) return std::unexpected(d.error());
+  auto run = run_of(db, *d);
+  if (!run) return std::unexpected(run.error());
+  return notifier_.enqueue(db, project,
+                           to == DeploymentState::kSuccess ? "deployment_succeeded" : "deployment_failed",
+                           deployment_fields(*d, *run ? &**run : nullptr), at);
+}
+
+Result<int> ApprovalFlow::expire_due(
+    store::Database& db,
+    const std::function<const config::ProjectConfig*(const std::string&)>& project_of,
+    TimePoint now) const {
+  auto due = store::expired_deployments(db, rfc3339(now));
+  if (!due) return std::unexpected(due.error());
+  int n = 0;
+  for (const auto& d : *due) {
+    const std::string reason = "expired: no decision before " + d.expires_at.value_or("its deadline");
+    const config::ProjectConfig* project = project_of(d.project);
+    if (project) {
+      if (auto ok = cancel(db, *project, d, reason, "expire", now); !ok) return std::unexpected(ok.error());
+    } else {
+      const std::string at = rfc3339(now);
+      if (auto ok = store::set_deployment_state(db, d.id, DeploymentState::kCancelled, reason,
+                                                std::nullopt, at);
+          !ok) {
+        return std::unexpected(ok.error());
+      }
+    }
+    ++n;
+  }
+  return n;
+}
+
+Result<std::string> ApprovalFlow::link(store::Database& db, const config::ProjectConfig& project,
+                                       std::int64_t id, const std::string& approver) const {
+  if (keys_.empty()) return fail("no approvals.signing_key is configured");
+  auto d = load(db, id);
+  if (!d) return std::unexpected(d.error());
+  if (d->project != project.name) return fail("deployment " + id_text(id) + " is not of project " + project.name);
+  if (d->state != "awaiting_approval") {
+    return fail("deployment " + id_text(id) + " is " + d->state +
+                (d->state == "pending" ? "; trigger it first" : "; it does not wait for approval"));
+  }
+  const auto* env = project.environment(d->environment);
+  const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
+  if (!gate || std::find(gate->approvers.begin(), gate->approvers.end(), approver) == gate->approvers.end()) {
+    return fail(approver + " is not an approver of " + project.name + "'s " + d->environment);
+  }
+  const std::int64_t expires = epoch_seconds(d->expires_at.value_or(""));
+  if (expires == 0) return fail("deployment " + id_text(id) + " has no deadline recorded");
+  return link_for(*d, approver, expires);
+}
+
+}  // namespace juanie::daemon::approvals

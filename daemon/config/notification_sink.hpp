@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipelines/yaml_reader.hpp"
+
+namespace juanie::daemon::config {
+
+// The events a sink may be told about; a sink without `events` gets them all.
+inline constexpr std::string_view kNotificationEvents[] = {
+    "approval_requested", "deployment_succeeded", "deployment_failed", "deployment_cancelled",
+    "run_failed"};
+
+// Where notifications go. webhook, dingtalk and slack POST to `url` (a file in secrets_dir:
+// these URLs carry access tokens); email speaks SMTP to `smtp`.
+struct NotificationSink {
+  std::string type;    // webhook | dingtalk | slack | email
+  std::string url;     // a file in secrets_dir (webhook, dingtalk, slack)
+  std::string secret;  // a file in secrets_dir: webhook body HMAC key, DingTalk signing secret
+  std::string smtp;    // email: smtp://host:port or smtps://host:port
+  bool starttls = false;         // email: require STARTTLS on smtp://
+  std::string from;              // email: the sender address
+  std::vector<std::string> to;   // email: for events not addressed to an approver
+  std::string username;          // email: SMTP AUTH user
+  std::string password;          // email: a file in secrets_dir
+  std::vector<std::string> events;
+};
+
+bool wants(const NotificationSink& sink, std::string_view event);
+
+// The `notifications` list under `parent` (the daemon file or a project file); empty if absent.
+std::vector<NotificationSink> parse_notification_sinks(pipelines::MapReader& parent);
+
+}  // namespace juanie::daemon::config

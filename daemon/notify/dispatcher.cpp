@@ -1,0 +1,188 @@
+#include "daemon/notify/dispatcher.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "daemon/config/loader.hpp"
+#include "daemon/http/client.hpp"
+#include "daemon/notify/message_format.hpp"
+#include "daemon/notify/notifier.hpp"
+#include "daemon/notify/smtp_client.hpp"
+
+namespace juanie::daemon::notify {
+namespace {
+
+namespace json = boost::json;
+
+Fields fields_of(const std::string& payload) {
+  Fields out;
+  std::error_code ec;
+  auto v = json::parse(payload, ec);
+  if (ec || !v.is_object()) return out;
+  for (const auto& [k, value] : v.as_object()) {
+    if (value.is_string()) out.emplace(k, std::string(value.as_string()));
+  }
+  return out;
+}
+
+// An error from curl names the URL, and these URLs carry access tokens.
+std::string redact(std::string text, const std::string& url, const std::string& file) {
+  if (url.empty()) return text;
+  for (auto at = text.find(url); at != std::string::npos; at = text.find(url)) {
+    text.replace(at, url.size(), "<the URL in " + file + ">");
+  }
+  return text;
+}
+
+Result<void> post_json(const std::string& url, const std::string& file, const std::string& body,
+                       std::vector<std::pair<std::string, std::string>> headers) {
+  http::ClientRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.body = body;
+  headers.emplace_back("Content-Type", "application/json");
+  headers.emplace_back("User-Agent", "juanie");
+  request.headers = std::move(headers);
+  auto response = http::send(request);
+  if (!response) return fail(redact(response.error().message, url, file));
+  if (response->status < 200 || response->status > 299) {
+    return fail("the sink answered HTTP " + std::to_string(response->status) + ": " +
+                response->body.substr(0, 200));
+  }
+  return {};
+}
+
+}  // namespace
+
+void Dispatcher::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Dispatcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Dispatcher::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+void Dispatcher::loop() {
+  for (;;) {
+    deliver_due();
+    std::unique_lock lock(mutex_);
+    // The CLI (juanie trigger) writes to the outbox from another process: poll as well.
+    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || woken_; });
+    if (stopping_) return;
+    woken_ = false;
+  }
+}
+
+int Dispatcher::deliver_due() {
+  const auto now = deps_.clock.now();
+  auto due = deps_.reader.with(
+      [&](store::Database& db) { return store::due_messages(db, rfc3339(now), 50); });
+  if (!due) {
+    deps_.log.error("notifications: cannot read the outbox: " + due.error().message);
+    return 0;
+  }
+  for (const auto& m : *due) {
+    auto sent = send(m);
+    const std::string at = rfc3339(deps_.clock.now());
+    if (sent) {
+      (void)store::write_and_wait(deps_.writer, [id = m.id, at](store::Database& db) {
+        return store::mark_delivered(db, id, at);
+      });
+      continue;
+    }
+    std::optional<std::string> next;
+    if (m.attempts + 1 < deps_.max_attempts) {
+      auto delay = deps_.first_retry * (1LL << std::min(m.attempts, 20));
+      delay = std::min<std::chrono::milliseconds>(delay, std::chrono::hours(1));
+      next = rfc3339(deps_.clock.now() + delay);
+    }
+    deps_.log.warn("notification " + std::to_string(m.id) + " (" + m.event + ") not delivered" +
+                   (next ? ", next attempt at " + *next : ", given up after " +
+                                                            std::to_string(m.attempts + 1) + " attempts") +
+                   ": " + sent.error().message);
+    (void)store::write_and_wait(deps_.writer, [id = m.id, error = sent.error().message, next](store::Database& db) {
+      return store::mark_failed(db, id, error, next);
+    });
+  }
+  return static_cast<int>(due->size());
+}
+
+Result<void> Dispatcher::send(const store::OutboxMessage& m) const {
+  const config::NotificationSink sink = sink_from_json(m.sink);
+  const Fields fields = fields_of(m.payload);
+  auto secret_file = [&](const std::string& file) -> Result<std::string> {
+    if (file.empty()) return std::string();
+    return config::read_secret(deps_.daemon.secrets_dir,
+                               config::SecretRef{file, "notifications (" + sink.type + "): "});
+  };
+  auto secret = secret_file(sink.secret);
+  if (!secret) return std::unexpected(secret.error());
+  if (sink.type == "email") {
+    auto password = secret_file(sink.password);
+    if (!password) return std::unexpected(password.error());
+    SmtpMessage mail;
+    mail.url = sink.smtp;
+    mail.starttls = sink.starttls;
+    mail.username = sink.username;
+    mail.password = *password;
+    mail.from = sink.from;
+    if (m.event == "approval_requested") {
+      auto it = fields.find("approver_email");
+      if (it != fields.end()) mail.to = {it->second};
+    } else {
+      mail.to = sink.to;
+    }
+    const std::string domain = sink.from.substr(sink.from.find('@') + 1);
+    mail.message = email_message(sink.from, mail.to, m.event, fields,
+                                 rfc5322_date(deps_.clock.now()),
+                                 "juanie." + std::to_string(m.id) + "@" + domain);
+    return send_mail(mail);
+  }
+  auto url = secret_file(sink.url);
+  if (!url) return std::unexpected(url.error());
+  if (sink.type == "webhook") {
+    const std::string body = webhook_body(m.id, m.event, fields);
+    std::vector<std::pair<std::string, std::string>> headers{
+        {"X-Juanie-Event", m.event}, {"X-Juanie-Delivery", std::to_string(m.id)}};
+    if (!secret->empty()) headers.emplace_back("X-Juanie-Signature-256", webhook_signature(*secret, body));
+    return post_json(*url, sink.url, body, std::move(headers));
+  }
+  if (sink.type == "slack") return post_json(*url, sink.url, slack_body(m.event, fields), {});
+  if (sink.type == "dingtalk") {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deps_.clock.now().time_since_epoch()).count();
+    const std::string target = secret->empty() ? *url : dingtalk_signed_url(*url, *secret, ms);
+    http::ClientRequest request;
+    request.method = "POST";
+    request.url = target;
+    request.body = dingtalk_body(m.event, fields);
+    request.headers = {{"Content-Type", "application/json"}};
+    auto response = http::send(request);
+    if (!response) return fail(redact(redact(response.error().message, target, sink.url), *url, sink.url));
+    // DingTalk answers 200 for refusals too; errcode says what happened.
+    std::error_code ec;
+    auto answer = json::parse(response->body, ec);
+    if (response->status != 200 || ec || !answer.is_object() ||
+        !answer.as_object().contains("errcode") || answer.as_object().at("errcode") != 0) {
+      return fail("DingTalk answered HTTP " + std::to_string(response->status) + ": " +
+                  response->body.substr(0, 200));
+    }
+    return {};
+  }
+  return fail("unknown sink type \"" + sink.type + "\"");
+}
+
+}  // namespace juanie::daemon::notify

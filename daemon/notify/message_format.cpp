@@ -1,0 +1,166 @@
+#include "daemon/notify/message_format.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <charconv>
+
+#include "daemon/crypto.hpp"
+
+namespace juanie::daemon::notify {
+namespace {
+
+namespace json = boost::json;
+
+std::string get(const Fields& f, const char* key) {
+  auto it = f.find(key);
+  return it == f.end() ? "" : it->second;
+}
+
+std::string image_ref(const Fields& f) {
+  return get(f, "image") + ":" + get(f, "tag");
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return s;
+}
+
+std::string url_encode(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string subject(const std::string& event, const Fields& f) {
+  const std::string what = "deploy " + image_ref(f) + " to " + get(f, "environment");
+  if (event == "approval_requested") return get(f, "project") + ": approval requested: " + what;
+  if (event == "deployment_succeeded") return get(f, "project") + ": deployed " + image_ref(f) + " to " + get(f, "environment");
+  if (event == "deployment_failed") return get(f, "project") + ": failed to " + what;
+  if (event == "deployment_cancelled") return get(f, "project") + ": cancelled: " + what;
+  if (event == "run_failed") {
+    return get(f, "project") + ": run " + get(f, "run") + " of " + get(f, "branch") + " failed";
+  }
+  return get(f, "project") + ": " + event;
+}
+
+std::string plain_text(const std::string& event, const Fields& f) {
+  std::string text = subject(event, f) + "\n\n";
+  if (event == "approval_requested") {
+    text += get(f, "approver") + ", your approval is asked for deployment " + get(f, "deployment") +
+            " of " + get(f, "project") + " to " + get(f, "environment") + ".\n\n";
+  }
+  if (!get(f, "sha").empty()) {
+    text += "commit: " + get(f, "sha") + " on " + get(f, "branch") + "\n";
+  }
+  if (!get(f, "triggered_by").empty()) text += "triggered by: " + get(f, "triggered_by") + "\n";
+  if (!get(f, "reason").empty()) text += "reason: " + get(f, "reason") + "\n";
+  if (!get(f, "link").empty()) {
+    text += "\nReview it, then approve or reject (the page changes nothing until you press a "
+            "button):\n" + get(f, "link") + "\n";
+    if (!get(f, "expires_at").empty()) text += "The link works once, until " + get(f, "expires_at") + ".\n";
+  }
+  return text;
+}
+
+std::string webhook_body(std::int64_t delivery, const std::string& event, const Fields& f) {
+  json::object o;
+  o["event"] = event;
+  o["delivery"] = delivery;
+  for (const auto& [k, v] : f) {
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if ((k == "deployment" || k == "run") && ec == std::errc() && p == v.data() + v.size()) {
+      o[k] = n;
+    } else {
+      o[k] = v;
+    }
+  }
+  return json::serialize(o);
+}
+
+std::string webhook_signature(const std::string& secret, const std::string& body) {
+  return "sha256=" + hex_encode(hmac_sha256(secret, body));
+}
+
+std::string slack_body(const std::string& event, const Fields& f) {
+  std::string text = subject(event, f);
+  if (!get(f, "slack_mention").empty()) text = "<@" + get(f, "slack_mention") + "> " + text;
+  if (!get(f, "link").empty()) text += "\n<" + get(f, "link") + "|Approve or reject>";
+  if (!get(f, "reason").empty()) text += "\nreason: " + get(f, "reason");
+  json::object o;
+  o["text"] = text;
+  return json::serialize(o);
+}
+
+std::string dingtalk_body(const std::string& event, const Fields& f) {
+  const std::string title = subject(event, f);
+  std::string markdown = "### " + title + "\n\n";
+  if (!get(f, "sha").empty()) markdown += "- commit: `" + get(f, "sha").substr(0, 12) + "` on " + get(f, "branch") + "\n";
+  if (!get(f, "reason").empty()) markdown += "- reason: " + get(f, "reason") + "\n";
+  json::object o;
+  if (event == "approval_requested" && !get(f, "link").empty()) {
+    const std::string mobile = get(f, "approver_dingtalk");
+    if (!mobile.empty()) markdown += "\n@" + mobile;
+    json::object card;
+    card["title"] = title;
+    card["text"] = markdown;
+    card["btnOrientation"] = "1";
+    json::array buttons;
+    buttons.push_back(json::object{{"title", "Approve"}, {"actionURL", get(f, "link") + "?decision=approve"}});
+    buttons.push_back(json::object{{"title", "Reject"}, {"actionURL", get(f, "link") + "?decision=reject"}});
+    card["btns"] = std::move(buttons);
+    o["msgtype"] = "actionCard";
+    o["actionCard"] = std::move(card);
+    if (!mobile.empty()) {
+      o["at"] = json::object{{"atMobiles", json::array{json::value(mobile)}}, {"isAtAll", false}};
+    }
+  } else {
+    o["msgtype"] = "markdown";
+    o["markdown"] = json::object{{"title", title}, {"text", markdown}};
+  }
+  return json::serialize(o);
+}
+
+std::string dingtalk_signed_url(const std::string& url, const std::string& secret,
+                                std::int64_t timestamp_ms) {
+  const std::string ts = std::to_string(timestamp_ms);
+  const Digest mac = hmac_sha256(secret, ts + "\n" + secret);
+  const std::string sign =
+      base64_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "timestamp=" + ts +
+         "&sign=" + url_encode(sign);
+}
+
+std::string email_message(const std::string& from, const std::vector<std::string>& to,
+                          const std::string& event, const Fields& f, const std::string& date,
+                          const std::string& message_id) {
+  std::string recipients;
+  for (const auto& t : to) recipients += (recipients.empty() ? "" : ", ") + one_line(t);
+  std::string body = plain_text(event, f);
+  // SMTP lines end in CRLF, and a line holding only "." would end the message early (libcurl
+  // dot-stuffs, but normalise the endings here).
+  std::string crlf;
+  for (char c : body) {
+    if (c == '\n') crlf += "\r\n";
+    else if (c != '\r') crlf.push_back(c);
+  }
+  return "From: " + one_line(from) + "\r\nTo: " + recipients + "\r\nSubject: " +
+         one_line(subject(event, f)) + "\r\nDate: " + one_line(date) + "\r\nMessage-ID: <" +
+         one_line(message_id) + ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n" + crlf;
+}
+
+}  // namespace juanie::daemon::notify

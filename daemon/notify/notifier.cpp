@@ -1,0 +1,88 @@
+#include "daemon/notify/notifier.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "daemon/store/outbox.hpp"
+
+namespace juanie::daemon::notify {
+namespace {
+
+namespace json = boost::json;
+
+std::string field(const Fields& fields, const char* name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? "" : it->second;
+}
+
+bool reachable(const config::NotificationSink& sink, const std::string& event, const Fields& fields) {
+  if (sink.type != "email") return true;
+  if (event == "approval_requested") return !field(fields, "approver_email").empty();
+  return !sink.to.empty();
+}
+
+std::string string_at(const json::object& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
+}
+
+}  // namespace
+
+std::string sink_json(const config::NotificationSink& sink) {
+  json::object o;
+  o["type"] = sink.type;
+  o["url"] = sink.url;
+  o["secret"] = sink.secret;
+  o["smtp"] = sink.smtp;
+  o["starttls"] = sink.starttls;
+  o["from"] = sink.from;
+  json::array to;
+  for (const auto& t : sink.to) to.push_back(json::value(t));
+  o["to"] = std::move(to);
+  o["username"] = sink.username;
+  o["password"] = sink.password;
+  return json::serialize(o);
+}
+
+config::NotificationSink sink_from_json(const std::string& text) {
+  config::NotificationSink sink;
+  std::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return sink;
+  const auto& o = v.as_object();
+  sink.type = string_at(o, "type");
+  sink.url = string_at(o, "url");
+  sink.secret = string_at(o, "secret");
+  sink.smtp = string_at(o, "smtp");
+  sink.from = string_at(o, "from");
+  sink.username = string_at(o, "username");
+  sink.password = string_at(o, "password");
+  if (auto it = o.find("starttls"); it != o.end() && it->value().is_bool()) {
+    sink.starttls = it->value().as_bool();
+  }
+  if (auto it = o.find("to"); it != o.end() && it->value().is_array()) {
+    for (const auto& t : it->value().as_array()) {
+      if (t.is_string()) sink.to.emplace_back(t.as_string());
+    }
+  }
+  return sink;
+}
+
+Result<void> Notifier::enqueue(store::Database& db, const config::ProjectConfig& project,
+                               const std::string& event, const Fields& fields,
+                               const std::string& now) const {
+  json::object payload;
+  payload["event"] = event;
+  for (const auto& [k, v] : fields) payload[k] = v;
+  const std::string body = json::serialize(payload);
+  for (const auto* sinks : {&daemon_.notifications, &project.notifications}) {
+    for (const auto& sink : *sinks) {
+      if (!config::wants(sink, event) || !reachable(sink, event, fields)) continue;
+      if (auto ok = store::enqueue(db, sink_json(sink), event, body, now); !ok) return ok;
+    }
+  }
+  return {};
+}
+
+}  // namespace juanie::daemon::notify

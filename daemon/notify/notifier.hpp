@@ -1,0 +1,44 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "daemon/config/daemon_config.hpp"
+#include "daemon/config/project_config.hpp"
+#include "daemon/store/sqlite.hpp"
+
+namespace juanie::daemon::notify {
+
+// What a message says: "project", "environment", "deployment", "run", "image", "tag", "sha",
+// "branch", "reason", and for approval requests "approver", "approver_email",
+// "approver_dingtalk", "approver_slack", "link", "expires_at".
+using Fields = std::map<std::string, std::string>;
+
+// Puts messages in the outbox, inside the caller's write transaction — the one that makes the
+// change the message tells of — so a message exists exactly when its cause does.
+class Notifier {
+ public:
+  Notifier(const config::DaemonConfig& daemon, std::function<void()> on_enqueued)
+      : daemon_(daemon), on_enqueued_(std::move(on_enqueued)) {}
+
+  // One outbox row per sink (the daemon's, then the project's) that wants `event` and can
+  // reach its audience: an approval request goes by e-mail only to an approver with an address.
+  Result<void> enqueue(store::Database& db, const config::ProjectConfig& project,
+                       const std::string& event, const Fields& fields, const std::string& now) const;
+
+  // After the transaction committed: the dispatcher looks at once rather than at its next poll.
+  void wake() const {
+    if (on_enqueued_) on_enqueued_();
+  }
+
+ private:
+  const config::DaemonConfig& daemon_;
+  std::function<void()> on_enqueued_;
+};
+
+// The sink's settings as stored with each message (file names, never the secrets).
+std::string sink_json(const config::NotificationSink& sink);
+config::NotificationSink sink_from_json(const std::string& text);
+
+}  // namespace juanie::daemon::notify

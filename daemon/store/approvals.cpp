@@ -1,0 +1,89 @@
+#include "daemon/store/approvals.hpp"
+
+namespace juanie::daemon::store {
+namespace {
+
+std::optional<std::string> nonempty(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+}  // namespace
+
+Result<void> insert_approval(Database& db, const ApprovalRecord& a) {
+  auto stmt = db.prepare(
+      "INSERT INTO approvals (deployment_id, approver, decision, comment, decided_at, "
+      "source_address, user_agent, token_nonce) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, a.deployment).bind(2, a.approver).bind(3, a.decision).bind_optional(4, nonempty(a.comment));
+  stmt->bind(5, a.decided_at).bind_optional(6, nonempty(a.source_address));
+  stmt->bind_optional(7, nonempty(a.user_agent)).bind(8, a.token_nonce);
+  return stmt->run();
+}
+
+Result<std::vector<ApprovalRecord>> approvals_of(Database& db, std::int64_t deployment) {
+  auto stmt = db.prepare(
+      "SELECT id, deployment_id, approver, decision, coalesce(comment, ''), decided_at, "
+      "coalesce(source_address, ''), coalesce(user_agent, ''), token_nonce FROM approvals "
+      "WHERE deployment_id = ?1 ORDER BY id");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, deployment);
+  std::vector<ApprovalRecord> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(ApprovalRecord{stmt->int64(0), stmt->int64(1), stmt->text(2), stmt->text(3),
+                                 stmt->text(4), stmt->text(5), stmt->text(6), stmt->text(7),
+                                 stmt->text(8)});
+  }
+}
+
+Result<bool> nonce_used(Database& db, const std::string& nonce) {
+  auto stmt = db.prepare("SELECT 1 FROM approvals WHERE token_nonce = ?1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, nonce);
+  return stmt->step();
+}
+
+Result<void> append_audit(Database& db, const AuditEntry& e) {
+  auto stmt = db.prepare(
+      "INSERT INTO audit (at, action, actor, deployment_id, outcome, detail, source_address, "
+      "user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, e.at).bind(2, e.action).bind_optional(3, nonempty(e.actor));
+  if (e.deployment) {
+    stmt->bind(4, *e.deployment);
+  } else {
+    stmt->bind(4, std::nullopt);
+  }
+  stmt->bind(5, e.outcome).bind_optional(6, nonempty(e.detail));
+  stmt->bind_optional(7, nonempty(e.source_address)).bind_optional(8, nonempty(e.user_agent));
+  return stmt->run();
+}
+
+Result<std::vector<AuditEntry>> audit_of(Database& db, std::optional<std::int64_t> deployment,
+                                         int limit) {
+  auto stmt = db.prepare(
+      "SELECT at, action, coalesce(actor, ''), deployment_id, outcome, coalesce(detail, ''), "
+      "coalesce(source_address, ''), coalesce(user_agent, '') FROM audit "
+      "WHERE ?1 IS NULL OR deployment_id = ?1 ORDER BY id DESC LIMIT ?2");
+  if (!stmt) return std::unexpected(stmt.error());
+  if (deployment) {
+    stmt->bind(1, *deployment);
+  } else {
+    stmt->bind(1, std::nullopt);
+  }
+  stmt->bind(2, static_cast<std::int64_t>(limit));
+  std::vector<AuditEntry> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    AuditEntry e{stmt->text(0), stmt->text(1), stmt->text(2), std::nullopt, stmt->text(4),
+                 stmt->text(5), stmt->text(6), stmt->text(7)};
+    if (!stmt->is_null(3)) e.deployment = stmt->int64(3);
+    out.push_back(std::move(e));
+  }
+}
+
+}  // namespace juanie::daemon::store

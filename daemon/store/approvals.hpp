@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/store/sqlite.hpp"
+
+namespace juanie::daemon::store {
+
+struct ApprovalRecord {
+  std::int64_t id = 0;
+  std::int64_t deployment = 0;
+  std::string approver;
+  std::string decision;  // approve | reject
+  std::string comment;
+  std::string decided_at;
+  std::string source_address;
+  std::string user_agent;
+  std::string token_nonce;
+};
+
+// Fails (writing nothing) when the nonce was used or the approver already decided.
+Result<void> insert_approval(Database& db, const ApprovalRecord& a);
+Result<std::vector<ApprovalRecord>> approvals_of(Database& db, std::int64_t deployment);
+Result<bool> nonce_used(Database& db, const std::string& nonce);
+
+struct AuditEntry {
+  std::string at;
+  std::string action;  // approve | reject | trigger | expire | supersede | approval_link ...
+  std::string actor;
+  std::optional<std::int64_t> deployment;
+  std::string outcome;  // done | refused
+  std::string detail;
+  std::string source_address;
+  std::string user_agent;
+};
+
+Result<void> append_audit(Database& db, const AuditEntry& e);
+Result<std::vector<AuditEntry>> audit_of(Database& db, std::optional<std::int64_t> deployment,
+                                         int limit);
+
+}  // namespace juanie::daemon::store
