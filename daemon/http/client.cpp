@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "daemon/http/message.hpp"
+
 namespace juanie::daemon::http {
 namespace {
 
@@ -12,7 +14,30 @@ std::size_t append(char* data, std::size_t size, std::size_t count, void* out) {
   return size * count;
 }
 
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* out) {
+  auto* headers = static_cast<std::vector<std::pair<std::string, std::string>>*>(out);
+  std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) headers->clear();  // a new response (after 100 Continue)
+  const auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+      value.remove_suffix(1);
+    }
+    headers->emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return size * count;
+}
+
 }  // namespace
+
+std::string ClientResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) return v;
+  }
+  return "";
+}
 
 Result<ClientResponse> send(const ClientRequest& request) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
@@ -33,6 +58,8 @@ Result<ClientResponse> send(const ClientRequest& request) {
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
   if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
   if (request.method != "GET" && request.method != "HEAD") {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());

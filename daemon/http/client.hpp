@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct ClientRequest {
 struct ClientResponse {
   int status = 0;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // of the final response
+
+  // Case-insensitive; "" when absent.
+  std::string header(std::string_view name) const;
 };
 
 // An error only when no HTTP answer arrived (refused, timed out, TLS failure).

@@ -46,7 +46,7 @@ Daemon::Daemon(std::string extra_config, bool run_pipelines) {
               "  - name: tests\n"
               "    sha256: " +
                   hex_encode(sha256(kApiToken)) + "\n" + extra_config);
-  home_.write("secrets/approval.key", "integration-approval-signing-key-0123456789abcdef\n");
+  home_.write("secrets/approval.key", std::string(kApprovalKey) + "\n");
   home_.write("secrets/shop-api.webhook", std::string(kGithubSecret) + "\n");
   home_.write("secrets/billing.webhook", kGitlabSecret);
   home_.write("secrets/ledger.webhook", kGitlabSigningToken);
@@ -162,6 +162,10 @@ daemon::http::ClientResponse Daemon::request(
 
 daemon::http::ClientResponse Daemon::api(const std::string& path) {
   return request("GET", path, "", {{"Authorization", std::string("Bearer ") + kApiToken}});
+}
+
+daemon::http::ClientResponse Daemon::api_post(const std::string& path, const std::string& body) {
+  return request("POST", path, body, {{"Authorization", std::string("Bearer ") + kApiToken}});
 }
 
 std::vector<std::pair<std::string, std::string>> github_headers(const std::string& body,

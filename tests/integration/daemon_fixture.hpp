@@ -19,6 +19,7 @@ inline constexpr const char* kGitlabSecret = "gitlab-webhook-secret";
 inline constexpr const char* kGitlabSigningToken =
     "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 inline constexpr const char* kGiteaSecret = "gitea-webhook-secret";
+inline constexpr const char* kApprovalKey = "integration-approval-signing-key-0123456789abcdef";
 
 // The real `juanie` binary in a temporary home, driven only through its public surface:
 // files, signals and HTTP on 127.0.0.1. Projects: shop-api (github), billing (gitlab token),
@@ -51,6 +52,8 @@ class Daemon {
       const std::string& method, const std::string& path, const std::string& body = "",
       std::vector<std::pair<std::string, std::string>> headers = {});
   daemon::http::ClientResponse api(const std::string& path);
+  // POSTs to the API with the bearer token.
+  daemon::http::ClientResponse api_post(const std::string& path, const std::string& body = "");
 
  private:
   TempDir home_;

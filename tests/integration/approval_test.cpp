@@ -1,0 +1,379 @@
+// Production changes when a deployment is triggered and approved by the right people — the
+// real daemon, podman, registry and git; approval requests go to a real HTTP receiver and a
+// real SMTP server on loopback, and approvers act through the links they were sent.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include "daemon/approvals/link_token.hpp"
+#include "daemon/crypto.hpp"
+#include "integration/daemon_fixture.hpp"
+#include "support/busybox_image.hpp"
+#include "support/mail_and_hooks.hpp"
+#include "support/registry.hpp"
+
+namespace juanie::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kHookSecret = "receiver-hmac-secret";
+const std::vector<std::pair<std::string, std::string>> kForm{
+    {"Content-Type", "application/x-www-form-urlencoded"}};
+
+std::string path_of(const std::string& url) {
+  const auto at = url.find("/approve/");
+  return at == std::string::npos ? url : url.substr(at);
+}
+
+std::string csrf_of(const std::string& html) {
+  std::smatch m;
+  static const std::regex re(R"re(name="csrf" value="([^"]+)")re");
+  return std::regex_search(html, m, re) ? m[1].str() : "";
+}
+
+class ApprovalTest : public ::testing::Test {
+ protected:
+  ApprovalTest() : d("", true), registry(d.home() / "registry"), smtp(d.home() / "mail") {}
+
+  std::string git(const std::string& args) {
+    int status = 0;
+    auto out = sh("git " + args, &status);
+    EXPECT_EQ(status, 0) << "git " << args << "\n" << out;
+    return out;
+  }
+
+  // Commits VERSION=n on main and pushes it; returns the commit.
+  std::string commit_version(int n) {
+    const std::string app = (d.home() / "app").string();
+    d.home().write("app/VERSION", std::to_string(n) + "\n");
+    git("-C " + app + " add -A");
+    git("-C " + app + " -c user.email=alice@example.com -c user.name=Alice commit -qm v" + std::to_string(n));
+    git("-C " + app + " push -q " + (d.home() / "app.git").string() + " main");
+    auto sha = git("-C " + app + " rev-parse HEAD");
+    sha.pop_back();
+    return sha;
+  }
+
+  void SetUp() override {
+    image = registry.host() + "/acme/app";
+    const auto base = ensure_busybox_image();
+    const std::string app = (d.home() / "app").string();
+    d.home().write("app/.juanie.yml",
+                   "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
+                   "image: {dockerfile: Dockerfile, context: .}\n");
+    d.home().write("app/Dockerfile", "FROM " + base + "\nCOPY VERSION /VERSION\n");
+    git("init -q --bare -b main " + (d.home() / "app.git").string());
+    git("-C " + app + " init -q -b main");
+    sha = commit_version(1);
+
+    const std::string ops = (d.home() / "ops").string();
+    d.home().write("ops/overlays/prod/kustomization.yaml",
+                   "resources:\n  - ../../base\nimages:\n  - name: " + image + "\n    newTag: old\n");
+    d.home().write("ops/base/kustomization.yaml", "resources: []\n");
+    git("init -q --bare -b main " + (d.home() / "gitops.git").string());
+    git("-C " + ops + " init -q -b main");
+    git("-C " + ops + " add -A");
+    git("-C " + ops + " -c user.email=ops@example.com -c user.name=Ops commit -qm init");
+    git("-C " + ops + " push -q " + (d.home() / "gitops.git").string() + " main");
+
+    d.home().write("secrets/app.webhook", kGithubSecret);
+    d.home().write("secrets/hook.url", hooks.url() + "\n");
+    d.home().write("secrets/hook.secret", kHookSecret);
+    // Daemon-wide: e-mail. The project adds its own webhook.
+    d.home().write("juanie.yaml", read_file(d.home() / "juanie.yaml") +
+                                      "notifications:\n  - {type: email, smtp: \"" + smtp.url() +
+                                      "\", from: ci@example.com, to: [ops@example.com]}\n");
+    d.home().write("projects.d/app.yaml",
+                   "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
+                       ", forge: github, webhook_secret: app.webhook}\n"
+                       "image: " + image + "\nregistry: {tls_verify: false}\n"
+                       "gitops: {url: " + (d.home() / "gitops.git").string() + ", branch: main}\n"
+                       "environments:\n  prod: {approvers: [alice, bob, carol], required_approvals: 2}\n"
+                       "approvers:\n  alice: {email: alice@example.com}\n"
+                       "  bob: {email: bob@example.com}\n  carol: {dingtalk: \"13800000000\"}\n"
+                       "branches: [{match: main, environment: prod, trigger: manual}]\n"
+                       "notifications:\n  - {type: webhook, url: hook.url, secret: hook.secret}\n");
+  }
+
+  std::int64_t push(const std::string& commit, const std::string& delivery) {
+    const std::string body = push_body("refs/heads/main", commit);
+    auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, delivery));
+    EXPECT_EQ(r.status, 202) << r.body;
+    return json::parse(r.body).at("run").as_int64();
+  }
+
+  json::object wait_deployment(std::int64_t run, const std::string& state) {
+    json::object last;
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = d.api("/api/v1/runs/" + std::to_string(run));
+      if (r.status == 200) {
+        last = json::parse(r.body).as_object();
+        const auto& dep = last.at("deployment");
+        if (dep.is_object() && dep.at("state").as_string() == state) return dep.as_object();
+        if (last.at("state").as_string() == "failed") break;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "run " << run << " never had a " << state
+                  << " deployment: " << json::serialize(last) << "\n" << d.log();
+    return {};
+  }
+
+  std::string deployment_state(std::int64_t id) {
+    auto r = d.api("/api/v1/deployments/" + std::to_string(id));
+    return r.status == 200 ? std::string(json::parse(r.body).at("state").as_string()) : "?";
+  }
+
+  // The approval requests the receiver got for `deployment`: approver → link.
+  std::map<std::string, std::string> approval_links(std::int64_t deployment, std::size_t expected) {
+    std::map<std::string, std::string> links;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (links.size() < expected && std::chrono::steady_clock::now() < deadline) {
+      for (const auto& req : hooks.received()) {
+        auto o = json::parse(req.body).as_object();
+        if (o.at("event").as_string() == "approval_requested" &&
+            o.at("deployment").as_int64() == deployment) {
+          links[std::string(o.at("approver").as_string())] = std::string(o.at("link").as_string());
+        }
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return links;
+  }
+
+  // GETs the page, then posts the decision with the page's CSRF value (the one the first
+  // page gave: a replay carries it too).
+  daemon::http::ClientResponse decide(const std::string& link, const std::string& decision,
+                                      const std::string& comment = "") {
+    auto page = d.request("GET", path_of(link));
+    if (csrf_[link].empty()) csrf_[link] = csrf_of(page.body);
+    return d.request("POST", path_of(link),
+                     "csrf=" + csrf_[link] + "&decision=" + decision + "&comment=" + comment, kForm);
+  }
+  std::map<std::string, std::string> csrf_;
+
+  long long rows(const std::string& sql) {
+    return count_rows((d.home() / "data/juanie.db").string(), sql);
+  }
+
+  std::string gitops_commits() {
+    return git("-C " + (d.home() / "gitops.git").string() + " rev-list --count main");
+  }
+
+  Daemon d;
+  Registry registry;
+  SmtpSink smtp;
+  HookReceiver hooks;
+  std::string image, sha;
+};
+
+TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto run = push(sha, "gated-1");
+  // The run tests, builds and pushes; the deployment waits for its trigger.
+  const auto pending = wait_deployment(run, "pending");
+  ASSERT_FALSE(pending.empty());
+  const auto id = pending.at("id").as_int64();
+  EXPECT_EQ(gitops_commits(), "1\n");
+
+  auto triggered = d.api_post("/api/v1/deployments/" + std::to_string(id) + "/trigger");
+  ASSERT_EQ(triggered.status, 202) << triggered.body;
+  EXPECT_EQ(json::parse(triggered.body).at("state").as_string(), "awaiting_approval");
+  EXPECT_EQ(d.api_post("/api/v1/deployments/" + std::to_string(id) + "/trigger").status, 409);
+
+  // One request per approver, each with a link of their own, signed over the body.
+  auto links = approval_links(id, 3);
+  ASSERT_EQ(links.size(), 3u) << d.log();
+  EXPECT_NE(links["alice"], links["bob"]);
+  EXPECT_TRUE(links["bob"].starts_with("http://127.0.0.1:" + std::to_string(d.port()) + "/approve/v1."))
+      << links["bob"];
+  for (const auto& req : hooks.received()) {
+    EXPECT_EQ(req.header("X-Juanie-Signature-256").value_or(""),
+              "sha256=" + daemon::hex_encode(daemon::hmac_sha256(kHookSecret, req.body)));
+  }
+  // By e-mail to the approvers who have an address, each with their own link.
+  auto mails = smtp.wait_for(2);
+  ASSERT_EQ(mails.size(), 2u);
+  std::map<std::string, std::string> mail_to;
+  for (const auto& m : mails) {
+    for (const auto* who : {"alice", "bob"}) {
+      if (m.find("X-Envelope-To: " + std::string(who) + "@example.com") != std::string::npos) mail_to[who] = m;
+    }
+  }
+  ASSERT_EQ(mail_to.size(), 2u) << mails[0];
+  EXPECT_NE(mail_to["bob"].find(links["bob"]), std::string::npos) << mail_to["bob"];
+  EXPECT_EQ(mail_to["bob"].find(links["alice"]), std::string::npos);
+  EXPECT_NE(mail_to["bob"].find("Subject: app: approval requested: deploy " + image), std::string::npos);
+
+  auto waiting = json::parse(d.api("/api/v1/approvals?state=pending").body).at("approvals").as_array();
+  EXPECT_EQ(waiting.size(), 3u);
+
+  // Opening the link — as a mail scanner would — shows the change and records nothing.
+  auto page = d.request("GET", path_of(links["bob"]));
+  ASSERT_EQ(page.status, 200) << page.body;
+  const std::string tag = sha.substr(0, 7);
+  EXPECT_NE(page.body.find(image + ":" + tag), std::string::npos);
+  EXPECT_NE(page.body.find("overlays/prod/kustomization.yaml"), std::string::npos);
+  EXPECT_NE(page.body.find("images[name=" + image + "].newTag: " + tag), std::string::npos);
+  EXPECT_NE(page.body.find(sha), std::string::npos);
+  EXPECT_NE(page.body.find("Triggered by</th><td>tests"), std::string::npos);
+  EXPECT_EQ(page.header("Cache-Control"), "no-store");
+  EXPECT_EQ(page.header("Referrer-Policy"), "no-referrer");
+  EXPECT_TRUE(page.header("Content-Type").starts_with("text/html"));
+  EXPECT_TRUE(page.header("Content-Security-Policy").starts_with("default-src 'none'"));
+  EXPECT_EQ(page.body.find("<script"), std::string::npos);
+  EXPECT_EQ(page.body.find("src="), std::string::npos);
+  for (int i = 0; i < 3; ++i) d.request("GET", path_of(links["carol"]));
+  EXPECT_EQ(rows("SELECT count(*) FROM approvals"), 0);
+  EXPECT_EQ(deployment_state(id), "awaiting_approval");
+
+  // Refusals, none of which changes anything.
+  auto self = decide(links["alice"], "approve");
+  EXPECT_EQ(self.status, 403);
+  EXPECT_NE(self.body.find("alice pushed this deployment and cannot approve it"), std::string::npos) << self.body;
+  std::string tampered = path_of(links["bob"]);
+  tampered[tampered.size() - 60] = tampered[tampered.size() - 60] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(d.request("GET", tampered).status, 403);
+  auto forged = d.request("POST", tampered, "csrf=x&decision=approve", kForm);
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_NE(forged.body.find("altered"), std::string::npos) << forged.body;
+  daemon::approvals::LinkClaims mallory{id, "mallory", "prod",
+                                        std::string(pending.at("digest").as_string()),
+                                        std::time(nullptr) + 3600, "nonce-of-mallory", ""};
+  auto stranger = decide("/approve/" + daemon::approvals::sign_link(
+                                           mallory, daemon::approvals::make_signing_key(kApprovalKey)),
+                         "approve");
+  EXPECT_EQ(stranger.status, 403);
+  EXPECT_NE(stranger.body.find("mallory is not an approver of this environment"), std::string::npos);
+  auto no_csrf = d.request("POST", path_of(links["bob"]), "decision=approve", kForm);
+  EXPECT_EQ(no_csrf.status, 403);
+  EXPECT_EQ(rows("SELECT count(*) FROM approvals"), 0);
+  EXPECT_EQ(deployment_state(id), "awaiting_approval");
+
+  // Bob approves: one of two. His link does not work twice.
+  auto bob = decide(links["bob"], "approve", "looks+good");
+  EXPECT_EQ(bob.status, 200) << bob.body;
+  EXPECT_NE(bob.body.find("1 of 2"), std::string::npos) << bob.body;
+  EXPECT_EQ(decide(links["bob"], "approve").status, 409);
+  EXPECT_EQ(d.request("GET", path_of(links["bob"])).status, 409);
+  EXPECT_EQ(deployment_state(id), "awaiting_approval");
+  EXPECT_EQ(gitops_commits(), "1\n");
+
+  // Carol's approval completes the gate: the prod overlay gets its one commit.
+  auto carol = decide(links["carol"], "approve");
+  EXPECT_EQ(carol.status, 200) << carol.body;
+  const auto done = wait_deployment(run, "success");
+  ASSERT_FALSE(done.empty());
+  EXPECT_EQ(gitops_commits(), "2\n");
+  const std::string ops = "-C " + (d.home() / "gitops.git").string() + " ";
+  EXPECT_EQ(git(ops + "diff --name-only main~1 main"), "overlays/prod/kustomization.yaml\n");
+  const auto& approvals = done.at("approvals").as_array();
+  ASSERT_EQ(approvals.size(), 2u);
+  EXPECT_EQ(approvals[0].at("approver").as_string(), "bob");
+  EXPECT_EQ(approvals[0].at("comment").as_string(), "looks good");
+  EXPECT_EQ(approvals[0].at("source_address").as_string(), "127.0.0.1");
+  EXPECT_EQ(approvals[1].at("approver").as_string(), "carol");
+  EXPECT_EQ(done.at("triggered_by").as_string(), "tests");
+
+  // Told: the webhook and the operators' mailbox.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  bool told = false;
+  while (!told && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& req : hooks.received()) {
+      told = told || json::parse(req.body).at("event").as_string() == "deployment_succeeded";
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(told);
+  auto all_mail = smtp.wait_for(3);
+  ASSERT_EQ(all_mail.size(), 3u);
+  EXPECT_NE(all_mail[2].find("X-Envelope-To: ops@example.com"), std::string::npos);
+  EXPECT_NE(all_mail[2].find("Subject: app: deployed " + image + ":" + tag + " to prod"), std::string::npos);
+  // Every refused attempt is in the audit log, and the decisions.
+  EXPECT_GE(rows("SELECT count(*) FROM audit WHERE outcome = 'refused'"), 5);
+  EXPECT_EQ(rows("SELECT count(*) FROM audit WHERE outcome = 'done' AND action = 'approve'"), 2);
+}
+
+TEST_F(ApprovalTest, ANewerDeploymentSupersedesAndARejectionCancels) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto first = wait_deployment(push(sha, "older-1"), "pending");
+  ASSERT_FALSE(first.empty());
+  const auto first_id = first.at("id").as_int64();
+  ASSERT_EQ(d.api_post("/api/v1/deployments/" + std::to_string(first_id) + "/trigger").status, 202);
+  auto old_links = approval_links(first_id, 3);
+  ASSERT_EQ(old_links.size(), 3u);
+
+  // A newer commit: its deployment cancels the one still waiting.
+  const std::string newer = commit_version(2);
+  const auto second = wait_deployment(push(newer, "newer-1"), "pending");
+  ASSERT_FALSE(second.empty());
+  const auto second_id = second.at("id").as_int64();
+  auto older = json::parse(d.api("/api/v1/deployments/" + std::to_string(first_id)).body).as_object();
+  EXPECT_EQ(older.at("state").as_string(), "cancelled");
+  EXPECT_TRUE(std::string(older.at("reason").as_string())
+                  .starts_with("superseded by deployment " + std::to_string(second_id)))
+      << older.at("reason");
+  // Bob opens his link to the old one: it says what became of it, and offers no form.
+  auto old_page = d.request("GET", path_of(old_links["bob"]));
+  EXPECT_EQ(old_page.status, 409);
+  EXPECT_NE(old_page.body.find("is cancelled (superseded by deployment"), std::string::npos) << old_page.body;
+  EXPECT_EQ(old_page.body.find("<form"), std::string::npos);
+
+  // Triggered from the command line, as an operator on the build node.
+  int status = 0;
+  const auto out = sh(std::string(JUANIE_BINARY) + " trigger --config " +
+                          (d.home() / "juanie.yaml").string() + " app main --as dave 2>&1",
+                      &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("deployment " + std::to_string(second_id) + " of " + image), std::string::npos) << out;
+  EXPECT_NE(out.find("triggered by dave: awaiting_approval"), std::string::npos) << out;
+  auto links = approval_links(second_id, 3);  // sent by the daemon from the outbox the CLI wrote
+  ASSERT_EQ(links.size(), 3u) << d.log();
+  // The command-line link for an approver works like the mailed one.
+  const auto printed = sh(std::string(JUANIE_BINARY) + " approval-link --config " +
+                              (d.home() / "juanie.yaml").string() + " " + std::to_string(second_id) + " bob",
+                          &status);
+  ASSERT_EQ(status, 0) << printed;
+  EXPECT_EQ(d.request("GET", path_of(printed.substr(0, printed.size() - 1))).status, 200);
+  const auto refused = sh(std::string(JUANIE_BINARY) + " approval-link --config " +
+                              (d.home() / "juanie.yaml").string() + " " + std::to_string(second_id) +
+                              " mallory 2>&1",
+                          &status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(refused.find("mallory is not an approver of app's prod"), std::string::npos) << refused;
+
+  const std::string bob_csrf = csrf_of(d.request("GET", path_of(links["bob"])).body);
+  ASSERT_FALSE(bob_csrf.empty());
+  // A rejection by any approver cancels it; alice may reject what she pushed.
+  auto rejected = decide(links["alice"], "reject", "not+today");
+  EXPECT_EQ(rejected.status, 200) << rejected.body;
+  auto cancelled = json::parse(d.api("/api/v1/deployments/" + std::to_string(second_id)).body).as_object();
+  EXPECT_EQ(cancelled.at("state").as_string(), "cancelled");
+  EXPECT_EQ(cancelled.at("reason").as_string(), "rejected by alice: not today");
+  // Bob had the page open: his approval now finds nothing to decide.
+  auto late = d.request("POST", path_of(links["bob"]), "csrf=" + bob_csrf + "&decision=approve", kForm);
+  EXPECT_EQ(late.status, 409);
+  EXPECT_NE(late.body.find("it no longer waits for approval"), std::string::npos) << late.body;
+  EXPECT_EQ(gitops_commits(), "1\n");
+  bool told = false;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!told && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& req : hooks.received()) {
+      auto o = json::parse(req.body).as_object();
+      told = told || (o.at("event").as_string() == "deployment_cancelled" &&
+                      o.at("deployment").as_int64() == second_id);
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(told);
+}
+
+}  // namespace
+}  // namespace juanie::test
