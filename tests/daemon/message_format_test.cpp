@@ -1,0 +1,72 @@
+#include "daemon/notify/message_format.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+namespace juanie::daemon::notify {
+namespace {
+
+namespace json = boost::json;
+
+const Fields kRequest{{"project", "shop-api"},  {"environment", "prod"},
+                      {"deployment", "7"},      {"run", "12"},
+                      {"image", "registry.example.com/acme/shop-api"}, {"tag", "3f2a1bc"},
+                      {"sha", "3f2a1bc0000000000000000000000000000000aa"}, {"branch", "main"},
+                      {"approver", "bob"},      {"approver_dingtalk", "13800000000"},
+                      {"link", "https://ci.example.com/approve/v1.x.y.z"}};
+
+TEST(MessageFormat, DingTalkSignatureIsTheDocumentedOne) {
+  // Computed with Python as DingTalk's documentation does it:
+  // quote_plus(b64encode(hmac(secret, f"{ts}\n{secret}", sha256))).
+  EXPECT_EQ(dingtalk_signed_url("https://oapi.dingtalk.com/robot/send?access_token=abc",
+                                "SECdemo-secret", 1700000000000),
+            "https://oapi.dingtalk.com/robot/send?access_token=abc&timestamp=1700000000000"
+            "&sign=hMcp9tIC%2Bt4YETtvFK%2BlpdjLr1E%2FovXPdM%2BYDW8K4XM%3D");
+}
+
+TEST(MessageFormat, DingTalkApprovalIsAnActionCardAtTheApprover) {
+  auto o = json::parse(dingtalk_body("approval_requested", kRequest)).as_object();
+  EXPECT_EQ(o.at("msgtype").as_string(), "actionCard");
+  const auto& card = o.at("actionCard").as_object();
+  const auto& buttons = card.at("btns").as_array();
+  ASSERT_EQ(buttons.size(), 2u);
+  EXPECT_EQ(buttons[0].at("title").as_string(), "Approve");
+  EXPECT_EQ(buttons[0].at("actionURL").as_string(), "https://ci.example.com/approve/v1.x.y.z?decision=approve");
+  EXPECT_EQ(buttons[1].at("actionURL").as_string(), "https://ci.example.com/approve/v1.x.y.z?decision=reject");
+  EXPECT_EQ(o.at("at").at("atMobiles").as_array()[0].as_string(), "13800000000");
+  EXPECT_NE(std::string(card.at("text").as_string()).find("@13800000000"), std::string::npos);
+  auto done = json::parse(dingtalk_body("deployment_succeeded", kRequest)).as_object();
+  EXPECT_EQ(done.at("msgtype").as_string(), "markdown");
+}
+
+TEST(MessageFormat, WebhookAndSlackBodies) {
+  auto o = json::parse(webhook_body(99, "approval_requested", kRequest)).as_object();
+  EXPECT_EQ(o.at("event").as_string(), "approval_requested");
+  EXPECT_EQ(o.at("delivery").as_int64(), 99);
+  EXPECT_EQ(o.at("deployment").as_int64(), 7);
+  EXPECT_EQ(o.at("run").as_int64(), 12);
+  EXPECT_EQ(o.at("tag").as_string(), "3f2a1bc");
+  // Python: hmac.new(b'k', b'{"a":1}', sha256).hexdigest()
+  EXPECT_EQ(webhook_signature("k", R"({"a":1})"),
+            "sha256=c3a92ff9e274cdcce27a58c15a78ec6dcbbdbd0038a87e7a11baef2028fd8bff");
+  auto slack = json::parse(slack_body("approval_requested", kRequest)).as_object();
+  EXPECT_EQ(slack.at("text").as_string(),
+            "shop-api: approval requested: deploy registry.example.com/acme/shop-api:3f2a1bc to prod\n"
+            "<https://ci.example.com/approve/v1.x.y.z|Approve or reject>");
+}
+
+TEST(MessageFormat, MailHeadersCannotBeInjected) {
+  Fields f = kRequest;
+  f["project"] = "shop\r\nBcc: victim@example.com";
+  const std::string mail = email_message("ci@example.com", {"bob@example.com"}, "approval_requested",
+                                         f, "Fri, 27 Nov 2026 13:36:20 +0000", "juanie.1@example.com");
+  const std::string headers = mail.substr(0, mail.find("\r\n\r\n"));
+  EXPECT_EQ(headers.find("\r\nBcc:"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("Subject: shop  Bcc: victim@example.com: approval requested"), std::string::npos);
+  EXPECT_NE(mail.find("https://ci.example.com/approve/v1.x.y.z\r\n"), std::string::npos);
+  EXPECT_NE(headers.find("Date: Fri, 27 Nov 2026 13:36:20 +0000"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace juanie::daemon::notify
