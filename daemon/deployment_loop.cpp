@@ -40,7 +40,10 @@ void DeploymentLoop::pass(bool first) {
     return it == projects->end() ? nullptr : &it->second->config;
   };
   int expired = 0;
-  auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+  // Most passes find nothing due: look before taking the writer (and an fsync).
+  const std::string now = rfc3339(deps_.clock.now());
+  auto due = deps_.reader.with([&](store::Database& db) { return store::expired_deployments(db, now); });
+  auto ok = !due || due->empty() ? Result<void>{} : store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
     auto n = deps_.flow.expire_due(db, project_of, deps_.clock.now());
     if (!n) return std::unexpected(n.error());
     expired = *n;
@@ -59,7 +62,9 @@ void DeploymentLoop::pass(bool first) {
     auto run = deps_.reader.with([&](store::Database& db) { return store::find_run(db, d.run); });
     const auto* project = project_of(d.project);
     if (!run || !*run || !project) {
-      deps_.log.error("deployment " + std::to_string(d.id) + " cannot go on: its run or project is gone");
+      if (reported_.insert(d.id).second) {
+        deps_.log.error("deployment " + std::to_string(d.id) + " cannot go on: its run or project is gone");
+      }
       continue;
     }
     deps_.log.info("deployment " + std::to_string(d.id) +

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "daemon/approvals/approval_flow.hpp"
@@ -51,6 +52,7 @@ class DeploymentLoop {
   bool woken_ = false;
   bool stopping_ = false;
   std::thread thread_;
+  std::set<std::int64_t> reported_;  // stuck deployments already logged (once is enough)
 };
 
 }  // namespace juanie::daemon
