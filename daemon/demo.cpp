@@ -131,6 +131,7 @@ void write_home(const fs::path& home, int port, int registry_port) {
   fs::create_directories(home / "projects.d");
   fs::create_directories(home / "secrets");
   write_file(home / "secrets" / "demo.webhook", std::string(kWebhookSecret) + "\n");
+  write_file(home / "secrets" / "approval.key", random_hex(32) + "\n");
   write_file(home / "juanie.yaml", "listen: 127.0.0.1:" + std::to_string(port) +
                                        "\n"
                                        "public_url: http://127.0.0.1:" +
@@ -139,6 +140,7 @@ void write_home(const fs::path& home, int port, int registry_port) {
                                        "data_dir: data\n"
                                        "projects_dir: projects.d\n"
                                        "secrets_dir: secrets\n"
+                                       "approvals: {signing_key: approval.key, link_ttl: 24h}\n"
                                        "api_tokens:\n"
                                        "  - name: demo\n"
                                        "    sha256: " +
@@ -284,6 +286,96 @@ void show_deployment(const std::string& base, const fs::path& home, int registry
                   .c_str());
 }
 
+std::string run_command(const std::string& command) {
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    ::pclose(p);
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+std::string deployment_state(const std::string& base, long long id) {
+  auto r = http::send({.method = "GET",
+                       .url = base + "/api/v1/deployments/" + std::to_string(id),
+                       .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
+  if (!r || r->status != 200) return "?";
+  return std::string(json::parse(r->body).at("state").as_string());
+}
+
+// main → prod: the deployment waits for its trigger, then for alice's approval through her
+// signed link; only then does the prod overlay change.
+void show_gate(const std::string& base, const fs::path& home) {
+  long long id = 0;
+  for (int i = 0; i < 600 && id == 0; ++i) {
+    auto r = http::send({.method = "GET",
+                         .url = base + "/api/v1/deployments?project=shop-api",
+                         .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
+    if (r && r->status == 200) {
+      const json::value doc = json::parse(r->body);  // outlives the loop over its array
+      for (const auto& d : doc.at("deployments").as_array()) {
+        if (d.at("environment").as_string() == "prod" && d.at("state").as_string() == "pending") {
+          id = d.at("id").as_int64();
+        }
+      }
+    }
+    if (id == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (id == 0) {
+    std::cout << "\nno prod deployment is waiting (did the main run fail?)\n";
+    return;
+  }
+  std::cout << "\ndeployment " << id << " (main → prod): pending. A push to main never changes prod "
+            << "by itself.\n";
+  auto t = http::send({.method = "POST",
+                       .url = base + "/api/v1/deployments/" + std::to_string(id) + "/trigger",
+                       .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
+  std::cout << "\n→ POST /api/v1/deployments/" << id << "/trigger (or: juanie trigger --config FILE "
+            << "shop-api main)\n  " << (t ? std::to_string(t->status) + " " + t->body : "failed\n");
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  const std::string link = run_command(self + " approval-link --config " + (home / "juanie.yaml").string() +
+                                       " " + std::to_string(id) + " alice 2>&1");
+  std::cout << "\n→ juanie approval-link --config " << (home / "juanie.yaml").string() << " " << id
+            << " alice\n  " << link << "\n";
+  if (!link.starts_with("http")) return;
+  auto page = http::send({.method = "GET", .url = link});
+  if (!page) return;
+  std::cout << "\n→ GET the link (what a mail scanner does too): " << page->status << ", "
+            << page->header("Cache-Control") << ", " << page->header("Referrer-Policy")
+            << "; the deployment is still " << deployment_state(base, id) << "\n";
+  constexpr std::string_view kCsrf = "name=\"csrf\" value=\"";
+  const auto at = page->body.find(kCsrf);
+  const auto from = at + kCsrf.size();
+  const std::string csrf =
+      at == std::string::npos ? "" : page->body.substr(from, page->body.find('"', from) - from);
+  auto posted = http::send({.method = "POST",
+                            .url = link,
+                            .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+                            .body = "csrf=" + csrf + "&decision=approve&comment=demo"});
+  if (!posted) return;
+  const auto h1 = posted->body.find("<h1>");
+  std::cout << "→ POST the form's Approve: " << posted->status << " "
+            << (h1 == std::string::npos ? "" : posted->body.substr(h1 + 4, posted->body.find("</h1>") - h1 - 4))
+            << "\n";
+  auto again = http::send({.method = "POST",
+                           .url = link,
+                           .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+                           .body = "csrf=" + csrf + "&decision=approve"});
+  if (again) std::cout << "→ the same link again: " << again->status << " (a link works once)\n";
+  std::string state;
+  for (int i = 0; i < 300; ++i) {
+    state = deployment_state(base, id);
+    if (state == "success" || state == "failed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::cout << "\ndeployment " << id << ": " << state << "; the prod overlay's commit:\n" << std::flush;
+  std::system(("git --no-pager -C " + (home / "shop-api-gitops.git").string() +
+               " show --stat --format='%h %an: %s' main | sed 's/^/  /'")
+                  .c_str());
+}
+
 void print_runs(const std::string& base) {
   auto r = http::send({.method = "GET",
                        .url = base + "/api/v1/runs?project=shop-api",
@@ -346,6 +438,7 @@ int run_demo(const std::vector<std::string>& args) {
     send_push(base, "develop", develop, "demo-delivery-1");
     follow_run(base, 1);
     show_deployment(base, home, registry_port);
+    show_gate(base, home);
     print_runs(base);
     status = 0;
   } else {
