@@ -37,6 +37,20 @@ struct Metrics::Impl {
                                        .Help("Runs waiting to start (state queued)")
                                        .Register(*registry)
                                        .Add({});
+  prometheus::Family<prometheus::Counter>& notifications =
+      prometheus::BuildCounter()
+          .Name("juanie_notifications_total")
+          .Help("Notification send attempts by sink type and result")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& deployments = prometheus::BuildGauge()
+                                                           .Name("juanie_deployments")
+                                                           .Help("Deployments in the store by state")
+                                                           .Register(*registry);
+  prometheus::Gauge& outbox_pending = prometheus::BuildGauge()
+                                          .Name("juanie_outbox_pending")
+                                          .Help("Notifications not yet delivered (or given up)")
+                                          .Register(*registry)
+                                          .Add({});
   prometheus::Gauge& store_pending = prometheus::BuildGauge()
                                          .Name("juanie_store_write_queue")
                                          .Help("Writes waiting for the store's next commit")
@@ -77,6 +91,23 @@ void Metrics::set_runs(const std::map<std::string, std::int64_t>& by_state) {
 
 void Metrics::set_store_pending(std::size_t jobs) {
   impl_->store_pending.Set(static_cast<double>(jobs));
+}
+
+void Metrics::notification(std::string_view sink, std::string_view result) {
+  impl_->notifications.Add({{"sink", std::string(sink)}, {"result", std::string(result)}}).Increment();
+}
+
+void Metrics::set_deployments(const std::map<std::string, std::int64_t>& by_state) {
+  for (const char* state : {"pending", "awaiting_approval", "running", "success", "failed",
+                            "rolled_back", "cancelled"}) {
+    auto it = by_state.find(state);
+    impl_->deployments.Add({{"state", state}})
+        .Set(it == by_state.end() ? 0.0 : static_cast<double>(it->second));
+  }
+}
+
+void Metrics::set_outbox_pending(std::int64_t messages) {
+  impl_->outbox_pending.Set(static_cast<double>(messages));
 }
 
 std::string Metrics::render() const {

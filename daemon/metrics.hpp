@@ -22,6 +22,10 @@ class Metrics {
   void http_request(std::string_view route, int status, double seconds);
   void set_runs(const std::map<std::string, std::int64_t>& by_state);
   void set_store_pending(std::size_t jobs);
+  // result: delivered, retry, abandoned.
+  void notification(std::string_view sink, std::string_view result);
+  void set_deployments(const std::map<std::string, std::int64_t>& by_state);
+  void set_outbox_pending(std::int64_t messages);
 
   std::string render() const;
 

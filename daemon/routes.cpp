@@ -12,6 +12,7 @@
 #include "daemon/api/runs_json.hpp"
 #include "daemon/store/approvals.hpp"
 #include "daemon/store/deployments.hpp"
+#include "daemon/store/outbox.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/webhook/intake.hpp"
@@ -175,6 +176,11 @@ http::Response Routes::metrics() {
   auto counts =
       deps_.reader.with([](store::Database& db) { return store::count_runs_by_state(db); });
   if (counts) deps_.metrics.set_runs(*counts);
+  auto deployments = deps_.reader.with(
+      [](store::Database& db) { return store::count_deployments_by_state(db); });
+  if (deployments) deps_.metrics.set_deployments(*deployments);
+  auto outbox = deps_.reader.with([](store::Database& db) { return store::count_pending_messages(db); });
+  if (outbox) deps_.metrics.set_outbox_pending(*outbox);
   deps_.metrics.set_store_pending(deps_.writer.pending());
   http::Response r = http::text_response(200, deps_.metrics.render());
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -163,7 +163,8 @@ int serve(const std::filesystem::path& config_file) {
   runner::GitLibrary git;
   runner::GitMirrors mirrors(daemon.data_dir / "mirrors");
   runner::GitOpsWriter gitops(daemon.data_dir / "gitops");
-  notify::Dispatcher dispatcher(notify::DispatcherDeps{daemon, **writer, *reader, clock, log});
+  notify::Dispatcher dispatcher(
+      notify::DispatcherDeps{daemon, **writer, *reader, clock, log, &metrics});
   notify::Notifier notifier(daemon, [&dispatcher] { dispatcher.wake(); });
   approvals::ApprovalFlow flow(daemon, std::move(*signing_keys), notifier);
   Deployer deployer(DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier});

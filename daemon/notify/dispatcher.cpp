@@ -97,7 +97,9 @@ int Dispatcher::deliver_due() {
   for (const auto& m : *due) {
     auto sent = send(m);
     const std::string at = rfc3339(deps_.clock.now());
+    const std::string type = sink_from_json(m.sink).type;
     if (sent) {
+      if (deps_.metrics) deps_.metrics->notification(type, "delivered");
       (void)store::write_and_wait(deps_.writer, [id = m.id, at](store::Database& db) {
         return store::mark_delivered(db, id, at);
       });
@@ -109,6 +111,7 @@ int Dispatcher::deliver_due() {
       delay = std::min<std::chrono::milliseconds>(delay, std::chrono::hours(1));
       next = rfc3339(deps_.clock.now() + delay);
     }
+    if (deps_.metrics) deps_.metrics->notification(type, next ? "retry" : "abandoned");
     deps_.log.warn("notification " + std::to_string(m.id) + " (" + m.event + ") not delivered" +
                    (next ? ", next attempt at " + *next : ", given up after " +
                                                             std::to_string(m.attempts + 1) + " attempts") +

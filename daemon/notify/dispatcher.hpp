@@ -8,6 +8,7 @@
 #include "daemon/clock.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/log.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
@@ -20,6 +21,7 @@ struct DispatcherDeps {
   store::Reader& reader;
   const Clock& clock;
   Log& log;
+  Metrics* metrics = nullptr;
   std::chrono::milliseconds first_retry{5000};  // doubled per failure, at most an hour
   int max_attempts = 10;
 };

@@ -163,6 +163,18 @@ Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::st
   return read_all(*stmt);
 }
 
+Result<std::map<std::string, std::int64_t>> count_deployments_by_state(Database& db) {
+  auto stmt = db.prepare("SELECT state, count(*) FROM deployments GROUP BY state");
+  if (!stmt) return std::unexpected(stmt.error());
+  std::map<std::string, std::int64_t> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out[stmt->text(0)] = stmt->int64(1);
+  }
+}
+
 Result<std::vector<DeploymentRecord>> running_deployments(Database& db) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
                          " FROM deployments WHERE state = 'running' ORDER BY id");

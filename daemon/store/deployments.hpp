@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,7 @@ Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const Deployme
 // `awaiting_approval` deployments whose expires_at has passed at `now`.
 Result<std::vector<DeploymentRecord>> expired_deployments(Database& db, const std::string& now);
 Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::string_view state);
+Result<std::map<std::string, std::int64_t>> count_deployments_by_state(Database& db);
 // Deployments a crash left `running`: their GitOps write is done again (it is idempotent).
 Result<std::vector<DeploymentRecord>> running_deployments(Database& db);
 

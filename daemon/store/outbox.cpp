@@ -66,4 +66,12 @@ Result<std::vector<OutboxMessage>> list_outbox(Database& db, int limit) {
   return read_all(*stmt);
 }
 
+Result<std::int64_t> count_pending_messages(Database& db) {
+  auto stmt = db.prepare("SELECT count(*) FROM outbox WHERE state = 'pending'");
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  return stmt->int64(0);
+}
+
 }  // namespace juanie::daemon::store

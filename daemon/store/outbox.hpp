@@ -32,5 +32,6 @@ Result<void> mark_delivered(Database& db, std::int64_t id, const std::string& no
 Result<void> mark_failed(Database& db, std::int64_t id, const std::string& error,
                          const std::optional<std::string>& next_attempt_at);
 Result<std::vector<OutboxMessage>> list_outbox(Database& db, int limit);
+Result<std::int64_t> count_pending_messages(Database& db);
 
 }  // namespace juanie::daemon::store

@@ -222,7 +222,7 @@ TEST_F(ApprovalClockTest, NotificationsAreRetriedWithBackoffUntilDeliveredAndSur
   awaiting_deployment();  // one approval request for bob, in the outbox
   ASSERT_EQ(count("SELECT count(*) FROM outbox WHERE state = 'pending'"), 1);
   daemon::notify::Dispatcher dispatcher(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, 10s, 5});
+      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 10s, 5});
   EXPECT_EQ(dispatcher.deliver_due(), 1);  // 500: next attempt in 10 s
   EXPECT_EQ(dispatcher.deliver_due(), 0);  // not due yet
   clock.advance(10s);
@@ -238,7 +238,7 @@ TEST_F(ApprovalClockTest, NotificationsAreRetriedWithBackoffUntilDeliveredAndSur
   reader.reset();
   load();
   daemon::notify::Dispatcher after(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, 10s, 5});
+      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 10s, 5});
   clock.advance(1s);
   EXPECT_EQ(after.deliver_due(), 1);
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE state = 'delivered' AND attempts = 3"), 1);
@@ -253,7 +253,7 @@ TEST_F(ApprovalClockTest, AMessageIsGivenUpAfterItsLastAttempt) {
   hooks.default_answer(500, "never");
   awaiting_deployment();
   daemon::notify::Dispatcher dispatcher(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, 1s, 2});
+      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 2});
   EXPECT_EQ(dispatcher.deliver_due(), 1);
   clock.advance(1s);
   EXPECT_EQ(dispatcher.deliver_due(), 1);
@@ -274,7 +274,7 @@ TEST_F(ApprovalClockTest, DingTalkGetsASignedUrlAndItsRefusalIsAFailure) {
   hooks.default_answer(200, R"({"errcode":0,"errmsg":"ok"})");
   awaiting_deployment();
   daemon::notify::Dispatcher dispatcher(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, 1s, 5});
+      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
   dispatcher.deliver_due();
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE last_error LIKE '%sign not match%'"), 1);
   clock.advance(1s);
@@ -302,7 +302,7 @@ TEST_F(ApprovalClockTest, MailGoesToTheApproverAndStartTlsIsNeverSkipped) {
   load();
   awaiting_deployment();
   daemon::notify::Dispatcher dispatcher(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, 1s, 5});
+      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
   EXPECT_EQ(dispatcher.deliver_due(), 2);
   auto mails = smtp.wait_for(1);
   ASSERT_EQ(mails.size(), 1u);

@@ -296,6 +296,12 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   ASSERT_EQ(all_mail.size(), 3u);
   EXPECT_NE(all_mail[2].find("X-Envelope-To: ops@example.com"), std::string::npos);
   EXPECT_NE(all_mail[2].find("Subject: app: deployed " + image + ":" + tag + " to prod"), std::string::npos);
+  const auto metrics = d.request("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("juanie_deployments{state=\"success\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("juanie_notifications_total{result=\"delivered\",sink=\"webhook\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("juanie_notifications_total{result=\"delivered\",sink=\"email\"}"),
+            std::string::npos);
   // Every refused attempt is in the audit log, and the decisions.
   EXPECT_GE(rows("SELECT count(*) FROM audit WHERE outcome = 'refused'"), 5);
   EXPECT_EQ(rows("SELECT count(*) FROM audit WHERE outcome = 'done' AND action = 'approve'"), 2);
