@@ -151,3 +151,60 @@ TEST(DaemonConfig, NotAMapping) {
 
 }  // namespace
 }  // namespace juanie::daemon::config
+
+namespace juanie::daemon::config {
+namespace {
+
+TEST(DaemonConfig, NotificationSinksAndSigningKeys) {
+  const std::string base = "data_dir: /d\nprojects_dir: /p\nsecrets_dir: /s\n";
+  auto c = parse_daemon_config(
+      base + "approvals: {signing_key: [new.key, old.key], link_ttl: 2h}\n"
+             "notifications:\n"
+             "  - {type: webhook, url: hook.url, secret: hook.secret, events: [run_failed]}\n"
+             "  - {type: email, smtp: \"smtp://mail:587\", starttls: true, from: ci@x.org,\n"
+             "     to: [ops@x.org], username: ci, password: smtp.pass}\n",
+      "/etc/juanie/juanie.yaml", std::nullopt);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->approvals.signing_keys, (std::vector<std::string>{"new.key", "old.key"}));
+  EXPECT_EQ(c->approvals.link_ttl, std::chrono::hours(2));
+  ASSERT_EQ(c->notifications.size(), 2u);
+  EXPECT_TRUE(wants(c->notifications[0], "run_failed"));
+  EXPECT_FALSE(wants(c->notifications[0], "approval_requested"));
+  EXPECT_TRUE(wants(c->notifications[1], "approval_requested"));
+  EXPECT_TRUE(c->notifications[1].starttls);
+  EXPECT_EQ(c->notifications[1].to, std::vector<std::string>{"ops@x.org"});
+
+  auto error_of = [&](const std::string& extra) {
+    auto r = parse_daemon_config(base + extra, "/etc/juanie/juanie.yaml", std::nullopt);
+    return r ? std::string("parsed") : r.error().message;
+  };
+  EXPECT_EQ(error_of("notifications:\n  - {type: teams, url: t.url}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0].type: must be webhook, dingtalk, slack or email");
+  EXPECT_EQ(error_of("notifications:\n  - {type: slack}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0]: url: name the file in secrets_dir that "
+            "holds the slack URL (it carries an access token)");
+  EXPECT_EQ(error_of("notifications:\n  - {type: slack, url: https://hooks.slack.com/x}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0].url: \"https://hooks.slack.com/x\" must be "
+            "a file name inside secrets_dir, without directories");
+  EXPECT_EQ(error_of("notifications:\n  - {type: webhook, url: u, events: [deployed]}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0].events: \"deployed\" is not an event "
+            "(approval_requested, deployment_succeeded, deployment_failed, deployment_cancelled, "
+            "run_failed)");
+  EXPECT_EQ(error_of("notifications:\n  - {type: email, from: a@b}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0].smtp: is required");
+  EXPECT_EQ(error_of("notifications:\n  - {type: email, smtp: \"smtp://u:p@mail\", from: a@b}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0].smtp: must not carry credentials; use "
+            "username and password (a file in secrets_dir)");
+  EXPECT_EQ(error_of("notifications:\n  - {type: email, smtp: \"smtp://mail\", from: a@b, username: u}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0]: username and password go together");
+  EXPECT_EQ(error_of("notifications:\n  - {type: webhook, url: u, smtp: \"smtp://m\"}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0].smtp: is for email sinks");
+  EXPECT_EQ(error_of("approvals: {signing_key: []}\n"),
+            "/etc/juanie/juanie.yaml:4: approvals.signing_key: must name at least one key file");
+  EXPECT_EQ(error_of("approvals: {signing_key: [a.key, ../b.key]}\n"),
+            "/etc/juanie/juanie.yaml:4: approvals.signing_key: \"../b.key\" must be a file name in "
+            "secrets_dir");
+}
+
+}  // namespace
+}  // namespace juanie::daemon::config

@@ -73,3 +73,37 @@ TEST_F(LoaderTest, AMissingDaemonFile) {
 
 }  // namespace
 }  // namespace juanie::daemon::config
+
+namespace juanie::daemon::config {
+namespace {
+
+TEST_F(LoaderTest, AGateWithoutASigningKeyRefusesToStart) {
+  dir.write("projects.d/app.yaml",
+            "name: app\nrepo: {url: https://x/app.git, forge: github, webhook_secret: app.hook}\n"
+            "environments: {prod: {approvers: [alice]}}\napprovers: {alice: {email: a@x}}\n");
+  auto c = load_configuration(dir / "juanie.yaml", std::nullopt);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().message, (dir / "projects.d/app.yaml").string() +
+                                   ": environments.prod requires approval, but " +
+                                   (dir / "juanie.yaml").string() +
+                                   " has no approvals.signing_key to sign the approvers' links");
+  dir.write("juanie.yaml", "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
+                           "approvals: {signing_key: approval.key}\n");
+  dir.write("secrets/approval.key", "0123456789abcdef0123456789abcdef\n");
+  EXPECT_TRUE(load_configuration(dir / "juanie.yaml", std::nullopt));
+}
+
+TEST_F(LoaderTest, ASinkSecretFileMustExist) {
+  dir.write("projects.d/app.yaml",
+            "name: app\nrepo: {url: https://x/app.git, forge: github, webhook_secret: app.hook}\n"
+            "branches: [{match: develop, environment: dev}]\n"
+            "notifications: [{type: slack, url: slack.url}]\n");
+  auto c = load_configuration(dir / "juanie.yaml", std::nullopt);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("projects.d/app.yaml: notifications[0].url: cannot read secret file"),
+            std::string::npos)
+      << c.error().message;
+}
+
+}  // namespace
+}  // namespace juanie::daemon::config

@@ -318,3 +318,65 @@ TEST_F(ApprovalClockTest, MailGoesToTheApproverAndStartTlsIsNeverSkipped) {
 
 }  // namespace
 }  // namespace juanie::test
+
+namespace juanie::test {
+namespace {
+
+// A link is bound to its deployment's environment and image: signed for another environment,
+// or after the image was rebuilt under the same deployment record, it decides nothing.
+TEST_F(ApprovalClockTest, ALinkForAnotherDeploymentOrAChangedImageIsRefused) {
+  const auto id = awaiting_deployment();
+  const auto key = daemon::approvals::make_signing_key("a-signing-key-for-the-clock-tests-0123456789");
+  auto post = [&](const daemon::approvals::LinkClaims& c) {
+    const std::string path = "/approve/" + daemon::approvals::sign_link(c, key);
+    auto signed_claims = daemon::approvals::verify_link(path.substr(9), {key});
+    return call("POST", path, "csrf=" + daemon::approvals::csrf_value(*signed_claims, {key}) +
+                                  "&decision=approve");
+  };
+  const std::string digest = "sha256:" + std::string(64, 'b');
+  const std::int64_t expires = 1'900'000'000 + 600;
+  auto other_env = post({id, "bob", "staging", digest, expires, "n-1", ""});
+  EXPECT_EQ(other_env.status, 403);
+  EXPECT_NE(other_env.body.find("not for this deployment"), std::string::npos);
+  auto other_image = post({id, "bob", "prod", "sha256:" + std::string(64, 'c'), expires, "n-2", ""});
+  EXPECT_EQ(other_image.status, 409);
+  EXPECT_NE(other_image.body.find("The image changed"), std::string::npos);
+  auto missing = post({id + 100, "bob", "prod", digest, expires, "n-3", ""});
+  EXPECT_EQ(missing.status, 403);
+  EXPECT_EQ(count("SELECT count(*) FROM approvals"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM audit WHERE outcome = 'refused'"), 3);
+  EXPECT_EQ(state_of(id), "awaiting_approval");
+  // The right one still works, and completes the one-approver gate.
+  auto good = post({id, "bob", "prod", digest, expires, "n-4", ""});
+  EXPECT_EQ(good.status, 200) << good.body;
+  EXPECT_EQ(state_of(id), "running");
+}
+
+TEST_F(ApprovalClockTest, SlackGetsTheLinkAndMentionsTheApprover) {
+  home.write("secrets/slack.url", hooks.url("/services/T000/B000/XXXX"));
+  home.write("juanie.yaml", "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
+                            "approvals: {signing_key: approval.key}\n"
+                            "notifications:\n  - {type: slack, url: slack.url}\n");
+  home.write("projects.d/app.yaml",
+             "name: app\nrepo: {url: /nowhere.git, forge: github, webhook_secret: hook.url}\n"
+             "image: registry.example.com/app\nenvironments:\n  prod: {approvers: [bob]}\n"
+             "approvers:\n  bob: {slack: U024BE7LH}\n"
+             "branches: [{match: main, environment: prod, trigger: manual}]\n");
+  load();
+  hooks.default_answer(200, "ok");
+  awaiting_deployment();
+  daemon::notify::Dispatcher dispatcher(
+      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
+  EXPECT_EQ(dispatcher.deliver_due(), 1);
+  const auto got = hooks.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].path(), "/services/T000/B000/XXXX");
+  const std::string text(json::parse(got[0].body).at("text").as_string());
+  EXPECT_TRUE(text.starts_with("<@U024BE7LH> app: approval requested: deploy registry.example.com/app:aaaaaaa to prod\n<http"))
+      << text;
+  EXPECT_NE(text.find("/approve/v1."), std::string::npos);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE state = 'delivered'"), 1);
+}
+
+}  // namespace
+}  // namespace juanie::test
