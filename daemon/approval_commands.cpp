@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include "daemon/approvals/approval_flow.hpp"
@@ -60,18 +61,39 @@ std::optional<Options> parse_options(const std::vector<std::string>& args) {
   return o;
 }
 
+// The configuration and the approval flow a command works with; the error already printed.
+struct CommandContext {
+  config::Configuration configuration;
+  std::unique_ptr<notify::Notifier> notifier;
+  std::unique_ptr<approvals::ApprovalFlow> flow;
+};
+
+std::unique_ptr<CommandContext> load_context(const std::string& config_file) {
+  auto configuration = config::load_configuration(config_file, config::credentials_directory());
+  if (!configuration) {
+    std::cerr << configuration.error().message << '\n';
+    return nullptr;
+  }
+  auto keys = approvals::load_signing_keys(configuration->daemon);
+  if (!keys) {
+    std::cerr << keys.error().message << '\n';
+    return nullptr;
+  }
+  auto context = std::make_unique<CommandContext>();
+  context->configuration = std::move(*configuration);
+  // No wake-up: the running daemon polls the outbox, and its deployment loop the deployments.
+  context->notifier = std::make_unique<notify::Notifier>(context->configuration.daemon, nullptr);
+  context->flow = std::make_unique<approvals::ApprovalFlow>(context->configuration.daemon,
+                                                            std::move(*keys), *context->notifier);
+  return context;
+}
+
 std::string invoking_user() {
   for (const char* name : {"SUDO_USER", "USER", "LOGNAME"}) {
     if (const char* v = std::getenv(name); v && *v) return v;
   }
   if (const passwd* pw = getpwuid(geteuid())) return pw->pw_name;
   return "uid " + std::to_string(geteuid());
-}
-
-std::optional<std::string> credentials_directory() {
-  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
-  if (!dir) return std::nullopt;
-  return std::string(dir);
 }
 
 }  // namespace
@@ -84,26 +106,16 @@ int run_trigger(const std::vector<std::string>& args) {
                  "Triggers the newest pending deployment of PROJECT from REF (a branch or ref).\n";
     return 2;
   }
-  auto configuration = config::load_configuration(o->config, credentials_directory());
-  if (!configuration) {
-    std::cerr << configuration.error().message << '\n';
-    return 1;
-  }
-  const auto& daemon = configuration->daemon;
-  auto keys = approvals::load_signing_keys(daemon);
-  if (!keys) {
-    std::cerr << keys.error().message << '\n';
-    return 1;
-  }
+  auto context = load_context(o->config);
+  if (!context) return 1;
+  const auto& daemon = context->configuration.daemon;
+  const auto& projects = context->configuration.projects;
+  const auto& flow = *context->flow;
   auto writer = store::Writer::open(daemon.data_dir / "juanie.db", 16);
   if (!writer) {
     std::cerr << writer.error().message << '\n';
     return 1;
   }
-  // The running daemon's outbox poll sends what this writes, and its deployment loop commits
-  // a deployment released without a gate.
-  notify::Notifier notifier(daemon, nullptr);
-  approvals::ApprovalFlow flow(daemon, std::move(*keys), notifier);
   const std::string who = o->as.empty() ? invoking_user() : o->as;
   SystemClock clock;
   std::string message;
@@ -134,8 +146,8 @@ int run_trigger(const std::vector<std::string>& args) {
                     "GET /api/v1/deployments?project=" + project + ")");
       }
     }
-    auto it = configuration->projects.find(target->project);
-    if (it == configuration->projects.end()) {
+    auto it = projects.find(target->project);
+    if (it == projects.end()) {
       return fail("project " + target->project + " is not configured in " + daemon.projects_dir.string());
     }
     auto next = flow.trigger(db, it->second->config, target->id, who, clock.now());
@@ -171,35 +183,25 @@ int run_approval_link(const std::vector<std::string>& args) {
     std::cerr << "usage: juanie approval-link --config FILE DEPLOYMENT APPROVER\n";
     return 2;
   }
-  auto configuration = config::load_configuration(o->config, credentials_directory());
-  if (!configuration) {
-    std::cerr << configuration.error().message << '\n';
-    return 1;
-  }
-  const auto& daemon = configuration->daemon;
-  auto keys = approvals::load_signing_keys(daemon);
-  if (!keys) {
-    std::cerr << keys.error().message << '\n';
-    return 1;
-  }
-  auto db = store::Database::open(daemon.data_dir / "juanie.db", true);
+  auto context = load_context(o->config);
+  if (!context) return 1;
+  auto db = store::Database::open(context->configuration.daemon.data_dir / "juanie.db", true);
   if (!db) {
     std::cerr << db.error().message << '\n';
     return 1;
   }
-  notify::Notifier notifier(daemon, nullptr);
-  approvals::ApprovalFlow flow(daemon, std::move(*keys), notifier);
   auto d = store::find_deployment(*db, id);
   if (!d || !*d) {
     std::cerr << "juanie approval-link: no deployment " << id << '\n';
     return 1;
   }
-  auto it = configuration->projects.find((*d)->project);
-  if (it == configuration->projects.end()) {
+  const auto& projects = context->configuration.projects;
+  auto it = projects.find((*d)->project);
+  if (it == projects.end()) {
     std::cerr << "juanie approval-link: project " << (*d)->project << " is not configured\n";
     return 1;
   }
-  auto link = flow.link(*db, it->second->config, id, o->positional[1]);
+  auto link = context->flow->link(*db, it->second->config, id, o->positional[1]);
   if (!link) {
     std::cerr << "juanie approval-link: " << link.error().message << '\n';
     return 1;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "daemon/approval_commands.hpp"
+#include "daemon/config/loader.hpp"
 #include "daemon/demo.hpp"
 #include "daemon/exec_command.hpp"
 #include "daemon/project_init.hpp"
@@ -30,12 +31,6 @@ commands:
   help                    this text
 )";
 
-std::optional<std::string> credentials_directory() {
-  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
-  if (!dir) return std::nullopt;
-  return std::string(dir);
-}
-
 int validate(const std::vector<std::string>& files) {
   if (files.empty()) {
     std::cerr << "juanie validate: name at least one file\n";
@@ -43,7 +38,7 @@ int validate(const std::vector<std::string>& files) {
   }
   int status = 0;
   for (const auto& file : files) {
-    auto result = validate_file(file, credentials_directory());
+    auto result = validate_file(file, config::credentials_directory());
     if (result) {
       std::cout << file << ": ok: " << *result << '\n';
     } else {

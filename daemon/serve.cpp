@@ -36,12 +36,6 @@ namespace {
 
 constexpr std::size_t kMaxPendingWrites = 20000;
 
-std::optional<std::string> credentials_directory() {
-  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
-  if (!dir) return std::nullopt;
-  return std::string(dir);
-}
-
 // data_dir holds the database and logs (private) and the workspaces, which the sandbox user
 // must reach: the directories on the way are 0711 (pass, not list).
 Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
@@ -100,7 +94,7 @@ int serve(const std::filesystem::path& config_file) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto configuration = config::load_configuration(config_file, credentials_directory());
+  auto configuration = config::load_configuration(config_file, config::credentials_directory());
   if (!configuration) {
     log.error(configuration.error().message);
     return 1;

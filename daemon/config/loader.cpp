@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -132,6 +133,12 @@ Result<ProjectMap> load_projects(const DaemonConfig& daemon) {
     projects.emplace(name, std::move(*project));
   }
   return projects;
+}
+
+std::optional<std::string> credentials_directory() {
+  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+  if (!dir) return std::nullopt;
+  return std::string(dir);
 }
 
 Result<Configuration> load_configuration(const fs::path& file,

@@ -34,6 +34,9 @@ Result<std::string> read_text_file(const std::filesystem::path& file);
 // refuses to start half-configured). Names must be unique across files.
 Result<ProjectMap> load_projects(const DaemonConfig& daemon);
 
+// systemd's $CREDENTIALS_DIRECTORY (LoadCredential=), the default secrets_dir; nullopt unset.
+std::optional<std::string> credentials_directory();
+
 Result<Configuration> load_configuration(const std::filesystem::path& file,
                                          std::optional<std::string> credentials_directory);
 

@@ -14,6 +14,7 @@
 #include "integration/daemon_fixture.hpp"
 #include "support/busybox_image.hpp"
 #include "support/mail_and_hooks.hpp"
+#include "support/pushed_repository.hpp"
 #include "support/registry.hpp"
 
 namespace juanie::test {
@@ -50,37 +51,24 @@ class ApprovalTest : public ::testing::Test {
 
   // Commits VERSION=n on main and pushes it; returns the commit.
   std::string commit_version(int n) {
-    const std::string app = (d.home() / "app").string();
-    d.home().write("app/VERSION", std::to_string(n) + "\n");
-    git("-C " + app + " add -A");
-    git("-C " + app + " -c user.email=alice@example.com -c user.name=Alice commit -qm v" + std::to_string(n));
-    git("-C " + app + " push -q " + (d.home() / "app.git").string() + " main");
-    auto sha = git("-C " + app + " rev-parse HEAD");
-    sha.pop_back();
-    return sha;
+    return app->commit({{"VERSION", std::to_string(n) + "\n"}}, "v" + std::to_string(n),
+                       "Alice <alice@example.com>");
   }
 
   void SetUp() override {
     image = registry.host() + "/acme/app";
     const auto base = ensure_busybox_image();
-    const std::string app = (d.home() / "app").string();
-    d.home().write("app/.juanie.yml",
-                   "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
-                   "image: {dockerfile: Dockerfile, context: .}\n");
-    d.home().write("app/Dockerfile", "FROM " + base + "\nCOPY VERSION /VERSION\n");
-    git("init -q --bare -b main " + (d.home() / "app.git").string());
-    git("-C " + app + " init -q -b main");
+    app = std::make_unique<PushedRepository>(d.home(), "app", "main");
+    app->commit({{".juanie.yml", "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
+                                 "image: {dockerfile: Dockerfile, context: .}\n"},
+                 {"Dockerfile", "FROM " + base + "\nCOPY VERSION /VERSION\n"}},
+                "app");
     sha = commit_version(1);
-
-    const std::string ops = (d.home() / "ops").string();
-    d.home().write("ops/overlays/prod/kustomization.yaml",
-                   "resources:\n  - ../../base\nimages:\n  - name: " + image + "\n    newTag: old\n");
-    d.home().write("ops/base/kustomization.yaml", "resources: []\n");
-    git("init -q --bare -b main " + (d.home() / "gitops.git").string());
-    git("-C " + ops + " init -q -b main");
-    git("-C " + ops + " add -A");
-    git("-C " + ops + " -c user.email=ops@example.com -c user.name=Ops commit -qm init");
-    git("-C " + ops + " push -q " + (d.home() / "gitops.git").string() + " main");
+    PushedRepository(d.home(), "gitops", "main")
+        .commit({{"overlays/prod/kustomization.yaml",
+                  "resources:\n  - ../../base\nimages:\n  - name: " + image + "\n    newTag: old\n"},
+                 {"base/kustomization.yaml", "resources: []\n"}},
+                "init", "Ops <ops@example.com>");
 
     d.home().write("secrets/app.webhook", kGithubSecret);
     d.home().write("secrets/hook.url", hooks.url() + "\n");
@@ -171,6 +159,7 @@ class ApprovalTest : public ::testing::Test {
   Registry registry;
   SmtpSink smtp;
   HookReceiver hooks;
+  std::unique_ptr<PushedRepository> app;
   std::string image, sha;
 };
 

@@ -10,6 +10,7 @@
 
 #include "integration/daemon_fixture.hpp"
 #include "support/busybox_image.hpp"
+#include "support/pushed_repository.hpp"
 #include "support/registry.hpp"
 
 namespace juanie::test {
@@ -41,29 +42,18 @@ class DeployTest : public ::testing::Test {
     image = registry.host() + "/acme/app";
     const auto base = ensure_busybox_image();
     // The application repository.
-    const std::string app = (d.home() / "app").string();
-    d.home().write("app/.juanie.yml",
-                   "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
-                   "image: {dockerfile: Dockerfile, context: .}\n");
-    d.home().write("app/Dockerfile", "FROM " + base + "\nRUN echo built > /built\nCOPY VERSION /VERSION\n");
-    d.home().write("app/VERSION", "1\n");
-    git("init -q --bare -b develop " + (d.home() / "app.git").string());
-    git("-C " + app + " init -q -b develop");
-    git("-C " + app + " add -A");
-    git("-C " + app + " -c user.email=dev@example.com -c user.name=Dev commit -qm app");
-    git("-C " + app + " push -q " + (d.home() / "app.git").string() + " develop");
-    sha = git("-C " + app + " rev-parse HEAD");
-    sha.pop_back();
+    app = std::make_unique<PushedRepository>(d.home(), "app", "develop");
+    sha = app->commit({{".juanie.yml", "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
+                                       "image: {dockerfile: Dockerfile, context: .}\n"},
+                       {"Dockerfile", "FROM " + base + "\nRUN echo built > /built\nCOPY VERSION /VERSION\n"},
+                       {"VERSION", "1\n"}},
+                      "app");
     // The GitOps repository: the overlay names the image with an old tag.
-    const std::string ops = (d.home() / "ops").string();
-    d.home().write("ops/overlays/dev/kustomization.yaml",
-                   std::string(kOverlay) + "  - name: " + image + "  # the app\n    newTag: old\n");
-    d.home().write("ops/base/kustomization.yaml", "resources: []\n");
-    git("init -q --bare -b main " + (d.home() / "gitops.git").string());
-    git("-C " + ops + " init -q -b main");
-    git("-C " + ops + " add -A");
-    git("-C " + ops + " -c user.email=ops@example.com -c user.name=Ops commit -qm init");
-    git("-C " + ops + " push -q " + (d.home() / "gitops.git").string() + " main");
+    PushedRepository(d.home(), "gitops", "main")
+        .commit({{"overlays/dev/kustomization.yaml",
+                  std::string(kOverlay) + "  - name: " + image + "  # the app\n    newTag: old\n"},
+                 {"base/kustomization.yaml", "resources: []\n"}},
+                "init", "Ops <ops@example.com>");
 
     d.home().write("secrets/app.webhook", kGithubSecret);
     d.home().write("projects.d/app.yaml",
@@ -95,6 +85,7 @@ class DeployTest : public ::testing::Test {
 
   Daemon d;
   Registry registry;
+  std::unique_ptr<PushedRepository> app;
   std::string image, sha;
 };
 
@@ -215,13 +206,7 @@ TEST_F(DeployTest, ARegistryThatNeedsCredentialsGetsThemFromSecretsDir) {
 }
 
 TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
-  d.home().write("app/Dockerfile", "FROM localhost/juanie-busybox:test\nRUN exit 3\n");
-  const std::string app = (d.home() / "app").string();
-  git("-C " + app + " add -A");
-  git("-C " + app + " -c user.email=dev@example.com -c user.name=Dev commit -qm broken");
-  git("-C " + app + " push -q " + (d.home() / "app.git").string() + " develop");
-  sha = git("-C " + app + " rev-parse HEAD");
-  sha.pop_back();
+  sha = app->commit({{"Dockerfile", "FROM localhost/juanie-busybox:test\nRUN exit 3\n"}}, "broken");
   ASSERT_TRUE(d.start()) << d.log();
   const std::string body = push_body("refs/heads/develop", sha);
   auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "broken-1"));
