@@ -10,6 +10,7 @@
 
 #include "integration/daemon_fixture.hpp"
 #include "support/busybox_image.hpp"
+#include "support/mail_and_hooks.hpp"
 #include "support/pushed_repository.hpp"
 #include "support/registry.hpp"
 
@@ -207,6 +208,11 @@ TEST_F(DeployTest, ARegistryThatNeedsCredentialsGetsThemFromSecretsDir) {
 
 TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   sha = app->commit({{"Dockerfile", "FROM localhost/juanie-busybox:test\nRUN exit 3\n"}}, "broken");
+  // Whoever listens for run failures hears of it.
+  HookReceiver hooks;
+  d.home().write("secrets/hook.url", hooks.url());
+  d.home().write("juanie.yaml", read_file(d.home() / "juanie.yaml") +
+                                    "notifications: [{type: webhook, url: hook.url, events: [run_failed]}]\n");
   ASSERT_TRUE(d.start()) << d.log();
   const std::string body = push_body("refs/heads/develop", sha);
   auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "broken-1"));
@@ -223,6 +229,14 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
       << json::serialize(last);
   EXPECT_TRUE(last.at("deployment").is_null());
   EXPECT_EQ(git("-C " + (d.home() / "gitops.git").string() + " rev-list --count main"), "1\n");
+  const auto told = hooks.wait_for(1);
+  ASSERT_EQ(told.size(), 1u) << d.log();
+  const auto event = json::parse(told[0].body).as_object();
+  EXPECT_EQ(event.at("event").as_string(), "run_failed");
+  EXPECT_EQ(event.at("run").as_int64(), run);
+  EXPECT_EQ(event.at("branch").as_string(), "develop");
+  EXPECT_EQ(event.at("sha").as_string(), sha);
+  EXPECT_TRUE(std::string(event.at("reason").as_string()).starts_with("image: podman build"));
 }
 
 }  // namespace
