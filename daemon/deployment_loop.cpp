@@ -2,37 +2,6 @@
 
 namespace juanie::daemon {
 
-void DeploymentLoop::start() {
-  thread_ = std::thread([this] { loop(); });
-}
-
-void DeploymentLoop::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void DeploymentLoop::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  wake_.notify_all();
-}
-
-void DeploymentLoop::loop() {
-  for (bool first = true;; first = false) {
-    pass(first);
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || woken_; });
-    if (stopping_) return;
-    woken_ = false;
-  }
-}
-
 void DeploymentLoop::pass(bool first) {
   const auto projects = deps_.projects.get();
   auto project_of = [&](const std::string& name) -> const config::ProjectConfig* {

@@ -1,15 +1,13 @@
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
 #include <set>
-#include <thread>
 
 #include "daemon/approvals/approval_flow.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/deployer.hpp"
 #include "daemon/log.hpp"
 #include "daemon/notify/notifier.hpp"
+#include "daemon/periodic_worker.hpp"
 #include "daemon/project_registry.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
@@ -33,26 +31,19 @@ struct DeploymentLoopDeps {
 // a crash interrupted. Runs at start, on wake, and every second.
 class DeploymentLoop {
  public:
-  explicit DeploymentLoop(DeploymentLoopDeps deps) : deps_(deps) {}
-  ~DeploymentLoop() { stop(); }
-  DeploymentLoop(const DeploymentLoop&) = delete;
-  DeploymentLoop& operator=(const DeploymentLoop&) = delete;
+  explicit DeploymentLoop(DeploymentLoopDeps deps)
+      : deps_(deps), worker_(std::chrono::seconds(1), [this](bool first) { pass(first); }) {}
 
-  void start();
-  void stop();
-  void wake();
+  void start() { worker_.start(); }
+  void stop() { worker_.stop(); }
+  void wake() { worker_.wake(); }
 
  private:
-  void loop();
   void pass(bool first);
 
   DeploymentLoopDeps deps_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool woken_ = false;
-  bool stopping_ = false;
-  std::thread thread_;
   std::set<std::int64_t> reported_;  // stuck deployments already logged (once is enough)
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace juanie::daemon

@@ -11,8 +11,4 @@ namespace juanie::runner {
 // comments never match. Pure.
 bool known_host_key(std::string_view known_hosts, std::string_view host, std::string_view key);
 
-// Decodes standard base64 (padding optional); nullopt-like empty result with `ok` false on
-// any other character.
-std::string base64_decode(std::string_view text, bool& ok);
-
 }  // namespace juanie::runner

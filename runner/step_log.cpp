@@ -2,44 +2,11 @@
 
 #include <algorithm>
 
+#include "pipelines/encoding.hpp"
+
 namespace juanie::runner {
 namespace {
 
-std::string base64(std::string_view in) {
-  static constexpr char kChars[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16 |
-                       static_cast<unsigned char>(in[i + 1]) << 8 |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += {kChars[v >> 18 & 63], kChars[v >> 12 & 63], kChars[v >> 6 & 63], kChars[v & 63]};
-  }
-  if (i + 1 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += {kChars[v >> 18 & 63], kChars[v >> 12 & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    const unsigned v =
-        static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8;
-    out += {kChars[v >> 18 & 63], kChars[v >> 12 & 63], kChars[v >> 6 & 63], '='};
-  }
-  return out;
-}
-
-std::string url_encode(std::string_view in) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : in) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -48,7 +15,7 @@ std::vector<std::string> masked_forms(const std::vector<std::string>& secret_val
   for (const auto& value : secret_values) {
     if (value.size() < 4)
       continue;  // masking "a" would shred every log; such secrets are refused upstream
-    for (std::string form : {value, base64(value), url_encode(value)}) {
+    for (std::string form : {value, pipelines::base64_encode(value), pipelines::percent_encode(value)}) {
       // base64 of a value depends on its alignment in a longer text; the unpadded prefix is
       // what appears in any position-0 encoding.
       while (!form.empty() && form.back() == '=') form.pop_back();

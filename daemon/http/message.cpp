@@ -3,6 +3,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "pipelines/encoding.hpp"
+
 namespace juanie::daemon::http {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -26,14 +28,6 @@ std::string_view Request::path() const {
   return t.substr(0, t.find('?'));
 }
 
-namespace {
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
 
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
@@ -43,8 +37,8 @@ std::optional<std::string> percent_decode(std::string_view s) {
       out.push_back(' ');
     } else if (s[i] == '%') {
       if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = hex_digit(s[i + 1]);
-      const int lo = hex_digit(s[i + 2]);
+      const int hi = pipelines::hex_digit(s[i + 1]);
+      const int lo = pipelines::hex_digit(s[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;

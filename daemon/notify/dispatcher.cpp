@@ -54,38 +54,6 @@ Result<void> post_json(const std::string& url, const std::string& file, const st
 
 }  // namespace
 
-void Dispatcher::start() {
-  thread_ = std::thread([this] { loop(); });
-}
-
-void Dispatcher::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void Dispatcher::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  wake_.notify_all();
-}
-
-void Dispatcher::loop() {
-  for (;;) {
-    deliver_due();
-    std::unique_lock lock(mutex_);
-    // The CLI (juanie trigger) writes to the outbox from another process: poll as well.
-    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || woken_; });
-    if (stopping_) return;
-    woken_ = false;
-  }
-}
-
 int Dispatcher::deliver_due() {
   const auto now = deps_.clock.now();
   auto due = deps_.reader.with(

@@ -1,14 +1,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "daemon/clock.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/log.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/periodic_worker.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
@@ -31,28 +29,22 @@ struct DispatcherDeps {
 // answered, so a crash in between sends it again: at-least-once.
 class Dispatcher {
  public:
-  explicit Dispatcher(DispatcherDeps deps) : deps_(deps) {}
-  ~Dispatcher() { stop(); }
-  Dispatcher(const Dispatcher&) = delete;
-  Dispatcher& operator=(const Dispatcher&) = delete;
+  // Polls every second as well: `juanie trigger` writes to the outbox from another process.
+  explicit Dispatcher(DispatcherDeps deps)
+      : deps_(deps), worker_(std::chrono::seconds(1), [this](bool) { deliver_due(); }) {}
 
-  void start();
-  void stop();
+  void start() { worker_.start(); }
+  void stop() { worker_.stop(); }
   // Something was enqueued: look now rather than at the next poll.
-  void wake();
+  void wake() { worker_.wake(); }
   // One pass over what is due; how many messages were attempted.
   int deliver_due();
 
  private:
   Result<void> send(const store::OutboxMessage& message) const;
-  void loop();
 
   DispatcherDeps deps_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool woken_ = false;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace juanie::daemon::notify

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "daemon/crypto.hpp"
+#include "pipelines/encoding.hpp"
 
 namespace juanie::daemon::notify {
 namespace {
@@ -27,20 +28,6 @@ std::string one_line(std::string s) {
   return s;
 }
 
-std::string url_encode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -141,7 +128,7 @@ std::string dingtalk_signed_url(const std::string& url, const std::string& secre
   const std::string sign =
       base64_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
   return url + (url.find('?') == std::string::npos ? "?" : "&") + "timestamp=" + ts +
-         "&sign=" + url_encode(sign);
+         "&sign=" + pipelines::percent_encode(sign);
 }
 
 std::string email_message(const std::string& from, const std::vector<std::string>& to,

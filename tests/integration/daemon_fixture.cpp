@@ -12,6 +12,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
+
 #include "daemon/crypto.hpp"
 
 extern char** environ;
@@ -162,6 +166,26 @@ daemon::http::ClientResponse Daemon::request(
 
 daemon::http::ClientResponse Daemon::api(const std::string& path) {
   return request("GET", path, "", {{"Authorization", std::string("Bearer ") + kApiToken}});
+}
+
+boost::json::object Daemon::wait_deployment(std::int64_t run, const std::string& state) {
+  namespace json = boost::json;
+  json::object last;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = api("/api/v1/runs/" + std::to_string(run));
+    if (r.status == 200) {
+      last = json::parse(r.body).as_object();
+      const auto& dep = last.at("deployment");
+      if (dep.is_object() && dep.at("state").as_string() == state) return dep.as_object();
+      if (last.at("state").as_string() == "failed") break;
+      if (dep.is_object() && dep.at("state").as_string() == "failed") break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ADD_FAILURE() << "run " << run << " never had a " << state << " deployment: "
+                << json::serialize(last) << "\n" << log();
+  return {};
 }
 
 daemon::http::ClientResponse Daemon::api_post(const std::string& path, const std::string& body) {

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -52,6 +53,9 @@ class Daemon {
       const std::string& method, const std::string& path, const std::string& body = "",
       std::vector<std::pair<std::string, std::string>> headers = {});
   daemon::http::ClientResponse api(const std::string& path);
+  // Polls GET /api/v1/runs/{run} until its deployment is in `state` (up to 120 s): the
+  // deployment, or an empty object and a test failure showing the run as last seen.
+  boost::json::object wait_deployment(std::int64_t run, const std::string& state);
   // POSTs to the API with the bearer token.
   daemon::http::ClientResponse api_post(const std::string& path, const std::string& body = "");
 

@@ -67,22 +67,9 @@ class DeployTest : public ::testing::Test {
   }
 
   json::object wait_deployment(std::int64_t run, const std::string& state) {
-    json::object last;
-    const auto deadline = std::chrono::steady_clock::now() + 120s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto r = d.api("/api/v1/runs/" + std::to_string(run));
-      if (r.status == 200) {
-        last = json::parse(r.body).as_object();
-        const auto& dep = last.at("deployment");
-        if (dep.is_object() && dep.at("state").as_string() == state) return dep.as_object();
-        if (last.at("state").as_string() == "failed") break;
-        if (dep.is_object() && dep.at("state").as_string() == "failed") break;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    ADD_FAILURE() << "run " << run << ": " << json::serialize(last) << "\n" << d.log();
-    return {};
+    return d.wait_deployment(run, state);
   }
+
 
   Daemon d;
   Registry registry;

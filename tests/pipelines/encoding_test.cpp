@@ -1,0 +1,38 @@
+#include "pipelines/encoding.hpp"
+
+#include <gtest/gtest.h>
+
+namespace juanie::pipelines {
+namespace {
+
+TEST(Encoding, Hex) {
+  EXPECT_EQ(hex_encode(std::string("\x00\x7f\xff", 3)), "007fff");
+  EXPECT_EQ(hex_digit('a'), 10);
+  EXPECT_EQ(hex_digit('F'), 15);
+  EXPECT_EQ(hex_digit('g'), -1);
+}
+
+TEST(Encoding, Base64AsRfc4648) {
+  // RFC 4648 §10 test vectors.
+  const std::pair<const char*, const char*> vectors[] = {
+      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(base64_encode(plain), encoded);
+    EXPECT_EQ(base64_decode(encoded), plain);
+  }
+  EXPECT_EQ(base64_decode("Zm9vYg"), "foob");  // padding optional
+  EXPECT_FALSE(base64_decode("Zm9v!mFy"));
+  EXPECT_FALSE(base64_decode("Z"));
+  EXPECT_FALSE(base64_decode("Zm=9v"));     // padding only at the end
+  EXPECT_FALSE(base64_decode("Zm9vYg="));   // wrong amount of padding
+  EXPECT_FALSE(base64_decode("a$b"));
+}
+
+TEST(Encoding, PercentEncodingKeepsOnlyUnreserved) {
+  EXPECT_EQ(percent_encode("a-Z_0.~"), "a-Z_0.~");
+  EXPECT_EQ(percent_encode("a b/+=\xe2\x9c\x93"), "a%20b%2F%2B%3D%E2%9C%93");
+}
+
+}  // namespace
+}  // namespace juanie::pipelines
