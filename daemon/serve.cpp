@@ -53,6 +53,8 @@ Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
   }
   fs::permissions(data_dir / "logs", fs::perms::owner_all, ec);
   fs::permissions(data_dir / "mirrors", fs::perms::owner_all, ec);
+  fs::create_directories(data_dir / "gitops", ec);
+  fs::permissions(data_dir / "gitops", fs::perms::owner_all, ec);
   if (::geteuid() == 0) {
     // Steps run as an unprivileged user that must reach its workspace: say so now, not as a
     // bubblewrap error in the first run.

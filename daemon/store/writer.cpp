@@ -14,6 +14,16 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::filesystem::path& file,
                                              std::size_t max_pending) {
   auto db = Database::open(file, false);
   if (!db) return std::unexpected(db.error());
+  // The store holds approval links and notification payloads: the daemon's user only. SQLite
+  // gives the -wal and -shm files the database file's mode, so set it before WAL starts.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ec;
+    const std::filesystem::path f = file.string() + suffix;
+    if (std::filesystem::exists(f, ec)) {
+      std::filesystem::permissions(f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+      if (ec) return fail("cannot make " + f.string() + " private: " + ec.message());
+    }
+  }
   if (auto ok = configure_writer(*db); !ok) return std::unexpected(ok.error());
   if (auto ok = migrate(*db); !ok) return std::unexpected(ok.error());
   return std::unique_ptr<Writer>(new Writer(std::move(*db), max_pending));

@@ -2,6 +2,8 @@
 // real daemon, podman, registry and git; approval requests go to a real HTTP receiver and a
 // real SMTP server on loopback, and approvers act through the links they were sent.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -278,6 +280,12 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
             std::string::npos);
   EXPECT_NE(metrics.find("juanie_notifications_total{result=\"delivered\",sink=\"email\"}"),
             std::string::npos);
+  // The store holds approval links: only the daemon's user may read it.
+  for (const char* file : {"data/juanie.db", "data/juanie.db-wal", "data/juanie.db-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((d.home() / file).c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << file;
+  }
   // Every refused attempt is in the audit log, and the decisions.
   EXPECT_GE(rows("SELECT count(*) FROM audit WHERE outcome = 'refused'"), 5);
   EXPECT_EQ(rows("SELECT count(*) FROM audit WHERE outcome = 'done' AND action = 'approve'"), 2);
