@@ -49,6 +49,10 @@ std::vector<NotificationSink> parse_notification_sinks(MapReader& parent) {
       if (sink.from.find('@') == std::string::npos) r.fail_at(*r.child("from"), "from", "must be an e-mail address");
       sink.to = r.optional_string_list("to").value_or(std::vector<std::string>{});
       sink.starttls = r.optional_bool("starttls").value_or(false);
+      sink.ca_file = r.optional_string("ca_file").value_or("");
+      if (!sink.ca_file.empty() && !sink.ca_file.starts_with("/")) {
+        r.fail_at(*r.child("ca_file"), "ca_file", "must be an absolute path");
+      }
       sink.username = r.optional_string("username").value_or("");
       sink.password = r.optional_secret_file("password").value_or("");
       if (sink.password.empty() != sink.username.empty()) {
@@ -62,7 +66,7 @@ std::vector<NotificationSink> parse_notification_sinks(MapReader& parent) {
                     " URL (it carries an access token)");
       }
       sink.url = *url;
-      for (const char* key : {"smtp", "from", "to", "starttls", "username", "password"}) {
+      for (const char* key : {"smtp", "from", "to", "starttls", "ca_file", "username", "password"}) {
         if (auto n = r.child(key)) r.fail_at(*n, key, "is for email sinks");
       }
     }

@@ -21,6 +21,7 @@ struct NotificationSink {
   std::string secret;  // a file in secrets_dir: webhook body HMAC key, DingTalk signing secret
   std::string smtp;    // email: smtp://host:port or smtps://host:port
   bool starttls = false;         // email: require STARTTLS on smtp://
+  std::string ca_file;           // email: trust this CA bundle (an internal CA), not the system's
   std::string from;              // email: the sender address
   std::vector<std::string> to;   // email: for events not addressed to an approver
   std::string username;          // email: SMTP AUTH user

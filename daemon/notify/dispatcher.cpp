@@ -107,6 +107,7 @@ Result<void> Dispatcher::send(const store::OutboxMessage& m) const {
     SmtpMessage mail;
     mail.url = sink.smtp;
     mail.starttls = sink.starttls;
+    mail.ca_file = sink.ca_file;
     mail.username = sink.username;
     mail.password = *password;
     mail.from = sink.from;

@@ -36,6 +36,7 @@ std::string sink_json(const config::NotificationSink& sink) {
   o["secret"] = sink.secret;
   o["smtp"] = sink.smtp;
   o["starttls"] = sink.starttls;
+  o["ca_file"] = sink.ca_file;
   o["from"] = sink.from;
   json::array to;
   for (const auto& t : sink.to) to.push_back(json::value(t));
@@ -55,6 +56,7 @@ config::NotificationSink sink_from_json(const std::string& text) {
   sink.url = string_at(o, "url");
   sink.secret = string_at(o, "secret");
   sink.smtp = string_at(o, "smtp");
+  sink.ca_file = string_at(o, "ca_file");
   sink.from = string_at(o, "from");
   sink.username = string_at(o, "username");
   sink.password = string_at(o, "password");

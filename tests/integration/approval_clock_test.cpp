@@ -294,20 +294,35 @@ TEST_F(ApprovalClockTest, DingTalkGetsASignedUrlAndItsRefusalIsAFailure) {
 
 TEST_F(ApprovalClockTest, MailGoesToTheApproverAndStartTlsIsNeverSkipped) {
   SmtpSink smtp(home / "mail");
+  const std::string cert = (home / "smtp-cert.pem").string();
+  const std::string key = (home / "smtp-key.pem").string();
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                         "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert +
+                         " 2>/dev/null").c_str()),
+            0);
+  SmtpSink tls_smtp(home / "tls-mail", cert, key);
   home.write("juanie.yaml",
              "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
              "approvals: {signing_key: approval.key}\nnotifications:\n"
              "  - {type: email, smtp: \"" + smtp.url() + "\", from: ci@example.com, to: [ops@example.com]}\n"
-             "  - {type: email, smtp: \"" + smtp.url() + "\", from: tls@example.com, starttls: true}\n");
+             "  - {type: email, smtp: \"" + smtp.url() + "\", from: tls@example.com, starttls: true}\n"
+             "  - {type: email, smtp: \"" + tls_smtp.url() + "\", from: tls@example.com, starttls: true,\n"
+             "     ca_file: " + cert + "}\n");
   load();
   awaiting_deployment();
   daemon::notify::Dispatcher dispatcher(
       daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
-  EXPECT_EQ(dispatcher.deliver_due(), 2);
+  EXPECT_EQ(dispatcher.deliver_due(), 3);
   auto mails = smtp.wait_for(1);
   ASSERT_EQ(mails.size(), 1u);
   EXPECT_NE(mails[0].find("X-Envelope-To: bob@example.com"), std::string::npos) << mails[0];
+  EXPECT_NE(mails[0].find("X-Sink-TLS: no"), std::string::npos);
   EXPECT_NE(mails[0].find("From: ci@example.com"), std::string::npos);
+  // Where the server upgrades, the message goes over TLS (verified against the given CA).
+  auto secured = tls_smtp.wait_for(1);
+  ASSERT_EQ(secured.size(), 1u) << log_text.str();
+  EXPECT_NE(secured[0].find("X-Sink-TLS: yes"), std::string::npos) << secured[0];
+  EXPECT_NE(secured[0].find("X-Envelope-To: bob@example.com"), std::string::npos);
   // The server offers no STARTTLS: the sink that requires it does not send in clear.
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE state = 'pending' AND sink LIKE '%tls@example.com%' "
                   "AND last_error LIKE 'smtp: STARTTLS not supported%'"),

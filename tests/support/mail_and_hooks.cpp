@@ -10,10 +10,17 @@ namespace juanie::test {
 
 using namespace std::chrono_literals;
 
-SmtpSink::SmtpSink(const std::filesystem::path& dir) : dir_(dir) {
+SmtpSink::SmtpSink(const std::filesystem::path& dir, const std::string& cert,
+                   const std::string& key)
+    : dir_(dir) {
   std::filesystem::create_directories(dir_);
-  process_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
-      "python3", std::string(JUANIE_TEST_SUPPORT) + "/smtp_sink.py", dir_.string()});
+  std::vector<std::string> argv{"python3", std::string(JUANIE_TEST_SUPPORT) + "/smtp_sink.py",
+                                dir_.string()};
+  if (!cert.empty()) {
+    argv.push_back(cert);
+    argv.push_back(key);
+  }
+  process_ = std::make_unique<BackgroundProcess>(argv);
   const std::string line = process_->first_line();
   port_ = line.empty() ? 0 : std::stoi(line);
   if (port_ == 0 || !wait_for_port(port_, 10)) throw std::runtime_error("the SMTP sink did not start");

@@ -1,41 +1,103 @@
 #!/usr/bin/env python3
 """An SMTP server on 127.0.0.1 that keeps every message it accepts as a file.
 
-usage: smtp_sink.py DIR — prints its port on the first line of stdout, then serves until
-killed. Each message becomes DIR/<n>.eml, headed by X-Envelope-From and X-Envelope-To lines.
+usage: smtp_sink.py DIR [CERT KEY] — prints its port on the first line of stdout, then serves
+until killed. With CERT and KEY it offers STARTTLS (RFC 3207). Each message becomes
+DIR/<n>.eml, headed by X-Envelope-From, X-Envelope-To and X-Sink-TLS (yes/no) lines.
 """
 import os
+import socketserver
+import ssl
 import sys
-import warnings
+import threading
 
-warnings.simplefilter("ignore", DeprecationWarning)
-import asyncore  # noqa: E402  (Debian 12's Python 3.11 still ships asyncore and smtpd)
-import smtpd  # noqa: E402
+DIRECTORY = sys.argv[1]
+TLS = None
+if len(sys.argv) == 4:
+    TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    TLS.load_cert_chain(sys.argv[2], sys.argv[3])
+COUNT = [0]
+LOCK = threading.Lock()
 
 
-class Sink(smtpd.SMTPServer):
-    def __init__(self, directory):
-        super().__init__(("127.0.0.1", 0), None, decode_data=False)
-        self.directory = directory
-        self.count = 0
+class Session(socketserver.BaseRequestHandler):
+    def handle(self):
+        conn = self.request
+        reader = conn.makefile("rb")
+        secure = False
+        mail_from, rcpts = None, []
 
-    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
-        self.count += 1
-        path = os.path.join(self.directory, "%04d.eml" % self.count)
-        with open(path + ".tmp", "wb") as f:
-            f.write(b"X-Envelope-From: " + mailfrom.encode() + b"\r\n")
-            f.write(b"X-Envelope-To: " + ", ".join(rcpttos).encode() + b"\r\n")
-            f.write(data)
-        os.rename(path + ".tmp", path)
-        return None
+        def say(text):
+            conn.sendall(text.encode() + b"\r\n")
+
+        say("220 127.0.0.1 juanie test sink")
+        while True:
+            line = reader.readline()
+            if not line:
+                return
+            command = line.decode("utf-8", "replace").rstrip("\r\n")
+            verb = command.split(" ", 1)[0].upper()
+            if verb == "EHLO":
+                extensions = ["8BITMIME", "SIZE 10485760"]
+                if TLS and not secure:
+                    extensions.append("STARTTLS")
+                conn.sendall(("250-127.0.0.1\r\n" + "".join(
+                    ("250-" if i < len(extensions) - 1 else "250 ") + e + "\r\n"
+                    for i, e in enumerate(extensions))).encode())
+            elif verb == "HELO":
+                say("250 127.0.0.1")
+            elif verb == "STARTTLS" and TLS and not secure:
+                say("220 ready to start TLS")
+                conn = TLS.wrap_socket(conn, server_side=True)
+                reader = conn.makefile("rb")
+                secure = True
+                mail_from, rcpts = None, []
+            elif command.upper().startswith("MAIL FROM:"):
+                mail_from = command[10:].split()[0].strip("<>")
+                say("250 ok")
+            elif command.upper().startswith("RCPT TO:"):
+                rcpts.append(command[8:].strip().strip("<>"))
+                say("250 ok")
+            elif verb == "DATA":
+                say("354 end with <CRLF>.<CRLF>")
+                data = []
+                while True:
+                    part = reader.readline()
+                    if not part or part in (b".\r\n", b".\n"):
+                        break
+                    data.append(part[1:] if part.startswith(b"..") else part)
+                with LOCK:
+                    COUNT[0] += 1
+                    path = os.path.join(DIRECTORY, "%04d.eml" % COUNT[0])
+                with open(path + ".tmp", "wb") as f:
+                    f.write(("X-Envelope-From: %s\r\nX-Envelope-To: %s\r\nX-Sink-TLS: %s\r\n" %
+                             (mail_from, ", ".join(rcpts), "yes" if secure else "no")).encode())
+                    f.write(b"".join(data))
+                os.rename(path + ".tmp", path)
+                mail_from, rcpts = None, []
+                say("250 queued")
+            elif verb == "RSET":
+                mail_from, rcpts = None, []
+                say("250 ok")
+            elif verb == "NOOP":
+                say("250 ok")
+            elif verb == "QUIT":
+                say("221 bye")
+                return
+            else:
+                say("502 command not implemented")
+
+
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
 
 
 def main():
-    directory = sys.argv[1]
-    os.makedirs(directory, exist_ok=True)
-    server = Sink(directory)
-    print(server.socket.getsockname()[1], flush=True)
-    asyncore.loop(timeout=0.5)
+    os.makedirs(DIRECTORY, exist_ok=True)
+    server = Server(("127.0.0.1", 0), Session)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
 
 
 if __name__ == "__main__":
