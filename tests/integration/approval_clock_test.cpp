@@ -300,14 +300,15 @@ TEST_F(ApprovalClockTest, MailGoesToTheApproverAndStartTlsIsNeverSkipped) {
                          "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert +
                          " 2>/dev/null").c_str()),
             0);
-  SmtpSink tls_smtp(home / "tls-mail", cert, key);
+  SmtpSink tls_smtp(home / "tls-mail", cert, key, "juanie:mail-password");
+  home.write("secrets/smtp.password", "mail-password\n");
   home.write("juanie.yaml",
              "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
              "approvals: {signing_key: approval.key}\nnotifications:\n"
              "  - {type: email, smtp: \"" + smtp.url() + "\", from: ci@example.com, to: [ops@example.com]}\n"
              "  - {type: email, smtp: \"" + smtp.url() + "\", from: tls@example.com, starttls: true}\n"
              "  - {type: email, smtp: \"" + tls_smtp.url() + "\", from: tls@example.com, starttls: true,\n"
-             "     ca_file: " + cert + "}\n");
+             "     ca_file: " + cert + ", username: juanie, password: smtp.password}\n");
   load();
   awaiting_deployment();
   daemon::notify::Dispatcher dispatcher(
@@ -322,6 +323,11 @@ TEST_F(ApprovalClockTest, MailGoesToTheApproverAndStartTlsIsNeverSkipped) {
   auto secured = tls_smtp.wait_for(1);
   ASSERT_EQ(secured.size(), 1u) << log_text.str();
   EXPECT_NE(secured[0].find("X-Sink-TLS: yes"), std::string::npos) << secured[0];
+  EXPECT_NE(secured[0].find("X-Sink-User: juanie"), std::string::npos);
+  EXPECT_EQ(log_text.str().find("mail-password"), std::string::npos);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE payload LIKE '%mail-password%' OR sink LIKE "
+                  "'%mail-password%'"),
+            0);
   EXPECT_NE(secured[0].find("X-Envelope-To: bob@example.com"), std::string::npos);
   // The server offers no STARTTLS: the sink that requires it does not send in clear.
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE state = 'pending' AND sink LIKE '%tls@example.com%' "

@@ -11,15 +11,13 @@ namespace juanie::test {
 using namespace std::chrono_literals;
 
 SmtpSink::SmtpSink(const std::filesystem::path& dir, const std::string& cert,
-                   const std::string& key)
+                   const std::string& key, const std::string& auth)
     : dir_(dir) {
   std::filesystem::create_directories(dir_);
   std::vector<std::string> argv{"python3", std::string(JUANIE_TEST_SUPPORT) + "/smtp_sink.py",
                                 dir_.string()};
-  if (!cert.empty()) {
-    argv.push_back(cert);
-    argv.push_back(key);
-  }
+  if (!cert.empty()) argv.insert(argv.end(), {"--tls", cert, key});
+  if (!auth.empty()) argv.insert(argv.end(), {"--auth", auth});
   process_ = std::make_unique<BackgroundProcess>(argv);
   const std::string line = process_->first_line();
   port_ = line.empty() ? 0 : std::stoi(line);

@@ -14,11 +14,12 @@
 namespace juanie::test {
 
 // An SMTP server (tests/support/smtp_sink.py) on 127.0.0.1: every message it accepts is a file
-// in `dir`. With a certificate and key it offers STARTTLS.
+// in `dir`. With a certificate and key it offers STARTTLS; with `auth` ("user:password") it
+// requires AUTH (after STARTTLS when it offers it).
 class SmtpSink {
  public:
   explicit SmtpSink(const std::filesystem::path& dir, const std::string& cert = "",
-                    const std::string& key = "");
+                    const std::string& key = "", const std::string& auth = "");
   int port() const { return port_; }
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
   // The messages received so far, oldest first, each with its envelope lines first.
