@@ -41,6 +41,12 @@ class PeriodicWorker {
     if (thread_.joinable()) thread_.join();
   }
 
+  // For a long pass: true once stop() was called, so it can end early.
+  bool stopping() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  }
+
   void wake() {
     {
       std::lock_guard lock(mutex_);

@@ -62,7 +62,10 @@ int Dispatcher::deliver_due() {
     deps_.log.error("notifications: cannot read the outbox: " + due.error().message);
     return 0;
   }
+  int attempted = 0;
   for (const auto& m : *due) {
+    if (worker_.stopping()) break;  // a slow sink must not hold up shutdown: the rest wait
+    ++attempted;
     auto sent = send(m);
     const std::string at = rfc3339(deps_.clock.now());
     const std::string type = sink_from_json(m.sink).type;
@@ -88,7 +91,7 @@ int Dispatcher::deliver_due() {
       return store::mark_failed(db, id, error, next);
     });
   }
-  return static_cast<int>(due->size());
+  return attempted;
 }
 
 Result<void> Dispatcher::send(const store::OutboxMessage& m) const {
