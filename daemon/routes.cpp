@@ -242,9 +242,9 @@ void Routes::deployments(const http::Request& req, const std::string& who, http:
   const auto id = parse_id(rest.substr(0, slash));
   const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
   if (!id) return reply(http::error_response(404, "no such deployment"));
-  if (action == "trigger") {
+  if (action == "trigger" || action == "cancel") {
     if (req.method != "POST") return reply(http::error_response(405, "method not allowed"));
-    return trigger_deployment(*id, who, std::move(reply));
+    return change_deployment(*id, std::string(action), who, std::move(reply));
   }
   if (!action.empty()) return reply(http::error_response(404, "no such endpoint"));
   if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
@@ -256,7 +256,8 @@ void Routes::deployments(const http::Request& req, const std::string& who, http:
   reply(http::json_response(200, api::deployment_json(**d, *approvals)));
 }
 
-void Routes::trigger_deployment(std::int64_t id, const std::string& who, http::Reply reply) {
+void Routes::change_deployment(std::int64_t id, const std::string& action, const std::string& who,
+                               http::Reply reply) {
   auto d = deps_.reader.with([&](store::Database& db) { return store::find_deployment(db, id); });
   if (!d) return reply(http::error_response(503, d.error().message));
   if (!*d) return reply(http::error_response(404, "no such deployment"));
@@ -268,20 +269,25 @@ void Routes::trigger_deployment(std::int64_t id, const std::string& who, http::R
   auto project = it->second;
   auto state = std::make_shared<std::string>();
   deps_.writer.submit(
-      [this, project, id, who, state, now = deps_.clock.now()](store::Database& db) -> Result<void> {
-        auto next = deps_.flow.trigger(db, project->config, id, who, now);
-        if (!next) return std::unexpected(next.error());
+      [this, project, id, action, who, state, now = deps_.clock.now()](store::Database& db) -> Result<void> {
+        if (action == "cancel") {
+          if (auto ok = deps_.flow.withdraw(db, project->config, id, who, now); !ok) return ok;
+        } else if (auto next = deps_.flow.trigger(db, project->config, id, who, now); !next) {
+          return std::unexpected(next.error());
+        }
         auto after = store::find_deployment(db, id);
         if (!after) return std::unexpected(after.error());
         *state = (*after)->state;
         return {};
       },
-      [this, id, who, state, reply = std::move(reply)](Result<void> ok) {
+      [this, id, action, who, state, reply = std::move(reply)](Result<void> ok) {
         if (!ok) return reply(http::error_response(409, ok.error().message));
-        deps_.log.info("deployment " + std::to_string(id) + " triggered by " + who + ": " + *state);
+        deps_.log.info("deployment " + std::to_string(id) + " " + (action == "cancel" ? "cancelled" : "triggered") +
+                       " by " + who + ": " + *state);
         if (deps_.on_deployments_changed) deps_.on_deployments_changed();
-        reply(http::json_response(202, R"({"deployment":)" + std::to_string(id) + R"(,"state":")" +
-                                           *state + R"("})"));
+        reply(http::json_response(action == "cancel" ? 200 : 202, R"({"deployment":)" +
+                                                                      std::to_string(id) + R"(,"state":")" +
+                                                                      *state + R"("})"));
       });
 }
 

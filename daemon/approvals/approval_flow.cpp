@@ -201,6 +201,16 @@ Result<Next> ApprovalFlow::trigger(store::Database& db, const config::ProjectCon
   return Next::kCarryOut;
 }
 
+Result<void> ApprovalFlow::withdraw(store::Database& db, const config::ProjectConfig& project,
+                                    std::int64_t id, const std::string& who, TimePoint now) const {
+  auto d = load(db, id);
+  if (!d) return std::unexpected(d.error());
+  if (d->state != "pending" && d->state != "awaiting_approval") {
+    return fail("deployment " + id_text(id) + " is " + d->state + "; only a waiting deployment can be cancelled");
+  }
+  return cancel(db, project, *d, "cancelled by " + who, "cancel", now);
+}
+
 Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db, const config::ProjectConfig& project,
                                              const DecisionRequest& r, TimePoint now) const {
   const std::string at = rfc3339(now);

@@ -66,6 +66,10 @@ class ApprovalFlow {
   Result<DecisionOutcome> decide(store::Database& db, const config::ProjectConfig& project,
                                  const DecisionRequest& request, TimePoint now) const;
 
+  // An operator withdraws a waiting (`pending` or `awaiting_approval`) deployment.
+  Result<void> withdraw(store::Database& db, const config::ProjectConfig& project,
+                        std::int64_t deployment, const std::string& who, TimePoint now) const;
+
   // `success` or `failed` of a GitOps write, with its notification.
   Result<void> finish(store::Database& db, const config::ProjectConfig& project,
                       std::int64_t deployment, pipelines::DeploymentState to,

@@ -363,6 +363,18 @@ TEST_F(ApprovalTest, ANewerDeploymentSupersedesAndARejectionCancels) {
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_TRUE(told);
+
+  // An operator withdraws a deployment that waits: cancelled, and it stays so.
+  const auto third = wait_deployment(push(commit_version(3), "third-1"), "pending");
+  ASSERT_FALSE(third.empty());
+  const std::string cancel = "/api/v1/deployments/" + std::to_string(third.at("id").as_int64()) + "/cancel";
+  auto withdrawn = d.api_post(cancel);
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_EQ(json::parse(withdrawn.body).at("state").as_string(), "cancelled");
+  EXPECT_EQ(d.api_post(cancel).status, 409);
+  auto record = json::parse(d.api("/api/v1/deployments/" + std::to_string(third.at("id").as_int64())).body);
+  EXPECT_EQ(record.at("reason").as_string(), "cancelled by tests");
+  EXPECT_EQ(gitops_commits(), "1\n");
 }
 
 }  // namespace
