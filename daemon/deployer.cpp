@@ -66,9 +66,8 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
   deps_.log.info("deployment " + id + " of " + image + ":" + tag + " to " + created->environment +
                  " recorded");
   if (next == approvals::Next::kCarryOut) return carry_out(*created, run, project);
-  deps_.log.info("deployment " + id + (run.deploy_trigger == "manual"
-                                           ? " waits for a manual trigger"
-                                           : " waits for approval"));
+  const bool untriggered = run.deploy_trigger == "manual" && run.trigger != "manual";
+  deps_.log.info("deployment " + id + (untriggered ? " waits for a manual trigger" : " waits for approval"));
 }
 
 void Deployer::carry_out(const store::DeploymentRecord& d, const store::RunRecord& run,

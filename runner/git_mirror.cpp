@@ -58,4 +58,27 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url,
   return dir;
 }
 
+Result<std::string> GitMirrors::resolve(const std::string& url, const std::string& full_ref) const {
+  git_repository* raw = nullptr;
+  if (git_repository_open_bare(&raw, path_for(url).c_str()) != 0) {
+    return fail("no mirror of " + url + ": " + git::last_error());
+  }
+  git::Repository repo(raw);
+  git_oid id;
+  if (git_reference_name_to_id(&id, repo.get(), full_ref.c_str()) != 0) {
+    return fail(url + " has no " + full_ref);
+  }
+  // A tag may name a tag object: the commit it points at.
+  git_object* peeled = nullptr;
+  git_object* object = nullptr;
+  if (git_object_lookup(&object, repo.get(), &id, GIT_OBJECT_ANY) == 0) {
+    if (git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0) {
+      id = *git_object_id(peeled);
+      git_object_free(peeled);
+    }
+    git_object_free(object);
+  }
+  return git::oid_hex(id);
+}
+
 }  // namespace juanie::runner

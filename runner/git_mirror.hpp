@@ -23,6 +23,9 @@ class GitMirrors {
 
   std::filesystem::path path_for(const std::string& url) const;
 
+  // The commit `full_ref` (refs/heads/main) points at in the mirror of `url` (after update).
+  Result<std::string> resolve(const std::string& url, const std::string& full_ref) const;
+
  private:
   std::filesystem::path root_;
 };

@@ -160,10 +160,19 @@ Result<Next> ApprovalFlow::admit(store::Database& db, const config::ProjectConfi
       return std::unexpected(ok.error());
     }
   }
-  if (run.deploy_trigger == "manual") return Next::kWait;
+  if (run.deploy_trigger == "manual") {
+    // A run someone started by hand (juanie trigger) was its trigger; a push waits for one.
+    if (run.trigger != "manual") return Next::kWait;
+    const std::string who = run.pusher.value_or("");
+    if (auto ok = store::set_deployment_trigger(db, d.id, who, rfc3339(now)); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
   const auto* env = project.environment(d.environment);
   if (env && pipelines::gate_of(*env)) {
-    if (auto ok = request_approvals(db, project, run, d, now); !ok) return std::unexpected(ok.error());
+    auto current = load(db, d.id);
+    if (!current) return std::unexpected(current.error());
+    if (auto ok = request_approvals(db, project, run, *current, now); !ok) return std::unexpected(ok.error());
     return Next::kWait;
   }
   return Next::kCarryOut;

@@ -291,7 +291,7 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   EXPECT_EQ(rows("SELECT count(*) FROM audit WHERE outcome = 'done' AND action = 'approve'"), 2);
 }
 
-TEST_F(ApprovalTest, ANewerDeploymentSupersedesAndARejectionCancels) {
+TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedByHand) {
   ASSERT_TRUE(d.start()) << d.log();
   const auto first = wait_deployment(push(sha, "older-1"), "pending");
   ASSERT_FALSE(first.empty());
@@ -375,6 +375,24 @@ TEST_F(ApprovalTest, ANewerDeploymentSupersedesAndARejectionCancels) {
   auto record = json::parse(d.api("/api/v1/deployments/" + std::to_string(third.at("id").as_int64())).body);
   EXPECT_EQ(record.at("reason").as_string(), "cancelled by tests");
   EXPECT_EQ(gitops_commits(), "1\n");
+
+  // Nothing pending for main: `juanie trigger` starts a run of main's head, and its
+  // deployment goes straight to approval, triggered by whoever ran the command.
+  const auto started = sh(std::string(JUANIE_BINARY) + " trigger --config " +
+                              (d.home() / "juanie.yaml").string() + " app main --as erin 2>&1",
+                          &status);
+  ASSERT_EQ(status, 0) << started;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(started, m, std::regex("^queued run ([0-9]+) of refs/heads/main at ([0-9a-f]{12}) for prod")))
+      << started;
+  const std::string head = git("-C " + app->bare() + " rev-parse main");
+  EXPECT_EQ(m[2].str(), head.substr(0, 12));
+  const auto manual = wait_deployment(std::stoll(m[1].str()), "awaiting_approval");
+  ASSERT_FALSE(manual.empty());
+  EXPECT_EQ(manual.at("triggered_by").as_string(), "erin");
+  auto run_json = json::parse(d.api("/api/v1/runs/" + m[1].str()).body).as_object();
+  EXPECT_EQ(run_json.at("trigger").as_string(), "manual");
+  EXPECT_EQ(run_json.at("pusher").as_string(), "erin");
 }
 
 }  // namespace
