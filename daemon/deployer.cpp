@@ -1,7 +1,7 @@
 #include "daemon/deployer.hpp"
 
 #include "daemon/git_access.hpp"
-#include "pipelines/message_template.hpp"
+#include "daemon/gitops_change.hpp"
 
 namespace juanie::daemon {
 
@@ -93,29 +93,14 @@ void Deployer::write(const store::DeploymentRecord& d, const store::RunRecord& r
   if (project.gitops_url.empty()) return failed("the project has no gitops repository");
   auto credentials = read_git_credentials(deps_.daemon.secrets_dir, project.gitops_access);
   if (!credentials) return failed(credentials.error().message);
-  const bool by_digest = project.gitops_update == "digest";
-  if (by_digest && !d.digest) return failed("no digest was recorded for the image");
-  const std::map<std::string, std::string> fields{
-      {"project", d.project}, {"environment", d.environment}, {"image", d.image},
-      {"tag", d.tag},         {"digest", d.digest.value_or("")}, {"sha", run.sha},
-      {"short_sha", run.sha.substr(0, 7)}, {"run", std::to_string(run.id)}, {"branch", run.branch}};
-  auto message = pipelines::render_message(project.gitops_message, fields);
-  if (!message) return failed(message.error().message);
-  auto path = pipelines::render_message(project.gitops_path, fields);
-  if (!path) return failed(path.error().message);
-
-  runner::GitOpsChange change;
-  change.path = *path;
-  change.image = {d.image, project.gitops_update, by_digest ? *d.digest : d.tag};
-  change.message = *message;
-  change.author_name = project.gitops_author_name;
-  change.author_email = project.gitops_author_email;
-  auto outcome = deps_.gitops.apply({project.gitops_url, project.gitops_branch, *credentials}, change);
+  auto change = gitops_change_for(project, d, run);
+  if (!change) return failed(change.error().message);
+  auto outcome = deps_.gitops.apply({project.gitops_url, project.gitops_branch, *credentials}, *change);
   if (!outcome) return failed(outcome.error().message);
   deps_.log.info("deployment " + id + " " +
                  (outcome->committed ? "committed " + outcome->commit.substr(0, 12) + " to "
                                      : "found the tag already in ") +
-                 project.gitops_url + " " + change.path);
+                 project.gitops_url + " " + change->path);
   record(d.id, project, DeploymentState::kSuccess,
          outcome->committed ? std::nullopt
                             : std::optional<std::string>("the overlay already had this image"),

@@ -4,11 +4,11 @@
 
 #include "daemon/approvals/approval_page.hpp"
 #include "daemon/crypto.hpp"
+#include "daemon/gitops_change.hpp"
 #include "daemon/http/form.hpp"
 #include "daemon/store/approvals.hpp"
 #include "daemon/store/deployments.hpp"
 #include "pipelines/approval_gate.hpp"
-#include "pipelines/message_template.hpp"
 
 namespace juanie::daemon::approvals {
 namespace {
@@ -122,15 +122,17 @@ http::Response ApprovalDesk::show(const LinkClaims& c, const std::string& action
   v.triggered_by = d->triggered_by.value_or("");
   v.gitops_repository = project.gitops_url;
   v.gitops_branch = project.gitops_branch;
-  const std::map<std::string, std::string> fields{
-      {"project", d->project}, {"environment", d->environment}, {"image", d->image},
-      {"tag", d->tag}, {"digest", d->digest.value_or("")}, {"sha", v.sha},
-      {"short_sha", v.sha.substr(0, 7)}, {"run", std::to_string(d->run)}, {"branch", v.branch}};
-  v.gitops_path = pipelines::render_message(project.gitops_path, fields).value_or(project.gitops_path);
-  v.gitops_message = pipelines::render_message(project.gitops_message, fields).value_or("");
-  const bool by_digest = project.gitops_update == "digest";
-  v.gitops_change = "images[name=" + d->image + "]." + project.gitops_update + ": " +
-                    (by_digest ? d->digest.value_or("") : d->tag);
+  store::RunRecord run = loaded->run.value_or(store::RunRecord{});
+  run.id = d->run;
+  if (auto change = gitops_change_for(project, *d, run)) {
+    v.gitops_path = change->path;
+    v.gitops_change = "images[name=" + change->image.name + "]." + change->image.field + ": " +
+                      change->image.value;
+    v.gitops_message = change->message;
+  } else {
+    v.gitops_path = project.gitops_path;
+    v.gitops_change = "cannot be made: " + change.error().message;
+  }
   v.expires_at = d->expires_at.value_or("");
   if (const auto* env = project.environment(d->environment)) {
     if (auto gate = pipelines::gate_of(*env)) v.required = gate->required;
