@@ -66,9 +66,10 @@ int Dispatcher::deliver_due() {
   for (const auto& m : *due) {
     if (worker_.stopping()) break;  // a slow sink must not hold up shutdown: the rest wait
     ++attempted;
-    auto sent = send(m);
+    const config::NotificationSink sink = sink_from_json(m.sink);
+    auto sent = send(m, sink);
     const std::string at = rfc3339(deps_.clock.now());
-    const std::string type = sink_from_json(m.sink).type;
+    const std::string& type = sink.type;
     if (sent) {
       if (deps_.metrics) deps_.metrics->notification(type, "delivered");
       (void)store::write_and_wait(deps_.writer, [id = m.id, at](store::Database& db) {
@@ -94,8 +95,8 @@ int Dispatcher::deliver_due() {
   return attempted;
 }
 
-Result<void> Dispatcher::send(const store::OutboxMessage& m) const {
-  const config::NotificationSink sink = sink_from_json(m.sink);
+Result<void> Dispatcher::send(const store::OutboxMessage& m,
+                              const config::NotificationSink& sink) const {
   const Fields fields = fields_of(m.payload);
   auto secret_file = [&](const std::string& file) -> Result<std::string> {
     if (file.empty()) return std::string();
@@ -115,8 +116,7 @@ Result<void> Dispatcher::send(const store::OutboxMessage& m) const {
     mail.password = *password;
     mail.from = sink.from;
     if (m.event == "approval_requested") {
-      auto it = fields.find("approver_email");
-      if (it != fields.end()) mail.to = {it->second};
+      if (auto to = field(fields, "approver_email"); !to.empty()) mail.to = {to};
     } else {
       mail.to = sink.to;
     }

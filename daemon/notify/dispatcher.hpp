@@ -41,7 +41,7 @@ class Dispatcher {
   int deliver_due();
 
  private:
-  Result<void> send(const store::OutboxMessage& message) const;
+  Result<void> send(const store::OutboxMessage& message, const config::NotificationSink& sink) const;
 
   DispatcherDeps deps_;
   PeriodicWorker worker_;  // last: its thread stops before the members it uses go

@@ -12,13 +12,8 @@ namespace {
 
 namespace json = boost::json;
 
-std::string get(const Fields& f, const char* key) {
-  auto it = f.find(key);
-  return it == f.end() ? "" : it->second;
-}
-
 std::string image_ref(const Fields& f) {
-  return get(f, "image") + ":" + get(f, "tag");
+  return field(f, "image") + ":" + field(f, "tag");
 }
 
 std::string one_line(std::string s) {
@@ -32,32 +27,32 @@ std::string one_line(std::string s) {
 }  // namespace
 
 std::string subject(const std::string& event, const Fields& f) {
-  const std::string what = "deploy " + image_ref(f) + " to " + get(f, "environment");
-  if (event == "approval_requested") return get(f, "project") + ": approval requested: " + what;
-  if (event == "deployment_succeeded") return get(f, "project") + ": deployed " + image_ref(f) + " to " + get(f, "environment");
-  if (event == "deployment_failed") return get(f, "project") + ": failed to " + what;
-  if (event == "deployment_cancelled") return get(f, "project") + ": cancelled: " + what;
+  const std::string what = "deploy " + image_ref(f) + " to " + field(f, "environment");
+  if (event == "approval_requested") return field(f, "project") + ": approval requested: " + what;
+  if (event == "deployment_succeeded") return field(f, "project") + ": deployed " + image_ref(f) + " to " + field(f, "environment");
+  if (event == "deployment_failed") return field(f, "project") + ": failed to " + what;
+  if (event == "deployment_cancelled") return field(f, "project") + ": cancelled: " + what;
   if (event == "run_failed") {
-    return get(f, "project") + ": run " + get(f, "run") + " of " + get(f, "branch") + " failed";
+    return field(f, "project") + ": run " + field(f, "run") + " of " + field(f, "branch") + " failed";
   }
-  return get(f, "project") + ": " + event;
+  return field(f, "project") + ": " + event;
 }
 
 std::string plain_text(const std::string& event, const Fields& f) {
   std::string text = subject(event, f) + "\n\n";
   if (event == "approval_requested") {
-    text += get(f, "approver") + ", your approval is asked for deployment " + get(f, "deployment") +
-            " of " + get(f, "project") + " to " + get(f, "environment") + ".\n\n";
+    text += field(f, "approver") + ", your approval is asked for deployment " + field(f, "deployment") +
+            " of " + field(f, "project") + " to " + field(f, "environment") + ".\n\n";
   }
-  if (!get(f, "sha").empty()) {
-    text += "commit: " + get(f, "sha") + " on " + get(f, "branch") + "\n";
+  if (!field(f, "sha").empty()) {
+    text += "commit: " + field(f, "sha") + " on " + field(f, "branch") + "\n";
   }
-  if (!get(f, "triggered_by").empty()) text += "triggered by: " + get(f, "triggered_by") + "\n";
-  if (!get(f, "reason").empty()) text += "reason: " + get(f, "reason") + "\n";
-  if (!get(f, "link").empty()) {
+  if (!field(f, "triggered_by").empty()) text += "triggered by: " + field(f, "triggered_by") + "\n";
+  if (!field(f, "reason").empty()) text += "reason: " + field(f, "reason") + "\n";
+  if (!field(f, "link").empty()) {
     text += "\nReview it, then approve or reject (the page changes nothing until you press a "
-            "button):\n" + get(f, "link") + "\n";
-    if (!get(f, "expires_at").empty()) text += "The link works once, until " + get(f, "expires_at") + ".\n";
+            "button):\n" + field(f, "link") + "\n";
+    if (!field(f, "expires_at").empty()) text += "The link works once, until " + field(f, "expires_at") + ".\n";
   }
   return text;
 }
@@ -84,9 +79,9 @@ std::string webhook_signature(const std::string& secret, const std::string& body
 
 std::string slack_body(const std::string& event, const Fields& f) {
   std::string text = subject(event, f);
-  if (!get(f, "slack_mention").empty()) text = "<@" + get(f, "slack_mention") + "> " + text;
-  if (!get(f, "link").empty()) text += "\n<" + get(f, "link") + "|Approve or reject>";
-  if (!get(f, "reason").empty()) text += "\nreason: " + get(f, "reason");
+  if (!field(f, "slack_mention").empty()) text = "<@" + field(f, "slack_mention") + "> " + text;
+  if (!field(f, "link").empty()) text += "\n<" + field(f, "link") + "|Approve or reject>";
+  if (!field(f, "reason").empty()) text += "\nreason: " + field(f, "reason");
   json::object o;
   o["text"] = text;
   return json::serialize(o);
@@ -95,19 +90,19 @@ std::string slack_body(const std::string& event, const Fields& f) {
 std::string dingtalk_body(const std::string& event, const Fields& f) {
   const std::string title = subject(event, f);
   std::string markdown = "### " + title + "\n\n";
-  if (!get(f, "sha").empty()) markdown += "- commit: `" + get(f, "sha").substr(0, 12) + "` on " + get(f, "branch") + "\n";
-  if (!get(f, "reason").empty()) markdown += "- reason: " + get(f, "reason") + "\n";
+  if (!field(f, "sha").empty()) markdown += "- commit: `" + field(f, "sha").substr(0, 12) + "` on " + field(f, "branch") + "\n";
+  if (!field(f, "reason").empty()) markdown += "- reason: " + field(f, "reason") + "\n";
   json::object o;
-  if (event == "approval_requested" && !get(f, "link").empty()) {
-    const std::string mobile = get(f, "approver_dingtalk");
+  if (event == "approval_requested" && !field(f, "link").empty()) {
+    const std::string mobile = field(f, "approver_dingtalk");
     if (!mobile.empty()) markdown += "\n@" + mobile;
     json::object card;
     card["title"] = title;
     card["text"] = markdown;
     card["btnOrientation"] = "1";
     json::array buttons;
-    buttons.push_back(json::object{{"title", "Approve"}, {"actionURL", get(f, "link") + "?decision=approve"}});
-    buttons.push_back(json::object{{"title", "Reject"}, {"actionURL", get(f, "link") + "?decision=reject"}});
+    buttons.push_back(json::object{{"title", "Approve"}, {"actionURL", field(f, "link") + "?decision=approve"}});
+    buttons.push_back(json::object{{"title", "Reject"}, {"actionURL", field(f, "link") + "?decision=reject"}});
     card["btns"] = std::move(buttons);
     o["msgtype"] = "actionCard";
     o["actionCard"] = std::move(card);

@@ -11,11 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string field(const Fields& fields, const char* name) {
-  auto it = fields.find(name);
-  return it == fields.end() ? "" : it->second;
-}
-
 bool reachable(const config::NotificationSink& sink, const std::string& event, const Fields& fields) {
   if (sink.type != "email") return true;
   if (event == "approval_requested") return !field(fields, "approver_email").empty();
@@ -28,6 +23,11 @@ std::string string_at(const json::object& o, const char* key) {
 }
 
 }  // namespace
+
+std::string field(const Fields& fields, std::string_view name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? "" : it->second;
+}
 
 std::string sink_json(const config::NotificationSink& sink) {
   json::object o;

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/config/project_config.hpp"
@@ -13,7 +14,10 @@ namespace juanie::daemon::notify {
 // What a message says: "project", "environment", "deployment", "run", "image", "tag", "sha",
 // "branch", "reason", and for approval requests "approver", "approver_email",
 // "approver_dingtalk", "approver_slack", "link", "expires_at".
-using Fields = std::map<std::string, std::string>;
+using Fields = std::map<std::string, std::string, std::less<>>;
+
+// The value of `name`, or "" when the message does not carry it.
+std::string field(const Fields& fields, std::string_view name);
 
 // Puts messages in the outbox, inside the caller's write transaction — the one that makes the
 // change the message tells of — so a message exists exactly when its cause does.
