@@ -34,6 +34,13 @@ struct Options {
   std::vector<std::string> positional;
 };
 
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  std::int64_t id = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+  return id;
+}
+
 std::optional<Options> parse_options(const std::vector<std::string>& args) {
   Options o;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -52,11 +59,8 @@ std::optional<Options> parse_options(const std::vector<std::string>& args) {
       o.as = *v;
     } else if (a == "--deployment") {
       auto v = value();
-      std::int64_t id = 0;
-      if (!v) return std::nullopt;
-      auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), id);
-      if (ec != std::errc() || p != v->data() + v->size()) return std::nullopt;
-      o.deployment = id;
+      o.deployment = v ? parse_id(*v) : std::nullopt;
+      if (!o.deployment) return std::nullopt;
     } else if (a.starts_with("--")) {
       return std::nullopt;
     } else {
@@ -250,16 +254,12 @@ int run_trigger(const std::vector<std::string>& args) {
 
 int run_approval_link(const std::vector<std::string>& args) {
   auto o = parse_options(args);
-  std::int64_t id = 0;
-  if (o && o->positional.size() == 2) {
-    const auto& text = o->positional[0];
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || p != text.data() + text.size()) o.reset();
-  }
-  if (!o || o->positional.size() != 2 || o->deployment) {
+  const auto parsed = o && o->positional.size() == 2 ? parse_id(o->positional[0]) : std::nullopt;
+  if (!parsed || o->deployment) {
     std::cerr << "usage: juanie approval-link --config FILE DEPLOYMENT APPROVER\n";
     return 2;
   }
+  const std::int64_t id = *parsed;
   auto context = load_context(o->config);
   if (!context) return 1;
   auto db = store::Database::open(context->configuration.daemon.data_dir / "juanie.db", true);

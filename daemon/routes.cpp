@@ -355,11 +355,9 @@ void Routes::api(const http::Request& req, http::Reply reply) {
   const auto slash = rest.find('/');
   const std::string_view id_text = rest.substr(0, slash);
   const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
-  std::int64_t id = 0;
-  auto [p, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-  if (ec != std::errc() || p != id_text.data() + id_text.size()) {
-    return reply(http::error_response(404, "no such run"));
-  }
+  const auto parsed = parse_id(id_text);
+  if (!parsed) return reply(http::error_response(404, "no such run"));
+  const std::int64_t id = *parsed;
   auto run = deps_.reader.with([&](store::Database& db) { return store::find_run(db, id); });
   if (!run) return reply(http::error_response(503, run.error().message));
   if (!*run) return reply(http::error_response(404, "no such run"));
