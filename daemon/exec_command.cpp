@@ -17,6 +17,7 @@
 #include "pipelines/plan.hpp"
 #include "runner/git_checkout.hpp"
 #include "runner/pipeline_run.hpp"
+#include "runner/tree_file.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -117,11 +118,10 @@ int run_exec(const std::vector<std::string>& args) {
       std::cerr << "juanie exec: " << ok.error().message << '\n';
       return;
     }
-    const fs::path pipeline_file = workspace / ".juanie.yml";
     const std::string shown = (parsed->dir / ".juanie.yml").lexically_normal().string();
-    auto text = config::read_text_file(pipeline_file);
+    auto text = runner::read_file_at_commit(parsed->dir, head->sha, ".juanie.yml");
     if (!text) {
-      std::cerr << "juanie exec: commit " << head->sha.substr(0, 12) << " has no .juanie.yml\n";
+      std::cerr << "juanie exec: " << text.error().message << '\n';
       return;
     }
     auto pipeline = pipelines::parse_pipeline(*text, shown);

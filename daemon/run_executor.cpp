@@ -10,6 +10,7 @@
 #include "runner/git_checkout.hpp"
 #include "runner/pipeline_run.hpp"
 #include "runner/step_log.hpp"
+#include "runner/tree_file.hpp"
 
 namespace juanie::daemon {
 
@@ -70,10 +71,11 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
       return finish(run, cfg, "failed", ok.error().message);
     }
   }
-  auto text = config::read_text_file(ws / cfg.pipeline);
-  if (!text) {
-    return finish(run, cfg, "failed", "commit " + run.sha.substr(0, 12) + " has no " + cfg.pipeline);
-  }
+  // From the commit's tree, not the workspace: a pushed symlink must not make the daemon read
+  // /dev/zero or a host file.
+  auto text = runner::read_file_at_commit(deps_.mirrors.path_for(cfg.repo_url), run.sha,
+                                          cfg.pipeline);
+  if (!text) return finish(run, cfg, "failed", text.error().message);
   auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
   if (!pipeline) return finish(run, cfg, "failed", pipeline.error().message);
 

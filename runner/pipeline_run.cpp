@@ -101,6 +101,17 @@ std::filesystem::path secrets_file_for(const std::filesystem::path& workspace) {
   return workspace.string() + ".secrets.env";
 }
 
+int remove_leftover_secrets_files(const std::filesystem::path& workspaces) {
+  namespace fs = std::filesystem;
+  int removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(workspaces, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.filename().string().ends_with(".secrets.env") && fs::remove(p, ec)) ++removed;
+  }
+  return removed;
+}
+
 std::optional<std::pair<unsigned, unsigned>> sandbox_user_for(std::uint64_t key) {
   if (::geteuid() != 0) return std::nullopt;
   const unsigned id = kSandboxUidBase + static_cast<unsigned>(key % kSandboxUidSlots);

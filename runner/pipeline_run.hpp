@@ -71,6 +71,9 @@ struct PipelineResult {
 
 // Where a step's secrets file lives while the step runs: beside the workspace, never in it.
 std::filesystem::path secrets_file_for(const std::filesystem::path& workspace);
+// Removes every step secrets file under `workspaces` (what a crash or kill -9 mid-step left,
+// whatever becomes of its run); how many there were. Called at start, before any run.
+int remove_leftover_secrets_files(const std::filesystem::path& workspaces);
 
 // When this process is root, sandboxes run under uids of their own, kSandboxUidBase plus a
 // slot (systemd leaves 0x70000000-0x7fffffff unused): RLIMIT_NPROC counts every process of a

@@ -59,6 +59,7 @@ Limits parse_limits(MapReader& root) {
     }
     out.body_max = *v;
   }
+  if (auto v = r.optional_int("run_attempts", 1, 100)) out.run_attempts = static_cast<int>(*v);
   if (auto v = r.optional_int("max_connections", 1, 100000)) {
     out.max_connections = static_cast<int>(*v);
   }

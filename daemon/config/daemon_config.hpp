@@ -28,6 +28,10 @@ struct TlsFiles {
 struct Limits {
   int concurrent_runs = 2;
   int runs_per_project = 0;  // 0: as many as concurrent_runs
+  // How many times a run may be started before an interruption (a crash, kill -9, OOM of the
+  // daemon) ends it `failed` instead of queueing it again: a run that kills the daemon must
+  // not do so forever.
+  int run_attempts = 3;
   std::chrono::milliseconds step_timeout = std::chrono::minutes(30);
   std::uint64_t log_max = 10ULL << 20;
   std::uint64_t body_max = 25ULL << 20;

@@ -1,5 +1,7 @@
 #include "daemon/store/run_lifecycle.hpp"
 
+#include <algorithm>
+
 namespace juanie::daemon::store {
 
 using pipelines::RunState;
@@ -110,22 +112,40 @@ Result<std::map<std::string, int>> running_per_project(Database& db) {
   return out;
 }
 
-Result<int> recover_interrupted_runs(Database& db, bool requeue, const std::string& now) {
-  auto stmt = db.prepare("SELECT id FROM runs WHERE state = 'running' ORDER BY id");
+Result<Recovered> recover_interrupted_runs(Database& db, bool requeue, int max_attempts,
+                                           const std::string& now) {
+  auto stmt = db.prepare(
+      "UPDATE runs SET interruptions = interruptions + 1 WHERE state = 'running' "
+      "RETURNING id, interruptions");
   if (!stmt) return std::unexpected(stmt.error());
-  std::vector<std::int64_t> ids;
+  std::vector<std::pair<std::int64_t, std::int64_t>> runs;
   for (;;) {
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    ids.push_back(stmt->int64(0));
+    runs.emplace_back(stmt->int64(0), stmt->int64(1));
   }
-  for (auto id : ids) {
-    auto ok = requeue ? requeue_run(db, id, "interrupted by a daemon restart; queued again", now)
-                      : set_run_state(db, id, RunState::kFailed, "interrupted by a daemon restart", now);
+  std::sort(runs.begin(), runs.end());
+  Recovered out;
+  for (const auto& [id, interruptions] : runs) {
+    Result<void> ok;
+    if (interruptions >= max_attempts) {
+      ok = set_run_state(db, id, RunState::kFailed,
+                         "interrupted " + std::to_string(interruptions) +
+                             " times (limits.run_attempts: " + std::to_string(max_attempts) +
+                             "); not queued again",
+                         now);
+      ++out.failed;
+    } else if (requeue) {
+      ok = requeue_run(db, id, "interrupted by a daemon restart; queued again", now);
+      ++out.requeued;
+    } else {
+      ok = set_run_state(db, id, RunState::kFailed, "interrupted by a daemon restart", now);
+      ++out.failed;
+    }
     if (!ok) return std::unexpected(ok.error());
   }
-  return static_cast<int>(ids.size());
+  return out;
 }
 
 }  // namespace juanie::daemon::store

@@ -41,9 +41,16 @@ Result<std::vector<StepRecord>> list_steps(Database& db, std::int64_t run);
 Result<std::vector<pipelines::QueuedRun>> queued_runs(Database& db);
 Result<std::map<std::string, int>> running_per_project(Database& db);
 
+struct Recovered {
+  int requeued = 0;
+  int failed = 0;
+};
+
 // At start: runs a crash left `running` are queued again (`requeue`) or failed, with the
-// reason; their step rows of the interrupted attempt are removed when requeued. Returns how
-// many runs were found.
-Result<int> recover_interrupted_runs(Database& db, bool requeue, const std::string& now);
+// reason; their step rows of the interrupted attempt are removed when requeued. A run already
+// interrupted `max_attempts` times fails whatever `requeue` says ("interrupted N times"): a run
+// whose pipeline kills the daemon must not do so after every restart.
+Result<Recovered> recover_interrupted_runs(Database& db, bool requeue, int max_attempts,
+                                           const std::string& now);
 
 }  // namespace juanie::daemon::store

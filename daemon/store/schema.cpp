@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 5> kMigrations{
+constexpr std::array<const char*, 6> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -132,6 +132,10 @@ CREATE TABLE audit (
   user_agent     TEXT
 );
 CREATE INDEX audit_by_deployment ON audit (deployment_id, id);
+)sql",
+    // 6: how many times a crash interrupted a run, so a run that kills the daemon ends.
+    R"sql(
+ALTER TABLE runs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

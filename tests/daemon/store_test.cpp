@@ -150,15 +150,37 @@ TEST_F(StoreTest, RecoveryRequeuesOrFailsInterruptedRuns) {
   using pipelines::RunState;
   ASSERT_TRUE(set_run_state(*db, a->run_id, RunState::kRunning, std::nullopt, "t1"));
   ASSERT_TRUE(save_step(*db, a->run_id, {1, "build", "running"}));
-  EXPECT_EQ(recover_interrupted_runs(*db, true, "t2").value(), 1);
+  EXPECT_EQ(recover_interrupted_runs(*db, true, 3, "t2").value().requeued, 1);
   EXPECT_EQ((*find_run(*db, a->run_id))->state, "queued");
   EXPECT_EQ((*find_run(*db, a->run_id))->reason, "interrupted by a daemon restart; queued again");
   EXPECT_TRUE(list_steps(*db, a->run_id)->empty());
   EXPECT_EQ((*find_run(*db, b->run_id))->state, "queued");
   ASSERT_TRUE(set_run_state(*db, b->run_id, RunState::kRunning, std::nullopt, "t3"));
-  EXPECT_EQ(recover_interrupted_runs(*db, false, "t4").value(), 1);
+  EXPECT_EQ(recover_interrupted_runs(*db, false, 3, "t4").value().failed, 1);
   EXPECT_EQ((*find_run(*db, b->run_id))->state, "failed");
   EXPECT_EQ(queued_runs(*db)->size(), 1u);
+}
+
+// A run interrupted by a crash at every attempt ends: requeued while it has attempts left,
+// then failed with the count, so a run that kills the daemon cannot loop forever.
+TEST_F(StoreTest, ARunInterruptedAtEveryAttemptFailsAfterTheLimit) {
+  auto a = record_push(*db, request("d1", kA), "t0");
+  using pipelines::RunState;
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    ASSERT_TRUE(set_run_state(*db, a->run_id, RunState::kRunning, std::nullopt, "t1"));
+    auto r = recover_interrupted_runs(*db, true, 3, "t2");
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->requeued, 1) << attempt;
+    EXPECT_EQ((*find_run(*db, a->run_id))->state, "queued");
+  }
+  ASSERT_TRUE(set_run_state(*db, a->run_id, RunState::kRunning, std::nullopt, "t3"));
+  auto r = recover_interrupted_runs(*db, true, 3, "t4");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->failed, 1);
+  EXPECT_EQ((*find_run(*db, a->run_id))->state, "failed");
+  EXPECT_EQ((*find_run(*db, a->run_id))->reason,
+            "interrupted 3 times (limits.run_attempts: 3); not queued again");
+  EXPECT_TRUE(queued_runs(*db)->empty());
 }
 
 }  // namespace

@@ -113,5 +113,20 @@ TEST(Exec, NotARepository) {
   EXPECT_NE(out.find("cannot open a git repository"), std::string::npos) << out;
 }
 
+// juanie exec reads the pipeline from the commit, as the daemon does: a committed symlink is
+// refused by name, not followed.
+TEST(Exec, ACommittedSymlinkAsPipelineIsRefusedNotFollowed) {
+  TempDir dir;
+  make_repo(dir, "steps: []\n");
+  const std::string repo = (dir / "repo").string();
+  ASSERT_EQ(sh("cd " + repo + " && ln -sf /dev/zero .juanie.yml && git add -A && "
+               "git -c user.email=dev@example.com -c user.name=Dev commit -qm link")
+                .first,
+            0);
+  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + repo);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find(".juanie.yml is a symbolic link"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace juanie::test

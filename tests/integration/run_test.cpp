@@ -168,6 +168,54 @@ TEST_F(RunTest, FailuresCarryTheirReason) {
             std::string::npos);
 }
 
+// What a pushed repository gives the daemon itself to read is read from the commit's tree:
+// a symlink to /dev/zero (which once made the daemon allocate until it died, and die again
+// after each restart) or a huge file fails the run, not the daemon.
+TEST_F(RunTest, AHostilePipelineFileFailsTheRunAndLeavesTheDaemonUnharmed) {
+  ASSERT_TRUE(d.start()) << d.log();
+  commit("steps:\n  - {name: ok, commands: [\"true\"]}\n");
+  const std::string work = (d.home() / "work").string();
+  auto commit_work = [&](const std::string& message) {
+    sh("git -C " + work + " add -A && git -C " + work +
+       " -c user.email=dev@example.com -c user.name=Dev commit -qm '" + message + "' && git -C " +
+       work + " push -q origin develop");
+    std::string sha = sh("git -C " + work + " rev-parse HEAD");
+    sha.pop_back();
+    return sha;
+  };
+  fs::remove(d.home() / "work/.juanie.yml");
+  fs::create_symlink("/dev/zero", d.home() / "work/.juanie.yml");
+  auto zero = wait_for(push(commit_work("pipeline -> /dev/zero")), "failed");
+  EXPECT_NE(std::string(zero.at("reason").as_string())
+                .find(": .juanie.yml is a symbolic link; it must be a regular file"),
+            std::string::npos)
+      << json::serialize(zero);
+  EXPECT_EQ(d.request("GET", "/healthz").status, 200);
+
+  fs::remove(d.home() / "work/.juanie.yml");
+  fs::create_symlink("/etc/passwd", d.home() / "work/.juanie.yml");
+  auto passwd = wait_for(push(commit_work("pipeline -> /etc/passwd")), "failed");
+  EXPECT_EQ(std::string(passwd.at("reason").as_string()).find("root:"), std::string::npos);
+
+  fs::remove(d.home() / "work/.juanie.yml");
+  d.home().write("work/.juanie.yml",
+                 "steps: []\n" + std::string(2 << 20, '#') + "\n");  // 2 MiB of comment
+  auto huge = wait_for(push(commit_work("a 2 MiB pipeline")), "failed");
+  EXPECT_NE(std::string(huge.at("reason").as_string()).find("bytes, more than the 1048576"),
+            std::string::npos)
+      << json::serialize(huge);
+
+  fs::remove(d.home() / "work/.juanie.yml");
+  fs::create_directories(d.home() / "work/.juanie.yml");
+  d.home().write("work/.juanie.yml/x", "x\n");
+  auto dir = wait_for(push(commit_work("a directory")), "failed");
+  EXPECT_NE(std::string(dir.at("reason").as_string()).find("is a directory"), std::string::npos);
+
+  // The same daemon, unharmed, runs the next good commit.
+  fs::remove_all(d.home() / "work/.juanie.yml");
+  wait_for(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "succeeded");
+}
+
 TEST_F(RunTest, RetryFromTheFailedStepReusesTheWorkspace) {
   ASSERT_TRUE(d.start()) << d.log();
   // `flaky` fails the first time it sees a workspace and passes the second time.
@@ -248,6 +296,66 @@ TEST_F(RunTest, KillNineDuringAStepRequeuesTheRunAndLeavesNoOrphan) {
   EXPECT_NE(d.log().find("interrupted by a restart; queued again"), std::string::npos) << d.log();
   auto done = wait_for(run, "succeeded");
   EXPECT_EQ(done.at("steps").as_array().size(), 1u);
+}
+
+// A run whose every attempt ends with the daemon killed (as a pipeline file that exhausted
+// its memory once did) is not queued forever: after limits.run_attempts it fails, by itself.
+class CrashLoopRunTest : public RunTest {
+ protected:
+  CrashLoopRunTest() : RunTest("limits:\n  run_attempts: 2\n") {}
+};
+
+TEST_F(CrashLoopRunTest, ARunInterruptedAtEveryAttemptEndsFailed) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string marker = "juanie-crashloop-" + std::to_string(::getpid());
+  const std::string sha =
+      commit("steps:\n  - {name: long, commands: [\"sh -c 'sleep 300' " + marker + "\"]}\n");
+  const auto run = push(sha);
+  ASSERT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
+  d.kill9();
+  ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 8s));
+  ASSERT_TRUE(d.start()) << d.log();
+  // The second attempt starts, and dies with the daemon too.
+  ASSERT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
+  d.kill9();
+  ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 8s));
+  ASSERT_TRUE(d.start()) << d.log();
+  auto failed = wait_for(run, "failed");
+  EXPECT_EQ(failed.at("reason").as_string(),
+            "interrupted 2 times (limits.run_attempts: 2); not queued again");
+  EXPECT_FALSE(marker_alive(marker));
+}
+
+// With recovery: fail a crashed run is never run again, so nothing at run start would remove
+// the secrets file its step had: the daemon sweeps them at start, whatever the policy.
+class FailRecoveryRunTest : public RunTest {
+ protected:
+  FailRecoveryRunTest() : RunTest("recovery: fail\n") {}
+};
+
+TEST_F(FailRecoveryRunTest, SecretsFilesLeftByAKilledStepAreRemovedAtStart) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string marker = "juanie-secret-crash-" + std::to_string(::getpid());
+  const std::string sha = commit("steps:\n  - {name: long, secrets: [APP_TOKEN], commands: [\"sh -c "
+                                 "'sleep 300' " + marker + "\"]}\n");
+  const auto run = push(sha);
+  ASSERT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
+  auto secrets_files = [&] {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(d.home() / "data/workspaces")) {
+      if (e.path().filename().string().ends_with(".secrets.env")) ++n;
+    }
+    return n;
+  };
+  ASSERT_EQ(secrets_files(), 1);  // the step has it now
+  d.kill9();
+  ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 8s));
+  EXPECT_EQ(secrets_files(), 1);  // a crash removes nothing
+  ASSERT_TRUE(d.start()) << d.log();
+  auto failed = wait_for(run, "failed");
+  EXPECT_EQ(failed.at("reason").as_string(), "interrupted by a daemon restart");
+  EXPECT_EQ(secrets_files(), 0);
+  EXPECT_NE(d.log().find("removed 1 step secrets file(s)"), std::string::npos) << d.log();
 }
 
 // A private repository behind https-style basic authentication (git http-backend on loopback):
