@@ -2,6 +2,7 @@
 
 #include "daemon/git_access.hpp"
 #include "daemon/gitops_change.hpp"
+#include "runner/commit_graph.hpp"
 
 namespace juanie::daemon {
 
@@ -33,6 +34,31 @@ void Deployer::record(std::int64_t id, const config::ProjectConfig& project, Dep
   deps_.notifier.wake();
 }
 
+std::optional<std::string> Deployer::backwards(const store::RunRecord& run,
+                                               const config::ProjectConfig& project) const {
+  // A run a person started by hand (juanie trigger, the API) is their decision: a rollback.
+  if (run.trigger == "manual" || !run.environment) return std::nullopt;
+  std::optional<std::string> current;
+  auto read = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+    auto sha = store::deployed_commit(db, run.project, *run.environment);
+    if (!sha) return std::unexpected(sha.error());
+    current = *sha;
+    return {};
+  });
+  if (!read) {
+    // Unknown is treated as backwards: a person decides rather than a guess.
+    return "cannot read what " + *run.environment + " runs now: " + read.error().message;
+  }
+  if (!current || *current == run.sha) return std::nullopt;
+  auto older = runner::is_strict_ancestor(deps_.mirrors.path_for(project.repo_url), run.sha,
+                                          *current);
+  if (!older) return "cannot compare with what " + *run.environment + " runs now: " + older.error().message;
+  if (!*older) return std::nullopt;
+  return "commit " + run.sha.substr(0, 12) + " is older than " + current->substr(0, 12) + ", which " +
+         *run.environment + " runs now; an old push does not move an environment back by itself "
+         "(trigger it to roll back on purpose)";
+}
+
 void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig& project,
                        const std::string& image, const std::string& tag,
                        const std::string& digest) const {
@@ -43,6 +69,7 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
   wanted.image = image;
   wanted.tag = tag;
   wanted.digest = digest;
+  const auto hold = backwards(run, project);
   const auto now = deps_.clock.now();
   Result<store::DeploymentRecord> created = fail("not recorded");
   approvals::Next next = approvals::Next::kWait;
@@ -50,6 +77,9 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
     created = store::create_deployment(db, wanted, rfc3339(now));
     if (!created) return std::unexpected(created.error());
     if (created->state != "pending") return {};  // recorded before: admitted then
+    // Held back, it is not admitted: it neither goes nor supersedes (cancels) what waits; it
+    // stays pending until a person triggers it.
+    if (hold) return store::set_deployment_note(db, created->id, *hold);
     auto admitted = deps_.flow.admit(db, project, run, *created, now);
     if (!admitted) return std::unexpected(admitted.error());
     next = *admitted;
@@ -66,8 +96,10 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
   deps_.log.info("deployment " + id + " of " + image + ":" + tag + " to " + created->environment +
                  " recorded");
   if (next == approvals::Next::kCarryOut) return carry_out(*created, run, project);
-  const bool untriggered = run.deploy_trigger == "manual" && run.trigger != "manual";
-  deps_.log.info("deployment " + id + (untriggered ? " waits for a manual trigger" : " waits for approval"));
+  const bool untriggered = hold.has_value() || (run.deploy_trigger == "manual" && run.trigger != "manual");
+  deps_.log.info("deployment " + id +
+                 (untriggered ? " waits for a manual trigger" : " waits for approval") +
+                 (hold ? ": " + *hold : ""));
 }
 
 void Deployer::carry_out(const store::DeploymentRecord& d, const store::RunRecord& run,

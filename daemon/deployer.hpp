@@ -13,6 +13,7 @@
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
+#include "runner/git_mirror.hpp"
 #include "runner/gitops_writer.hpp"
 
 namespace juanie::daemon {
@@ -25,12 +26,15 @@ struct DeployerDeps {
   const runner::GitOpsWriter& gitops;
   const approvals::ApprovalFlow& flow;
   const notify::Notifier& notifier;
+  const runner::GitMirrors& mirrors;  // where the application's commits are, to compare them
 };
 
 // Turns a pushed image into a deployment: the record (`pending`, superseding older waiting
 // ones), then — unless the branch's rule asks for a manual trigger or the environment for
 // approvals — the GitOps commit of the new tag into the environment's overlay (`running` →
-// `success` or `failed` with the reason).
+// `success` or `failed` with the reason). A push whose commit is an ancestor of the one the
+// environment runs (an old push replayed, a branch reset) never moves it back by itself: its
+// deployment waits for a manual trigger.
 class Deployer {
  public:
   explicit Deployer(DeployerDeps deps) : deps_(deps) {}
@@ -51,6 +55,10 @@ class Deployer {
               const std::optional<std::string>& reason, const std::optional<std::string>& commit) const;
   void write(const store::DeploymentRecord& d, const store::RunRecord& run,
              const config::ProjectConfig& project) const;
+  // Why `run`'s deployment must wait for a person, when its commit is older than what the
+  // environment runs now.
+  std::optional<std::string> backwards(const store::RunRecord& run,
+                                       const config::ProjectConfig& project) const;
   bool claim(std::int64_t id) const;
   void release(std::int64_t id) const;
 

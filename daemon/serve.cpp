@@ -30,6 +30,7 @@
 #include "daemon/store/writer.hpp"
 #include "runner/git_checkout.hpp"
 #include "runner/git_mirror.hpp"
+#include "runner/pipeline_run.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -112,6 +113,12 @@ int serve(const std::filesystem::path& config_file) {
     log.error(daemon.source.string() + ": data_dir: " + ok.error().message);
     return 1;
   }
+  // Secrets files a crash left beside workspaces go now, whether or not their run is queued
+  // again (recovery: fail never runs it, and nothing else would remove them).
+  if (const int n = runner::remove_leftover_secrets_files(daemon.data_dir / "workspaces"); n > 0) {
+    log.warn("removed " + std::to_string(n) + " step secrets file(s) left by an interrupted run");
+  }
+
   const auto db_file = daemon.data_dir / "juanie.db";
   auto writer = store::Writer::open(db_file, kMaxPendingWrites);
   if (!writer) {
@@ -127,12 +134,17 @@ int serve(const std::filesystem::path& config_file) {
   SystemClock clock;
   {
     auto recovered = store::write_and_wait(**writer, [&](store::Database& db) -> Result<void> {
-      auto n =
-          store::recover_interrupted_runs(db, daemon.requeue_interrupted, rfc3339(clock.now()));
+      auto n = store::recover_interrupted_runs(db, daemon.requeue_interrupted,
+                                               daemon.limits.run_attempts, rfc3339(clock.now()));
       if (!n) return std::unexpected(n.error());
-      if (*n > 0) {
-        log.warn(std::to_string(*n) + " run(s) were interrupted by a restart; " +
-                 (daemon.requeue_interrupted ? "queued again" : "marked failed"));
+      if (n->requeued > 0) {
+        log.warn(std::to_string(n->requeued) +
+                 " run(s) were interrupted by a restart; queued again");
+      }
+      if (n->failed > 0) {
+        log.warn(std::to_string(n->failed) +
+                 " run(s) were interrupted by a restart; marked failed (recovery: fail, or "
+                 "interrupted limits.run_attempts times)");
       }
       return {};
     });
@@ -163,7 +175,7 @@ int serve(const std::filesystem::path& config_file) {
       notify::DispatcherDeps{daemon, **writer, *reader, clock, log, &metrics});
   notify::Notifier notifier(daemon, [&dispatcher] { dispatcher.wake(); });
   approvals::ApprovalFlow flow(daemon, std::move(*signing_keys), notifier);
-  Deployer deployer(DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier});
+  Deployer deployer(DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier, mirrors});
   DeploymentLoop deployments(
       DeploymentLoopDeps{deployer, flow, notifier, **writer, *reader, projects, clock, log});
   auto changed = [&deployments, &notifier] {

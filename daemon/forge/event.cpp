@@ -150,22 +150,27 @@ Result<ForgeEvent> parse_event(Forge forge, const http::Request& req) {
   return fail("unknown forge");
 }
 
-Result<std::string> delivery_id(Forge forge, const http::Request& req) {
+Result<std::string> delivery_id(Forge forge, const http::Request& req, DeliveryKey key) {
   std::optional<std::string_view> id;
   std::string_view wanted;
-  switch (forge) {
-    case Forge::kGithub:
-      wanted = "X-GitHub-Delivery";
-      id = req.header(wanted);
-      break;
-    case Forge::kGitlab:
-      wanted = "X-Gitlab-Event-UUID";
-      id = first_header(req, {"X-Gitlab-Event-UUID", "Idempotency-Key", "webhook-id"});
-      break;
-    case Forge::kGitea:
-      wanted = "X-Gitea-Delivery";
-      id = first_header(req, {"X-Gitea-Delivery", "X-Forgejo-Delivery", "X-Gogs-Delivery"});
-      break;
+  if (key == DeliveryKey::kSignedWebhookId) {
+    wanted = "webhook-id";
+    id = req.header(wanted);
+  } else {
+    switch (forge) {
+      case Forge::kGithub:
+        wanted = "X-GitHub-Delivery";
+        id = req.header(wanted);
+        break;
+      case Forge::kGitlab:
+        wanted = "X-Gitlab-Event-UUID";
+        id = first_header(req, {"X-Gitlab-Event-UUID", "Idempotency-Key", "webhook-id"});
+        break;
+      case Forge::kGitea:
+        wanted = "X-Gitea-Delivery";
+        id = first_header(req, {"X-Gitea-Delivery", "X-Forgejo-Delivery", "X-Gogs-Delivery"});
+        break;
+    }
   }
   if (!id || id->empty()) return fail("missing " + std::string(wanted));
   if (id->size() > 200) return fail(std::string(wanted) + " is longer than 200 bytes");

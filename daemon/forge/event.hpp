@@ -32,7 +32,16 @@ struct ForgeEvent {
 // (the caller answers 400).
 Result<ForgeEvent> parse_event(Forge forge, const http::Request& request);
 
-// The forge's delivery id, the idempotency key: printable ASCII, at most 200 bytes.
-Result<std::string> delivery_id(Forge forge, const http::Request& request);
+// How a delivery is told apart from a replay of it.
+enum class DeliveryKey {
+  kForgeHeader,  // the forge's delivery header (X-GitHub-Delivery, X-Gitlab-Event-UUID, ...)
+  kSignedWebhookId,  // GitLab signing tokens: the webhook-id the signature covers
+};
+
+// The delivery id, the idempotency key: printable ASCII, at most 200 bytes. Where the request
+// is signed with its id (kSignedWebhookId) only that id counts: an unsigned header can be
+// changed by whoever replays a captured request.
+Result<std::string> delivery_id(Forge forge, const http::Request& request,
+                                DeliveryKey key = DeliveryKey::kForgeHeader);
 
 }  // namespace juanie::daemon

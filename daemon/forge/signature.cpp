@@ -67,8 +67,12 @@ Result<void> verify_gitlab_signing(const http::Request& req, std::string_view se
   if (ec != std::errc() || ptr != timestamp->data() + timestamp->size()) {
     return fail("webhook-timestamp is not a number");
   }
-  const auto sent_at = std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
-  if (sent_at < now - kGitlabTolerance || sent_at > now + kGitlabTolerance) {
+  // Compared in whole seconds: turning an attacker's 19-digit number into the clock's
+  // nanoseconds would overflow.
+  const long long now_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const long long tolerance = kGitlabTolerance.count();
+  if (seconds < now_seconds - tolerance || seconds > now_seconds + tolerance) {
     return fail("webhook-timestamp is more than five minutes from now");
   }
   std::string signed_content;
@@ -95,6 +99,8 @@ Result<void> verify_gitlab_signing(const http::Request& req, std::string_view se
 
 }  // namespace
 
+bool is_gitlab_signing_token(std::string_view secret) { return secret.starts_with("whsec_"); }
+
 Result<void> verify_signature(Forge forge, const http::Request& request, std::string_view secret,
                               std::chrono::system_clock::time_point now) {
   if (secret.empty()) return fail("the project has an empty webhook secret");
@@ -104,7 +110,7 @@ Result<void> verify_signature(Forge forge, const http::Request& request, std::st
     case Forge::kGitea:
       return verify_gitea(request, secret);
     case Forge::kGitlab:
-      if (secret.starts_with("whsec_")) return verify_gitlab_signing(request, secret, now);
+      if (is_gitlab_signing_token(secret)) return verify_gitlab_signing(request, secret, now);
       return verify_gitlab_token(request, secret);
   }
   return fail("unknown forge");

@@ -19,6 +19,10 @@ namespace juanie::daemon {
 //   (space-separated "v1,<base64 HMAC of id.timestamp.body>", any may match) with
 //   webhook-id and a webhook-timestamp within five minutes of `now`. Any other secret is
 //   compared with X-Gitlab-Token.
+// A GitLab secret of this form is a signing token (the signed webhook-id is then the delivery
+// id); any other is compared with X-Gitlab-Token.
+bool is_gitlab_signing_token(std::string_view secret);
+
 Result<void> verify_signature(Forge forge, const http::Request& request, std::string_view secret,
                               std::chrono::system_clock::time_point now);
 

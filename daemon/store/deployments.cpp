@@ -137,6 +137,26 @@ Result<void> set_deployment_expiry(Database& db, std::int64_t id, const std::str
   return update->run();
 }
 
+Result<void> set_deployment_note(Database& db, std::int64_t id, const std::string& reason) {
+  auto update = db.prepare("UPDATE deployments SET reason = ?2 WHERE id = ?1");
+  if (!update) return std::unexpected(update.error());
+  update->bind(1, id).bind(2, reason);
+  return update->run();
+}
+
+Result<std::optional<std::string>> deployed_commit(Database& db, const std::string& project,
+                                                   const std::string& environment) {
+  auto stmt = db.prepare(
+      "SELECT r.sha FROM deployments d JOIN runs r ON r.id = d.run_id WHERE d.project = ?1 AND "
+      "d.environment = ?2 AND d.state = 'success' ORDER BY d.id DESC LIMIT 1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, project).bind(2, environment);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt->text(0));
+}
+
 Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const DeploymentRecord& newer) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
                          " FROM deployments WHERE project = ?1 AND environment = ?2 AND id < ?3 "

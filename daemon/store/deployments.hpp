@@ -52,6 +52,11 @@ Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
 Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
                                     const std::string& now);
 Result<void> set_deployment_expiry(Database& db, std::int64_t id, const std::string& expires_at);
+// Why a deployment waits, for whoever looks at it (the reason column; its state is unchanged).
+Result<void> set_deployment_note(Database& db, std::int64_t id, const std::string& reason);
+// The commit of the newest successful deployment to `environment`: what it runs now.
+Result<std::optional<std::string>> deployed_commit(Database& db, const std::string& project,
+                                                   const std::string& environment);
 // Waiting (`pending` or `awaiting_approval`) deployments of the same project and environment
 // older than `newer`: a new deployment supersedes them.
 Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const DeploymentRecord& newer);

@@ -15,7 +15,10 @@ Intake classify_webhook(Forge forge, const http::Request& req, const config::Loa
   if (auto ok = verify_signature(forge, req, project->webhook_secret, now); !ok) {
     return Rejection{401, ok.error().message};
   }
-  auto delivery = delivery_id(forge, req);
+  const auto key = forge == Forge::kGitlab && is_gitlab_signing_token(project->webhook_secret)
+                       ? DeliveryKey::kSignedWebhookId
+                       : DeliveryKey::kForgeHeader;
+  auto delivery = delivery_id(forge, req, key);
   if (!delivery) return Rejection{400, delivery.error().message};
   auto event = parse_event(forge, req);
   if (!event) return Rejection{400, event.error().message};

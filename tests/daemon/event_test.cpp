@@ -128,6 +128,13 @@ TEST(DeliveryId, PerForgeHeaders) {
             "72d3162e-cc78-11e3-81ab-4c9367dc0958");
   EXPECT_EQ(*delivery_id(Forge::kGitlab, with("", {{"X-Gitlab-Event-UUID", "u-1"}})), "u-1");
   EXPECT_EQ(*delivery_id(Forge::kGitlab, with("", {{"Idempotency-Key", "k-1"}})), "k-1");
+  // Signed GitLab deliveries: the signed webhook-id, whatever the unsigned UUID says.
+  EXPECT_EQ(*delivery_id(Forge::kGitlab,
+                         with("", {{"X-Gitlab-Event-UUID", "u-2"}, {"webhook-id", "msg_1"}}),
+                         DeliveryKey::kSignedWebhookId),
+            "msg_1");
+  EXPECT_FALSE(delivery_id(Forge::kGitlab, with("", {{"X-Gitlab-Event-UUID", "u-2"}}),
+                           DeliveryKey::kSignedWebhookId));
   EXPECT_EQ(*delivery_id(Forge::kGitea, with("", {{"X-Gitea-Delivery", "g-1"}})), "g-1");
   EXPECT_FALSE(delivery_id(Forge::kGithub, with("", {})));
   EXPECT_FALSE(

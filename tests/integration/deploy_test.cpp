@@ -226,5 +226,55 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   EXPECT_TRUE(std::string(event.at("reason").as_string()).starts_with("image: podman build"));
 }
 
+// An old push replayed (or a branch reset to an older commit) is built, but it does not move
+// the environment back by itself: its deployment waits, saying why, until a person triggers
+// it — a rollback on purpose. Nothing waiting is cancelled by it meanwhile.
+TEST_F(DeployTest, AnOlderCommitPushedAgainDoesNotMoveTheEnvironmentBack) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string first_body = push_body("refs/heads/develop", sha);
+  auto first = d.request("POST", "/hooks/github/app", first_body, github_headers(first_body, "old-1"));
+  ASSERT_EQ(first.status, 202) << first.body;
+  wait_deployment(json::parse(first.body).at("run").as_int64(), "success");
+  const std::string newer = app->commit({{"VERSION", "2\n"}}, "newer");
+  const std::string newer_body = push_body("refs/heads/develop", newer, sha);
+  auto second = d.request("POST", "/hooks/github/app", newer_body, github_headers(newer_body, "new-1"));
+  ASSERT_EQ(second.status, 202) << second.body;
+  const auto current = wait_deployment(json::parse(second.body).at("run").as_int64(), "success");
+  const std::string ops = "-C " + (d.home() / "gitops.git").string() + " ";
+  const std::string commits = git(ops + "rev-list --count main");
+
+  // The first push again, under a new delivery id.
+  auto replay = d.request("POST", "/hooks/github/app", first_body, github_headers(first_body, "old-2"));
+  ASSERT_EQ(replay.status, 202) << replay.body;
+  const auto run = json::parse(replay.body).at("run").as_int64();
+  json::object held;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
+    if (r.at("deployment").is_object() && !r.at("deployment").at("reason").is_null()) {
+      held = r.at("deployment").as_object();
+      break;
+    }
+    ASSERT_NE(r.at("state").as_string(), "failed") << json::serialize(r);
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(held.empty()) << d.log();
+  EXPECT_EQ(held.at("state").as_string(), "pending");
+  EXPECT_NE(std::string(held.at("reason").as_string())
+                .find("is older than " + newer.substr(0, 12) + ", which dev runs now"),
+            std::string::npos)
+      << json::serialize(held);
+  EXPECT_EQ(git(ops + "rev-list --count main"), commits);
+  EXPECT_NE(git(ops + "show main:overlays/dev/kustomization.yaml")
+                .find(std::string(current.at("tag").as_string())),
+            std::string::npos);
+
+  // A person rolls back on purpose: the trigger carries it out.
+  auto trigger = d.api_post("/api/v1/deployments/" + std::to_string(held.at("id").as_int64()) + "/trigger");
+  ASSERT_EQ(trigger.status, 202) << trigger.body;
+  wait_deployment(run, "success");
+  EXPECT_NE(git(ops + "rev-list --count main"), commits);
+}
+
 }  // namespace
 }  // namespace juanie::test

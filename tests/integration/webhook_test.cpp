@@ -145,6 +145,37 @@ TEST_F(WebhookTest, GitlabSigningTokenWithinFiveMinutes) {
   EXPECT_EQ(runs(), before);
 }
 
+// A captured signed request replayed within the five minutes under a new, unsigned
+// X-Gitlab-Event-UUID is the same delivery: the signed webhook-id decides, and no second run
+// starts. A timestamp too large for the clock is refused, not overflowed.
+TEST_F(WebhookTest, GitlabSignedReplayUnderANewUuidIsTheSameDelivery) {
+  const std::string body = push_body("refs/heads/develop", sha_for(22));
+  const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  auto headers = gitlab_signed_headers(body, "sig-replay", now);
+  auto first = d().request("POST", "/hooks/gitlab/ledger", body, headers);
+  ASSERT_EQ(first.status, 202) << first.body;
+  const long long before = runs();
+  for (auto& [name, value] : headers) {
+    if (name == "X-Gitlab-Event-UUID") value = "attacker-chosen-uuid";
+  }
+  auto replay = d().request("POST", "/hooks/gitlab/ledger", body, headers);
+  EXPECT_EQ(replay.status, 200) << replay.body;
+  EXPECT_EQ(body_of(replay).at("run"), body_of(first).at("run"));
+  EXPECT_EQ(runs(), before);
+
+  // Correctly signed, so only the time check stands in the way (under UBSan the old
+  // conversion aborted the daemon).
+  for (long long huge : {9223372036854775807LL, -9223372036854775807LL, 99999999999999999LL}) {
+    auto r = d().request("POST", "/hooks/gitlab/ledger", body,
+                         gitlab_signed_headers(body, "sig-huge-" + std::to_string(huge), huge));
+    EXPECT_EQ(r.status, 401) << huge << " " << r.body;
+    EXPECT_NE(r.body.find("five minutes"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(runs(), before);
+}
+
 TEST_F(WebhookTest, GiteaPush) {
   const std::string body = fixture("gitea-push.json");
   auto r = d().request("POST", "/hooks/gitea/wiki", body, gitea_headers(body, "b4a1c2d3-0001"));
