@@ -36,27 +36,47 @@ void Deployer::record(std::int64_t id, const config::ProjectConfig& project, Dep
 
 std::optional<std::string> Deployer::backwards(const store::RunRecord& run,
                                                const config::ProjectConfig& project) const {
-  // A run a person started by hand (juanie trigger, the API) is their decision: a rollback.
-  if (run.trigger == "manual" || !run.environment) return std::nullopt;
-  std::optional<std::string> current;
+  // A run a person started (juanie trigger, a retry through the API) is their decision.
+  if (run.trigger == "manual" || run.trigger == "retry" || !run.environment) return std::nullopt;
+  const std::string& env = *run.environment;
+  const auto repo = deps_.mirrors.path_for(project.repo_url);
+  // A commit a force-push took off its branch is not deployed by a replay of its old push.
+  if (auto tip = deps_.mirrors.resolve(project.repo_url, run.ref); tip && *tip != run.sha) {
+    auto on_branch = runner::is_strict_ancestor(repo, run.sha, *tip);
+    if (!on_branch || !*on_branch) {
+      return "commit " + run.sha.substr(0, 12) + " is no longer on " + run.ref + " (now " +
+             tip->substr(0, 12) + "); a push that is not the branch's history does not deploy "
+             "by itself";
+    }
+  }
+  std::vector<store::EnvironmentCommit> others;
   auto read = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
-    auto sha = store::deployed_commit(db, run.project, *run.environment);
-    if (!sha) return std::unexpected(sha.error());
-    current = *sha;
+    auto found = store::environment_commits(db, run.project, env, run.id);
+    if (!found) return std::unexpected(found.error());
+    others = std::move(*found);
     return {};
   });
-  if (!read) {
-    // Unknown is treated as backwards: a person decides rather than a guess.
-    return "cannot read what " + *run.environment + " runs now: " + read.error().message;
+  // Unknown is treated as backwards: a person decides rather than a guess.
+  if (!read) return "cannot read what " + env + " runs now: " + read.error().message;
+  for (const auto& other : others) {
+    const std::string which = other.state == "success"
+                                  ? "which " + env + " runs now"
+                                  : "which deployment " + std::to_string(other.deployment) +
+                                        " (" + other.state + ") brings to " + env;
+    if (other.sha == run.sha) {
+      // The same commit again is nothing new: it neither goes twice nor cancels what waits.
+      if (other.state == "success") continue;
+      return "commit " + run.sha.substr(0, 12) + " is already " + which;
+    }
+    auto older = runner::is_strict_ancestor(repo, run.sha, other.sha);
+    if (!older) return "cannot compare with " + which + ": " + older.error().message;
+    if (*older) {
+      return "commit " + run.sha.substr(0, 12) + " is older than " + other.sha.substr(0, 12) +
+             ", " + which + "; an old push does not move an environment back by itself (trigger "
+             "it to roll back on purpose)";
+    }
   }
-  if (!current || *current == run.sha) return std::nullopt;
-  auto older = runner::is_strict_ancestor(deps_.mirrors.path_for(project.repo_url), run.sha,
-                                          *current);
-  if (!older) return "cannot compare with what " + *run.environment + " runs now: " + older.error().message;
-  if (!*older) return std::nullopt;
-  return "commit " + run.sha.substr(0, 12) + " is older than " + current->substr(0, 12) + ", which " +
-         *run.environment + " runs now; an old push does not move an environment back by itself "
-         "(trigger it to roll back on purpose)";
+  return std::nullopt;
 }
 
 void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig& project,

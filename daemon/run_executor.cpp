@@ -67,7 +67,9 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     if (!credentials) return finish(run, cfg, "failed", credentials.error().message);
     auto mirror = deps_.mirrors.update(cfg.repo_url, *credentials);
     if (!mirror) return finish(run, cfg, "failed", mirror.error().message);
-    if (auto ok = runner::checkout_commit(*mirror, run.sha, ws); !ok) {
+    const runner::CheckoutLimits limits{deps_.daemon.limits.checkout_file_max,
+                                        deps_.daemon.limits.checkout_max};
+    if (auto ok = runner::checkout_commit(*mirror, run.sha, ws, limits); !ok) {
       return finish(run, cfg, "failed", ok.error().message);
     }
   }

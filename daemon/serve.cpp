@@ -1,5 +1,7 @@
 #include "daemon/serve.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -73,6 +75,42 @@ Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
   return {};
 }
 
+// An exclusive flock on data_dir/juanie.lock for the life of the process (the kernel drops it
+// when the process dies, however it dies); the file says who holds it.
+class DataDirLock {
+ public:
+  explicit DataDirLock(const std::filesystem::path& file)
+      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ < 0) return;
+    held_ = ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+    if (held_) {
+      const std::string pid = std::to_string(::getpid()) + "\n";
+      if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+        // Only the message of a second daemon would lack the pid.
+      }
+    }
+  }
+  ~DataDirLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+  bool held() const { return held_; }
+  std::string holder() const {
+    char buf[32] = {};
+    if (fd_ < 0) return "";
+    const auto n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    std::string pid(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+    return pid.empty() ? "" : " (pid " + pid + ")";
+  }
+
+ private:
+  int fd_ = -1;
+  bool held_ = false;
+};
+
 void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Log& log) {
   sd_notify(0, "RELOADING=1");
   auto loaded = config::load_projects(daemon);
@@ -111,6 +149,14 @@ int serve(const std::filesystem::path& config_file) {
 
   if (auto ok = prepare_data_dir(daemon.data_dir); !ok) {
     log.error(daemon.source.string() + ": data_dir: " + ok.error().message);
+    return 1;
+  }
+  // One daemon per data_dir: a second one (an operator trying the config beside the unit)
+  // would recover — requeue — the first one's running runs and sweep its files.
+  const DataDirLock lock(daemon.data_dir / "juanie.lock");
+  if (!lock.held()) {
+    log.error(daemon.source.string() + ": data_dir " + daemon.data_dir.string() +
+              " is in use by another juanie serve" + lock.holder());
     return 1;
   }
   // Secrets files a crash left beside workspaces go now, whether or not their run is queued

@@ -19,6 +19,63 @@ Result<Repository> open(const std::filesystem::path& dir) {
   return Repository(repo);
 }
 
+struct TreeSizes {
+  git_odb* odb = nullptr;
+  std::uint64_t total = 0;
+  std::uint64_t largest = 0;
+  std::string largest_path;
+  std::string error;
+};
+
+// git_tree_walk's callback: a C callback, so no exception may leave it; errors go in `sizes`.
+int add_blob_size(const char* root, const git_tree_entry* entry, void* payload) {
+  auto& sizes = *static_cast<TreeSizes*>(payload);
+  if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) return 0;
+  std::size_t size = 0;
+  git_object_t type = GIT_OBJECT_INVALID;
+  if (git_odb_read_header(&size, &type, sizes.odb, git_tree_entry_id(entry)) != 0) {
+    sizes.error = std::string(root) + git_tree_entry_name(entry) + ": " + git::last_error();
+    return -1;
+  }
+  sizes.total += size;
+  if (size > sizes.largest) {
+    sizes.largest = size;
+    sizes.largest_path = std::string(root) + git_tree_entry_name(entry);
+  }
+  return 0;
+}
+
+Result<void> check_sizes(git_repository* repo, const git_commit* commit, const std::string& sha,
+                         const CheckoutLimits& limits) {
+  git_tree* raw_tree = nullptr;
+  if (git_commit_tree(&raw_tree, commit) != 0) {
+    return fail(describe_git_error("commit " + sha + ": cannot read its tree"));
+  }
+  git::Tree tree(raw_tree);
+  git_odb* raw_odb = nullptr;
+  if (git_repository_odb(&raw_odb, repo) != 0) {
+    return fail(describe_git_error("cannot open the object database"));
+  }
+  std::unique_ptr<git_odb, git::Deleter<git_odb, git_odb_free>> odb(raw_odb);
+  TreeSizes sizes;
+  sizes.odb = odb.get();
+  if (git_tree_walk(tree.get(), GIT_TREEWALK_PRE, add_blob_size, &sizes) != 0) {
+    return fail("commit " + sha + ": cannot read " +
+                (sizes.error.empty() ? git::last_error() : sizes.error));
+  }
+  const std::string at = "commit " + sha.substr(0, 12) + ": ";
+  if (sizes.largest > limits.file_max) {
+    return fail(at + sizes.largest_path + " is " + std::to_string(sizes.largest) +
+                " bytes, more than limits.checkout_file_max (" + std::to_string(limits.file_max) +
+                ")");
+  }
+  if (sizes.total > limits.total_max) {
+    return fail(at + "its files add up to " + std::to_string(sizes.total) +
+                " bytes, more than limits.checkout_max (" + std::to_string(limits.total_max) + ")");
+  }
+  return {};
+}
+
 }  // namespace
 
 GitLibrary::GitLibrary() {
@@ -47,7 +104,7 @@ Result<HeadInfo> read_head(const std::filesystem::path& dir) {
 }
 
 Result<void> checkout_commit(const std::filesystem::path& repo_dir, const std::string& sha,
-                             const std::filesystem::path& workspace) {
+                             const std::filesystem::path& workspace, CheckoutLimits limits) {
   auto repo = open(repo_dir);
   if (!repo) return std::unexpected(repo.error());
   git_oid oid;
@@ -57,6 +114,7 @@ Result<void> checkout_commit(const std::filesystem::path& repo_dir, const std::s
     return fail("commit " + sha + " does not exist in " + repo_dir.string());
   }
   Commit commit(raw);
+  if (auto ok = check_sizes(repo->get(), commit.get(), sha, limits); !ok) return ok;
   std::error_code ec;
   std::filesystem::create_directories(workspace, ec);
   if (ec) return fail("cannot create " + workspace.string() + ": " + ec.message());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -24,9 +25,18 @@ struct HeadInfo {
 // The commit and branch HEAD points at in the repository at (or above) `dir`.
 Result<HeadInfo> read_head(const std::filesystem::path& dir);
 
+// What one checkout may cost. libgit2 inflates each file whole in the daemon's memory as it
+// writes it, so a pushed 20 GB file of zeros (a few MB compressed) must be refused before a
+// byte of it is read.
+struct CheckoutLimits {
+  std::uint64_t file_max = 512ULL << 20;   // one file
+  std::uint64_t total_max = 8ULL << 30;    // all files of the commit
+};
+
 // Writes the tree of commit `sha` of the repository at `repo` into `workspace` (created if
-// missing), without a .git: the exact files of that commit, nothing else.
+// missing), without a .git: the exact files of that commit, nothing else. The sizes are read
+// from the objects' headers first; a commit over `limits` is refused naming the largest file.
 Result<void> checkout_commit(const std::filesystem::path& repo, const std::string& sha,
-                             const std::filesystem::path& workspace);
+                             const std::filesystem::path& workspace, CheckoutLimits limits = {});
 
 }  // namespace juanie::runner

@@ -60,6 +60,8 @@ Limits parse_limits(MapReader& root) {
     out.body_max = *v;
   }
   if (auto v = r.optional_int("run_attempts", 1, 100)) out.run_attempts = static_cast<int>(*v);
+  if (auto v = r.optional_size("checkout_file_max")) out.checkout_file_max = *v;
+  if (auto v = r.optional_size("checkout_max")) out.checkout_max = *v;
   if (auto v = r.optional_int("max_connections", 1, 100000)) {
     out.max_connections = static_cast<int>(*v);
   }

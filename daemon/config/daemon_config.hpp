@@ -32,6 +32,9 @@ struct Limits {
   // daemon) ends it `failed` instead of queueing it again: a run that kills the daemon must
   // not do so forever.
   int run_attempts = 3;
+  // What one run's checkout may write: libgit2 holds each file whole in the daemon's memory.
+  std::uint64_t checkout_file_max = 512ULL << 20;
+  std::uint64_t checkout_max = 8ULL << 30;
   std::chrono::milliseconds step_timeout = std::chrono::minutes(30);
   std::uint64_t log_max = 10ULL << 20;
   std::uint64_t body_max = 25ULL << 20;

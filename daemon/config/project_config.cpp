@@ -190,7 +190,24 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
                  "\"" + out.name + "\" must be lowercase letters, digits, '.', '_' or '-'");
   }
   parse_repo(root, out);
-  if (auto v = root.optional_string("pipeline")) out.pipeline = *v;
+  if (auto v = root.optional_string("pipeline")) {
+    // A path in the repository's tree, read as git stores it: no leading '/', no '..', no
+    // empty or '.' parts (a leading "./" is dropped).
+    std::string path = *v;
+    while (path.starts_with("./")) path.erase(0, 2);
+    bool ok = !path.empty() && !path.starts_with('/') && !path.ends_with('/');
+    for (std::size_t start = 0; ok && start <= path.size();) {
+      const auto end = std::min(path.find('/', start), path.size());
+      const std::string_view part(path.data() + start, end - start);
+      ok = !part.empty() && part != "." && part != "..";
+      start = end + 1;
+    }
+    if (!ok) {
+      root.fail_at(*root.child("pipeline"), "pipeline",
+                   "must be a relative path inside the repository (no '..', no leading '/')");
+    }
+    out.pipeline = path;
+  }
   out.image = root.optional_string("image").value_or("");
   if (auto node = root.child("registry")) {
     MapReader r(*node, root.file(), "registry");

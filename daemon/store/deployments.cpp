@@ -124,7 +124,9 @@ Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
 
 Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
                                     const std::string& now) {
-  auto update = db.prepare("UPDATE deployments SET triggered_by = ?2, triggered_at = ?3 WHERE id = ?1");
+  // A note on why it waited (an older commit held back) is answered by the trigger.
+  auto update = db.prepare(
+      "UPDATE deployments SET triggered_by = ?2, triggered_at = ?3, reason = NULL WHERE id = ?1");
   if (!update) return std::unexpected(update.error());
   update->bind(1, id).bind(2, who).bind(3, now);
   return update->run();
@@ -144,17 +146,26 @@ Result<void> set_deployment_note(Database& db, std::int64_t id, const std::strin
   return update->run();
 }
 
-Result<std::optional<std::string>> deployed_commit(Database& db, const std::string& project,
-                                                   const std::string& environment) {
+Result<std::vector<EnvironmentCommit>> environment_commits(Database& db, const std::string& project,
+                                                           const std::string& environment,
+                                                           std::int64_t except_run) {
   auto stmt = db.prepare(
-      "SELECT r.sha FROM deployments d JOIN runs r ON r.id = d.run_id WHERE d.project = ?1 AND "
-      "d.environment = ?2 AND d.state = 'success' ORDER BY d.id DESC LIMIT 1");
+      "SELECT * FROM (SELECT d.id, d.state, r.sha FROM deployments d JOIN runs r ON r.id = d.run_id "
+      "WHERE d.project = ?1 AND d.environment = ?2 AND d.run_id != ?3 AND d.state = 'success' "
+      "ORDER BY d.finished_at DESC, d.id DESC LIMIT 1) "
+      "UNION ALL SELECT d.id, d.state, r.sha FROM deployments d JOIN runs r ON r.id = d.run_id "
+      "WHERE d.project = ?1 AND d.environment = ?2 AND d.run_id != ?3 AND d.state IN "
+      "('pending', 'awaiting_approval', 'running')");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind(1, project).bind(2, environment);
-  auto row = stmt->step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::optional<std::string>();
-  return std::optional<std::string>(stmt->text(0));
+  stmt->bind(1, project).bind(2, environment).bind(3, except_run);
+  std::vector<EnvironmentCommit> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({stmt->int64(0), stmt->text(1), stmt->text(2)});
+  }
+  return out;
 }
 
 Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const DeploymentRecord& newer) {

@@ -48,15 +48,23 @@ Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int
 Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
                                                        const std::optional<std::string>& project,
                                                        int limit);
-// Records who triggered a pending deployment and until when it may wait for approvals.
+// Records who triggered a pending deployment (clearing the note on why it waited).
 Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
                                     const std::string& now);
 Result<void> set_deployment_expiry(Database& db, std::int64_t id, const std::string& expires_at);
 // Why a deployment waits, for whoever looks at it (the reason column; its state is unchanged).
 Result<void> set_deployment_note(Database& db, std::int64_t id, const std::string& reason);
-// The commit of the newest successful deployment to `environment`: what it runs now.
-Result<std::optional<std::string>> deployed_commit(Database& db, const std::string& project,
-                                                   const std::string& environment);
+// What an environment runs or is about to: its newest successful deployment (by the time it
+// succeeded) and every deployment still waiting or running, with their runs' commits; runs
+// other than `except_run` only.
+struct EnvironmentCommit {
+  std::int64_t deployment = 0;
+  std::string state;
+  std::string sha;
+};
+Result<std::vector<EnvironmentCommit>> environment_commits(Database& db, const std::string& project,
+                                                           const std::string& environment,
+                                                           std::int64_t except_run);
 // Waiting (`pending` or `awaiting_approval`) deployments of the same project and environment
 // older than `newer`: a new deployment supersedes them.
 Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const DeploymentRecord& newer);

@@ -139,6 +139,21 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
             "projects.d/app.yaml:4: environments.dev.replicas: must be a whole number");
 }
 
+// The pipeline path is looked up in the commit's tree as git stores it: what could name
+// something outside the repository, or never match, is an error when the file loads.
+TEST(ProjectConfig, ThePipelinePathIsARelativePathInTheRepository) {
+  for (const char* bad : {"/etc/passwd", "../x.yml", "ci/../x.yml", "ci//x.yml", "ci/./x.yml",
+                          "ci/", "./"}) {
+    EXPECT_EQ(error_of(kMinimal + kProdApprover + "pipeline: \"" + bad + "\"\n"),
+              "projects.d/app.yaml:5: pipeline: must be a relative path inside the repository "
+              "(no '..', no leading '/')")
+        << bad;
+  }
+  auto ok = parse(kMinimal + kProdApprover + "pipeline: ./ci/juanie.yml\n");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->pipeline, "ci/juanie.yml");
+}
+
 // Found by fuzz_project_config: keys without values used to be dereferenced as if present.
 TEST(ProjectConfig, KeysWithoutValuesAreErrorsOrDefaults) {
   EXPECT_EQ(error_of("name: app\nrepo: {url: u, forge: github, webhook_secret: }\n"),

@@ -5,6 +5,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -269,11 +270,38 @@ TEST_F(DeployTest, AnOlderCommitPushedAgainDoesNotMoveTheEnvironmentBack) {
                 .find(std::string(current.at("tag").as_string())),
             std::string::npos);
 
-  // A person rolls back on purpose: the trigger carries it out.
+  // A person rolls back on purpose: the trigger carries it out, and the note goes.
   auto trigger = d.api_post("/api/v1/deployments/" + std::to_string(held.at("id").as_int64()) + "/trigger");
   ASSERT_EQ(trigger.status, 202) << trigger.body;
-  wait_deployment(run, "success");
+  auto rolled_back = wait_deployment(run, "success");
+  EXPECT_TRUE(rolled_back.at("reason").is_null()) << json::serialize(rolled_back);
   EXPECT_NE(git(ops + "rev-list --count main"), commits);
+
+  // The branch is force-pushed away from the newer commit; a replay of the newer commit's
+  // push (no longer the branch's history) does not deploy it by itself either.
+  const std::string work = "-C " + app->work() + " ";
+  git(work + "reset -q --hard " + sha);
+  std::ofstream(app->work() + "/VERSION") << "3\n";
+  git(work + "-c user.email=dev@example.com -c user.name=Dev commit -qam rewritten");
+  git(work + "push -q -f " + app->bare() + " develop");
+  auto stale = d.request("POST", "/hooks/github/app", newer_body, github_headers(newer_body, "new-2"));
+  ASSERT_EQ(stale.status, 202) << stale.body;
+  const auto stale_run = json::parse(stale.body).at("run").as_int64();
+  json::object off_branch;
+  const auto until = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < until && off_branch.empty()) {
+    auto r = json::parse(d.api("/api/v1/runs/" + std::to_string(stale_run)).body).as_object();
+    if (r.at("deployment").is_object() && !r.at("deployment").at("reason").is_null()) {
+      off_branch = r.at("deployment").as_object();
+    }
+    ASSERT_NE(r.at("state").as_string(), "failed") << json::serialize(r);
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(off_branch.empty()) << d.log();
+  EXPECT_EQ(off_branch.at("state").as_string(), "pending");
+  EXPECT_NE(std::string(off_branch.at("reason").as_string()).find("is no longer on refs/heads/develop"),
+            std::string::npos)
+      << json::serialize(off_branch);
 }
 
 }  // namespace

@@ -45,6 +45,30 @@ TEST(Lifecycle, RunsSurviveARestart) {
   EXPECT_EQ(json::parse(again.body).at("run").as_int64(), run_id);
 }
 
+// A second daemon on the same data_dir (its listen port is free: 127.0.0.1:0) refuses to
+// start, before it recovers anything: the first one's runs stay as they are.
+TEST(Lifecycle, ASecondDaemonOnTheSameDataDirRefusesToStart) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha_for(101));
+  auto r = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "lock-1"));
+  ASSERT_EQ(r.status, 202);
+  // (Under `timeout`: were the lock not there, the second daemon would serve on.)
+  const std::string command = "timeout 20 " + std::string(JUANIE_BINARY) + " serve --config " +
+                              (d.home() / "juanie.yaml").string() + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int code = WEXITSTATUS(::pclose(pipe));
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find(" is in use by another juanie serve (pid "), std::string::npos) << out;
+  EXPECT_EQ(d.request("GET", "/healthz").status, 200);
+  ASSERT_EQ(d.stop(SIGTERM), 0);
+  // Once the first is gone, the lock is free.
+  ASSERT_TRUE(d.start()) << d.log();
+}
+
 TEST(Lifecycle, ABrokenReloadKeepsTheOldProjects) {
   Daemon d;
   ASSERT_TRUE(d.start()) << d.log();

@@ -298,6 +298,39 @@ TEST_F(RunTest, KillNineDuringAStepRequeuesTheRunAndLeavesNoOrphan) {
   EXPECT_EQ(done.at("steps").as_array().size(), 1u);
 }
 
+// libgit2 inflates each file whole while it checks a commit out: a pushed file of zeros, tiny
+// compressed, is refused from its object header before the daemon holds a byte of it.
+class CheckoutLimitRunTest : public RunTest {
+ protected:
+  CheckoutLimitRunTest() : RunTest("limits:\n  checkout_file_max: 1MiB\n  checkout_max: 3MiB\n") {}
+};
+
+TEST_F(CheckoutLimitRunTest, ACommitOverTheCheckoutLimitsFailsBeforeItIsWritten) {
+  ASSERT_TRUE(d.start()) << d.log();
+  d.home().write("work/zeros.bin", std::string(2 << 20, '\0'));
+  const std::string big = commit("steps:\n  - {name: ok, commands: [\"true\"]}\n");
+  auto one = wait_for(push(big), "failed");
+  EXPECT_NE(std::string(one.at("reason").as_string())
+                .find(": zeros.bin is 2097152 bytes, more than limits.checkout_file_max (1048576)"),
+            std::string::npos)
+      << json::serialize(one);
+  EXPECT_FALSE(fs::exists(d.home() / "data/workspaces" / std::to_string(one.at("id").as_int64()) /
+                          "zeros.bin"));
+
+  fs::remove(d.home() / "work/zeros.bin");
+  for (int i = 0; i < 4; ++i) {
+    d.home().write("work/part" + std::to_string(i), std::string(900 << 10, '\0'));
+  }
+  auto total = wait_for(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "failed");
+  EXPECT_NE(std::string(total.at("reason").as_string())
+                .find("more than limits.checkout_max (3145728)"),
+            std::string::npos)
+      << json::serialize(total);
+
+  for (int i = 0; i < 4; ++i) fs::remove(d.home() / ("work/part" + std::to_string(i)));
+  wait_for(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "succeeded");
+}
+
 // A run whose every attempt ends with the daemon killed (as a pipeline file that exhausted
 // its memory once did) is not queued forever: after limits.run_attempts it fails, by itself.
 class CrashLoopRunTest : public RunTest {
