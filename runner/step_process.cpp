@@ -41,6 +41,10 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, pipe.write, 1);
   posix_spawn_file_actions_adddup2(&actions, pipe.write, 2);
+  // A clean table whatever the daemon holds: a descriptor opened without O_CLOEXEC (by a
+  // library, or by another thread between its open and fcntl) must not reach a step, which
+  // would then hold the daemon's listening socket or its own log file.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, all;

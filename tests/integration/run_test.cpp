@@ -168,6 +168,21 @@ TEST_F(RunTest, FailuresCarryTheirReason) {
             std::string::npos);
 }
 
+// The daemon holds its listening socket, accepted connections and the step's log file while
+// a step runs; the step must hold none of them (with them it could accept API requests, bearer
+// tokens included, or write its log past limits.log_max).
+TEST_F(RunTest, AStepInheritsNoDescriptorFromTheDaemon) {
+  ASSERT_TRUE(d.start()) << d.log();
+  RawConnection idle(d.port());  // an accepted connection, open throughout the run
+  ASSERT_TRUE(idle.connected());
+  const auto run = push(commit(
+      "steps:\n  - name: fds\n    commands: [\"ls /proc/$$/fd\", \"echo listed\"]\n"));
+  wait_for(run, "succeeded");
+  auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log");
+  EXPECT_NE(log.body.find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"), std::string::npos)
+      << log.body;
+}
+
 TEST_F(RunTest, RetryFromTheFailedStepReusesTheWorkspace) {
   ASSERT_TRUE(d.start()) << d.log();
   // `flaky` fails the first time it sees a workspace and passes the second time.

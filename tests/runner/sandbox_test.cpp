@@ -1,6 +1,7 @@
 // The sandbox escape battery: real bubblewrap, real processes. Each case is something a
 // hostile or broken step would try; each must fail or be contained.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -168,6 +169,21 @@ class Listener {
   int fd_ = -1;
   int port_ = 0;
 };
+
+// The daemon holds sockets and files (its listening socket, the step's own log); a step must
+// hold none of them. The listener here is opened without SOCK_CLOEXEC, as Asio opens its own.
+TEST_P(SandboxTest, AStepHoldsNoDescriptorButStdinStdoutAndStderr) {
+  Listener daemon_port;
+  const int file = ::open((home / "juanie.yaml").c_str(), O_RDONLY);
+  ASSERT_GE(file, 3);
+  // ls lists its parent shell's table, not its own (which holds the directory it reads),
+  // straight to the log: a redirection would show the shell's saved descriptor.
+  auto r = run("steps:\n  - name: a\n    commands: [\"ls /proc/$$/fd\", \"echo listed\"]\n");
+  ::close(file);
+  ASSERT_TRUE(r.succeeded) << log_of(r);
+  EXPECT_NE(log_of(r).find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"), std::string::npos)
+      << log_of(r);
+}
 
 TEST_P(SandboxTest, NoNetworkUnlessTheStepAsks) {
   Listener daemon_port;
