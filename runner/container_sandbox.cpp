@@ -48,7 +48,9 @@ std::vector<std::string> container_run_argv(const SandboxSpec& spec, const Conta
     a.insert(a.end(), {"--volume", spec.secrets_file->string() + ":" + kSecretsPath + ":ro"});
   }
   for (const auto& [var, value] : spec.env) a.insert(a.end(), {"--env", var + "=" + value});
-  a.insert(a.end(), {image, "/bin/sh", "-c", step_script(spec.commands, spec.secrets_file.has_value())});
+  // After "--" the image is a positional whatever it looks like (checked by the parser too).
+  a.insert(a.end(), {"--", image, "/bin/sh", "-c",
+                     step_script(spec.commands, spec.secrets_file.has_value())});
   return a;
 }
 
@@ -57,7 +59,7 @@ std::vector<std::string> container_remove_argv(const ContainerEngine& engine,
   auto a = engine_command(engine);
   a.insert(a.end(), {"rm", "--force"});
   if (engine.podman) a.insert(a.end(), {"--time", "0"});
-  a.push_back(name);
+  a.insert(a.end(), {"--", name});
   return a;
 }
 

@@ -56,14 +56,14 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
     a.insert(a.end(), options.begin(), options.end());
     if (!request.tls_verify) a.push_back("--tls-verify=false");
     if (request.authfile) a.insert(a.end(), {"--authfile", request.authfile->string()});
-    a.push_back(reference);
+    a.insert(a.end(), {"--", reference});
     return a;
   };
 
   auto build = prefix;
   build.insert(build.end(), {"build", "--pull=never", "--network", request.network ? "host" : "none",
                              "--file", dockerfile.string(), "--tag", request.reference,
-                             "--label", "io.juanie.owner=" + request.engine.owner,
+                             "--label", "io.juanie.owner=" + request.engine.owner, "--",
                              context.string()});
   if (auto ok = run(build, request, output, "podman build " + request.reference); !ok) {
     return std::unexpected(ok.error());
@@ -76,7 +76,7 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   }
   for (const auto& extra : request.extra_references) {
     auto tag = prefix;
-    tag.insert(tag.end(), {"tag", request.reference, extra});
+    tag.insert(tag.end(), {"tag", "--", request.reference, extra});
     if (auto ok = run(tag, request, output, "podman tag " + extra); !ok) return std::unexpected(ok.error());
     if (auto ok = run(push_command(extra, {}), request, output, "podman push " + extra); !ok) {
       return std::unexpected(ok.error());

@@ -322,6 +322,20 @@ TEST_F(PodmanRunTest, APushRunsThePipelineInContainers) {
   EXPECT_EQ(containers_left(), "");
 }
 
+// A hostile image name fails the run at parse time, naming the field; no engine is started.
+TEST_F(PodmanRunTest, AnImageNamedLikeAnOptionFailsTheRunBeforeAnythingRuns) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto run = push(commit("steps:\n  - name: a\n    image: \"--privileged\"\n"
+                               "    commands: [\"touch /workspace/ran\"]\n"));
+  auto failed = wait_for(run, "failed");
+  EXPECT_NE(std::string(failed.at("reason").as_string())
+                .find(".juanie.yml:3:12: steps[0].image: \"--privileged\" must not start with '-'"),
+            std::string::npos)
+      << json::serialize(failed);
+  EXPECT_TRUE(failed.at("steps").as_array().empty()) << json::serialize(failed);
+  EXPECT_EQ(containers_left(), "");
+}
+
 // A killed daemon leaves its step's container running (the engine keeps it); the next start
 // removes it before anything runs, and the run is carried out again.
 TEST_F(PodmanRunTest, KillNineDuringAContainerStepLeavesNoContainerAfterRestart) {

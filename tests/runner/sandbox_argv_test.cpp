@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <algorithm>
+
 #include "runner/container_sandbox.hpp"
 #include "runner/sandbox.hpp"
 
@@ -124,6 +126,14 @@ TEST(ContainerArgv, IsolatesByDefault) {
   EXPECT_FALSE(has(argv, "--userns"));
 }
 
+// Whatever the image is called, the engine reads it as the image, never as an option.
+TEST(ContainerArgv, TheImageComesAfterTheEndOfOptions) {
+  const auto argv = container_run_argv(spec(), docker(), "--privileged", "juanie-x-17-1");
+  EXPECT_TRUE(has_pair(argv, "--", "--privileged"));
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "--privileged"), 1);
+  EXPECT_TRUE(has_pair(argv, "--privileged", "/bin/sh"));
+}
+
 TEST(ContainerArgv, PodmanTakesItsRuntimeBeforeRunAndKeepsTheUserRootless) {
   auto e = docker();
   e.binary = "podman";
@@ -138,9 +148,9 @@ TEST(ContainerArgv, PodmanTakesItsRuntimeBeforeRunAndKeepsTheUserRootless) {
   EXPECT_TRUE(has_pair(argv, "--userns", "keep-id"));
   EXPECT_EQ(container_remove_argv(e, "n"),
             (std::vector<std::string>{"podman", "--runtime", "runc", "rm", "--force", "--time",
-                                      "0", "n"}));
+                                      "0", "--", "n"}));
   EXPECT_EQ(container_remove_argv(docker(), "n"),
-            (std::vector<std::string>{"docker", "rm", "--force", "n"}));
+            (std::vector<std::string>{"docker", "rm", "--force", "--", "n"}));
 }
 
 TEST(ContainerArgv, OwnersAreStableAndDistinct) {
