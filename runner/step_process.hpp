@@ -24,6 +24,11 @@ struct ProcessOptions {
   std::chrono::milliseconds timeout{30 * 60 * 1000};
   std::chrono::milliseconds kill_grace{5000};  // between SIGTERM and SIGKILL
   const std::atomic<bool>* cancel = nullptr;   // set from another thread to stop the step
+  // Given to the child as descriptors 3, 4, … in this order; it gets no other.
+  std::vector<int> inherit;
+  // Called once the child runs, before its output is read (bwrap waiting for its network);
+  // an error kills the child's group and is the call's error.
+  std::function<Result<void>()> after_start;
 };
 
 // Runs one step's process in a process group of its own with stdin from /dev/null and stdout
