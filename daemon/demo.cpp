@@ -106,6 +106,7 @@ pid_t start_registry(const fs::path& home, int port) {
   const std::string log = (home / "registry" / "registry.log").string();
   posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_adddup2(&actions, 2, 1);  // its access log too
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, "docker-registry", &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -183,6 +184,7 @@ pid_t start_daemon(const fs::path& home) {
   posix_spawn_file_actions_init(&actions);
   const std::string log = (home / "juanie.log").string();
   posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);

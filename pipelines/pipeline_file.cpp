@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "pipelines/image_reference.hpp"
 #include "pipelines/yaml_reader.hpp"
 
 namespace juanie::pipelines {
@@ -63,7 +64,13 @@ Step parse_step(const MapReader& root, const YAML::Node& node, std::size_t index
     r.fail_at(*r.child("name"), "name",
               "\"" + step.name + "\" must be letters, digits, '.', '_' or '-' (at most 63)");
   }
-  step.image = r.optional_string("image").value_or("");
+  if (auto image = r.optional_string("image")) {
+    // Checked here, not left to the engine: "--privileged" would be read as an option.
+    if (auto problem = image_reference_problem(*image)) {
+      r.fail_at(*r.child("image"), "image", "\"" + *image + "\" " + *problem);
+    }
+    step.image = *image;
+  }
   auto commands = r.required_child("commands");
   if (commands.IsScalar()) {
     step.commands = {commands.Scalar()};
@@ -168,7 +175,8 @@ Pipeline parse(const YAML::Node& doc, std::string_view file) {
     if (auto v = r.optional_string("context")) build.context = *v;
     if (auto v = r.optional_bool("network")) build.network = *v;
     for (const auto* path : {&build.dockerfile, &build.context}) {
-      if (path->starts_with("/") || path->find("..") != std::string::npos) {
+      // A leading '-' would be read as an option by the engine.
+      if (path->starts_with("/") || path->starts_with("-") || path->find("..") != std::string::npos) {
         r.fail_here("dockerfile and context must be paths inside the repository");
       }
     }

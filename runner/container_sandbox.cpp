@@ -23,7 +23,15 @@ std::vector<std::string> container_run_argv(const SandboxSpec& spec, const Conta
   a.insert(a.end(), {"run", "--rm", "--name", name, "--label", "io.juanie.owner=" + engine.owner,
                      "--init", "--pull", "never", "--read-only", "--cap-drop", "all",
                      "--security-opt", "no-new-privileges", "--hostname", "juanie-step"});
-  if (!spec.network) a.insert(a.end(), {"--network", "none"});
+  if (!spec.network) {
+    a.insert(a.end(), {"--network", "none"});
+  } else if (!spec.network_namespace.empty()) {
+    // Juanie's own namespace, NAT attached and link-local blocked (user_network.hpp).
+    a.insert(a.end(), {"--network", "ns:" + spec.network_namespace});
+  } else if (engine.podman) {
+    // A rootless daemon cannot make one: podman's own NAT, never the host's loopback.
+    a.insert(a.end(), {"--network", "slirp4netns:allow_host_loopback=false"});
+  }
   if (!engine.podman && !engine.runtime.empty()) a.insert(a.end(), {"--runtime", engine.runtime});
   const auto& l = spec.limits;
   a.insert(a.end(), {"--pids-limit", std::to_string(l.processes), "--ulimit",
@@ -48,7 +56,9 @@ std::vector<std::string> container_run_argv(const SandboxSpec& spec, const Conta
     a.insert(a.end(), {"--volume", spec.secrets_file->string() + ":" + kSecretsPath + ":ro"});
   }
   for (const auto& [var, value] : spec.env) a.insert(a.end(), {"--env", var + "=" + value});
-  a.insert(a.end(), {image, "/bin/sh", "-c", step_script(spec.commands, spec.secrets_file.has_value())});
+  // After "--" the image is a positional whatever it looks like (checked by the parser too).
+  a.insert(a.end(), {"--", image, "/bin/sh", "-c",
+                     step_script(spec.commands, spec.secrets_file.has_value())});
   return a;
 }
 
@@ -57,7 +67,7 @@ std::vector<std::string> container_remove_argv(const ContainerEngine& engine,
   auto a = engine_command(engine);
   a.insert(a.end(), {"rm", "--force"});
   if (engine.podman) a.insert(a.end(), {"--time", "0"});
-  a.push_back(name);
+  a.insert(a.end(), {"--", name});
   return a;
 }
 

@@ -1,9 +1,13 @@
 #include "runner/image_build.hpp"
 
+#include <unistd.h>
+
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "runner/step_process.hpp"
+#include "runner/user_network.hpp"
 
 namespace juanie::runner {
 namespace {
@@ -56,18 +60,39 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
     a.insert(a.end(), options.begin(), options.end());
     if (!request.tls_verify) a.push_back("--tls-verify=false");
     if (request.authfile) a.insert(a.end(), {"--authfile", request.authfile->string()});
-    a.push_back(reference);
+    a.insert(a.end(), {"--", reference});
     return a;
   };
 
+  // RUN lines with a network get what a step gets: a namespace of their own behind user-mode
+  // NAT, never the host's (user_network.hpp). A rootless daemon cannot make one; podman's
+  // private network is then slirp4netns without the host's loopback.
+  std::unique_ptr<NamedNetwork> network;
+  std::string network_mode = "none";
+  if (request.network && ::geteuid() == 0) {
+    auto made = NamedNetwork::create(
+        "juanie-" + request.engine.owner + "-build-" + root.filename().string(),
+        std::chrono::seconds(20));
+    if (!made) return fail("cannot give the image build a network: " + made.error().message);
+    network = std::move(*made);
+    network_mode = "ns:" + network->path();
+  } else if (request.network) {
+    network_mode = "private";
+  }
   auto build = prefix;
-  build.insert(build.end(), {"build", "--pull=never", "--network", request.network ? "host" : "none",
-                             "--file", dockerfile.string(), "--tag", request.reference,
-                             "--label", "io.juanie.owner=" + request.engine.owner,
-                             context.string()});
+  build.insert(build.end(), {"build", "--pull=never", "--network", network_mode, "--cap-drop=all",
+                             "--ulimit", "nproc=" + std::to_string(request.limits.processes) + ":" +
+                                             std::to_string(request.limits.processes)});
+  if (request.engine.memory > 0) {
+    build.insert(build.end(), {"--memory", std::to_string(request.engine.memory), "--memory-swap",
+                               std::to_string(request.engine.memory)});
+  }
+  build.insert(build.end(), {"--file", dockerfile.string(), "--tag", request.reference, "--label",
+                             "io.juanie.owner=" + request.engine.owner, "--", context.string()});
   if (auto ok = run(build, request, output, "podman build " + request.reference); !ok) {
     return std::unexpected(ok.error());
   }
+  network.reset();
   const fs::path digest_file = root.parent_path() / (root.filename().string() + ".digest");
   fs::remove(digest_file, ec);
   const auto push = push_command(request.reference, {"--digestfile", digest_file.string()});
@@ -76,7 +101,7 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   }
   for (const auto& extra : request.extra_references) {
     auto tag = prefix;
-    tag.insert(tag.end(), {"tag", request.reference, extra});
+    tag.insert(tag.end(), {"tag", "--", request.reference, extra});
     if (auto ok = run(tag, request, output, "podman tag " + extra); !ok) return std::unexpected(ok.error());
     if (auto ok = run(push_command(extra, {}), request, output, "podman push " + extra); !ok) {
       return std::unexpected(ok.error());

@@ -20,8 +20,10 @@ struct ImageBuildRequest {
   pipelines::ImageBuild build;  // Dockerfile and context, relative to the workspace
   std::string reference;        // registry/name:tag to build and push
   std::vector<std::string> extra_references;  // pushed too, the same image (a branch tag)
-  ContainerEngine engine;       // podman (its runtime); the build's RUN lines run in containers
-  bool network = false;         // RUN lines get a network only when the project says so
+  ContainerEngine engine;       // podman (its runtime, memory); RUN lines run in containers
+  StepLimits limits;            // processes: each RUN container's RLIMIT_NPROC
+  // RUN lines get a network only when the project says so, and then their own behind NAT.
+  bool network = false;
   bool tls_verify = true;       // false only for a plain-http registry (a local one)
   std::optional<std::filesystem::path> authfile;  // registry credentials (secrets_dir)
   std::chrono::milliseconds timeout{30 * 60 * 1000};
@@ -34,7 +36,8 @@ struct PushedImage {
 };
 
 // `podman build` of the workspace's Dockerfile and context (both must resolve inside the
-// workspace, symlinks included: a repository must not build the host's / into an image),
+// workspace, symlinks included: a repository must not build the host's / into an image) with
+// no capabilities, bounded processes and memory for its RUN lines,
 // then `podman push` recording the digest. Output goes to `output` as it comes; the
 // credentials file is named on the command line, its contents never are.
 Result<PushedImage> build_and_push(const ImageBuildRequest& request,

@@ -3,9 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-
 #include "runner/step_log.hpp"
 #include "runner/step_process.hpp"
+#include "runner/user_network.hpp"
 
 namespace juanie::runner {
 namespace {
@@ -93,6 +93,32 @@ StepCommand step_command(const SandboxSpec& spec, const pipelines::PlannedStep& 
   c.process.env = engine_environment();
   c.cleanup = container_remove_argv(backend.engine, name);
   return c;
+}
+
+constexpr std::chrono::seconds kNetworkSetup{20};
+
+// The network of a step that asks for one: its own namespace behind user-mode NAT
+// (user_network.hpp), set up before the step's first instruction runs.
+struct StepNetwork {
+  std::unique_ptr<SandboxNetwork> sandbox;  // bwrap makes the namespace; the NAT joins it
+  std::unique_ptr<NamedNetwork> named;      // podman joins a namespace made beforehand
+};
+
+Result<StepNetwork> step_network(SandboxSpec& spec, const SandboxBackend& backend, int index) {
+  StepNetwork n;
+  if (!spec.network) return n;
+  if (backend.kind == "bwrap") {
+    auto prepared = SandboxNetwork::prepare();
+    if (!prepared) return std::unexpected(prepared.error());
+    n.sandbox = std::move(*prepared);
+  } else if (backend.kind == "podman" && ::geteuid() == 0) {
+    auto named = NamedNetwork::create(backend.container_prefix + "-" + std::to_string(index),
+                                      kNetworkSetup);
+    if (!named) return std::unexpected(named.error());
+    n.named = std::move(*named);
+    spec.network_namespace = n.named->path();
+  }
+  return n;
 }
 
 }  // namespace
@@ -188,8 +214,20 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
       if (!secrets_file->ok()) missing = "cannot write the step's secrets file";
       spec.secrets_file = secrets_file->path();
     }
+    StepNetwork network;
+    if (missing.empty()) {
+      if (auto n = step_network(spec, options.backend, index); n) {
+        network = std::move(*n);
+      } else {
+        missing = "cannot give the step a network: " + n.error().message;
+      }
+    }
     auto command = step_command(spec, planned, index, options.backend);
     if (missing.empty()) missing = command.error;
+    if (network.sandbox) {
+      command.process.inherit = network.sandbox->sandbox_ends();
+      command.process.after_start = [&network] { return network.sandbox->attach(kNetworkSetup); };
+    }
     if (!missing.empty()) {
       log.write("juanie: " + missing + "\n");
       log.close();

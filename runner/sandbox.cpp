@@ -44,7 +44,14 @@ std::vector<std::string> bwrap_argv(const SandboxSpec& spec) {
   a.insert(a.end(), {"bwrap", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                      "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop",
                      "ALL", "--hostname", "juanie-step"});
-  if (!spec.network) a.push_back("--unshare-net");
+  // Always a network namespace of its own: a step with a network gets user-mode NAT attached
+  // to it (user_network.hpp), never the host's. bwrap reports the sandbox's pid on
+  // kSandboxInfoFd and starts the step only once something arrives on kSandboxBlockFd.
+  a.push_back("--unshare-net");
+  if (spec.network) {
+    a.insert(a.end(), {"--info-fd", std::to_string(kSandboxInfoFd), "--block-fd",
+                       std::to_string(kSandboxBlockFd)});
+  }
   if (spec.root_filesystem) {
     // An image's root: nothing of the host's is in it, so there is nothing to hide.
     a.insert(a.end(), {"--ro-bind", spec.root_filesystem->string(), "/"});

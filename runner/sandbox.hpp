@@ -30,7 +30,12 @@ struct SandboxSpec {
   // bwrap: a root filesystem bound read-only at / instead of the host's /usr and /etc.
   std::optional<std::filesystem::path> root_filesystem;
   std::vector<std::string> commands;  // run in order by /bin/sh, stop at first failure
+  // A network through user-mode NAT in the step's own namespace (user_network.hpp); the
+  // host's loopback and link-local addresses are never reachable.
   bool network = false;
+  // podman: the prepared namespace (/run/netns/NAME, with its NAT) a networked step joins;
+  // empty: podman's own slirp4netns (a rootless daemon).
+  std::string network_namespace;
   // Paths that must not exist inside, even where a bound root (/etc) holds them: the daemon's
   // data directory, configuration and secrets.
   std::vector<std::filesystem::path> hidden;
@@ -42,6 +47,10 @@ struct SandboxSpec {
 };
 
 inline constexpr const char* kSecretsPath = "/run/juanie/secrets.env";
+// bwrap with a network: where it reports its sandbox's pid and where it waits to start the
+// step (ProcessOptions::inherit gives them in this order).
+inline constexpr int kSandboxInfoFd = 3;
+inline constexpr int kSandboxBlockFd = 4;
 
 // The step's shell script: each command echoed as "+ command" before it runs, `set -e`; the
 // secrets file sourced first when there is one.
@@ -51,7 +60,7 @@ std::string step_script(const std::vector<std::string>& commands, bool source_se
 std::string shell_quote(const std::string& text);
 
 // The bubblewrap command line for `spec`: read-only host /usr and /etc, private /tmp, /proc
-// and /dev, new user, PID, IPC, UTS, cgroup and (unless network) network namespaces, no
+// and /dev, new user, PID, IPC, UTS, cgroup and network namespaces, no
 // capabilities, a clean environment, hard resource limits set by prlimit inside, and the
 // hidden paths covered by empty tmpfs mounts. Pure: no I/O.
 std::vector<std::string> bwrap_argv(const SandboxSpec& spec);

@@ -1,14 +1,14 @@
 #include "runner/step_log.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "pipelines/encoding.hpp"
 
 namespace juanie::runner {
-namespace {
-
-
-}  // namespace
 
 std::vector<std::string> masked_forms(const std::vector<std::string>& secret_values) {
   std::vector<std::string> forms;
@@ -38,7 +38,7 @@ void mask(std::string& text, const std::vector<std::string>& forms) {
 
 StepLog::StepLog(std::filesystem::path file, std::uint64_t cap,
                  std::vector<std::string> secret_values, std::function<void(std::string_view)> live)
-    : out_(file, std::ios::binary | std::ios::app),
+    : fd_(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)),
       cap_(cap),
       forms_(masked_forms(secret_values)),
       live_(std::move(live)) {
@@ -47,6 +47,7 @@ StepLog::StepLog(std::filesystem::path file, std::uint64_t cap,
 
 StepLog::~StepLog() {
   close();
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void StepLog::write(std::string_view bytes) {
@@ -66,7 +67,18 @@ void StepLog::close() {
   emit(pending_);
   pending_.clear();
   closed_ = true;
-  out_.flush();
+}
+
+void StepLog::append(std::string_view bytes) {
+  while (fd_ >= 0 && !failed_ && !bytes.empty()) {
+    const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      failed_ = true;
+      return;
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
 }
 
 void StepLog::emit(std::string_view bytes) {
@@ -75,16 +87,15 @@ void StepLog::emit(std::string_view bytes) {
     bytes = bytes.substr(0, cap_ - written_);
     truncated_ = true;
   }
-  out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  append(bytes);
   if (live_) live_(bytes);
   written_ += bytes.size();
   if (truncated_) {
     const std::string marker = "\n[juanie: log cut at " + std::to_string(cap_) +
                                " bytes (limits.log_max); further output dropped]\n";
-    out_.write(marker.data(), static_cast<std::streamsize>(marker.size()));
+    append(marker);
     if (live_) live_(marker);
   }
-  out_.flush();
 }
 
 }  // namespace juanie::runner

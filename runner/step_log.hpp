@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -24,6 +23,8 @@ class StepLog {
   StepLog(std::filesystem::path file, std::uint64_t cap, std::vector<std::string> secret_values,
           std::function<void(std::string_view)> live = {});
   ~StepLog();
+  StepLog(const StepLog&) = delete;
+  StepLog& operator=(const StepLog&) = delete;
 
   void write(std::string_view bytes);
   // Flushes what is held back for masking; call once at the end.
@@ -31,12 +32,16 @@ class StepLog {
 
   bool truncated() const { return truncated_; }
   std::uint64_t written() const { return written_; }
-  bool ok() const { return static_cast<bool>(out_); }
+  bool ok() const { return fd_ >= 0 && !failed_; }
 
  private:
   void emit(std::string_view bytes);
+  void append(std::string_view bytes);
 
-  std::ofstream out_;
+  // O_CLOEXEC: a step must never hold its own log, where it could write past the cap and
+  // around masking.
+  int fd_ = -1;
+  bool failed_ = false;
   std::uint64_t cap_;
   std::vector<std::string> forms_;
   std::size_t hold_ = 0;  // longest form - 1: bytes kept back so a split secret is still masked

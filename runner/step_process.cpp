@@ -25,6 +25,16 @@ struct Pipe {
   }
 };
 
+struct OwnedFd {
+  int fd = -1;
+  OwnedFd() = default;
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  ~OwnedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
 }  // namespace
 
 Result<ProcessOutcome> run_process(const ProcessOptions& options,
@@ -36,11 +46,27 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
   pipe.read = fds[0];
   pipe.write = fds[1];
 
+  // Copies of the given descriptors above every target number, so that no dup2 below
+  // overwrites one still to be copied.
+  const int first_free = 3 + static_cast<int>(options.inherit.size());
+  std::vector<OwnedFd> given(options.inherit.size());
+  for (std::size_t i = 0; i < options.inherit.size(); ++i) {
+    given[i].fd = ::fcntl(options.inherit[i], F_DUPFD_CLOEXEC, first_free);
+    if (given[i].fd < 0) return fail(std::string("dup: ") + std::strerror(errno));
+  }
+
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, pipe.write, 1);
   posix_spawn_file_actions_adddup2(&actions, pipe.write, 2);
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    posix_spawn_file_actions_adddup2(&actions, given[i].fd, 3 + static_cast<int>(i));
+  }
+  // A clean table whatever the daemon holds: a descriptor opened without O_CLOEXEC (by a
+  // library, or by another thread between its open and fcntl) must not reach a step, which
+  // would then hold the daemon's listening socket or its own log file.
+  posix_spawn_file_actions_addclosefrom_np(&actions, first_free);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, all;
@@ -66,6 +92,15 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
   if (rc != 0) return fail("cannot start " + options.argv[0] + ": " + std::strerror(rc));
   ::close(pipe.write);
   pipe.write = -1;
+  given.clear();
+  if (options.after_start) {
+    if (auto ready = options.after_start(); !ready) {
+      ::kill(-pid, SIGKILL);
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      return std::unexpected(ready.error());
+    }
+  }
 
   ProcessOutcome outcome;
   const auto deadline = started + options.timeout;

@@ -24,10 +24,15 @@ struct ProcessOptions {
   std::chrono::milliseconds timeout{30 * 60 * 1000};
   std::chrono::milliseconds kill_grace{5000};  // between SIGTERM and SIGKILL
   const std::atomic<bool>* cancel = nullptr;   // set from another thread to stop the step
+  // Given to the child as descriptors 3, 4, … in this order; it gets no other.
+  std::vector<int> inherit;
+  // Called once the child runs, before its output is read (bwrap waiting for its network);
+  // an error kills the child's group and is the call's error.
+  std::function<Result<void>()> after_start;
 };
 
 // Runs one step's process in a process group of its own with stdin from /dev/null and stdout
-// and stderr merged into `output` as they arrive. On timeout or cancel the whole group gets
+// and stderr merged into `output` as they arrive, and no other descriptor. On timeout or cancel the whole group gets
 // SIGTERM, then SIGKILL after the grace period; nothing of the group outlives the call. The
 // child starts with default signal dispositions and an empty signal mask, whatever the
 // daemon has blocked. An error only when the process cannot be started.

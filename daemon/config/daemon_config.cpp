@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "pipelines/image_reference.hpp"
 #include "pipelines/yaml_reader.hpp"
 
 namespace juanie::daemon::config {
@@ -136,6 +137,11 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
     s.runtime = r.optional_string("runtime").value_or("");
     if (auto memory = r.optional_size("memory")) s.memory = *memory;
     s.default_image = r.optional_string("default_image").value_or("");
+    if (auto problem = pipelines::image_reference_problem(s.default_image);
+        problem && !s.default_image.empty()) {
+      r.fail_at(*r.child("default_image"), "default_image",
+                "\"" + s.default_image + "\" " + *problem);
+    }
     if (auto roots = r.child("root_filesystems")) {
       MapReader rr = r.nested(*roots, r.field("root_filesystems"));
       for (const auto& entry : *roots) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pipelines/image_reference.hpp"
 #include "pipelines/message_template.hpp"
 #include "pipelines/yaml_reader.hpp"
 
@@ -209,6 +210,11 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     out.pipeline = path;
   }
   out.image = root.optional_string("image").value_or("");
+  if (auto problem = pipelines::image_reference_problem(
+          out.image, pipelines::ImageReferenceKind::kRepositoryOnly);
+      problem && !out.image.empty()) {
+    root.fail_at(*root.child("image"), "image", "\"" + out.image + "\" " + *problem);
+  }
   if (auto node = root.child("registry")) {
     MapReader r(*node, root.file(), "registry");
     out.registry_auth = secret_ref(r, "auth");

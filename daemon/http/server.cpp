@@ -1,5 +1,7 @@
 #include "daemon/http/server.hpp"
 
+#include <fcntl.h>
+
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -26,6 +28,12 @@ using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 
 constexpr std::chrono::seconds kLingerTime{2};
+
+// Asio (1.81) opens and accepts without SOCK_CLOEXEC: mark each descriptor at once, so a
+// child never inherits the daemon's listening socket or a client's connection.
+void close_on_exec(int fd) {
+  ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
 
 // What every session shares with the server.
 struct Shared {
@@ -311,6 +319,7 @@ struct Server::Impl {
   }
 
   void on_accept(tcp::socket socket) {
+    close_on_exec(socket.native_handle());
     if (shared.sessions.load() >= shared.options.max_connections) {
       // Over the cap: a short answer, written without waiting on the client, then close.
       static constexpr std::string_view kBusy =
@@ -369,6 +378,7 @@ Result<void> Server::listen() {
   tcp::endpoint endpoint(address, o.port);
   auto& a = impl_->acceptor;
   if (a.open(endpoint.protocol(), ec); ec) return fail("listen: " + ec.message());
+  close_on_exec(a.native_handle());
   a.set_option(net::socket_base::reuse_address(true), ec);
   if (a.bind(endpoint, ec); ec) {
     return fail("listen: cannot bind " + o.host + ":" + std::to_string(o.port) + ": " +

@@ -104,6 +104,11 @@ TEST(ProjectConfig, ProdApprovalCannotBeTurnedOff) {
 TEST(ProjectConfig, ErrorsNameFileLineAndField) {
   EXPECT_EQ(error_of(kMinimal + kProdApprover + "imagee: x\n"),
             "projects.d/app.yaml:5: imagee: unknown key");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "image: \"--privileged\"\n"),
+            "projects.d/app.yaml:5: image: \"--privileged\" must not start with '-'");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "image: registry.example.com/acme/app:v1\n"),
+            "projects.d/app.yaml:5: image: \"registry.example.com/acme/app:v1\" must be a "
+            "repository without a tag (Juanie adds the tag)");
   EXPECT_EQ(error_of("name: app\nrepo: {url: u, forge: bitbucket, webhook_secret: s}\n"),
             "projects.d/app.yaml:2: repo.forge: must be github, gitlab or gitea");
   EXPECT_EQ(error_of("name: App!\nrepo: {url: u, forge: github, webhook_secret: s}\n"),

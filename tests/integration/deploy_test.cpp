@@ -1,11 +1,18 @@
 // A push ends where the platform's flow says: the image in a real registry (Debian's
 // docker-registry on loopback) and its tag committed into the dev overlay of a real GitOps
 // repository — the real daemon, podman, git and libgit2; nothing stands in.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -302,6 +309,77 @@ TEST_F(DeployTest, AnOlderCommitPushedAgainDoesNotMoveTheEnvironmentBack) {
   EXPECT_NE(std::string(off_branch.at("reason").as_string()).find("is no longer on refs/heads/develop"),
             std::string::npos)
       << json::serialize(off_branch);
+}
+
+// A listening socket on `address` (network order) that never accepts: connecting succeeds.
+class Listener {
+ public:
+  explicit Listener(in_addr_t address) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = address;
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 8);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+  }
+  ~Listener() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+// The image build's RUN lines get a network only as a step does: behind NAT, never the host's
+// loopback or link-local addresses, and no capabilities, bounded processes, whatever the
+// Dockerfile says.
+TEST_F(DeployTest, ABuildWithANetworkGoesOutOnlyThroughNatWithoutCapabilities) {
+  std::optional<in_addr_t> outside;
+  ifaddrs* list = nullptr;
+  ASSERT_EQ(::getifaddrs(&list), 0);
+  for (auto* i = list; i && !outside; i = i->ifa_next) {
+    if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !(i->ifa_flags & IFF_LOOPBACK) &&
+        (i->ifa_flags & IFF_UP)) {
+      outside = reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr;
+    }
+  }
+  ::freeifaddrs(list);
+  ASSERT_TRUE(outside) << "this host has no address but loopback";
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &*outside, text, sizeof text);
+  Listener daemon_port(htonl(INADDR_LOOPBACK)), outside_port(*outside);
+  const auto probe = [](const std::string& host, int port, const std::string& name) {
+    return "RUN nc -w 5 " + host + " " + std::to_string(port) + " -e true && echo reached-" +
+           name + " || echo no-" + name + "\n";
+  };
+  sha = app->commit(
+      {{".juanie.yml", "steps:\n  - {name: test, commands: [\"true\"]}\n"
+                       "image: {dockerfile: Dockerfile, context: ., network: true}\n"},
+       // The first line differs from run to run, so that no RUN line is answered from the cache.
+       {"Dockerfile", "FROM localhost/juanie-busybox:test\nRUN echo probing " +
+                          std::to_string(outside_port.port()) + " " +
+                          std::to_string(daemon_port.port()) +
+                          "\nRUN grep CapEff /proc/self/status\n"
+                      "RUN echo nproc=$(ulimit -u)\nRUN cat /proc/net/route\n" +
+                          probe(text, outside_port.port(), "outside") +
+                          probe("127.0.0.1", daemon_port.port(), "loopback") +
+                          probe("10.0.2.2", daemon_port.port(), "host-loopback") +
+                          probe("169.254.169.254", 80, "link-local")}},
+      "network");
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "network-1"));
+  ASSERT_EQ(r.status, 202);
+  const auto run = json::parse(r.body).at("run").as_int64();
+  ASSERT_FALSE(wait_deployment(run, "success").empty());
+  const auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log").body;
+  for (const char* seen : {"CapEff:\t0000000000000000", "nproc=512", "\ntap0", "\nreached-outside",
+                           "\nno-loopback", "\nno-host-loopback", "169.254.169.254): Permission denied",
+                           "\nno-link-local"}) {
+    EXPECT_NE(log.find(seen), std::string::npos) << seen << "\n" << log;
+  }
 }
 
 }  // namespace

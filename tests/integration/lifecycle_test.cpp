@@ -146,6 +146,23 @@ TEST(Lifecycle, ValidateReportsFileLineAndField) {
                           ":4:17: steps[0].depends_on: no step is named \"build\""),
             std::string::npos)
       << pipe_out;
+  d.home().write(".juanie.yml",
+                 "steps:\n  - name: test\n    image: \"--privileged\"\n    commands: [make test]\n");
+  auto [image_code, image_out] = run_juanie("validate " + (d.home() / ".juanie.yml").string());
+  EXPECT_EQ(image_code, 1);
+  EXPECT_NE(image_out.find((d.home() / ".juanie.yml").string() +
+                           ":3:12: steps[0].image: \"--privileged\" must not start with '-'"),
+            std::string::npos)
+      << image_out;
+  d.home().write("bad-image.yaml",
+                 "name: x\nrepo: {url: u, forge: github, webhook_secret: s}\nimage: \"-x\"\n");
+  auto [project_code, project_out] =
+      run_juanie("validate " + (d.home() / "bad-image.yaml").string());
+  EXPECT_EQ(project_code, 1);
+  EXPECT_NE(project_out.find((d.home() / "bad-image.yaml").string() +
+                             ":3: image: \"-x\" must not start with '-'"),
+            std::string::npos)
+      << project_out;
   d.home().write(".juanie.yml", "steps:\n  - name: test\n    commands: [make test]\n");
   auto [good_code, good_out] = run_juanie("validate " + (d.home() / ".juanie.yml").string());
   EXPECT_EQ(good_code, 0) << good_out;

@@ -216,6 +216,21 @@ TEST_F(RunTest, AHostilePipelineFileFailsTheRunAndLeavesTheDaemonUnharmed) {
   wait_for(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "succeeded");
 }
 
+// The daemon holds its listening socket, accepted connections and the step's log file while
+// a step runs; the step must hold none of them (with them it could accept API requests, bearer
+// tokens included, or write its log past limits.log_max).
+TEST_F(RunTest, AStepInheritsNoDescriptorFromTheDaemon) {
+  ASSERT_TRUE(d.start()) << d.log();
+  RawConnection idle(d.port());  // an accepted connection, open throughout the run
+  ASSERT_TRUE(idle.connected());
+  const auto run = push(commit(
+      "steps:\n  - name: fds\n    commands: [\"ls /proc/$$/fd\", \"echo listed\"]\n"));
+  wait_for(run, "succeeded");
+  auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log");
+  EXPECT_NE(log.body.find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"), std::string::npos)
+      << log.body;
+}
+
 TEST_F(RunTest, RetryFromTheFailedStepReusesTheWorkspace) {
   ASSERT_TRUE(d.start()) << d.log();
   // `flaky` fails the first time it sees a workspace and passes the second time.
@@ -445,6 +460,20 @@ TEST_F(PodmanRunTest, APushRunsThePipelineInContainers) {
       << log.body;
   EXPECT_NE(log.body.find("token=***"), std::string::npos) << log.body;
   EXPECT_EQ(log.body.find("app-token-value-123"), std::string::npos);
+  EXPECT_EQ(containers_left(), "");
+}
+
+// A hostile image name fails the run at parse time, naming the field; no engine is started.
+TEST_F(PodmanRunTest, AnImageNamedLikeAnOptionFailsTheRunBeforeAnythingRuns) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto run = push(commit("steps:\n  - name: a\n    image: \"--privileged\"\n"
+                               "    commands: [\"touch /workspace/ran\"]\n"));
+  auto failed = wait_for(run, "failed");
+  EXPECT_NE(std::string(failed.at("reason").as_string())
+                .find(".juanie.yml:3:12: steps[0].image: \"--privileged\" must not start with '-'"),
+            std::string::npos)
+      << json::serialize(failed);
+  EXPECT_TRUE(failed.at("steps").as_array().empty()) << json::serialize(failed);
   EXPECT_EQ(containers_left(), "");
 }
 

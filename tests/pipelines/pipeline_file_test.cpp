@@ -97,6 +97,26 @@ TEST(PipelineFile, ErrorsNameLineColumnAndField) {
             ".juanie.yml:3:15: steps[0].commands: must be a list of strings");
 }
 
+// An engine reads "--privileged" as an option wherever it stands on its command line.
+TEST(PipelineFile, ImagesFollowTheReferenceGrammar) {
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    image: \"--privileged\"\n    commands: [x]\n"),
+            ".juanie.yml:3:12: steps[0].image: \"--privileged\" must not start with '-'");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n  - name: b\n    image: Debian:12\n"
+                     "    commands: [x]\n"),
+            ".juanie.yml:5:12: steps[1].image: \"Debian:12\" has an invalid name component "
+            "\"Debian\" (lowercase letters and digits, separated by '.', '_', '__' or '-')");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    image: \"\"\n    commands: [x]\n"),
+            ".juanie.yml:3:12: steps[0].image: \"\" is empty");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\nimage: {context: \"--help\"}\n"),
+            ".juanie.yml:4:8: image: dockerfile and context must be paths inside the repository");
+  auto p = parse_pipeline(
+      "steps:\n  - name: a\n    image: registry.example.com:5000/acme/go:1.22@sha256:"
+      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n    commands: [x]\n",
+      ".juanie.yml");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->steps[0].image.substr(0, 34), "registry.example.com:5000/acme/go:");
+}
+
 TEST(PipelineFile, CyclesAreNamed) {
   const std::string message = error_of(
       "steps:\n"

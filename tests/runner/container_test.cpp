@@ -78,6 +78,33 @@ TEST_F(ContainerTest, LimitsHoldInsideTheContainer) {
   EXPECT_NE(log.find("read-only root"), std::string::npos) << log;
 }
 
+// The parser refuses such a name; should one reach the engine anyway (a pipeline built in
+// code, a future caller), it is still the image, never an option: "--help" read as an option
+// would make `podman run` print its help and exit 0, a step that "passed".
+TEST_F(ContainerTest, AnImageNamedLikeAnOptionIsNeverReadAsOne) {
+  pipelines::Pipeline pipeline;
+  pipelines::Step step;
+  step.name = "a";
+  step.image = "--help";
+  step.commands = {"touch ran"};
+  pipeline.steps.push_back(step);
+  pipelines::RunContext ctx{"app", "refs/heads/main", "branch", "main", std::string(40, 'b'),
+                            std::nullopt, "push", 9};
+  PipelineRunOptions options;
+  options.workspace = home / "workspace";
+  options.logs_dir = home / "logs";
+  options.sandbox_user = default_sandbox_user();
+  options.backend.kind = "podman";
+  options.backend.engine = engine;
+  auto r = run_pipeline(pipelines::plan(pipeline, ctx), options);
+  ASSERT_EQ(r.steps.size(), 1u);
+  const auto log = test::read_file(r.steps[0].log);
+  EXPECT_EQ(r.steps[0].state, "failed") << log;
+  EXPECT_NE(log.find("invalid reference format"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(home / "workspace/ran"));
+  EXPECT_EQ(test::sh("podman ps -aq --filter label=io.juanie.owner=" + engine.owner), "");
+}
+
 // What a killed daemon leaves: containers with its label, removed at its next start.
 TEST_F(ContainerTest, LeftoverContainersOfThisOwnerAreRemoved) {
   ContainerEngine other = engine;

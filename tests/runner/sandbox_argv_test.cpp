@@ -4,6 +4,7 @@
 
 #include "runner/container_sandbox.hpp"
 #include "runner/sandbox.hpp"
+#include "runner/user_network.hpp"
 
 namespace juanie::runner {
 namespace {
@@ -45,10 +46,32 @@ TEST(BwrapArgv, IsolatesByDefault) {
   EXPECT_FALSE(has(argv, "/var/lib/juanie"));
 }
 
-TEST(BwrapArgv, NetworkOnlyWhenAsked) {
+// Never the host's network: a step that asks for one gets NAT attached to its own namespace,
+// and bwrap holds the step until it is there.
+TEST(BwrapArgv, ANetworkIsTheSandboxsOwnNamespace) {
   auto s = spec();
+  EXPECT_FALSE(has(bwrap_argv(s), "--info-fd"));
   s.network = true;
-  EXPECT_FALSE(has(bwrap_argv(s), "--unshare-net"));
+  const auto argv = bwrap_argv(s);
+  EXPECT_TRUE(has(argv, "--unshare-net"));
+  EXPECT_TRUE(has_pair(argv, "--info-fd", "3"));
+  EXPECT_TRUE(has_pair(argv, "--block-fd", "4"));
+}
+
+TEST(UserNetwork, NatRefusesTheHostsLoopbackAndLinkLocalIsBlocked) {
+  const auto slirp = slirp_argv("/proc/42/ns/net");
+  EXPECT_EQ(slirp.front(), "slirp4netns");
+  for (const char* flag : {"--configure", "--disable-host-loopback", "--enable-seccomp",
+                           "--ready-fd=3", "--exit-fd=4"}) {
+    EXPECT_TRUE(has(slirp, flag)) << flag;
+  }
+  EXPECT_TRUE(has_pair(slirp, "/proc/42/ns/net", "tap0"));
+  EXPECT_TRUE(has(slirp, "--userns-path=/proc/self/ns/user"));  // root: the netns alone
+  EXPECT_TRUE(has(slirp_argv("/proc/42/ns/net", "/proc/42/ns/user"),
+                  "--userns-path=/proc/42/ns/user"));
+  EXPECT_EQ(block_link_local_argv("/run/netns/x"),
+            (std::vector<std::string>{"nsenter", "--net=/run/netns/x", "--", "ip", "route", "add",
+                                      "prohibit", "169.254.0.0/16"}));
 }
 
 TEST(BwrapArgv, HiddenPathsUnderBoundRootsAreCovered) {
@@ -124,6 +147,14 @@ TEST(ContainerArgv, IsolatesByDefault) {
   EXPECT_FALSE(has(argv, "--userns"));
 }
 
+// Whatever the image is called, the engine reads it as the image, never as an option.
+TEST(ContainerArgv, TheImageComesAfterTheEndOfOptions) {
+  const auto argv = container_run_argv(spec(), docker(), "--privileged", "juanie-x-17-1");
+  EXPECT_TRUE(has_pair(argv, "--", "--privileged"));
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "--privileged"), 1);
+  EXPECT_TRUE(has_pair(argv, "--privileged", "/bin/sh"));
+}
+
 TEST(ContainerArgv, PodmanTakesItsRuntimeBeforeRunAndKeepsTheUserRootless) {
   auto e = docker();
   e.binary = "podman";
@@ -134,13 +165,17 @@ TEST(ContainerArgv, PodmanTakesItsRuntimeBeforeRunAndKeepsTheUserRootless) {
   ASSERT_GE(argv.size(), 4u);
   EXPECT_EQ(std::vector<std::string>(argv.begin(), argv.begin() + 4),
             (std::vector<std::string>{"podman", "--runtime", "runc", "run"}));
-  EXPECT_FALSE(has(argv, "--network"));
+  // Never the host's network: a namespace made for the step, or podman's own NAT.
+  EXPECT_TRUE(has_pair(argv, "--network", "slirp4netns:allow_host_loopback=false"));
+  s.network_namespace = "/run/netns/juanie-x-17-1";
+  EXPECT_TRUE(has_pair(container_run_argv(s, e, "img", "n"), "--network",
+                       "ns:/run/netns/juanie-x-17-1"));
   EXPECT_TRUE(has_pair(argv, "--userns", "keep-id"));
   EXPECT_EQ(container_remove_argv(e, "n"),
             (std::vector<std::string>{"podman", "--runtime", "runc", "rm", "--force", "--time",
-                                      "0", "n"}));
+                                      "0", "--", "n"}));
   EXPECT_EQ(container_remove_argv(docker(), "n"),
-            (std::vector<std::string>{"docker", "rm", "--force", "n"}));
+            (std::vector<std::string>{"docker", "rm", "--force", "--", "n"}));
 }
 
 TEST(ContainerArgv, OwnersAreStableAndDistinct) {

@@ -1,6 +1,9 @@
 // The sandbox escape battery: real bubblewrap, real processes. Each case is something a
 // hostile or broken step would try; each must fail or be contained.
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -150,11 +153,11 @@ TEST_P(SandboxTest, CannotWriteOutsideItsWorkspace) {
 
 class Listener {
  public:
-  Listener() {
+  explicit Listener(in_addr_t address = htonl(INADDR_LOOPBACK)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_addr.s_addr = address;
     ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
     ::listen(fd_, 8);
     socklen_t len = sizeof a;
@@ -169,19 +172,90 @@ class Listener {
   int port_ = 0;
 };
 
+// The daemon holds sockets and files (its listening socket, the step's own log); a step must
+// hold none of them. The listener here is opened without SOCK_CLOEXEC, as Asio opens its own.
+TEST_P(SandboxTest, AStepHoldsNoDescriptorButStdinStdoutAndStderr) {
+  Listener daemon_port;
+  const int file = ::open((home / "juanie.yaml").c_str(), O_RDONLY);
+  ASSERT_GE(file, 3);
+  // ls lists its parent shell's table, not its own (which holds the directory it reads),
+  // straight to the log: a redirection would show the shell's saved descriptor.
+  auto r = run("steps:\n  - name: a\n    commands: [\"ls /proc/$$/fd\", \"echo listed\"]\n");
+  ::close(file);
+  ASSERT_TRUE(r.succeeded) << log_of(r);
+  EXPECT_NE(log_of(r).find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"), std::string::npos)
+      << log_of(r);
+}
+
+// An IPv4 address of this host other than loopback: what a step's NAT reaches.
+std::optional<in_addr_t> host_address() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return std::nullopt;
+  std::optional<in_addr_t> found;
+  for (auto* i = list; i && !found; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+        !(i->ifa_flags & IFF_UP)) {
+      continue;
+    }
+    found = reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr;
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+std::string dotted(in_addr_t address) {
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &address, text, sizeof text);
+  return text;
+}
+
+// Each probe prints its verdict on a line of its own (the echoed command has it after a space).
+std::string network_probes(const std::string& outside, int outside_port, int loopback_port) {
+  const auto probe = [](const std::string& host, int port, const std::string& ok,
+                        const std::string& refused) {
+    return "\"busybox nc -w 5 " + host + " " + std::to_string(port) + " -e true && echo " + ok +
+           " || echo " + refused + "\"";
+  };
+  return "[\"cat /proc/net/route\", " +
+         probe(outside, outside_port, "reached-outside", "no-outside") + ", " +
+         probe("127.0.0.1", loopback_port, "reached-loopback", "no-loopback") + ", " +
+         probe("10.0.2.2", loopback_port, "reached-host-loopback", "no-host-loopback") + ", " +
+         probe("169.254.169.254", 80, "reached-link-local", "no-link-local") + "]";
+}
+
 TEST_P(SandboxTest, NoNetworkUnlessTheStepAsks) {
   Listener daemon_port;
-  const std::string port = std::to_string(daemon_port.port());
-  const std::string connect = backend() == "bwrap"
-                                  ? "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + port + "'"
-                                  : "echo x | nc 127.0.0.1 " + port;
-  auto closed = run("steps:\n  - name: a\n    commands: [\"" + connect + " && echo connected\"]\n");
-  EXPECT_FALSE(closed.succeeded);
-  EXPECT_EQ(log_of(closed).find("\nconnected"), std::string::npos);
-  // A container's 127.0.0.1 is its own even with a network: the control is bwrap's.
-  if (backend() != "bwrap") return;
-  auto open = run("steps:\n  - name: a\n    network: true\n    commands: [\"" + connect + "\"]\n");
-  EXPECT_TRUE(open.succeeded) << log_of(open);
+  const auto outside = host_address();
+  ASSERT_TRUE(outside) << "this host has no address but loopback";
+  Listener outside_port(*outside);
+  auto closed = run("steps:\n  - name: a\n    commands: " +
+                    network_probes(dotted(*outside), outside_port.port(), daemon_port.port()) + "\n");
+  ASSERT_TRUE(closed.succeeded) << log_of(closed);
+  for (const char* verdict : {"\nno-outside", "\nno-loopback", "\nno-host-loopback", "\nno-link-local"}) {
+    EXPECT_NE(log_of(closed).find(verdict), std::string::npos) << verdict << "\n" << log_of(closed);
+  }
+  EXPECT_EQ(log_of(closed).find("tap0"), std::string::npos) << log_of(closed);
+}
+
+// network: true is a namespace of the step's own behind user-mode NAT: the outside (here the
+// host's own non-loopback address, reachable only through the NAT) answers; the host's
+// loopback, where the daemon listens, and link-local addresses (cloud metadata) do not.
+TEST_P(SandboxTest, ANetworkedStepGoesOutThroughNatNeverToTheHostsLoopbackOrLinkLocal) {
+  Listener daemon_port;
+  const auto outside = host_address();
+  ASSERT_TRUE(outside) << "this host has no address but loopback";
+  Listener outside_port(*outside);
+  auto open = run("steps:\n  - name: a\n    network: true\n    commands: " +
+                  network_probes(dotted(*outside), outside_port.port(), daemon_port.port()) + "\n");
+  const std::string log = log_of(open);
+  ASSERT_TRUE(open.succeeded) << log;
+  EXPECT_NE(log.find("\ntap0"), std::string::npos) << log;  // its interface, with a route
+  EXPECT_NE(log.find("\nreached-outside"), std::string::npos) << log;
+  EXPECT_NE(log.find("\nno-loopback"), std::string::npos) << log;
+  EXPECT_NE(log.find("\nno-host-loopback"), std::string::npos) << log;
+  // Refused inside the namespace (a prohibit route: EACCES), never tried on the host's network.
+  EXPECT_NE(log.find("169.254.169.254): Permission denied"), std::string::npos) << log;
+  EXPECT_NE(log.find("\nno-link-local"), std::string::npos) << log;
 }
 
 TEST_P(SandboxTest, CannotKillProcessesOutsideIt) {
