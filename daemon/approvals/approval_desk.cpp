@@ -120,6 +120,9 @@ http::Response ApprovalDesk::show(const LinkClaims& c, const std::string& action
     v.pusher = loaded->run->pusher.value_or("");
   }
   v.triggered_by = d->triggered_by.value_or("");
+  if (d->triggered_person && *d->triggered_person != v.triggered_by) {
+    v.triggered_by += " (for " + *d->triggered_person + ")";
+  }
   v.gitops_repository = project.gitops_url;
   v.gitops_branch = project.gitops_branch;
   store::RunRecord run = loaded->run.value_or(store::RunRecord{});

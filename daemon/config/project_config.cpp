@@ -163,7 +163,13 @@ void parse_approvers(MapReader& root, ProjectConfig& out) {
       MapReader r(all.child(name).value_or(YAML::Node()), root.file(), "approvers." + name);
       Approver a{name, r.optional_string("email").value_or(""),
                  r.optional_string("dingtalk").value_or(""),
-                 r.optional_string("slack").value_or("")};
+                 r.optional_string("slack").value_or(""), {}};
+      for (const char* forge : {"github", "gitlab", "gitea"}) {
+        if (auto login = r.optional_string(forge)) {
+          if (login->empty()) r.fail_at(*r.child(forge), forge, "must be the approver's login, not empty");
+          a.logins.emplace(forge, *login);
+        }
+      }
       r.finish();
       out.approvers.emplace(name, std::move(a));
     }

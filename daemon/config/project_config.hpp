@@ -37,6 +37,9 @@ struct Approver {
   std::string email;
   std::string dingtalk;
   std::string slack;
+  // Their login on each forge (github, gitlab, gitea): a push or commit under one of them is
+  // theirs, so they cannot approve its deployment where self-approval is not allowed.
+  std::map<std::string, std::string, std::less<>> logins;
 };
 
 struct ProjectConfig {

@@ -5,7 +5,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, run_id, project, environment, state, image, tag, digest, gitops_commit, reason, "
-    "created_at, started_at, finished_at, triggered_by, triggered_at, expires_at";
+    "created_at, started_at, finished_at, triggered_by, triggered_at, expires_at, triggered_person";
 
 DeploymentRecord read_row(const Statement& s) {
   DeploymentRecord d;
@@ -25,6 +25,7 @@ DeploymentRecord read_row(const Statement& s) {
   d.triggered_by = s.optional_text(13);
   d.triggered_at = s.optional_text(14);
   d.expires_at = s.optional_text(15);
+  d.triggered_person = s.optional_text(16);
   return d;
 }
 
@@ -123,10 +124,16 @@ Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
 }
 
 Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
-                                    const std::string& now) {
-  auto update = db.prepare("UPDATE deployments SET triggered_by = ?2, triggered_at = ?3 WHERE id = ?1");
+                                    const std::string& person, const std::string& now) {
+  auto update = db.prepare(
+      "UPDATE deployments SET triggered_by = ?2, triggered_at = ?3, triggered_person = ?4 WHERE id = ?1");
   if (!update) return std::unexpected(update.error());
   update->bind(1, id).bind(2, who).bind(3, now);
+  if (person.empty()) {
+    update->bind(4, std::nullopt);
+  } else {
+    update->bind(4, person);
+  }
   return update->run();
 }
 

@@ -29,6 +29,7 @@ struct DeploymentRecord {
   std::optional<std::string> triggered_by;
   std::optional<std::string> triggered_at;
   std::optional<std::string> expires_at;  // a waiting deployment is cancelled after this
+  std::optional<std::string> triggered_person;  // whom triggered_by (a token) belongs to
 };
 
 // A new deployment, `pending`, for an image a run pushed. At most one per run and environment:
@@ -48,9 +49,10 @@ Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int
 Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
                                                        const std::optional<std::string>& project,
                                                        int limit);
-// Records who triggered a pending deployment and until when it may wait for approvals.
+// Records who triggered a pending deployment (a token or user name, and the person it belongs
+// to when known).
 Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
-                                    const std::string& now);
+                                    const std::string& person, const std::string& now);
 Result<void> set_deployment_expiry(Database& db, std::int64_t id, const std::string& expires_at);
 // Waiting (`pending` or `awaiting_approval`) deployments of the same project and environment
 // older than `newer`: a new deployment supersedes them.

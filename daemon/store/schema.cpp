@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 5> kMigrations{
+constexpr std::array<const char*, 6> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -132,6 +132,14 @@ CREATE TABLE audit (
   user_agent     TEXT
 );
 CREATE INDEX audit_by_deployment ON audit (deployment_id, id);
+)sql",
+    // 6: authorship — who a run came from besides its pusher (the sender's login, the commits'
+    // author and committer addresses, one per line) and the person behind a trigger's token:
+    // none of them may approve its deployment where self-approval is not allowed.
+    R"sql(
+ALTER TABLE runs ADD COLUMN sender TEXT;
+ALTER TABLE runs ADD COLUMN author_emails TEXT;
+ALTER TABLE deployments ADD COLUMN triggered_person TEXT;
 )sql",
 };
 

@@ -26,6 +26,7 @@ approvals:
 api_tokens:
   - name: ops
     sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+    person: alice
 notifications:
   - type: dingtalk
     url: dingtalk.url
@@ -58,6 +59,7 @@ TEST(DaemonConfig, TheDocumentedExampleParses) {
   EXPECT_EQ(c->approvals.link_ttl, 24h);
   ASSERT_EQ(c->api_tokens.size(), 1u);
   EXPECT_EQ(c->api_tokens[0].name, "ops");
+  EXPECT_EQ(c->api_tokens[0].person, "alice");
   EXPECT_EQ(hex_encode(c->api_tokens[0].sha256),
             "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
   ASSERT_EQ(c->notifications.size(), 1u);

@@ -115,7 +115,7 @@ class ApprovalClockTest : public ::testing::Test {
       auto found = daemon::store::find_run(db, run->run_id);
       auto admitted = flow->admit(db, project(), **found, *created, clock.now());
       if (!admitted) return std::unexpected(admitted.error());
-      auto next = flow->trigger(db, project(), created->id, "carol", clock.now());
+      auto next = flow->trigger(db, project(), created->id, "carol", "", clock.now());
       if (!next) return std::unexpected(next.error());
       id = created->id;
       return {};

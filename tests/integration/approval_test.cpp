@@ -395,5 +395,88 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
   EXPECT_EQ(run_json.at("pusher").as_string(), "erin");
 }
 
+// Who pushed, who wrote the commits and who triggered: none of them approves, under whatever
+// name they act — a forge login, a commit address, an API token that is theirs — and the
+// daemon remembers it across a restart.
+TEST_F(ApprovalTest, NoAuthorOfADeploymentApprovesItUnderAnotherName) {
+  d.home().write("projects.d/app.yaml",
+                 "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
+                     ", forge: github, webhook_secret: app.webhook}\n"
+                     "image: " + image + "\nregistry: {tls_verify: false}\n"
+                     "gitops: {url: " + (d.home() / "gitops.git").string() + ", branch: main}\n"
+                     "environments:\n  prod: {approvers: [alice, bob, carol, dave], required_approvals: 1}\n"
+                     "approvers:\n  alice: {email: alice@example.com, github: alice-gh}\n"
+                     "  bob: {email: bob@example.com}\n  carol: {email: carol@example.com}\n"
+                     "  dave: {email: dave@example.com, github: dave-gh}\n"
+                     "branches: [{match: main, environment: prod, trigger: manual}]\n");
+  // The ops token is carol's.
+  const std::string config = read_file(d.home() / "juanie.yaml");
+  const auto tokens = config.find("api_tokens:\n");
+  ASSERT_NE(tokens, std::string::npos);
+  d.home().write("juanie.yaml", config.substr(0, tokens + 12) + "  - {name: ops, sha256: " +
+                                    daemon::hex_encode(daemon::sha256("ops-token")) +
+                                    ", person: carol}\n" + config.substr(tokens + 12));
+  ASSERT_TRUE(d.start()) << d.log();
+  // Bob wrote a commit, alice wrote the head and pushed both as alice-gh.
+  const std::string first = app->commit({{"NOTES", "bob\n"}}, "a change by bob", "Bob <bob@example.com>");
+  const std::string head = app->commit({{"VERSION", "2\n"}}, "v2", "Alice <12345+alice-gh@users.noreply.github.com>");
+  auto commit_json = [](const std::string& id, const std::string& email) {
+    return R"({"id":")" + id + R"(","message":"change","author":{"name":"x","email":")" + email +
+           R"("},"committer":{"name":"GitHub","email":"noreply@github.com"}})";
+  };
+  const std::string body =
+      R"({"ref":"refs/heads/main","before":")" + sha + R"(","after":")" + head +
+      R"(","created":false,"deleted":false,"pusher":{"name":"alice-gh","email":"12345+alice-gh@users.noreply.github.com"},)"
+      R"("sender":{"login":"alice-gh"},"repository":{"full_name":"acme/app"},"commits":[)" +
+      commit_json(first, "bob@example.com") + "," +
+      commit_json(head, "12345+alice-gh@users.noreply.github.com") + R"(],"head_commit":)" +
+      commit_json(head, "12345+alice-gh@users.noreply.github.com") + "}";
+  auto pushed = d.request("POST", "/hooks/github/app", body, github_headers(body, "authors-1"));
+  ASSERT_EQ(pushed.status, 202) << pushed.body;
+  const auto run = json::parse(pushed.body).at("run").as_int64();
+  const auto pending = wait_deployment(run, "pending");
+  ASSERT_FALSE(pending.empty());
+  const auto id = pending.at("id").as_int64();
+  auto triggered = d.request("POST", "/api/v1/deployments/" + std::to_string(id) + "/trigger", "",
+                             {{"Authorization", "Bearer ops-token"}});
+  ASSERT_EQ(triggered.status, 202) << triggered.body;
+  const auto record = json::parse(d.api("/api/v1/deployments/" + std::to_string(id)).body).as_object();
+  EXPECT_EQ(record.at("triggered_by").as_string(), "ops");
+  EXPECT_EQ(record.at("triggered_person").as_string(), "carol");
+
+  auto link = [&](const std::string& who) {
+    int status = 0;
+    const auto out = sh(std::string(JUANIE_BINARY) + " approval-link --config " +
+                            (d.home() / "juanie.yaml").string() + " " + std::to_string(id) + " " + who,
+                        &status);
+    EXPECT_EQ(status, 0) << out;
+    return out.substr(0, out.find('\n'));
+  };
+  std::map<std::string, std::string> links;
+  for (const char* who : {"alice", "bob", "carol", "dave"}) links[who] = link(who);
+  auto refused = [&](const std::string& who, const std::string& why) {
+    auto r = decide(links[who], "approve");
+    EXPECT_EQ(r.status, 403) << who << ": " << r.body;
+    EXPECT_NE(r.body.find(who + " " + why + " this deployment and cannot approve it"), std::string::npos)
+        << r.body;
+  };
+  refused("alice", "pushed");
+  refused("bob", "authored a commit of");
+  refused("carol", "triggered");
+  EXPECT_EQ(rows("SELECT count(*) FROM approvals"), 0);
+
+  // After a restart the daemon still knows who they are.
+  EXPECT_EQ(d.stop(), 0);
+  ASSERT_TRUE(d.start()) << d.log();
+  refused("alice", "pushed");
+  refused("carol", "triggered");
+  EXPECT_EQ(deployment_state(id), "awaiting_approval");
+  // Dave had no part in it: his approval completes the gate.
+  auto dave = decide(links["dave"], "approve");
+  EXPECT_EQ(dave.status, 200) << dave.body;
+  EXPECT_FALSE(wait_deployment(run, "success").empty());
+  EXPECT_EQ(rows("SELECT count(*) FROM approvals"), 1);
+}
+
 }  // namespace
 }  // namespace juanie::test
