@@ -137,23 +137,41 @@ Result<void> ApprovalFlow::request_approvals(store::Database& db, const config::
   if (!current) return std::unexpected(current.error());
   const std::int64_t expires = std::chrono::duration_cast<std::chrono::seconds>(
                                    expires_tp.time_since_epoch()).count();
+  // Each link goes to its approver alone; group channels hear who must decide, never a link
+  // (anyone in the group could use it).
+  std::string names, slack_ids, mobiles, unreached;
+  auto append = [](std::string& list, const std::string& item, const char* separator) {
+    if (!item.empty()) list += (list.empty() ? "" : separator) + item;
+  };
   for (const auto& name : gate->approvers) {
     notify::Fields f = deployment_fields(*current, &run);
-    const auto it = project.approvers.find(name);
     f["approver"] = name;
-    if (it != project.approvers.end()) {
+    if (const auto it = project.approvers.find(name); it != project.approvers.end()) {
       f["approver_email"] = it->second.email;
-      f["approver_dingtalk"] = it->second.dingtalk;
-      f["slack_mention"] = it->second.slack;
+      f["approver_slack"] = it->second.slack;
+      append(slack_ids, it->second.slack, ",");
+      append(mobiles, it->second.dingtalk, ",");
     }
     f["link"] = link_for(*current, name, expires);
     f["expires_at"] = expires_at;
-    if (auto ok = notifier_.enqueue(db, project, "approval_requested", f, at); !ok) return ok;
+    auto sent = notifier_.enqueue_personal(db, project, "approval_requested", f, at);
+    if (!sent) return std::unexpected(sent.error());
+    append(names, name, ", ");
+    if (*sent == 0) append(unreached, name, ", ");
   }
+  notify::Fields group = deployment_fields(*current, &run);
+  group["approvers"] = names;
+  group["required_approvals"] = std::to_string(gate->required);
+  group["approvers_slack"] = slack_ids;
+  group["approvers_dingtalk"] = mobiles;
+  group["unreached"] = unreached;
+  group["expires_at"] = expires_at;
+  if (auto ok = notifier_.enqueue(db, project, "approval_requested", group, at); !ok) return ok;
   return store::append_audit(db, {at, "request_approvals", "juanie", d.id, "done",
                                   std::to_string(gate->required) + " of " +
                                       std::to_string(gate->approvers.size()) +
-                                      " approver(s) needed, until " + expires_at,
+                                      " approver(s) needed, until " + expires_at +
+                                      (unreached.empty() ? "" : "; no personal channel reaches " + unreached),
                                   "", ""});
 }
 
