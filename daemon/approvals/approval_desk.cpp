@@ -130,7 +130,7 @@ http::Response ApprovalDesk::show(const LinkClaims& c, const std::string& action
   if (auto change = gitops_change_for(project, *d, run)) {
     v.gitops_path = change->path;
     v.gitops_change = "images[name=" + change->image.name + "]." + change->image.field + ": " +
-                      change->image.value;
+                      change->image.value + ", digest: " + change->digest;
     v.gitops_message = change->message;
   } else {
     v.gitops_path = project.gitops_path;

@@ -210,9 +210,12 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     out.gitops_url = r.required_string("url");
     if (auto v = r.optional_string("branch")) out.gitops_branch = *v;
     out.gitops_access = parse_git_access(r);
-    if (auto v = r.optional_string("update")) {
-      if (*v != "newTag" && *v != "digest") r.fail_at(*r.child("update"), "update", "must be newTag or digest");
-      out.gitops_update = *v;
+    // The commit always pins the approved digest (newTag stays for people to read): a tag
+    // alone can be moved under an approval.
+    if (auto v = r.optional_string("update"); v && *v != "digest") {
+      r.fail_at(*r.child("update"), "update",
+                "must be digest (the default): a deployment sets newTag and pins digest; newTag "
+                "alone would deploy whatever the tag names by then");
     }
     if (auto v = r.optional_string("path")) {
       if (v->starts_with("/") || v->find("..") != std::string::npos || v->find("{environment}") == std::string::npos) {

@@ -57,7 +57,6 @@ struct ProjectConfig {
   std::string gitops_url;
   std::string gitops_branch = "main";
   GitAccess gitops_access;
-  std::string gitops_update = "newTag";  // newTag | digest: which field of images[] changes
   std::string gitops_path = "overlays/{environment}/kustomization.yaml";
   std::string gitops_message;  // default pipelines::kDefaultCommitMessage
   std::string gitops_author_name = "juanie";

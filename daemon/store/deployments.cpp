@@ -189,4 +189,15 @@ Result<std::vector<DeploymentRecord>> running_deployments(Database& db) {
   return read_all(*stmt);
 }
 
+Result<bool> image_recorded(Database& db, const std::string& project, const std::string& image,
+                            const std::string& tag, const std::string& digest) {
+  auto stmt = db.prepare(
+      "SELECT 1 FROM deployments WHERE project = ?1 AND image = ?2 AND tag = ?3 AND digest = ?4 LIMIT 1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, project).bind(2, image).bind(3, tag).bind(4, digest);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  return *row;
+}
+
 }  // namespace juanie::daemon::store

@@ -272,10 +272,12 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   // Opening the link — as a mail scanner would — shows the change and records nothing.
   auto page = d.request("GET", path_of(links["bob"]));
   ASSERT_EQ(page.status, 200) << page.body;
-  const std::string tag = sha.substr(0, 7);
+  const std::string tag = sha.substr(0, 12);
   EXPECT_NE(page.body.find(image + ":" + tag), std::string::npos);
   EXPECT_NE(page.body.find("overlays/prod/kustomization.yaml"), std::string::npos);
-  EXPECT_NE(page.body.find("images[name=" + image + "].newTag: " + tag), std::string::npos);
+  EXPECT_NE(page.body.find("images[name=" + image + "].newTag: " + tag + ", digest: " +
+                           std::string(pending.at("digest").as_string())),
+            std::string::npos);
   EXPECT_NE(page.body.find(sha), std::string::npos);
   EXPECT_NE(page.body.find("Triggered by</th><td>tests"), std::string::npos);
   EXPECT_EQ(page.header("Cache-Control"), "no-store");
@@ -328,6 +330,12 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   EXPECT_EQ(gitops_commits(), "2\n");
   const std::string ops = "-C " + (d.home() / "gitops.git").string() + " ";
   EXPECT_EQ(git(ops + "diff --name-only main~1 main"), "overlays/prod/kustomization.yaml\n");
+  // The overlay pins the digest the approvals were given for: moving the tag changes nothing.
+  const auto overlay = git(ops + "show main:overlays/prod/kustomization.yaml");
+  EXPECT_NE(overlay.find("digest: " + std::string(done.at("digest").as_string())), std::string::npos) << overlay;
+  EXPECT_TRUE(overlay.find("newTag: " + tag) != std::string::npos ||
+              overlay.find("newTag: \"" + tag + "\"") != std::string::npos)
+      << overlay;
   const auto& approvals = done.at("approvals").as_array();
   ASSERT_EQ(approvals.size(), 2u);
   EXPECT_EQ(approvals[0].at("approver").as_string(), "bob");
