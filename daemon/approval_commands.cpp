@@ -3,6 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
@@ -130,6 +132,9 @@ Result<std::string> queue_manual_run(const config::Configuration& configuration,
     }
   }
   if (!ref) return fail(project.repo_url + " has no branch or tag " + ref_text);
+  // No push names the commit's authors here: the commit itself does.
+  auto addresses = mirrors.commit_addresses(project.repo_url, sha);
+  if (!addresses) return std::unexpected(addresses.error());
   store::RunRequest run;
   run.project = project.name;
   run.forge = "cli";
@@ -145,6 +150,12 @@ Result<std::string> queue_manual_run(const config::Configuration& configuration,
   }
   run.trigger = "manual";
   run.pusher = who;
+  for (auto& a : *addresses) {
+    for (char& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(run.author_emails.begin(), run.author_emails.end(), a) == run.author_emails.end()) {
+      run.author_emails.push_back(a);
+    }
+  }
   run.commit_message = "started by " + who + " with juanie trigger";
   store::IntakeOutcome outcome;
   auto ok = store::write_and_wait(writer, [&](store::Database& db) -> Result<void> {
@@ -225,7 +236,7 @@ int run_trigger(const std::vector<std::string>& args) {
     if (it == projects.end()) {
       return fail("project " + target->project + " is not configured in " + daemon.projects_dir.string());
     }
-    auto next = flow.trigger(db, it->second->config, target->id, who, clock.now());
+    auto next = flow.trigger(db, it->second->config, target->id, who, who, clock.now());
     if (!next) return std::unexpected(next.error());
     auto after = store::find_deployment(db, target->id);
     if (!after) return std::unexpected(after.error());

@@ -7,8 +7,7 @@ namespace juanie::daemon {
 Result<runner::GitOpsChange> gitops_change_for(const config::ProjectConfig& project,
                                                const store::DeploymentRecord& d,
                                                const store::RunRecord& run) {
-  const bool by_digest = project.gitops_update == "digest";
-  if (by_digest && !d.digest) return fail("no digest was recorded for the image");
+  if (!d.digest) return fail("no digest was recorded for the image, and a deployment is pinned to one");
   const std::map<std::string, std::string> fields{
       {"project", d.project}, {"environment", d.environment}, {"image", d.image},
       {"tag", d.tag},         {"digest", d.digest.value_or("")}, {"sha", run.sha},
@@ -19,7 +18,8 @@ Result<runner::GitOpsChange> gitops_change_for(const config::ProjectConfig& proj
   if (!path) return std::unexpected(path.error());
   runner::GitOpsChange change;
   change.path = *path;
-  change.image = {d.image, project.gitops_update, by_digest ? *d.digest : d.tag};
+  change.image = {d.image, "newTag", d.tag};
+  change.digest = *d.digest;
   change.message = *message;
   change.author_name = project.gitops_author_name;
   change.author_email = project.gitops_author_email;

@@ -223,7 +223,7 @@ std::optional<std::int64_t> parse_id(std::string_view text) {
 
 }  // namespace
 
-void Routes::deployments(const http::Request& req, const std::string& who, http::Reply reply) {
+void Routes::deployments(const http::Request& req, const config::ApiToken& caller, http::Reply reply) {
   const std::string_view path = req.path();
   if (path == "/api/v1/deployments") {
     if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
@@ -244,7 +244,7 @@ void Routes::deployments(const http::Request& req, const std::string& who, http:
   if (!id) return reply(http::error_response(404, "no such deployment"));
   if (action == "trigger" || action == "cancel") {
     if (req.method != "POST") return reply(http::error_response(405, "method not allowed"));
-    return change_deployment(*id, std::string(action), who, std::move(reply));
+    return change_deployment(*id, std::string(action), caller.name, caller.person, std::move(reply));
   }
   if (!action.empty()) return reply(http::error_response(404, "no such endpoint"));
   if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
@@ -257,7 +257,7 @@ void Routes::deployments(const http::Request& req, const std::string& who, http:
 }
 
 void Routes::change_deployment(std::int64_t id, const std::string& action, const std::string& who,
-                               http::Reply reply) {
+                               const std::string& person, http::Reply reply) {
   auto d = deps_.reader.with([&](store::Database& db) { return store::find_deployment(db, id); });
   if (!d) return reply(http::error_response(503, d.error().message));
   if (!*d) return reply(http::error_response(404, "no such deployment"));
@@ -269,10 +269,10 @@ void Routes::change_deployment(std::int64_t id, const std::string& action, const
   auto project = it->second;
   auto state = std::make_shared<std::string>();
   deps_.writer.submit(
-      [this, project, id, action, who, state, now = deps_.clock.now()](store::Database& db) -> Result<void> {
+      [this, project, id, action, who, person, state, now = deps_.clock.now()](store::Database& db) -> Result<void> {
         if (action == "cancel") {
           if (auto ok = deps_.flow.withdraw(db, project->config, id, who, now); !ok) return ok;
-        } else if (auto next = deps_.flow.trigger(db, project->config, id, who, now); !next) {
+        } else if (auto next = deps_.flow.trigger(db, project->config, id, who, person, now); !next) {
           return std::unexpected(next.error());
         }
         auto after = store::find_deployment(db, id);
@@ -325,8 +325,8 @@ http::Response Routes::approvals_list(const http::Request& req) {
 }
 
 void Routes::api(const http::Request& req, http::Reply reply) {
-  auto who = api::authenticate(req, deps_.api_tokens);
-  if (!who) {
+  const config::ApiToken* caller = api::authenticate(req, deps_.api_tokens);
+  if (!caller) {
     http::Response r = http::error_response(401, "a valid bearer token is required");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return reply(std::move(r));
@@ -343,7 +343,7 @@ void Routes::api(const http::Request& req, http::Reply reply) {
     return reply(http::json_response(200, api::runs_list_json(*runs)));
   }
   if (path == "/api/v1/deployments" || path.starts_with("/api/v1/deployments/")) {
-    return deployments(req, *who, std::move(reply));
+    return deployments(req, *caller, std::move(reply));
   }
   if (path == "/api/v1/approvals") {
     if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
@@ -380,11 +380,11 @@ void Routes::api(const http::Request& req, http::Reply reply) {
     }
     return reply(run_log(id));
   }
-  if (action == "cancel" && req.method == "POST") return cancel_run(id, *who, std::move(reply));
+  if (action == "cancel" && req.method == "POST") return cancel_run(id, caller->name, std::move(reply));
   if (action == "retry" && req.method == "POST") {
     const auto from = req.query("from");
     if (from && *from != "failed") return reply(http::error_response(400, "from must be \"failed\""));
-    return retry_run(**run, from.has_value(), *who, std::move(reply));
+    return retry_run(**run, from.has_value(), caller->name, std::move(reply));
   }
   reply(http::error_response(action == "log" || action == "cancel" || action.empty() ? 405 : 404,
                              action.empty() || action == "log" || action == "cancel"

@@ -50,10 +50,11 @@ class Routes {
   http::Response metrics();
   void api(const http::Request& request, http::Reply reply);
   http::Response run_log(std::int64_t run);
-  void deployments(const http::Request& request, const std::string& who, http::Reply reply);
-  // trigger (pending → awaiting approval or running) or cancel (a waiting one).
+  void deployments(const http::Request& request, const config::ApiToken& caller, http::Reply reply);
+  // trigger (pending → awaiting approval or running) or cancel (a waiting one), by a token
+  // (`who`) and the person it belongs to.
   void change_deployment(std::int64_t id, const std::string& action, const std::string& who,
-                         http::Reply reply);
+                         const std::string& person, http::Reply reply);
   http::Response approvals_list(const http::Request& request);
   void cancel_run(std::int64_t run, const std::string& who, http::Reply reply);
   void retry_run(const store::RunRecord& run, bool from_failed, const std::string& who,

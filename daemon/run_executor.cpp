@@ -3,6 +3,8 @@
 #include <future>
 
 #include "daemon/git_access.hpp"
+#include "daemon/registry_client.hpp"
+#include "daemon/store/deployments.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/image_tag.hpp"
 #include "pipelines/pipeline_file.hpp"
@@ -217,6 +219,19 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   if (project.registry_auth) request.authfile = deps_.daemon.secrets_dir / project.registry_auth->file;
   request.timeout = deps_.daemon.limits.step_timeout;
   request.cancel = &stop;
+  request.registry_digest = [&](const std::string& reference) {
+    return registry_digest(reference, project.registry_tls_verify, request.authfile);
+  };
+  request.ours = [&](const std::string& digest) {
+    bool recorded = false;
+    auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+      auto r = store::image_recorded(db, project.name, project.image, pipelines::commit_tag(run.sha), digest);
+      if (!r) return std::unexpected(r.error());
+      recorded = *r;
+      return {};
+    });
+    return ok && recorded;
+  };
   std::error_code ec;
   fs::create_directories(log_file.parent_path(), ec);
   runner::StepLog log(log_file, deps_.daemon.limits.log_max, {});

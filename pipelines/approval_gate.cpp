@@ -46,24 +46,44 @@ Verdict tally(const Gate& gate, const std::vector<Recorded>& decisions) {
   return static_cast<int>(approved.size()) >= gate.required ? Verdict::kApproved : Verdict::kWaiting;
 }
 
-Result<void> may_decide(const Gate& gate, const std::string& approver, const std::string& email,
-                        Decision decision, const Requesters& requesters,
-                        const std::vector<Recorded>& decisions) {
-  if (std::find(gate.approvers.begin(), gate.approvers.end(), approver) == gate.approvers.end()) {
-    return fail(approver + " is not an approver of this environment");
+std::optional<std::string> authorship(const Person& approver, const Authors& authors) {
+  auto login_of = [&](std::string_view login) {
+    if (same_person(approver.name, login)) return true;
+    const auto it = approver.logins.find(authors.forge);
+    return it != approver.logins.end() && same_person(it->second, login);
+  };
+  for (const auto& login : authors.logins) {
+    if (login_of(login)) return "pushed";
+  }
+  for (const auto& email : authors.emails) {
+    if (same_person(approver.email, email)) return "authored a commit of";
+    // <id>+<login>@users.noreply.github.com, or <login>@… for older accounts.
+    constexpr std::string_view kNoreply = "@users.noreply.github.com";
+    if (authors.forge == "github" && email.size() > kNoreply.size() &&
+        same_person(std::string_view(email).substr(email.size() - kNoreply.size()), kNoreply)) {
+      std::string_view local = std::string_view(email).substr(0, email.size() - kNoreply.size());
+      if (const auto plus = local.find('+'); plus != std::string_view::npos) local.remove_prefix(plus + 1);
+      if (login_of(local)) return "authored a commit of";
+    }
+  }
+  for (const auto& who : authors.triggered) {
+    if (same_person(approver.name, who) || same_person(approver.email, who)) return "triggered";
+  }
+  return std::nullopt;
+}
+
+Result<void> may_decide(const Gate& gate, const Person& approver, Decision decision,
+                        const Authors& authors, const std::vector<Recorded>& decisions) {
+  const std::string& name = approver.name;
+  if (std::find(gate.approvers.begin(), gate.approvers.end(), name) == gate.approvers.end()) {
+    return fail(name + " is not an approver of this environment");
   }
   for (const auto& d : decisions) {
-    if (d.approver == approver) return fail(approver + " has already decided on this deployment");
+    if (d.approver == name) return fail(name + " has already decided on this deployment");
   }
   if (!gate.allow_self_approval && decision == Decision::kApprove) {
-    const bool pushed = same_person(approver, requesters.pusher) ||
-                        same_person(email, requesters.pusher_email) ||
-                        same_person(email, requesters.pusher);
-    const bool triggered = same_person(approver, requesters.triggered_by) ||
-                           same_person(email, requesters.triggered_by);
-    if (pushed || triggered) {
-      return fail(approver + (pushed ? " pushed" : " triggered") +
-                  " this deployment and cannot approve it: another approver must");
+    if (const auto how = authorship(approver, authors)) {
+      return fail(name + " " + *how + " this deployment and cannot approve it: another approver must");
     }
   }
   return {};

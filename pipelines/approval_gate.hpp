@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,18 +37,32 @@ enum class Verdict { kWaiting, kApproved, kRejected };
 // Any rejection stops the deployment; `required` distinct approvals let it through.
 Verdict tally(const Gate& gate, const std::vector<Recorded>& decisions);
 
-// The people a deployment came from: whoever pushed the commit and whoever triggered it.
-struct Requesters {
-  std::string pusher;
-  std::string pusher_email;
-  std::string triggered_by;
+// One person as a project knows them: the approver's name, their e-mail address and their
+// login on each forge ("github", "gitlab", "gitea").
+struct Person {
+  std::string name;
+  std::string email;
+  std::map<std::string, std::string, std::less<>> logins;
 };
 
-// Whether `approver` (with `email` from the project's approvers) may decide now. Whoever pushed
-// or triggered may reject their own deployment but not approve it (unless the environment
-// allows). The error is a sentence fit for the approver's eyes.
-Result<void> may_decide(const Gate& gate, const std::string& approver, const std::string& email,
-                        Decision decision, const Requesters& requesters,
-                        const std::vector<Recorded>& decisions);
+// Everyone a deployment came from. Logins and e-mails are what the forge said about the push
+// (the pusher and sender, every commit's author and committer); `triggered` names whoever
+// started it by hand (the person an API token belongs to, the user of `juanie trigger`).
+struct Authors {
+  std::string forge;                 // github | gitlab | gitea; the namespace of `logins`
+  std::vector<std::string> logins;   // pusher, sender
+  std::vector<std::string> emails;   // commit authors and committers, the pusher's address
+  std::vector<std::string> triggered;
+};
+
+// Whether `approver` is one of `authors`, and how ("pushed", "authored a commit of",
+// "triggered"); nullopt when not. Names, logins and addresses compare without case; an
+// approver's name counts as a login too, and a GitHub noreply address as its login.
+std::optional<std::string> authorship(const Person& approver, const Authors& authors);
+
+// Whether `approver` may decide now. An author of the deployment may reject it but not approve
+// it (unless the environment allows). The error is a sentence fit for the approver's eyes.
+Result<void> may_decide(const Gate& gate, const Person& approver, Decision decision,
+                        const Authors& authors, const std::vector<Recorded>& decisions);
 
 }  // namespace juanie::pipelines

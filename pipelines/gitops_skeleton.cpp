@@ -31,7 +31,7 @@ std::string overlay(const SkeletonSpec& s, const Environment& env) {
   return "# " + env.name + ": namespace " + env.kube_namespace + ", " +
          std::to_string(env.replicas) + " replica(s), " + env.resources +
          " resources.\n"
-         "# juanie rewrites the newTag below on each deployment; leave the rest to people.\n"
+         "# juanie sets newTag and pins digest below on each deployment; leave the rest to people.\n"
          "apiVersion: kustomize.config.k8s.io/v1beta1\n"
          "kind: Kustomization\n"
          "namespace: " + env.kube_namespace + "\n"

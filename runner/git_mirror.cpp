@@ -81,4 +81,24 @@ Result<std::string> GitMirrors::resolve(const std::string& url, const std::strin
   return git::oid_hex(id);
 }
 
+Result<std::vector<std::string>> GitMirrors::commit_addresses(const std::string& url,
+                                                              const std::string& sha) const {
+  git_repository* raw = nullptr;
+  if (git_repository_open_bare(&raw, path_for(url).c_str()) != 0) {
+    return fail("no mirror of " + url + ": " + git::last_error());
+  }
+  git::Repository repo(raw);
+  git_oid id;
+  git_commit* found = nullptr;
+  if (git_oid_fromstr(&id, sha.c_str()) != 0 || git_commit_lookup(&found, repo.get(), &id) != 0) {
+    return fail(url + " has no commit " + sha);
+  }
+  git::Commit commit(found);
+  std::vector<std::string> out;
+  for (const git_signature* who : {git_commit_author(commit.get()), git_commit_committer(commit.get())}) {
+    if (who && who->email && *who->email) out.emplace_back(who->email);
+  }
+  return out;
+}
+
 }  // namespace juanie::runner

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "pipelines/error.hpp"
 #include "runner/git_credentials.hpp"
@@ -25,6 +26,9 @@ class GitMirrors {
 
   // The commit `full_ref` (refs/heads/main) points at in the mirror of `url` (after update).
   Result<std::string> resolve(const std::string& url, const std::string& full_ref) const;
+
+  // The author's and the committer's e-mail addresses of commit `sha` in the mirror of `url`.
+  Result<std::vector<std::string>> commit_addresses(const std::string& url, const std::string& sha) const;
 
  private:
   std::filesystem::path root_;

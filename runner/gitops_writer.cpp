@@ -86,6 +86,11 @@ Result<GitOpsOutcome> attempt(git_repository* repo, git_remote* origin,
   const std::string_view text(static_cast<const char*>(git_blob_rawcontent(blob.get())),
                               static_cast<std::size_t>(git_blob_rawsize(blob.get())));
   auto edited = pipelines::set_image(text, change.image);
+  if (edited && !change.digest.empty()) {
+    auto pinned = pipelines::set_image(edited->text, {change.image.name, "digest", change.digest});
+    if (pinned) pinned->changed = pinned->changed || edited->changed;
+    edited = std::move(pinned);
+  }
   if (!edited) return fail(change.path + ": " + edited.error().message);
   if (!edited->changed) return GitOpsOutcome{git::oid_hex(tip_id), false, 0};
 

@@ -19,6 +19,9 @@ struct GitOpsRepository {
 struct GitOpsChange {
   std::string path;  // e.g. overlays/dev/kustomization.yaml
   pipelines::ImageChange image;
+  // sha256:…: also set as the entry's `digest`, pinning the image (kustomize then writes
+  // name:tag@digest, and the runtime pulls by digest whatever the tag names later).
+  std::string digest;
   std::string message;
   std::string author_name = "juanie";
   std::string author_email = "juanie@localhost";

@@ -93,6 +93,18 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
     return std::unexpected(ok.error());
   }
   network.reset();
+  if (request.registry_digest) {
+    auto existing = request.registry_digest(request.reference);
+    if (!existing) return fail("cannot ask the registry for " + request.reference + ": " + existing.error().message);
+    if (*existing && request.ours && request.ours(**existing)) {
+      output("juanie: " + request.reference + " is already " + **existing + ", pushed by an earlier run of this commit\n");
+      return PushedImage{request.reference, **existing};
+    }
+    if (*existing) {
+      return fail(request.reference + " already names " + **existing + " in the registry, an image "
+                  "juanie did not push for this commit; a tag is never moved to another image");
+    }
+  }
   const fs::path digest_file = root.parent_path() / (root.filename().string() + ".digest");
   fs::remove(digest_file, ec);
   const auto push = push_command(request.reference, {"--digestfile", digest_file.string()});
@@ -112,6 +124,12 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   std::getline(in, digest);
   fs::remove(digest_file, ec);
   if (!digest.starts_with("sha256:")) return fail("podman push reported no digest");
+  if (request.registry_digest) {  // someone pushed the same tag in between: not ours to deploy
+    auto now = request.registry_digest(request.reference);
+    if (!now || *now != std::optional(digest)) {
+      return fail(request.reference + " changed in the registry while it was pushed");
+    }
+  }
   output("juanie: pushed " + request.reference + "@" + digest + "\n");
   return PushedImage{request.reference, digest};
 }

@@ -28,6 +28,11 @@ struct ImageBuildRequest {
   std::optional<std::filesystem::path> authfile;  // registry credentials (secrets_dir)
   std::chrono::milliseconds timeout{30 * 60 * 1000};
   const std::atomic<bool>* cancel = nullptr;
+  // A tag never moves. Asked just before the push and again after it: the digest the registry
+  // holds under `reference` (nullopt: no such tag). One already there is reused when `ours`
+  // knows it (an earlier run of this commit pushed it), refused otherwise.
+  std::function<Result<std::optional<std::string>>(const std::string& reference)> registry_digest;
+  std::function<bool(const std::string& digest)> ours;
 };
 
 struct PushedImage {

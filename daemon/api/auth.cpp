@@ -4,19 +4,19 @@
 
 namespace juanie::daemon::api {
 
-std::optional<std::string> authenticate(const http::Request& request,
-                                        const std::vector<config::ApiToken>& tokens) {
+const config::ApiToken* authenticate(const http::Request& request,
+                                     const std::vector<config::ApiToken>& tokens) {
   auto header = request.header("Authorization");
-  if (!header) return std::nullopt;
+  if (!header) return nullptr;
   constexpr std::string_view kScheme = "Bearer ";
   if (header->size() <= kScheme.size() ||
       !http::iequals(header->substr(0, kScheme.size()), kScheme)) {
-    return std::nullopt;
+    return nullptr;
   }
   const Digest sent = sha256(header->substr(kScheme.size()));
-  std::optional<std::string> match;
+  const config::ApiToken* match = nullptr;
   for (const auto& token : tokens) {
-    if (constant_time_equal(sent, token.sha256) && !match) match = token.name;
+    if (constant_time_equal(sent, token.sha256) && !match) match = &token;
   }
   return match;
 }

@@ -9,9 +9,9 @@
 
 namespace juanie::daemon::api {
 
-// The name of the configured token whose SHA-256 matches the request's bearer token, or
-// nullopt. Every configured digest is compared, in constant time.
-std::optional<std::string> authenticate(const http::Request& request,
+// The configured token whose SHA-256 matches the request's bearer token (an element of
+// `tokens`), or nullptr. Every configured digest is compared, in constant time.
+const config::ApiToken* authenticate(const http::Request& request,
                                         const std::vector<config::ApiToken>& tokens);
 
 }  // namespace juanie::daemon::api

@@ -29,6 +29,7 @@ json::object run_object(const store::RunRecord& r) {
   o["delivery"] = optional(r.delivery);
   o["forge"] = optional(r.forge);
   o["pusher"] = optional(r.pusher);
+  o["sender"] = optional(r.sender);
   o["commit_message"] = optional(r.commit_message);
   o["commit_author"] = optional(r.commit_author);
   o["created_at"] = r.created_at;
@@ -68,6 +69,7 @@ json::object deployment_object(const store::DeploymentRecord& d, const Approvals
   }
   o["approvals"] = std::move(list);
   o["triggered_by"] = optional(d.triggered_by);
+  o["triggered_person"] = optional(d.triggered_person);
   o["triggered_at"] = optional(d.triggered_at);
   o["expires_at"] = optional(d.expires_at);
   o["created_at"] = d.created_at;

@@ -120,6 +120,9 @@ http::Response ApprovalDesk::show(const LinkClaims& c, const std::string& action
     v.pusher = loaded->run->pusher.value_or("");
   }
   v.triggered_by = d->triggered_by.value_or("");
+  if (d->triggered_person && *d->triggered_person != v.triggered_by) {
+    v.triggered_by += " (for " + *d->triggered_person + ")";
+  }
   v.gitops_repository = project.gitops_url;
   v.gitops_branch = project.gitops_branch;
   store::RunRecord run = loaded->run.value_or(store::RunRecord{});
@@ -127,7 +130,7 @@ http::Response ApprovalDesk::show(const LinkClaims& c, const std::string& action
   if (auto change = gitops_change_for(project, *d, run)) {
     v.gitops_path = change->path;
     v.gitops_change = "images[name=" + change->image.name + "]." + change->image.field + ": " +
-                      change->image.value;
+                      change->image.value + ", digest: " + change->digest;
     v.gitops_message = change->message;
   } else {
     v.gitops_path = project.gitops_path;

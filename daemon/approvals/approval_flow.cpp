@@ -5,7 +5,6 @@
 #include "daemon/clock.hpp"
 #include "daemon/crypto.hpp"
 #include "daemon/store/approvals.hpp"
-#include "pipelines/approval_gate.hpp"
 
 namespace juanie::daemon::approvals {
 namespace {
@@ -46,13 +45,45 @@ std::int64_t epoch_seconds(const std::string& text) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
+pipelines::Authors authors_of(const store::DeploymentRecord& d, const store::RunRecord* run) {
+  pipelines::Authors a;
+  auto add = [](std::vector<std::string>& list, const std::optional<std::string>& v) {
+    if (v && !v->empty()) list.push_back(*v);
+  };
+  if (run) {
+    a.forge = run->forge.value_or("");
+    add(a.logins, run->pusher);
+    add(a.logins, run->sender);
+    a.emails = run->author_emails;
+    // A run started by hand names its starter as its pusher.
+    if (run->trigger == "manual") add(a.triggered, run->pusher);
+  }
+  add(a.triggered, d.triggered_by);
+  add(a.triggered, d.triggered_person);
+  return a;
+}
+
+pipelines::Person person_of(const config::ProjectConfig& project, const std::string& approver) {
+  pipelines::Person p{approver, "", {}};
+  if (const auto it = project.approvers.find(approver); it != project.approvers.end()) {
+    p.email = it->second.email;
+    p.logins = it->second.logins;
+  }
+  return p;
+}
+
 notify::Fields deployment_fields(const store::DeploymentRecord& d, const store::RunRecord* run) {
   notify::Fields f{{"project", d.project},   {"environment", d.environment},
                    {"deployment", id_text(d.id)}, {"run", id_text(d.run)},
                    {"image", d.image},       {"tag", d.tag},
                    {"digest", d.digest.value_or("")}, {"state", d.state}};
   if (d.reason) f["reason"] = *d.reason;
-  if (d.triggered_by) f["triggered_by"] = *d.triggered_by;
+  if (d.triggered_by) {
+    f["triggered_by"] = *d.triggered_by;
+    if (d.triggered_person && *d.triggered_person != *d.triggered_by) {
+      f["triggered_by"] += " (" + *d.triggered_person + ")";
+    }
+  }
   if (run) {
     f["sha"] = run->sha;
     f["branch"] = run->branch;
@@ -106,23 +137,41 @@ Result<void> ApprovalFlow::request_approvals(store::Database& db, const config::
   if (!current) return std::unexpected(current.error());
   const std::int64_t expires = std::chrono::duration_cast<std::chrono::seconds>(
                                    expires_tp.time_since_epoch()).count();
+  // Each link goes to its approver alone; group channels hear who must decide, never a link
+  // (anyone in the group could use it).
+  std::string names, slack_ids, mobiles, unreached;
+  auto append = [](std::string& list, const std::string& item, const char* separator) {
+    if (!item.empty()) list += (list.empty() ? "" : separator) + item;
+  };
   for (const auto& name : gate->approvers) {
     notify::Fields f = deployment_fields(*current, &run);
-    const auto it = project.approvers.find(name);
     f["approver"] = name;
-    if (it != project.approvers.end()) {
+    if (const auto it = project.approvers.find(name); it != project.approvers.end()) {
       f["approver_email"] = it->second.email;
-      f["approver_dingtalk"] = it->second.dingtalk;
-      f["slack_mention"] = it->second.slack;
+      f["approver_slack"] = it->second.slack;
+      append(slack_ids, it->second.slack, ",");
+      append(mobiles, it->second.dingtalk, ",");
     }
     f["link"] = link_for(*current, name, expires);
     f["expires_at"] = expires_at;
-    if (auto ok = notifier_.enqueue(db, project, "approval_requested", f, at); !ok) return ok;
+    auto sent = notifier_.enqueue_personal(db, project, "approval_requested", f, at);
+    if (!sent) return std::unexpected(sent.error());
+    append(names, name, ", ");
+    if (*sent == 0) append(unreached, name, ", ");
   }
+  notify::Fields group = deployment_fields(*current, &run);
+  group["approvers"] = names;
+  group["required_approvals"] = std::to_string(gate->required);
+  group["approvers_slack"] = slack_ids;
+  group["approvers_dingtalk"] = mobiles;
+  group["unreached"] = unreached;
+  group["expires_at"] = expires_at;
+  if (auto ok = notifier_.enqueue(db, project, "approval_requested", group, at); !ok) return ok;
   return store::append_audit(db, {at, "request_approvals", "juanie", d.id, "done",
                                   std::to_string(gate->required) + " of " +
                                       std::to_string(gate->approvers.size()) +
-                                      " approver(s) needed, until " + expires_at,
+                                      " approver(s) needed, until " + expires_at +
+                                      (unreached.empty() ? "" : "; no personal channel reaches " + unreached),
                                   "", ""});
 }
 
@@ -164,7 +213,7 @@ Result<Next> ApprovalFlow::admit(store::Database& db, const config::ProjectConfi
     // A run someone started by hand (juanie trigger) was its trigger; a push waits for one.
     if (run.trigger != "manual") return Next::kWait;
     const std::string who = run.pusher.value_or("");
-    if (auto ok = store::set_deployment_trigger(db, d.id, who, rfc3339(now)); !ok) {
+    if (auto ok = store::set_deployment_trigger(db, d.id, who, who, rfc3339(now)); !ok) {
       return std::unexpected(ok.error());
     }
   }
@@ -179,15 +228,18 @@ Result<Next> ApprovalFlow::admit(store::Database& db, const config::ProjectConfi
 }
 
 Result<Next> ApprovalFlow::trigger(store::Database& db, const config::ProjectConfig& project,
-                                   std::int64_t id, const std::string& who, TimePoint now) const {
+                                   std::int64_t id, const std::string& who,
+                                   const std::string& person, TimePoint now) const {
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
   if (d->state != "pending") {
     return fail("deployment " + id_text(id) + " is " + d->state + "; only a pending deployment can be triggered");
   }
   const std::string at = rfc3339(now);
-  if (auto ok = store::set_deployment_trigger(db, id, who, at); !ok) return std::unexpected(ok.error());
-  if (auto ok = store::append_audit(db, {at, "trigger", who, id, "done", "", "", ""}); !ok) {
+  if (auto ok = store::set_deployment_trigger(db, id, who, person, at); !ok) return std::unexpected(ok.error());
+  if (auto ok = store::append_audit(db, {at, "trigger", who, id, "done",
+                                         person.empty() ? "" : "on behalf of " + person, "", ""});
+      !ok) {
     return std::unexpected(ok.error());
   }
   auto run = run_of(db, *d);
@@ -269,14 +321,10 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db, const config::
   if (!so_far) return std::unexpected(so_far.error());
   auto run = run_of(db, d);
   if (!run) return std::unexpected(run.error());
-  pipelines::Requesters from;
-  if (*run) {
-    from.pusher = (*run)->pusher.value_or("");
-  }
-  from.triggered_by = d.triggered_by.value_or("");
-  const auto approver = project.approvers.find(c.approver);
-  const std::string email = approver == project.approvers.end() ? "" : approver->second.email;
-  if (auto ok = pipelines::may_decide(*gate, c.approver, email, *decision, from, recorded(*so_far)); !ok) {
+  const pipelines::Authors authors = authors_of(d, *run ? &**run : nullptr);
+  if (auto ok = pipelines::may_decide(*gate, person_of(project, c.approver), *decision, authors,
+                                      recorded(*so_far));
+      !ok) {
     const bool twice = ok.error().message.find("already decided") != std::string::npos;
     return refuse(refusal(twice ? 409 : 403, twice ? "Already decided" : "You cannot decide this deployment",
                           ok.error().message + "."));

@@ -14,6 +14,7 @@
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/sqlite.hpp"
+#include "pipelines/approval_gate.hpp"
 
 namespace juanie::daemon::approvals {
 
@@ -57,9 +58,11 @@ class ApprovalFlow {
   Result<Next> admit(store::Database& db, const config::ProjectConfig& project,
                      const store::RunRecord& run, const store::DeploymentRecord& d, TimePoint now) const;
 
-  // `pending` → awaiting approval (requests sent) or `running` (no gate), by `who`.
+  // `pending` → awaiting approval (requests sent) or `running` (no gate), by `who` (a token or
+  // user name) on behalf of `person` (an approver's name, or "" when unknown).
   Result<Next> trigger(store::Database& db, const config::ProjectConfig& project,
-                       std::int64_t deployment, const std::string& who, TimePoint now) const;
+                       std::int64_t deployment, const std::string& who, const std::string& person,
+                       TimePoint now) const;
 
   // Records an approver's decision from a verified link. Refusals change nothing but the audit
   // log. On the last approval the deployment becomes `running`; a rejection cancels it.
@@ -107,6 +110,11 @@ class ApprovalFlow {
   const notify::Notifier& notifier_;
   std::atomic<std::uint16_t> bound_port_{0};
 };
+
+// Everyone the deployment came from, as the approval gate compares them with an approver.
+pipelines::Authors authors_of(const store::DeploymentRecord& d, const store::RunRecord* run);
+// An approver of the project as the gate knows them (only the name when not configured).
+pipelines::Person person_of(const config::ProjectConfig& project, const std::string& approver);
 
 // The fields every notification about a deployment carries.
 notify::Fields deployment_fields(const store::DeploymentRecord& d, const store::RunRecord* run);

@@ -89,6 +89,7 @@ std::vector<ApiToken> parse_api_tokens(MapReader& root) {
                 "must be the 64-digit hex SHA-256 of the token (sha256sum), never the token");
     }
     token.sha256 = *digest;
+    token.person = r.optional_string("person").value_or("");
     r.finish();
     out.push_back(std::move(token));
   }

@@ -53,6 +53,8 @@ struct Approvals {
 struct ApiToken {
   std::string name;
   Digest sha256{};
+  // Whom the token belongs to (an approver's name): what it triggers counts as theirs.
+  std::string person;
 };
 
 // Where steps run. bwrap needs nothing more; podman and docker run each step in a container

@@ -11,6 +11,15 @@ bool wants(const NotificationSink& sink, std::string_view event) {
          std::find(sink.events.begin(), sink.events.end(), event) != sink.events.end();
 }
 
+bool reaches_people(const NotificationSink& sink) {
+  return sink.type == "email" || (sink.type == "slack" && !sink.token.empty());
+}
+
+bool reaches_group(const NotificationSink& sink) {
+  if (sink.type == "slack") return !sink.url.empty() || !sink.channel.empty();
+  return sink.type == "webhook" || sink.type == "dingtalk";
+}
+
 std::vector<NotificationSink> parse_notification_sinks(MapReader& parent) {
   std::vector<NotificationSink> out;
   auto node = parent.child("notifications");
@@ -61,11 +70,33 @@ std::vector<NotificationSink> parse_notification_sinks(MapReader& parent) {
       if (!sink.secret.empty()) r.fail_at(*r.child("secret"), "secret", "is not used by email");
     } else {
       auto url = r.optional_secret_file("url");
-      if (!url) {
-        r.fail_here("url: name the file in secrets_dir that holds the " + sink.type +
-                    " URL (it carries an access token)");
+      if (sink.type == "slack") {
+        sink.token = r.optional_secret_file("token").value_or("");
+        sink.channel = r.optional_string("channel").value_or("");
+        if (auto api = r.optional_string("api_url")) {
+          if (!api->starts_with("https://") && !api->starts_with("http://")) {
+            r.fail_at(*r.child("api_url"), "api_url", "must start with https:// (or http://)");
+          }
+          sink.api_url = *api;
+          while (sink.api_url.ends_with("/")) sink.api_url.pop_back();
+        }
+        if (!sink.channel.empty() && sink.token.empty()) {
+          r.fail_at(*r.child("channel"), "channel", "needs token (a bot token file in secrets_dir)");
+        }
+        if (!url && sink.token.empty()) {
+          r.fail_here("url or token: name the file in secrets_dir that holds the incoming webhook "
+                      "URL, or the one that holds a bot token (for direct messages)");
+        }
+      } else {
+        if (!url) {
+          r.fail_here("url: name the file in secrets_dir that holds the " + sink.type +
+                      " URL (it carries an access token)");
+        }
+        for (const char* key : {"token", "channel", "api_url"}) {
+          if (auto n = r.child(key)) r.fail_at(*n, key, "is for slack sinks");
+        }
       }
-      sink.url = *url;
+      sink.url = url.value_or("");
       for (const char* key : {"smtp", "from", "to", "starttls", "ca_file", "username", "password"}) {
         if (auto n = r.child(key)) r.fail_at(*n, key, "is for email sinks");
       }

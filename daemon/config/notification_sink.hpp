@@ -14,10 +14,18 @@ inline constexpr std::string_view kNotificationEvents[] = {
     "run_failed"};
 
 // Where notifications go. webhook, dingtalk and slack POST to `url` (a file in secrets_dir:
-// these URLs carry access tokens); email speaks SMTP to `smtp`.
+// these URLs carry access tokens); email speaks SMTP to `smtp`; a slack sink with a bot
+// `token` sends direct messages through Slack's Web API.
+//
+// Webhooks, DingTalk robots and Slack channels are group channels: everyone there reads what
+// they get, so an approver's personal link never goes to them — only to e-mail (the
+// approver's address) and Slack direct messages (the approver's member id).
 struct NotificationSink {
   std::string type;    // webhook | dingtalk | slack | email
-  std::string url;     // a file in secrets_dir (webhook, dingtalk, slack)
+  std::string url;     // a file in secrets_dir (webhook, dingtalk, slack's incoming webhook)
+  std::string token;    // slack: a file in secrets_dir holding a bot token (xoxb-…)
+  std::string channel;  // slack with token: the channel group messages go to (instead of url)
+  std::string api_url = "https://slack.com/api";  // slack: base of chat.postMessage
   std::string secret;  // a file in secrets_dir: webhook body HMAC key, DingTalk signing secret
   std::string smtp;    // email: smtp://host:port or smtps://host:port
   bool starttls = false;         // email: require STARTTLS on smtp://
@@ -30,6 +38,12 @@ struct NotificationSink {
 };
 
 bool wants(const NotificationSink& sink, std::string_view event);
+
+// Whether the sink can put a message in an approver's own hands (e-mail; Slack with a bot
+// token), and whether it has a group channel to post to (webhook, DingTalk, a Slack incoming
+// webhook or channel).
+bool reaches_people(const NotificationSink& sink);
+bool reaches_group(const NotificationSink& sink);
 
 // The `notifications` list under `parent` (the daemon file or a project file); empty if absent.
 std::vector<NotificationSink> parse_notification_sinks(pipelines::MapReader& parent);

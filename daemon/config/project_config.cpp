@@ -164,7 +164,13 @@ void parse_approvers(MapReader& root, ProjectConfig& out) {
       MapReader r(all.child(name).value_or(YAML::Node()), root.file(), "approvers." + name);
       Approver a{name, r.optional_string("email").value_or(""),
                  r.optional_string("dingtalk").value_or(""),
-                 r.optional_string("slack").value_or("")};
+                 r.optional_string("slack").value_or(""), {}};
+      for (const char* forge : {"github", "gitlab", "gitea"}) {
+        if (auto login = r.optional_string(forge)) {
+          if (login->empty()) r.fail_at(*r.child(forge), forge, "must be the approver's login, not empty");
+          a.logins.emplace(forge, *login);
+        }
+      }
       r.finish();
       out.approvers.emplace(name, std::move(a));
     }
@@ -227,9 +233,12 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     out.gitops_url = r.required_string("url");
     if (auto v = r.optional_string("branch")) out.gitops_branch = *v;
     out.gitops_access = parse_git_access(r);
-    if (auto v = r.optional_string("update")) {
-      if (*v != "newTag" && *v != "digest") r.fail_at(*r.child("update"), "update", "must be newTag or digest");
-      out.gitops_update = *v;
+    // The commit always pins the approved digest (newTag stays for people to read): a tag
+    // alone can be moved under an approval.
+    if (auto v = r.optional_string("update"); v && *v != "digest") {
+      r.fail_at(*r.child("update"), "update",
+                "must be digest (the default): a deployment sets newTag and pins digest; newTag "
+                "alone would deploy whatever the tag names by then");
     }
     if (auto v = r.optional_string("path")) {
       if (v->starts_with("/") || v->find("..") != std::string::npos || v->find("{environment}") == std::string::npos) {

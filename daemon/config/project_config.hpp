@@ -37,6 +37,9 @@ struct Approver {
   std::string email;
   std::string dingtalk;
   std::string slack;
+  // Their login on each forge (github, gitlab, gitea): a push or commit under one of them is
+  // theirs, so they cannot approve its deployment where self-approval is not allowed.
+  std::map<std::string, std::string, std::less<>> logins;
 };
 
 struct ProjectConfig {
@@ -54,7 +57,6 @@ struct ProjectConfig {
   std::string gitops_url;
   std::string gitops_branch = "main";
   GitAccess gitops_access;
-  std::string gitops_update = "newTag";  // newTag | digest: which field of images[] changes
   std::string gitops_path = "overlays/{environment}/kustomization.yaml";
   std::string gitops_message;  // default pipelines::kDefaultCommitMessage
   std::string gitops_author_name = "juanie";

@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <algorithm>
+#include <cctype>
 
 #include "pipelines/ref.hpp"
 
@@ -11,6 +13,8 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kMaxMessage = 4096;
+constexpr std::size_t kMaxEmails = 256;
+constexpr std::size_t kMaxEmail = 320;
 
 std::string string_at(const json::value* v) {
   if (v && v->is_string()) return std::string(v->get_string());
@@ -77,6 +81,32 @@ void head_commit(const json::value& doc, PushEvent& push) {
   push.commit_author = cut(string_at(member(member(head, "author"), "name")));
 }
 
+void add_email(PushEvent& push, std::string email) {
+  if (email.empty() || email.size() > kMaxEmail || push.emails.size() >= kMaxEmails) return;
+  for (char& c : email) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (std::find(push.emails.begin(), push.emails.end(), email) == push.emails.end()) {
+    push.emails.push_back(std::move(email));
+  }
+}
+
+// Everyone whose address the push names: the pusher, and each listed commit's author and
+// committer (GitLab lists authors only, and at most 20 commits).
+void addresses(const json::value& doc, Forge forge, PushEvent& push) {
+  if (forge == Forge::kGitlab) {
+    add_email(push, string_at(member(&doc, "user_email")));
+  } else {
+    add_email(push, string_at(member(member(&doc, "pusher"), "email")));
+  }
+  auto commit = [&](const json::value* c) {
+    add_email(push, string_at(member(member(c, "author"), "email")));
+    add_email(push, string_at(member(member(c, "committer"), "email")));
+  };
+  commit(member(&doc, "head_commit"));
+  if (const json::value* commits = member(&doc, "commits"); commits && commits->is_array()) {
+    for (const auto& c : commits->get_array()) commit(&c);
+  }
+}
+
 Result<json::value> parse_json(std::string_view body) {
   boost::system::error_code ec;
   json::value doc = json::parse(body, ec);
@@ -90,6 +120,7 @@ Result<ForgeEvent> push_event(Forge forge, std::string name, std::string_view bo
   auto push = common_push(*doc);
   if (!push) return std::unexpected(push.error());
   head_commit(*doc, *push);
+  addresses(*doc, forge, *push);
   if (forge == Forge::kGitlab) {
     push->pusher = cut(string_at(member(&*doc, "user_username")));
     push->repository = cut(string_at(member(member(&*doc, "project"), "path_with_namespace")));
@@ -98,6 +129,7 @@ Result<ForgeEvent> push_event(Forge forge, std::string name, std::string_view bo
     push->pusher = string_at(member(pusher, forge == Forge::kGithub ? "name" : "login"));
     if (push->pusher.empty()) push->pusher = string_at(member(pusher, "username"));
     push->pusher = cut(push->pusher);
+    push->sender = cut(string_at(member(member(&*doc, "sender"), "login")));
     push->repository = cut(string_at(member(member(&*doc, "repository"), "full_name")));
   }
   return ForgeEvent{EventKind::kPush, std::move(name), std::move(*push)};

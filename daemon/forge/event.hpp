@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/forge/forge.hpp"
 #include "daemon/http/message.hpp"
@@ -15,7 +16,11 @@ struct PushEvent {
   std::string ref;
   std::string before;
   std::string after;
-  std::string pusher;
+  std::string pusher;  // the pusher's login (GitHub pusher.name, GitLab user_username, Gitea pusher.login)
+  std::string sender;  // whose action sent the event (sender.login), when the forge says
+  // Lowercased, distinct: the pusher's address and every author and committer address of the
+  // pushed commits (as many as the forge lists, at most kMaxEmails).
+  std::vector<std::string> emails;
   std::string repository;
   std::string commit_message;  // of the pushed head commit, cut to a few KiB
   std::string commit_author;

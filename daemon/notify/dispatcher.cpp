@@ -54,6 +54,42 @@ Result<void> post_json(const std::string& url, const std::string& file, const st
 
 }  // namespace
 
+Result<void> Dispatcher::slack_post(const config::NotificationSink& sink, const std::string& channel,
+                                    const std::string& body) const {
+  auto token = config::read_secret(deps_.daemon.secrets_dir,
+                                   config::SecretRef{sink.token, "notifications (slack): token: "});
+  if (!token) return std::unexpected(token.error());
+  http::ClientRequest request;
+  request.method = "POST";
+  request.url = sink.api_url + "/chat.postMessage";
+  request.body = body;
+  request.headers = {{"Content-Type", "application/json; charset=utf-8"},
+                     {"Authorization", "Bearer " + *token},
+                     {"User-Agent", "juanie"}};
+  auto response = http::send(request);
+  if (!response) return fail("Slack (to " + channel + "): " + response.error().message);
+  // Slack answers 200 for refusals too; "ok" says whether the message was posted.
+  std::error_code ec;
+  auto answer = json::parse(response->body, ec);
+  const json::object* o = !ec && answer.is_object() ? &answer.as_object() : nullptr;
+  const json::value* ok = o ? o->if_contains("ok") : nullptr;
+  if (response->status != 200 || !ok || !ok->is_bool() || !ok->as_bool()) {
+    const json::value* error = o ? o->if_contains("error") : nullptr;
+    return fail("Slack (to " + channel + ") answered HTTP " + std::to_string(response->status) + ": " +
+                (error && error->is_string() ? std::string(error->as_string())
+                                             : response->body.substr(0, 200)));
+  }
+  return {};
+}
+
+Result<void> Dispatcher::slack_direct(const config::NotificationSink& sink, const Fields& fields) const {
+  const std::string member = field(fields, "approver_slack");
+  if (sink.token.empty() || member.empty()) {
+    return fail("refusing to send an approver's link other than as a direct message");
+  }
+  return slack_post(sink, member, slack_direct_body(fields));
+}
+
 int Dispatcher::deliver_due() {
   const auto now = deps_.clock.now();
   auto due = deps_.reader.with(
@@ -126,6 +162,12 @@ Result<void> Dispatcher::send(const store::OutboxMessage& m,
                                  "juanie." + std::to_string(m.id) + "@" + domain);
     return send_mail(mail);
   }
+  // A link is its approver's alone: never to a channel others read (an outbox row from
+  // before group messages lost their links, or a sink that changed type).
+  const std::string link = field(fields, "link");
+  if (!link.empty() && !(sink.type == "slack" && !sink.token.empty())) {
+    return fail("refusing to send an approver's link to a " + sink.type + " group channel");
+  }
   auto url = secret_file(sink.url);
   if (!url) return std::unexpected(url.error());
   if (sink.type == "webhook") {
@@ -135,7 +177,11 @@ Result<void> Dispatcher::send(const store::OutboxMessage& m,
     if (!secret->empty()) headers.emplace_back("X-Juanie-Signature-256", webhook_signature(*secret, body));
     return post_json(*url, sink.url, body, std::move(headers));
   }
-  if (sink.type == "slack") return post_json(*url, sink.url, slack_body(m.event, fields), {});
+  if (sink.type == "slack") {
+    if (!link.empty()) return slack_direct(sink, fields);
+    if (sink.url.empty()) return slack_post(sink, sink.channel, slack_body(m.event, fields, sink.channel));
+    return post_json(*url, sink.url, slack_body(m.event, fields), {});
+  }
   if (sink.type == "dingtalk") {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         deps_.clock.now().time_since_epoch()).count();

@@ -6,6 +6,7 @@
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/log.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/notify/notifier.hpp"
 #include "daemon/periodic_worker.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/reader.hpp"
@@ -42,6 +43,11 @@ class Dispatcher {
 
  private:
   Result<void> send(const store::OutboxMessage& message, const config::NotificationSink& sink) const;
+  // chat.postMessage with the sink's bot token; Slack's {"ok": false} is a failure.
+  Result<void> slack_post(const config::NotificationSink& sink, const std::string& channel,
+                          const std::string& body) const;
+  // An approval request to its approver's member id.
+  Result<void> slack_direct(const config::NotificationSink& sink, const Fields& fields) const;
 
   DispatcherDeps deps_;
   PeriodicWorker worker_;  // last: its thread stops before the members it uses go

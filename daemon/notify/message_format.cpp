@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <algorithm>
 #include <charconv>
 
 #include "daemon/crypto.hpp"
@@ -23,6 +24,37 @@ std::string one_line(std::string s) {
   return s;
 }
 
+std::vector<std::string> split(const std::string& list, char separator) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    auto end = std::min(list.find(separator, start), list.size());
+    std::string item = list.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    if (!item.empty()) out.push_back(std::move(item));
+    start = end + 1;
+  }
+  return out;
+}
+
+// Who must approve and where: never a link (each approver has their own, sent to them alone).
+std::string where_to_decide(const Fields& f) {
+  std::string text = "Deployment " + field(f, "deployment") + " waits for " +
+                     field(f, "required_approvals") + " approval(s) from " + field(f, "approvers");
+  if (!field(f, "expires_at").empty()) text += " until " + field(f, "expires_at");
+  text += ". Each approver decides through their own link, sent to them alone (e-mail or Slack "
+          "direct message).";
+  if (!field(f, "unreached").empty()) {
+    text += " No personal channel reaches " + field(f, "unreached") +
+            ": an operator prints their link with `juanie approval-link --config FILE " +
+            field(f, "deployment") + " NAME`.";
+  }
+  return text;
+}
+
+bool group_request(const std::string& event, const Fields& f) {
+  return event == "approval_requested" && field(f, "link").empty();
+}
 
 }  // namespace
 
@@ -53,6 +85,7 @@ std::string plain_text(const std::string& event, const Fields& f) {
     text += "\nReview it, then approve or reject (the page changes nothing until you press a "
             "button):\n" + field(f, "link") + "\n";
     if (!field(f, "expires_at").empty()) text += "The link works once, until " + field(f, "expires_at") + ".\n";
+    text += "It is yours alone: whoever holds it decides as you, so do not forward it.\n";
   }
   return text;
 }
@@ -77,12 +110,28 @@ std::string webhook_signature(const std::string& secret, const std::string& body
   return "sha256=" + hex_encode(hmac_sha256(secret, body));
 }
 
-std::string slack_body(const std::string& event, const Fields& f) {
+std::string slack_body(const std::string& event, const Fields& f, const std::string& channel) {
   std::string text = subject(event, f);
-  if (!field(f, "slack_mention").empty()) text = "<@" + field(f, "slack_mention") + "> " + text;
-  if (!field(f, "link").empty()) text += "\n<" + field(f, "link") + "|Approve or reject>";
+  if (group_request(event, f)) {
+    std::string mentions;
+    for (const auto& id : split(field(f, "approvers_slack"), ',')) mentions += "<@" + id + "> ";
+    text = mentions + text + "\n" + where_to_decide(f);
+  }
   if (!field(f, "reason").empty()) text += "\nreason: " + field(f, "reason");
   json::object o;
+  if (!channel.empty()) o["channel"] = channel;
+  o["text"] = text;
+  return json::serialize(o);
+}
+
+std::string slack_direct_body(const Fields& f) {
+  std::string text = "<@" + field(f, "approver_slack") + "> " + subject("approval_requested", f) +
+                     "\n<" + field(f, "link") + "|Approve or reject>";
+  text += "\nThis link is yours alone";
+  if (!field(f, "expires_at").empty()) text += " and works once, until " + field(f, "expires_at");
+  text += ".";
+  json::object o;
+  o["channel"] = field(f, "approver_slack");
   o["text"] = text;
   return json::serialize(o);
 }
@@ -93,26 +142,19 @@ std::string dingtalk_body(const std::string& event, const Fields& f) {
   if (!field(f, "sha").empty()) markdown += "- commit: `" + field(f, "sha").substr(0, 12) + "` on " + field(f, "branch") + "\n";
   if (!field(f, "reason").empty()) markdown += "- reason: " + field(f, "reason") + "\n";
   json::object o;
-  if (event == "approval_requested" && !field(f, "link").empty()) {
-    const std::string mobile = field(f, "approver_dingtalk");
-    if (!mobile.empty()) markdown += "\n@" + mobile;
-    json::object card;
-    card["title"] = title;
-    card["text"] = markdown;
-    card["btnOrientation"] = "1";
-    json::array buttons;
-    buttons.push_back(json::object{{"title", "Approve"}, {"actionURL", field(f, "link") + "?decision=approve"}});
-    buttons.push_back(json::object{{"title", "Reject"}, {"actionURL", field(f, "link") + "?decision=reject"}});
-    card["btns"] = std::move(buttons);
-    o["msgtype"] = "actionCard";
-    o["actionCard"] = std::move(card);
-    if (!mobile.empty()) {
-      o["at"] = json::object{{"atMobiles", json::array{json::value(mobile)}}, {"isAtAll", false}};
+  json::array mobiles;
+  if (group_request(event, f)) {
+    markdown += "\n" + where_to_decide(f) + "\n";
+    const auto list = split(field(f, "approvers_dingtalk"), ',');
+    if (!list.empty()) markdown += "\n";
+    for (const auto& mobile : list) {
+      markdown += "@" + mobile + " ";
+      mobiles.push_back(json::value(mobile));
     }
-  } else {
-    o["msgtype"] = "markdown";
-    o["markdown"] = json::object{{"title", title}, {"text", markdown}};
   }
+  o["msgtype"] = "markdown";
+  o["markdown"] = json::object{{"title", title}, {"text", markdown}};
+  if (!mobiles.empty()) o["at"] = json::object{{"atMobiles", std::move(mobiles)}, {"isAtAll", false}};
   return json::serialize(o);
 }
 

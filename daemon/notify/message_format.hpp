@@ -19,11 +19,15 @@ std::string webhook_body(std::int64_t delivery, const std::string& event, const 
 // X-Juanie-Signature-256: sha256=<hex HMAC-SHA256 of the body under the sink's secret>.
 std::string webhook_signature(const std::string& secret, const std::string& body);
 
-// Slack incoming webhook: {"text": ...} with the link as <url|Approve or reject>.
-std::string slack_body(const std::string& event, const Fields& fields);
+// Slack, to a channel (an incoming webhook's, or `channel` through chat.postMessage):
+// {"text": ...}; an approval request mentions its approvers (<@ID>) and says where to decide.
+std::string slack_body(const std::string& event, const Fields& fields, const std::string& channel = "");
+// Slack, to one approver (chat.postMessage to their member id): their link as
+// <url|Approve or reject>.
+std::string slack_direct_body(const Fields& fields);
 
-// DingTalk custom robot: an ActionCard with Approve / Reject buttons for an approval request
-// (at-mentioning the approver's mobile), markdown otherwise.
+// DingTalk custom robot: markdown; an approval request at-mentions its approvers' mobiles and
+// says where to decide (a group chat never gets a link).
 std::string dingtalk_body(const std::string& event, const Fields& fields);
 // DingTalk's "加签": &timestamp=<ms>&sign=<urlencoded base64 HMAC-SHA256 of "ms\nsecret">.
 std::string dingtalk_signed_url(const std::string& url, const std::string& secret,

@@ -11,10 +11,21 @@ namespace {
 
 namespace json = boost::json;
 
-bool reachable(const config::NotificationSink& sink, const std::string& event, const Fields& fields) {
-  if (sink.type != "email") return true;
-  if (event == "approval_requested") return !field(fields, "approver_email").empty();
-  return !sink.to.empty();
+bool reaches_group(const config::NotificationSink& sink, const std::string& event) {
+  if (sink.type == "email") return event != "approval_requested" && !sink.to.empty();
+  return config::reaches_group(sink);
+}
+
+bool reaches_approver(const config::NotificationSink& sink, const Fields& fields) {
+  if (!config::reaches_people(sink)) return false;
+  return !field(fields, sink.type == "email" ? "approver_email" : "approver_slack").empty();
+}
+
+std::string payload_of(const std::string& event, const Fields& fields) {
+  json::object payload;
+  payload["event"] = event;
+  for (const auto& [k, v] : fields) payload[k] = v;
+  return json::serialize(payload);
 }
 
 std::string string_at(const json::object& o, const char* key) {
@@ -41,6 +52,9 @@ std::string sink_json(const config::NotificationSink& sink) {
   json::array to;
   for (const auto& t : sink.to) to.push_back(json::value(t));
   o["to"] = std::move(to);
+  o["token"] = sink.token;
+  o["channel"] = sink.channel;
+  o["api_url"] = sink.api_url;
   o["username"] = sink.username;
   o["password"] = sink.password;
   return json::serialize(o);
@@ -60,6 +74,9 @@ config::NotificationSink sink_from_json(const std::string& text) {
   sink.from = string_at(o, "from");
   sink.username = string_at(o, "username");
   sink.password = string_at(o, "password");
+  sink.token = string_at(o, "token");
+  sink.channel = string_at(o, "channel");
+  if (auto api = string_at(o, "api_url"); !api.empty()) sink.api_url = api;
   if (auto it = o.find("starttls"); it != o.end() && it->value().is_bool()) {
     sink.starttls = it->value().as_bool();
   }
@@ -74,17 +91,33 @@ config::NotificationSink sink_from_json(const std::string& text) {
 Result<void> Notifier::enqueue(store::Database& db, const config::ProjectConfig& project,
                                const std::string& event, const Fields& fields,
                                const std::string& now) const {
-  json::object payload;
-  payload["event"] = event;
-  for (const auto& [k, v] : fields) payload[k] = v;
-  const std::string body = json::serialize(payload);
+  Fields group = fields;
+  group.erase("link");
+  const std::string body = payload_of(event, group);
   for (const auto* sinks : {&daemon_.notifications, &project.notifications}) {
     for (const auto& sink : *sinks) {
-      if (!config::wants(sink, event) || !reachable(sink, event, fields)) continue;
+      if (!config::wants(sink, event) || !reaches_group(sink, event)) continue;
       if (auto ok = store::enqueue(db, sink_json(sink), event, body, now); !ok) return ok;
     }
   }
   return {};
+}
+
+Result<int> Notifier::enqueue_personal(store::Database& db, const config::ProjectConfig& project,
+                                       const std::string& event, const Fields& fields,
+                                       const std::string& now) const {
+  const std::string body = payload_of(event, fields);
+  int rows = 0;
+  for (const auto* sinks : {&daemon_.notifications, &project.notifications}) {
+    for (const auto& sink : *sinks) {
+      if (!config::wants(sink, event) || !reaches_approver(sink, fields)) continue;
+      if (auto ok = store::enqueue(db, sink_json(sink), event, body, now); !ok) {
+        return std::unexpected(ok.error());
+      }
+      ++rows;
+    }
+  }
+  return rows;
 }
 
 }  // namespace juanie::daemon::notify

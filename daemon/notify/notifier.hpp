@@ -12,8 +12,10 @@
 namespace juanie::daemon::notify {
 
 // What a message says: "project", "environment", "deployment", "run", "image", "tag", "sha",
-// "branch", "reason", and for approval requests "approver", "approver_email",
-// "approver_dingtalk", "approver_slack", "link", "expires_at".
+// "branch", "reason"; an approval request to a group also "approvers" (names, ", "-separated),
+// "required_approvals", "approvers_slack", "approvers_dingtalk" (member ids and mobiles to
+// mention, ","-separated) and "unreached" (approvers no personal channel reaches); one to an
+// approver "approver", "approver_email", "approver_slack", "link", "expires_at".
 using Fields = std::map<std::string, std::string, std::less<>>;
 
 // The value of `name`, or "" when the message does not carry it.
@@ -26,10 +28,18 @@ class Notifier {
   Notifier(const config::DaemonConfig& daemon, std::function<void()> on_enqueued)
       : daemon_(daemon), on_enqueued_(std::move(on_enqueued)) {}
 
-  // One outbox row per sink (the daemon's, then the project's) that wants `event` and can
-  // reach its audience: an approval request goes by e-mail only to an approver with an address.
+  // One outbox row per sink (the daemon's, then the project's) that wants `event` and has an
+  // audience for it: group channels, and e-mail's `to` for events not asking for approval.
+  // Whatever it is given, a link is never part of such a message.
   Result<void> enqueue(store::Database& db, const config::ProjectConfig& project,
                        const std::string& event, const Fields& fields, const std::string& now) const;
+
+  // A message for one approver, with their own link: only to channels that reach them alone —
+  // e-mail to `approver_email`, a Slack direct message to `approver_slack` (a slack sink with
+  // a bot token). How many rows were written: 0 when nothing reaches the approver.
+  Result<int> enqueue_personal(store::Database& db, const config::ProjectConfig& project,
+                               const std::string& event, const Fields& fields,
+                               const std::string& now) const;
 
   // After the transaction committed: the dispatcher looks at once rather than at its next poll.
   void wake() const {

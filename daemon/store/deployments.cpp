@@ -5,7 +5,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, run_id, project, environment, state, image, tag, digest, gitops_commit, reason, "
-    "created_at, started_at, finished_at, triggered_by, triggered_at, expires_at";
+    "created_at, started_at, finished_at, triggered_by, triggered_at, expires_at, triggered_person";
 
 DeploymentRecord read_row(const Statement& s) {
   DeploymentRecord d;
@@ -25,6 +25,7 @@ DeploymentRecord read_row(const Statement& s) {
   d.triggered_by = s.optional_text(13);
   d.triggered_at = s.optional_text(14);
   d.expires_at = s.optional_text(15);
+  d.triggered_person = s.optional_text(16);
   return d;
 }
 
@@ -123,12 +124,18 @@ Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
 }
 
 Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
-                                    const std::string& now) {
+                                    const std::string& person, const std::string& now) {
   // A note on why it waited (an older commit held back) is answered by the trigger.
   auto update = db.prepare(
-      "UPDATE deployments SET triggered_by = ?2, triggered_at = ?3, reason = NULL WHERE id = ?1");
+      "UPDATE deployments SET triggered_by = ?2, triggered_at = ?3, triggered_person = ?4, "
+      "reason = NULL WHERE id = ?1");
   if (!update) return std::unexpected(update.error());
   update->bind(1, id).bind(2, who).bind(3, now);
+  if (person.empty()) {
+    update->bind(4, std::nullopt);
+  } else {
+    update->bind(4, person);
+  }
   return update->run();
 }
 
@@ -211,6 +218,17 @@ Result<std::vector<DeploymentRecord>> running_deployments(Database& db) {
                          " FROM deployments WHERE state = 'running' ORDER BY id");
   if (!stmt) return std::unexpected(stmt.error());
   return read_all(*stmt);
+}
+
+Result<bool> image_recorded(Database& db, const std::string& project, const std::string& image,
+                            const std::string& tag, const std::string& digest) {
+  auto stmt = db.prepare(
+      "SELECT 1 FROM deployments WHERE project = ?1 AND image = ?2 AND tag = ?3 AND digest = ?4 LIMIT 1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, project).bind(2, image).bind(3, tag).bind(4, digest);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  return *row;
 }
 
 }  // namespace juanie::daemon::store

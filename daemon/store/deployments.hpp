@@ -29,6 +29,7 @@ struct DeploymentRecord {
   std::optional<std::string> triggered_by;
   std::optional<std::string> triggered_at;
   std::optional<std::string> expires_at;  // a waiting deployment is cancelled after this
+  std::optional<std::string> triggered_person;  // whom triggered_by (a token) belongs to
 };
 
 // A new deployment, `pending`, for an image a run pushed. At most one per run and environment:
@@ -48,9 +49,10 @@ Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int
 Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
                                                        const std::optional<std::string>& project,
                                                        int limit);
-// Records who triggered a pending deployment (clearing the note on why it waited).
+// Records who triggered a pending deployment (a token or user name, and the person it belongs
+// to when known), clearing the note on why it waited.
 Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
-                                    const std::string& now);
+                                    const std::string& person, const std::string& now);
 Result<void> set_deployment_expiry(Database& db, std::int64_t id, const std::string& expires_at);
 // Why a deployment waits, for whoever looks at it (the reason column; its state is unchanged).
 Result<void> set_deployment_note(Database& db, std::int64_t id, const std::string& reason);
@@ -72,6 +74,10 @@ Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const Deployme
 Result<std::vector<DeploymentRecord>> expired_deployments(Database& db, const std::string& now);
 Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::string_view state);
 Result<std::map<std::string, std::int64_t>> count_deployments_by_state(Database& db);
+// Whether a deployment of `project` recorded `image`:`tag` as `digest`: the image an earlier
+// run of the same commit pushed.
+Result<bool> image_recorded(Database& db, const std::string& project, const std::string& image,
+                            const std::string& tag, const std::string& digest);
 // Deployments a crash left `running`: their GitOps write is done again (it is idempotent).
 Result<std::vector<DeploymentRecord>> running_deployments(Database& db);
 

@@ -1,12 +1,36 @@
 #include "daemon/store/runs.hpp"
 
+#include <algorithm>
+
 namespace juanie::daemon::store {
 namespace {
 
 constexpr const char* kRunColumns =
     "id, project, ref, ref_kind, branch, sha, environment, deploy_trigger, trigger, state, "
     "reason, delivery, forge, pusher, commit_message, commit_author, created_at, started_at, "
-    "finished_at, retry_of, resume_from";
+    "finished_at, retry_of, resume_from, sender, author_emails";
+
+// Addresses are stored one per line (a forge never puts a line break in one: they are dropped).
+std::string join_lines(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& item : list) {
+    if (item.find_first_of("\r\n") != std::string::npos) continue;
+    out += (out.empty() ? "" : "\n") + item;
+  }
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::optional<std::string>& text) {
+  std::vector<std::string> out;
+  if (!text) return out;
+  std::size_t start = 0;
+  while (start <= text->size()) {
+    const auto end = std::min(text->find('\n', start), text->size());
+    if (end > start) out.push_back(text->substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
 
 RunRecord read_run(const Statement& s) {
   RunRecord r;
@@ -31,6 +55,8 @@ RunRecord read_run(const Statement& s) {
   r.finished_at = s.optional_text(18);
   if (!s.is_null(19)) r.retry_of = s.int64(19);
   if (!s.is_null(20)) r.resume_from = s.int64(20);
+  r.sender = s.optional_text(21);
+  r.author_emails = split_lines(s.optional_text(22));
   return r;
 }
 
@@ -76,13 +102,15 @@ Result<IntakeOutcome> record_push(Database& db, const RunRequest& req, const std
   }
   auto insert = db.cached(
       "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, "
-      "trigger, state, delivery, forge, pusher, commit_message, commit_author, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?11, ?12, ?13, ?14)");
+      "trigger, state, delivery, forge, pusher, commit_message, commit_author, created_at, "
+      "sender, author_emails) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(1, req.project).bind(2, req.ref).bind(3, req.ref_kind).bind(4, req.branch);
   insert->bind(5, req.sha).bind_optional(6, req.environment).bind(7, req.deploy_trigger);
   insert->bind(8, req.trigger).bind(9, req.delivery).bind(10, req.forge).bind(11, req.pusher);
   insert->bind(12, req.commit_message).bind(13, req.commit_author).bind(14, now);
+  insert->bind(15, req.sender).bind(16, join_lines(req.author_emails));
   if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
   const std::int64_t run_id = db.last_insert_rowid();
   if (auto ok = insert_delivery(db, req, run_id, now); !ok) return std::unexpected(ok.error());
@@ -152,9 +180,11 @@ Result<std::int64_t> insert_retry(Database& db, std::int64_t run,
   }
   auto insert = db.prepare(
       "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, trigger, "
-      "state, forge, pusher, commit_message, commit_author, created_at, retry_of, resume_from) "
+      "state, forge, pusher, commit_message, commit_author, created_at, retry_of, resume_from, "
+      "sender, author_emails) "
       "SELECT project, ref, ref_kind, branch, sha, environment, deploy_trigger, 'retry', 'queued', "
-      "forge, pusher, commit_message, commit_author, ?2, id, ?3 FROM runs WHERE id = ?1");
+      "forge, pusher, commit_message, commit_author, ?2, id, ?3, sender, author_emails "
+      "FROM runs WHERE id = ?1");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(1, run).bind(2, now);
   if (resume_from) {

@@ -24,6 +24,8 @@ struct RunRequest {
   std::string deploy_trigger = "push";  // push | manual
   std::string trigger = "push";         // what started the run: push | manual | retry
   std::string pusher;
+  std::string sender;
+  std::vector<std::string> author_emails;  // the pusher's, the commits' authors and committers
   std::string commit_message;
   std::string commit_author;
 };
@@ -56,6 +58,8 @@ struct RunRecord {
   std::optional<std::string> finished_at;
   std::optional<std::int64_t> retry_of;     // the run this one repeats
   std::optional<std::int64_t> resume_from;  // first step index run again; earlier ones reused
+  std::optional<std::string> sender;
+  std::vector<std::string> author_emails;
 };
 
 // Inside the caller's transaction: the delivery id already known → its run; the same (project,

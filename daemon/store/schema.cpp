@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 6> kMigrations{
+constexpr std::array<const char*, 7> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -136,6 +136,14 @@ CREATE INDEX audit_by_deployment ON audit (deployment_id, id);
     // 6: how many times a crash interrupted a run, so a run that kills the daemon ends.
     R"sql(
 ALTER TABLE runs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 7: authorship — who a run came from besides its pusher (the sender's login, the commits'
+    // author and committer addresses, one per line) and the person behind a trigger's token:
+    // none of them may approve its deployment where self-approval is not allowed.
+    R"sql(
+ALTER TABLE runs ADD COLUMN sender TEXT;
+ALTER TABLE runs ADD COLUMN author_emails TEXT;
+ALTER TABLE deployments ADD COLUMN triggered_person TEXT;
 )sql",
 };
 

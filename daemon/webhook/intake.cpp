@@ -59,6 +59,8 @@ Intake classify_webhook(Forge forge, const http::Request& req, const config::Loa
     run.deploy_trigger = std::string(pipelines::to_string(rule->trigger));
   }
   run.pusher = push.pusher;
+  run.sender = push.sender;
+  run.author_emails = push.emails;
   run.commit_message = push.commit_message;
   run.commit_author = push.commit_author;
   return run;

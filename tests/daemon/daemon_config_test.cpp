@@ -26,6 +26,7 @@ approvals:
 api_tokens:
   - name: ops
     sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+    person: alice
 notifications:
   - type: dingtalk
     url: dingtalk.url
@@ -58,6 +59,7 @@ TEST(DaemonConfig, TheDocumentedExampleParses) {
   EXPECT_EQ(c->approvals.link_ttl, 24h);
   ASSERT_EQ(c->api_tokens.size(), 1u);
   EXPECT_EQ(c->api_tokens[0].name, "ops");
+  EXPECT_EQ(c->api_tokens[0].person, "alice");
   EXPECT_EQ(hex_encode(c->api_tokens[0].sha256),
             "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
   ASSERT_EQ(c->notifications.size(), 1u);
@@ -181,8 +183,22 @@ TEST(DaemonConfig, NotificationSinksAndSigningKeys) {
   EXPECT_EQ(error_of("notifications:\n  - {type: teams, url: t.url}\n"),
             "/etc/juanie/juanie.yaml:5: notifications[0].type: must be webhook, dingtalk, slack or email");
   EXPECT_EQ(error_of("notifications:\n  - {type: slack}\n"),
-            "/etc/juanie/juanie.yaml:5: notifications[0]: url: name the file in secrets_dir that "
-            "holds the slack URL (it carries an access token)");
+            "/etc/juanie/juanie.yaml:5: notifications[0]: url or token: name the file in secrets_dir "
+            "that holds the incoming webhook URL, or the one that holds a bot token (for direct messages)");
+  EXPECT_EQ(error_of("notifications:\n  - {type: slack, url: s.url, channel: C1}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0].channel: needs token (a bot token file in secrets_dir)");
+  EXPECT_EQ(error_of("notifications:\n  - {type: slack, token: s.token, api_url: \"ftp://x\"}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0].api_url: must start with https:// (or http://)");
+  EXPECT_EQ(error_of("notifications:\n  - {type: dingtalk, url: d.url, token: t}\n"),
+            "/etc/juanie/juanie.yaml:5: notifications[0].token: is for slack sinks");
+  {
+    auto bot = parse_daemon_config(base + "notifications:\n  - {type: slack, token: s.token, channel: C1}\n",
+                                   "/etc/juanie/juanie.yaml", std::nullopt);
+    ASSERT_TRUE(bot) << bot.error().message;
+    EXPECT_EQ(bot->notifications[0].api_url, "https://slack.com/api");
+    EXPECT_TRUE(reaches_people(bot->notifications[0]));
+    EXPECT_TRUE(reaches_group(bot->notifications[0]));
+  }
   EXPECT_EQ(error_of("notifications:\n  - {type: slack, url: https://hooks.slack.com/x}\n"),
             "/etc/juanie/juanie.yaml:5: notifications[0].url: \"https://hooks.slack.com/x\" must be "
             "a file name inside secrets_dir, without directories");

@@ -27,6 +27,8 @@ TEST(GithubEvent, Push) {
   EXPECT_EQ(e->push.before, "6113728f27ae82c7b1a177c8d03f9e96e0adf246");
   EXPECT_EQ(e->push.after, "59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5");
   EXPECT_EQ(e->push.pusher, "alice");
+  EXPECT_EQ(e->push.sender, "alice");
+  EXPECT_EQ(e->push.emails, (std::vector<std::string>{"alice@example.com", "noreply@github.com"}));
   EXPECT_EQ(e->push.repository, "acme/shop-api");
   EXPECT_EQ(e->push.commit_author, "Alice Example");
   EXPECT_EQ(e->push.commit_message, "Add the order endpoint\n\nWith validation of the quantity.");
@@ -50,6 +52,9 @@ TEST(GitlabEvent, PushAndTagPush) {
   EXPECT_EQ(push->push.ref, "refs/heads/release/2.4");
   EXPECT_EQ(push->push.after, "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
   EXPECT_EQ(push->push.pusher, "jsmith");
+  // The pusher's address and every listed commit's author, not only the head commit's.
+  EXPECT_EQ(push->push.emails, (std::vector<std::string>{"john@example.com", "jordi@softcatala.org",
+                                                         "gitlabdev@dv6700.(none)"}));
   EXPECT_EQ(push->push.repository, "acme/shop-api");
   // The head commit is the entry whose id is `after`, not simply the first.
   EXPECT_EQ(push->push.commit_message, "fixed readme");
@@ -78,6 +83,8 @@ TEST(GiteaEvent, Push) {
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->push.ref, "refs/heads/feature/cart");
   EXPECT_EQ(e->push.pusher, "bob");
+  EXPECT_EQ(e->push.sender, "bob");
+  EXPECT_EQ(e->push.emails, std::vector<std::string>{"bob@example.com"});
   EXPECT_EQ(e->push.commit_message, "Add the cart\n");
   auto forgejo =
       parse_event(Forge::kGitea, with(fixture("gitea-push.json"), {{"X-Forgejo-Event", "push"}}));

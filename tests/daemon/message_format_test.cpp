@@ -25,35 +25,57 @@ TEST(MessageFormat, DingTalkSignatureIsTheDocumentedOne) {
             "&sign=hMcp9tIC%2Bt4YETtvFK%2BlpdjLr1E%2FovXPdM%2BYDW8K4XM%3D");
 }
 
-TEST(MessageFormat, DingTalkApprovalIsAnActionCardAtTheApprover) {
-  auto o = json::parse(dingtalk_body("approval_requested", kRequest)).as_object();
-  EXPECT_EQ(o.at("msgtype").as_string(), "actionCard");
-  const auto& card = o.at("actionCard").as_object();
-  const auto& buttons = card.at("btns").as_array();
-  ASSERT_EQ(buttons.size(), 2u);
-  EXPECT_EQ(buttons[0].at("title").as_string(), "Approve");
-  EXPECT_EQ(buttons[0].at("actionURL").as_string(), "https://ci.example.com/approve/v1.x.y.z?decision=approve");
-  EXPECT_EQ(buttons[1].at("actionURL").as_string(), "https://ci.example.com/approve/v1.x.y.z?decision=reject");
-  EXPECT_EQ(o.at("at").at("atMobiles").as_array()[0].as_string(), "13800000000");
-  EXPECT_NE(std::string(card.at("text").as_string()).find("@13800000000"), std::string::npos);
+// What a group chat is told of an approval request: who, with mentions, and where to decide.
+const Fields kGroupRequest{{"project", "shop-api"}, {"environment", "prod"}, {"deployment", "7"},
+                           {"run", "12"}, {"image", "registry.example.com/acme/shop-api"},
+                           {"tag", "3f2a1bc"}, {"approvers", "alice, bob"}, {"required_approvals", "1"},
+                           {"approvers_dingtalk", "13800000000,13900000000"},
+                           {"approvers_slack", "U1,U2"}, {"unreached", "bob"}};
+
+TEST(MessageFormat, DingTalkApprovalMentionsTheApproversWithoutALink) {
+  auto o = json::parse(dingtalk_body("approval_requested", kGroupRequest)).as_object();
+  EXPECT_EQ(o.at("msgtype").as_string(), "markdown");
+  const auto& mobiles = o.at("at").at("atMobiles").as_array();
+  ASSERT_EQ(mobiles.size(), 2u);
+  EXPECT_EQ(mobiles[1].as_string(), "13900000000");
+  const std::string text(o.at("markdown").at("text").as_string());
+  EXPECT_NE(text.find("@13800000000 @13900000000"), std::string::npos) << text;
+  EXPECT_NE(text.find("Deployment 7 waits for 1 approval(s) from alice, bob."), std::string::npos) << text;
+  EXPECT_NE(text.find("No personal channel reaches bob: an operator prints their link with "
+                      "`juanie approval-link --config FILE 7 NAME`."),
+            std::string::npos) << text;
+  // Even handed a link, a group message does not show it.
+  EXPECT_EQ(dingtalk_body("approval_requested", kRequest).find("/approve/"), std::string::npos);
   auto done = json::parse(dingtalk_body("deployment_succeeded", kRequest)).as_object();
   EXPECT_EQ(done.at("msgtype").as_string(), "markdown");
 }
 
 TEST(MessageFormat, WebhookAndSlackBodies) {
-  auto o = json::parse(webhook_body(99, "approval_requested", kRequest)).as_object();
+  auto o = json::parse(webhook_body(99, "approval_requested", kGroupRequest)).as_object();
   EXPECT_EQ(o.at("event").as_string(), "approval_requested");
   EXPECT_EQ(o.at("delivery").as_int64(), 99);
   EXPECT_EQ(o.at("deployment").as_int64(), 7);
   EXPECT_EQ(o.at("run").as_int64(), 12);
   EXPECT_EQ(o.at("tag").as_string(), "3f2a1bc");
+  EXPECT_EQ(o.at("approvers").as_string(), "alice, bob");
   // Python: hmac.new(b'k', b'{"a":1}', sha256).hexdigest()
   EXPECT_EQ(webhook_signature("k", R"({"a":1})"),
             "sha256=c3a92ff9e274cdcce27a58c15a78ec6dcbbdbd0038a87e7a11baef2028fd8bff");
-  auto slack = json::parse(slack_body("approval_requested", kRequest)).as_object();
-  EXPECT_EQ(slack.at("text").as_string(),
-            "shop-api: approval requested: deploy registry.example.com/acme/shop-api:3f2a1bc to prod\n"
-            "<https://ci.example.com/approve/v1.x.y.z|Approve or reject>");
+  auto slack = json::parse(slack_body("approval_requested", kGroupRequest)).as_object();
+  const std::string text(slack.at("text").as_string());
+  EXPECT_TRUE(text.starts_with("<@U1> <@U2> shop-api: approval requested: deploy "
+                               "registry.example.com/acme/shop-api:3f2a1bc to prod\nDeployment 7 waits"))
+      << text;
+  EXPECT_FALSE(slack.contains("channel"));
+  EXPECT_EQ(json::parse(slack_body("run_failed", kGroupRequest, "C42")).at("channel").as_string(), "C42");
+  Fields mine = kRequest;
+  mine["approver_slack"] = "U2";
+  auto dm = json::parse(slack_direct_body(mine)).as_object();
+  EXPECT_EQ(dm.at("channel").as_string(), "U2");
+  EXPECT_TRUE(std::string(dm.at("text").as_string())
+                  .starts_with("<@U2> shop-api: approval requested: deploy registry.example.com/acme/"
+                               "shop-api:3f2a1bc to prod\n<https://ci.example.com/approve/v1.x.y.z|Approve or reject>"))
+      << dm.at("text");
 }
 
 TEST(MessageFormat, MailHeadersCannotBeInjected) {

@@ -31,7 +31,7 @@ branches:                                   # first match wins; defaults shown
   - {match: "release/*", environment: staging}
   - {match: main, environment: prod, trigger: manual}
 approvers:
-  alice: {email: alice@example.com}
+  alice: {email: alice@example.com, github: alice-gh, gitlab: asmith}
   bob: {dingtalk: "13800000000"}
 secrets:                                    # what a pipeline step may ask for by name
   NPM_TOKEN: shop-api.npm-token             # a file in secrets_dir
@@ -69,6 +69,13 @@ TEST(ProjectConfig, TheDocumentedExampleParses) {
   EXPECT_EQ(prod->replicas, 3);
   EXPECT_FALSE(prod->allow_self_approval);
   EXPECT_EQ(p->approvers.at("bob").dingtalk, "13800000000");
+  EXPECT_EQ(p->approvers.at("alice").logins,
+            (std::map<std::string, std::string, std::less<>>{{"github", "alice-gh"}, {"gitlab", "asmith"}}));
+  EXPECT_TRUE(p->approvers.at("bob").logins.empty());
+  EXPECT_NE(error_of(kMinimal + "environments: {prod: {approvers: [alice]}}\n"
+                                "approvers: {alice: {email: a@x, bitbucket: al}}\n")
+                .find("approvers.alice.bitbucket"),
+            std::string::npos);
   EXPECT_EQ(p->secrets.at("NPM_TOKEN").file, "shop-api.npm-token");
   ASSERT_TRUE(p->flux_hmac_key);
 }

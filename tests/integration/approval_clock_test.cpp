@@ -115,7 +115,7 @@ class ApprovalClockTest : public ::testing::Test {
       auto found = daemon::store::find_run(db, run->run_id);
       auto admitted = flow->admit(db, project(), **found, *created, clock.now());
       if (!admitted) return std::unexpected(admitted.error());
-      auto next = flow->trigger(db, project(), created->id, "carol", clock.now());
+      auto next = flow->trigger(db, project(), created->id, "carol", "", clock.now());
       if (!next) return std::unexpected(next.error());
       id = created->id;
       return {};
@@ -246,7 +246,13 @@ TEST_F(ApprovalClockTest, NotificationsAreRetriedWithBackoffUntilDeliveredAndSur
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].body, got[2].body);  // the same message each time
   EXPECT_EQ(got[2].header("X-Juanie-Delivery"), got[0].header("X-Juanie-Delivery"));
-  EXPECT_EQ(json::parse(got[2].body).at("approver").as_string(), "bob");
+  // A group channel: who must approve, never their link — and bob, whom no personal channel
+  // reaches here, is named so an operator can hand him his.
+  const auto request = json::parse(got[2].body).as_object();
+  EXPECT_EQ(request.at("approvers").as_string(), "bob");
+  EXPECT_EQ(request.at("unreached").as_string(), "bob");
+  EXPECT_FALSE(request.contains("link"));
+  EXPECT_EQ(got[2].body.find("/approve/"), std::string::npos);
 }
 
 TEST_F(ApprovalClockTest, AMessageIsGivenUpAfterItsLastAttempt) {
@@ -288,7 +294,8 @@ TEST_F(ApprovalClockTest, DingTalkGetsASignedUrlAndItsRefusalIsAFailure) {
   // The secret never travels; the signature does, and the token never shows in the log.
   EXPECT_EQ(got[1].target.find("SECdemo"), std::string::npos);
   EXPECT_TRUE(got[1].query("sign").has_value());
-  EXPECT_EQ(json::parse(got[1].body).at("msgtype").as_string(), "actionCard");
+  EXPECT_EQ(json::parse(got[1].body).at("msgtype").as_string(), "markdown");
+  EXPECT_EQ(got[1].body.find("/approve/"), std::string::npos) << got[1].body;
   EXPECT_EQ(log_text.str().find("access_token"), std::string::npos);
 }
 
@@ -373,11 +380,17 @@ TEST_F(ApprovalClockTest, ALinkForAnotherDeploymentOrAChangedImageIsRefused) {
   EXPECT_EQ(state_of(id), "running");
 }
 
-TEST_F(ApprovalClockTest, SlackGetsTheLinkAndMentionsTheApprover) {
+// The channel hears who must approve, with a mention; the link goes to the approver alone as a
+// direct message through Slack's Web API (bot token, chat.postMessage), whose {"ok": false}
+// answer is a failed attempt.
+TEST_F(ApprovalClockTest, SlackTheChannelGetsAMentionAndTheApproverADirectMessage) {
+  HookReceiver api;
   home.write("secrets/slack.url", hooks.url("/services/T000/B000/XXXX"));
+  home.write("secrets/slack.token", "xoxb-1-clock-test\n");
   home.write("juanie.yaml", "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
                             "approvals: {signing_key: approval.key}\n"
-                            "notifications:\n  - {type: slack, url: slack.url}\n");
+                            "notifications:\n  - {type: slack, url: slack.url, token: slack.token, api_url: \"" +
+                                api.url("/api/") + "\"}\n");
   home.write("projects.d/app.yaml",
              "name: app\nrepo: {url: /nowhere.git, forge: github, webhook_secret: hook.url}\n"
              "image: registry.example.com/app\nenvironments:\n  prod: {approvers: [bob]}\n"
@@ -385,18 +398,37 @@ TEST_F(ApprovalClockTest, SlackGetsTheLinkAndMentionsTheApprover) {
              "branches: [{match: main, environment: prod, trigger: manual}]\n");
   load();
   hooks.default_answer(200, "ok");
+  api.answer_next(200, R"({"ok":false,"error":"channel_not_found"})");
+  api.default_answer(200, R"({"ok":true,"channel":"D024BE91L","ts":"1.2"})");
   awaiting_deployment();
   daemon::notify::Dispatcher dispatcher(
       daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
+  EXPECT_EQ(dispatcher.deliver_due(), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE last_error LIKE '%channel_not_found%'"), 1);
+  clock.advance(1s);
   EXPECT_EQ(dispatcher.deliver_due(), 1);
-  const auto got = hooks.received();
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].path(), "/services/T000/B000/XXXX");
-  const std::string text(json::parse(got[0].body).at("text").as_string());
-  EXPECT_TRUE(text.starts_with("<@U024BE7LH> app: approval requested: deploy registry.example.com/app:aaaaaaa to prod\n<http"))
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE state = 'delivered'"), 2);
+
+  const auto channel = hooks.received();
+  ASSERT_EQ(channel.size(), 1u);
+  EXPECT_EQ(channel[0].path(), "/services/T000/B000/XXXX");
+  const std::string text(json::parse(channel[0].body).at("text").as_string());
+  EXPECT_TRUE(text.starts_with("<@U024BE7LH> app: approval requested: deploy registry.example.com/app:aaaaaaa to prod\n"))
       << text;
-  EXPECT_NE(text.find("/approve/v1."), std::string::npos);
-  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE state = 'delivered'"), 1);
+  EXPECT_NE(text.find("waits for 1 approval(s) from bob"), std::string::npos) << text;
+  EXPECT_EQ(channel[0].body.find("/approve/"), std::string::npos) << channel[0].body;
+
+  const auto direct = api.received();
+  ASSERT_EQ(direct.size(), 2u);
+  EXPECT_EQ(direct[1].path(), "/api/chat.postMessage");
+  EXPECT_EQ(direct[1].header("Authorization").value_or(""), "Bearer xoxb-1-clock-test");
+  EXPECT_TRUE(direct[1].header("Content-Type").value_or("").starts_with("application/json"));
+  const auto dm = json::parse(direct[1].body).as_object();
+  EXPECT_EQ(dm.at("channel").as_string(), "U024BE7LH");
+  const std::string dm_text(dm.at("text").as_string());
+  EXPECT_NE(dm_text.find("|Approve or reject>"), std::string::npos) << dm_text;
+  EXPECT_NE(dm_text.find("/approve/v1."), std::string::npos) << dm_text;
+  EXPECT_EQ(log_text.str().find("xoxb-1-clock-test"), std::string::npos);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 constexpr const char* kHookSecret = "receiver-hmac-secret";
+constexpr const char* kSlackToken = "xoxb-0000-slack-bot-token";
 const std::vector<std::pair<std::string, std::string>> kForm{
     {"Content-Type", "application/x-www-form-urlencoded"}};
 
@@ -42,7 +43,10 @@ std::string csrf_of(const std::string& html) {
 
 class ApprovalTest : public ::testing::Test {
  protected:
-  ApprovalTest() : d("", true), registry(d.home() / "registry"), smtp(d.home() / "mail") {}
+  ApprovalTest() : d("", true), registry(d.home() / "registry"), smtp(d.home() / "mail") {
+    // Answers as DingTalk's robot and Slack's Web API both take for success.
+    chat.default_answer(200, R"({"ok":true,"errcode":0,"errmsg":"ok"})");
+  }
 
   std::string git(const std::string& args) {
     int status = 0;
@@ -75,6 +79,8 @@ class ApprovalTest : public ::testing::Test {
     d.home().write("secrets/app.webhook", kGithubSecret);
     d.home().write("secrets/hook.url", hooks.url() + "\n");
     d.home().write("secrets/hook.secret", kHookSecret);
+    d.home().write("secrets/ding.url", chat.url("/robot/send?access_token=ding-token") + "\n");
+    d.home().write("secrets/slack.token", std::string(kSlackToken) + "\n");
     // Daemon-wide: e-mail. The project adds its own webhook.
     d.home().write("juanie.yaml", read_file(d.home() / "juanie.yaml") +
                                       "notifications:\n  - {type: email, smtp: \"" + smtp.url() +
@@ -86,9 +92,12 @@ class ApprovalTest : public ::testing::Test {
                        "gitops: {url: " + (d.home() / "gitops.git").string() + ", branch: main}\n"
                        "environments:\n  prod: {approvers: [alice, bob, carol], required_approvals: 2}\n"
                        "approvers:\n  alice: {email: alice@example.com}\n"
-                       "  bob: {email: bob@example.com}\n  carol: {dingtalk: \"13800000000\"}\n"
+                       "  bob: {email: bob@example.com}\n"
+                       "  carol: {dingtalk: \"13800000000\", slack: U0CAROL}\n"
                        "branches: [{match: main, environment: prod, trigger: manual}]\n"
-                       "notifications:\n  - {type: webhook, url: hook.url, secret: hook.secret}\n");
+                       "notifications:\n  - {type: webhook, url: hook.url, secret: hook.secret}\n"
+                       "  - {type: dingtalk, url: ding.url}\n"
+                       "  - {type: slack, token: slack.token, api_url: \"" + chat.url("/api") + "\"}\n");
   }
 
   std::int64_t push(const std::string& commit, const std::string& delivery) {
@@ -108,21 +117,51 @@ class ApprovalTest : public ::testing::Test {
     return r.status == 200 ? std::string(json::parse(r.body).at("state").as_string()) : "?";
   }
 
-  // The approval requests the receiver got for `deployment`: approver → link.
+  // The links each approver was sent for `deployment`, by e-mail or Slack direct message:
+  // approver → link (whose signed claims name the deployment and the approver).
   std::map<std::string, std::string> approval_links(std::int64_t deployment, std::size_t expected) {
     std::map<std::string, std::string> links;
+    const auto key = daemon::approvals::make_signing_key(kApprovalKey);
+    auto take = [&](const std::string& text) {
+      static const std::regex re(R"re((http://[^\s"<>|]+/approve/[A-Za-z0-9._~-]+))re");
+      for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) {
+        const std::string link = (*it)[1].str();
+        auto claims = daemon::approvals::verify_link(path_of(link).substr(9), {key});
+        if (claims && claims->deployment == deployment) links[claims->approver] = link;
+      }
+    };
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     while (links.size() < expected && std::chrono::steady_clock::now() < deadline) {
-      for (const auto& req : hooks.received()) {
-        auto o = json::parse(req.body).as_object();
-        if (o.at("event").as_string() == "approval_requested" &&
-            o.at("deployment").as_int64() == deployment) {
-          links[std::string(o.at("approver").as_string())] = std::string(o.at("link").as_string());
-        }
+      for (const auto& mail : smtp.messages()) take(mail);
+      for (const auto& req : chat.received()) {
+        if (req.path() == "/api/chat.postMessage") take(req.body);
       }
       std::this_thread::sleep_for(50ms);
     }
     return links;
+  }
+
+  // What the group channels (the webhook and DingTalk) were told of `deployment`'s approval.
+  std::vector<std::string> group_requests(std::int64_t deployment, std::size_t expected) {
+    std::vector<std::string> bodies;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (bodies.size() < expected && std::chrono::steady_clock::now() < deadline) {
+      bodies.clear();
+      for (const auto& req : hooks.received()) {
+        auto o = json::parse(req.body).as_object();
+        if (o.at("event").as_string() == "approval_requested" && o.at("deployment").as_int64() == deployment) {
+          bodies.push_back(req.body);
+        }
+      }
+      for (const auto& req : chat.received()) {
+        if (req.path() == "/robot/send" &&
+            req.body.find("Deployment " + std::to_string(deployment) + " waits") != std::string::npos) {
+          bodies.push_back(req.body);
+        }
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return bodies;
   }
 
   // GETs the page, then posts the decision with the page's CSRF value (the one the first
@@ -148,6 +187,7 @@ class ApprovalTest : public ::testing::Test {
   Registry registry;
   SmtpSink smtp;
   HookReceiver hooks;
+  HookReceiver chat;  // DingTalk's robot and Slack's Web API
   std::unique_ptr<PushedRepository> app;
   std::string image, sha;
 };
@@ -166,17 +206,13 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   EXPECT_EQ(json::parse(triggered.body).at("state").as_string(), "awaiting_approval");
   EXPECT_EQ(d.api_post("/api/v1/deployments/" + std::to_string(id) + "/trigger").status, 409);
 
-  // One request per approver, each with a link of their own, signed over the body.
+  // Each approver gets a link of their own, by e-mail or Slack direct message, and nobody else
+  // sees it.
   auto links = approval_links(id, 3);
   ASSERT_EQ(links.size(), 3u) << d.log();
   EXPECT_NE(links["alice"], links["bob"]);
   EXPECT_TRUE(links["bob"].starts_with("http://127.0.0.1:" + std::to_string(d.port()) + "/approve/v1."))
       << links["bob"];
-  for (const auto& req : hooks.received()) {
-    EXPECT_EQ(req.header("X-Juanie-Signature-256").value_or(""),
-              "sha256=" + daemon::hex_encode(daemon::hmac_sha256(kHookSecret, req.body)));
-  }
-  // By e-mail to the approvers who have an address, each with their own link.
   auto mails = smtp.wait_for(2);
   ASSERT_EQ(mails.size(), 2u);
   std::map<std::string, std::string> mail_to;
@@ -186,9 +222,49 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
     }
   }
   ASSERT_EQ(mail_to.size(), 2u) << mails[0];
+  EXPECT_NE(mail_to["alice"].find(links["alice"]), std::string::npos) << mail_to["alice"];
   EXPECT_NE(mail_to["bob"].find(links["bob"]), std::string::npos) << mail_to["bob"];
   EXPECT_EQ(mail_to["bob"].find(links["alice"]), std::string::npos);
+  EXPECT_EQ(mail_to["bob"].find(links["carol"]), std::string::npos);
   EXPECT_NE(mail_to["bob"].find("Subject: app: approval requested: deploy " + image), std::string::npos);
+  std::vector<daemon::http::Request> direct;
+  for (const auto& req : chat.received()) {
+    if (req.path() == "/api/chat.postMessage") direct.push_back(req);
+  }
+  ASSERT_EQ(direct.size(), 1u);
+  EXPECT_EQ(direct[0].header("Authorization").value_or(""), std::string("Bearer ") + kSlackToken);
+  auto dm = json::parse(direct[0].body).as_object();
+  EXPECT_EQ(dm.at("channel").as_string(), "U0CAROL");
+  EXPECT_NE(std::string(dm.at("text").as_string()).find("<" + links["carol"] + "|Approve or reject>"),
+            std::string::npos) << direct[0].body;
+  // The group channels — the webhook and the DingTalk chat, where the pusher may be too — hear
+  // who must approve, with mentions, and where to decide: never a link.
+  auto group = group_requests(id, 2);
+  ASSERT_EQ(group.size(), 2u) << d.log();
+  for (const auto& body : group) {
+    EXPECT_EQ(body.find("/approve/"), std::string::npos) << body;
+    EXPECT_EQ(body.find("\"link\""), std::string::npos) << body;
+    for (const auto& [who, link] : links) EXPECT_EQ(body.find(path_of(link).substr(9)), std::string::npos);
+  }
+  auto webhook = json::parse(group[0]).as_object();
+  EXPECT_EQ(webhook.at("approvers").as_string(), "alice, bob, carol");
+  EXPECT_EQ(webhook.at("required_approvals").as_string(), "2");
+  auto ding = json::parse(group[1]).as_object();
+  EXPECT_EQ(ding.at("msgtype").as_string(), "markdown");
+  EXPECT_EQ(ding.at("at").at("atMobiles").as_array()[0].as_string(), "13800000000");
+  const std::string ding_text(ding.at("markdown").at("text").as_string());
+  EXPECT_NE(ding_text.find("Deployment " + std::to_string(id) + " waits for 2 approval(s) from alice, bob, carol"),
+            std::string::npos) << ding_text;
+  EXPECT_NE(ding_text.find("their own link, sent to them alone"), std::string::npos) << ding_text;
+  for (const auto& req : hooks.received()) {
+    EXPECT_EQ(req.header("X-Juanie-Signature-256").value_or(""),
+              "sha256=" + daemon::hex_encode(daemon::hmac_sha256(kHookSecret, req.body)));
+  }
+  // No token of any kind reaches a group channel.
+  const std::string outbox_links = std::to_string(rows(
+      "SELECT count(*) FROM outbox WHERE payload LIKE '%/approve/%' AND sink NOT LIKE '%\"type\":\"email\"%' "
+      "AND sink NOT LIKE '%\"token\":\"slack.token\"%'"));
+  EXPECT_EQ(outbox_links, "0");
 
   auto waiting = json::parse(d.api("/api/v1/approvals?state=pending").body).at("approvals").as_array();
   EXPECT_EQ(waiting.size(), 3u);
@@ -196,10 +272,12 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   // Opening the link — as a mail scanner would — shows the change and records nothing.
   auto page = d.request("GET", path_of(links["bob"]));
   ASSERT_EQ(page.status, 200) << page.body;
-  const std::string tag = sha.substr(0, 7);
+  const std::string tag = sha.substr(0, 12);
   EXPECT_NE(page.body.find(image + ":" + tag), std::string::npos);
   EXPECT_NE(page.body.find("overlays/prod/kustomization.yaml"), std::string::npos);
-  EXPECT_NE(page.body.find("images[name=" + image + "].newTag: " + tag), std::string::npos);
+  EXPECT_NE(page.body.find("images[name=" + image + "].newTag: " + tag + ", digest: " +
+                           std::string(pending.at("digest").as_string())),
+            std::string::npos);
   EXPECT_NE(page.body.find(sha), std::string::npos);
   EXPECT_NE(page.body.find("Triggered by</th><td>tests"), std::string::npos);
   EXPECT_EQ(page.header("Cache-Control"), "no-store");
@@ -252,6 +330,12 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   EXPECT_EQ(gitops_commits(), "2\n");
   const std::string ops = "-C " + (d.home() / "gitops.git").string() + " ";
   EXPECT_EQ(git(ops + "diff --name-only main~1 main"), "overlays/prod/kustomization.yaml\n");
+  // The overlay pins the digest the approvals were given for: moving the tag changes nothing.
+  const auto overlay = git(ops + "show main:overlays/prod/kustomization.yaml");
+  EXPECT_NE(overlay.find("digest: " + std::string(done.at("digest").as_string())), std::string::npos) << overlay;
+  EXPECT_TRUE(overlay.find("newTag: " + tag) != std::string::npos ||
+              overlay.find("newTag: \"" + tag + "\"") != std::string::npos)
+      << overlay;
   const auto& approvals = done.at("approvals").as_array();
   ASSERT_EQ(approvals.size(), 2u);
   EXPECT_EQ(approvals[0].at("approver").as_string(), "bob");
@@ -270,6 +354,13 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_TRUE(told);
+  // Nothing a group channel received, from first to last, carried a link.
+  for (const auto& req : hooks.received()) EXPECT_EQ(req.body.find("/approve/"), std::string::npos) << req.body;
+  for (const auto& req : chat.received()) {
+    if (req.path() != "/api/chat.postMessage") {
+      EXPECT_EQ(req.body.find("/approve/"), std::string::npos) << req.body;
+    }
+  }
   auto all_mail = smtp.wait_for(3);
   ASSERT_EQ(all_mail.size(), 3u);
   EXPECT_NE(all_mail[2].find("X-Envelope-To: ops@example.com"), std::string::npos);
@@ -393,6 +484,89 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
   auto run_json = json::parse(d.api("/api/v1/runs/" + m[1].str()).body).as_object();
   EXPECT_EQ(run_json.at("trigger").as_string(), "manual");
   EXPECT_EQ(run_json.at("pusher").as_string(), "erin");
+}
+
+// Who pushed, who wrote the commits and who triggered: none of them approves, under whatever
+// name they act — a forge login, a commit address, an API token that is theirs — and the
+// daemon remembers it across a restart.
+TEST_F(ApprovalTest, NoAuthorOfADeploymentApprovesItUnderAnotherName) {
+  d.home().write("projects.d/app.yaml",
+                 "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
+                     ", forge: github, webhook_secret: app.webhook}\n"
+                     "image: " + image + "\nregistry: {tls_verify: false}\n"
+                     "gitops: {url: " + (d.home() / "gitops.git").string() + ", branch: main}\n"
+                     "environments:\n  prod: {approvers: [alice, bob, carol, dave], required_approvals: 1}\n"
+                     "approvers:\n  alice: {email: alice@example.com, github: alice-gh}\n"
+                     "  bob: {email: bob@example.com}\n  carol: {email: carol@example.com}\n"
+                     "  dave: {email: dave@example.com, github: dave-gh}\n"
+                     "branches: [{match: main, environment: prod, trigger: manual}]\n");
+  // The ops token is carol's.
+  const std::string config = read_file(d.home() / "juanie.yaml");
+  const auto tokens = config.find("api_tokens:\n");
+  ASSERT_NE(tokens, std::string::npos);
+  d.home().write("juanie.yaml", config.substr(0, tokens + 12) + "  - {name: ops, sha256: " +
+                                    daemon::hex_encode(daemon::sha256("ops-token")) +
+                                    ", person: carol}\n" + config.substr(tokens + 12));
+  ASSERT_TRUE(d.start()) << d.log();
+  // Bob wrote a commit, alice wrote the head and pushed both as alice-gh.
+  const std::string first = app->commit({{"NOTES", "bob\n"}}, "a change by bob", "Bob <bob@example.com>");
+  const std::string head = app->commit({{"VERSION", "2\n"}}, "v2", "Alice <12345+alice-gh@users.noreply.github.com>");
+  auto commit_json = [](const std::string& id, const std::string& email) {
+    return R"({"id":")" + id + R"(","message":"change","author":{"name":"x","email":")" + email +
+           R"("},"committer":{"name":"GitHub","email":"noreply@github.com"}})";
+  };
+  const std::string body =
+      R"({"ref":"refs/heads/main","before":")" + sha + R"(","after":")" + head +
+      R"(","created":false,"deleted":false,"pusher":{"name":"alice-gh","email":"12345+alice-gh@users.noreply.github.com"},)"
+      R"("sender":{"login":"alice-gh"},"repository":{"full_name":"acme/app"},"commits":[)" +
+      commit_json(first, "bob@example.com") + "," +
+      commit_json(head, "12345+alice-gh@users.noreply.github.com") + R"(],"head_commit":)" +
+      commit_json(head, "12345+alice-gh@users.noreply.github.com") + "}";
+  auto pushed = d.request("POST", "/hooks/github/app", body, github_headers(body, "authors-1"));
+  ASSERT_EQ(pushed.status, 202) << pushed.body;
+  const auto run = json::parse(pushed.body).at("run").as_int64();
+  const auto pending = wait_deployment(run, "pending");
+  ASSERT_FALSE(pending.empty());
+  const auto id = pending.at("id").as_int64();
+  auto triggered = d.request("POST", "/api/v1/deployments/" + std::to_string(id) + "/trigger", "",
+                             {{"Authorization", "Bearer ops-token"}});
+  ASSERT_EQ(triggered.status, 202) << triggered.body;
+  const auto record = json::parse(d.api("/api/v1/deployments/" + std::to_string(id)).body).as_object();
+  EXPECT_EQ(record.at("triggered_by").as_string(), "ops");
+  EXPECT_EQ(record.at("triggered_person").as_string(), "carol");
+
+  auto link = [&](const std::string& who) {
+    int status = 0;
+    const auto out = sh(std::string(JUANIE_BINARY) + " approval-link --config " +
+                            (d.home() / "juanie.yaml").string() + " " + std::to_string(id) + " " + who,
+                        &status);
+    EXPECT_EQ(status, 0) << out;
+    return out.substr(0, out.find('\n'));
+  };
+  std::map<std::string, std::string> links;
+  for (const char* who : {"alice", "bob", "carol", "dave"}) links[who] = link(who);
+  auto refused = [&](const std::string& who, const std::string& why) {
+    auto r = decide(links[who], "approve");
+    EXPECT_EQ(r.status, 403) << who << ": " << r.body;
+    EXPECT_NE(r.body.find(who + " " + why + " this deployment and cannot approve it"), std::string::npos)
+        << r.body;
+  };
+  refused("alice", "pushed");
+  refused("bob", "authored a commit of");
+  refused("carol", "triggered");
+  EXPECT_EQ(rows("SELECT count(*) FROM approvals"), 0);
+
+  // After a restart the daemon still knows who they are.
+  EXPECT_EQ(d.stop(), 0);
+  ASSERT_TRUE(d.start()) << d.log();
+  refused("alice", "pushed");
+  refused("carol", "triggered");
+  EXPECT_EQ(deployment_state(id), "awaiting_approval");
+  // Dave had no part in it: his approval completes the gate.
+  auto dave = decide(links["dave"], "approve");
+  EXPECT_EQ(dave.status, 200) << dave.body;
+  EXPECT_FALSE(wait_deployment(run, "success").empty());
+  EXPECT_EQ(rows("SELECT count(*) FROM approvals"), 1);
 }
 
 }  // namespace

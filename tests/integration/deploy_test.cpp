@@ -93,16 +93,18 @@ TEST_F(DeployTest, APushToDevelopEndsWithTheImagePushedAndTheDevOverlayCommitted
   const auto run = json::parse(r.body).at("run").as_int64();
   const auto deployment = wait_deployment(run, "success");
   ASSERT_FALSE(deployment.empty());
-  const std::string tag = sha.substr(0, 7);
+  const std::string tag = sha.substr(0, 12);
   EXPECT_EQ(deployment.at("environment").as_string(), "dev");
   EXPECT_EQ(deployment.at("image").as_string(), image);
   EXPECT_EQ(deployment.at("tag").as_string(), tag);
-  EXPECT_TRUE(deployment.at("digest").as_string().starts_with("sha256:"));
+  const std::string digest(deployment.at("digest").as_string());
+  EXPECT_TRUE(digest.starts_with("sha256:"));
 
   // The registry has the image under the short commit.
   EXPECT_NE(registry.tags("acme/app").find("\"" + tag + "\""), std::string::npos)
       << registry.tags("acme/app");
-  // One new GitOps commit, touching only the dev overlay, changing exactly the tag line.
+  // One new GitOps commit, touching only the dev overlay: the tag line changes and the
+  // pushed digest is pinned beside the name, so what runs is what was pushed (and approved).
   const std::string ops = "-C " + (d.home() / "gitops.git").string() + " ";
   EXPECT_EQ(git(ops + "rev-list --count main"), "2\n");
   EXPECT_EQ(git(ops + "rev-parse main"),
@@ -119,9 +121,11 @@ TEST_F(DeployTest, APushToDevelopEndsWithTheImagePushedAndTheDevOverlayCommitted
   }
   EXPECT_EQ(hunks, 1) << diff;
   EXPECT_EQ(removed, 1) << diff;
-  EXPECT_EQ(added, 1) << diff;
-  EXPECT_TRUE(diff.find("\n-    newTag: old\n+    newTag: " + tag + "\n") != std::string::npos ||
-              diff.find("\n-    newTag: old\n+    newTag: \"" + tag + "\"\n") != std::string::npos)
+  EXPECT_EQ(added, 2) << diff;
+  EXPECT_NE(diff.find("\n+    digest: " + digest + "\n"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("\n-    newTag: old\n"), std::string::npos) << diff;
+  EXPECT_TRUE(diff.find("\n+    newTag: " + tag + "\n") != std::string::npos ||
+              diff.find("\n+    newTag: \"" + tag + "\"\n") != std::string::npos)
       << diff;
   EXPECT_EQ(git(ops + "log -1 --format=%an%n%s main"),
             "Juanie CI\ndeploy app " + tag + " to dev\n");
@@ -192,7 +196,7 @@ TEST_F(DeployTest, ARegistryThatNeedsCredentialsGetsThemFromSecretsDir) {
   const auto tags = sh("curl -s -u robot:s3cret-pass http://" + secured.host() +
                            "/v2/acme/app/tags/list",
                        &status);
-  EXPECT_NE(tags.find("\"" + sha.substr(0, 7) + "\""), std::string::npos) << tags;
+  EXPECT_NE(tags.find("\"" + sha.substr(0, 12) + "\""), std::string::npos) << tags;
   EXPECT_NE(tags.find("\"develop\""), std::string::npos) << tags;  // branch_tag
   const auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log").body;
   EXPECT_NE(log.find("podman push"), std::string::npos) << log;
@@ -380,6 +384,48 @@ TEST_F(DeployTest, ABuildWithANetworkGoesOutOnlyThroughNatWithoutCapabilities) {
                            "\nno-link-local"}) {
     EXPECT_NE(log.find(seen), std::string::npos) << seen << "\n" << log;
   }
+}
+
+// A tag never moves: an image the registry already holds under the commit's tag — pushed by
+// someone else, or by a branch whose commit was ground onto the same prefix — is not replaced,
+// and nothing deploys. (The same commit built again reuses its own image: the first test.)
+TEST_F(DeployTest, AnImageUnderAnExistingTagIsNeverReplaced) {
+  const std::string tag = sha.substr(0, 12);
+  int status = 0;
+  const auto squatted = sh("podman tag " + ensure_busybox_image() + " " + image + ":" + tag +
+                               " && podman push --tls-verify=false " + image + ":" + tag + " 2>&1" +
+                               " && podman rmi " + image + ":" + tag + " >/dev/null 2>&1",
+                           &status);
+  ASSERT_EQ(status, 0) << squatted;
+  const std::string before = sh("curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json, "
+                                "application/vnd.docker.distribution.manifest.v2+json' http://" +
+                                registry.host() + "/v2/acme/app/manifests/" + tag +
+                                " | grep -i docker-content-digest");
+  ASSERT_NE(before.find("sha256:"), std::string::npos) << before;
+
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "squat-1"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto run = json::parse(r.body).at("run").as_int64();
+  json::object last;
+  for (int i = 0; i < 1200; ++i) {
+    last = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
+    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(last.at("state").as_string(), "failed") << json::serialize(last);
+  EXPECT_NE(std::string(last.at("reason").as_string())
+                .find(image + ":" + tag + " already names sha256:"),
+            std::string::npos)
+      << json::serialize(last);
+  EXPECT_TRUE(last.at("deployment").is_null());
+  // The registry still has the image that was there, and the overlay did not change.
+  EXPECT_EQ(sh("curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json, "
+               "application/vnd.docker.distribution.manifest.v2+json' http://" +
+               registry.host() + "/v2/acme/app/manifests/" + tag + " | grep -i docker-content-digest"),
+            before);
+  EXPECT_EQ(git("-C " + (d.home() / "gitops.git").string() + " rev-list --count main"), "1\n");
 }
 
 }  // namespace

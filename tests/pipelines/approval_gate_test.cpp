@@ -48,28 +48,46 @@ TEST(ApprovalGate, EachApproverCountsOnceAndAnyRejectionStops) {
 
 TEST(ApprovalGate, WhoMayDecide) {
   const Gate gate = *gate_of(prod());
-  const Requesters from{.pusher = "Alice", .pusher_email = "alice@example.com", .triggered_by = "bob"};
+  const Authors from{.forge = "github", .logins = {"Alice"}, .emails = {}, .triggered = {"bob"}};
   const auto approve = Decision::kApprove;
-  auto r = may_decide(gate, "alice", "", approve, from, {});
+  const Person alice{"alice", "", {}}, bob{"bob", "", {}}, carol{"carol", "carol@example.com", {}};
+  auto r = may_decide(gate, alice, approve, from, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "alice pushed this deployment and cannot approve it: another approver must");
-  r = may_decide(gate, "bob", "", approve, from, {});
+  r = may_decide(gate, bob, approve, from, {});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("bob triggered"), std::string::npos);
-  // The pusher's e-mail is theirs under any approver name.
-  EXPECT_FALSE(may_decide(gate, "carol", "alice@example.com", approve, from, {}));
-  EXPECT_TRUE(may_decide(gate, "carol", "carol@example.com", approve, from, {}));
+  EXPECT_TRUE(may_decide(gate, carol, approve, from, {}));
   // Rejecting one's own deployment is allowed; approving it is not.
-  EXPECT_TRUE(may_decide(gate, "alice", "", Decision::kReject, from, {}));
-  auto twice = may_decide(gate, "carol", "", approve, from, {{"carol", approve}});
+  EXPECT_TRUE(may_decide(gate, alice, Decision::kReject, from, {}));
+  auto twice = may_decide(gate, carol, approve, from, {{"carol", approve}});
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().message, "carol has already decided on this deployment");
-  auto stranger = may_decide(gate, "mallory", "", approve, from, {});
+  auto stranger = may_decide(gate, Person{"mallory", "", {}}, approve, from, {});
   ASSERT_FALSE(stranger);
   EXPECT_EQ(stranger.error().message, "mallory is not an approver of this environment");
   Gate self = gate;
   self.allow_self_approval = true;
-  EXPECT_TRUE(may_decide(self, "alice", "", approve, from, {}));
+  EXPECT_TRUE(may_decide(self, alice, approve, from, {}));
+}
+
+// An approver is known by their forge logins and address, whatever name the project gives them.
+TEST(ApprovalGate, AuthorsAreKnownByLoginAddressAndTrigger) {
+  const Person alice{"alice", "Alice@Example.com", {{"github", "alice-gh"}, {"gitlab", "asmith"}}};
+  EXPECT_EQ(authorship(alice, {.forge = "github", .logins = {"ALICE-GH"}}), "pushed");
+  // A login on another forge is another person.
+  EXPECT_EQ(authorship(alice, {.forge = "gitea", .logins = {"alice-gh"}}), std::nullopt);
+  EXPECT_EQ(authorship(alice, {.forge = "gitlab", .logins = {"root", "asmith"}}), "pushed");
+  EXPECT_EQ(authorship(alice, {.forge = "github", .logins = {"bob"}, .emails = {"bob@example.com", "alice@example.com"}}),
+            "authored a commit of");
+  EXPECT_EQ(authorship(alice, {.forge = "github", .emails = {"12345+alice-gh@users.noreply.github.com"}}),
+            "authored a commit of");
+  EXPECT_EQ(authorship(alice, {.forge = "github", .emails = {"12345+bob@users.noreply.github.com"}}),
+            std::nullopt);
+  EXPECT_EQ(authorship(alice, {.forge = "github", .logins = {"bob"}, .triggered = {"Alice"}}), "triggered");
+  EXPECT_EQ(authorship(alice, {.forge = "github", .logins = {"bob"}, .emails = {""}, .triggered = {""}}),
+            std::nullopt);
+  EXPECT_EQ(authorship(Person{"carol", "", {}}, {.forge = "github", .emails = {""}}), std::nullopt);
 }
 
 }  // namespace

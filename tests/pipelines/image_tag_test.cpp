@@ -5,8 +5,9 @@
 namespace juanie::pipelines {
 namespace {
 
-TEST(ImageTag, CommitTagIsTheShortSha) {
-  EXPECT_EQ(commit_tag("9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"), "9f8e7d6");
+// 12 hex digits: 48 bits, not the 28 of a 7-digit short sha a pusher can grind in minutes.
+TEST(ImageTag, CommitTagIsTwelveHexDigitsOfTheSha) {
+  EXPECT_EQ(commit_tag("9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"), "9f8e7d6c5b4a");
 }
 
 TEST(ImageTag, BranchNamesBecomeValidTags) {

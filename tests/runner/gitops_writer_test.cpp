@@ -83,6 +83,34 @@ TEST_F(GitOpsWriterTest, CommitsExactlyTheTagLine) {
             "Juanie CI\nci@example.com\ndeploy shop-api 9f8e7d6 to dev\n");
 }
 
+// The image is pinned: newTag for people, digest for the runtime, in one commit; the same
+// change again commits nothing, and a new image changes both lines.
+TEST_F(GitOpsWriterTest, PinsTheDigestBesideTheTag) {
+  GitOpsWriter writer(home / "clones");
+  auto pinned = change("dev", "9f8e7d6c5b4a");
+  pinned.digest = "sha256:" + std::string(64, 'a');
+  auto outcome = writer.apply({bare.string(), "main", {}}, pinned);
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_TRUE(outcome->committed);
+  const std::string b = "-C " + bare.string() + " ";
+  const auto file = git(b + "show main:overlays/dev/kustomization.yaml");
+  EXPECT_NE(file.find("  - name: registry.example.com/acme/shop-api  # the app\n    digest: sha256:" +
+                      std::string(64, 'a') + "\n    newTag: 9f8e7d6c5b4a   # set by juanie\n"),
+            std::string::npos)
+      << file;
+  auto again = writer.apply({bare.string(), "main", {}}, pinned);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_FALSE(again->committed);
+  pinned.image.value = "0a1b2c3d4e5f";
+  pinned.digest = "sha256:" + std::string(64, 'b');
+  auto next = writer.apply({bare.string(), "main", {}}, pinned);
+  ASSERT_TRUE(next) << next.error().message;
+  const auto diff = git(b + "diff -U0 main~1 main");
+  EXPECT_NE(diff.find("+    digest: sha256:" + std::string(64, 'b')), std::string::npos) << diff;
+  EXPECT_NE(diff.find("+    newTag: 0a1b2c3d4e5f"), std::string::npos) << diff;
+  EXPECT_EQ(git(b + "rev-list --count main"), "3\n");
+}
+
 TEST_F(GitOpsWriterTest, TheSameTagTwiceCommitsOnce) {
   GitOpsWriter writer(home / "clones");
   auto first = writer.apply({bare.string(), "main", {}}, change("dev", "9f8e7d6"));
