@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/http/request_framing.hpp"
+
 namespace juanie::daemon::http {
 namespace {
 
@@ -30,6 +32,7 @@ constexpr std::chrono::seconds kLingerTime{2};
 // What every session shares with the server.
 struct Shared {
   ServerOptions options;
+  FramingLimits limits;
   Handler handler;
   std::atomic<int> sessions{0};
   std::atomic<bool> draining{false};
@@ -97,32 +100,35 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void read_header() {
     if (shared_.draining.load()) return close();
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(shared_.options.header_max));
-    parser_->body_limit(shared_.options.body_max);
+    framing_.emplace(shared_.limits);
     idle_ = true;
     lowest().expires_after(shared_.options.header_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+    bhttp::async_read_header(stream_, buffer_, framing_->parser(),
+                             [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                               self->on_header(ec, n);
+                             });
   }
 
   void close_if_idle() {
     if (idle_ && buffer_.size() == 0) close();
   }
 
-  void on_header(error_code ec) {
+  // A read that failed: answered when the request was at fault, else the connection closes.
+  void on_read_error(error_code ec) {
+    if (auto refusal = framing_->refusal(ec)) return refuse(refusal->status, refusal->message);
+    close();
+  }
+
+  void on_header(error_code ec, std::size_t consumed) {
     idle_ = false;
-    if (ec == bhttp::error::header_limit) return refuse(431, "request headers too large");
-    // Beast checks a Content-Length against the body limit while reading the header.
-    if (ec == bhttp::error::body_limit)
-      return refuse(413, "the body is larger than limits.body_max");
-    if (ec) return close();
-    const auto& header = parser_->get();
-    if (auto length = parser_->content_length(); length && *length > shared_.options.body_max) {
+    if (ec) return on_read_error(ec);
+    if (auto refusal = framing_->consumed(consumed)) return refuse(refusal->status, refusal->message);
+    auto& parser = framing_->parser();
+    const auto& header = parser.get();
+    if (auto length = parser.content_length(); length && *length > shared_.options.body_max) {
       return refuse(413, "the body is larger than limits.body_max");
     }
-    if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+    if (!parser.is_done() && beast::iequals(header[bhttp::field::expect], "100-continue")) {
       auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                       header.version());
       lowest().expires_after(shared_.options.body_timeout);
@@ -133,22 +139,32 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                          });
       return;
     }
-    read_body();
+    lowest().expires_after(shared_.options.body_timeout);
+    read_body_part();
   }
 
   void read_body() {
     lowest().expires_after(shared_.options.body_timeout);
-    bhttp::async_read(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_body(ec); });
+    read_body_part();
   }
 
-  void on_body(error_code ec) {
-    if (ec == bhttp::error::body_limit)
-      return refuse(413, "the body is larger than limits.body_max");
-    if (ec) return close();
+  // The body a piece at a time, so every byte the parser takes is counted against the
+  // request's budget (chunk framing included), not only the body's own bytes.
+  void read_body_part() {
+    if (framing_->parser().is_done()) return on_body();
+    bhttp::async_read_some(stream_, buffer_, framing_->parser(),
+                           [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                             if (auto refusal = self->framing_->consumed(n)) {
+                               return self->refuse(refusal->status, refusal->message);
+                             }
+                             if (ec) return self->on_read_error(ec);
+                             self->read_body_part();
+                           });
+  }
+
+  void on_body() {
     lowest().expires_never();
-    auto message = parser_->release();
+    auto message = framing_->parser().release();
     Request req;
     req.method = std::string(message.method_string());
     req.target = std::string(message.target());
@@ -170,11 +186,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   // Answers and closes without reading the rest of the request.
   void refuse(int status, std::string_view message) {
-    version_ = parser_ ? parser_->get().version() : 11;
+    const auto& head = framing_->parser().get();
+    version_ = framing_->parser().is_header_done() ? head.version() : 11;
     if (shared_.options.on_refused) {
       error_code ignored;
       auto endpoint = lowest().socket().remote_endpoint(ignored);
-      shared_.options.on_refused(status, parser_ ? std::string_view(parser_->get().target()) : "",
+      shared_.options.on_refused(status,
+                                 framing_->parser().is_header_done()
+                                     ? std::string_view(head.target())
+                                     : std::string_view(),
                                  ignored ? "" : endpoint.address().to_string());
     }
     write(error_response(status, message), true);
@@ -275,8 +295,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Shared& shared_;
   Stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  beast::flat_buffer buffer_{connection_buffer(shared_.limits)};
+  std::optional<RequestFraming> framing_;
   std::array<char, 16 * 1024> drain_buffer_{};
   std::shared_ptr<ResponseStream> body_stream_;
   net::steady_timer timer_{stream_.get_executor()};
@@ -292,6 +312,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 struct Server::Impl {
   Impl(ServerOptions options, Handler handler) : acceptor(ioc), timer(ioc) {
     shared.options = std::move(options);
+    shared.limits = FramingLimits{shared.options.header_max, shared.options.body_max};
     shared.handler = std::move(handler);
   }
 
