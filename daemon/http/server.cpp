@@ -14,6 +14,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/http/request_framing.hpp"
@@ -38,6 +39,7 @@ struct Shared {
   std::atomic<bool> draining{false};
   std::mutex mutex;
   std::list<std::function<void()>> idle_closers;  // one per live session
+  std::unordered_map<std::string, int> per_address;  // live sessions by client address
 };
 
 bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version, bool keep_alive) {
@@ -54,8 +56,10 @@ bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version, boo
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
+  // `peer` has been counted in shared.per_address; the session gives it back.
   template <class... Args>
-  Session(Shared& shared, Args&&... args) : shared_(shared), stream_(std::forward<Args>(args)...) {
+  Session(Shared& shared, std::string peer, Args&&... args)
+      : shared_(shared), peer_(std::move(peer)), stream_(std::forward<Args>(args)...) {
     shared_.sessions.fetch_add(1);
   }
 
@@ -63,6 +67,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     {
       std::lock_guard lock(shared_.mutex);
       if (registered_) shared_.idle_closers.erase(closer_);
+      if (auto it = shared_.per_address.find(peer_); it != shared_.per_address.end()) {
+        if (--it->second <= 0) shared_.per_address.erase(it);
+      }
     }
     shared_.sessions.fetch_sub(1);
   }
@@ -128,6 +135,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto length = parser.content_length(); length && *length > shared_.options.body_max) {
       return refuse(413, "the body is larger than limits.body_max");
     }
+    version_ = header.version();
+    keep_alive_ = header.keep_alive();
+    head_ = Request{};
+    head_.method = std::string(header.method_string());
+    head_.target = std::string(header.target());
+    head_.headers.reserve(16);
+    for (const auto& field : header) {
+      head_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    head_.remote_address = peer_;
+    if (shared_.options.screen) {
+      if (auto answer = shared_.options.screen(head_)) {
+        // A body still to come is not read: answer, then close.
+        return write(std::move(*answer), !parser.is_done());
+      }
+    }
     if (!parser.is_done() && beast::iequals(header[bhttp::field::expect], "100-continue")) {
       auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                       header.version());
@@ -164,20 +187,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void on_body() {
     lowest().expires_never();
-    auto message = framing_->parser().release();
-    Request req;
-    req.method = std::string(message.method_string());
-    req.target = std::string(message.target());
-    req.headers.reserve(16);
-    for (const auto& field : message) {
-      req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    req.body = std::move(message.body());
-    error_code ignored;
-    auto endpoint = lowest().socket().remote_endpoint(ignored);
-    if (!ignored) req.remote_address = endpoint.address().to_string();
-    version_ = message.version();
-    keep_alive_ = message.keep_alive();
+    Request req = std::move(head_);
+    req.body = std::move(framing_->parser().get().body());
+    keep_alive_ = framing_->parser().get().keep_alive();
     auto executor = stream_.get_executor();
     shared_.handler(std::move(req), [self = this->shared_from_this(), executor](Response r) {
       net::post(executor, [self, r = std::move(r)]() mutable { self->write(std::move(r), false); });
@@ -294,9 +306,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   Shared& shared_;
+  const std::string peer_;
   Stream stream_;
   beast::flat_buffer buffer_{connection_buffer(shared_.limits)};
   std::optional<RequestFraming> framing_;
+  Request head_;  // the request being read, without its body
   std::array<char, 16 * 1024> drain_buffer_{};
   std::shared_ptr<ResponseStream> body_stream_;
   net::steady_timer timer_{stream_.get_executor()};
@@ -331,23 +345,44 @@ struct Server::Impl {
     });
   }
 
+  // A short answer, written without waiting on the client, then close.
+  static void turn_away(tcp::socket& socket, std::string_view answer) {
+    error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(net::buffer(answer), ignored);
+    socket.close(ignored);
+  }
+
   void on_accept(tcp::socket socket) {
     if (shared.sessions.load() >= shared.options.max_connections) {
-      // Over the cap: a short answer, written without waiting on the client, then close.
-      static constexpr std::string_view kBusy =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      error_code ignored;
-      socket.non_blocking(true, ignored);
-      socket.write_some(net::buffer(kBusy), ignored);
-      socket.close(ignored);
-      return;
+      return turn_away(socket,
+                       "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                       "Connection: close\r\n\r\n");
+    }
+    error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    if (ec) return;
+    std::string peer = endpoint.address().to_string();
+    bool over = false;
+    {
+      std::lock_guard lock(shared.mutex);
+      int& open = shared.per_address[peer];  // at least 1 while over: no empty entry stays
+      over = open >= shared.options.connections_per_ip;
+      if (!over) ++open;
+    }
+    if (over) {
+      // One client's share is taken: others are still served.
+      return turn_away(socket,
+                       "HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\n"
+                       "Connection: close\r\n\r\n");
     }
     if (tls) {
-      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared, std::move(socket),
-                                                                      *tls)
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared, std::move(peer),
+                                                                      std::move(socket), *tls)
           ->start();
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(shared, std::move(socket))->start();
+      std::make_shared<Session<beast::tcp_stream>>(shared, std::move(peer), std::move(socket))
+          ->start();
     }
   }
 

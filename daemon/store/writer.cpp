@@ -1,5 +1,7 @@
 #include "daemon/store/writer.hpp"
 
+#include <sqlite3.h>
+
 #include <future>
 #include <vector>
 
@@ -58,6 +60,11 @@ void Writer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool Writer::running() const {
+  std::lock_guard lock(mutex_);
+  return !stopping_;
+}
+
 std::size_t Writer::pending() const {
   std::lock_guard lock(mutex_);
   return queue_.size();
@@ -77,6 +84,7 @@ void Writer::loop() {
       }
     }
     results.clear();
+    const auto changes_before = sqlite3_total_changes64(db_.handle());
     auto begun = db_.exec("BEGIN IMMEDIATE");
     if (begun) {
       for (auto& job : batch) {
@@ -89,9 +97,13 @@ void Writer::loop() {
         }
         results.push_back(std::move(r));
       }
+      const bool changed = sqlite3_total_changes64(db_.handle()) != changes_before;
       if (auto committed = db_.exec("COMMIT"); !committed) {
         (void)db_.exec("ROLLBACK");
         results.assign(batch.size(), std::unexpected(committed.error()));
+        commit_failed_ = true;
+      } else if (changed) {
+        commit_failed_ = false;
       }
     } else {
       results.assign(batch.size(), std::unexpected(begun.error()));

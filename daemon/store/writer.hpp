@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -36,6 +37,11 @@ class Writer {
   void stop();
 
   std::size_t pending() const;
+  // false once stop() was called or the thread has ended.
+  bool running() const;
+  // true when the last batch that tried to change something failed to commit (disk full, I/O
+  // error), until a batch that changes something commits again: readiness without a write.
+  bool last_commit_failed() const { return commit_failed_.load(); }
 
  private:
   explicit Writer(Database db, std::size_t max_pending);
@@ -52,6 +58,7 @@ class Writer {
   std::condition_variable wake_;
   std::deque<Job> queue_;
   bool stopping_ = false;
+  std::atomic<bool> commit_failed_{false};
   std::thread thread_;
 };
 
