@@ -51,6 +51,11 @@ struct Metrics::Impl {
                                           .Help("Notifications not yet delivered (or given up)")
                                           .Register(*registry)
                                           .Add({});
+  prometheus::Family<prometheus::Counter>& approval_refusals =
+      prometheus::BuildCounter()
+          .Name("juanie_approval_refusals_total")
+          .Help("Refused approval requests by reason")
+          .Register(*registry);
   prometheus::Gauge& store_pending = prometheus::BuildGauge()
                                          .Name("juanie_store_write_queue")
                                          .Help("Writes waiting for the store's next commit")
@@ -62,6 +67,9 @@ Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
   // Every state appears from the start, so dashboards and alerts see zeros, not gaps.
   for (const char* state : {"queued", "running", "succeeded", "failed", "cancelled"}) {
     impl_->runs.Add({{"state", state}}).Set(0);
+  }
+  for (const char* reason : {"invalid_link", "expired", "bad_form", "wrong_deployment"}) {
+    impl_->approval_refusals.Add({{"reason", reason}});
   }
 }
 
@@ -108,6 +116,10 @@ void Metrics::set_deployments(const std::map<std::string, std::int64_t>& by_stat
 
 void Metrics::set_outbox_pending(std::int64_t messages) {
   impl_->outbox_pending.Set(static_cast<double>(messages));
+}
+
+void Metrics::approval_refused(std::string_view reason) {
+  impl_->approval_refusals.Add({{"reason", std::string(reason)}}).Increment();
 }
 
 std::string Metrics::render() const {

@@ -26,6 +26,9 @@ class Metrics {
   void notification(std::string_view sink, std::string_view result);
   void set_deployments(const std::map<std::string, std::int64_t>& by_state);
   void set_outbox_pending(std::int64_t messages);
+  // A refused /approve/ request. reason: invalid_link (fails verification: counted and
+  // rate-limit logged, never stored), expired, bad_form, wrong_deployment.
+  void approval_refused(std::string_view reason);
 
   std::string render() const;
 

@@ -93,6 +93,39 @@ void Routes::handle(http::Request req, http::Reply reply) {
   reply(http::error_response(404, "no such endpoint"));
 }
 
+std::optional<http::Response> Routes::screen(const http::Request& head) {
+  const std::string_view path = head.path();
+  std::string_view forge_name, project_name;
+  if (split_hook_path(path, forge_name, project_name)) {
+    auto forge = parse_forge(forge_name);
+    if (!forge) return http::error_response(404, "unknown forge \"" + std::string(forge_name) + "\"");
+    if (head.method != "POST") return http::error_response(405, "webhooks are POSTed");
+    const auto projects = deps_.projects.get();
+    auto it = projects->find(project_name);
+    if (it != projects->end() && it->second->config.forge == *forge) return std::nullopt;
+    const std::string forge_label(to_string(*forge));
+    deps_.metrics.webhook(forge_label, "unknown_project");
+    deps_.metrics.http_request("/hooks/" + forge_label, 404, 0);
+    deps_.log.warn("webhook " + forge_label + "/" + std::string(project_name) + " from " +
+                   head.remote_address + " refused (404) before its body: no such project");
+    return http::error_response(404, "no project takes " + forge_label + " webhooks here");
+  }
+  if (path == "/healthz" || path == "/readyz" || path == "/metrics") return std::nullopt;
+  if (path.starts_with("/approve/")) {
+    auto refused = deps_.desk.screen(head);
+    if (refused) deps_.metrics.http_request("/approve", refused->status, 0);
+    return refused;
+  }
+  if (path.starts_with("/api/v1/")) {
+    if (api::authenticate(head, deps_.api_tokens)) return std::nullopt;
+    deps_.metrics.http_request("/api/v1", 401, 0);
+    http::Response r = http::error_response(401, "a valid bearer token is required");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  return http::error_response(404, "no such endpoint");
+}
+
 void Routes::webhook(Forge forge, std::string_view project_name, http::Request req,
                      http::Reply reply) {
   const auto now = deps_.clock.now();
@@ -161,15 +194,10 @@ void Routes::refused(int status, std::string_view target, std::string_view remot
 }
 
 void Routes::readyz(http::Reply reply) {
-  deps_.writer.submit(
-      [at = rfc3339(deps_.clock.now())](store::Database& db) { return store::write_probe(db, at); },
-      [reply = std::move(reply)](Result<void> ok) {
-        if (!ok) {
-          return reply(
-              http::error_response(503, "the store is not writable: " + ok.error().message));
-        }
-        reply(http::json_response(200, R"({"ready":true})"));
-      });
+  readiness_.check([reply = std::move(reply)](std::optional<std::string> why_not) {
+    if (why_not) return reply(http::error_response(503, *why_not));
+    reply(http::json_response(200, R"({"ready":true})"));
+  });
 }
 
 http::Response Routes::metrics() {

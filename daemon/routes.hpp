@@ -13,6 +13,7 @@
 #include "daemon/log.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/project_registry.hpp"
+#include "daemon/readiness.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
@@ -38,9 +39,15 @@ struct RouteDeps {
 // Dispatches requests to the webhook, API and operations handlers.
 class Routes {
  public:
-  explicit Routes(RouteDeps deps) : deps_(std::move(deps)) {}
+  explicit Routes(RouteDeps deps)
+      : deps_(std::move(deps)),
+        readiness_(deps_.writer, deps_.reader, [this] { return rfc3339(deps_.clock.now()); }) {}
 
   void handle(http::Request request, http::Reply reply);
+  // Once a request's header is read, before its body: the answer to a request that no body
+  // can make right (no such endpoint or project, wrong method, no valid bearer token or
+  // approval link), else nullopt. The server then answers without reading the body.
+  std::optional<http::Response> screen(const http::Request& head);
   // For the server's own refusals (413, 431): counted and logged like the handlers' answers.
   void refused(int status, std::string_view target, std::string_view remote);
 
@@ -61,6 +68,7 @@ class Routes {
                  http::Reply reply);
 
   RouteDeps deps_;
+  Readiness readiness_;
 };
 
 }  // namespace juanie::daemon

@@ -228,7 +228,8 @@ int serve(const std::filesystem::path& config_file) {
     deployments.wake();
     notifier.wake();
   };
-  approvals::ApprovalDesk desk(approvals::DeskDeps{flow, **writer, *reader, projects, clock, log, changed});
+  approvals::ApprovalDesk desk(
+      approvals::DeskDeps{flow, **writer, *reader, projects, clock, log, changed, &metrics});
   RunExecutor executor(
       ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer, notifier});
   Scheduler scheduler(SchedulerDeps{**writer, *reader, projects, executor, clock, log,
@@ -246,6 +247,7 @@ int serve(const std::filesystem::path& config_file) {
   options.port = daemon.listen.port;
   options.body_max = daemon.limits.body_max;
   options.max_connections = daemon.limits.max_connections;
+  options.connections_per_ip = daemon.limits.connections_per_ip;
   options.header_timeout = daemon.limits.header_timeout;
   options.body_timeout = daemon.limits.body_timeout;
   if (daemon.tls) {
@@ -255,6 +257,7 @@ int serve(const std::filesystem::path& config_file) {
   options.on_refused = [&routes](int status, std::string_view target, std::string_view remote) {
     routes.refused(status, target, remote);
   };
+  options.screen = [&routes](const http::Request& head) { return routes.screen(head); };
   http::Server server(options, [&routes](http::Request req, http::Reply reply) {
     routes.handle(std::move(req), std::move(reply));
   });

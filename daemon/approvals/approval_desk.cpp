@@ -32,22 +32,41 @@ http::Response page_response(int status, std::string html) {
   return r;
 }
 
+void ApprovalDesk::count(std::string_view reason) const {
+  if (deps_.metrics) deps_.metrics->approval_refused(reason);
+}
+
+std::expected<LinkClaims, http::Response> ApprovalDesk::claims_of(const http::Request& req) const {
+  const std::string token(req.path().substr(kPrefix.size()));
+  auto claims = verify_link(token, deps_.flow.keys());
+  if (claims) return *claims;
+  count("invalid_link");
+  if (auto suppressed = invalid_links_.admit(deps_.clock.now())) {
+    deps_.log.warn("approval link refused (403) from " + req.remote_address + ": " +
+                   claims.error().message +
+                   (*suppressed ? " (and " + std::to_string(*suppressed) +
+                                      " more since the last such line, not logged)"
+                                : ""));
+  }
+  const std::string message = claims.error().message + ". Use the link exactly as you received it.";
+  return std::unexpected(page_response(403, message_page("This link is not valid", message)));
+}
+
+std::optional<http::Response> ApprovalDesk::screen(const http::Request& req) const {
+  auto claims = claims_of(req);
+  if (claims) return std::nullopt;
+  return std::move(claims.error());
+}
+
 void ApprovalDesk::handle(const http::Request& req, http::Reply reply) const {
   const std::string_view path = req.path();
-  const std::string token(path.substr(kPrefix.size()));
   if (req.method != "GET" && req.method != "POST") {
     auto r = page_response(405, message_page("Method not allowed", "Open the link, then use the form."));
     r.headers.emplace_back("Allow", "GET, POST");
     return reply(std::move(r));
   }
-  auto claims = verify_link(token, deps_.flow.keys());
-  if (!claims) {
-    const std::string message = claims.error().message + ". Use the link exactly as you received it.";
-    if (req.method == "POST") {
-      return refuse(req, "", std::nullopt, 403, "This link is not valid", message, std::move(reply));
-    }
-    return reply(page_response(403, message_page("This link is not valid", message)));
-  }
+  auto claims = claims_of(req);
+  if (!claims) return reply(std::move(claims.error()));
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        deps_.clock.now().time_since_epoch()).count();
   if (claims->expires <= now) {
@@ -55,9 +74,10 @@ void ApprovalDesk::handle(const http::Request& req, http::Reply reply) const {
                                 rfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(claims->expires))) +
                                 ". Nothing was recorded.";
     if (req.method == "POST") {
-      return refuse(req, claims->approver, claims->deployment, 410, "This link has expired", message,
-                    std::move(reply));
+      return refuse(req, claims->approver, claims->deployment, "expired", 410, "This link has expired",
+                    message, std::move(reply));
     }
+    count("expired");
     return reply(page_response(410, message_page("This link has expired", message)));
   }
   if (req.method == "GET") {
@@ -158,9 +178,10 @@ http::Response ApprovalDesk::show(const LinkClaims& c, const std::string& action
 }
 
 void ApprovalDesk::refuse(const http::Request& req, const std::string& approver,
-                          std::optional<std::int64_t> deployment, int status,
-                          const std::string& title, const std::string& message,
+                          std::optional<std::int64_t> deployment, std::string_view reason,
+                          int status, const std::string& title, const std::string& message,
                           http::Reply reply) const {
+  count(reason);
   deps_.log.warn("approval refused (" + std::to_string(status) + ") from " + req.remote_address +
                  (deployment ? " for deployment " + std::to_string(*deployment) : "") + ": " + message);
   store::AuditEntry entry{rfc3339(deps_.clock.now()), "decide", approver, deployment, "refused",
@@ -175,17 +196,17 @@ void ApprovalDesk::refuse(const http::Request& req, const std::string& approver,
 void ApprovalDesk::decide(const http::Request& req, const LinkClaims& c, http::Reply reply) const {
   const auto type = req.header("Content-Type").value_or("");
   if (!type.starts_with("application/x-www-form-urlencoded")) {
-    return refuse(req, c.approver, c.deployment, 415, "Use the form",
+    return refuse(req, c.approver, c.deployment, "bad_form", 415, "Use the form",
                   "The decision must be posted from the approval page's form.", std::move(reply));
   }
   auto form = http::parse_form(req.body, 8);
   if (!form) {
-    return refuse(req, c.approver, c.deployment, 400, "The form could not be read",
+    return refuse(req, c.approver, c.deployment, "bad_form", 400, "The form could not be read",
                   form.error().message + ".", std::move(reply));
   }
   const auto csrf = form->find("csrf");
   if (csrf == form->end() || !constant_time_equal(csrf->second, csrf_value(c, deps_.flow.keys()))) {
-    return refuse(req, c.approver, c.deployment, 403, "The form is not from this page",
+    return refuse(req, c.approver, c.deployment, "bad_form", 403, "The form is not from this page",
                   "The form's check value is missing or wrong: open the link and decide from its page.",
                   std::move(reply));
   }
@@ -194,7 +215,7 @@ void ApprovalDesk::decide(const http::Request& req, const LinkClaims& c, http::R
   if (auto it = form->find("decision"); it != form->end()) request.decision = it->second;
   if (auto it = form->find("comment"); it != form->end()) request.comment = it->second;
   if (request.comment.size() > kMaxComment) {
-    return refuse(req, c.approver, c.deployment, 400, "The comment is too long",
+    return refuse(req, c.approver, c.deployment, "bad_form", 400, "The comment is too long",
                   "Keep the comment under " + std::to_string(kMaxComment) + " characters.",
                   std::move(reply));
   }
@@ -207,7 +228,8 @@ void ApprovalDesk::decide(const http::Request& req, const LinkClaims& c, http::R
   const auto projects = deps_.projects.get();
   auto project_it = *found ? projects->find((*found)->project) : projects->end();
   if (project_it == projects->end()) {
-    return refuse(req, c.approver, c.deployment, 403, "This link is not for this deployment",
+    return refuse(req, c.approver, c.deployment, "wrong_deployment", 403,
+                  "This link is not for this deployment",
                   "The link names a deployment that does not match the one on record.", std::move(reply));
   }
   auto project = project_it->second;  // kept alive across a reload until the write is done

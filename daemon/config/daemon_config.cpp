@@ -66,6 +66,9 @@ Limits parse_limits(MapReader& root) {
   if (auto v = r.optional_int("max_connections", 1, 100000)) {
     out.max_connections = static_cast<int>(*v);
   }
+  if (auto v = r.optional_int("connections_per_ip", 1, 100000)) {
+    out.connections_per_ip = static_cast<int>(*v);
+  }
   if (auto v = r.optional_duration("header_timeout")) out.header_timeout = *v;
   if (auto v = r.optional_duration("body_timeout")) out.body_timeout = *v;
   if (auto v = r.optional_duration("shutdown_timeout")) out.shutdown_timeout = *v;

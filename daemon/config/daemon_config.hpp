@@ -39,6 +39,7 @@ struct Limits {
   std::uint64_t log_max = 10ULL << 20;
   std::uint64_t body_max = 25ULL << 20;
   int max_connections = 512;
+  int connections_per_ip = 64;  // open connections from one client address
   std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
   std::chrono::milliseconds body_timeout = std::chrono::seconds(60);
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(10);

@@ -16,7 +16,10 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
+
+#include "daemon/http/request_framing.hpp"
 
 namespace juanie::daemon::http {
 namespace {
@@ -38,11 +41,13 @@ void close_on_exec(int fd) {
 // What every session shares with the server.
 struct Shared {
   ServerOptions options;
+  FramingLimits limits;
   Handler handler;
   std::atomic<int> sessions{0};
   std::atomic<bool> draining{false};
   std::mutex mutex;
   std::list<std::function<void()>> idle_closers;  // one per live session
+  std::unordered_map<std::string, int> per_address;  // live sessions by client address
 };
 
 bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version, bool keep_alive) {
@@ -59,8 +64,10 @@ bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version, boo
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
+  // `peer` has been counted in shared.per_address; the session gives it back.
   template <class... Args>
-  Session(Shared& shared, Args&&... args) : shared_(shared), stream_(std::forward<Args>(args)...) {
+  Session(Shared& shared, std::string peer, Args&&... args)
+      : shared_(shared), peer_(std::move(peer)), stream_(std::forward<Args>(args)...) {
     shared_.sessions.fetch_add(1);
   }
 
@@ -68,6 +75,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     {
       std::lock_guard lock(shared_.mutex);
       if (registered_) shared_.idle_closers.erase(closer_);
+      if (auto it = shared_.per_address.find(peer_); it != shared_.per_address.end()) {
+        if (--it->second <= 0) shared_.per_address.erase(it);
+      }
     }
     shared_.sessions.fetch_sub(1);
   }
@@ -105,32 +115,51 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void read_header() {
     if (shared_.draining.load()) return close();
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(shared_.options.header_max));
-    parser_->body_limit(shared_.options.body_max);
+    framing_.emplace(shared_.limits);
     idle_ = true;
     lowest().expires_after(shared_.options.header_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+    bhttp::async_read_header(stream_, buffer_, framing_->parser(),
+                             [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                               self->on_header(ec, n);
+                             });
   }
 
   void close_if_idle() {
     if (idle_ && buffer_.size() == 0) close();
   }
 
-  void on_header(error_code ec) {
+  // A read that failed: answered when the request was at fault, else the connection closes.
+  void on_read_error(error_code ec) {
+    if (auto refusal = framing_->refusal(ec)) return refuse(refusal->status, refusal->message);
+    close();
+  }
+
+  void on_header(error_code ec, std::size_t consumed) {
     idle_ = false;
-    if (ec == bhttp::error::header_limit) return refuse(431, "request headers too large");
-    // Beast checks a Content-Length against the body limit while reading the header.
-    if (ec == bhttp::error::body_limit)
-      return refuse(413, "the body is larger than limits.body_max");
-    if (ec) return close();
-    const auto& header = parser_->get();
-    if (auto length = parser_->content_length(); length && *length > shared_.options.body_max) {
+    if (ec) return on_read_error(ec);
+    if (auto refusal = framing_->consumed(consumed)) return refuse(refusal->status, refusal->message);
+    auto& parser = framing_->parser();
+    const auto& header = parser.get();
+    if (auto length = parser.content_length(); length && *length > shared_.options.body_max) {
       return refuse(413, "the body is larger than limits.body_max");
     }
-    if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+    version_ = header.version();
+    keep_alive_ = header.keep_alive();
+    head_ = Request{};
+    head_.method = std::string(header.method_string());
+    head_.target = std::string(header.target());
+    head_.headers.reserve(16);
+    for (const auto& field : header) {
+      head_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    head_.remote_address = peer_;
+    if (shared_.options.screen) {
+      if (auto answer = shared_.options.screen(head_)) {
+        // A body still to come is not read: answer, then close.
+        return write(std::move(*answer), !parser.is_done());
+      }
+    }
+    if (!parser.is_done() && beast::iequals(header[bhttp::field::expect], "100-continue")) {
       auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                       header.version());
       lowest().expires_after(shared_.options.body_timeout);
@@ -141,35 +170,34 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                          });
       return;
     }
-    read_body();
+    lowest().expires_after(shared_.options.body_timeout);
+    read_body_part();
   }
 
   void read_body() {
     lowest().expires_after(shared_.options.body_timeout);
-    bhttp::async_read(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_body(ec); });
+    read_body_part();
   }
 
-  void on_body(error_code ec) {
-    if (ec == bhttp::error::body_limit)
-      return refuse(413, "the body is larger than limits.body_max");
-    if (ec) return close();
+  // The body a piece at a time, so every byte the parser takes is counted against the
+  // request's budget (chunk framing included), not only the body's own bytes.
+  void read_body_part() {
+    if (framing_->parser().is_done()) return on_body();
+    bhttp::async_read_some(stream_, buffer_, framing_->parser(),
+                           [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                             if (auto refusal = self->framing_->consumed(n)) {
+                               return self->refuse(refusal->status, refusal->message);
+                             }
+                             if (ec) return self->on_read_error(ec);
+                             self->read_body_part();
+                           });
+  }
+
+  void on_body() {
     lowest().expires_never();
-    auto message = parser_->release();
-    Request req;
-    req.method = std::string(message.method_string());
-    req.target = std::string(message.target());
-    req.headers.reserve(16);
-    for (const auto& field : message) {
-      req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    req.body = std::move(message.body());
-    error_code ignored;
-    auto endpoint = lowest().socket().remote_endpoint(ignored);
-    if (!ignored) req.remote_address = endpoint.address().to_string();
-    version_ = message.version();
-    keep_alive_ = message.keep_alive();
+    Request req = std::move(head_);
+    req.body = std::move(framing_->parser().get().body());
+    keep_alive_ = framing_->parser().get().keep_alive();
     auto executor = stream_.get_executor();
     shared_.handler(std::move(req), [self = this->shared_from_this(), executor](Response r) {
       net::post(executor, [self, r = std::move(r)]() mutable { self->write(std::move(r), false); });
@@ -178,11 +206,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   // Answers and closes without reading the rest of the request.
   void refuse(int status, std::string_view message) {
-    version_ = parser_ ? parser_->get().version() : 11;
+    const auto& head = framing_->parser().get();
+    version_ = framing_->parser().is_header_done() ? head.version() : 11;
     if (shared_.options.on_refused) {
       error_code ignored;
       auto endpoint = lowest().socket().remote_endpoint(ignored);
-      shared_.options.on_refused(status, parser_ ? std::string_view(parser_->get().target()) : "",
+      shared_.options.on_refused(status,
+                                 framing_->parser().is_header_done()
+                                     ? std::string_view(head.target())
+                                     : std::string_view(),
                                  ignored ? "" : endpoint.address().to_string());
     }
     write(error_response(status, message), true);
@@ -282,9 +314,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   Shared& shared_;
+  const std::string peer_;
   Stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  beast::flat_buffer buffer_{connection_buffer(shared_.limits)};
+  std::optional<RequestFraming> framing_;
+  Request head_;  // the request being read, without its body
   std::array<char, 16 * 1024> drain_buffer_{};
   std::shared_ptr<ResponseStream> body_stream_;
   net::steady_timer timer_{stream_.get_executor()};
@@ -300,6 +334,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 struct Server::Impl {
   Impl(ServerOptions options, Handler handler) : acceptor(ioc), timer(ioc) {
     shared.options = std::move(options);
+    shared.limits = FramingLimits{shared.options.header_max, shared.options.body_max};
     shared.handler = std::move(handler);
   }
 
@@ -318,24 +353,45 @@ struct Server::Impl {
     });
   }
 
+  // A short answer, written without waiting on the client, then close.
+  static void turn_away(tcp::socket& socket, std::string_view answer) {
+    error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(net::buffer(answer), ignored);
+    socket.close(ignored);
+  }
+
   void on_accept(tcp::socket socket) {
     close_on_exec(socket.native_handle());
     if (shared.sessions.load() >= shared.options.max_connections) {
-      // Over the cap: a short answer, written without waiting on the client, then close.
-      static constexpr std::string_view kBusy =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      error_code ignored;
-      socket.non_blocking(true, ignored);
-      socket.write_some(net::buffer(kBusy), ignored);
-      socket.close(ignored);
-      return;
+      return turn_away(socket,
+                       "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                       "Connection: close\r\n\r\n");
+    }
+    error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    if (ec) return;
+    std::string peer = endpoint.address().to_string();
+    bool over = false;
+    {
+      std::lock_guard lock(shared.mutex);
+      int& open = shared.per_address[peer];  // at least 1 while over: no empty entry stays
+      over = open >= shared.options.connections_per_ip;
+      if (!over) ++open;
+    }
+    if (over) {
+      // One client's share is taken: others are still served.
+      return turn_away(socket,
+                       "HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\n"
+                       "Connection: close\r\n\r\n");
     }
     if (tls) {
-      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared, std::move(socket),
-                                                                      *tls)
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared, std::move(peer),
+                                                                      std::move(socket), *tls)
           ->start();
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(shared, std::move(socket))->start();
+      std::make_shared<Session<beast::tcp_stream>>(shared, std::move(peer), std::move(socket))
+          ->start();
     }
   }
 

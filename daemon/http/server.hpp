@@ -27,10 +27,14 @@ struct ServerOptions {
   std::uint64_t body_max = 25ULL << 20;
   std::size_t header_max = 32 * 1024;
   int max_connections = 512;
+  int connections_per_ip = 64;  // past it a connection from that address is answered 429
   std::chrono::milliseconds header_timeout{10'000};  // also the keep-alive idle timeout
   std::chrono::milliseconds body_timeout{60'000};
   std::optional<std::filesystem::path> tls_cert;
   std::optional<std::filesystem::path> tls_key;
+  // Called once a request's header is read (the Request has no body yet): an answer here is
+  // sent without reading the body, which is then never read (the connection closes).
+  std::function<std::optional<Response>(const Request& head)> screen;
   // Told of requests the server refuses itself (413, 431) before any handler sees them.
   std::function<void(int status, std::string_view target, std::string_view remote)> on_refused;
 };

@@ -1,5 +1,7 @@
 #include "daemon/store/writer.hpp"
 
+#include <sqlite3.h>
+
 #include <future>
 #include <vector>
 
@@ -58,6 +60,11 @@ void Writer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool Writer::running() const {
+  std::lock_guard lock(mutex_);
+  return !stopping_;
+}
+
 std::size_t Writer::pending() const {
   std::lock_guard lock(mutex_);
   return queue_.size();
@@ -77,28 +84,71 @@ void Writer::loop() {
       }
     }
     results.clear();
-    auto begun = db_.exec("BEGIN IMMEDIATE");
-    if (begun) {
-      for (auto& job : batch) {
-        // A savepoint per job: one job's failure must not undo its neighbours.
-        auto saved = db_.exec("SAVEPOINT job");
-        Result<void> r = saved ? job.work(db_) : saved;
-        if (saved) {
-          if (!r) (void)db_.exec("ROLLBACK TO job");
-          (void)db_.exec("RELEASE job");
-        }
-        results.push_back(std::move(r));
-      }
-      if (auto committed = db_.exec("COMMIT"); !committed) {
-        (void)db_.exec("ROLLBACK");
-        results.assign(batch.size(), std::unexpected(committed.error()));
-      }
-    } else {
-      results.assign(batch.size(), std::unexpected(begun.error()));
+    if (batch.size() == 1) {
+      results.push_back(run_alone(batch.front()));
+    } else if (!run_together(batch, results)) {
+      // Nothing of the batch was committed. Each job again in a transaction of its own, so
+      // each caller is told what happened to its own write, not its neighbour's.
+      results.clear();
+      for (auto& job : batch) results.push_back(run_alone(job));
     }
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
     batch.clear();
   }
+}
+
+bool Writer::in_transaction() const {
+  return sqlite3_get_autocommit(db_.handle()) == 0;
+}
+
+Result<void> Writer::commit(std::int64_t changes_before) {
+  const bool changed = sqlite3_total_changes64(db_.handle()) != changes_before;
+  if (auto committed = db_.exec("COMMIT"); !committed) {
+    if (in_transaction()) (void)db_.exec("ROLLBACK");
+    commit_failed_ = true;
+    return committed;
+  }
+  if (changed) commit_failed_ = false;
+  return {};
+}
+
+bool Writer::run_together(std::vector<Job>& batch, std::vector<Result<void>>& results) {
+  const auto changes_before = sqlite3_total_changes64(db_.handle());
+  if (auto begun = db_.exec("BEGIN IMMEDIATE"); !begun) {
+    // Nothing ran (the database is locked or unreachable); alone each would wait as long again.
+    results.assign(batch.size(), std::unexpected(begun.error()));
+    return true;
+  }
+  auto abandon = [this] {
+    if (in_transaction()) (void)db_.exec("ROLLBACK");
+    return false;
+  };
+  for (auto& job : batch) {
+    // A savepoint per job: one job's failure must not undo its neighbours.
+    if (!db_.exec("SAVEPOINT job")) return abandon();
+    Result<void> r = job.work(db_);
+    // SQLite ends the whole transaction itself on some errors (a full disk, an I/O error,
+    // ON CONFLICT ROLLBACK): the neighbours' work is gone with it.
+    if (!in_transaction()) return false;
+    if (!r && !db_.exec("ROLLBACK TO job")) return abandon();
+    if (!db_.exec("RELEASE job")) return abandon();
+    results.push_back(std::move(r));
+  }
+  return commit(changes_before).has_value();
+}
+
+Result<void> Writer::run_alone(Job& job) {
+  const auto changes_before = sqlite3_total_changes64(db_.handle());
+  if (auto begun = db_.exec("BEGIN IMMEDIATE"); !begun) return begun;
+  Result<void> r = job.work(db_);
+  if (!in_transaction()) {
+    return r ? fail("the store rolled the write back") : r;
+  }
+  if (!r) {
+    (void)db_.exec("ROLLBACK");
+    return r;
+  }
+  return commit(changes_before);
 }
 
 Result<void> write_and_wait(Writer& writer, Writer::Work work) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -7,6 +8,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "daemon/store/sqlite.hpp"
 
@@ -15,7 +17,10 @@ namespace juanie::daemon::store {
 // The one writer of the database. Jobs submitted from any thread are run on the writer's own
 // thread; all jobs waiting when it wakes share one transaction (group commit), so durability
 // costs one fsync per batch rather than per request. A job's `done` runs only after the
-// COMMIT has returned — durable — or with the error when the job or the commit failed.
+// COMMIT has returned — durable — or with the error when the job or the commit failed. When
+// the batch's transaction fails as a whole (SQLite rolled it back, or COMMIT failed), each job
+// runs again alone, so `done` always tells what happened to that job's own write. A job's
+// `work` may therefore run twice: it must touch only the database and its own out-values.
 class Writer {
  public:
   using Work = std::function<Result<void>(Database&)>;
@@ -36,6 +41,11 @@ class Writer {
   void stop();
 
   std::size_t pending() const;
+  // false once stop() was called or the thread has ended.
+  bool running() const;
+  // true when the last batch that tried to change something failed to commit (disk full, I/O
+  // error), until a batch that changes something commits again: readiness without a write.
+  bool last_commit_failed() const { return commit_failed_.load(); }
 
  private:
   explicit Writer(Database db, std::size_t max_pending);
@@ -46,12 +56,22 @@ class Writer {
     Done done;
   };
 
+  // The batch in one transaction, each job's result in `results`; false when nothing of it
+  // was committed because the transaction as a whole failed (rolled back by SQLite, or the
+  // COMMIT failed), and `results` is then incomplete.
+  bool run_together(std::vector<Job>& batch, std::vector<Result<void>>& results);
+  // One job in a transaction of its own: its result is exactly what was committed.
+  Result<void> run_alone(Job& job);
+  Result<void> commit(std::int64_t changes_before);
+  bool in_transaction() const;
+
   Database db_;
   const std::size_t max_pending_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
   bool stopping_ = false;
+  std::atomic<bool> commit_failed_{false};
   std::thread thread_;
 };
 

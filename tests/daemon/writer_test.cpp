@@ -96,6 +96,51 @@ TEST(Writer, AFailingJobDoesNotUndoItsBatchNeighbours) {
   EXPECT_EQ(count_deliveries(*db).value(), 1);  // the failed job's run was rolled back
 }
 
+// SQLite ends a whole transaction by itself on some errors — ON CONFLICT ROLLBACK here, a full
+// disk or an I/O error in production — taking the batch's other jobs with it. They run again
+// alone and commit, and each caller is told what happened to its own write.
+TEST(Writer, ABatchRolledBackAsAWholeIsRetriedJobByJob) {
+  test::TempDir dir;
+  auto writer = Writer::open(dir / "juanie.db", 100);
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(write_and_wait(**writer, [](Database& db) {
+    return db.exec("CREATE TABLE t (v TEXT UNIQUE); INSERT INTO t VALUES ('taken')");
+  }));
+  // Hold the writer's thread so that the three jobs below wait together: one batch.
+  std::promise<void> holding, release;
+  std::shared_future<void> released = release.get_future().share();
+  (*writer)->submit(
+      [&holding, released](Database&) -> Result<void> {
+        holding.set_value();
+        released.wait();
+        return {};
+      },
+      [](Result<void>) {});
+  holding.get_future().wait();
+  std::promise<Result<void>> first, bad, last;
+  (*writer)->submit([](Database& db) { return db.exec("INSERT INTO t VALUES ('a')"); },
+                    [&](Result<void> r) { first.set_value(r); });
+  (*writer)->submit([](Database& db) { return db.exec("INSERT OR ROLLBACK INTO t VALUES ('taken')"); },
+                    [&](Result<void> r) { bad.set_value(r); });
+  (*writer)->submit([](Database& db) { return db.exec("INSERT INTO t VALUES ('c')"); },
+                    [&](Result<void> r) { last.set_value(r); });
+  EXPECT_EQ((*writer)->pending(), 3u);
+  release.set_value();
+  auto a = first.get_future().get();
+  auto b = bad.get_future().get();
+  auto c = last.get_future().get();
+  EXPECT_TRUE(a) << a.error().message;
+  EXPECT_FALSE(b);
+  EXPECT_TRUE(c) << c.error().message;
+  (*writer)->stop();
+  auto db = Database::open(dir / "juanie.db", true);
+  ASSERT_TRUE(db);
+  auto rows = db->prepare("SELECT group_concat(v, ',') FROM (SELECT v FROM t ORDER BY v)");
+  ASSERT_TRUE(rows);
+  ASSERT_TRUE(rows->step().value_or(false));
+  EXPECT_EQ(rows->text(0), "a,c,taken");
+}
+
 TEST(Writer, AFullQueueAnswersAtOnce) {
   test::TempDir dir;
   auto writer = Writer::open(dir / "juanie.db", 0);

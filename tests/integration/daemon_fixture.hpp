@@ -46,6 +46,7 @@ class Daemon {
   void use_tls(const std::string& cert_file, const std::string& key_file);
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const TempDir& home() const { return home_; }
   std::string log() const;
 

@@ -7,11 +7,24 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 
 namespace juanie::test {
 
-RawConnection::RawConnection(int port) {
+RawConnection::RawConnection(int port) : RawConnection(port, "") {}
+
+RawConnection::RawConnection(int port, const std::string& source) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (!source.empty()) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -93,6 +106,15 @@ bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
 int status_of(const std::string& response) {
   if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
   return std::atoi(response.c_str() + 9);
+}
+
+long proc_status_kib(int pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
+  }
+  return -1;
 }
 
 }  // namespace juanie::test

@@ -11,6 +11,8 @@ namespace juanie::test {
 class RawConnection {
  public:
   explicit RawConnection(int port);
+  // From `source` (another loopback address, such as 127.0.0.2) to the daemon on 127.0.0.1.
+  RawConnection(int port, const std::string& source);
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
@@ -34,5 +36,8 @@ class RawConnection {
 
 // "HTTP/1.1 413 ..." → 413; 0 when there is no status line.
 int status_of(const std::string& response);
+
+// A field of /proc/PID/status in KiB (VmRSS, VmHWM); -1 when it cannot be read.
+long proc_status_kib(int pid, const std::string& field);
 
 }  // namespace juanie::test

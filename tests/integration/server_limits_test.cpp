@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -72,6 +75,82 @@ TEST_F(ServerLimitsTest, AChunkedBodyOverTheCapIs413) {
   }
   const std::string response = c.read_response(5s);
   EXPECT_EQ(status_of(response), 413) << response.substr(0, 200);
+}
+
+constexpr long kBodyMaxKib = 1024;  // the fixture's limits.body_max
+// What a request may cost the daemon at most, generously: the body (whose string may double
+// while it grows), the header and framing buffers, and room for allocator slack.
+constexpr long kHeldBoundKib = kBodyMaxKib * 4 + 64 * 1024;
+
+// Sends `head`, then `opening`, then `filler` over and over (up to 256 MiB, far past any bound)
+// until the daemon stops taking it; returns the answer and the most the daemon's resident
+// memory grew meanwhile (sampled, and its high-water mark when that rose).
+std::pair<std::string, long> send_endless(Daemon& daemon, const std::string& head,
+                                          const std::string& opening, const std::string& filler) {
+  const int pid = daemon.pid();
+  const long before = proc_status_kib(pid, "VmRSS");
+  const long hwm_before = proc_status_kib(pid, "VmHWM");
+  RawConnection c(daemon.port());
+  std::atomic<bool> sending{true};
+  std::atomic<long> peak{before};
+  std::thread sampler([&] {
+    while (sending.load()) {
+      peak = std::max(peak.load(), proc_status_kib(pid, "VmRSS"));
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  std::thread sender([&] {
+    if (c.send(head) && c.send(opening)) {
+      for (std::size_t sent = 0; sent < (256u << 20); sent += filler.size()) {
+        if (!c.send(filler)) break;
+      }
+    }
+    sending = false;
+  });
+  std::string response = c.read_response(10s);
+  sender.join();
+  sampler.join();
+  long top = peak.load();
+  if (const long hwm = proc_status_kib(pid, "VmHWM"); hwm > hwm_before) top = std::max(top, hwm);
+  return {response, top - before};
+}
+
+TEST_F(ServerLimitsTest, AnEndlessChunkExtensionIs400AndCostsNoMemory) {
+  auto [response, grown_kib] =
+      send_endless(d(), post_head("/hooks/github/shop-api", "Transfer-Encoding: chunked\r\n"),
+                   "1;ext=", std::string(64 * 1024, 'a'));
+  EXPECT_EQ(status_of(response), 400) << response.substr(0, 200);
+  EXPECT_LT(grown_kib, kHeldBoundKib) << "the daemon grew by " << grown_kib << " KiB";
+  RecordProperty("grown_kib", std::to_string(grown_kib));
+  EXPECT_EQ(d().request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ServerLimitsTest, EndlessTrailersAre400AndCostNoMemory) {
+  std::string trailers;
+  while (trailers.size() < 64 * 1024) trailers += "X-Trailer: " + std::string(200, 'b') + "\r\n";
+  auto [response, grown_kib] =
+      send_endless(d(), post_head("/hooks/github/shop-api", "Transfer-Encoding: chunked\r\n"),
+                   "2\r\n{}\r\n0\r\n", trailers);
+  EXPECT_EQ(status_of(response), 400) << response.substr(0, 200);
+  EXPECT_LT(grown_kib, kHeldBoundKib) << "the daemon grew by " << grown_kib << " KiB";
+  RecordProperty("grown_kib", std::to_string(grown_kib));
+}
+
+TEST_F(ServerLimitsTest, ALongChunkExtensionIs400) {
+  RawConnection c(d().port());
+  ASSERT_TRUE(c.send(post_head("/hooks/github/shop-api", "Transfer-Encoding: chunked\r\n") +
+                     "2;x=" + std::string(2000, 'a') + "\r\n{}\r\n0\r\n\r\n"));
+  const std::string response = c.read_response(5s);
+  EXPECT_EQ(status_of(response), 400) << response;
+  EXPECT_NE(response.find("chunk extension"), std::string::npos) << response;
+}
+
+TEST_F(ServerLimitsTest, ChunksWithShortExtensionsAndTrailersStillReachTheHandler) {
+  RawConnection c(d().port());
+  ASSERT_TRUE(c.send(post_head("/hooks/github/shop-api", "Transfer-Encoding: chunked\r\n") +
+                     "1;a=b\r\n{\r\n1;c\r\n}\r\n0\r\nX-Checksum: 1\r\n\r\n"));
+  // Unsigned, so the webhook handler itself refuses it: the framing was accepted.
+  EXPECT_EQ(status_of(c.read_response(5s)), 401);
 }
 
 TEST_F(ServerLimitsTest, ExpectContinueIsAnsweredSoClientsSendTheBody) {
