@@ -3,6 +3,7 @@
 #include <future>
 
 #include "daemon/git_access.hpp"
+#include "daemon/sandbox_backend.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/image_tag.hpp"
 #include "pipelines/pipeline_file.hpp"
@@ -95,6 +96,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.logs_dir = logs(run.id);
   options.log_max = deps_.daemon.limits.log_max;
   options.default_timeout = deps_.daemon.limits.step_timeout;
+  options.limits = step_limits(deps_.daemon);
   options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.
   if (const auto dir = deps_.daemon.source.parent_path(); !dir.empty() && dir != "/" && dir != "/etc") {

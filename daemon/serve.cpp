@@ -141,7 +141,18 @@ int serve(const std::filesystem::path& config_file) {
       return 1;
     }
   }
-  const runner::SandboxBackend sandbox = sandbox_backend(daemon);
+  std::vector<std::string> cgroup_notes;
+  auto cgroups = open_step_cgroups(daemon, cgroup_notes);
+  for (const auto& note : cgroup_notes) log.info(note);
+  if (!cgroups) {
+    log.error(cgroups.error().message);
+    return 1;
+  }
+  const runner::SandboxBackend sandbox = [&] {
+    auto b = sandbox_backend(daemon);
+    b.cgroups = cgroups->get();
+    return b;
+  }();
   if (sandbox.kind != "bwrap") {
     // Containers of steps a killed daemon was running: they die here, before anything runs.
     auto removed = runner::remove_leftover_containers(sandbox.engine);

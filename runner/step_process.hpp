@@ -24,6 +24,11 @@ struct ProcessOptions {
   std::chrono::milliseconds timeout{30 * 60 * 1000};
   std::chrono::milliseconds kill_grace{5000};  // between SIGTERM and SIGKILL
   const std::atomic<bool>* cancel = nullptr;   // set from another thread to stop the step
+  // Called with the child's pid before the child runs argv, which it waits for in /bin/sh:
+  // the moment to move it into its cgroups. An error stops the child and is the result.
+  std::function<Result<void>(int pid)> before_start;
+  // Readable: the whole group is killed at once (a cgroup's out-of-memory event).
+  int kill_fd = -1;
 };
 
 // Runs one step's process in a process group of its own with stdin from /dev/null and stdout

@@ -273,6 +273,30 @@ TEST_F(RunTest, APrivateRepositoryIsFetchedWithTheProjectsToken) {
   wait_for(run, "succeeded");
 }
 
+// sandbox.memory holds for bwrap steps too: the kernel kills the step, the run says why, the
+// daemon carries on.
+class MemoryLimitRunTest : public RunTest {
+ protected:
+  MemoryLimitRunTest() : RunTest("sandbox:\n  memory: 64MiB\n") {}
+};
+
+TEST_F(MemoryLimitRunTest, AStepPastSandboxMemoryFailsWithMemoryLimit) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto run = push(commit("steps:\n  - name: hog\n    commands: [\"head -c 400000000 "
+                               "/dev/zero | tail | wc -c\"]\n"));
+  auto done = wait_for(run, "failed");
+  ASSERT_TRUE(done.contains("steps")) << json::serialize(done);
+  const auto& step = done.at("steps").as_array().at(0);
+  EXPECT_EQ(step.at("reason").as_string(),
+            "memory limit: the step used more than 64 MiB (sandbox.memory) and was killed");
+  EXPECT_NE(std::string(done.at("reason").as_string()).find("memory limit"), std::string::npos);
+  EXPECT_TRUE(d.running());
+  EXPECT_NE(d.log().find("steps' cgroups: cgroup v"), std::string::npos) << d.log();
+  // The next run has its memory again.
+  const auto next = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
+  wait_for(next, "succeeded");
+}
+
 // The same daemon with sandbox.backend podman: steps run in containers of a local image.
 class PodmanRunTest : public RunTest {
  protected:
