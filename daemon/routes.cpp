@@ -161,6 +161,9 @@ void Routes::refused(int status, std::string_view target, std::string_view remot
 }
 
 void Routes::readyz(http::Reply reply) {
+  if (auto why = deps_.not_ready ? deps_.not_ready() : std::nullopt) {
+    return reply(http::error_response(503, *why));
+  }
   deps_.writer.submit(
       [at = rfc3339(deps_.clock.now())](store::Database& db) { return store::write_probe(db, at); },
       [reply = std::move(reply)](Result<void> ok) {

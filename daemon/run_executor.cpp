@@ -27,6 +27,16 @@ fs::path RunExecutor::logs(std::int64_t run) const {
 
 void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfig& project,
                          const std::string& state, const std::string& reason) const {
+  // Disk is bounded too: a workspace outlives its run only to let a failed run be retried
+  // from its failed step, and then only until limits.workspace_ttl (the scheduler's sweep).
+  std::error_code ec;
+  const fs::path ws = workspace(run.id);
+  if (state == "failed") {
+    fs::last_write_time(ws, fs::file_time_type::clock::now(), ec);
+  } else {
+    fs::remove_all(ws, ec);
+  }
+  fs::remove(runner::secrets_file_for(ws), ec);
   const auto to = *pipelines::parse_run_state(state);
   const std::string now = rfc3339(deps_.clock.now());
   auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {

@@ -16,6 +16,7 @@
 #include "daemon/http/server.hpp"
 #include "daemon/log.hpp"
 #include "daemon/deployment_loop.hpp"
+#include "daemon/disk_space.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/notify/dispatcher.hpp"
 #include "daemon/notify/notifier.hpp"
@@ -188,11 +189,17 @@ int serve(const std::filesystem::path& config_file) {
                                     daemon.limits.concurrent_runs,
                                     daemon.limits.runs_per_project > 0
                                         ? daemon.limits.runs_per_project
-                                        : daemon.limits.concurrent_runs});
+                                        : daemon.limits.concurrent_runs,
+                                    daemon.data_dir / "workspaces", daemon.limits.workspace_ttl,
+                                    [&daemon] {
+                                      return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
+                                    }});
   Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
                           [&scheduler] { scheduler.wake(); },
                           [&scheduler](std::int64_t run) { return scheduler.cancel(run); },
-                          flow, desk, changed});
+                          flow, desk, changed, [&daemon] {
+                            return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
+                          }});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;

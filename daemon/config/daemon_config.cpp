@@ -65,6 +65,8 @@ Limits parse_limits(MapReader& root) {
   if (auto v = r.optional_duration("header_timeout")) out.header_timeout = *v;
   if (auto v = r.optional_duration("body_timeout")) out.body_timeout = *v;
   if (auto v = r.optional_duration("shutdown_timeout")) out.shutdown_timeout = *v;
+  if (auto v = r.optional_duration("workspace_ttl")) out.workspace_ttl = *v;
+  if (auto v = r.optional_size("min_free_disk")) out.min_free_disk = *v;
   r.finish();
   return out;
 }

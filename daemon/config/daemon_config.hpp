@@ -35,6 +35,12 @@ struct Limits {
   std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
   std::chrono::milliseconds body_timeout = std::chrono::seconds(60);
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(10);
+  // How long a failed run's workspace is kept for `retry ?from=failed`; every other run's
+  // workspace is deleted when it ends.
+  std::chrono::milliseconds workspace_ttl = std::chrono::hours(24);
+  // Below this much free space in data_dir new runs wait (webhooks are still stored) and
+  // /readyz answers 503 saying why. 0: no floor.
+  std::uint64_t min_free_disk = 1ULL << 30;
 };
 
 struct Approvals {

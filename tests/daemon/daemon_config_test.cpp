@@ -134,6 +134,12 @@ TEST(DaemonConfig, SandboxBackends) {
             "/etc/juanie/juanie.yaml:6: sandbox.root_filesystems: is for the bwrap backend");
   EXPECT_EQ(error_of(base + "sandbox:\n  root_filesystems: {alpine: }\n"),
             "/etc/juanie/juanie.yaml:5: sandbox.root_filesystems.alpine: must be a directory");
+  auto ttl = parse(base + "limits: {workspace_ttl: 2h}\n");
+  ASSERT_TRUE(ttl) << ttl.error().message;
+  EXPECT_EQ(ttl->limits.workspace_ttl, std::chrono::hours(2));
+  EXPECT_EQ(parse(base)->limits.workspace_ttl, std::chrono::hours(24));
+  EXPECT_EQ(parse(base)->limits.min_free_disk, 1ULL << 30);
+  EXPECT_EQ(parse(base + "limits: {min_free_disk: 0}\n")->limits.min_free_disk, 0u);
   // Memory and tmpfs sizes hold for every backend, bwrap included (enforced by a cgroup).
   auto sized = parse(base + "sandbox: {memory: 512MiB, tmpfs_size: 64MiB}\n");
   ASSERT_TRUE(sized) << sized.error().message;

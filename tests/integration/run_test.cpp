@@ -297,6 +297,52 @@ TEST_F(MemoryLimitRunTest, AStepPastSandboxMemoryFailsWithMemoryLimit) {
   wait_for(next, "succeeded");
 }
 
+// Disk is bounded: a run's workspace goes when the run ends; a failed run's stays for a
+// retry from its failed step, until limits.workspace_ttl.
+class WorkspaceTtlRunTest : public RunTest {
+ protected:
+  WorkspaceTtlRunTest() : RunTest("limits:\n  workspace_ttl: 2s\n") {}
+};
+
+TEST_F(WorkspaceTtlRunTest, WorkspacesGoWhenRunsEndAndFailedOnesAfterTheTtl) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const fs::path workspaces = d.home() / "data" / "workspaces";
+  const auto passed = push(commit("steps:\n  - {name: a, commands: [\"echo x > out\"]}\n"));
+  wait_for(passed, "succeeded");
+  EXPECT_FALSE(fs::exists(workspaces / std::to_string(passed)));
+  const auto failed = push(commit("steps:\n  - {name: a, commands: [\"echo x > out\", false]}\n"));
+  wait_for(failed, "failed");
+  EXPECT_TRUE(fs::exists(workspaces / std::to_string(failed) / "out")) << "kept for a retry";
+  std::this_thread::sleep_for(2500ms);  // past the ttl
+  const auto next = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
+  wait_for(next, "succeeded");
+  EXPECT_TRUE(wait_until([&] { return !fs::exists(workspaces / std::to_string(failed)); }, 10s))
+      << d.log();
+  EXPECT_TRUE(fs::is_empty(workspaces));
+  EXPECT_NE(d.log().find("older than limits.workspace_ttl"), std::string::npos) << d.log();
+}
+
+// Below limits.min_free_disk new runs wait and /readyz says why; webhooks are still stored.
+class LowDiskRunTest : public RunTest {
+ protected:
+  LowDiskRunTest() : RunTest("limits:\n  min_free_disk: 1000000GiB\n") {}
+};
+
+TEST_F(LowDiskRunTest, NewRunsWaitAndReadyzSaysWhyWhileWebhooksAreStored) {
+  ASSERT_TRUE(d.start()) << d.log();
+  auto ready = d.request("GET", "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("below limits.min_free_disk"), std::string::npos) << ready.body;
+  const auto run = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
+  ASSERT_GT(run, 0);  // stored and answered 202
+  // The scheduler saw the run and held it.
+  EXPECT_TRUE(wait_until([&] { return d.log().find("new runs wait: ") != std::string::npos; }, 30s))
+      << d.log();
+  auto r = d.api("/api/v1/runs/" + std::to_string(run));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("state").as_string(), "queued");
+}
+
 // The same daemon with sandbox.backend podman: steps run in containers of a local image.
 class PodmanRunTest : public RunTest {
  protected:
