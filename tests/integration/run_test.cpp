@@ -297,6 +297,27 @@ TEST_F(MemoryLimitRunTest, AStepPastSandboxMemoryFailsWithMemoryLimit) {
   wait_for(next, "succeeded");
 }
 
+// Where no cgroup can be made (here /sys/fs/cgroup is covered, in a mount namespace of the
+// daemon's own), a memory limit cannot be enforced: serve refuses to start, saying how to
+// fix it, rather than run steps unbounded.
+TEST(MemoryLimitStartup, ServeRefusesToStartWhenNoCgroupCanEnforceTheMemoryLimit) {
+  TempDir home;
+  home.write("projects.d/.keep", "");
+  home.write("secrets/.keep", "");
+  home.write("juanie.yaml", "listen: 127.0.0.1:0\ndata_dir: data\nprojects_dir: projects.d\n"
+                            "secrets_dir: secrets\n");
+  // As a daemon's data_dir: the sandbox user may pass through.
+  fs::permissions(home.path(), fs::perms::others_exec, fs::perm_options::add);
+  const std::string out =
+      sh("(timeout 60 unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup && exec " +
+         std::string(JUANIE_BINARY) + " serve --config " + (home / "juanie.yaml").string() +
+         "') 2>&1; echo exit=$?");
+  EXPECT_NE(out.find("sandbox.memory cannot be enforced"), std::string::npos) << out;
+  EXPECT_NE(out.find("Delegate=yes"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=1\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening on"), std::string::npos) << out;
+}
+
 // Disk is bounded: a run's workspace goes when the run ends; a failed run's stays for a
 // retry from its failed step, until limits.workspace_ttl.
 class WorkspaceTtlRunTest : public RunTest {
