@@ -18,6 +18,7 @@
 
 #include "daemon/crypto.hpp"
 #include "daemon/http/client.hpp"
+#include "runner/step_cgroup.hpp"
 
 extern char** environ;
 
@@ -128,6 +129,18 @@ bool prepare_deployment(const fs::path& home, int registry_port) {
   return std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0;
 }
 
+// The demo must run where a newcomer tries it: where no memory cgroup can be made (a login
+// without a delegated cgroup), it runs steps without a memory limit and says so, rather than
+// have `juanie serve` refuse to start.
+std::string demo_sandbox() {
+  auto cgroups = runner::StepCgroups::open();
+  if (cgroups && (*cgroups)->memory()) return "";
+  std::cout << "juanie demo: no writable memory cgroup here ("
+            << (cgroups ? (*cgroups)->describe() : cgroups.error().message)
+            << "); the demo's steps run without a memory limit (sandbox.memory: 0)\n";
+  return "sandbox: {memory: 0}\n";
+}
+
 void write_home(const fs::path& home, int port, int registry_port) {
   fs::create_directories(home / "projects.d");
   fs::create_directories(home / "secrets");
@@ -141,7 +154,8 @@ void write_home(const fs::path& home, int port, int registry_port) {
                                        "data_dir: data\n"
                                        "projects_dir: projects.d\n"
                                        "secrets_dir: secrets\n"
-                                       "approvals: {signing_key: approval.key, link_ttl: 24h}\n"
+                                       "approvals: {signing_key: approval.key, link_ttl: 24h}\n" +
+                                       demo_sandbox() +
                                        "api_tokens:\n"
                                        "  - name: demo\n"
                                        "    sha256: " +

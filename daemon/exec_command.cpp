@@ -164,6 +164,17 @@ int run_exec(const std::vector<std::string>& args) {
     runner::PipelineRunOptions options;
     settings.data_dir = home;
     options.backend = sandbox_backend(settings);
+    options.limits = step_limits(settings);
+    // The user's own code on the user's own machine: a limit the host cannot enforce is said,
+    // not a reason to refuse.
+    std::vector<std::string> notes;
+    auto cgroups = open_step_cgroups(settings, notes);
+    if (!cgroups) {
+      std::cerr << "juanie exec: warning: " << cgroups.error().message << '\n';
+      options.backend.require_memory_cgroup = false;
+    } else {
+      options.backend.cgroups = cgroups->get();
+    }
     options.workspace = workspace;
     options.logs_dir = home / "logs";
     options.cancel = &cancel;

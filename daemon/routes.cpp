@@ -194,6 +194,10 @@ void Routes::refused(int status, std::string_view target, std::string_view remot
 }
 
 void Routes::readyz(http::Reply reply) {
+  // Low disk first (runs wait then; webhooks are still stored), then the store.
+  if (auto why = deps_.not_ready ? deps_.not_ready() : std::nullopt) {
+    return reply(http::error_response(503, *why));
+  }
   readiness_.check([reply = std::move(reply)](std::optional<std::string> why_not) {
     if (why_not) return reply(http::error_response(503, *why_not));
     reply(http::json_response(200, R"({"ready":true})"));

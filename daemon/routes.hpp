@@ -34,6 +34,8 @@ struct RouteDeps {
   const approvals::ApprovalFlow& flow;
   const approvals::ApprovalDesk& desk;
   std::function<void()> on_deployments_changed;  // wake the deployment loop and the outbox
+  // Why the daemon cannot take on new runs now (low disk): /readyz says so; nullopt: ready.
+  std::function<std::optional<std::string>()> not_ready = nullptr;
 };
 
 // Dispatches requests to the webhook, API and operations handlers.

@@ -5,6 +5,7 @@
 #include "daemon/git_access.hpp"
 #include "daemon/registry_client.hpp"
 #include "daemon/store/deployments.hpp"
+#include "daemon/sandbox_backend.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/image_tag.hpp"
 #include "pipelines/pipeline_file.hpp"
@@ -29,6 +30,16 @@ fs::path RunExecutor::logs(std::int64_t run) const {
 
 void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfig& project,
                          const std::string& state, const std::string& reason) const {
+  // Disk is bounded too: a workspace outlives its run only to let a failed run be retried
+  // from its failed step, and then only until limits.workspace_ttl (the scheduler's sweep).
+  std::error_code ec;
+  const fs::path ws = workspace(run.id);
+  if (state == "failed") {
+    fs::last_write_time(ws, fs::file_time_type::clock::now(), ec);
+  } else {
+    fs::remove_all(ws, ec);
+  }
+  fs::remove(runner::secrets_file_for(ws), ec);
   const auto to = *pipelines::parse_run_state(state);
   const std::string now = rfc3339(deps_.clock.now());
   auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
@@ -101,6 +112,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.logs_dir = logs(run.id);
   options.log_max = deps_.daemon.limits.log_max;
   options.default_timeout = deps_.daemon.limits.step_timeout;
+  options.limits = step_limits(deps_.daemon);
   options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.
   if (const auto dir = deps_.daemon.source.parent_path(); !dir.empty() && dir != "/" && dir != "/etc") {

@@ -1,5 +1,9 @@
 #pragma once
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "daemon/config/daemon_config.hpp"
 #include "runner/pipeline_run.hpp"
 
@@ -8,5 +12,14 @@ namespace juanie::daemon {
 // The runner's backend as the daemon's `sandbox:` section describes it; containers are
 // labelled as this daemon's (by its data_dir) so that its next start can remove leftovers.
 runner::SandboxBackend sandbox_backend(const config::DaemonConfig& daemon);
+
+// bwrap: the cgroups the steps get (their memory and process limits). An error when
+// sandbox.memory is set and no memory cgroup can enforce it; null when the backend needs none
+// or none is writable and none is required. `notes` gets what the log should say.
+Result<std::unique_ptr<runner::StepCgroups>> open_step_cgroups(const config::DaemonConfig& daemon,
+                                                                std::vector<std::string>& notes);
+
+// The limits of every step, from `sandbox:` (memory, tmpfs_size).
+runner::StepLimits step_limits(const config::DaemonConfig& daemon);
 
 }  // namespace juanie::daemon

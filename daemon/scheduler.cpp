@@ -1,5 +1,7 @@
 #include "daemon/scheduler.hpp"
 
+#include "daemon/workspace_sweep.hpp"
+
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/scheduling.hpp"
 
@@ -12,6 +14,10 @@ Scheduler::~Scheduler() {
 }
 
 void Scheduler::start() {
+  {
+    std::lock_guard lock(mutex_);
+    sweep();
+  }
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -51,16 +57,31 @@ void Scheduler::loop() {
       wake_.wait_for(lock, std::chrono::seconds(1), [this] { return woken_ || stopping_; });
       if (stopping_) return;
       woken_ = false;
+      bool ended = false;
       for (auto it = workers_.begin(); it != workers_.end();) {
         if (it->second->done.load()) {
           it->second->thread.join();
           it = workers_.erase(it);
+          ended = true;
         } else {
           ++it;
         }
       }
+      if (ended) sweep();
     }
     tick();
+  }
+}
+
+void Scheduler::sweep() {
+  if (deps_.workspaces.empty()) return;
+  const auto cutoff = std::filesystem::file_time_type::clock::now() -
+                      std::chrono::duration_cast<std::filesystem::file_time_type::duration>(
+                          deps_.workspace_ttl);
+  const int removed = sweep_workspaces(deps_.workspaces, cutoff,
+                                       [this](std::int64_t run) { return workers_.contains(run); });
+  if (removed > 0) {
+    deps_.log.info("removed " + std::to_string(removed) + " workspace(s) older than limits.workspace_ttl");
   }
 }
 
@@ -74,6 +95,17 @@ void Scheduler::tick() {
     return;
   }
   if (queued->empty()) return;
+  // Queued runs wait (their deliveries are stored and answered) until there is room again.
+  const auto hold = deps_.hold ? deps_.hold() : std::nullopt;
+  if (hold.value_or("") != holding_) {
+    if (hold) {
+      deps_.log.warn(*hold);
+    } else {
+      deps_.log.info("runs start again: free disk is above limits.min_free_disk");
+    }
+    holding_ = hold.value_or("");
+  }
+  if (hold) return;
   const auto decision =
       pipelines::schedule(*queued, *running, {deps_.concurrent_runs, deps_.concurrent_runs});
   const std::string now = rfc3339(deps_.clock.now());

@@ -1,6 +1,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -23,6 +28,12 @@ struct SchedulerDeps {
   Log& log;
   int concurrent_runs = 2;
   int runs_per_project = 2;
+  // data_dir/workspaces, swept at start and whenever a run ends: a workspace not in use and
+  // untouched for workspace_ttl goes (a failed run's is kept that long for a retry).
+  std::filesystem::path workspaces;
+  std::chrono::milliseconds workspace_ttl = std::chrono::hours(24);
+  // Why no new run may start now (too little free disk); nullopt: they may.
+  std::function<std::optional<std::string>()> hold;
 };
 
 // The driver around pipelines::schedule: reads the queue, cancels superseded runs, marks the
@@ -52,6 +63,8 @@ class Scheduler {
   void loop();
   void tick();
   void launch(std::int64_t run);
+  void sweep();  // with mutex_ held
+  std::string holding_;  // why runs wait, as last logged
 
   SchedulerDeps deps_;
   std::mutex mutex_;

@@ -18,6 +18,7 @@
 #include "daemon/http/server.hpp"
 #include "daemon/log.hpp"
 #include "daemon/deployment_loop.hpp"
+#include "daemon/disk_space.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/notify/dispatcher.hpp"
 #include "daemon/notify/notifier.hpp"
@@ -199,7 +200,18 @@ int serve(const std::filesystem::path& config_file) {
       return 1;
     }
   }
-  const runner::SandboxBackend sandbox = sandbox_backend(daemon);
+  std::vector<std::string> cgroup_notes;
+  auto cgroups = open_step_cgroups(daemon, cgroup_notes);
+  for (const auto& note : cgroup_notes) log.info(note);
+  if (!cgroups) {
+    log.error(cgroups.error().message);
+    return 1;
+  }
+  const runner::SandboxBackend sandbox = [&] {
+    auto b = sandbox_backend(daemon);
+    b.cgroups = cgroups->get();
+    return b;
+  }();
   if (sandbox.kind != "bwrap") {
     // Containers of steps a killed daemon was running: they die here, before anything runs.
     auto removed = runner::remove_leftover_containers(sandbox.engine);
@@ -236,11 +248,17 @@ int serve(const std::filesystem::path& config_file) {
                                     daemon.limits.concurrent_runs,
                                     daemon.limits.runs_per_project > 0
                                         ? daemon.limits.runs_per_project
-                                        : daemon.limits.concurrent_runs});
+                                        : daemon.limits.concurrent_runs,
+                                    daemon.data_dir / "workspaces", daemon.limits.workspace_ttl,
+                                    [&daemon] {
+                                      return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
+                                    }});
   Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
                           [&scheduler] { scheduler.wake(); },
                           [&scheduler](std::int64_t run) { return scheduler.cancel(run); },
-                          flow, desk, changed});
+                          flow, desk, changed, [&daemon] {
+                            return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
+                          }});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;

@@ -39,10 +39,12 @@ std::vector<std::string> container_run_argv(const SandboxSpec& spec, const Conta
                      ulimit("nofile", static_cast<std::uint64_t>(l.open_files)), "--ulimit",
                      ulimit("fsize", l.file_size), "--ulimit",
                      ulimit("cpu", static_cast<std::uint64_t>(l.cpu_seconds))});
-  if (engine.memory > 0) {
-    a.insert(a.end(), {"--memory", std::to_string(engine.memory), "--memory-swap",
-                       std::to_string(engine.memory)});
+  if (l.memory > 0) {
+    a.insert(a.end(), {"--memory", std::to_string(l.memory), "--memory-swap",
+                       std::to_string(l.memory)});
   }
+  // The kernel's OOM killer picks a step before the daemon.
+  a.insert(a.end(), {"--oom-score-adj", "1000"});
   if (spec.run_as) {
     a.insert(a.end(), {"--user", std::to_string(spec.run_as->first) + ":" +
                                      std::to_string(spec.run_as->second)});
@@ -50,7 +52,7 @@ std::vector<std::string> container_run_argv(const SandboxSpec& spec, const Conta
     // Rootless podman: the step runs as the daemon's own uid, which owns the workspace.
     a.insert(a.end(), {"--userns", "keep-id"});
   }
-  a.insert(a.end(), {"--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777", "--volume",
+  a.insert(a.end(), {"--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777,size=" + std::to_string(l.tmpfs_size), "--volume",
                      spec.workspace.string() + ":/workspace:rw", "--workdir", "/workspace"});
   if (spec.secrets_file) {
     a.insert(a.end(), {"--volume", spec.secrets_file->string() + ":" + kSecretsPath + ":ro"});

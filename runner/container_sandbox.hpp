@@ -14,7 +14,6 @@ struct ContainerEngine {
   std::string binary = "podman";  // podman | docker, or a path to one of them
   bool podman = true;             // podman's flags (--runtime before `run`, --userns keep-id)
   std::string runtime;            // OCI runtime, e.g. runc where crun cannot run; empty: default
-  std::uint64_t memory = 0;       // bytes; 0: no memory limit
   // Every container is labelled io.juanie.owner=<owner>, so that what a killed daemon left
   // behind can be found and removed at its next start.
   std::string owner;
@@ -24,8 +23,8 @@ struct ContainerEngine {
 std::vector<std::string> engine_command(const ContainerEngine& engine);
 
 // `engine run` for one step: the image's root read-only, the workspace at /workspace, private
-// /tmp, no network unless asked, no capabilities, no-new-privileges, pids, memory, file-size,
-// CPU and open-file limits (ulimits the host allows: runc refuses to raise a hard limit), an
+// /tmp (sized), no network unless asked, no capabilities, no-new-privileges, pids, memory
+// (spec.limits.memory, swap included), file-size, CPU and open-file limits (ulimits the host allows: runc refuses to raise a hard limit), an
 // init process that passes SIGTERM on to the step, the sandbox user's uid. The environment is
 // on the command line; secrets come in a file (SandboxSpec::secrets_file). Pure: no I/O.
 std::vector<std::string> container_run_argv(const SandboxSpec& spec, const ContainerEngine& engine,

@@ -65,6 +65,42 @@ struct StepCommand {
   std::string error;                                // the step cannot run
 };
 
+// bwrap: the step's cgroup, for the memory and process limits the kernel enforces. nullopt
+// with an empty `problem` where there is no cgroup to make but none is required.
+std::optional<StepCgroup> step_cgroup(const SandboxBackend& backend, const StepLimits& limits,
+                                      std::string& problem, std::string& note) {
+  if (backend.kind != "bwrap") return std::nullopt;
+  if (limits.memory > 0 && (!backend.cgroups || !backend.cgroups->memory())) {
+    const std::string why = "the memory limit (sandbox.memory) cannot be enforced: no writable "
+                            "memory cgroup (see the daemon's start-up log)";
+    if (backend.require_memory_cgroup) {
+      problem = why;
+      return std::nullopt;
+    }
+    note += "juanie: warning: " + why + "\n";
+  }
+  if (!backend.cgroups) return std::nullopt;
+  auto made = backend.cgroups->create({limits.memory, limits.processes});
+  if (!made) {
+    problem = "cannot make the step's cgroup: " + made.error().message;
+    return std::nullopt;
+  }
+  return std::move(*made);
+}
+
+// Moves a held step into its cgroup and to the front of the OOM killer's queue, before it
+// runs anything: whatever it starts inherits both.
+Result<void> place_step(int pid, const std::optional<StepCgroup>& cgroup) {
+  const std::string adj = "/proc/" + std::to_string(pid) + "/oom_score_adj";
+  const int fd = ::open(adj.c_str(), O_WRONLY | O_CLOEXEC);
+  const bool adjusted = fd >= 0 && ::write(fd, "1000", 4) == 4;
+  if (fd >= 0) ::close(fd);
+  if (!adjusted) return fail("cannot write " + adj);
+  return cgroup ? cgroup->attach(pid) : Result<void>{};
+}
+
+std::string mebibytes(std::uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+
 StepCommand step_command(const SandboxSpec& spec, const pipelines::PlannedStep& planned,
                          int index, const SandboxBackend& backend) {
   StepCommand c;
@@ -214,6 +250,9 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
       if (!secrets_file->ok()) missing = "cannot write the step's secrets file";
       spec.secrets_file = secrets_file->path();
     }
+    const auto* cgroups = options.backend.cgroups;
+    // A uid shared with the daemon and other runs: the step's pids cgroup bounds it instead.
+    if (!spec.run_as && cgroups && cgroups->processes()) spec.limits.nproc_rlimit = false;
     StepNetwork network;
     if (missing.empty()) {
       if (auto n = step_network(spec, options.backend, index); n) {
@@ -228,6 +267,11 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
       command.process.inherit = network.sandbox->sandbox_ends();
       command.process.after_start = [&network] { return network.sandbox->attach(kNetworkSetup); };
     }
+    std::string cgroup_problem;
+    std::optional<StepCgroup> cgroup =
+        missing.empty() ? step_cgroup(options.backend, spec.limits, cgroup_problem, command.note)
+                        : std::nullopt;
+    if (missing.empty()) missing = cgroup_problem;
     if (!missing.empty()) {
       log.write("juanie: " + missing + "\n");
       log.close();
@@ -238,6 +282,10 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
       ProcessOptions& process = command.process;
       process.timeout = planned.step.timeout.value_or(options.default_timeout);
       process.cancel = options.cancel;
+      if (options.backend.kind == "bwrap") {
+        process.before_start = [&cgroup](int pid) { return place_step(pid, cgroup); };
+        if (cgroup) process.kill_fd = cgroup->oom_event();
+      }
       auto outcome = run_process(process, [&](std::string_view bytes) { log.write(bytes); });
       if (command.cleanup && (!outcome || outcome->cancelled || outcome->timed_out)) {
         // A killed engine client leaves its container running: remove it by name.
@@ -262,6 +310,11 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
           report.state = "failed";
           report.reason = "timed out after " + std::to_string(process.timeout.count() / 1000) + "s";
           log.write("\njuanie: " + report.reason + "\n");
+        } else if (cgroup && cgroup->oom_killed()) {
+          report.state = "failed";
+          report.reason = "memory limit: the step used more than " +
+                          mebibytes(spec.limits.memory) + " (sandbox.memory) and was killed";
+          log.write("\njuanie: " + report.reason + "\n");
         } else if (outcome->exit_code == 0) {
           report.state = "succeeded";
         } else {
@@ -270,11 +323,16 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
           if (command.cleanup && outcome->exit_code == 125) {
             report.reason += ": the container engine could not start the step (see the log)";
           }
+          if (cgroup && cgroup->hit_process_limit()) {
+            report.reason += " (it reached its limit of " + std::to_string(spec.limits.processes) +
+                             " processes)";
+          }
         }
       }
       if (log.truncated() && report.reason.empty()) report.reason = "log cut at limits.log_max";
       log.close();
     }
+    cgroup.reset();  // what is left of the step dies with its cgroup
     if (report.state != "succeeded") result.succeeded = false;
     if (options.on_step) options.on_step(report);
     result.steps.push_back(std::move(report));

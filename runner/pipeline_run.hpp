@@ -14,6 +14,7 @@
 #include "pipelines/plan.hpp"
 #include "runner/container_sandbox.hpp"
 #include "runner/sandbox.hpp"
+#include "runner/step_cgroup.hpp"
 
 namespace juanie::runner {
 
@@ -35,6 +36,11 @@ struct SandboxBackend {
   std::string default_image;   // podman | docker: for steps that name no image
   std::map<std::string, std::filesystem::path> root_filesystems;  // bwrap: image → root
   std::string container_prefix = "juanie";  // a step's container is <prefix>-<index>
+  // bwrap: where each step gets a cgroup of its own for its memory and process limits; null:
+  // none could be made. Not owned.
+  StepCgroups* cgroups = nullptr;
+  // bwrap: a memory limit no cgroup can enforce fails the step; off, the log warns instead.
+  bool require_memory_cgroup = true;
 };
 
 struct PipelineRunOptions {

@@ -67,13 +67,19 @@ std::vector<std::string> bwrap_argv(const SandboxSpec& spec) {
     }
     for (const auto& hidden : spec.hidden) {
       for (const auto& root : roots) {
-        if (under(hidden, root)) a.insert(a.end(), {"--tmpfs", hidden.lexically_normal().string()});
+        if (under(hidden, root)) {
+          // Covers, not places to write: a page each.
+          a.insert(a.end(), {"--size", "4096", "--tmpfs", hidden.lexically_normal().string()});
+        }
       }
     }
   }
-  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
-                     "--tmpfs", "/var", "--dir", "/var/tmp", "--bind", spec.workspace.string(),
-                     "/workspace", "--chdir", "/workspace", "--clearenv"});
+  // A tmpfs is memory: each has a size (bwrap >= 0.5), whatever the cgroup allows.
+  const std::string tmpfs_size = std::to_string(spec.limits.tmpfs_size);
+  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--size", tmpfs_size, "--tmpfs", "/tmp",
+                     "--size", tmpfs_size, "--tmpfs", "/run", "--size", tmpfs_size, "--tmpfs",
+                     "/var", "--dir", "/var/tmp", "--bind", spec.workspace.string(), "/workspace",
+                     "--chdir", "/workspace", "--clearenv"});
   if (spec.secrets_file) {
     a.insert(a.end(), {"--dir", "/run/juanie", "--ro-bind", spec.secrets_file->string(),
                        kSecretsPath});
@@ -81,20 +87,21 @@ std::vector<std::string> bwrap_argv(const SandboxSpec& spec) {
   for (const auto& [name, value] : spec.env) a.insert(a.end(), {"--setenv", name, value});
   const auto& l = spec.limits;
   const std::string script = step_script(spec.commands, spec.secrets_file.has_value());
+  std::vector<std::string> rlimits{"/usr/bin/prlimit"};
+  if (l.nproc_rlimit) rlimits.push_back("--nproc=" + std::to_string(l.processes));
+  rlimits.insert(rlimits.end(), {"--fsize=" + std::to_string(l.file_size),
+                                 "--cpu=" + std::to_string(l.cpu_seconds),
+                                 "--nofile=" + std::to_string(l.open_files), "--"});
   if (spec.root_filesystem) {
     // An image need not have prlimit: the limits are set on bwrap itself, which its children
     // inherit. bwrap is started unprivileged, so they cannot be raised again.
-    a.insert(a.begin(), {"/usr/bin/prlimit", "--nproc=" + std::to_string(l.processes),
-                         "--fsize=" + std::to_string(l.file_size),
-                         "--cpu=" + std::to_string(l.cpu_seconds),
-                         "--nofile=" + std::to_string(l.open_files), "--"});
+    a.insert(a.begin(), rlimits.begin(), rlimits.end());
     a.insert(a.end(), {"--", "/bin/sh", "-c", script});
     return a;
   }
-  a.insert(a.end(), {"--", "/usr/bin/prlimit", "--nproc=" + std::to_string(l.processes),
-                     "--fsize=" + std::to_string(l.file_size),
-                     "--cpu=" + std::to_string(l.cpu_seconds),
-                     "--nofile=" + std::to_string(l.open_files), "--", "/bin/sh", "-c", script});
+  a.push_back("--");
+  a.insert(a.end(), rlimits.begin(), rlimits.end());
+  a.insert(a.end(), {"/bin/sh", "-c", script});
   return a;
 }
 

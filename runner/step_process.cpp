@@ -54,10 +54,26 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
     given[i].fd = ::fcntl(options.inherit[i], F_DUPFD_CLOEXEC, first_free);
     if (given[i].fd < 0) return fail(std::string("dup: ") + std::strerror(errno));
   }
+  // A held child reads its go-ahead from stdin, then takes /dev/null as stdin and execs (the
+  // given descriptors pass through the exec).
+  Pipe hold;
+  std::vector<std::string> held_argv;
+  if (options.before_start) {
+    if (::pipe2(fds, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
+    hold.read = fds[0];
+    hold.write = fds[1];
+    held_argv = {"/bin/sh", "-c", "read -r _ && exec \"$@\" </dev/null", "juanie-held"};
+    held_argv.insert(held_argv.end(), options.argv.begin(), options.argv.end());
+  }
+  const auto& args = options.before_start ? held_argv : options.argv;
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (options.before_start) {
+    posix_spawn_file_actions_adddup2(&actions, hold.read, 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, pipe.write, 1);
   posix_spawn_file_actions_adddup2(&actions, pipe.write, 2);
   for (std::size_t i = 0; i < given.size(); ++i) {
@@ -78,7 +94,7 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                       POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
   std::vector<char*> argv;
-  for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
   for (const auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
@@ -93,6 +109,22 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
   ::close(pipe.write);
   pipe.write = -1;
   given.clear();
+  // First the cgroup (before the child runs anything), then what waits for the running
+  // child (bwrap's network); a failure of either kills it and is the call's error.
+  if (options.before_start) {
+    ::close(hold.read);
+    hold.read = -1;
+    auto ready = options.before_start(pid);
+    // The go-ahead, or end of file: the held child then exits without running anything.
+    if (ready) (void)!::write(hold.write, "\n", 1);
+    ::close(hold.write);
+    hold.write = -1;
+    if (!ready) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      return std::unexpected(ready.error());
+    }
+  }
   if (options.after_start) {
     if (auto ready = options.after_start(); !ready) {
       ::kill(-pid, SIGKILL);
@@ -107,6 +139,7 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
   Clock::time_point kill_at = Clock::time_point::max();
   bool term_sent = false;
   bool open = true;
+  bool kill_fd_seen = false;
   int status = 0;
   bool exited = false;
   Clock::time_point drain_until = Clock::time_point::max();
@@ -137,8 +170,16 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
     }
     if (exited && open && Clock::now() >= drain_until) open = false;
     if (exited && !open) break;
-    pollfd fds[2] = {{open ? pipe.read : -1, POLLIN, 0}, {exited ? -1 : pidfd, POLLIN, 0}};
-    if (::poll(fds, 2, 50) > 0 && (fds[0].revents & (POLLIN | POLLHUP))) {
+    const int kill_fd = exited || kill_fd_seen ? -1 : options.kill_fd;
+    pollfd fds[3] = {{open ? pipe.read : -1, POLLIN, 0},
+                     {exited ? -1 : pidfd, POLLIN, 0},
+                     {kill_fd, POLLIN, 0}};
+    const int ready = ::poll(fds, 3, 50);
+    if (ready > 0 && (fds[2].revents & POLLIN)) {
+      ::kill(-pid, SIGKILL);
+      kill_fd_seen = true;
+    }
+    if (ready > 0 && (fds[0].revents & (POLLIN | POLLHUP))) {
       const ssize_t n = ::read(pipe.read, buf, sizeof buf);
       if (n > 0) {
         output(std::string_view(buf, static_cast<std::size_t>(n)));

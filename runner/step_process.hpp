@@ -26,9 +26,14 @@ struct ProcessOptions {
   const std::atomic<bool>* cancel = nullptr;   // set from another thread to stop the step
   // Given to the child as descriptors 3, 4, … in this order; it gets no other.
   std::vector<int> inherit;
-  // Called once the child runs, before its output is read (bwrap waiting for its network);
-  // an error kills the child's group and is the call's error.
+  // Called once the child runs argv (after before_start), before its output is read (bwrap
+  // waiting for its network); an error kills the child's group and is the call's error.
   std::function<Result<void>()> after_start;
+  // Called with the child's pid before the child runs argv, which it waits for in /bin/sh:
+  // the moment to move it into its cgroups. An error stops the child and is the result.
+  std::function<Result<void>(int pid)> before_start;
+  // Readable: the whole group is killed at once (a cgroup's out-of-memory event).
+  int kill_fd = -1;
 };
 
 // Runs one step's process in a process group of its own with stdin from /dev/null and stdout

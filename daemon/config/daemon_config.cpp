@@ -72,6 +72,8 @@ Limits parse_limits(MapReader& root) {
   if (auto v = r.optional_duration("header_timeout")) out.header_timeout = *v;
   if (auto v = r.optional_duration("body_timeout")) out.body_timeout = *v;
   if (auto v = r.optional_duration("shutdown_timeout")) out.shutdown_timeout = *v;
+  if (auto v = r.optional_duration("workspace_ttl")) out.workspace_ttl = *v;
+  if (auto v = r.optional_size("min_free_disk")) out.min_free_disk = *v;
   r.finish();
   return out;
 }
@@ -139,7 +141,16 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
     }
     s.engine = r.optional_string("engine").value_or(s.backend == "bwrap" ? "" : s.backend);
     s.runtime = r.optional_string("runtime").value_or("");
-    if (auto memory = r.optional_size("memory")) s.memory = *memory;
+    if (auto memory = r.optional_size("memory")) {
+      if (*memory != 0 && *memory < (16ULL << 20)) {
+        r.fail_at(*r.child("memory"), "memory", "must be 0 (unlimited) or at least 16MiB");
+      }
+      s.memory = *memory;
+    }
+    if (auto size = r.optional_size("tmpfs_size")) {
+      if (*size < (1ULL << 20)) r.fail_at(*r.child("tmpfs_size"), "tmpfs_size", "must be at least 1MiB");
+      s.tmpfs_size = *size;
+    }
     s.default_image = r.optional_string("default_image").value_or("");
     if (auto problem = pipelines::image_reference_problem(s.default_image);
         problem && !s.default_image.empty()) {
@@ -157,7 +168,7 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
       rr.finish();
     }
     if (s.backend == "bwrap") {
-      for (const char* key : {"engine", "runtime", "memory", "default_image"}) {
+      for (const char* key : {"engine", "runtime", "default_image"}) {
         if (auto n = r.child(key)) r.fail_at(*n, key, "is for the podman and docker backends");
       }
     } else if (auto n = r.child("root_filesystems")) {

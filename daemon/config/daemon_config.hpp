@@ -43,6 +43,12 @@ struct Limits {
   std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
   std::chrono::milliseconds body_timeout = std::chrono::seconds(60);
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(10);
+  // How long a failed run's workspace is kept for `retry ?from=failed`; every other run's
+  // workspace is deleted when it ends.
+  std::chrono::milliseconds workspace_ttl = std::chrono::hours(24);
+  // Below this much free space in data_dir new runs wait (webhooks are still stored) and
+  // /readyz answers 503 saying why. 0: no floor.
+  std::uint64_t min_free_disk = 1ULL << 30;
 };
 
 struct Approvals {
@@ -64,7 +70,10 @@ struct Sandbox {
   std::string backend = "bwrap";  // bwrap | podman | docker
   std::string engine;             // the engine's program; default: the backend's name
   std::string runtime;            // OCI runtime (runc where crun cannot run); default: engine's
-  std::uint64_t memory = 0;       // per step container; 0: unlimited
+  // Per step, every backend: a cgroup of the step's own (bwrap) or the container's; swap
+  // included. 0: unlimited. bwrap refuses to start without a memory cgroup to enforce it.
+  std::uint64_t memory = 4ULL << 30;
+  std::uint64_t tmpfs_size = 1ULL << 30;  // each tmpfs of a step (/tmp; bwrap: /run, /var too)
   std::string default_image;      // podman | docker: for steps without `image`
   std::map<std::string, std::filesystem::path> root_filesystems;  // bwrap: image → root dir
 };

@@ -112,6 +112,30 @@ void BM_JuaniePipelineOneStep(benchmark::State& state) {
 }
 BENCHMARK(BM_JuaniePipelineOneStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same with the step in a cgroup of its own (memory and pids limits), as the daemon runs
+// it: the cost of making, entering, watching and removing the cgroup.
+void BM_JuaniePipelineOneStepInCgroup(benchmark::State& state) {
+  auto cgroups = runner::StepCgroups::open();
+  if (!cgroups) {
+    state.SkipWithError(cgroups.error().message.c_str());
+    return;
+  }
+  auto pipeline = pipelines::parse_pipeline("steps:\n  - {name: noop, commands: [\"true\"]}\n", ".juanie.yml");
+  pipelines::RunContext ctx{"bench", "refs/heads/develop", "branch", "develop", std::string(40, 'a'), "dev", "push", 1};
+  const auto plan = pipelines::plan(*pipeline, ctx);
+  runner::PipelineRunOptions options;
+  options.workspace = scratch() / "ws";
+  options.logs_dir = scratch() / "logs";
+  options.sandbox_user = runner::default_sandbox_user();
+  options.backend.cgroups = cgroups->get();
+  options.limits.memory = 512ULL << 20;
+  for (auto _ : state) {
+    auto result = runner::run_pipeline(plan, options);
+    if (!result.succeeded) std::abort();
+  }
+}
+BENCHMARK(BM_JuaniePipelineOneStepInCgroup)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // `podman run` of /bin/true written by hand with the isolation juanie's podman step asks for.
 void BM_BarePodmanRun(benchmark::State& state) {
   const std::string image = juanie::test::ensure_busybox_image();

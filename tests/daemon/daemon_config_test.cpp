@@ -136,6 +136,28 @@ TEST(DaemonConfig, SandboxBackends) {
             "/etc/juanie/juanie.yaml:6: sandbox.root_filesystems: is for the bwrap backend");
   EXPECT_EQ(error_of(base + "sandbox:\n  root_filesystems: {alpine: }\n"),
             "/etc/juanie/juanie.yaml:5: sandbox.root_filesystems.alpine: must be a directory");
+  auto ttl = parse(base + "limits: {workspace_ttl: 2h}\n");
+  ASSERT_TRUE(ttl) << ttl.error().message;
+  EXPECT_EQ(ttl->limits.workspace_ttl, std::chrono::hours(2));
+  EXPECT_EQ(parse(base)->limits.workspace_ttl, std::chrono::hours(24));
+  EXPECT_EQ(parse(base)->limits.min_free_disk, 1ULL << 30);
+  EXPECT_EQ(parse(base + "limits: {min_free_disk: 0}\n")->limits.min_free_disk, 0u);
+  // Memory and tmpfs sizes hold for every backend, bwrap included (enforced by a cgroup).
+  auto sized = parse(base + "sandbox: {memory: 512MiB, tmpfs_size: 64MiB}\n");
+  ASSERT_TRUE(sized) << sized.error().message;
+  EXPECT_EQ(sized->sandbox.memory, 512ULL << 20);
+  EXPECT_EQ(sized->sandbox.tmpfs_size, 64ULL << 20);
+  auto defaults = parse(base);
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->sandbox.memory, 4ULL << 30);
+  EXPECT_EQ(defaults->sandbox.tmpfs_size, 1ULL << 30);
+  auto unlimited = parse(base + "sandbox: {memory: 0}\n");
+  ASSERT_TRUE(unlimited) << unlimited.error().message;
+  EXPECT_EQ(unlimited->sandbox.memory, 0u);
+  EXPECT_EQ(error_of(base + "sandbox: {memory: 1MiB}\n"),
+            "/etc/juanie/juanie.yaml:4: sandbox.memory: must be 0 (unlimited) or at least 16MiB");
+  EXPECT_EQ(error_of(base + "sandbox: {tmpfs_size: 4KiB}\n"),
+            "/etc/juanie/juanie.yaml:4: sandbox.tmpfs_size: must be at least 1MiB");
   EXPECT_EQ(error_of(base + "sandbox: {backend: podman, memory: lots}\n"),
             "/etc/juanie/juanie.yaml:4: sandbox.memory: \"lots\" is not a size (like 512KiB, "
             "10MiB, 1GiB)");

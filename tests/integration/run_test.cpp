@@ -429,6 +429,97 @@ TEST_F(RunTest, APrivateRepositoryIsFetchedWithTheProjectsToken) {
   wait_for(run, "succeeded");
 }
 
+// sandbox.memory holds for bwrap steps too: the kernel kills the step, the run says why, the
+// daemon carries on.
+class MemoryLimitRunTest : public RunTest {
+ protected:
+  MemoryLimitRunTest() : RunTest("sandbox:\n  memory: 64MiB\n") {}
+};
+
+TEST_F(MemoryLimitRunTest, AStepPastSandboxMemoryFailsWithMemoryLimit) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto run = push(commit("steps:\n  - name: hog\n    commands: [\"head -c 400000000 "
+                               "/dev/zero | tail | wc -c\"]\n"));
+  auto done = wait_for(run, "failed");
+  ASSERT_TRUE(done.contains("steps")) << json::serialize(done);
+  const auto& step = done.at("steps").as_array().at(0);
+  EXPECT_EQ(step.at("reason").as_string(),
+            "memory limit: the step used more than 64 MiB (sandbox.memory) and was killed");
+  EXPECT_NE(std::string(done.at("reason").as_string()).find("memory limit"), std::string::npos);
+  EXPECT_TRUE(d.running());
+  EXPECT_NE(d.log().find("steps' cgroups: cgroup v"), std::string::npos) << d.log();
+  // The next run has its memory again.
+  const auto next = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
+  wait_for(next, "succeeded");
+}
+
+// Where no cgroup can be made (here /sys/fs/cgroup is covered, in a mount namespace of the
+// daemon's own), a memory limit cannot be enforced: serve refuses to start, saying how to
+// fix it, rather than run steps unbounded.
+TEST(MemoryLimitStartup, ServeRefusesToStartWhenNoCgroupCanEnforceTheMemoryLimit) {
+  TempDir home;
+  home.write("projects.d/.keep", "");
+  home.write("secrets/.keep", "");
+  home.write("juanie.yaml", "listen: 127.0.0.1:0\ndata_dir: data\nprojects_dir: projects.d\n"
+                            "secrets_dir: secrets\n");
+  // As a daemon's data_dir: the sandbox user may pass through.
+  fs::permissions(home.path(), fs::perms::others_exec, fs::perm_options::add);
+  const std::string out =
+      sh("(timeout 60 unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup && exec " +
+         std::string(JUANIE_BINARY) + " serve --config " + (home / "juanie.yaml").string() +
+         "') 2>&1; echo exit=$?");
+  EXPECT_NE(out.find("sandbox.memory cannot be enforced"), std::string::npos) << out;
+  EXPECT_NE(out.find("Delegate=yes"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=1\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening on"), std::string::npos) << out;
+}
+
+// Disk is bounded: a run's workspace goes when the run ends; a failed run's stays for a
+// retry from its failed step, until limits.workspace_ttl.
+class WorkspaceTtlRunTest : public RunTest {
+ protected:
+  WorkspaceTtlRunTest() : RunTest("limits:\n  workspace_ttl: 2s\n") {}
+};
+
+TEST_F(WorkspaceTtlRunTest, WorkspacesGoWhenRunsEndAndFailedOnesAfterTheTtl) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const fs::path workspaces = d.home() / "data" / "workspaces";
+  const auto passed = push(commit("steps:\n  - {name: a, commands: [\"echo x > out\"]}\n"));
+  wait_for(passed, "succeeded");
+  EXPECT_FALSE(fs::exists(workspaces / std::to_string(passed)));
+  const auto failed = push(commit("steps:\n  - {name: a, commands: [\"echo x > out\", false]}\n"));
+  wait_for(failed, "failed");
+  EXPECT_TRUE(fs::exists(workspaces / std::to_string(failed) / "out")) << "kept for a retry";
+  std::this_thread::sleep_for(2500ms);  // past the ttl
+  const auto next = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
+  wait_for(next, "succeeded");
+  EXPECT_TRUE(wait_until([&] { return !fs::exists(workspaces / std::to_string(failed)); }, 10s))
+      << d.log();
+  EXPECT_TRUE(fs::is_empty(workspaces));
+  EXPECT_NE(d.log().find("older than limits.workspace_ttl"), std::string::npos) << d.log();
+}
+
+// Below limits.min_free_disk new runs wait and /readyz says why; webhooks are still stored.
+class LowDiskRunTest : public RunTest {
+ protected:
+  LowDiskRunTest() : RunTest("limits:\n  min_free_disk: 1000000GiB\n") {}
+};
+
+TEST_F(LowDiskRunTest, NewRunsWaitAndReadyzSaysWhyWhileWebhooksAreStored) {
+  ASSERT_TRUE(d.start()) << d.log();
+  auto ready = d.request("GET", "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("below limits.min_free_disk"), std::string::npos) << ready.body;
+  const auto run = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
+  ASSERT_GT(run, 0);  // stored and answered 202
+  // The scheduler saw the run and held it.
+  EXPECT_TRUE(wait_until([&] { return d.log().find("new runs wait: ") != std::string::npos; }, 30s))
+      << d.log();
+  auto r = d.api("/api/v1/runs/" + std::to_string(run));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("state").as_string(), "queued");
+}
+
 // The same daemon with sandbox.backend podman: steps run in containers of a local image.
 class PodmanRunTest : public RunTest {
  protected:

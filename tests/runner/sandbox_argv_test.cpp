@@ -46,6 +46,34 @@ TEST(BwrapArgv, IsolatesByDefault) {
   EXPECT_FALSE(has(argv, "/var/lib/juanie"));
 }
 
+// A tmpfs is memory the step's cgroup may not see in time: every one has a size.
+TEST(BwrapArgv, EveryTmpfsHasASize) {
+  auto s = spec();
+  s.limits.tmpfs_size = 64ULL << 20;
+  s.hidden = {"/etc/juanie"};
+  const auto argv = bwrap_argv(s);
+  int sized = 0;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    if (argv[i] != "--tmpfs") continue;
+    ASSERT_GE(i, 2u);
+    EXPECT_EQ(argv[i - 2], "--size") << argv[i + 1];
+    ++sized;
+  }
+  EXPECT_EQ(sized, 4);
+  EXPECT_TRUE(has_pair(argv, "67108864", "--tmpfs"));
+  EXPECT_TRUE(has_pair(argv, "4096", "--tmpfs"));  // the cover of /etc/juanie
+}
+
+// Steps sharing the daemon's uid count each other's processes under RLIMIT_NPROC: where a
+// pids cgroup bounds each step, the rlimit is left out.
+TEST(BwrapArgv, NoProcessRlimitWhenACgroupBoundsTheStep) {
+  auto s = spec();
+  s.limits.nproc_rlimit = false;
+  const auto argv = bwrap_argv(s);
+  EXPECT_FALSE(has(argv, "--nproc=512"));
+  EXPECT_TRUE(has(argv, "--nofile=4096"));
+}
+
 // Never the host's network: a step that asks for one gets NAT attached to its own namespace,
 // and bwrap holds the step until it is there.
 TEST(BwrapArgv, ANetworkIsTheSandboxsOwnNamespace) {
@@ -117,7 +145,6 @@ ContainerEngine docker() {
   e.binary = "docker";
   e.podman = false;
   e.runtime = "runc";
-  e.memory = 1ULL << 30;
   e.owner = "0123456789abcdef";
   return e;
 }
@@ -125,6 +152,8 @@ ContainerEngine docker() {
 TEST(ContainerArgv, IsolatesByDefault) {
   auto s = spec();
   s.run_as = std::pair{65534u, 65534u};
+  s.limits.memory = 1ULL << 30;
+  s.limits.tmpfs_size = 64ULL << 20;
   const auto argv = container_run_argv(s, docker(), "golang:1.22", "juanie-x-17-1");
   EXPECT_EQ(argv.front(), "docker");
   EXPECT_EQ(argv[1], "run");
@@ -137,6 +166,9 @@ TEST(ContainerArgv, IsolatesByDefault) {
   EXPECT_TRUE(has_pair(argv, "--ulimit", "nproc=512:512"));
   EXPECT_TRUE(has_pair(argv, "--ulimit", "nofile=4096:4096"));
   EXPECT_TRUE(has_pair(argv, "--memory", "1073741824"));
+  EXPECT_TRUE(has_pair(argv, "--memory-swap", "1073741824"));
+  EXPECT_TRUE(has_pair(argv, "--oom-score-adj", "1000"));
+  EXPECT_TRUE(has_pair(argv, "--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777,size=67108864"));
   EXPECT_TRUE(has_pair(argv, "--runtime", "runc"));
   EXPECT_TRUE(has_pair(argv, "--user", "65534:65534"));
   EXPECT_TRUE(has_pair(argv, "--label", "io.juanie.owner=0123456789abcdef"));

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -19,6 +21,7 @@
 #include "pipelines/pipeline_file.hpp"
 #include "pipelines/plan.hpp"
 #include "runner/pipeline_run.hpp"
+#include "runner/step_cgroup.hpp"
 #include "support/busybox_image.hpp"
 #include "support/processes.hpp"
 #include "support/temp_dir.hpp"
@@ -33,7 +36,15 @@ using namespace std::chrono_literals;
 // local busybox image.
 class SandboxTest : public ::testing::TestWithParam<std::string> {
  protected:
-  static void SetUpTestSuite() { image = test::ensure_busybox_image(); }
+  static void SetUpTestSuite() {
+    image = test::ensure_busybox_image();
+    // The build machines have cgroup v1 and run the tests as root; a host where no cgroup is
+    // writable cannot show that the limits hold, so the battery fails there.
+    auto opened = StepCgroups::open();
+    ASSERT_TRUE(opened) << opened.error().message;
+    cgroups = std::move(*opened);
+  }
+  static void TearDownTestSuite() { cgroups.reset(); }
 
   const std::string& backend() const { return GetParam(); }
 
@@ -74,20 +85,50 @@ class SandboxTest : public ::testing::TestWithParam<std::string> {
     options.default_timeout = 20s;
     options.hidden = {data_dir, home / "juanie.yaml", etc_secrets};
     options.limits.processes = 200;
+    options.limits.memory = memory;
+    options.limits.tmpfs_size = tmpfs_size;
+    options.cancel = cancel;
+    options.backend.cgroups = cgroups.get();
     options.secrets = std::move(secrets);
     options.secrets_allowed = true;
-    options.sandbox_user = default_sandbox_user();
+    options.sandbox_user = own_uid ? std::nullopt : default_sandbox_user();
     options.backend.root_filesystems = std::move(root_filesystems);
     if (backend() != "bwrap") {
       options.backend.kind = backend();
       options.backend.engine.binary = backend();
       options.backend.engine.runtime = "runc";
-      options.backend.engine.memory = 256ULL << 20;
       options.backend.engine.owner = container_owner(home.path().string());
       options.backend.default_image = image;
       options.backend.container_prefix = "juanie-test-" + std::to_string(::getpid());
     }
-    return run_pipeline(pipelines::plan(*pipeline, ctx), options);
+    auto result = run_pipeline(pipelines::plan(*pipeline, ctx), options);
+    EXPECT_EQ(step_cgroups_left(), "") << "a step's cgroup outlived it";
+    return result;
+  }
+
+  // The step cgroups that exist now, one directory per line.
+  static std::string step_cgroups_left() {
+    std::string out;
+    for (const auto& base : cgroups->bases()) {
+      for (const auto& entry : fs::directory_iterator(base)) {
+        if (entry.is_directory()) out += entry.path().string() + "\n";
+      }
+    }
+    return out;
+  }
+
+  // The largest value of `key` in `file` among the running steps' cgroups.
+  static std::uint64_t step_cgroup_counter(const std::string& file, const std::string& key) {
+    std::uint64_t most = 0;
+    for (const auto& base : cgroups->bases()) {
+      std::error_code ec;
+      for (const auto& entry : fs::directory_iterator(base, ec)) {
+        const std::string text = test::read_file(entry.path() / file);
+        most = std::max<std::uint64_t>(most, key.empty() ? std::strtoull(text.c_str(), nullptr, 10)
+                                          : cgroup_counter(text, key));
+      }
+    }
+    return most;
   }
 
   // The containers this test's runs left behind, one id per line.
@@ -101,6 +142,11 @@ class SandboxTest : public ::testing::TestWithParam<std::string> {
   }
 
   static inline std::string image;
+  static inline std::unique_ptr<StepCgroups> cgroups;
+  std::uint64_t memory = 256ULL << 20;
+  std::uint64_t tmpfs_size = 64ULL << 20;
+  const std::atomic<bool>* cancel = nullptr;
+  bool own_uid = false;  // the steps run under this process's uid, as under a non-root daemon
   test::TempDir home;
   fs::path data_dir, etc_secrets, workspace, other;
 };
@@ -391,6 +437,87 @@ TEST_P(SandboxTest, AStepCannotAskForASecretTheProjectDoesNotHave) {
   auto r = run("steps:\n  - name: a\n    secrets: [AWS_KEY]\n    commands: [\"true\"]\n");
   EXPECT_FALSE(r.succeeded);
   EXPECT_EQ(r.steps[0].reason, "secret AWS_KEY is not one of the project's secrets");
+}
+
+// The kernel holds the limit: a step that allocates past sandbox.memory is killed, all of
+// it, and says why. The test process (the daemon's stand-in) is untouched.
+TEST_P(SandboxTest, AStepPastItsMemoryLimitIsKilledAndSaysSo) {
+  memory = 64ULL << 20;
+  // tail keeps all of a newline-free input: it truly allocates 400 MB.
+  auto r = run("steps:\n  - name: a\n    commands: [\"head -c $((400 * 1000 * 1000)) /dev/zero | tail | wc -c; "
+               "echo survived-$((40 + 2))\"]\n");
+  ASSERT_EQ(r.steps.size(), 1u);
+  // The allocation never completed.
+  EXPECT_EQ(log_of(r).find("400000000"), std::string::npos) << log_of(r);
+  if (backend() == "bwrap") {
+    EXPECT_EQ(r.steps[0].state, "failed");
+    // All of the step, not only the process the kernel chose.
+    EXPECT_EQ(log_of(r).find("survived-42"), std::string::npos) << log_of(r);
+    EXPECT_EQ(r.steps[0].reason,
+              "memory limit: the step used more than 64 MiB (sandbox.memory) and was killed");
+    EXPECT_NE(log_of(r).find("juanie: memory limit"), std::string::npos) << log_of(r);
+  } else {
+    // The engine's cgroup (v1 here, without a group kill) kills the process that passed it.
+    EXPECT_NE(log_of(r).find("Killed"), std::string::npos) << log_of(r);
+  }
+  // Within the limit, the same step runs.
+  memory = 256ULL << 20;
+  auto fits = run("steps:\n  - name: a\n    commands: [\"head -c 20000000 /dev/zero | tail | wc -c\"]\n");
+  EXPECT_TRUE(fits.succeeded) << log_of(fits);
+}
+
+// A tmpfs is memory the step could fill past any cgroup's notice: each has its size.
+TEST_P(SandboxTest, AStepsTmpIsFullAtItsSize) {
+  tmpfs_size = 16ULL << 20;
+  auto r = run("steps:\n  - name: a\n    commands: [\"dd if=/dev/zero of=/tmp/fill bs=1048576 "
+               "count=64\"]\n");
+  EXPECT_FALSE(r.succeeded);
+  EXPECT_NE(log_of(r).find("No space left on device"), std::string::npos) << log_of(r);
+  if (backend() != "bwrap") return;
+  for (const char* dir : {"/var/tmp", "/run"}) {
+    auto other = run(std::string("steps:\n  - name: a\n    commands: [\"dd if=/dev/zero of=") +
+                     dir + "/fill bs=1048576 count=64\"]\n");
+    EXPECT_NE(log_of(other).find("No space left on device"), std::string::npos) << dir;
+  }
+}
+
+// Steps that share the daemon's uid (the shipped unit runs it unprivileged) are bounded by
+// their own pids cgroup, not by RLIMIT_NPROC, which counts every process of the uid: one run's
+// fork bomb starves neither other runs nor the daemon. Here the step runs as this process's
+// uid, which RLIMIT_NPROC would not even bound (root).
+TEST_P(SandboxTest, ProcessesAreBoundedPerStepByItsPidsCgroup) {
+  if (backend() != "bwrap") GTEST_SKIP() << "a container's processes are bounded by --pids-limit";
+  own_uid = true;
+  std::atomic<bool> stop{false}, done{false};
+  cancel = &stop;
+  std::uint64_t peak = 0;
+  bool forked = false;
+  std::thread watcher([&] {
+    while (!done && step_cgroup_counter("pids.events", "max") == 0) {
+      std::this_thread::sleep_for(10ms);
+    }
+    if (done) return;
+    peak = step_cgroup_counter("pids.current", "");
+    // At its limit, the step costs this process nothing: it still starts processes.
+    pid_t pid = 0;
+    const char* argv[] = {"true", nullptr};
+    if (posix_spawnp(&pid, "true", nullptr, nullptr, const_cast<char**>(argv), environ) == 0) {
+      int status = 0;
+      forked = ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    stop = true;
+  });
+  // Bounded even without a cgroup (400), so that a failure here harms no one. The shell that
+  // cannot fork exits, the step stays at its limit until cancelled.
+  auto r = run("steps:\n  - name: a\n    timeout: 30s\n    commands: [\"sh -c 'for i in $(seq "
+               "400); do sleep 120 & done' || true\", \"sleep 120\"]\n");
+  done = true;
+  watcher.join();
+  EXPECT_EQ(r.steps.at(0).state, "cancelled") << r.steps.at(0).reason;
+  EXPECT_TRUE(forked) << "the step never reached its pids.max: " << r.steps.at(0).reason << "\n"
+                      << log_of(r);
+  EXPECT_GT(peak, 0u);
+  EXPECT_LE(peak, 200u);
 }
 
 }  // namespace

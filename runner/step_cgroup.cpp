@@ -1,0 +1,376 @@
+#include "runner/step_cgroup.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+namespace juanie::runner {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string_view> split(std::string_view text, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = text.find(sep, start);
+    out.push_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) return out;
+    start = end + 1;
+  }
+}
+
+// mountinfo escapes blanks and backslashes in paths as \ooo.
+std::string unescape(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 3 < text.size()) {
+      int value = 0;
+      auto [p, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 4, value, 8);
+      if (ec == std::errc() && p == text.data() + i + 4) {
+        out += static_cast<char>(value);
+        i += 3;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+// The directory of cgroup `path` in a hierarchy mounted at `mount` whose root is `root`.
+std::optional<fs::path> under_mount(const std::string& mount, const std::string& root,
+                                    std::string_view path) {
+  if (root != "/") {
+    if (!path.starts_with(root) || (path.size() > root.size() && path[root.size()] != '/')) {
+      return std::nullopt;
+    }
+    path.remove_prefix(root.size());
+  }
+  std::string rel(path);
+  while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
+  return rel.empty() ? fs::path(mount) : fs::path(mount) / rel;
+}
+
+Result<void> write_file(const fs::path& file, std::string_view text) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return fail("cannot open " + file.string() + ": " + std::strerror(errno));
+  const ssize_t n = ::write(fd, text.data(), text.size());
+  const int err = errno;
+  ::close(fd);
+  if (n != static_cast<ssize_t>(text.size())) {
+    return fail("cannot write \"" + std::string(text) + "\" to " + file.string() + ": " +
+                std::strerror(n < 0 ? err : EIO));
+  }
+  return {};
+}
+
+std::string read_small(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+Result<void> make_dir(const fs::path& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return fail("cannot create " + dir.string() + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+// Kills everything in `dir` and removes it. The kill is repeated: a process may fork between
+// the listing and the signal; with the step's PID namespace gone, nothing forks for long.
+void remove_cgroup(const fs::path& dir) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  (void)write_file(dir / "cgroup.kill", "1");  // v2 (Linux 5.14): all at once
+  for (;;) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+    if (errno != EBUSY || std::chrono::steady_clock::now() >= give_up) return;
+    for (auto line : split(read_small(dir / "cgroup.procs"), '\n')) {
+      pid_t pid = 0;
+      if (std::from_chars(line.data(), line.data() + line.size(), pid).ec == std::errc() && pid > 0) {
+        ::kill(pid, SIGKILL);
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+
+// Removes the juanie-<pid> directories (and their step cgroups) of processes that are gone.
+void sweep(const fs::path& own) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(own, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("juanie-") || !entry.is_directory(ec)) continue;
+    pid_t pid = 0;
+    const char* digits = name.data() + 7;
+    auto [p, err] = std::from_chars(digits, name.data() + name.size(), pid);
+    if (err != std::errc() || p != name.data() + name.size() || pid <= 0 || process_alive(pid)) {
+      continue;
+    }
+    for (const auto& step : fs::directory_iterator(entry.path(), ec)) {
+      if (step.is_directory(ec)) remove_cgroup(step.path());
+    }
+    remove_cgroup(entry.path());
+  }
+}
+
+std::string base_name() { return "juanie-" + std::to_string(::getpid()); }
+
+bool has_word(std::string_view text, std::string_view word) {
+  for (auto line : split(text, '\n')) {
+    for (auto w : split(line, ' ')) {
+      if (w == word) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+CgroupPlaces cgroup_places(std::string_view proc_self_cgroup, std::string_view mountinfo) {
+  // hierarchy id → (controllers, path); v2 is "0::/path".
+  std::optional<std::string> unified_path;
+  std::map<std::string, std::string> legacy_paths;
+  for (auto line : split(proc_self_cgroup, '\n')) {
+    const auto first = line.find(':');
+    const auto second = first == std::string_view::npos ? first : line.find(':', first + 1);
+    if (second == std::string_view::npos) continue;
+    const auto controllers = line.substr(first + 1, second - first - 1);
+    const auto path = std::string(line.substr(second + 1));
+    if (line.substr(0, first) == "0" && controllers.empty()) {
+      unified_path = path;
+    } else {
+      for (auto c : split(controllers, ',')) legacy_paths[std::string(c)] = path;
+    }
+  }
+  CgroupPlaces out;
+  for (auto line : split(mountinfo, '\n')) {
+    const auto dash = line.find(" - ");
+    if (dash == std::string_view::npos) continue;
+    const auto before = split(line.substr(0, dash), ' ');
+    const auto after = split(line.substr(dash + 3), ' ');
+    if (before.size() < 5 || after.size() < 3) continue;
+    const std::string root = unescape(before[3]);
+    const std::string mount = unescape(before[4]);
+    if (after[0] == "cgroup2" && unified_path) {
+      if (auto dir = under_mount(mount, root, *unified_path)) out.unified = *dir;
+    } else if (after[0] == "cgroup") {
+      for (auto option : split(after[2], ',')) {
+        auto it = legacy_paths.find(std::string(option));
+        if (it == legacy_paths.end() || out.legacy.contains(it->first)) continue;
+        if (auto dir = under_mount(mount, root, it->second)) out.legacy[it->first] = *dir;
+      }
+    }
+  }
+  return out;
+}
+
+std::uint64_t cgroup_counter(std::string_view text, std::string_view key) {
+  for (auto line : split(text, '\n')) {
+    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ' ') {
+      std::uint64_t value = 0;
+      auto digits = line.substr(key.size() + 1);
+      std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      return value;
+    }
+  }
+  return 0;
+}
+
+StepCgroup::StepCgroup(std::vector<fs::path> dirs, int version, int oom_event)
+    : dirs_(std::move(dirs)), version_(version), oom_event_(oom_event) {}
+
+StepCgroup::StepCgroup(StepCgroup&& other) noexcept
+    : dirs_(std::move(other.dirs_)), version_(other.version_), oom_event_(other.oom_event_) {
+  other.dirs_.clear();
+  other.oom_event_ = -1;
+}
+
+StepCgroup::~StepCgroup() {
+  for (const auto& dir : dirs_) remove_cgroup(dir);
+  if (oom_event_ >= 0) ::close(oom_event_);
+}
+
+Result<void> StepCgroup::attach(pid_t pid) const {
+  for (const auto& dir : dirs_) {
+    if (auto ok = write_file(dir / "cgroup.procs", std::to_string(pid)); !ok) return ok;
+  }
+  return {};
+}
+
+bool StepCgroup::oom_killed() const {
+  for (const auto& dir : dirs_) {
+    if (version_ == 2) {
+      const auto events = read_small(dir / "memory.events");
+      if (cgroup_counter(events, "oom_kill") > 0 || cgroup_counter(events, "oom_group_kill") > 0)
+        return true;
+    } else if (fs::exists(dir / "memory.oom_control")) {
+      if (cgroup_counter(read_small(dir / "memory.oom_control"), "oom_kill") > 0) return true;
+    }
+  }
+  // Kernels before 4.13 keep no count in v1: the event says it.
+  pollfd p{oom_event_, POLLIN, 0};
+  return oom_event_ >= 0 && ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+bool StepCgroup::hit_process_limit() const {
+  for (const auto& dir : dirs_) {
+    if (cgroup_counter(read_small(dir / "pids.events"), "max") > 0) return true;
+  }
+  return false;
+}
+
+Result<std::unique_ptr<StepCgroups>> StepCgroups::open() {
+  const auto places = cgroup_places(read_small("/proc/self/cgroup"), read_small("/proc/self/mountinfo"));
+  std::unique_ptr<StepCgroups> out(new StepCgroups());
+  std::string why;
+  if (places.unified) {
+    fs::path own = *places.unified;
+    // A second instance in this process: the first one moved the process into juanie-daemon.
+    if (own.filename() == "juanie-daemon") own = own.parent_path();
+    const auto controllers = read_small(own / "cgroup.controllers");
+    if (has_word(controllers, "memory") && has_word(controllers, "pids")) {
+      sweep(own);
+      auto enable = write_file(own / "cgroup.subtree_control", "+memory +pids");
+      if (!enable) {
+        // Controllers go only to the children of a cgroup with no process of its own: this
+        // process moves into a leaf beside the steps' directory.
+        if (auto ok = make_dir(own / "juanie-daemon"); !ok) {
+          why = ok.error().message;
+        } else if (auto moved = write_file(own / "juanie-daemon" / "cgroup.procs",
+                                           std::to_string(::getpid()));
+                   !moved) {
+          why = moved.error().message;
+        } else {
+          enable = write_file(own / "cgroup.subtree_control", "+memory +pids");
+        }
+      }
+      const fs::path base = own / base_name();
+      if (why.empty() && !enable) why = enable.error().message;
+      if (why.empty()) {
+        auto made = make_dir(base);
+        if (made) made = write_file(base / "cgroup.subtree_control", "+memory +pids");
+        if (made) {
+          out->version_ = 2;
+          out->memory_ = base;
+          out->pids_ = base;
+          return out;
+        }
+        why = made.error().message;
+        ::rmdir(base.c_str());
+      }
+      why = "cgroup v2: " + why;
+    } else {
+      why = "cgroup v2: the memory and pids controllers are not delegated to " + own.string() +
+            " (Delegate=yes in the systemd unit)";
+    }
+  }
+  for (const char* controller : {"memory", "pids"}) {
+    auto it = places.legacy.find(controller);
+    if (it == places.legacy.end()) continue;
+    sweep(it->second);
+    const fs::path base = it->second / base_name();
+    if (auto made = make_dir(base); !made) {
+      why += (why.empty() ? "" : "; ") + std::string("cgroup v1: ") + made.error().message;
+      continue;
+    }
+    (controller == std::string("memory") ? out->memory_ : out->pids_) = base;
+  }
+  if (!out->memory_ && !out->pids_) {
+    return fail(why.empty() ? "no cgroup hierarchy with the memory or pids controller is mounted"
+                            : why);
+  }
+  return out;
+}
+
+StepCgroups::~StepCgroups() {
+  if (memory_) ::rmdir(memory_->c_str());
+  if (pids_ && pids_ != memory_) ::rmdir(pids_->c_str());
+}
+
+std::string StepCgroups::describe() const {
+  std::string out = "cgroup v" + std::to_string(version_) + ":";
+  out += memory_ ? " memory in " + memory_->string() : " no memory controller";
+  out += pids_ ? (version_ == 2 ? ", pids" : ", pids in " + pids_->string()) : ", no pids controller";
+  return out;
+}
+
+std::vector<fs::path> StepCgroups::bases() const {
+  std::vector<fs::path> out;
+  if (memory_) out.push_back(*memory_);
+  if (pids_ && pids_ != memory_) out.push_back(*pids_);
+  return out;
+}
+
+Result<StepCgroup> StepCgroups::create(const CgroupLimits& limits) {
+  const std::string name = "step-" + std::to_string(next_.fetch_add(1));
+  std::vector<fs::path> dirs;
+  int oom_event = -1;
+  // Built as the object that removes them, so that a failure half-way leaves nothing.
+  auto made = [&]() -> Result<void> {
+    if (memory_) {
+      const fs::path dir = *memory_ / name;
+      if (auto ok = make_dir(dir); !ok) return ok;
+      dirs.push_back(dir);
+      if (limits.memory > 0) {
+        const std::string bytes = std::to_string(limits.memory);
+        if (version_ == 2) {
+          if (auto ok = write_file(dir / "memory.max", bytes); !ok) return ok;
+          // Swap would only make the limit slower to reach.
+          if (fs::exists(dir / "memory.swap.max")) {
+            if (auto ok = write_file(dir / "memory.swap.max", "0"); !ok) return ok;
+          }
+          // The whole step dies, not one of its processes at random.
+          if (auto ok = write_file(dir / "memory.oom.group", "1"); !ok) return ok;
+        } else {
+          if (auto ok = write_file(dir / "memory.limit_in_bytes", bytes); !ok) return ok;
+          if (fs::exists(dir / "memory.memsw.limit_in_bytes")) {
+            if (auto ok = write_file(dir / "memory.memsw.limit_in_bytes", bytes); !ok) return ok;
+          }
+          // v1 has no oom.group: an event tells of the kill, and the step is stopped whole.
+          oom_event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+          const int control = ::open((dir / "memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC);
+          if (oom_event < 0 || control < 0) {
+            if (control >= 0) ::close(control);
+            return fail("cannot watch " + (dir / "memory.oom_control").string() + ": " +
+                        std::strerror(errno));
+          }
+          auto ok = write_file(dir / "cgroup.event_control",
+                               std::to_string(oom_event) + " " + std::to_string(control));
+          ::close(control);
+          if (!ok) return ok;
+        }
+      }
+    }
+    if (pids_ && limits.processes > 0) {
+      const fs::path dir = *pids_ / name;  // under v2 the memory part made it
+      if (version_ != 2) {
+        if (auto ok = make_dir(dir); !ok) return ok;
+        dirs.push_back(dir);
+      }
+      if (auto ok = write_file(dir / "pids.max", std::to_string(limits.processes)); !ok) return ok;
+    }
+    return {};
+  }();
+  StepCgroup cgroup(std::move(dirs), version_, oom_event);
+  if (!made) return std::unexpected(made.error());
+  return cgroup;
+}
+
+}  // namespace juanie::runner
