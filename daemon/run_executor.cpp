@@ -225,7 +225,7 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   request.engine.binary = deps_.sandbox.kind == "podman" ? deps_.sandbox.engine.binary : "podman";
   request.engine.runtime = deps_.sandbox.kind == "podman" ? deps_.sandbox.engine.runtime : "";
   request.engine.owner = deps_.sandbox.engine.owner;
-  request.engine.memory = deps_.sandbox.kind == "podman" ? deps_.sandbox.engine.memory : 0;
+  request.limits.memory = deps_.daemon.sandbox.memory;  // sandbox.memory holds for every backend
   request.network = pipeline.image->network;
   request.tls_verify = project.registry_tls_verify;
   if (project.registry_auth) request.authfile = deps_.daemon.secrets_dir / project.registry_auth->file;

@@ -83,9 +83,9 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   build.insert(build.end(), {"build", "--pull=never", "--network", network_mode, "--cap-drop=all",
                              "--ulimit", "nproc=" + std::to_string(request.limits.processes) + ":" +
                                              std::to_string(request.limits.processes)});
-  if (request.engine.memory > 0) {
-    build.insert(build.end(), {"--memory", std::to_string(request.engine.memory), "--memory-swap",
-                               std::to_string(request.engine.memory)});
+  if (request.limits.memory > 0) {
+    build.insert(build.end(), {"--memory", std::to_string(request.limits.memory), "--memory-swap",
+                               std::to_string(request.limits.memory)});
   }
   build.insert(build.end(), {"--file", dockerfile.string(), "--tag", request.reference, "--label",
                              "io.juanie.owner=" + request.engine.owner, "--", context.string()});

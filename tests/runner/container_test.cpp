@@ -34,6 +34,8 @@ class ContainerTest : public ::testing::Test {
     options.logs_dir = home / "logs";
     options.sandbox_user = default_sandbox_user();
     options.backend.kind = "podman";
+    // Tests run in parallel processes: their containers must not share a name.
+    options.backend.container_prefix = "juanie-container-test-" + std::to_string(::getpid());
     options.backend.engine = engine;
     options.backend.default_image = default_image;
     return run_pipeline(pipelines::plan(*pipeline, ctx), options);
