@@ -248,6 +248,16 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   fs::create_directories(log_file.parent_path(), ec);
   runner::StepLog log(log_file, deps_.daemon.limits.log_max, {});
   auto pushed = runner::build_and_push(request, [&](std::string_view bytes) { log.write(bytes); });
+  if (pushed) {
+    // At once: were the daemon to die before the deployment records it, the requeued run must
+    // know the tag as its own rather than refuse it as someone else's.
+    auto recorded = store::write_and_wait(deps_.writer, [&](store::Database& db) {
+      return store::record_pushed_image(db, project.name, project.image,
+                                        pipelines::commit_tag(run.sha), pushed->digest,
+                                        rfc3339(deps_.clock.now()));
+    });
+    if (!recorded) pushed = std::unexpected(recorded.error());
+  }
   if (!pushed) log.write("juanie: " + pushed.error().message + "\n");
   log.close();
   step.state = pushed ? "succeeded" : (stop.load() ? "cancelled" : "failed");

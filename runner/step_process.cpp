@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 namespace juanie::runner {
 namespace {
@@ -34,6 +36,22 @@ struct OwnedFd {
     if (fd >= 0) ::close(fd);
   }
 };
+
+// `name` as an absolute path by the daemon's PATH (a name with a '/' as it is; one found
+// nowhere as it is, for the exec to report).
+std::string program_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const auto colon = dirs.find(':');
+    const std::string dir(dirs.substr(0, colon));
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return name;
+}
 
 }  // namespace
 
@@ -64,6 +82,8 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
     hold.write = fds[1];
     held_argv = {"/bin/sh", "-c", "read -r _ && exec \"$@\" </dev/null", "juanie-held"};
     held_argv.insert(held_argv.end(), options.argv.begin(), options.argv.end());
+    // Found as posix_spawnp would find it, in the daemon's PATH, not in the step's.
+    held_argv[4] = program_path(options.argv[0]);
   }
   const auto& args = options.before_start ? held_argv : options.argv;
 

@@ -223,12 +223,25 @@ Result<std::vector<DeploymentRecord>> running_deployments(Database& db) {
 Result<bool> image_recorded(Database& db, const std::string& project, const std::string& image,
                             const std::string& tag, const std::string& digest) {
   auto stmt = db.prepare(
-      "SELECT 1 FROM deployments WHERE project = ?1 AND image = ?2 AND tag = ?3 AND digest = ?4 LIMIT 1");
+      "SELECT 1 FROM deployments WHERE project = ?1 AND image = ?2 AND tag = ?3 AND digest = ?4 "
+      "UNION ALL SELECT 1 FROM pushed_images WHERE project = ?1 AND image = ?2 AND tag = ?3 AND "
+      "digest = ?4 LIMIT 1");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, project).bind(2, image).bind(3, tag).bind(4, digest);
   auto row = stmt->step();
   if (!row) return std::unexpected(row.error());
   return *row;
+}
+
+Result<void> record_pushed_image(Database& db, const std::string& project, const std::string& image,
+                                 const std::string& tag, const std::string& digest,
+                                 const std::string& now) {
+  auto stmt = db.prepare(
+      "INSERT OR IGNORE INTO pushed_images (project, image, tag, digest, pushed_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, project).bind(2, image).bind(3, tag).bind(4, digest).bind(5, now);
+  return stmt->run();
 }
 
 }  // namespace juanie::daemon::store

@@ -74,10 +74,13 @@ Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const Deployme
 Result<std::vector<DeploymentRecord>> expired_deployments(Database& db, const std::string& now);
 Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::string_view state);
 Result<std::map<std::string, std::int64_t>> count_deployments_by_state(Database& db);
-// Whether a deployment of `project` recorded `image`:`tag` as `digest`: the image an earlier
-// run of the same commit pushed.
+// Whether juanie pushed `image`:`tag` as `digest` for `project` (a push or a deployment
+// recorded it): the image an earlier run of the same commit pushed.
 Result<bool> image_recorded(Database& db, const std::string& project, const std::string& image,
                             const std::string& tag, const std::string& digest);
+Result<void> record_pushed_image(Database& db, const std::string& project, const std::string& image,
+                                 const std::string& tag, const std::string& digest,
+                                 const std::string& now);
 // Deployments a crash left `running`: their GitOps write is done again (it is idempotent).
 Result<std::vector<DeploymentRecord>> running_deployments(Database& db);
 

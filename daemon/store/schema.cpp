@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 7> kMigrations{
+constexpr std::array<const char*, 8> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -144,6 +144,18 @@ ALTER TABLE runs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN sender TEXT;
 ALTER TABLE runs ADD COLUMN author_emails TEXT;
 ALTER TABLE deployments ADD COLUMN triggered_person TEXT;
+)sql",
+    // 8: images juanie pushed, recorded as soon as the registry took them: a run requeued after
+    // a crash between the push and its deployment finds its own tag and reuses it.
+    R"sql(
+CREATE TABLE pushed_images (
+  project   TEXT NOT NULL,
+  image     TEXT NOT NULL,
+  tag       TEXT NOT NULL,
+  digest    TEXT NOT NULL,
+  pushed_at TEXT NOT NULL,
+  PRIMARY KEY (project, image, tag, digest)
+);
 )sql",
 };
 

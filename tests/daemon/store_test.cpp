@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "daemon/store/deployments.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/schema.hpp"
@@ -181,6 +182,18 @@ TEST_F(StoreTest, ARunInterruptedAtEveryAttemptFailsAfterTheLimit) {
   EXPECT_EQ((*find_run(*db, a->run_id))->reason,
             "interrupted 3 times (limits.run_attempts: 3); not queued again");
   EXPECT_TRUE(queued_runs(*db)->empty());
+}
+
+// An image is known as juanie's own from the moment its push is recorded, before any
+// deployment names it: a run requeued after a crash in between reuses its tag.
+TEST_F(StoreTest, APushedImageIsOursBeforeAnyDeploymentRecordsIt) {
+  const std::string digest = "sha256:" + std::string(64, 'a');
+  EXPECT_FALSE(*image_recorded(*db, "app", "r/app", "0123456789ab", digest));
+  ASSERT_TRUE(record_pushed_image(*db, "app", "r/app", "0123456789ab", digest, "t0"));
+  ASSERT_TRUE(record_pushed_image(*db, "app", "r/app", "0123456789ab", digest, "t1"));  // again
+  EXPECT_TRUE(*image_recorded(*db, "app", "r/app", "0123456789ab", digest));
+  EXPECT_FALSE(*image_recorded(*db, "app", "r/app", "0123456789ab", "sha256:" + std::string(64, 'b')));
+  EXPECT_FALSE(*image_recorded(*db, "other", "r/app", "0123456789ab", digest));
 }
 
 }  // namespace

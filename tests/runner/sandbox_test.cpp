@@ -227,10 +227,17 @@ TEST_P(SandboxTest, AStepHoldsNoDescriptorButStdinStdoutAndStderr) {
   // ls lists its parent shell's table, not its own (which holds the directory it reads),
   // straight to the log: a redirection would show the shell's saved descriptor.
   auto r = run("steps:\n  - name: a\n    commands: [\"ls /proc/$$/fd\", \"echo listed\"]\n");
-  ::close(file);
   ASSERT_TRUE(r.succeeded) << log_of(r);
   EXPECT_NE(log_of(r).find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"), std::string::npos)
       << log_of(r);
+  // With a network, bwrap is handed its info and block pipes: they stay bwrap's.
+  auto networked = run(
+      "steps:\n  - name: a\n    network: true\n    commands: [\"ls /proc/$$/fd\", \"echo listed\"]\n");
+  ::close(file);
+  ASSERT_TRUE(networked.succeeded) << log_of(networked);
+  EXPECT_NE(log_of(networked).find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"),
+            std::string::npos)
+      << log_of(networked);
 }
 
 // An IPv4 address of this host other than loopback: what a step's NAT reaches.
