@@ -99,7 +99,9 @@ void remove_cgroup(const fs::path& dir) {
   for (;;) {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
     if (errno != EBUSY || std::chrono::steady_clock::now() >= give_up) return;
-    for (auto line : split(read_small(dir / "cgroup.procs"), '\n')) {
+    // Named: the views split() returns point into it (a temporary would die before the loop).
+    const std::string procs = read_small(dir / "cgroup.procs");
+    for (auto line : split(procs, '\n')) {
       pid_t pid = 0;
       if (std::from_chars(line.data(), line.data() + line.size(), pid).ec == std::errc() && pid > 0) {
         ::kill(pid, SIGKILL);

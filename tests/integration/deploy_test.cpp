@@ -18,6 +18,7 @@
 
 #include "integration/daemon_fixture.hpp"
 #include "support/busybox_image.hpp"
+#include "support/listener.hpp"
 #include "support/mail_and_hooks.hpp"
 #include "support/pushed_repository.hpp"
 #include "support/registry.hpp"
@@ -314,27 +315,6 @@ TEST_F(DeployTest, AnOlderCommitPushedAgainDoesNotMoveTheEnvironmentBack) {
             std::string::npos)
       << json::serialize(off_branch);
 }
-
-// A listening socket on `address` (network order) that never accepts: connecting succeeds.
-class Listener {
- public:
-  explicit Listener(in_addr_t address) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = address;
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 8);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  ~Listener() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_;
-  int port_ = 0;
-};
 
 // The image build's RUN lines get a network only as a step does: behind NAT, never the host's
 // loopback or link-local addresses, and no capabilities, bounded processes, whatever the

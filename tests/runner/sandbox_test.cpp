@@ -23,6 +23,7 @@
 #include "runner/pipeline_run.hpp"
 #include "runner/step_cgroup.hpp"
 #include "support/busybox_image.hpp"
+#include "support/listener.hpp"
 #include "support/processes.hpp"
 #include "support/temp_dir.hpp"
 
@@ -31,6 +32,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using test::Listener;
 
 // Every case runs on each backend: bubblewrap on the host's /usr, and podman containers of a
 // local busybox image.
@@ -196,27 +198,6 @@ TEST_P(SandboxTest, CannotWriteOutsideItsWorkspace) {
   EXPECT_TRUE(r.succeeded) << log_of(r);
   EXPECT_FALSE(fs::exists(marker));
 }
-
-class Listener {
- public:
-  explicit Listener(in_addr_t address = htonl(INADDR_LOOPBACK)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = address;
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 8);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  ~Listener() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 // The daemon holds sockets and files (its listening socket, the step's own log); a step must
 // hold none of them. The listener here is opened without SOCK_CLOEXEC, as Asio opens its own.
