@@ -361,12 +361,12 @@ TEST_F(CrashLoopRunTest, ARunInterruptedAtEveryAttemptEndsFailed) {
   const auto run = push(sha);
   ASSERT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
   d.kill9();
-  ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 8s));
+  ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 30s));
   ASSERT_TRUE(d.start()) << d.log();
   // The second attempt starts, and dies with the daemon too.
   ASSERT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
   d.kill9();
-  ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 8s));
+  ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 30s));
   ASSERT_TRUE(d.start()) << d.log();
   auto failed = wait_for(run, "failed");
   EXPECT_EQ(failed.at("reason").as_string(),
@@ -397,7 +397,7 @@ TEST_F(FailRecoveryRunTest, SecretsFilesLeftByAKilledStepAreRemovedAtStart) {
   };
   ASSERT_EQ(secrets_files(), 1);  // the step has it now
   d.kill9();
-  ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 8s));
+  ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 30s));
   EXPECT_EQ(secrets_files(), 1);  // a crash removes nothing
   ASSERT_TRUE(d.start()) << d.log();
   auto failed = wait_for(run, "failed");
