@@ -1,6 +1,6 @@
 #include "daemon/api/auth.hpp"
 
-#include "daemon/crypto.hpp"
+#include "daemon/support/crypto.hpp"
 
 namespace juanie::daemon::api {
 

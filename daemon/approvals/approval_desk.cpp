@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "daemon/approvals/approval_page.hpp"
-#include "daemon/crypto.hpp"
-#include "daemon/gitops_change.hpp"
+#include "daemon/support/crypto.hpp"
+#include "daemon/deploy/gitops_change.hpp"
 #include "daemon/http/form.hpp"
 #include "daemon/store/approvals.hpp"
 #include "daemon/store/deployments.hpp"

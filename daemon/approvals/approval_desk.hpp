@@ -5,12 +5,12 @@
 #include <optional>
 
 #include "daemon/approvals/approval_flow.hpp"
-#include "daemon/clock.hpp"
+#include "daemon/support/clock.hpp"
 #include "daemon/http/server.hpp"
-#include "daemon/log.hpp"
-#include "daemon/log_throttle.hpp"
-#include "daemon/metrics.hpp"
-#include "daemon/project_registry.hpp"
+#include "daemon/support/log.hpp"
+#include "daemon/support/log_throttle.hpp"
+#include "daemon/support/metrics.hpp"
+#include "daemon/config/project_registry.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
 

@@ -2,8 +2,8 @@
 
 #include <ctime>
 
-#include "daemon/clock.hpp"
-#include "daemon/crypto.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/support/crypto.hpp"
 #include "daemon/store/approvals.hpp"
 
 namespace juanie::daemon::approvals {

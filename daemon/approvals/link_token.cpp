@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "daemon/crypto.hpp"
+#include "daemon/support/crypto.hpp"
 
 namespace juanie::daemon::approvals {
 namespace {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "daemon/config/notification_sink.hpp"
-#include "daemon/crypto.hpp"
+#include "daemon/support/crypto.hpp"
 #include "pipelines/error.hpp"
 
 namespace juanie::daemon::config {

@@ -2,12 +2,12 @@
 
 #include <chrono>
 
-#include "daemon/clock.hpp"
+#include "daemon/support/clock.hpp"
 #include "daemon/config/daemon_config.hpp"
-#include "daemon/log.hpp"
-#include "daemon/metrics.hpp"
+#include "daemon/support/log.hpp"
+#include "daemon/support/metrics.hpp"
 #include "daemon/notify/notifier.hpp"
-#include "daemon/periodic_worker.hpp"
+#include "daemon/support/periodic_worker.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"

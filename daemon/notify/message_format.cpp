@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "daemon/crypto.hpp"
+#include "daemon/support/crypto.hpp"
 #include "pipelines/encoding.hpp"
 
 namespace juanie::daemon::notify {

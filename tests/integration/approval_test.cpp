@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "daemon/approvals/link_token.hpp"
-#include "daemon/crypto.hpp"
+#include "daemon/support/crypto.hpp"
 #include "integration/daemon_fixture.hpp"
 #include "support/busybox_image.hpp"
 #include "support/mail_and_hooks.hpp"

@@ -16,7 +16,7 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
-#include "daemon/crypto.hpp"
+#include "daemon/support/crypto.hpp"
 
 extern char** environ;
 

@@ -1,0 +1,320 @@
+#include "daemon/cmd/serve.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "daemon/approvals/approval_desk.hpp"
+#include "daemon/approvals/approval_flow.hpp"
+#include "daemon/approvals/signing_keys.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/config/loader.hpp"
+#include "daemon/http/server.hpp"
+#include "daemon/support/log.hpp"
+#include "daemon/deploy/deployment_loop.hpp"
+#include "daemon/support/disk_space.hpp"
+#include "daemon/support/metrics.hpp"
+#include "daemon/notify/dispatcher.hpp"
+#include "daemon/notify/notifier.hpp"
+#include "daemon/config/project_registry.hpp"
+#include "daemon/api/routes.hpp"
+#include "daemon/runs/run_executor.hpp"
+#include "daemon/runs/sandbox_backend.hpp"
+#include "daemon/runs/scheduler.hpp"
+#include "daemon/store/deployments.hpp"
+#include "daemon/store/reader.hpp"
+#include "daemon/store/run_lifecycle.hpp"
+#include "daemon/store/writer.hpp"
+#include "runner/git_checkout.hpp"
+#include "runner/git_mirror.hpp"
+#include "runner/pipeline_run.hpp"
+
+namespace juanie::daemon {
+namespace {
+
+constexpr std::size_t kMaxPendingWrites = 20000;
+
+// data_dir holds the database and logs (private) and the workspaces, which the sandbox user
+// must reach: the directories on the way are 0711 (pass, not list).
+Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto traverse = fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec;
+  for (const auto& dir :
+       {data_dir, data_dir / "workspaces", data_dir / "logs", data_dir / "mirrors"}) {
+    fs::create_directories(dir, ec);
+    if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+  }
+  for (const auto& dir : {data_dir, data_dir / "workspaces"}) {
+    fs::permissions(dir, traverse, ec);
+    if (ec) return fail("cannot set the mode of " + dir.string() + ": " + ec.message());
+  }
+  fs::permissions(data_dir / "logs", fs::perms::owner_all, ec);
+  fs::permissions(data_dir / "mirrors", fs::perms::owner_all, ec);
+  fs::create_directories(data_dir / "gitops", ec);
+  fs::permissions(data_dir / "gitops", fs::perms::owner_all, ec);
+  if (::geteuid() == 0) {
+    // Steps run as an unprivileged user that must reach its workspace: say so now, not as a
+    // bubblewrap error in the first run.
+    for (auto dir = fs::absolute(data_dir).parent_path();; dir = dir.parent_path()) {
+      const auto perms = fs::status(dir, ec).permissions();
+      if (!ec && (perms & fs::perms::others_exec) == fs::perms::none) {
+        return fail(dir.string() +
+                    " does not let other users pass (o+x); the sandbox user must "
+                    "reach " +
+                    (data_dir / "workspaces").string() + ": chmod o+x it or move data_dir");
+      }
+      if (dir == dir.root_path()) break;
+    }
+  }
+  return {};
+}
+
+// An exclusive flock on data_dir/juanie.lock for the life of the process (the kernel drops it
+// when the process dies, however it dies); the file says who holds it.
+class DataDirLock {
+ public:
+  explicit DataDirLock(const std::filesystem::path& file)
+      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ < 0) return;
+    held_ = ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+    if (held_) {
+      const std::string pid = std::to_string(::getpid()) + "\n";
+      if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+        // Only the message of a second daemon would lack the pid.
+      }
+    }
+  }
+  ~DataDirLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+  bool held() const { return held_; }
+  std::string holder() const {
+    char buf[32] = {};
+    if (fd_ < 0) return "";
+    const auto n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    std::string pid(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+    return pid.empty() ? "" : " (pid " + pid + ")";
+  }
+
+ private:
+  int fd_ = -1;
+  bool held_ = false;
+};
+
+void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Log& log) {
+  sd_notify(0, "RELOADING=1");
+  auto loaded = config::load_projects(daemon);
+  if (!loaded) {
+    log.error("reload refused, the previous projects stay in force: " + loaded.error().message);
+  } else {
+    log.info("reloaded " + std::to_string(loaded->size()) + " project(s)");
+    projects.replace(std::move(*loaded));
+  }
+  sd_notify(0, "READY=1");
+}
+
+}  // namespace
+
+int serve(const std::filesystem::path& config_file) {
+  Log log(std::cerr);
+  // Signals are taken by sigwait on this thread only: block them before any thread starts so
+  // every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto configuration = config::load_configuration(config_file, config::credentials_directory());
+  if (!configuration) {
+    log.error(configuration.error().message);
+    return 1;
+  }
+  const config::DaemonConfig& daemon = configuration->daemon;
+  auto signing_keys = approvals::load_signing_keys(daemon);
+  if (!signing_keys) {
+    log.error(signing_keys.error().message);
+    return 1;
+  }
+
+  if (auto ok = prepare_data_dir(daemon.data_dir); !ok) {
+    log.error(daemon.source.string() + ": data_dir: " + ok.error().message);
+    return 1;
+  }
+  // One daemon per data_dir: a second one (an operator trying the config beside the unit)
+  // would recover — requeue — the first one's running runs and sweep its files.
+  const DataDirLock lock(daemon.data_dir / "juanie.lock");
+  if (!lock.held()) {
+    log.error(daemon.source.string() + ": data_dir " + daemon.data_dir.string() +
+              " is in use by another juanie serve" + lock.holder());
+    return 1;
+  }
+  // Secrets files a crash left beside workspaces go now, whether or not their run is queued
+  // again (recovery: fail never runs it, and nothing else would remove them).
+  if (const int n = runner::remove_leftover_secrets_files(daemon.data_dir / "workspaces"); n > 0) {
+    log.warn("removed " + std::to_string(n) + " step secrets file(s) left by an interrupted run");
+  }
+
+  const auto db_file = daemon.data_dir / "juanie.db";
+  auto writer = store::Writer::open(db_file, kMaxPendingWrites);
+  if (!writer) {
+    log.error(writer.error().message);
+    return 1;
+  }
+  auto reader = store::Reader::open(db_file);
+  if (!reader) {
+    log.error(reader.error().message);
+    return 1;
+  }
+
+  SystemClock clock;
+  {
+    auto recovered = store::write_and_wait(**writer, [&](store::Database& db) -> Result<void> {
+      auto n = store::recover_interrupted_runs(db, daemon.requeue_interrupted,
+                                               daemon.limits.run_attempts, rfc3339(clock.now()));
+      if (!n) return std::unexpected(n.error());
+      if (n->requeued > 0) {
+        log.warn(std::to_string(n->requeued) +
+                 " run(s) were interrupted by a restart; queued again");
+      }
+      if (n->failed > 0) {
+        log.warn(std::to_string(n->failed) +
+                 " run(s) were interrupted by a restart; marked failed (recovery: fail, or "
+                 "interrupted limits.run_attempts times)");
+      }
+      return {};
+    });
+    if (!recovered) {
+      log.error("cannot recover interrupted runs: " + recovered.error().message);
+      return 1;
+    }
+  }
+  std::vector<std::string> cgroup_notes;
+  auto cgroups = open_step_cgroups(daemon, cgroup_notes);
+  for (const auto& note : cgroup_notes) log.info(note);
+  if (!cgroups) {
+    log.error(cgroups.error().message);
+    return 1;
+  }
+  const runner::SandboxBackend sandbox = [&] {
+    auto b = sandbox_backend(daemon);
+    b.cgroups = cgroups->get();
+    return b;
+  }();
+  if (sandbox.kind != "bwrap") {
+    // Containers of steps a killed daemon was running: they die here, before anything runs.
+    auto removed = runner::remove_leftover_containers(sandbox.engine);
+    if (!removed) {
+      log.error(daemon.source.string() + ": sandbox.backend " + sandbox.kind + ": " +
+                removed.error().message);
+      return 1;
+    }
+    if (*removed > 0) {
+      log.warn("removed " + std::to_string(*removed) + " step container(s) left by a restart");
+    }
+  }
+  Metrics metrics;
+  ProjectRegistry projects(std::move(configuration->projects));
+  runner::GitLibrary git;
+  runner::GitMirrors mirrors(daemon.data_dir / "mirrors");
+  runner::GitOpsWriter gitops(daemon.data_dir / "gitops");
+  notify::Dispatcher dispatcher(
+      notify::DispatcherDeps{daemon, **writer, *reader, clock, log, &metrics});
+  notify::Notifier notifier(daemon, [&dispatcher] { dispatcher.wake(); });
+  approvals::ApprovalFlow flow(daemon, std::move(*signing_keys), notifier);
+  Deployer deployer(DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier, mirrors});
+  DeploymentLoop deployments(
+      DeploymentLoopDeps{deployer, flow, notifier, **writer, *reader, projects, clock, log});
+  auto changed = [&deployments, &notifier] {
+    deployments.wake();
+    notifier.wake();
+  };
+  approvals::ApprovalDesk desk(
+      approvals::DeskDeps{flow, **writer, *reader, projects, clock, log, changed, &metrics});
+  RunExecutor executor(
+      ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer, notifier});
+  Scheduler scheduler(SchedulerDeps{**writer, *reader, projects, executor, clock, log,
+                                    daemon.limits.concurrent_runs,
+                                    daemon.limits.runs_per_project > 0
+                                        ? daemon.limits.runs_per_project
+                                        : daemon.limits.concurrent_runs,
+                                    daemon.data_dir / "workspaces", daemon.limits.workspace_ttl,
+                                    [&daemon] {
+                                      return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
+                                    }});
+  Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
+                          [&scheduler] { scheduler.wake(); },
+                          [&scheduler](std::int64_t run) { return scheduler.cancel(run); },
+                          flow, desk, changed, [&daemon] {
+                            return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
+                          }});
+
+  http::ServerOptions options;
+  options.host = daemon.listen.host;
+  options.port = daemon.listen.port;
+  options.body_max = daemon.limits.body_max;
+  options.max_connections = daemon.limits.max_connections;
+  options.connections_per_ip = daemon.limits.connections_per_ip;
+  options.header_timeout = daemon.limits.header_timeout;
+  options.body_timeout = daemon.limits.body_timeout;
+  if (daemon.tls) {
+    options.tls_cert = daemon.tls->cert;
+    options.tls_key = daemon.tls->key;
+  }
+  options.on_refused = [&routes](int status, std::string_view target, std::string_view remote) {
+    routes.refused(status, target, remote);
+  };
+  options.screen = [&routes](const http::Request& head) { return routes.screen(head); };
+  http::Server server(options, [&routes](http::Request req, http::Reply reply) {
+    routes.handle(std::move(req), std::move(reply));
+  });
+  if (auto ok = server.listen(); !ok) {
+    log.error(daemon.source.string() + ": " + ok.error().message);
+    return 1;
+  }
+  flow.bound_to(server.port());
+  std::thread serving([&] { server.run(daemon.http_threads); });
+  log.info(std::string("listening on ") + (daemon.tls ? "https" : "http") + "://" +
+           daemon.listen.host + ":" + std::to_string(server.port()) + " with " +
+           std::to_string(projects.get()->size()) + " project(s), data in " +
+           daemon.data_dir.string());
+  scheduler.start();
+  // Deployments a crash left `running` are carried out again by the loop's first pass (a file
+  // that already has the value is not committed twice); expired approvals are cancelled.
+  deployments.start();
+  dispatcher.start();
+  sd_notify(0, "READY=1");
+
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal == SIGHUP) {
+      reload(daemon, projects, log);
+      continue;
+    }
+    log.info("stopping: finishing requests in flight");
+    sd_notify(0, "STOPPING=1");
+    server.drain(daemon.limits.shutdown_timeout);
+    break;
+  }
+  serving.join();
+  scheduler.stop();
+  deployments.stop();
+  dispatcher.stop();
+  (*writer)->stop();
+  log.info("stopped");
+  return 0;
+}
+
+}  // namespace juanie::daemon

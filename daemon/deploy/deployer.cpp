@@ -1,0 +1,162 @@
+#include "daemon/deploy/deployer.hpp"
+
+#include "daemon/runs/git_access.hpp"
+#include "daemon/deploy/gitops_change.hpp"
+#include "runner/commit_graph.hpp"
+
+namespace juanie::daemon {
+
+using pipelines::DeploymentState;
+
+bool Deployer::claim(std::int64_t id) const {
+  std::lock_guard lock(mutex_);
+  return in_flight_.insert(id).second;
+}
+
+bool Deployer::in_flight(std::int64_t id) const {
+  std::lock_guard lock(mutex_);
+  return in_flight_.contains(id);
+}
+
+void Deployer::release(std::int64_t id) const {
+  std::lock_guard lock(mutex_);
+  in_flight_.erase(id);
+}
+
+void Deployer::record(std::int64_t id, const config::ProjectConfig& project, DeploymentState to,
+                      const std::optional<std::string>& reason,
+                      const std::optional<std::string>& commit) const {
+  const auto now = deps_.clock.now();
+  auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) {
+    return deps_.flow.finish(db, project, id, to, reason, commit, now);
+  });
+  if (!ok) deps_.log.error("deployment " + std::to_string(id) + ": " + ok.error().message);
+  deps_.notifier.wake();
+}
+
+std::optional<std::string> Deployer::backwards(const store::RunRecord& run,
+                                               const config::ProjectConfig& project) const {
+  // A run a person started (juanie trigger, a retry through the API) is their decision.
+  if (run.trigger == "manual" || run.trigger == "retry" || !run.environment) return std::nullopt;
+  const std::string& env = *run.environment;
+  const auto repo = deps_.mirrors.path_for(project.repo_url);
+  // A commit a force-push took off its branch is not deployed by a replay of its old push.
+  if (auto tip = deps_.mirrors.resolve(project.repo_url, run.ref); tip && *tip != run.sha) {
+    auto on_branch = runner::is_strict_ancestor(repo, run.sha, *tip);
+    if (!on_branch || !*on_branch) {
+      return "commit " + run.sha.substr(0, 12) + " is no longer on " + run.ref + " (now " +
+             tip->substr(0, 12) + "); a push that is not the branch's history does not deploy "
+             "by itself";
+    }
+  }
+  std::vector<store::EnvironmentCommit> others;
+  auto read = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+    auto found = store::environment_commits(db, run.project, env, run.id);
+    if (!found) return std::unexpected(found.error());
+    others = std::move(*found);
+    return {};
+  });
+  // Unknown is treated as backwards: a person decides rather than a guess.
+  if (!read) return "cannot read what " + env + " runs now: " + read.error().message;
+  for (const auto& other : others) {
+    const std::string which = other.state == "success"
+                                  ? "which " + env + " runs now"
+                                  : "which deployment " + std::to_string(other.deployment) +
+                                        " (" + other.state + ") brings to " + env;
+    if (other.sha == run.sha) {
+      // The same commit again is nothing new: it neither goes twice nor cancels what waits.
+      if (other.state == "success") continue;
+      return "commit " + run.sha.substr(0, 12) + " is already " + which;
+    }
+    auto older = runner::is_strict_ancestor(repo, run.sha, other.sha);
+    if (!older) return "cannot compare with " + which + ": " + older.error().message;
+    if (*older) {
+      return "commit " + run.sha.substr(0, 12) + " is older than " + other.sha.substr(0, 12) +
+             ", " + which + "; an old push does not move an environment back by itself (trigger "
+             "it to roll back on purpose)";
+    }
+  }
+  return std::nullopt;
+}
+
+void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig& project,
+                       const std::string& image, const std::string& tag,
+                       const std::string& digest) const {
+  store::DeploymentRecord wanted;
+  wanted.run = run.id;
+  wanted.project = run.project;
+  wanted.environment = *run.environment;
+  wanted.image = image;
+  wanted.tag = tag;
+  wanted.digest = digest;
+  const auto hold = backwards(run, project);
+  const auto now = deps_.clock.now();
+  Result<store::DeploymentRecord> created = fail("not recorded");
+  approvals::Next next = approvals::Next::kWait;
+  auto written = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+    created = store::create_deployment(db, wanted, rfc3339(now));
+    if (!created) return std::unexpected(created.error());
+    if (created->state != "pending") return {};  // recorded before: admitted then
+    // Held back, it is not admitted: it neither goes nor supersedes (cancels) what waits; it
+    // stays pending until a person triggers it.
+    if (hold) return store::set_deployment_note(db, created->id, *hold);
+    auto admitted = deps_.flow.admit(db, project, run, *created, now);
+    if (!admitted) return std::unexpected(admitted.error());
+    next = *admitted;
+    return {};
+  });
+  if (!written && created) created = std::unexpected(written.error());
+  if (!created) {
+    deps_.log.error("run " + std::to_string(run.id) + ": cannot record its deployment: " +
+                    created.error().message);
+    return;
+  }
+  deps_.notifier.wake();
+  const std::string id = std::to_string(created->id);
+  deps_.log.info("deployment " + id + " of " + image + ":" + tag + " to " + created->environment +
+                 " recorded");
+  if (next == approvals::Next::kCarryOut) return carry_out(*created, run, project);
+  const bool untriggered = hold.has_value() || (run.deploy_trigger == "manual" && run.trigger != "manual");
+  deps_.log.info("deployment " + id +
+                 (untriggered ? " waits for a manual trigger" : " waits for approval") +
+                 (hold ? ": " + *hold : ""));
+}
+
+void Deployer::carry_out(const store::DeploymentRecord& d, const store::RunRecord& run,
+                         const config::ProjectConfig& project) const {
+  if (!claim(d.id)) return;
+  // Only what may go becomes running: an ended deployment (say, one a racing pass already
+  // finished) refuses the transition, and nothing is written.
+  auto started = store::write_and_wait(deps_.writer, [&, at = rfc3339(deps_.clock.now())](store::Database& db) {
+    return store::set_deployment_state(db, d.id, DeploymentState::kRunning, std::nullopt,
+                                       std::nullopt, at);
+  });
+  if (started) write(d, run, project);
+  release(d.id);
+}
+
+void Deployer::write(const store::DeploymentRecord& d, const store::RunRecord& run,
+                     const config::ProjectConfig& project) const {
+  const std::string id = std::to_string(d.id);
+  auto failed = [&](const std::string& reason) {
+    deps_.log.warn("deployment " + id + " failed: " + reason);
+    record(d.id, project, DeploymentState::kFailed, reason, std::nullopt);
+  };
+  if (project.gitops_url.empty()) return failed("the project has no gitops repository");
+  auto credentials = read_git_credentials(deps_.daemon.secrets_dir, project.gitops_access);
+  if (!credentials) return failed(credentials.error().message);
+  auto change = gitops_change_for(project, d, run);
+  if (!change) return failed(change.error().message);
+  auto outcome = deps_.gitops.apply({project.gitops_url, project.gitops_branch, *credentials}, *change);
+  if (!outcome) return failed(outcome.error().message);
+  deps_.log.info("deployment " + id + " " +
+                 (outcome->committed ? "committed " + outcome->commit.substr(0, 12) + " to "
+                                     : "found the tag already in ") +
+                 project.gitops_url + " " + change->path);
+  record(d.id, project, DeploymentState::kSuccess,
+         outcome->committed ? std::nullopt
+                            : std::optional<std::string>("the overlay already had this image"),
+         outcome->commit);
+}
+
+}  // namespace juanie::daemon

@@ -1,0 +1,271 @@
+#include "daemon/runs/run_executor.hpp"
+
+#include <future>
+
+#include "daemon/runs/git_access.hpp"
+#include "daemon/runs/registry_client.hpp"
+#include "daemon/store/deployments.hpp"
+#include "daemon/runs/sandbox_backend.hpp"
+#include "daemon/store/run_lifecycle.hpp"
+#include "pipelines/image_tag.hpp"
+#include "pipelines/pipeline_file.hpp"
+#include "pipelines/plan.hpp"
+#include "runner/git_checkout.hpp"
+#include "runner/pipeline_run.hpp"
+#include "runner/step_log.hpp"
+#include "runner/tree_file.hpp"
+
+namespace juanie::daemon {
+
+namespace fs = std::filesystem;
+using pipelines::RunState;
+
+fs::path RunExecutor::workspace(std::int64_t run) const {
+  return deps_.daemon.data_dir / "workspaces" / std::to_string(run);
+}
+
+fs::path RunExecutor::logs(std::int64_t run) const {
+  return deps_.daemon.data_dir / "logs" / std::to_string(run);
+}
+
+void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfig& project,
+                         const std::string& state, const std::string& reason) const {
+  // Disk is bounded too: a workspace outlives its run only to let a failed run be retried
+  // from its failed step, and then only until limits.workspace_ttl (the scheduler's sweep).
+  std::error_code ec;
+  const fs::path ws = workspace(run.id);
+  if (state == "failed") {
+    fs::last_write_time(ws, fs::file_time_type::clock::now(), ec);
+  } else {
+    fs::remove_all(ws, ec);
+  }
+  fs::remove(runner::secrets_file_for(ws), ec);
+  const auto to = *pipelines::parse_run_state(state);
+  const std::string now = rfc3339(deps_.clock.now());
+  auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+    auto set = store::set_run_state(db, run.id, to,
+                                    reason.empty() ? std::nullopt : std::optional(reason), now);
+    if (!set || to != pipelines::RunState::kFailed) return set;
+    return deps_.notifier.enqueue(db, project, "run_failed",
+                                  {{"project", run.project}, {"run", std::to_string(run.id)},
+                                   {"branch", run.branch}, {"sha", run.sha}, {"reason", reason},
+                                   {"pusher", run.pusher.value_or("")}},
+                                  now);
+  });
+  if (!ok)
+    deps_.log.error("run " + std::to_string(run.id) + ": cannot record " + state + ": " +
+                    ok.error().message);
+  deps_.notifier.wake();
+  deps_.log.info("run " + std::to_string(run.id) + " " + state +
+                 (reason.empty() ? "" : ": " + reason));
+}
+
+void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProject& project,
+                          const std::atomic<bool>& cancel,
+                          const std::atomic<bool>& shutdown) const {
+  const auto& cfg = project.config;
+  const fs::path ws = workspace(run.id);
+  std::error_code ec;
+  fs::remove_all(ws, ec);
+  fs::remove(runner::secrets_file_for(ws), ec);  // left by a crash mid-step
+  if (run.resume_from && run.retry_of) {
+    // Resuming: the workspace the earlier run left, with its build outputs, moves here.
+    fs::rename(workspace(*run.retry_of), ws, ec);
+    if (ec) {
+      return finish(run, cfg, "failed", "the workspace of run " + std::to_string(*run.retry_of) +
+                                          " is gone: " + ec.message() + "; retry the whole run");
+    }
+  } else {
+    auto credentials = read_git_credentials(deps_.daemon.secrets_dir, cfg.repo_access);
+    if (!credentials) return finish(run, cfg, "failed", credentials.error().message);
+    auto mirror = deps_.mirrors.update(cfg.repo_url, *credentials);
+    if (!mirror) return finish(run, cfg, "failed", mirror.error().message);
+    const runner::CheckoutLimits limits{deps_.daemon.limits.checkout_file_max,
+                                        deps_.daemon.limits.checkout_max};
+    if (auto ok = runner::checkout_commit(*mirror, run.sha, ws, limits); !ok) {
+      return finish(run, cfg, "failed", ok.error().message);
+    }
+  }
+  // From the commit's tree, not the workspace: a pushed symlink must not make the daemon read
+  // /dev/zero or a host file.
+  auto text = runner::read_file_at_commit(deps_.mirrors.path_for(cfg.repo_url), run.sha,
+                                          cfg.pipeline);
+  if (!text) return finish(run, cfg, "failed", text.error().message);
+  auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
+  if (!pipeline) return finish(run, cfg, "failed", pipeline.error().message);
+
+  pipelines::RunContext context{run.project,
+                                run.ref,
+                                run.ref_kind,
+                                run.branch,
+                                run.sha,
+                                run.environment,
+                                run.ref_kind == "tag" ? "tag" : "push",
+                                run.id};
+  if (run.trigger == "manual") context.event = "manual";
+  const auto plan = pipelines::plan(*pipeline, context);
+
+  runner::PipelineRunOptions options;
+  options.backend = deps_.sandbox;
+  options.backend.container_prefix += "-" + std::to_string(run.id);
+  options.workspace = ws;
+  options.logs_dir = logs(run.id);
+  options.log_max = deps_.daemon.limits.log_max;
+  options.default_timeout = deps_.daemon.limits.step_timeout;
+  options.limits = step_limits(deps_.daemon);
+  options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
+  // The configuration's own directory too, unless it is a whole root such as /etc itself.
+  if (const auto dir = deps_.daemon.source.parent_path(); !dir.empty() && dir != "/" && dir != "/etc") {
+    options.hidden.push_back(dir);
+  }
+  options.sandbox_user = runner::sandbox_user_for(static_cast<std::uint64_t>(run.id));
+  // Secrets go only to runs of branches the project deploys from (a rule maps them): a push
+  // to any other branch must not be able to read them.
+  options.secrets_allowed = run.environment.has_value();
+  for (const auto& [name, ref] : cfg.secrets) {
+    if (auto value = config::read_secret(deps_.daemon.secrets_dir, ref))
+      options.secrets[name] = *value;
+  }
+  std::atomic<bool> stop{false};
+  options.cancel = &stop;
+  if (run.resume_from && run.retry_of) {
+    options.resume_from = static_cast<int>(*run.resume_from);
+    options.reused_reason = "passed in run " + std::to_string(*run.retry_of);
+  }
+  options.on_step = [&](const runner::StepReport& r) {
+    store::StepRecord step;
+    step.index = r.index;
+    step.name = r.name;
+    step.state = r.state;
+    const std::string now = rfc3339(deps_.clock.now());
+    if (r.state == "running") {
+      step.started_at = now;
+    } else {
+      step.finished_at = now;
+      if (r.exit_code >= 0) step.exit_code = r.exit_code;
+    }
+    if (!r.reason.empty()) step.reason = r.reason;
+    if (!r.log.empty()) step.log = r.log.string();
+    deps_.writer.submit(
+        [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
+        [this, id = run.id](Result<void> ok) {
+          if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+        });
+  };
+  // Cancel and shutdown reach the steps and then the image build through `stop`.
+  std::atomic<bool> ended{false};
+  std::thread relay([&] {
+    while (!ended.load()) {
+      if (cancel.load() || shutdown.load()) stop = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  auto result = runner::run_pipeline(plan, options);
+  std::optional<Result<std::optional<runner::PushedImage>>> image;
+  if (result.succeeded) {
+    image = push_image(run, cfg, *pipeline, static_cast<int>(plan.size()) + 1, stop);
+  }
+  ended = true;
+  relay.join();
+
+  const bool interrupted = result.cancelled || (image && !*image && stop.load());
+  if (interrupted && shutdown.load()) {
+    const std::string now = rfc3339(deps_.clock.now());
+    auto ok = store::write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) {
+      return store::requeue_run(db, id, "the daemon stopped; queued again", now);
+    });
+    if (!ok) deps_.log.error("run " + std::to_string(run.id) + ": " + ok.error().message);
+    return;
+  }
+  if (interrupted) return finish(run, cfg, "cancelled", "cancelled");
+  if (image) {
+    if (!*image) return finish(run, cfg, "failed", "image: " + image->error().message);
+    finish(run, cfg, "succeeded", "");
+    if (**image) {
+      deps_.deployer.deliver(run, cfg, cfg.image, pipelines::commit_tag(run.sha), (**image)->digest);
+    }
+    return;
+  }
+  for (const auto& step : result.steps) {
+    if (step.state == "failed")
+      return finish(run, cfg, "failed", "step " + step.name + " failed: " + step.reason);
+  }
+  finish(run, cfg, "failed", "a step failed");
+}
+
+Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
+    const store::RunRecord& run, const config::ProjectConfig& project,
+    const pipelines::Pipeline& pipeline, int index, const std::atomic<bool>& stop) const {
+  if (!pipeline.image || !run.environment || project.image.empty()) {
+    return std::optional<runner::PushedImage>{};
+  }
+  const fs::path log_file = logs(run.id) / (std::to_string(index) + "-image.log");
+  auto save = [&](store::StepRecord step) {
+    deps_.writer.submit(
+        [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
+        [this, id = run.id](Result<void> ok) {
+          if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+        });
+  };
+  store::StepRecord step;
+  step.index = index;
+  step.name = "image";
+  step.state = "running";
+  step.started_at = rfc3339(deps_.clock.now());
+  step.log = log_file.string();
+  save(step);
+
+  runner::ImageBuildRequest request;
+  request.workspace = workspace(run.id);
+  request.build = *pipeline.image;
+  request.reference = project.image + ":" + pipelines::commit_tag(run.sha);
+  if (project.registry_branch_tag && !pipelines::branch_tag(run.branch).empty()) {
+    request.extra_references.push_back(project.image + ":" + pipelines::branch_tag(run.branch));
+  }
+  request.engine.binary = deps_.sandbox.kind == "podman" ? deps_.sandbox.engine.binary : "podman";
+  request.engine.runtime = deps_.sandbox.kind == "podman" ? deps_.sandbox.engine.runtime : "";
+  request.engine.owner = deps_.sandbox.engine.owner;
+  request.limits.memory = deps_.daemon.sandbox.memory;  // sandbox.memory holds for every backend
+  request.network = pipeline.image->network;
+  request.tls_verify = project.registry_tls_verify;
+  if (project.registry_auth) request.authfile = deps_.daemon.secrets_dir / project.registry_auth->file;
+  request.timeout = deps_.daemon.limits.step_timeout;
+  request.cancel = &stop;
+  request.registry_digest = [&](const std::string& reference) {
+    return registry_digest(reference, project.registry_tls_verify, request.authfile);
+  };
+  request.ours = [&](const std::string& digest) {
+    bool recorded = false;
+    auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+      auto r = store::image_recorded(db, project.name, project.image, pipelines::commit_tag(run.sha), digest);
+      if (!r) return std::unexpected(r.error());
+      recorded = *r;
+      return {};
+    });
+    return ok && recorded;
+  };
+  std::error_code ec;
+  fs::create_directories(log_file.parent_path(), ec);
+  runner::StepLog log(log_file, deps_.daemon.limits.log_max, {});
+  auto pushed = runner::build_and_push(request, [&](std::string_view bytes) { log.write(bytes); });
+  if (pushed) {
+    // At once: were the daemon to die before the deployment records it, the requeued run must
+    // know the tag as its own rather than refuse it as someone else's.
+    auto recorded = store::write_and_wait(deps_.writer, [&](store::Database& db) {
+      return store::record_pushed_image(db, project.name, project.image,
+                                        pipelines::commit_tag(run.sha), pushed->digest,
+                                        rfc3339(deps_.clock.now()));
+    });
+    if (!recorded) pushed = std::unexpected(recorded.error());
+  }
+  if (!pushed) log.write("juanie: " + pushed.error().message + "\n");
+  log.close();
+  step.state = pushed ? "succeeded" : (stop.load() ? "cancelled" : "failed");
+  step.finished_at = rfc3339(deps_.clock.now());
+  if (!pushed) step.reason = pushed.error().message;
+  save(step);
+  if (!pushed) return std::unexpected(pushed.error());
+  return std::optional<runner::PushedImage>(std::move(*pushed));
+}
+
+}  // namespace juanie::daemon

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+
+#include "daemon/support/clock.hpp"
+#include "daemon/config/loader.hpp"
+#include "daemon/deploy/deployer.hpp"
+#include "daemon/support/log.hpp"
+#include "daemon/notify/notifier.hpp"
+#include "daemon/store/runs.hpp"
+#include "daemon/store/writer.hpp"
+#include "runner/git_mirror.hpp"
+#include "runner/image_build.hpp"
+#include "runner/pipeline_run.hpp"
+
+namespace juanie::daemon {
+
+struct ExecutorDeps {
+  const config::DaemonConfig& daemon;
+  store::Writer& writer;
+  const Clock& clock;
+  Log& log;
+  const runner::GitMirrors& mirrors;
+  const runner::SandboxBackend& sandbox;
+  const Deployer& deployer;
+  const notify::Notifier& notifier;
+};
+
+// Carries one run, already marked running, to its end: fetch the repository's mirror, check
+// out the exact commit into data_dir/workspaces/<run>, read and plan the pipeline file, run
+// the steps in the sandbox while recording each step, then record the run's final state.
+// `cancel` stops it as cancelled; `shutdown` stops it and queues it again for the next start.
+class RunExecutor {
+ public:
+  explicit RunExecutor(ExecutorDeps deps) : deps_(deps) {}
+
+  void execute(const store::RunRecord& run, const config::LoadedProject& project,
+               const std::atomic<bool>& cancel, const std::atomic<bool>& shutdown) const;
+
+  std::filesystem::path workspace(std::int64_t run) const;
+  std::filesystem::path logs(std::int64_t run) const;
+
+ private:
+  // After the steps passed: the image built and pushed as the run's last step ("image").
+  // nullopt when the run has nothing to deploy; an error fails the run.
+  Result<std::optional<runner::PushedImage>> push_image(const store::RunRecord& run,
+                                                        const config::ProjectConfig& project,
+                                                        const pipelines::Pipeline& pipeline,
+                                                        int index,
+                                                        const std::atomic<bool>& stop) const;
+  // Records the run's end; a failure is told to the notification sinks in the same write.
+  void finish(const store::RunRecord& run, const config::ProjectConfig& project,
+              const std::string& state, const std::string& reason) const;
+  ExecutorDeps deps_;
+};
+
+}  // namespace juanie::daemon

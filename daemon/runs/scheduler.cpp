@@ -1,0 +1,164 @@
+#include "daemon/runs/scheduler.hpp"
+
+#include "daemon/runs/workspace_sweep.hpp"
+
+#include "daemon/store/run_lifecycle.hpp"
+#include "pipelines/scheduling.hpp"
+
+namespace juanie::daemon {
+
+using pipelines::RunState;
+
+Scheduler::~Scheduler() {
+  stop();
+}
+
+void Scheduler::start() {
+  {
+    std::lock_guard lock(mutex_);
+    sweep();
+  }
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Scheduler::wake() {
+  std::lock_guard lock(mutex_);
+  woken_ = true;
+  wake_.notify_one();
+}
+
+bool Scheduler::cancel(std::int64_t run) {
+  std::lock_guard lock(mutex_);
+  auto it = workers_.find(run);
+  if (it == workers_.end() || it->second->done.load()) return false;
+  it->second->cancel = true;
+  return true;
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    shutdown_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+  for (auto& [id, worker] : workers_) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+  workers_.clear();
+}
+
+void Scheduler::loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, std::chrono::seconds(1), [this] { return woken_ || stopping_; });
+      if (stopping_) return;
+      woken_ = false;
+      bool ended = false;
+      for (auto it = workers_.begin(); it != workers_.end();) {
+        if (it->second->done.load()) {
+          it->second->thread.join();
+          it = workers_.erase(it);
+          ended = true;
+        } else {
+          ++it;
+        }
+      }
+      if (ended) sweep();
+    }
+    tick();
+  }
+}
+
+void Scheduler::sweep() {
+  if (deps_.workspaces.empty()) return;
+  const auto cutoff = std::filesystem::file_time_type::clock::now() -
+                      std::chrono::duration_cast<std::filesystem::file_time_type::duration>(
+                          deps_.workspace_ttl);
+  const int removed = sweep_workspaces(deps_.workspaces, cutoff,
+                                       [this](std::int64_t run) { return workers_.contains(run); });
+  if (removed > 0) {
+    deps_.log.info("removed " + std::to_string(removed) + " workspace(s) older than limits.workspace_ttl");
+  }
+}
+
+void Scheduler::tick() {
+  auto queued = deps_.reader.with([](store::Database& db) { return store::queued_runs(db); });
+  auto running =
+      deps_.reader.with([](store::Database& db) { return store::running_per_project(db); });
+  if (!queued || !running) {
+    deps_.log.error("scheduler: cannot read the queue: " +
+                    (queued ? running.error().message : queued.error().message));
+    return;
+  }
+  if (queued->empty()) return;
+  // Queued runs wait (their deliveries are stored and answered) until there is room again.
+  const auto hold = deps_.hold ? deps_.hold() : std::nullopt;
+  if (hold.value_or("") != holding_) {
+    if (hold) {
+      deps_.log.warn(*hold);
+    } else {
+      deps_.log.info("runs start again: free disk is above limits.min_free_disk");
+    }
+    holding_ = hold.value_or("");
+  }
+  if (hold) return;
+  const auto decision =
+      pipelines::schedule(*queued, *running, {deps_.concurrent_runs, deps_.concurrent_runs});
+  const std::string now = rfc3339(deps_.clock.now());
+  for (const auto& [run, by] : decision.superseded) {
+    auto ok = store::write_and_wait(deps_.writer, [run, by, now](store::Database& db) {
+      return store::set_run_state(db, run, RunState::kCancelled,
+                                  "superseded by run " + std::to_string(by), now);
+    });
+    if (ok)
+      deps_.log.info("run " + std::to_string(run) + " superseded by run " + std::to_string(by));
+  }
+  for (auto run : decision.start) {
+    auto ok = store::write_and_wait(deps_.writer, [run, now](store::Database& db) {
+      return store::set_run_state(db, run, RunState::kRunning, std::nullopt, now);
+    });
+    if (!ok) {
+      deps_.log.error("scheduler: cannot start run " + std::to_string(run) + ": " +
+                      ok.error().message);
+      continue;
+    }
+    launch(run);
+  }
+}
+
+void Scheduler::launch(std::int64_t run_id) {
+  auto record = deps_.reader.with([&](store::Database& db) { return store::find_run(db, run_id); });
+  auto worker = std::make_unique<Worker>();
+  Worker* w = worker.get();
+  {
+    std::lock_guard lock(mutex_);
+    workers_.emplace(run_id, std::move(worker));
+  }
+  w->thread = std::thread([this, w, run_id, record = record ? *record : std::nullopt] {
+    if (!record) {
+      deps_.log.error("scheduler: run " + std::to_string(run_id) + " vanished");
+    } else {
+      const auto projects = deps_.projects.get();
+      auto it = projects->find(record->project);
+      if (it == projects->end()) {
+        (void)store::write_and_wait(deps_.writer, [run_id, now = rfc3339(deps_.clock.now()),
+                                            name = record->project](store::Database& db) {
+          return store::set_run_state(db, run_id, RunState::kFailed,
+                                      "project " + name + " is no longer configured", now);
+        });
+      } else {
+        deps_.log.info("run " + std::to_string(run_id) + " started: " + record->project + " " +
+                       record->ref + " " + record->sha.substr(0, 12));
+        deps_.executor.execute(*record, *it->second, w->cancel, shutdown_);
+      }
+    }
+    w->done = true;
+    wake();
+  });
+}
+
+}  // namespace juanie::daemon

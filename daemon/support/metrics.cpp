@@ -1,0 +1,129 @@
+#include "daemon/support/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <array>
+
+namespace juanie::daemon {
+
+struct Metrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Counter>& webhooks =
+      prometheus::BuildCounter()
+          .Name("juanie_webhooks_total")
+          .Help("Webhook deliveries by forge and result")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& requests =
+      prometheus::BuildCounter()
+          .Name("juanie_http_requests_total")
+          .Help("HTTP requests by route and status code")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& durations =
+      prometheus::BuildHistogram()
+          .Name("juanie_http_request_duration_seconds")
+          .Help("Time from a complete request to its answer, by route")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& runs = prometheus::BuildGauge()
+                                                    .Name("juanie_runs")
+                                                    .Help("Runs in the store by state")
+                                                    .Register(*registry);
+  prometheus::Gauge& queue_depth = prometheus::BuildGauge()
+                                       .Name("juanie_queue_depth")
+                                       .Help("Runs waiting to start (state queued)")
+                                       .Register(*registry)
+                                       .Add({});
+  prometheus::Family<prometheus::Counter>& notifications =
+      prometheus::BuildCounter()
+          .Name("juanie_notifications_total")
+          .Help("Notification send attempts by sink type and result")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& deployments = prometheus::BuildGauge()
+                                                           .Name("juanie_deployments")
+                                                           .Help("Deployments in the store by state")
+                                                           .Register(*registry);
+  prometheus::Gauge& outbox_pending = prometheus::BuildGauge()
+                                          .Name("juanie_outbox_pending")
+                                          .Help("Notifications not yet delivered (or given up)")
+                                          .Register(*registry)
+                                          .Add({});
+  prometheus::Family<prometheus::Counter>& approval_refusals =
+      prometheus::BuildCounter()
+          .Name("juanie_approval_refusals_total")
+          .Help("Refused approval requests by reason")
+          .Register(*registry);
+  prometheus::Gauge& store_pending = prometheus::BuildGauge()
+                                         .Name("juanie_store_write_queue")
+                                         .Help("Writes waiting for the store's next commit")
+                                         .Register(*registry)
+                                         .Add({});
+};
+
+Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
+  // Every state appears from the start, so dashboards and alerts see zeros, not gaps.
+  for (const char* state : {"queued", "running", "succeeded", "failed", "cancelled"}) {
+    impl_->runs.Add({{"state", state}}).Set(0);
+  }
+  for (const char* reason : {"invalid_link", "expired", "bad_form", "wrong_deployment"}) {
+    impl_->approval_refusals.Add({{"reason", reason}});
+  }
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::webhook(std::string_view forge, std::string_view result) {
+  impl_->webhooks.Add({{"forge", std::string(forge)}, {"result", std::string(result)}}).Increment();
+}
+
+void Metrics::http_request(std::string_view route, int status, double seconds) {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+  impl_->requests.Add({{"route", std::string(route)}, {"code", std::to_string(status)}})
+      .Increment();
+  impl_->durations.Add({{"route", std::string(route)}}, kBuckets).Observe(seconds);
+}
+
+void Metrics::set_runs(const std::map<std::string, std::int64_t>& by_state) {
+  for (const char* state : {"queued", "running", "succeeded", "failed", "cancelled"}) {
+    auto it = by_state.find(state);
+    impl_->runs.Add({{"state", state}})
+        .Set(it == by_state.end() ? 0.0 : static_cast<double>(it->second));
+  }
+  auto queued = by_state.find("queued");
+  impl_->queue_depth.Set(queued == by_state.end() ? 0.0 : static_cast<double>(queued->second));
+}
+
+void Metrics::set_store_pending(std::size_t jobs) {
+  impl_->store_pending.Set(static_cast<double>(jobs));
+}
+
+void Metrics::notification(std::string_view sink, std::string_view result) {
+  impl_->notifications.Add({{"sink", std::string(sink)}, {"result", std::string(result)}}).Increment();
+}
+
+void Metrics::set_deployments(const std::map<std::string, std::int64_t>& by_state) {
+  for (const char* state : {"pending", "awaiting_approval", "running", "success", "failed",
+                            "rolled_back", "cancelled"}) {
+    auto it = by_state.find(state);
+    impl_->deployments.Add({{"state", state}})
+        .Set(it == by_state.end() ? 0.0 : static_cast<double>(it->second));
+  }
+}
+
+void Metrics::set_outbox_pending(std::int64_t messages) {
+  impl_->outbox_pending.Set(static_cast<double>(messages));
+}
+
+void Metrics::approval_refused(std::string_view reason) {
+  impl_->approval_refusals.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+std::string Metrics::render() const {
+  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+}
+
+}  // namespace juanie::daemon
