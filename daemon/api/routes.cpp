@@ -427,7 +427,12 @@ void Routes::api(const http::Request& req, http::Reply reply) {
 http::Response Routes::run_log(std::int64_t id) {
   auto steps = deps_.reader.with([&](store::Database& db) { return store::list_steps(db, id); });
   if (!steps) return http::error_response(503, steps.error().message);
+  auto run = deps_.reader.with([&](store::Database& db) { return store::find_run(db, id); });
+  if (!run) return http::error_response(503, run.error().message);
   std::string text;
+  if (*run && (*run)->logs_removed_at) {
+    text = "(the step logs were removed at " + *(*run)->logs_removed_at + " by retention.logs)\n";
+  }
   for (const auto& step : *steps) {
     text +=
         "── " + step.name + " (" + step.state + (step.reason ? ": " + *step.reason : "") + ")\n";

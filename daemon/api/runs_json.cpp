@@ -35,6 +35,7 @@ json::object run_object(const store::RunRecord& r) {
   o["created_at"] = r.created_at;
   o["started_at"] = optional(r.started_at);
   o["finished_at"] = optional(r.finished_at);
+  o["logs_removed_at"] = optional(r.logs_removed_at);
   o["retry_of"] = r.retry_of ? json::value(*r.retry_of) : json::value(nullptr);
   o["resume_from"] = r.resume_from ? json::value(*r.resume_from) : json::value(nullptr);
   return o;

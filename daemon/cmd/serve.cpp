@@ -26,6 +26,8 @@
 #include "daemon/api/routes.hpp"
 #include "daemon/runs/run_executor.hpp"
 #include "daemon/runs/sandbox_backend.hpp"
+#include "daemon/runs/retention_sweep.hpp"
+#include "daemon/support/periodic_worker.hpp"
 #include "daemon/runs/scheduler.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/reader.hpp"
@@ -253,6 +255,18 @@ int serve(const std::filesystem::path& config_file) {
                                     [&daemon] {
                                       return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
                                     }});
+  RetentionSweep retention(
+      RetentionDeps{**writer, *reader, daemon.data_dir / "logs", daemon.retention, clock, log});
+  PeriodicWorker retention_worker(std::chrono::hours(1), [&retention, &log](bool) {
+    auto swept = retention.pass();
+    if (!swept) {
+      log.error("retention: " + swept.error().message);
+    } else if (swept->runs + swept->logs + swept->strays > 0) {
+      log.info("retention: deleted " + std::to_string(swept->runs) + " run(s), the logs of " +
+               std::to_string(swept->logs) + " more, " + std::to_string(swept->strays) +
+               " stray log directorie(s)");
+    }
+  });
   Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
                           [&scheduler] { scheduler.wake(); },
                           [&scheduler](std::int64_t run) { return scheduler.cancel(run); },
@@ -294,6 +308,7 @@ int serve(const std::filesystem::path& config_file) {
   // that already has the value is not committed twice); expired approvals are cancelled.
   deployments.start();
   dispatcher.start();
+  retention_worker.start();
   sd_notify(0, "READY=1");
 
   for (;;) {
@@ -309,6 +324,7 @@ int serve(const std::filesystem::path& config_file) {
     break;
   }
   serving.join();
+  retention_worker.stop();
   scheduler.stop();
   deployments.stop();
   dispatcher.stop();

@@ -78,6 +78,23 @@ Limits parse_limits(MapReader& root) {
   return out;
 }
 
+// A duration, or `forever` (0).
+std::optional<std::chrono::milliseconds> kept_for(MapReader& r, std::string_view key) {
+  if (r.optional_string(key) == "forever") return std::chrono::milliseconds(0);
+  return r.optional_duration(key);
+}
+
+Retention parse_retention(MapReader& root) {
+  Retention out;
+  auto node = root.child("retention");
+  if (!node) return out;
+  MapReader r(*node, root.file(), "retention");
+  if (auto v = kept_for(r, "logs")) out.logs = *v;
+  if (auto v = kept_for(r, "runs")) out.runs = *v;
+  r.finish();
+  return out;
+}
+
 std::vector<ApiToken> parse_api_tokens(MapReader& root) {
   std::vector<ApiToken> out;
   auto node = root.child("api_tokens");
@@ -184,6 +201,7 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
     out.requeue_interrupted = *v == "requeue";
   }
   out.limits = parse_limits(root);
+  out.retention = parse_retention(root);
   if (auto approvals = root.child("approvals")) {
     MapReader r(*approvals, root.file(), "approvals");
     if (auto list = r.child("signing_key"); list && list->IsSequence()) {

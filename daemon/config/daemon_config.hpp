@@ -51,6 +51,15 @@ struct Limits {
   std::uint64_t min_free_disk = 1ULL << 30;
 };
 
+// How long a finished run's traces are kept; 0: forever. Runs a deployment names are kept
+// whatever their age (the environment's history needs them), and so is the audit log.
+struct Retention {
+  // Step logs (data_dir/logs/<run>); the run record stays and says when they went.
+  std::chrono::milliseconds logs = std::chrono::days(30);
+  // Run records with their steps, deliveries and logs, and delivered notifications.
+  std::chrono::milliseconds runs = std::chrono::days(365);
+};
+
 struct Approvals {
   // Files in secrets_dir; the first signs new links, all verify (key rotation).
   std::vector<std::string> signing_keys;
@@ -91,6 +100,7 @@ struct DaemonConfig {
   bool requeue_interrupted = true;
   int http_threads = 2;
   Limits limits;
+  Retention retention;
   Approvals approvals;
   std::vector<ApiToken> api_tokens;
   std::vector<NotificationSink> notifications;

@@ -8,7 +8,7 @@ namespace {
 constexpr const char* kRunColumns =
     "id, project, ref, ref_kind, branch, sha, environment, deploy_trigger, trigger, state, "
     "reason, delivery, forge, pusher, commit_message, commit_author, created_at, started_at, "
-    "finished_at, retry_of, resume_from, sender, author_emails";
+    "finished_at, retry_of, resume_from, sender, author_emails, logs_removed_at";
 
 // Addresses are stored one per line (a forge never puts a line break in one: they are dropped).
 std::string join_lines(const std::vector<std::string>& list) {
@@ -57,6 +57,7 @@ RunRecord read_run(const Statement& s) {
   if (!s.is_null(20)) r.resume_from = s.int64(20);
   r.sender = s.optional_text(21);
   r.author_emails = split_lines(s.optional_text(22));
+  r.logs_removed_at = s.optional_text(23);
   return r;
 }
 

@@ -60,6 +60,7 @@ struct RunRecord {
   std::optional<std::int64_t> resume_from;  // first step index run again; earlier ones reused
   std::optional<std::string> sender;
   std::vector<std::string> author_emails;
+  std::optional<std::string> logs_removed_at;  // retention.logs took the step logs
 };
 
 // Inside the caller's transaction: the delivery id already known → its run; the same (project,

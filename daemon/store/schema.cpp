@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 8> kMigrations{
+constexpr std::array<const char*, 9> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -156,6 +156,11 @@ CREATE TABLE pushed_images (
   pushed_at TEXT NOT NULL,
   PRIMARY KEY (project, image, tag, digest)
 );
+)sql",
+    // 9: retention — when a run's logs were removed, and finished runs found by age.
+    R"sql(
+ALTER TABLE runs ADD COLUMN logs_removed_at TEXT;
+CREATE INDEX runs_by_finish ON runs (finished_at) WHERE finished_at IS NOT NULL;
 )sql",
 };
 

@@ -1,6 +1,7 @@
 // Runs carried out by the daemon: a real bare repository made with the git CLI, a signed
 // push, and the run followed through the API to its end.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <boost/json/parse.hpp>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "daemon/support/clock.hpp"
 #include "integration/daemon_fixture.hpp"
 #include "integration/raw_client.hpp"
 #include "runner/container_sandbox.hpp"
@@ -497,6 +499,53 @@ TEST_F(WorkspaceTtlRunTest, WorkspacesGoWhenRunsEndAndFailedOnesAfterTheTtl) {
       << d.log();
   EXPECT_TRUE(fs::is_empty(workspaces));
   EXPECT_NE(d.log().find("older than limits.workspace_ttl"), std::string::npos) << d.log();
+}
+
+// retention: old runs go with their logs; younger ones lose only their logs and say so.
+class RetentionRunTest : public RunTest {
+ protected:
+  RetentionRunTest() : RunTest("retention:\n  logs: 30d\n  runs: 365d\n") {}
+
+  void finished_ago(std::int64_t run, std::chrono::hours age) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((d.home() / "data/juanie.db").c_str(), &db), SQLITE_OK);
+    const std::string sql = "UPDATE runs SET finished_at = '" +
+                            daemon::rfc3339(std::chrono::system_clock::now() - age) +
+                            "' WHERE id = " + std::to_string(run);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+};
+
+TEST_F(RetentionRunTest, OldRunsAndLogsGoAtStartAndTheApiSaysSo) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const fs::path logs = d.home() / "data" / "logs";
+  const auto old_run = push(commit("steps:\n  - {name: a, commands: [\"echo old\"]}\n"));
+  wait_for(old_run, "succeeded");
+  const auto month_old = push(commit("steps:\n  - {name: a, commands: [\"echo month\"]}\n"));
+  wait_for(month_old, "succeeded");
+  const auto fresh = push(commit("steps:\n  - {name: a, commands: [\"echo fresh\"]}\n"));
+  wait_for(fresh, "succeeded");
+  ASSERT_TRUE(fs::exists(logs / std::to_string(old_run)));
+  ASSERT_EQ(d.stop(), 0) << d.log();
+  finished_ago(old_run, std::chrono::hours(24 * 400));
+  finished_ago(month_old, std::chrono::hours(24 * 40));
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_TRUE(wait_until([&] { return d.api("/api/v1/runs/" + std::to_string(old_run)).status == 404; },
+                         10s))
+      << d.log();
+  EXPECT_FALSE(fs::exists(logs / std::to_string(old_run)));
+  EXPECT_FALSE(fs::exists(logs / std::to_string(month_old)));
+  const auto month = json::parse(d.api("/api/v1/runs/" + std::to_string(month_old)).body);
+  EXPECT_TRUE(month.at("logs_removed_at").is_string()) << month;
+  const auto month_log = d.api("/api/v1/runs/" + std::to_string(month_old) + "/log").body;
+  EXPECT_NE(month_log.find("removed at"), std::string::npos) << month_log;
+  EXPECT_NE(month_log.find("by retention.logs"), std::string::npos) << month_log;
+  EXPECT_EQ(month_log.find("month\n"), std::string::npos) << month_log;
+  const auto fresh_log = d.api("/api/v1/runs/" + std::to_string(fresh) + "/log").body;
+  EXPECT_NE(fresh_log.find("fresh"), std::string::npos) << fresh_log;
+  EXPECT_NE(d.log().find("retention: deleted 1 run(s), the logs of 1 more"), std::string::npos)
+      << d.log();
 }
 
 // Below limits.min_free_disk new runs wait and /readyz says why; webhooks are still stored.

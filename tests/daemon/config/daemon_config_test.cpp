@@ -163,6 +163,23 @@ TEST(DaemonConfig, SandboxBackends) {
             "10MiB, 1GiB)");
 }
 
+TEST(DaemonConfig, Retention) {
+  const std::string base = "data_dir: /var/lib/juanie\nprojects_dir: p\nsecrets_dir: s\n";
+  auto defaults = parse(base);
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->retention.logs, std::chrono::days(30));
+  EXPECT_EQ(defaults->retention.runs, std::chrono::days(365));
+  auto set = parse(base + "retention:\n  logs: 7d\n  runs: forever\n");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->retention.logs, std::chrono::days(7));
+  EXPECT_EQ(set->retention.runs, std::chrono::milliseconds(0));
+  EXPECT_EQ(error_of(base + "retention:\n  logs: a month\n"),
+            "/etc/juanie/juanie.yaml:5: retention.logs: \"a month\" is not a duration (like 30s, "
+            "10m, 24h, 1h30m)");
+  EXPECT_EQ(error_of(base + "retention:\n  run: 90d\n"),
+            "/etc/juanie/juanie.yaml:5: retention.run: unknown key");
+}
+
 TEST(DaemonConfig, SyntaxErrorsHaveLineAndColumn) {
   const std::string message = error_of("data_dir: [unclosed\nprojects_dir: /p\n");
   EXPECT_EQ(message.rfind("/etc/juanie/juanie.yaml:", 0), 0u) << message;

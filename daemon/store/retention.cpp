@@ -1,0 +1,85 @@
+#include "daemon/store/retention.hpp"
+
+namespace juanie::daemon::store {
+namespace {
+
+constexpr const char* kFinished = "state IN ('succeeded', 'failed', 'cancelled')";
+
+Result<std::vector<std::int64_t>> ids(Statement& stmt) {
+  std::vector<std::int64_t> out;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(stmt.int64(0));
+  }
+}
+
+// Runs `sql` once per id, ?1 bound to it.
+Result<void> for_each_id(Database& db, const char* sql, const std::vector<std::int64_t>& list) {
+  auto stmt = db.prepare(sql);
+  if (!stmt) return std::unexpected(stmt.error());
+  for (auto id : list) {
+    stmt->reset();
+    stmt->bind(1, id);
+    if (auto ok = stmt->run(); !ok) return ok;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<std::int64_t>> runs_with_logs_finished_before(Database& db,
+                                                                 const std::string& cutoff,
+                                                                 int limit) {
+  auto stmt = db.prepare(std::string("SELECT id FROM runs WHERE finished_at < ?1 AND ") +
+                         kFinished + " AND logs_removed_at IS NULL ORDER BY finished_at LIMIT ?2");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, cutoff).bind(2, std::int64_t{limit});
+  return ids(*stmt);
+}
+
+Result<void> mark_logs_removed(Database& db, const std::vector<std::int64_t>& runs,
+                               const std::string& now) {
+  auto stmt = db.prepare("UPDATE runs SET logs_removed_at = ?2 WHERE id = ?1");
+  if (!stmt) return std::unexpected(stmt.error());
+  for (auto id : runs) {
+    stmt->reset();
+    stmt->bind(1, id).bind(2, now);
+    if (auto ok = stmt->run(); !ok) return ok;
+  }
+  return {};
+}
+
+Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
+                                                              const std::string& cutoff,
+                                                              int limit) {
+  auto select = db.prepare(
+      std::string("SELECT id FROM runs r WHERE finished_at < ?1 AND ") + kFinished +
+      " AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.run_id = r.id) "
+      "ORDER BY finished_at LIMIT ?2");
+  if (!select) return std::unexpected(select.error());
+  select->bind(1, cutoff).bind(2, std::int64_t{limit});
+  auto doomed = ids(*select);
+  if (!doomed) return doomed;
+  for (const char* sql : {"UPDATE runs SET retry_of = NULL WHERE retry_of = ?1",
+                          "DELETE FROM steps WHERE run_id = ?1",
+                          "DELETE FROM deliveries WHERE run_id = ?1", "DELETE FROM runs WHERE id = ?1"}) {
+    if (auto ok = for_each_id(db, sql, *doomed); !ok) return std::unexpected(ok.error());
+  }
+  auto outbox = db.prepare(
+      "DELETE FROM outbox WHERE state IN ('delivered', 'abandoned') AND created_at < ?1");
+  if (!outbox) return std::unexpected(outbox.error());
+  outbox->bind(1, cutoff);
+  if (auto ok = outbox->run(); !ok) return std::unexpected(ok.error());
+  return doomed;
+}
+
+Result<bool> run_exists(Database& db, std::int64_t run) {
+  auto stmt = db.prepare("SELECT 1 FROM runs WHERE id = ?1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, run);
+  return stmt->step();
+}
+
+}  // namespace juanie::daemon::store

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "daemon/store/sqlite.hpp"
+
+namespace juanie::daemon::store {
+
+// What retention may take, oldest first, at most `limit` at a time (short transactions beside
+// intake). Cutoffs are RFC 3339 times, compared as the text they are stored as.
+
+// Finished runs whose logs are still there and that finished before `cutoff`.
+Result<std::vector<std::int64_t>> runs_with_logs_finished_before(Database& db,
+                                                                 const std::string& cutoff,
+                                                                 int limit);
+Result<void> mark_logs_removed(Database& db, const std::vector<std::int64_t>& runs,
+                               const std::string& now);
+
+// Deletes finished runs that finished before `cutoff` and that no deployment names, with their
+// steps and deliveries (a run that retried one of them forgets whom it retried), and the
+// delivered or abandoned notifications created before it. Returns the runs deleted. Inside the
+// caller's transaction.
+Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
+                                                              const std::string& cutoff,
+                                                              int limit);
+
+// Whether a run with this id exists.
+Result<bool> run_exists(Database& db, std::int64_t run);
+
+}  // namespace juanie::daemon::store
