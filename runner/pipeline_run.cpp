@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "runner/held_step.hpp"
 #include "runner/step_log.hpp"
 #include "runner/step_process.hpp"
 #include "runner/user_network.hpp"
@@ -67,8 +68,11 @@ struct StepCommand {
 
 // bwrap: the step's cgroup, for the memory and process limits the kernel enforces. nullopt
 // with an empty `problem` where there is no cgroup to make but none is required.
+// `held`, when given, receives a step process made ahead of time in a cgroup of its own, if one
+// is ready; then no cgroup is made here.
 std::optional<StepCgroup> step_cgroup(const SandboxBackend& backend, const StepLimits& limits,
-                                      std::string& problem, std::string& note) {
+                                      std::string& problem, std::string& note,
+                                      std::optional<HeldStep>* held) {
   if (backend.kind != "bwrap") return std::nullopt;
   if (limits.memory > 0 && (!backend.cgroups || !backend.cgroups->memory())) {
     const std::string why = "the memory limit (sandbox.memory) cannot be enforced: no writable "
@@ -80,6 +84,12 @@ std::optional<StepCgroup> step_cgroup(const SandboxBackend& backend, const StepL
     note += "juanie: warning: " + why + "\n";
   }
   if (!backend.cgroups) return std::nullopt;
+  if (held) {
+    if (auto ready = backend.cgroups->held_steps().take({limits.memory, limits.processes})) {
+      held->emplace(std::move(*ready));
+      return std::nullopt;
+    }
+  }
   auto made = backend.cgroups->create({limits.memory, limits.processes});
   if (!made) {
     problem = "cannot make the step's cgroup: " + made.error().message;
@@ -90,7 +100,7 @@ std::optional<StepCgroup> step_cgroup(const SandboxBackend& backend, const StepL
 
 // Moves a held step into its cgroup and to the front of the OOM killer's queue, before it
 // runs anything: whatever it starts inherits both.
-Result<void> place_step(int pid, const std::optional<StepCgroup>& cgroup) {
+Result<void> place_step(int pid, const StepCgroup* cgroup) {
   const std::string adj = "/proc/" + std::to_string(pid) + "/oom_score_adj";
   const int fd = ::open(adj.c_str(), O_WRONLY | O_CLOEXEC);
   const bool adjusted = fd >= 0 && ::write(fd, "1000", 4) == 4;
@@ -268,9 +278,13 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
       command.process.after_start = [&network] { return network.sandbox->attach(kNetworkSetup); };
     }
     std::string cgroup_problem;
-    std::optional<StepCgroup> cgroup =
-        missing.empty() ? step_cgroup(options.backend, spec.limits, cgroup_problem, command.note)
+    // A step that is given descriptors (its network) cannot use a process made before it.
+    std::optional<HeldStep> held;
+    std::optional<StepCgroup> own_cgroup =
+        missing.empty() ? step_cgroup(options.backend, spec.limits, cgroup_problem, command.note,
+                                      command.process.inherit.empty() ? &held : nullptr)
                         : std::nullopt;
+    const StepCgroup* cgroup = held ? &held->cgroup : own_cgroup ? &*own_cgroup : nullptr;
     if (missing.empty()) missing = cgroup_problem;
     if (!missing.empty()) {
       log.write("juanie: " + missing + "\n");
@@ -282,10 +296,12 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
       ProcessOptions& process = command.process;
       process.timeout = planned.step.timeout.value_or(options.default_timeout);
       process.cancel = options.cancel;
-      if (options.backend.kind == "bwrap") {
-        process.before_start = [&cgroup](int pid) { return place_step(pid, cgroup); };
-        if (cgroup) process.kill_fd = cgroup->oom_event();
+      if (held) {
+        process.held = &*held;
+      } else if (options.backend.kind == "bwrap") {
+        process.before_start = [cgroup](int pid) { return place_step(pid, cgroup); };
       }
+      if (cgroup) process.kill_fd = cgroup->oom_event();
       auto outcome = run_process(process, [&](std::string_view bytes) { log.write(bytes); });
       if (command.cleanup && (!outcome || outcome->cancelled || outcome->timed_out)) {
         // A killed engine client leaves its container running: remove it by name.
@@ -332,7 +348,9 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
       if (log.truncated() && report.reason.empty()) report.reason = "log cut at limits.log_max";
       log.close();
     }
-    cgroup.reset();  // what is left of the step dies with its cgroup
+    // What is left of the step dies with its cgroup.
+    held.reset();
+    own_cgroup.reset();
     if (report.state != "succeeded") result.succeeded = false;
     if (options.on_step) options.on_step(report);
     result.steps.push_back(std::move(report));

@@ -1,5 +1,7 @@
 #include "runner/step_cgroup.hpp"
 
+#include "runner/held_step.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -307,6 +309,7 @@ Result<std::unique_ptr<StepCgroups>> StepCgroups::open() {
 }
 
 StepCgroups::~StepCgroups() {
+  held_.reset();  // their cgroups go before the bases
   if (memory_) ::rmdir(memory_->c_str());
   if (pids_ && pids_ != memory_) ::rmdir(pids_->c_str());
 }
@@ -325,8 +328,17 @@ std::vector<fs::path> StepCgroups::bases() const {
   return out;
 }
 
-Result<StepCgroup> StepCgroups::create(const CgroupLimits& limits) {
-  const std::string name = "step-" + std::to_string(next_.fetch_add(1));
+HeldSteps& StepCgroups::held_steps() {
+  std::lock_guard lock(held_mutex_);
+  if (!held_) {
+    held_ = std::make_unique<HeldSteps>(
+        [this](const CgroupLimits& limits) { return create(limits, true); });
+  }
+  return *held_;
+}
+
+Result<StepCgroup> StepCgroups::create(const CgroupLimits& limits, bool ahead) {
+  const std::string name = (ahead ? "held-" : "step-") + std::to_string(next_.fetch_add(1));
   std::vector<fs::path> dirs;
   int oom_event = -1;
   // Built as the object that removes them, so that a failure half-way leaves nothing.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include "pipelines/error.hpp"
 
 namespace juanie::runner {
+
+class HeldSteps;
 
 // Where this process sits in each cgroup hierarchy, as directories under their mount points.
 struct CgroupPlaces {
@@ -80,11 +83,16 @@ class StepCgroups {
   // The directories holding the steps' cgroups (each empty when no step runs).
   std::vector<std::filesystem::path> bases() const;
 
-  // A new cgroup for one step, limits written, nothing in it yet.
-  Result<StepCgroup> create(const CgroupLimits& limits);
+  // A new cgroup for one step, limits written, nothing in it yet; `held-N` for one made
+  // ahead of time, `step-N` otherwise.
+  Result<StepCgroup> create(const CgroupLimits& limits, bool ahead = false);
+  // Step processes made ahead of time in cgroups of their own (made at the first call).
+  HeldSteps& held_steps();
 
  private:
   StepCgroups() = default;
+  std::mutex held_mutex_;
+  std::unique_ptr<HeldSteps> held_;
   int version_ = 1;
   std::optional<std::filesystem::path> memory_;  // v2: the one base of both controllers
   std::optional<std::filesystem::path> pids_;

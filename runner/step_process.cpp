@@ -13,6 +13,9 @@
 #include <cstring>
 #include <string_view>
 
+#include "runner/held_step.hpp"
+#include "runner/program_path.hpp"
+
 namespace juanie::runner {
 namespace {
 
@@ -37,20 +40,91 @@ struct OwnedFd {
   }
 };
 
-// `name` as an absolute path by the daemon's PATH (a name with a '/' as it is; one found
-// nowhere as it is, for the exec to report).
-std::string program_path(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  while (!dirs.empty()) {
-    const auto colon = dirs.find(':');
-    const std::string dir(dirs.substr(0, colon));
-    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+// Reads the child's output until it and its group are gone, enforcing the timeout, cancel and
+// kill_fd; reaps it.
+ProcessOutcome watch(pid_t pid, int out_fd, Clock::time_point started, const ProcessOptions& options,
+                     const std::function<void(std::string_view)>& output) {
+  ProcessOutcome outcome;
+  const auto deadline = started + options.timeout;
+  Clock::time_point kill_at = Clock::time_point::max();
+  bool term_sent = false;
+  bool open = true;
+  bool kill_fd_seen = false;
+  int status = 0;
+  bool exited = false;
+  Clock::time_point drain_until = Clock::time_point::max();
+  char buf[16384];
+  // Readable when the child exits: the loop wakes at once instead of polling for it.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  while (open || !exited) {
+    const auto now = Clock::now();
+    const bool cancel = options.cancel && options.cancel->load();
+    if (!term_sent && (now >= deadline || cancel)) {
+      outcome.timed_out = !cancel;
+      outcome.cancelled = cancel;
+      ::kill(-pid, SIGTERM);
+      term_sent = true;
+      kill_at = now + options.kill_grace;
+    }
+    if (term_sent && now >= kill_at) {
+      ::kill(-pid, SIGKILL);
+      kill_at = Clock::time_point::max();
+    }
+    if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      // Whatever the step left behind in its group goes with it; what it started in other
+      // groups (a sandbox's own session) dies with the sandbox's PID namespace. Either way
+      // the pipe reaches EOF once the last of them is gone: wait for that, within reason.
+      ::kill(-pid, SIGKILL);
+      drain_until = Clock::now() + options.kill_grace;
+    }
+    if (exited && open && Clock::now() >= drain_until) open = false;
+    if (exited && !open) break;
+    const int kill_fd = exited || kill_fd_seen ? -1 : options.kill_fd;
+    pollfd fds[3] = {{open ? out_fd : -1, POLLIN, 0},
+                     {exited ? -1 : pidfd, POLLIN, 0},
+                     {kill_fd, POLLIN, 0}};
+    const int ready = ::poll(fds, 3, 50);
+    if (ready > 0 && (fds[2].revents & POLLIN)) {
+      ::kill(-pid, SIGKILL);
+      kill_fd_seen = true;
+    }
+    if (ready > 0 && (fds[0].revents & (POLLIN | POLLHUP))) {
+      const ssize_t n = ::read(out_fd, buf, sizeof buf);
+      if (n > 0) {
+        output(std::string_view(buf, static_cast<std::size_t>(n)));
+      } else if (n == 0 || errno != EINTR) {
+        open = false;
+      }
+    }
   }
-  return name;
+  if (pidfd >= 0) ::close(pidfd);
+  outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return outcome;
+}
+
+// The same for a process made ahead of time (options.held): it is given its command instead
+// of being spawned.
+Result<ProcessOutcome> supervise(const ProcessOptions& options,
+                                 const std::function<void(std::string_view)>& output) {
+  HeldStep& held = *options.held;
+  const auto started = Clock::now();
+  const pid_t pid = held.pid;
+  auto killed = [&](Error error) -> Result<ProcessOutcome> {
+    ::kill(-pid, SIGKILL);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    held.pid = -1;
+    return std::unexpected(std::move(error));
+  };
+  if (auto ok = held.start(options.argv, options.env); !ok) return killed(ok.error());
+  if (options.after_start) {
+    if (auto ready = options.after_start(); !ready) return killed(ready.error());
+  }
+  auto outcome = watch(pid, held.output, started, options, output);
+  held.pid = -1;  // reaped: its number may be another process's now
+  return outcome;
 }
 
 }  // namespace
@@ -58,6 +132,7 @@ std::string program_path(const std::string& name) {
 Result<ProcessOutcome> run_process(const ProcessOptions& options,
                                    const std::function<void(std::string_view)>& output) {
   if (options.argv.empty()) return fail("no command to run");
+  if (options.held) return supervise(options, output);
   Pipe pipe;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
@@ -154,64 +229,7 @@ Result<ProcessOutcome> run_process(const ProcessOptions& options,
     }
   }
 
-  ProcessOutcome outcome;
-  const auto deadline = started + options.timeout;
-  Clock::time_point kill_at = Clock::time_point::max();
-  bool term_sent = false;
-  bool open = true;
-  bool kill_fd_seen = false;
-  int status = 0;
-  bool exited = false;
-  Clock::time_point drain_until = Clock::time_point::max();
-  char buf[16384];
-  // Readable when the child exits: the loop wakes at once instead of polling for it.
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  while (open || !exited) {
-    const auto now = Clock::now();
-    const bool cancel = options.cancel && options.cancel->load();
-    if (!term_sent && (now >= deadline || cancel)) {
-      outcome.timed_out = !cancel;
-      outcome.cancelled = cancel;
-      ::kill(-pid, SIGTERM);
-      term_sent = true;
-      kill_at = now + options.kill_grace;
-    }
-    if (term_sent && now >= kill_at) {
-      ::kill(-pid, SIGKILL);
-      kill_at = Clock::time_point::max();
-    }
-    if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) {
-      exited = true;
-      // Whatever the step left behind in its group goes with it; what it started in other
-      // groups (a sandbox's own session) dies with the sandbox's PID namespace. Either way
-      // the pipe reaches EOF once the last of them is gone: wait for that, within reason.
-      ::kill(-pid, SIGKILL);
-      drain_until = Clock::now() + options.kill_grace;
-    }
-    if (exited && open && Clock::now() >= drain_until) open = false;
-    if (exited && !open) break;
-    const int kill_fd = exited || kill_fd_seen ? -1 : options.kill_fd;
-    pollfd fds[3] = {{open ? pipe.read : -1, POLLIN, 0},
-                     {exited ? -1 : pidfd, POLLIN, 0},
-                     {kill_fd, POLLIN, 0}};
-    const int ready = ::poll(fds, 3, 50);
-    if (ready > 0 && (fds[2].revents & POLLIN)) {
-      ::kill(-pid, SIGKILL);
-      kill_fd_seen = true;
-    }
-    if (ready > 0 && (fds[0].revents & (POLLIN | POLLHUP))) {
-      const ssize_t n = ::read(pipe.read, buf, sizeof buf);
-      if (n > 0) {
-        output(std::string_view(buf, static_cast<std::size_t>(n)));
-      } else if (n == 0 || errno != EINTR) {
-        open = false;
-      }
-    }
-  }
-  if (pidfd >= 0) ::close(pidfd);
-  outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return outcome;
+  return watch(pid, pipe.read, started, options, output);
 }
 
 }  // namespace juanie::runner

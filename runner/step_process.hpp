@@ -11,6 +11,8 @@
 
 namespace juanie::runner {
 
+struct HeldStep;
+
 struct ProcessOutcome {
   int exit_code = -1;  // the exit status, or 128 + signal
   bool timed_out = false;
@@ -34,6 +36,9 @@ struct ProcessOptions {
   std::function<Result<void>(int pid)> before_start;
   // Readable: the whole group is killed at once (a cgroup's out-of-memory event).
   int kill_fd = -1;
+  // Run argv in this process made ahead of time (already in its cgroup) instead of spawning
+  // one; it inherits nothing, so `inherit` and `before_start` must be empty.
+  HeldStep* held = nullptr;
 };
 
 // Runs one step's process in a process group of its own with stdin from /dev/null and stdout
