@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "pipelines/split.hpp"
+
 namespace juanie::pipelines {
 namespace {
 
@@ -12,16 +14,6 @@ bool digit(char c) { return c >= '0' && c <= '9'; }
 bool alnum(char c) { return alpha(c) || digit(c); }
 bool hex(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool word(char c) { return alnum(c) || c == '_'; }
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  for (std::size_t at = 0;;) {
-    const std::size_t next = text.find(separator, at);
-    parts.push_back(text.substr(at, next == std::string_view::npos ? next : next - at));
-    if (next == std::string_view::npos) return parts;
-    at = next + 1;
-  }
-}
 
 // alpha-numeric (separator alpha-numeric)*, separator := [_.] | __ | [-]+
 bool path_component(std::string_view c) {

@@ -16,21 +16,14 @@
 #include <cstring>
 #include <thread>
 
+#include "pipelines/split.hpp"
+
 namespace juanie::runner {
 namespace {
 
-namespace fs = std::filesystem;
+using pipelines::split;
 
-std::vector<std::string_view> split(std::string_view text, char sep) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = text.find(sep, start);
-    out.push_back(text.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
+namespace fs = std::filesystem;
 
 // mountinfo escapes blanks and backslashes in paths as \ooo.
 std::string unescape(std::string_view text) {

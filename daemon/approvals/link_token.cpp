@@ -3,9 +3,12 @@
 #include <charconv>
 
 #include "daemon/support/crypto.hpp"
+#include "pipelines/split.hpp"
 
 namespace juanie::daemon::approvals {
 namespace {
+
+using pipelines::split;
 
 constexpr std::string_view kVersion = "v1";
 constexpr std::size_t kMaxToken = 2048;
@@ -24,16 +27,6 @@ bool parse_int(std::string_view text, std::int64_t& out) {
   if (text.empty() || text.size() > 19) return false;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && p == text.data() + text.size() && out >= 0;
-}
-
-std::vector<std::string_view> split(std::string_view text, char sep) {
-  std::vector<std::string_view> parts;
-  for (;;) {
-    const auto at = text.find(sep);
-    parts.push_back(text.substr(0, at));
-    if (at == std::string_view::npos) return parts;
-    text.remove_prefix(at + 1);
-  }
 }
 
 std::unexpected<LinkError> error(LinkFault fault, std::string message) {

@@ -7,6 +7,7 @@
 
 #include "daemon/support/crypto.hpp"
 #include "pipelines/encoding.hpp"
+#include "pipelines/split.hpp"
 
 namespace juanie::daemon::notify {
 namespace {
@@ -24,15 +25,12 @@ std::string one_line(std::string s) {
   return s;
 }
 
-std::vector<std::string> split(const std::string& list, char separator) {
+// The non-empty items of a separated list, leading blanks dropped.
+std::vector<std::string> list_items(std::string_view list, char separator) {
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    auto end = std::min(list.find(separator, start), list.size());
-    std::string item = list.substr(start, end - start);
-    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-    if (!item.empty()) out.push_back(std::move(item));
-    start = end + 1;
+  for (auto item : pipelines::split(list, separator)) {
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    if (!item.empty()) out.emplace_back(item);
   }
   return out;
 }
@@ -114,7 +112,7 @@ std::string slack_body(const std::string& event, const Fields& f, const std::str
   std::string text = subject(event, f);
   if (group_request(event, f)) {
     std::string mentions;
-    for (const auto& id : split(field(f, "approvers_slack"), ',')) mentions += "<@" + id + "> ";
+    for (const auto& id : list_items(field(f, "approvers_slack"), ',')) mentions += "<@" + id + "> ";
     text = mentions + text + "\n" + where_to_decide(f);
   }
   if (!field(f, "reason").empty()) text += "\nreason: " + field(f, "reason");
@@ -145,7 +143,7 @@ std::string dingtalk_body(const std::string& event, const Fields& f) {
   json::array mobiles;
   if (group_request(event, f)) {
     markdown += "\n" + where_to_decide(f) + "\n";
-    const auto list = split(field(f, "approvers_dingtalk"), ',');
+    const auto list = list_items(field(f, "approvers_dingtalk"), ',');
     if (!list.empty()) markdown += "\n";
     for (const auto& mobile : list) {
       markdown += "@" + mobile + " ";
