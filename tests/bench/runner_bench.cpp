@@ -96,8 +96,9 @@ void BM_JuanieBwrapStep(benchmark::State& state) {
 }
 BENCHMARK(BM_JuanieBwrapStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// A whole one-step pipeline as the daemon runs it: plan, step log file, records.
-void BM_JuaniePipelineOneStep(benchmark::State& state) {
+// A whole one-step pipeline as the daemon runs it: plan, step log file, records; in the
+// step cgroups given, when given.
+void one_step_pipelines(benchmark::State& state, runner::StepCgroups* cgroups) {
   auto pipeline = pipelines::parse_pipeline("steps:\n  - {name: noop, commands: [\"true\"]}\n", ".juanie.yml");
   pipelines::RunContext ctx{"bench", "refs/heads/develop", "branch", "develop", std::string(40, 'a'), "dev", "push", 1};
   const auto plan = pipelines::plan(*pipeline, ctx);
@@ -105,34 +106,29 @@ void BM_JuaniePipelineOneStep(benchmark::State& state) {
   options.workspace = scratch() / "ws";
   options.logs_dir = scratch() / "logs";
   options.sandbox_user = runner::default_sandbox_user();
+  if (cgroups) {
+    options.backend.cgroups = cgroups;
+    options.limits.memory = 512ULL << 20;
+  }
   for (auto _ : state) {
     auto result = runner::run_pipeline(plan, options);
     if (!result.succeeded) std::abort();
   }
 }
+
+void BM_JuaniePipelineOneStep(benchmark::State& state) { one_step_pipelines(state, nullptr); }
 BENCHMARK(BM_JuaniePipelineOneStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The same with the step in a cgroup of its own (memory and pids limits), as the daemon runs
-// it: the cost of making, entering, watching and removing the cgroup.
+// The same with each step in a cgroup of its own (memory and pids limits), as the daemon runs
+// it: making, entering, watching and removing the cgroup, the next step's first process made
+// ahead of time (steady state: the first iteration makes its own).
 void BM_JuaniePipelineOneStepInCgroup(benchmark::State& state) {
   auto cgroups = runner::StepCgroups::open();
   if (!cgroups) {
     state.SkipWithError(cgroups.error().message.c_str());
     return;
   }
-  auto pipeline = pipelines::parse_pipeline("steps:\n  - {name: noop, commands: [\"true\"]}\n", ".juanie.yml");
-  pipelines::RunContext ctx{"bench", "refs/heads/develop", "branch", "develop", std::string(40, 'a'), "dev", "push", 1};
-  const auto plan = pipelines::plan(*pipeline, ctx);
-  runner::PipelineRunOptions options;
-  options.workspace = scratch() / "ws";
-  options.logs_dir = scratch() / "logs";
-  options.sandbox_user = runner::default_sandbox_user();
-  options.backend.cgroups = cgroups->get();
-  options.limits.memory = 512ULL << 20;
-  for (auto _ : state) {
-    auto result = runner::run_pipeline(plan, options);
-    if (!result.succeeded) std::abort();
-  }
+  one_step_pipelines(state, cgroups->get());
 }
 BENCHMARK(BM_JuaniePipelineOneStepInCgroup)->Unit(benchmark::kMillisecond)->UseRealTime();
 

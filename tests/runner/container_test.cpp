@@ -27,6 +27,10 @@ class ContainerTest : public ::testing::Test {
   PipelineResult run(const std::string& text, const std::string& default_image) {
     auto pipeline = pipelines::parse_pipeline(text, ".juanie.yml");
     EXPECT_TRUE(pipeline) << pipeline.error().message;
+    return run(*pipeline, default_image);
+  }
+
+  PipelineResult run(const pipelines::Pipeline& pipeline, const std::string& default_image) {
     pipelines::RunContext ctx{"app", "refs/heads/main", "branch", "main", std::string(40, 'b'),
                               std::nullopt, "push", 9};
     PipelineRunOptions options;
@@ -38,7 +42,7 @@ class ContainerTest : public ::testing::Test {
     options.backend.container_prefix = "juanie-container-test-" + std::to_string(::getpid());
     options.backend.engine = engine;
     options.backend.default_image = default_image;
-    return run_pipeline(pipelines::plan(*pipeline, ctx), options);
+    return run_pipeline(pipelines::plan(pipeline, ctx), options);
   }
 
   static inline std::string image;
@@ -90,15 +94,7 @@ TEST_F(ContainerTest, AnImageNamedLikeAnOptionIsNeverReadAsOne) {
   step.image = "--help";
   step.commands = {"touch ran"};
   pipeline.steps.push_back(step);
-  pipelines::RunContext ctx{"app", "refs/heads/main", "branch", "main", std::string(40, 'b'),
-                            std::nullopt, "push", 9};
-  PipelineRunOptions options;
-  options.workspace = home / "workspace";
-  options.logs_dir = home / "logs";
-  options.sandbox_user = default_sandbox_user();
-  options.backend.kind = "podman";
-  options.backend.engine = engine;
-  auto r = run_pipeline(pipelines::plan(pipeline, ctx), options);
+  auto r = run(pipeline, "");
   ASSERT_EQ(r.steps.size(), 1u);
   const auto log = test::read_file(r.steps[0].log);
   EXPECT_EQ(r.steps[0].state, "failed") << log;
