@@ -34,10 +34,19 @@ void Deployer::record(std::int64_t id, const config::ProjectConfig& project, Dep
   deps_.notifier.wake();
 }
 
-std::optional<std::string> Deployer::backwards(const store::RunRecord& run,
-                                               const config::ProjectConfig& project) const {
-  // A run a person started (juanie trigger, a retry through the API) is their decision.
-  if (run.trigger == "manual" || run.trigger == "retry" || !run.environment) return std::nullopt;
+namespace {
+
+// A run a person started (juanie trigger, a retry through the API) is their decision.
+bool compared_with_environment(const store::RunRecord& run) {
+  return run.trigger != "manual" && run.trigger != "retry" && run.environment;
+}
+
+}  // namespace
+
+std::optional<std::string> Deployer::backwards(
+    const store::RunRecord& run, const config::ProjectConfig& project,
+    const std::vector<store::EnvironmentCommit>& others) const {
+  if (!compared_with_environment(run)) return std::nullopt;
   const std::string& env = *run.environment;
   const auto repo = deps_.mirrors.path_for(project.repo_url);
   // A commit a force-push took off its branch is not deployed by a replay of its old push.
@@ -49,15 +58,6 @@ std::optional<std::string> Deployer::backwards(const store::RunRecord& run,
              "by itself";
     }
   }
-  std::vector<store::EnvironmentCommit> others;
-  auto read = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
-    auto found = store::environment_commits(db, run.project, env, run.id);
-    if (!found) return std::unexpected(found.error());
-    others = std::move(*found);
-    return {};
-  });
-  // Unknown is treated as backwards: a person decides rather than a guess.
-  if (!read) return "cannot read what " + env + " runs now: " + read.error().message;
   for (const auto& other : others) {
     const std::string which = other.state == "success"
                                   ? "which " + env + " runs now"
@@ -89,22 +89,55 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
   wanted.image = image;
   wanted.tag = tag;
   wanted.digest = digest;
-  const auto hold = backwards(run, project);
   const auto now = deps_.clock.now();
   Result<store::DeploymentRecord> created = fail("not recorded");
   approvals::Next next = approvals::Next::kWait;
-  auto written = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
-    created = store::create_deployment(db, wanted, rfc3339(now));
-    if (!created) return std::unexpected(created.error());
-    if (created->state != "pending") return {};  // recorded before: admitted then
-    // Held back, it is not admitted: it neither goes nor supersedes (cancels) what waits; it
-    // stays pending until a person triggers it.
-    if (hold) return store::set_deployment_note(db, created->id, *hold);
-    auto admitted = deps_.flow.admit(db, project, run, *created, now);
-    if (!admitted) return std::unexpected(admitted.error());
-    next = *admitted;
-    return {};
-  });
+  std::optional<std::string> hold;
+  Result<void> written;
+  // The check compares commits in the mirror, outside the writer; the record is made only if
+  // what the environment runs is still what was compared with (else the check runs again, and
+  // after a few changes in a row a person decides).
+  constexpr int kChecks = 3;
+  for (int check = 1; check <= kChecks; ++check) {
+    std::vector<store::EnvironmentCommit> compared;
+    auto read = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+      auto found = store::environment_commits(db, run.project, *run.environment, run.id);
+      if (!found) return std::unexpected(found.error());
+      compared = std::move(*found);
+      return {};
+    });
+    // Unknown is treated as backwards: a person decides rather than a guess.
+    hold = read ? backwards(run, project, compared)
+                : "cannot read what " + *run.environment + " runs now: " + read.error().message;
+    bool changed = false;
+    written = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+      created = fail("not recorded");
+      next = approvals::Next::kWait;
+      changed = false;
+      if (read && !hold && compared_with_environment(run)) {
+        auto current = store::environment_commits(db, run.project, *run.environment, run.id);
+        if (!current) return std::unexpected(current.error());
+        if (*current != compared) {
+          if (check < kChecks) {
+            changed = true;
+            return {};
+          }
+          hold = "what " + *run.environment + " runs changed while this deployment was checked";
+        }
+      }
+      created = store::create_deployment(db, wanted, rfc3339(now));
+      if (!created) return std::unexpected(created.error());
+      if (created->state != "pending") return {};  // recorded before: admitted then
+      // Held back, it is not admitted: it neither goes nor supersedes (cancels) what waits; it
+      // stays pending until a person triggers it.
+      if (hold) return store::set_deployment_note(db, created->id, *hold);
+      auto admitted = deps_.flow.admit(db, project, run, *created, now);
+      if (!admitted) return std::unexpected(admitted.error());
+      next = *admitted;
+      return {};
+    });
+    if (!changed) break;
+  }
   if (!written && created) created = std::unexpected(written.error());
   if (!created) {
     deps_.log.error("run " + std::to_string(run.id) + ": cannot record its deployment: " +

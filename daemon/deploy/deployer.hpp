@@ -55,10 +55,11 @@ class Deployer {
               const std::optional<std::string>& reason, const std::optional<std::string>& commit) const;
   void write(const store::DeploymentRecord& d, const store::RunRecord& run,
              const config::ProjectConfig& project) const;
-  // Why `run`'s deployment must wait for a person, when its commit is older than what the
-  // environment runs now.
+  // Why `run`'s deployment must wait for a person, when its commit is older than `others`
+  // (what the environment runs and what is on its way there).
   std::optional<std::string> backwards(const store::RunRecord& run,
-                                       const config::ProjectConfig& project) const;
+                                       const config::ProjectConfig& project,
+                                       const std::vector<store::EnvironmentCommit>& others) const;
   bool claim(std::int64_t id) const;
   void release(std::int64_t id) const;
 

@@ -63,6 +63,7 @@ struct EnvironmentCommit {
   std::int64_t deployment = 0;
   std::string state;
   std::string sha;
+  bool operator==(const EnvironmentCommit&) const = default;
 };
 Result<std::vector<EnvironmentCommit>> environment_commits(Database& db, const std::string& project,
                                                            const std::string& environment,
