@@ -209,5 +209,16 @@ TEST_F(RetentionSweepTest, ManyOldRunsGoInBatches) {
   for (auto id : ids) EXPECT_FALSE(fs::exists(logs / std::to_string(id)));
 }
 
+// Review: runs.id is INTEGER PRIMARY KEY without AUTOINCREMENT, so once the newest run is
+// deleted SQLite hands its id to the next run: links, notifications and audit text naming the
+// old run now name another (possibly another project's), and a crash between the deletion's
+// commit and remove_all leaves the old run's logs in the new run's directory.
+TEST_F(RetentionSweepTest, ADeletedRunsIdIsNeverGivenToANewRun) {
+  const auto old_run = run("d1", days(400));
+  EXPECT_EQ(sweep({days(30), days(365)}).runs, 1);
+  const auto fresh = run("d2", days(0), "");
+  EXPECT_NE(fresh, old_run) << "run " << old_run << "'s id was given to a new run";
+}
+
 }  // namespace
 }  // namespace juanie::daemon
