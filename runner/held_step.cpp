@@ -140,10 +140,13 @@ std::optional<HeldStep> HeldSteps::take(const CgroupLimits& limits) {
   std::optional<HeldStep> out;
   {
     std::lock_guard lock(mutex_);
-    // One that died meanwhile (the OOM killer's first pick) is not given a step.
-    if (ready_ && ready_limits_ && same(*ready_limits_, limits) &&
-        ::waitpid(ready_->pid, nullptr, WNOHANG) == 0) {
-      out.emplace(std::move(*ready_));
+    if (ready_) {
+      // One that died meanwhile (the OOM killer's first pick) is not given a step. Reaped
+      // here, its number may be another process's at once: its destructor must not kill or
+      // wait for that one.
+      const bool alive = ::waitpid(ready_->pid, nullptr, WNOHANG) == 0;
+      if (!alive) ready_->pid = -1;
+      if (alive && ready_limits_ && same(*ready_limits_, limits)) out.emplace(std::move(*ready_));
     }
     ready_.reset();  // one made for other limits goes
     wanted_ = limits;
