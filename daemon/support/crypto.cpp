@@ -27,6 +27,21 @@ Digest hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+std::optional<std::string> hmac_sha2(std::string_view hash, std::string_view key,
+                                     std::string_view data) {
+  const EVP_MD* md = hash == "sha224"   ? EVP_sha224()
+                     : hash == "sha256" ? EVP_sha256()
+                     : hash == "sha384" ? EVP_sha384()
+                     : hash == "sha512" ? EVP_sha512()
+                                        : nullptr;
+  if (!md) return std::nullopt;
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
 std::string hex_encode(const Digest& digest) {
   return pipelines::hex_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }

@@ -13,6 +13,9 @@ using Digest = std::array<std::uint8_t, 32>;
 
 Digest sha256(std::string_view data);
 Digest hmac_sha256(std::string_view key, std::string_view data);
+// HMAC with one of sha224, sha256, sha384, sha512 (raw bytes); nullopt for any other name.
+std::optional<std::string> hmac_sha2(std::string_view hash, std::string_view key,
+                                     std::string_view data);
 
 std::string hex_encode(const Digest& digest);
 // Lowercase or uppercase hex of exactly 32 bytes; nullopt otherwise.

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace juanie::pipelines {
+
+// The commit a Flux revision names: "main@sha1:<id>" (notification-controller v1.5 and later),
+// "main/<id>" (older), "sha1:<id>" or "<id>" alone; nullopt when it names none.
+std::optional<std::string> revision_commit(std::string_view revision);
+
+// What a Flux event about an environment's Kustomization says of the rollout of its revision.
+enum class RolloutVerdict {
+  kHealthy,  // applied and healthy: the deployment succeeded
+  kFailed,   // it will not become healthy without a new change
+  kNone,     // progress or noise: nothing changes
+};
+
+// By the event's reason, then its severity: ReconciliationSucceeded is healthy;
+// HealthCheckFailed, ReconciliationFailed, BuildFailed, ArtifactFailed, and any other reason
+// with severity `error` fail; Progressing, DependencyNotReady and other info events say nothing.
+RolloutVerdict rollout_verdict(std::string_view reason, std::string_view severity);
+
+}  // namespace juanie::pipelines
