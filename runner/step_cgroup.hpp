@@ -80,7 +80,8 @@ class StepCgroups {
   bool processes() const { return pids_.has_value(); }    // process limits are enforced
   // For the start-up log: the version and the directories.
   std::string describe() const;
-  // The directories holding the steps' cgroups (each empty when no step runs).
+  // The directories holding the steps' cgroups: when no step runs, each holds at most the
+  // cgroup of the next step's process made ahead of time (held-N).
   std::vector<std::filesystem::path> bases() const;
 
   // A new cgroup for one step, limits written, nothing in it yet; `held-N` for one made

@@ -257,8 +257,8 @@ int serve(const std::filesystem::path& config_file) {
                                     }});
   RetentionSweep retention(
       RetentionDeps{**writer, *reader, daemon.data_dir / "logs", daemon.retention, clock, log});
-  PeriodicWorker retention_worker(std::chrono::hours(1), [&retention, &log](bool) {
-    auto swept = retention.pass();
+  PeriodicWorker retention_worker(std::chrono::hours(1), [&](bool) {
+    auto swept = retention.pass([&retention_worker] { return retention_worker.stopping(); });
     if (!swept) {
       log.error("retention: " + swept.error().message);
     } else if (swept->runs + swept->logs + swept->strays > 0) {

@@ -78,10 +78,15 @@ Limits parse_limits(MapReader& root) {
   return out;
 }
 
-// A duration, or `forever` (0).
+// A duration of an hour or more, or `forever` (0): shorter would take a run's records while
+// the run still records its deployment.
 std::optional<std::chrono::milliseconds> kept_for(MapReader& r, std::string_view key) {
   if (r.optional_string(key) == "forever") return std::chrono::milliseconds(0);
-  return r.optional_duration(key);
+  auto value = r.optional_duration(key);
+  if (value && *value < std::chrono::hours(1)) {
+    r.fail_at(*r.child(key), key, "must be forever or at least 1h");
+  }
+  return value;
 }
 
 Retention parse_retention(MapReader& root) {

@@ -100,7 +100,10 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
   constexpr int kChecks = 3;
   for (int check = 1; check <= kChecks; ++check) {
     std::vector<store::EnvironmentCommit> compared;
+    // A person's trigger is not compared: nothing to read, nothing to hold it for.
+    const bool compare = compared_with_environment(run);
     auto read = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+      if (!compare) return {};
       auto found = store::environment_commits(db, run.project, *run.environment, run.id);
       if (!found) return std::unexpected(found.error());
       compared = std::move(*found);
@@ -114,7 +117,7 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
       created = fail("not recorded");
       next = approvals::Next::kWait;
       changed = false;
-      if (read && !hold && compared_with_environment(run)) {
+      if (read && !hold && compare) {
         auto current = store::environment_commits(db, run.project, *run.environment, run.id);
         if (!current) return std::unexpected(current.error());
         if (*current != compared) {

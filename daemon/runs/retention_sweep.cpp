@@ -21,8 +21,9 @@ void remove_logs(const fs::path& logs, std::int64_t run) {
 
 }  // namespace
 
-Result<Swept> RetentionSweep::pass() {
+Result<Swept> RetentionSweep::pass(const std::function<bool()>& stopping) {
   Swept swept;
+  auto stop = [&] { return stopping && stopping(); };
   const auto now = deps_.clock.now();
   const std::string now_text = rfc3339(now);
   if (deps_.retention.runs.count() > 0) {
@@ -38,10 +39,10 @@ Result<Swept> RetentionSweep::pass() {
       if (!ok) return std::unexpected(ok.error());
       for (auto run : gone) remove_logs(deps_.logs, run);
       swept.runs += static_cast<int>(gone.size());
-      if (gone.size() < kBatch) break;
+      if (gone.size() < kBatch || stop()) break;
     }
   }
-  if (deps_.retention.logs.count() > 0) {
+  if (deps_.retention.logs.count() > 0 && !stop()) {
     const std::string cutoff = rfc3339(now - deps_.retention.logs);
     for (;;) {
       auto due = deps_.reader.with([&](store::Database& db) {
@@ -55,18 +56,19 @@ Result<Swept> RetentionSweep::pass() {
       if (!ok) return std::unexpected(ok.error());
       for (auto run : *due) remove_logs(deps_.logs, run);
       swept.logs += static_cast<int>(due->size());
-      if (due->size() < kBatch) break;
+      if (due->size() < kBatch || stop()) break;
     }
   }
-  // A crash between a deletion's commit and its files leaves a directory without a run.
+  // A crash between a commit and the files leaves a directory of a run that is gone or whose
+  // logs are marked removed.
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(deps_.logs, ec)) {
     const std::string name = entry.path().filename().string();
     std::int64_t run = 0;
     auto [end, err] = std::from_chars(name.data(), name.data() + name.size(), run);
     if (err != std::errc() || end != name.data() + name.size()) continue;
-    auto exists = deps_.reader.with([&](store::Database& db) { return store::run_exists(db, run); });
-    if (exists && !*exists) {
+    auto kept = deps_.reader.with([&](store::Database& db) { return store::logs_kept(db, run); });
+    if (kept && !*kept) {
       remove_logs(deps_.logs, run);
       ++swept.strays;
     }

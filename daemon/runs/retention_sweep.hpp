@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/store/reader.hpp"
@@ -22,16 +23,16 @@ struct RetentionDeps {
 struct Swept {
   int runs = 0;  // run records deleted, logs and all
   int logs = 0;  // runs whose logs were deleted, records kept
-  int strays = 0;  // log directories of runs no longer recorded (a crash mid-sweep)
+  int strays = 0;  // log directories no run needs (a crash mid-sweep)
 };
 
 // Applies `retention:`. Files go after their rows are gone or marked, so a crash in between
-// leaves only directories the next pass recognises as strays, never a record of logs that are
-// not there.
+// leaves only directories the next pass recognises as strays.
 class RetentionSweep {
  public:
   explicit RetentionSweep(RetentionDeps deps) : deps_(std::move(deps)) {}
-  Result<Swept> pass();
+  // `stopping`, when given, is asked between batches: a pass under way ends early at shutdown.
+  Result<Swept> pass(const std::function<bool()>& stopping = {});
 
  private:
   RetentionDeps deps_;

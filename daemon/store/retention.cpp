@@ -57,6 +57,9 @@ Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
   auto select = db.prepare(
       std::string("SELECT id FROM runs r WHERE finished_at < ?1 AND ") + kFinished +
       " AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.run_id = r.id) "
+      // The newest run stays: SQLite gives a new row the highest id + 1, so deleting the
+      // highest would hand its id to the next run (links and audit text naming it).
+      "AND r.id < (SELECT max(id) FROM runs) "
       "ORDER BY finished_at LIMIT ?2");
   if (!select) return std::unexpected(select.error());
   select->bind(1, cutoff).bind(2, std::int64_t{limit});
@@ -75,8 +78,8 @@ Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
   return doomed;
 }
 
-Result<bool> run_exists(Database& db, std::int64_t run) {
-  auto stmt = db.prepare("SELECT 1 FROM runs WHERE id = ?1");
+Result<bool> logs_kept(Database& db, std::int64_t run) {
+  auto stmt = db.prepare("SELECT 1 FROM runs WHERE id = ?1 AND logs_removed_at IS NULL");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, run);
   return stmt->step();

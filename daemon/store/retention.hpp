@@ -18,7 +18,8 @@ Result<std::vector<std::int64_t>> runs_with_logs_finished_before(Database& db,
 Result<void> mark_logs_removed(Database& db, const std::vector<std::int64_t>& runs,
                                const std::string& now);
 
-// Deletes finished runs that finished before `cutoff` and that no deployment names, with their
+// Deletes finished runs that finished before `cutoff`, that no deployment names and that are
+// not the newest run (so no id is ever given twice), with their
 // steps and deliveries (a run that retried one of them forgets whom it retried), and the
 // delivered or abandoned notifications created before it. Returns the runs deleted. Inside the
 // caller's transaction.
@@ -26,7 +27,7 @@ Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
                                                               const std::string& cutoff,
                                                               int limit);
 
-// Whether a run with this id exists.
-Result<bool> run_exists(Database& db, std::int64_t run);
+// Whether run `run` exists and its logs were not removed: its log directory is wanted.
+Result<bool> logs_kept(Database& db, std::int64_t run);
 
 }  // namespace juanie::daemon::store

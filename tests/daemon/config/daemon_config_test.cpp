@@ -176,6 +176,8 @@ TEST(DaemonConfig, Retention) {
   EXPECT_EQ(error_of(base + "retention:\n  logs: a month\n"),
             "/etc/juanie/juanie.yaml:5: retention.logs: \"a month\" is not a duration (like 30s, "
             "10m, 24h, 1h30m)");
+  EXPECT_EQ(error_of(base + "retention:\n  runs: 10m\n"),
+            "/etc/juanie/juanie.yaml:5: retention.runs: must be forever or at least 1h");
   EXPECT_EQ(error_of(base + "retention:\n  run: 90d\n"),
             "/etc/juanie/juanie.yaml:5: retention.run: unknown key");
 }
