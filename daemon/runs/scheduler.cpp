@@ -57,20 +57,29 @@ void Scheduler::loop() {
       wake_.wait_for(lock, std::chrono::seconds(1), [this] { return woken_ || stopping_; });
       if (stopping_) return;
       woken_ = false;
-      bool ended = false;
-      for (auto it = workers_.begin(); it != workers_.end();) {
-        if (it->second->done.load()) {
-          it->second->thread.join();
-          it = workers_.erase(it);
-          ended = true;
-        } else {
-          ++it;
-        }
-      }
-      if (ended) sweep();
     }
-    tick();
+    pass();
   }
+}
+
+void Scheduler::pass() {
+  reap();
+  tick();
+}
+
+void Scheduler::reap() {
+  std::lock_guard lock(mutex_);
+  bool ended = false;
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (it->second->done.load()) {
+      it->second->thread.join();
+      it = workers_.erase(it);
+      ended = true;
+    } else {
+      ++it;
+    }
+  }
+  if (ended) sweep();
 }
 
 void Scheduler::sweep() {
@@ -107,7 +116,7 @@ void Scheduler::tick() {
   }
   if (hold) return;
   const auto decision =
-      pipelines::schedule(*queued, *running, {deps_.concurrent_runs, deps_.concurrent_runs});
+      pipelines::schedule(*queued, *running, {deps_.concurrent_runs, deps_.runs_per_project});
   const std::string now = rfc3339(deps_.clock.now());
   for (const auto& [run, by] : decision.superseded) {
     auto ok = store::write_and_wait(deps_.writer, [run, by, now](store::Database& db) {
@@ -153,7 +162,7 @@ void Scheduler::launch(std::int64_t run_id) {
       } else {
         deps_.log.info("run " + std::to_string(run_id) + " started: " + record->project + " " +
                        record->ref + " " + record->sha.substr(0, 12));
-        deps_.executor.execute(*record, *it->second, w->cancel, shutdown_);
+        deps_.launcher.execute(*record, *it->second, w->cancel, shutdown_);
       }
     }
     w->done = true;

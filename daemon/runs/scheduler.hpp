@@ -14,7 +14,10 @@
 #include <thread>
 
 #include "daemon/config/project_registry.hpp"
-#include "daemon/runs/run_executor.hpp"
+#include "daemon/runs/run_launcher.hpp"
+#include "daemon/store/writer.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/support/log.hpp"
 #include "daemon/store/reader.hpp"
 
 namespace juanie::daemon {
@@ -23,7 +26,7 @@ struct SchedulerDeps {
   store::Writer& writer;
   store::Reader& reader;
   ProjectRegistry& projects;
-  const RunExecutor& executor;
+  const RunLauncher& launcher;
   const Clock& clock;
   Log& log;
   int concurrent_runs = 2;
@@ -52,6 +55,10 @@ class Scheduler {
   void stop();
   // true when `run` is running here and is now being cancelled.
   bool cancel(std::int64_t run);
+  // One pass, what the thread does when woken: reaps the workers whose run ended, then starts
+  // what pipelines::schedule allows. Public for component tests, which call it instead of
+  // start(); never call it while the thread runs.
+  void pass();
 
  private:
   struct Worker {
@@ -62,6 +69,7 @@ class Scheduler {
 
   void loop();
   void tick();
+  void reap();
   void launch(std::int64_t run);
   void sweep();  // with mutex_ held
   std::string holding_;  // why runs wait, as last logged
