@@ -5,7 +5,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <map>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -14,18 +16,29 @@
 namespace juanie::test {
 
 // The Scheduler's launcher in component tests: records each run it is given and holds it (as
-// a long step would) until the test releases it. What the run's end writes to the store is
-// the test's to write, before it releases the run.
+// a long step would) until the test releases it or the Scheduler asks it to stop (cancel or
+// shutdown). What the run's end writes to the store is the test's to write.
 class RecordingLauncher final : public daemon::RunLauncher {
  public:
   void execute(const daemon::store::RunRecord& run, const daemon::config::LoadedProject& project,
-               const std::atomic<bool>& /*cancel*/,
-               const std::atomic<bool>& /*shutdown*/) const override {
+               std::stop_token cancel, std::stop_token shutdown) const override {
+    // Before the lock: a callback whose token was already stopped runs here, at once.
+    auto notify = [this] {
+      std::lock_guard lock(mutex_);
+      changed_.notify_all();
+    };
+    const std::stop_callback on_cancel(cancel, notify);
+    const std::stop_callback on_shutdown(shutdown, notify);
     std::unique_lock lock(mutex_);
     launched_.push_back({run.id, project.config.name});
     changed_.notify_all();
-    changed_.wait(lock, [&] { return all_released_ || released_.contains(run.id); });
-    ended_.insert(run.id);
+    changed_.wait(lock, [&] {
+      return all_released_ || released_.contains(run.id) || cancel.stop_requested() ||
+             shutdown.stop_requested();
+    });
+    ended_[run.id] = cancel.stop_requested()     ? "cancelled"
+                     : shutdown.stop_requested() ? "shut down"
+                                                 : "released";
     changed_.notify_all();
   }
 
@@ -51,6 +64,18 @@ class RecordingLauncher final : public daemon::RunLauncher {
     return changed_.wait_for(lock, std::chrono::minutes(1), [&] { return launched_.size() >= n; });
   }
 
+  // How each run's execute() ended: "released", "cancelled" or "shut down".
+  std::map<std::int64_t, std::string> ended() const {
+    std::lock_guard lock(mutex_);
+    return ended_;
+  }
+
+  // Until `run`'s execute() has returned; false if not within a minute.
+  bool wait_ended(std::int64_t run) const {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::minutes(1), [&] { return ended_.contains(run); });
+  }
+
   // Lets `run`'s execute() return; waits until it has.
   bool release(std::int64_t run) const {
     std::unique_lock lock(mutex_);
@@ -71,7 +96,7 @@ class RecordingLauncher final : public daemon::RunLauncher {
   mutable std::condition_variable changed_;
   mutable std::vector<Launch> launched_;
   mutable std::set<std::int64_t> released_;
-  mutable std::set<std::int64_t> ended_;
+  mutable std::map<std::int64_t, std::string> ended_;
   mutable bool all_released_ = false;
 };
 
