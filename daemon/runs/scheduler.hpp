@@ -38,16 +38,18 @@ struct SchedulerDeps {
   std::chrono::milliseconds workspace_ttl = std::chrono::hours(24);
   // Why no new run may start now (too little free disk); nullopt: they may.
   std::function<std::optional<std::string>()> hold;
+  // The pass that comes without a wake: for what cannot wake it (a run `juanie trigger`
+  // queued from another process, free disk coming back).
+  std::chrono::milliseconds poll = std::chrono::seconds(1);
 };
 
 // The driver around pipelines::schedule: reads the queue, cancels superseded runs, marks the
-// chosen ones running and gives each a worker thread. A pass runs at start, when intake queues
-// a run or a run ends (wake), and every second regardless (`juanie trigger` queues from
-// another process, and free disk comes back by itself).
+// chosen ones running and gives each a worker thread. A pass runs at start, at once when intake
+// queues a run or a run ends (wake), and every `poll` regardless.
 class Scheduler {
  public:
   explicit Scheduler(SchedulerDeps deps)
-      : deps_(deps), worker_(std::chrono::seconds(1), [this](bool) { pass(); }) {}
+      : deps_(deps), worker_(deps.poll, [this](bool) { pass(); }) {}
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;

@@ -46,8 +46,11 @@ class SchedulerTest : public ::testing::Test {
   }
 
   Scheduler& make(int concurrent_runs, int runs_per_project) {
-    scheduler.emplace(SchedulerDeps{*writer, *reader, projects, launcher, clock, log,
-                                    concurrent_runs, runs_per_project});
+    SchedulerDeps deps{*writer, *reader, projects, launcher, clock, log, concurrent_runs,
+                       runs_per_project};
+    // No periodic pass within any test's life: what starts runs is start(), wake() and pass().
+    deps.poll = std::chrono::hours(1);
+    scheduler.emplace(deps);
     return *scheduler;
   }
 
@@ -208,10 +211,23 @@ TEST_F(SchedulerTest, AStartedSchedulerStartsTheNextRunWhenOneEnds) {
   s.start();
   ASSERT_TRUE(launcher.wait_launched(1));
   EXPECT_EQ(launcher.launched_ids(), std::vector<std::int64_t>{first});
-  // Its own thread now: the ended run's worker wakes it (or the periodic pass comes; no
-  // assertion here depends on which).
+  // Its own thread now, with no periodic pass for an hour: the ended run's worker wakes it.
   finish(first);
   ASSERT_TRUE(launcher.wait_launched(2));
+  EXPECT_EQ(launcher.launched_ids(), (std::vector<std::int64_t>{first, second}));
+}
+
+// Intake wakes the scheduler after it stored a run (Routes' on_queued): the run starts at once,
+// not at the next periodic pass (an hour away here).
+TEST_F(SchedulerTest, AWakeStartsANewlyQueuedRunAtOnce) {
+  const auto first = queue("shop", "main");
+  auto& s = make(2, 2);
+  s.start();
+  // The pass at start has read the queue once this run is launched.
+  ASSERT_TRUE(launcher.wait_launched(1));
+  const auto second = queue("blog", "main");
+  s.wake();
+  ASSERT_TRUE(launcher.wait_launched(2)) << "the queued run did not start on wake";
   EXPECT_EQ(launcher.launched_ids(), (std::vector<std::int64_t>{first, second}));
 }
 
