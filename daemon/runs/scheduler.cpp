@@ -38,6 +38,8 @@ void Scheduler::stop() {
   shutdown_.request_stop();
   // No pass starts a run after this; the runs started reach their end or the queue again.
   worker_.stop();
+  // Held while joining (cancel() may be called meanwhile); no worker thread takes it.
+  std::lock_guard lock(mutex_);
   for (auto& [id, worker] : workers_) {
     if (worker->thread.joinable()) worker->thread.join();
   }
