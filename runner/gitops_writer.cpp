@@ -38,29 +38,14 @@ Result<git::Repository> open_or_create(const std::filesystem::path& dir, const s
   return repo;
 }
 
-int on_push_update(const char* /*refname*/, const char* status, void* payload) {
-  if (status) static_cast<CredentialState*>(payload)->rejected_update = status;
-  return 0;
-}
-
 // One attempt: the change on the current tip, pushed. `rejected` set when someone else pushed
 // first (try again on the new tip); any other failure is an error.
-Result<GitOpsOutcome> attempt(git_repository* repo, git_remote* origin,
-                              const GitOpsRepository& target, const GitOpsChange& change,
-                              bool& rejected) {
+Result<GitOpsOutcome> attempt(git_repository* repo, const std::filesystem::path& dir,
+                              const GitOpsRemote& remote, const GitOpsRepository& target,
+                              const GitOpsChange& change, bool& rejected) {
   rejected = false;
   const std::string remote_ref = "refs/remotes/origin/" + target.branch;
-  {
-    git_fetch_options fetch = GIT_FETCH_OPTIONS_INIT;
-    CredentialState state{&target.credentials};
-    attach_credentials(fetch.callbacks, state);
-    const std::string spec = "+refs/heads/" + target.branch + ":" + remote_ref;
-    char* specs[] = {const_cast<char*>(spec.c_str())};
-    git_strarray refspecs{specs, 1};
-    if (git_remote_fetch(origin, &refspecs, &fetch, "juanie gitops fetch") != 0) {
-      return fail("cannot fetch " + target.url + ": " + git::last_error());
-    }
-  }
+  if (auto fetched = remote.fetch(dir, target); !fetched) return std::unexpected(fetched.error());
   git_oid tip_id;
   if (git_reference_name_to_id(&tip_id, repo, remote_ref.c_str()) != 0) {
     return fail("branch " + target.branch + " does not exist in " + target.url);
@@ -122,20 +107,12 @@ Result<GitOpsOutcome> attempt(git_repository* repo, git_remote* origin,
   }
   git_reference_free(raw_ref);
 
-  git_push_options push = GIT_PUSH_OPTIONS_INIT;
-  CredentialState state{&target.credentials};
-  attach_credentials(push.callbacks, state);
-  push.callbacks.push_update_reference = on_push_update;
-  const std::string spec = "refs/juanie/push:refs/heads/" + target.branch;
-  char* specs[] = {const_cast<char*>(spec.c_str())};
-  git_strarray refspecs{specs, 1};
-  const int rc = git_remote_push(origin, &refspecs, &push);
-  if (rc == GIT_ENONFASTFORWARD || (rc == 0 && !state.rejected_update.empty())) {
+  auto pushed = remote.push(dir, target, "refs/juanie/push");
+  if (!pushed) return std::unexpected(pushed.error());
+  if (pushed->rejected) {
     rejected = true;
-    return fail("push rejected: " +
-                (state.rejected_update.empty() ? git::last_error() : state.rejected_update));
+    return fail("push rejected: " + pushed->reason);
   }
-  if (rc != 0) return fail("cannot push to " + target.url + ": " + git::last_error());
   // The remote branch is now this commit: the next change starts from it without a fetch.
   git_reference_create(&raw_ref, repo, remote_ref.c_str(), &commit_id, 1, "juanie push");
   git_reference_free(raw_ref);
@@ -154,18 +131,13 @@ Result<GitOpsOutcome> GitOpsWriter::apply(const GitOpsRepository& target,
   if (!lock.held()) return fail("cannot lock the clone of " + target.url);
   auto repo = open_or_create(dir, target.url);
   if (!repo) return std::unexpected(repo.error());
-  git_remote* raw_remote = nullptr;
-  if (git_remote_lookup(&raw_remote, repo->get(), "origin") != 0) {
-    return fail("the clone of " + target.url + " has no origin: " + git::last_error());
-  }
-  git::Remote origin(raw_remote);
 
   std::minstd_rand jitter(std::random_device{}());
   auto delay = retry_.backoff;
   std::string last;
   for (int n = 1; n <= retry_.attempts; ++n) {
     bool rejected = false;
-    auto outcome = attempt(repo->get(), origin.get(), target, change, rejected);
+    auto outcome = attempt(repo->get(), dir, *remote_, target, change, rejected);
     if (outcome) {
       outcome->attempts = n;
       return outcome;

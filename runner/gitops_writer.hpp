@@ -6,15 +6,9 @@
 
 #include "pipelines/error.hpp"
 #include "pipelines/kustomize_edit.hpp"
-#include "runner/git_credentials.hpp"
+#include "runner/gitops_remote.hpp"
 
 namespace juanie::runner {
-
-struct GitOpsRepository {
-  std::string url;
-  std::string branch = "main";
-  GitCredentials credentials;
-};
 
 struct GitOpsChange {
   std::string path;  // e.g. overlays/dev/kustomization.yaml
@@ -46,14 +40,20 @@ struct GitOpsRetry {
 // repository and branch at a time (a lock file), in this process and across processes.
 class GitOpsWriter {
  public:
-  explicit GitOpsWriter(std::filesystem::path root, GitOpsRetry retry = {})
-      : root_(std::move(root)), retry_(retry) {}
+  // `remote`: how it fetches and pushes (not owned); null: libgit2.
+  explicit GitOpsWriter(std::filesystem::path root, GitOpsRetry retry = {},
+                        const GitOpsRemote* remote = nullptr)
+      : root_(std::move(root)), retry_(retry), remote_(remote ? remote : &libgit2_) {}
+  GitOpsWriter(const GitOpsWriter&) = delete;
+  GitOpsWriter& operator=(const GitOpsWriter&) = delete;
 
   Result<GitOpsOutcome> apply(const GitOpsRepository& repository, const GitOpsChange& change) const;
 
  private:
   std::filesystem::path root_;
   GitOpsRetry retry_;
+  LibGit2Remote libgit2_;
+  const GitOpsRemote* remote_;
 };
 
 }  // namespace juanie::runner

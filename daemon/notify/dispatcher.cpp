@@ -34,8 +34,11 @@ std::string redact(std::string text, const std::string& url, const std::string& 
   return text;
 }
 
-Result<void> post_json(const std::string& url, const std::string& file, const std::string& body,
-                       std::vector<std::pair<std::string, std::string>> headers) {
+}  // namespace
+
+Result<void> Dispatcher::post_json(const std::string& url, const std::string& file,
+                                   const std::string& body,
+                                   std::vector<std::pair<std::string, std::string>> headers) const {
   http::ClientRequest request;
   request.method = "POST";
   request.url = url;
@@ -43,7 +46,7 @@ Result<void> post_json(const std::string& url, const std::string& file, const st
   headers.emplace_back("Content-Type", "application/json");
   headers.emplace_back("User-Agent", "juanie");
   request.headers = std::move(headers);
-  auto response = http::send(request);
+  auto response = transport_.send(request);
   if (!response) return fail(redact(response.error().message, url, file));
   if (response->status < 200 || response->status > 299) {
     return fail("the sink answered HTTP " + std::to_string(response->status) + ": " +
@@ -51,8 +54,6 @@ Result<void> post_json(const std::string& url, const std::string& file, const st
   }
   return {};
 }
-
-}  // namespace
 
 Result<void> Dispatcher::slack_post(const config::NotificationSink& sink, const std::string& channel,
                                     const std::string& body) const {
@@ -66,7 +67,7 @@ Result<void> Dispatcher::slack_post(const config::NotificationSink& sink, const 
   request.headers = {{"Content-Type", "application/json; charset=utf-8"},
                      {"Authorization", "Bearer " + *token},
                      {"User-Agent", "juanie"}};
-  auto response = http::send(request);
+  auto response = transport_.send(request);
   if (!response) return fail("Slack (to " + channel + "): " + response.error().message);
   // Slack answers 200 for refusals too; "ok" says whether the message was posted.
   std::error_code ec;
@@ -160,7 +161,7 @@ Result<void> Dispatcher::send(const store::OutboxMessage& m,
     mail.message = email_message(sink.from, mail.to, m.event, fields,
                                  rfc5322_date(deps_.clock.now()),
                                  "juanie." + std::to_string(m.id) + "@" + domain);
-    return send_mail(mail);
+    return transport_.mail(mail);
   }
   // A link is its approver's alone: never to a channel others read (an outbox row from
   // before group messages lost their links, or a sink that changed type).
@@ -191,7 +192,7 @@ Result<void> Dispatcher::send(const store::OutboxMessage& m,
     request.url = target;
     request.body = dingtalk_body(m.event, fields);
     request.headers = {{"Content-Type", "application/json"}};
-    auto response = http::send(request);
+    auto response = transport_.send(request);
     if (!response) return fail(redact(redact(response.error().message, target, sink.url), *url, sink.url));
     // DingTalk answers 200 for refusals too; errcode says what happened.
     std::error_code ec;

@@ -7,6 +7,7 @@
 #include "daemon/support/log.hpp"
 #include "daemon/support/metrics.hpp"
 #include "daemon/notify/notifier.hpp"
+#include "daemon/notify/transport.hpp"
 #include "daemon/support/periodic_worker.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/reader.hpp"
@@ -23,6 +24,7 @@ struct DispatcherDeps {
   Metrics* metrics = nullptr;
   std::chrono::milliseconds first_retry{5000};  // doubled per failure, at most an hour
   int max_attempts = 10;
+  const Transport* transport = nullptr;  // not owned; null: the network
 };
 
 // Sends the outbox: each due message to its sink, then records delivered, or failed with the
@@ -32,7 +34,11 @@ class Dispatcher {
  public:
   // Polls every second as well: `juanie trigger` writes to the outbox from another process.
   explicit Dispatcher(DispatcherDeps deps)
-      : deps_(deps), worker_(std::chrono::seconds(1), [this](bool) { deliver_due(); }) {}
+      : deps_(deps),
+        transport_(deps.transport ? *deps.transport : network_),
+        worker_(std::chrono::seconds(1), [this](bool) { deliver_due(); }) {}
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
 
   void start() { worker_.start(); }
   void stop() { worker_.stop(); }
@@ -49,7 +55,12 @@ class Dispatcher {
   // An approval request to its approver's member id.
   Result<void> slack_direct(const config::NotificationSink& sink, const Fields& fields) const;
 
+  Result<void> post_json(const std::string& url, const std::string& file, const std::string& body,
+                         std::vector<std::pair<std::string, std::string>> headers) const;
+
   DispatcherDeps deps_;
+  NetworkTransport network_;
+  const Transport& transport_;
   PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 

@@ -61,8 +61,7 @@ void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfi
 }
 
 void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProject& project,
-                          const std::atomic<bool>& cancel,
-                          const std::atomic<bool>& shutdown) const {
+                          std::stop_token cancel, std::stop_token shutdown) const {
   const auto& cfg = project.config;
   const fs::path ws = workspace(run.id);
   std::error_code ec;
@@ -126,7 +125,11 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     if (auto value = config::read_secret(deps_.daemon.secrets_dir, ref))
       options.secrets[name] = *value;
   }
+  // Cancel and shutdown reach the steps and then the image build through `stop`, the flag the
+  // runner checks; set from the thread that asks, the moment it asks.
   std::atomic<bool> stop{false};
+  const std::stop_callback on_cancel(cancel, [&stop] { stop = true; });
+  const std::stop_callback on_shutdown(shutdown, [&stop] { stop = true; });
   options.cancel = &stop;
   if (run.resume_from && run.retry_of) {
     options.resume_from = static_cast<int>(*run.resume_from);
@@ -152,24 +155,14 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
           if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
         });
   };
-  // Cancel and shutdown reach the steps and then the image build through `stop`.
-  std::atomic<bool> ended{false};
-  std::thread relay([&] {
-    while (!ended.load()) {
-      if (cancel.load() || shutdown.load()) stop = true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  });
   auto result = runner::run_pipeline(plan, options);
   std::optional<Result<std::optional<runner::PushedImage>>> image;
   if (result.succeeded) {
     image = push_image(run, cfg, *pipeline, static_cast<int>(plan.size()) + 1, stop);
   }
-  ended = true;
-  relay.join();
 
   const bool interrupted = result.cancelled || (image && !*image && stop.load());
-  if (interrupted && shutdown.load()) {
+  if (interrupted && shutdown.stop_requested()) {
     const std::string now = rfc3339(deps_.clock.now());
     auto ok = store::write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) {
       return store::requeue_run(db, id, "the daemon stopped; queued again", now);

@@ -8,6 +8,7 @@
 #include "daemon/deploy/deployer.hpp"
 #include "daemon/support/log.hpp"
 #include "daemon/notify/notifier.hpp"
+#include "daemon/runs/run_launcher.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
 #include "runner/git_mirror.hpp"
@@ -30,13 +31,13 @@ struct ExecutorDeps {
 // Carries one run, already marked running, to its end: fetch the repository's mirror, check
 // out the exact commit into data_dir/workspaces/<run>, read and plan the pipeline file, run
 // the steps in the sandbox while recording each step, then record the run's final state.
-// `cancel` stops it as cancelled; `shutdown` stops it and queues it again for the next start.
-class RunExecutor {
+// A stop on `cancel` ends it as cancelled; on `shutdown`, stops it and queues it again.
+class RunExecutor final : public RunLauncher {
  public:
   explicit RunExecutor(ExecutorDeps deps) : deps_(deps) {}
 
   void execute(const store::RunRecord& run, const config::LoadedProject& project,
-               const std::atomic<bool>& cancel, const std::atomic<bool>& shutdown) const;
+               std::stop_token cancel, std::stop_token shutdown) const override;
 
   std::filesystem::path workspace(std::int64_t run) const;
   std::filesystem::path logs(std::int64_t run) const;

@@ -18,20 +18,14 @@ void Scheduler::start() {
     std::lock_guard lock(mutex_);
     sweep();
   }
-  thread_ = std::thread([this] { loop(); });
-}
-
-void Scheduler::wake() {
-  std::lock_guard lock(mutex_);
-  woken_ = true;
-  wake_.notify_one();
+  worker_.start();
 }
 
 bool Scheduler::cancel(std::int64_t run) {
   std::lock_guard lock(mutex_);
   auto it = workers_.find(run);
   if (it == workers_.end() || it->second->done.load()) return false;
-  it->second->cancel = true;
+  it->second->thread.request_stop();
   return true;
 }
 
@@ -40,37 +34,36 @@ void Scheduler::stop() {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
     stopping_ = true;
-    shutdown_ = true;
-    wake_.notify_one();
   }
-  if (thread_.joinable()) thread_.join();
+  shutdown_.request_stop();
+  // No pass starts a run after this; the runs started reach their end or the queue again.
+  worker_.stop();
+  // Held while joining (cancel() may be called meanwhile); no worker thread takes it.
+  std::lock_guard lock(mutex_);
   for (auto& [id, worker] : workers_) {
     if (worker->thread.joinable()) worker->thread.join();
   }
   workers_.clear();
 }
 
-void Scheduler::loop() {
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, std::chrono::seconds(1), [this] { return woken_ || stopping_; });
-      if (stopping_) return;
-      woken_ = false;
-      bool ended = false;
-      for (auto it = workers_.begin(); it != workers_.end();) {
-        if (it->second->done.load()) {
-          it->second->thread.join();
-          it = workers_.erase(it);
-          ended = true;
-        } else {
-          ++it;
-        }
-      }
-      if (ended) sweep();
+void Scheduler::pass() {
+  reap();
+  tick();
+}
+
+void Scheduler::reap() {
+  std::lock_guard lock(mutex_);
+  bool ended = false;
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (it->second->done.load()) {
+      it->second->thread.join();
+      it = workers_.erase(it);
+      ended = true;
+    } else {
+      ++it;
     }
-    tick();
   }
+  if (ended) sweep();
 }
 
 void Scheduler::sweep() {
@@ -105,9 +98,9 @@ void Scheduler::tick() {
     }
     holding_ = hold.value_or("");
   }
-  if (hold) return;
+  if (hold || shutdown_.stop_requested()) return;
   const auto decision =
-      pipelines::schedule(*queued, *running, {deps_.concurrent_runs, deps_.concurrent_runs});
+      pipelines::schedule(*queued, *running, {deps_.concurrent_runs, deps_.runs_per_project});
   const std::string now = rfc3339(deps_.clock.now());
   for (const auto& [run, by] : decision.superseded) {
     auto ok = store::write_and_wait(deps_.writer, [run, by, now](store::Database& db) {
@@ -132,13 +125,11 @@ void Scheduler::tick() {
 
 void Scheduler::launch(std::int64_t run_id) {
   auto record = deps_.reader.with([&](store::Database& db) { return store::find_run(db, run_id); });
-  auto worker = std::make_unique<Worker>();
-  Worker* w = worker.get();
-  {
-    std::lock_guard lock(mutex_);
-    workers_.emplace(run_id, std::move(worker));
-  }
-  w->thread = std::thread([this, w, run_id, record = record ? *record : std::nullopt] {
+  // The thread is made under the lock: cancel() may reach for it at once.
+  std::lock_guard lock(mutex_);
+  Worker* w = workers_.emplace(run_id, std::make_unique<Worker>()).first->second.get();
+  w->thread = std::jthread([this, w, run_id, record = record ? *record : std::nullopt,
+                            shutdown = shutdown_.get_token()](std::stop_token cancel) {
     if (!record) {
       deps_.log.error("scheduler: run " + std::to_string(run_id) + " vanished");
     } else {
@@ -153,7 +144,7 @@ void Scheduler::launch(std::int64_t run_id) {
       } else {
         deps_.log.info("run " + std::to_string(run_id) + " started: " + record->project + " " +
                        record->ref + " " + record->sha.substr(0, 12));
-        deps_.executor.execute(*record, *it->second, w->cancel, shutdown_);
+        deps_.launcher.execute(*record, *it->second, cancel, shutdown);
       }
     }
     w->done = true;

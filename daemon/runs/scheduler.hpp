@@ -2,20 +2,24 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <optional>
-#include <string>
-#include <condition_variable>
-#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
 #include <thread>
 
 #include "daemon/config/project_registry.hpp"
-#include "daemon/runs/run_executor.hpp"
+#include "daemon/runs/run_launcher.hpp"
 #include "daemon/store/reader.hpp"
+#include "daemon/store/writer.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/support/log.hpp"
+#include "daemon/support/periodic_worker.hpp"
 
 namespace juanie::daemon {
 
@@ -23,7 +27,7 @@ struct SchedulerDeps {
   store::Writer& writer;
   store::Reader& reader;
   ProjectRegistry& projects;
-  const RunExecutor& executor;
+  const RunLauncher& launcher;
   const Clock& clock;
   Log& log;
   int concurrent_runs = 2;
@@ -34,46 +38,51 @@ struct SchedulerDeps {
   std::chrono::milliseconds workspace_ttl = std::chrono::hours(24);
   // Why no new run may start now (too little free disk); nullopt: they may.
   std::function<std::optional<std::string>()> hold;
+  // The pass that comes without a wake: for what cannot wake it (a run `juanie trigger`
+  // queued from another process, free disk coming back).
+  std::chrono::milliseconds poll = std::chrono::seconds(1);
 };
 
 // The driver around pipelines::schedule: reads the queue, cancels superseded runs, marks the
-// chosen ones running and gives each a worker thread. Woken when intake queues a run, and
-// every second regardless.
+// chosen ones running and gives each a worker thread. A pass runs at start, at once when intake
+// queues a run or a run ends (wake), and every `poll` regardless.
 class Scheduler {
  public:
-  explicit Scheduler(SchedulerDeps deps) : deps_(deps) {}
+  explicit Scheduler(SchedulerDeps deps)
+      : deps_(deps), worker_(deps.poll, [this](bool) { pass(); }) {}
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
   void start();
-  void wake();
+  void wake() { worker_.wake(); }
   // Stops the running steps; their runs go back to the queue for the next start.
   void stop();
   // true when `run` is running here and is now being cancelled.
   bool cancel(std::int64_t run);
+  // One pass, what the worker does each time: reaps the workers whose run ended, then starts
+  // what pipelines::schedule allows. Public for component tests, which call it instead of
+  // start(); never call it while the worker runs.
+  void pass();
 
  private:
   struct Worker {
-    std::atomic<bool> cancel{false};
     std::atomic<bool> done{false};
-    std::thread thread;
+    std::jthread thread;  // its stop source is the run's cancel
   };
 
-  void loop();
   void tick();
-  void launch(std::int64_t run);
+  void reap();
   void sweep();  // with mutex_ held
+  void launch(std::int64_t run);
   std::string holding_;  // why runs wait, as last logged
 
   SchedulerDeps deps_;
   std::mutex mutex_;
-  std::condition_variable wake_;
-  bool woken_ = false;
   bool stopping_ = false;
-  std::atomic<bool> shutdown_{false};
+  std::stop_source shutdown_;
   std::map<std::int64_t, std::unique_ptr<Worker>> workers_;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace juanie::daemon

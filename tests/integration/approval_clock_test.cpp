@@ -15,6 +15,7 @@
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/outbox.hpp"
 #include "support/mail_and_hooks.hpp"
+#include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
 
 namespace juanie::test {
@@ -23,16 +24,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 using daemon::store::Database;
-
-class ManualClock final : public daemon::Clock {
- public:
-  std::chrono::system_clock::time_point now() const override { return now_; }
-  void advance(std::chrono::seconds by) { now_ += by; }
-
- private:
-  std::chrono::system_clock::time_point now_ =
-      std::chrono::system_clock::time_point(std::chrono::seconds(1'900'000'000));
-};
 
 class ApprovalClockTest : public ::testing::Test {
  protected:

@@ -9,6 +9,7 @@
 #include "runner/git_checkout.hpp"
 #include "support/busybox_image.hpp"
 #include "support/git_servers.hpp"
+#include "support/scripted_remote.hpp"
 #include "support/temp_dir.hpp"
 
 namespace juanie::runner {
@@ -238,6 +239,59 @@ TEST_F(GitOpsWriterTest, PushesOverHttpsWithAToken) {
                               change("dev", "abc1234"));
   ASSERT_TRUE(outcome) << outcome.error().message;
   EXPECT_EQ(git("-C " + bare.string() + " rev-parse main"), outcome->commit + "\n");
+}
+
+// A rejected push (someone else pushed first) is fetched again, the change made again on the
+// new tip and pushed again: deterministic here, where the concurrent test above only hits it
+// when the race happens to go that way.
+TEST_F(GitOpsWriterTest, ARejectedPushIsRedoneOnTheNewTip) {
+  test::ScriptedRemote remote;
+  GitOpsWriter writer(home / "clones", {6, std::chrono::milliseconds(0), std::chrono::milliseconds(0)},
+                      &remote);
+  GitOpsWriter other(home / "other-clones");
+  int moved = 0;
+  remote.reject_next(2, [&] {
+    auto pushed = other.apply({bare.string(), "main", {}}, change("staging", "other" + std::to_string(++moved)));
+    ASSERT_TRUE(pushed) << pushed.error().message;
+  });
+  auto outcome = writer.apply({bare.string(), "main", {}}, change("dev", "mine"));
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_TRUE(outcome->committed);
+  EXPECT_EQ(outcome->attempts, 3);
+  EXPECT_EQ(remote.calls(), (std::vector<std::string>{"fetch", "push rejected", "fetch",
+                                                      "push rejected", "fetch", "push"}));
+  const std::string b = "-C " + bare.string() + " ";
+  EXPECT_EQ(git(b + "rev-parse main"), outcome->commit + "\n");
+  // On top of both of the other pusher's commits; nothing of theirs lost, ours changes one line.
+  EXPECT_EQ(git(b + "log --format=%s main"),
+            "deploy shop-api mine to dev\ndeploy shop-api other2 to staging\n"
+            "deploy shop-api other1 to staging\ninit\n");
+  EXPECT_EQ(git(b + "diff --name-only main~1 main"), "overlays/dev/kustomization.yaml\n");
+  EXPECT_NE(git(b + "show main:overlays/staging/kustomization.yaml").find("newTag: other2"),
+            std::string::npos);
+}
+
+TEST_F(GitOpsWriterTest, GivesUpAfterTheConfiguredNumberOfRejectedPushes) {
+  test::ScriptedRemote remote;
+  GitOpsWriter writer(home / "clones", {3, std::chrono::milliseconds(0), std::chrono::milliseconds(0)},
+                      &remote);
+  const std::string before = git("-C " + bare.string() + " rev-parse main");
+  remote.reject_next(3);
+  auto outcome = writer.apply({bare.string(), "main", {}}, change("dev", "never"));
+  ASSERT_FALSE(outcome);
+  EXPECT_NE(outcome.error().message.find("gave up after 3 pushes to main of " + bare.string() +
+                                         " were rejected"),
+            std::string::npos)
+      << outcome.error().message;
+  EXPECT_NE(outcome.error().message.find("rejected by the test"), std::string::npos);
+  EXPECT_EQ(remote.calls(), (std::vector<std::string>{"fetch", "push rejected", "fetch",
+                                                      "push rejected", "fetch", "push rejected"}));
+  EXPECT_EQ(git("-C " + bare.string() + " rev-parse main"), before) << "the remote changed";
+
+  // The next change, once the remote takes pushes again, goes through on the first attempt.
+  auto later = writer.apply({bare.string(), "main", {}}, change("dev", "later"));
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_EQ(later->attempts, 1);
 }
 
 }  // namespace
