@@ -1,6 +1,7 @@
 #include "daemon/store/runs.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace juanie::daemon::store {
 namespace {
@@ -118,13 +119,14 @@ Result<IntakeOutcome> record_push(Database& db, const RunRequest& req, const std
 }
 
 Result<std::vector<RunRecord>> list_runs(Database& db, const std::optional<std::string>& project,
-                                         int limit) {
-  const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs" +
-                          (project ? " WHERE project = ?1" : "") + " ORDER BY id DESC LIMIT ?2";
+                                         int limit, std::optional<std::int64_t> before) {
+  const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE id < ?3" +
+                          (project ? " AND project = ?1" : "") + " ORDER BY id DESC LIMIT ?2";
   auto stmt = db.prepare(sql);
   if (!stmt) return std::unexpected(stmt.error());
   if (project) stmt->bind(1, *project);
   stmt->bind(2, static_cast<std::int64_t>(limit));
+  stmt->bind(3, before.value_or(std::numeric_limits<std::int64_t>::max()));
   std::vector<RunRecord> out;
   for (;;) {
     auto row = stmt->step();
