@@ -325,7 +325,7 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db, const config::
   if (auto ok = pipelines::may_decide(*gate, person_of(project, c.approver), *decision, authors,
                                       recorded(*so_far));
       !ok) {
-    const bool twice = ok.error().message.find("already decided") != std::string::npos;
+    const bool twice = ok.error().kind == ErrorKind::kConflict;
     return refuse(refusal(twice ? 409 : 403, twice ? "Already decided" : "You cannot decide this deployment",
                           ok.error().message + "."));
   }
