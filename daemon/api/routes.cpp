@@ -20,6 +20,7 @@
 #include "daemon/store/runs.hpp"
 #include "daemon/webhook/intake.hpp"
 #include "pipelines/approval_gate.hpp"
+#include "pipelines/state_machines.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -253,8 +254,12 @@ void Routes::deployments(const http::Request& req, const config::ApiToken& calle
     auto project = req.query("project");
     const auto page = api::parse_page(req);
     if (!page) return reply(http::error_response(400, page.error().message));
+    const auto state = req.query("state");
+    if (state && !pipelines::parse_deployment_state(*state)) {
+      return reply(http::error_response(400, "state must be a deployment state, e.g. pending or awaiting_approval"));
+    }
     auto list = deps_.reader.with([&](store::Database& db) {
-      return store::list_deployments(db, project, page->limit + 1, page->before);
+      return store::list_deployments(db, project, page->limit + 1, page->before, state);
     });
     if (!list) return reply(http::error_response(503, list.error().message));
     const auto next = api::cut_page(*list, *page);
@@ -394,6 +399,7 @@ void Routes::api(const http::Request& req, http::Reply reply) {
     if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
     return reply(approvals_list(req));
   }
+  if (path.starts_with("/api/v1/projects/")) return start_run(req, *caller, std::move(reply));
   constexpr std::string_view kRun = "/api/v1/runs/";
   if (!path.starts_with(kRun)) return reply(http::error_response(404, "no such endpoint"));
   std::string_view rest = path.substr(kRun.size());

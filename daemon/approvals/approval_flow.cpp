@@ -55,8 +55,12 @@ pipelines::Authors authors_of(const store::DeploymentRecord& d, const store::Run
     add(a.logins, run->pusher);
     add(a.logins, run->sender);
     a.emails = run->author_emails;
-    // A run started by hand names its starter as its pusher.
-    if (run->trigger == "manual") add(a.triggered, run->pusher);
+    // A run started by hand names its starter as its pusher (an API token's name) and the
+    // person the token belongs to as its sender.
+    if (run->trigger == "manual") {
+      add(a.triggered, run->pusher);
+      add(a.triggered, run->sender);
+    }
   }
   add(a.triggered, d.triggered_by);
   add(a.triggered, d.triggered_person);
@@ -213,7 +217,8 @@ Result<Next> ApprovalFlow::admit(store::Database& db, const config::ProjectConfi
     // A run someone started by hand (juanie trigger) was its trigger; a push waits for one.
     if (run.trigger != "manual") return Next::kWait;
     const std::string who = run.pusher.value_or("");
-    if (auto ok = store::set_deployment_trigger(db, d.id, who, who, rfc3339(now)); !ok) {
+    const std::string person = run.sender && !run.sender->empty() ? *run.sender : who;
+    if (auto ok = store::set_deployment_trigger(db, d.id, who, person, rfc3339(now)); !ok) {
       return std::unexpected(ok.error());
     }
   }

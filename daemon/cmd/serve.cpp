@@ -253,12 +253,14 @@ int serve(const std::filesystem::path& config_file) {
                                     [&daemon] {
                                       return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
                                     }});
+  ManualRuns manual_runs(mirrors, daemon.secrets_dir);
   Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
                           [&scheduler] { scheduler.wake(); },
                           [&scheduler](std::int64_t run) { return scheduler.cancel(run); },
                           flow, desk, changed, [&daemon] {
                             return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
-                          }});
+                          },
+                          &manual_runs});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;
@@ -309,6 +311,7 @@ int serve(const std::filesystem::path& config_file) {
     break;
   }
   serving.join();
+  manual_runs.stop();
   scheduler.stop();
   deployments.stop();
   dispatcher.stop();

@@ -116,12 +116,14 @@ Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int
 
 Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
                                                        const std::optional<std::string>& project,
-                                                       int limit, std::optional<std::int64_t> before) {
+                                                       int limit, std::optional<std::int64_t> before,
+                                                       const std::optional<std::string>& state) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
                          " FROM deployments WHERE (?1 IS NULL OR project = ?1) AND id < ?3 "
-                         "ORDER BY id DESC LIMIT ?2");
+                         "AND (?4 IS NULL OR state = ?4) ORDER BY id DESC LIMIT ?2");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_optional(1, project).bind(2, static_cast<std::int64_t>(limit));
+  stmt->bind_optional(4, state);
   stmt->bind(3, before.value_or(std::numeric_limits<std::int64_t>::max()));
   return read_all(*stmt);
 }

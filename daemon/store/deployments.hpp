@@ -45,11 +45,13 @@ Result<void> set_deployment_state(Database& db, std::int64_t id, pipelines::Depl
 
 Result<std::optional<DeploymentRecord>> find_deployment(Database& db, std::int64_t id);
 Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int64_t run);
-// Newest first; with `before`, only deployments whose id is below it (the next page's cursor).
+// Newest first; with `before`, only deployments whose id is below it (the next page's cursor);
+// with `state`, only those in it.
 Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
                                                        const std::optional<std::string>& project,
                                                        int limit,
-                                                       std::optional<std::int64_t> before = std::nullopt);
+                                                       std::optional<std::int64_t> before = std::nullopt,
+                                                       const std::optional<std::string>& state = std::nullopt);
 // Records who triggered a pending deployment (a token or user name, and the person it belongs
 // to when known), clearing the note on why it waited.
 Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
