@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "daemon/api/auth.hpp"
+#include "daemon/api/error_status.hpp"
 #include "daemon/api/log_follower.hpp"
 #include "daemon/api/paging.hpp"
 #include "daemon/api/runs_json.hpp"
@@ -311,7 +312,7 @@ void Routes::change_deployment(std::int64_t id, const std::string& action, const
         return {};
       },
       [this, id, action, who, state, reply = std::move(reply)](Result<void> ok) {
-        if (!ok) return reply(http::error_response(409, ok.error().message));
+        if (!ok) return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
         deps_.log.info("deployment " + std::to_string(id) + " " + (action == "cancel" ? "cancelled" : "triggered") +
                        " by " + who + ": " + *state);
         if (deps_.on_deployments_changed) deps_.on_deployments_changed();
@@ -484,7 +485,7 @@ void Routes::retry_run(const store::RunRecord& run, bool from_failed, const std:
         return {};
       },
       [this, id = run.id, who, new_id, resume_from, reply = std::move(reply)](Result<void> ok) {
-        if (!ok) return reply(http::error_response(409, ok.error().message));
+        if (!ok) return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
         deps_.log.info("run " + std::to_string(*new_id) + " retries run " + std::to_string(id) +
                        (resume_from ? " from step " + std::to_string(*resume_from) : "") + " for " + who);
         if (deps_.on_queued) deps_.on_queued();
@@ -505,7 +506,7 @@ void Routes::cancel_run(std::int64_t id, const std::string& who, http::Reply rep
                                     at);
       },
       [id, reply = std::move(reply)](Result<void> ok) {
-        if (!ok) return reply(http::error_response(409, ok.error().message));
+        if (!ok) return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
         reply(http::json_response(200,
                                   R"({"run":)" + std::to_string(id) + R"(,"state":"cancelled"})"));
       });

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <memory>
 
+#include "daemon/api/error_status.hpp"
 #include "daemon/api/routes.hpp"
 #include "daemon/runs/manual_run.hpp"
 
@@ -46,24 +47,6 @@ std::string_view start_run_project(std::string_view path) {
 
 }  // namespace api
 
-namespace {
-
-int status_of(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kNotFound:
-      return 404;
-    case ErrorKind::kInvalid:
-      return 422;
-    case ErrorKind::kForbidden:
-      return 403;
-    case ErrorKind::kConflict:
-      return 409;
-    default:
-      return 503;
-  }
-}
-
-}  // namespace
 
 void Routes::start_run(const http::Request& req, const config::ApiToken& caller,
                        http::Reply reply) {
@@ -82,7 +65,7 @@ void Routes::start_run(const http::Request& req, const config::ApiToken& caller,
     if (!run) {
       deps_.log.warn("manual run of " + project_name + " for " + who.name +
                      " refused: " + run.error().message);
-      return reply(http::error_response(status_of(run.error().kind), run.error().message));
+      return reply(http::error_response(api::http_status(run.error().kind), run.error().message));
     }
     auto request = std::make_shared<store::RunRequest>(std::move(*run));
     auto outcome = std::make_shared<store::IntakeOutcome>();

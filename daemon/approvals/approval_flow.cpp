@@ -16,7 +16,7 @@ std::string id_text(std::int64_t id) { return std::to_string(id); }
 Result<store::DeploymentRecord> load(store::Database& db, std::int64_t id) {
   auto found = store::find_deployment(db, id);
   if (!found) return std::unexpected(found.error());
-  if (!*found) return fail("no deployment " + id_text(id));
+  if (!*found) return fail(ErrorKind::kNotFound, "no deployment " + id_text(id));
   return std::move(**found);
 }
 
@@ -238,7 +238,8 @@ Result<Next> ApprovalFlow::trigger(store::Database& db, const config::ProjectCon
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
   if (d->state != "pending") {
-    return fail("deployment " + id_text(id) + " is " + d->state + "; only a pending deployment can be triggered");
+    return fail(ErrorKind::kConflict,
+                "deployment " + id_text(id) + " is " + d->state + "; only a pending deployment can be triggered");
   }
   const std::string at = rfc3339(now);
   if (auto ok = store::set_deployment_trigger(db, id, who, person, at); !ok) return std::unexpected(ok.error());
@@ -249,7 +250,7 @@ Result<Next> ApprovalFlow::trigger(store::Database& db, const config::ProjectCon
   }
   auto run = run_of(db, *d);
   if (!run) return std::unexpected(run.error());
-  if (!*run) return fail("the run of deployment " + id_text(id) + " is gone");
+  if (!*run) return fail(ErrorKind::kConflict, "the run of deployment " + id_text(id) + " is gone");
   auto current = load(db, id);
   if (!current) return std::unexpected(current.error());
   const auto* env = project.environment(d->environment);
@@ -272,7 +273,8 @@ Result<void> ApprovalFlow::withdraw(store::Database& db, const config::ProjectCo
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
   if (d->state != "pending" && d->state != "awaiting_approval") {
-    return fail("deployment " + id_text(id) + " is " + d->state + "; only a waiting deployment can be cancelled");
+    return fail(ErrorKind::kConflict,
+                "deployment " + id_text(id) + " is " + d->state + "; only a waiting deployment can be cancelled");
   }
   return cancel(db, project, *d, "cancelled by " + who, "cancel", now);
 }

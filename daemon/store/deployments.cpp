@@ -76,13 +76,13 @@ Result<void> set_deployment_state(Database& db, std::int64_t id, pipelines::Depl
                                   const std::string& now) {
   auto current = find_deployment(db, id);
   if (!current) return std::unexpected(current.error());
-  if (!*current) return fail("no deployment " + std::to_string(id));
+  if (!*current) return fail(ErrorKind::kNotFound, "no deployment " + std::to_string(id));
   auto from = pipelines::parse_deployment_state((*current)->state);
   if (!from) return fail("deployment " + std::to_string(id) + " has an unknown state");
   // A deployment resumed after a crash is already running: doing its write again is the point.
   if (*from != to || to != pipelines::DeploymentState::kRunning) {
     if (auto ok = pipelines::transition(*from, to); !ok) {
-      return fail("deployment " + std::to_string(id) + ": " + ok.error().message);
+      return fail(ErrorKind::kConflict, "deployment " + std::to_string(id) + ": " + ok.error().message);
     }
   }
   const bool final = to != pipelines::DeploymentState::kRunning &&

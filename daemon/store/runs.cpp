@@ -175,10 +175,10 @@ Result<std::int64_t> insert_retry(Database& db, std::int64_t run,
   state->bind(1, run);
   auto row = state->step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return fail("no run " + std::to_string(run));
+  if (!*row) return fail(ErrorKind::kNotFound, "no run " + std::to_string(run));
   const std::string current = state->text(0);
   if (current == "queued" || current == "running") {
-    return fail("run " + std::to_string(run) + " is still " + current);
+    return fail(ErrorKind::kConflict, "run " + std::to_string(run) + " is still " + current);
   }
   auto insert = db.prepare(
       "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, trigger, "
