@@ -76,14 +76,14 @@ Result<void> may_decide(const Gate& gate, const Person& approver, Decision decis
                         const Authors& authors, const std::vector<Recorded>& decisions) {
   const std::string& name = approver.name;
   if (std::find(gate.approvers.begin(), gate.approvers.end(), name) == gate.approvers.end()) {
-    return fail(name + " is not an approver of this environment");
+    return fail(ErrorKind::kForbidden, name + " is not an approver of this environment");
   }
   for (const auto& d : decisions) {
-    if (d.approver == name) return fail(name + " has already decided on this deployment");
+    if (d.approver == name) return fail(ErrorKind::kConflict, name + " has already decided on this deployment");
   }
   if (!gate.allow_self_approval && decision == Decision::kApprove) {
     if (const auto how = authorship(approver, authors)) {
-      return fail(name + " " + *how + " this deployment and cannot approve it: another approver must");
+      return fail(ErrorKind::kForbidden, name + " " + *how + " this deployment and cannot approve it: another approver must");
     }
   }
   return {};

@@ -26,7 +26,7 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url,
   if (ec) return fail("cannot create " + root_.string() + ": " + ec.message());
   const auto dir = path_for(url);
   FileLock lock(dir.string() + ".lock");
-  if (!lock.held()) return fail("cannot lock the mirror of " + url);
+  if (!lock.held()) return fail(ErrorKind::kUnavailable, "cannot lock the mirror of " + url);
 
   git_repository* raw = nullptr;
   if (git_repository_open_bare(&raw, dir.c_str()) != 0) {
@@ -53,7 +53,7 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url,
   CredentialState state{&credentials};
   attach_credentials(opts.callbacks, state);
   if (git_remote_fetch(origin.get(), nullptr, &opts, "juanie fetch") != 0) {
-    return fail("cannot fetch " + url + ": " + git::last_error());
+    return fail(ErrorKind::kUnavailable, "cannot fetch " + url + ": " + git::last_error());
   }
   return dir;
 }
@@ -66,7 +66,7 @@ Result<std::string> GitMirrors::resolve(const std::string& url, const std::strin
   git::Repository repo(raw);
   git_oid id;
   if (git_reference_name_to_id(&id, repo.get(), full_ref.c_str()) != 0) {
-    return fail(url + " has no " + full_ref);
+    return fail(ErrorKind::kNotFound, url + " has no " + full_ref);
   }
   // A tag may name a tag object: the commit it points at.
   git_object* peeled = nullptr;

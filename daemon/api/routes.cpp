@@ -5,10 +5,14 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <iterator>
+#include <limits>
 #include <memory>
 
 #include "daemon/api/auth.hpp"
+#include "daemon/api/error_status.hpp"
 #include "daemon/api/log_follower.hpp"
+#include "daemon/api/paging.hpp"
 #include "daemon/api/runs_json.hpp"
 #include "daemon/store/approvals.hpp"
 #include "daemon/store/deployments.hpp"
@@ -17,6 +21,7 @@
 #include "daemon/store/runs.hpp"
 #include "daemon/webhook/intake.hpp"
 #include "pipelines/approval_gate.hpp"
+#include "pipelines/state_machines.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -221,18 +226,6 @@ http::Response Routes::metrics() {
 
 namespace {
 
-// ?limit=N of a list endpoint: 100 when absent, 0 when it is not a number from 1 to 1000.
-int list_limit(const http::Request& req) {
-  int limit = 100;
-  if (auto text = req.query("limit")) {
-    auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-    if (ec != std::errc() || p != text->data() + text->size() || limit < 1 || limit > 1000) {
-      return 0;
-    }
-  }
-  return limit;
-}
-
 Result<api::ApprovalsById> approvals_by_id(store::Reader& reader,
                                            const std::vector<store::DeploymentRecord>& list) {
   return reader.with([&](store::Database& db) -> Result<api::ApprovalsById> {
@@ -260,14 +253,20 @@ void Routes::deployments(const http::Request& req, const config::ApiToken& calle
   if (path == "/api/v1/deployments") {
     if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
     auto project = req.query("project");
-    const int limit = list_limit(req);
-    if (limit == 0) return reply(http::error_response(400, "limit must be a number from 1 to 1000"));
-    auto list = deps_.reader.with(
-        [&](store::Database& db) { return store::list_deployments(db, project, limit); });
+    const auto page = api::parse_page(req);
+    if (!page) return reply(http::error_response(400, page.error().message));
+    const auto state = req.query("state");
+    if (state && !pipelines::parse_deployment_state(*state)) {
+      return reply(http::error_response(400, "state must be a deployment state, e.g. pending or awaiting_approval"));
+    }
+    auto list = deps_.reader.with([&](store::Database& db) {
+      return store::list_deployments(db, project, page->limit + 1, page->before, state);
+    });
     if (!list) return reply(http::error_response(503, list.error().message));
+    const auto next = api::cut_page(*list, *page);
     auto approvals = approvals_by_id(deps_.reader, *list);
     if (!approvals) return reply(http::error_response(503, approvals.error().message));
-    return reply(http::json_response(200, api::deployments_list_json(*list, *approvals)));
+    return reply(http::json_response(200, api::deployments_list_json(*list, *approvals, next)));
   }
   std::string_view rest = path.substr(std::string_view("/api/v1/deployments/").size());
   const auto slash = rest.find('/');
@@ -313,7 +312,7 @@ void Routes::change_deployment(std::int64_t id, const std::string& action, const
         return {};
       },
       [this, id, action, who, state, reply = std::move(reply)](Result<void> ok) {
-        if (!ok) return reply(http::error_response(409, ok.error().message));
+        if (!ok) return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
         deps_.log.info("deployment " + std::to_string(id) + " " + (action == "cancel" ? "cancelled" : "triggered") +
                        " by " + who + ": " + *state);
         if (deps_.on_deployments_changed) deps_.on_deployments_changed();
@@ -328,32 +327,50 @@ http::Response Routes::approvals_list(const http::Request& req) {
   if (state && *state != "pending" && *state != "decided") {
     return http::error_response(400, "state must be pending or decided");
   }
+  const auto page = api::parse_page(req);
+  if (!page) return http::error_response(400, page.error().message);
   const auto projects = deps_.projects.get();
+  // A page holds the approvals of at most `limit` deployments (newest first), never part of
+  // one deployment's; a deployment with nothing to show takes no room.
+  std::optional<std::int64_t> next;
   auto items = deps_.reader.with([&](store::Database& db) -> Result<std::vector<api::ApprovalItem>> {
     std::vector<api::ApprovalItem> out;
-    auto waiting = store::deployments_in_state(db, "awaiting_approval");
-    if (!waiting) return std::unexpected(waiting.error());
-    for (const auto& d : *waiting) {
-      auto decided = store::approvals_of(db, d.id);
-      if (!decided) return std::unexpected(decided.error());
-      auto it = projects->find(d.project);
-      const auto* env = it == projects->end() ? nullptr : it->second->config.environment(d.environment);
-      const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
-      if (state != "decided" && gate) {
-        for (const auto& name : gate->approvers) {
-          const bool done = std::any_of(decided->begin(), decided->end(),
-                                        [&](const auto& a) { return a.approver == name; });
-          if (!done) out.push_back({d, name, "pending", std::nullopt});
+    int taken = 0;
+    std::int64_t before = page->before.value_or(std::numeric_limits<std::int64_t>::max());
+    for (;;) {
+      auto waiting = store::deployments_in_state_before(db, "awaiting_approval", page->limit, before);
+      if (!waiting) return std::unexpected(waiting.error());
+      for (const auto& d : *waiting) {
+        auto decided = store::approvals_of(db, d.id);
+        if (!decided) return std::unexpected(decided.error());
+        auto it = projects->find(d.project);
+        const auto* env = it == projects->end() ? nullptr : it->second->config.environment(d.environment);
+        const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
+        std::vector<api::ApprovalItem> of_this;
+        if (state != "decided" && gate) {
+          for (const auto& name : gate->approvers) {
+            const bool done = std::any_of(decided->begin(), decided->end(),
+                                          [&](const auto& a) { return a.approver == name; });
+            if (!done) of_this.push_back({d, name, "pending", std::nullopt});
+          }
         }
+        if (state != "pending") {
+          for (const auto& a : *decided) of_this.push_back({d, a.approver, a.decision, a});
+        }
+        if (of_this.empty()) continue;
+        if (taken == page->limit) {
+          next = out.back().deployment.id;
+          return out;
+        }
+        ++taken;
+        std::move(of_this.begin(), of_this.end(), std::back_inserter(out));
       }
-      if (state != "pending") {
-        for (const auto& a : *decided) out.push_back({d, a.approver, a.decision, a});
-      }
+      if (waiting->size() < static_cast<std::size_t>(page->limit)) return out;
+      before = waiting->back().id;
     }
-    return out;
   });
   if (!items) return http::error_response(503, items.error().message);
-  return http::json_response(200, api::approvals_list_json(*items));
+  return http::json_response(200, api::approvals_list_json(*items, next));
 }
 
 void Routes::api(const http::Request& req, http::Reply reply) {
@@ -367,12 +384,14 @@ void Routes::api(const http::Request& req, http::Reply reply) {
   if (path == "/api/v1/runs") {
     if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
     auto project = req.query("project");
-    const int limit = list_limit(req);
-    if (limit == 0) return reply(http::error_response(400, "limit must be a number from 1 to 1000"));
-    auto runs = deps_.reader.with(
-        [&](store::Database& db) { return store::list_runs(db, project, limit); });
+    const auto page = api::parse_page(req);
+    if (!page) return reply(http::error_response(400, page.error().message));
+    auto runs = deps_.reader.with([&](store::Database& db) {
+      return store::list_runs(db, project, page->limit + 1, page->before);
+    });
     if (!runs) return reply(http::error_response(503, runs.error().message));
-    return reply(http::json_response(200, api::runs_list_json(*runs)));
+    const auto next = api::cut_page(*runs, *page);
+    return reply(http::json_response(200, api::runs_list_json(*runs, next)));
   }
   if (path == "/api/v1/deployments" || path.starts_with("/api/v1/deployments/")) {
     return deployments(req, *caller, std::move(reply));
@@ -381,6 +400,7 @@ void Routes::api(const http::Request& req, http::Reply reply) {
     if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
     return reply(approvals_list(req));
   }
+  if (path.starts_with("/api/v1/projects/")) return start_run(req, *caller, std::move(reply));
   constexpr std::string_view kRun = "/api/v1/runs/";
   if (!path.starts_with(kRun)) return reply(http::error_response(404, "no such endpoint"));
   std::string_view rest = path.substr(kRun.size());
@@ -470,7 +490,7 @@ void Routes::retry_run(const store::RunRecord& run, bool from_failed, const std:
         return {};
       },
       [this, id = run.id, who, new_id, resume_from, reply = std::move(reply)](Result<void> ok) {
-        if (!ok) return reply(http::error_response(409, ok.error().message));
+        if (!ok) return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
         deps_.log.info("run " + std::to_string(*new_id) + " retries run " + std::to_string(id) +
                        (resume_from ? " from step " + std::to_string(*resume_from) : "") + " for " + who);
         if (deps_.on_queued) deps_.on_queued();
@@ -491,7 +511,7 @@ void Routes::cancel_run(std::int64_t id, const std::string& who, http::Reply rep
                                     at);
       },
       [id, reply = std::move(reply)](Result<void> ok) {
-        if (!ok) return reply(http::error_response(409, ok.error().message));
+        if (!ok) return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
         reply(http::json_response(200,
                                   R"({"run":)" + std::to_string(id) + R"(,"state":"cancelled"})"));
       });

@@ -14,6 +14,7 @@
 #include "daemon/support/metrics.hpp"
 #include "daemon/config/project_registry.hpp"
 #include "daemon/api/readiness.hpp"
+#include "daemon/runs/manual_run.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
@@ -36,6 +37,8 @@ struct RouteDeps {
   std::function<void()> on_deployments_changed;  // wake the deployment loop and the outbox
   // Why the daemon cannot take on new runs now (low disk): /readyz says so; nullopt: ready.
   std::function<std::optional<std::string>()> not_ready = nullptr;
+  // Resolves the refs of POST /api/v1/projects/{p}/runs off the HTTP threads (null: 503).
+  ManualRuns* manual_runs = nullptr;
 };
 
 // Dispatches requests to the webhook, API and operations handlers.
@@ -65,6 +68,8 @@ class Routes {
   void change_deployment(std::int64_t id, const std::string& action, const std::string& who,
                          const std::string& person, http::Reply reply);
   http::Response approvals_list(const http::Request& request);
+  // POST /api/v1/projects/{project}/runs: a manual run of a ref's head (start_run.cpp).
+  void start_run(const http::Request& request, const config::ApiToken& caller, http::Reply reply);
   void cancel_run(std::int64_t run, const std::string& who, http::Reply reply);
   void retry_run(const store::RunRecord& run, bool from_failed, const std::string& who,
                  http::Reply reply);

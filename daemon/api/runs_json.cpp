@@ -13,6 +13,10 @@ json::value optional(const std::optional<std::string>& v) {
   return v ? json::value(*v) : json::value(nullptr);
 }
 
+json::value cursor(std::optional<std::int64_t> next) {
+  return next ? json::value(*next) : json::value(nullptr);
+}
+
 json::object run_object(const store::RunRecord& r) {
   json::object o;
   o["id"] = r.id;
@@ -85,7 +89,7 @@ std::string deployment_json(const store::DeploymentRecord& d, const ApprovalsByI
   return json::serialize(deployment_object(d, approvals));
 }
 
-std::string approvals_list_json(const std::vector<ApprovalItem>& items) {
+std::string approvals_list_json(const std::vector<ApprovalItem>& items, std::optional<std::int64_t> next) {
   json::array list;
   for (const auto& item : items) {
     const auto& d = item.deployment;
@@ -108,25 +112,28 @@ std::string approvals_list_json(const std::vector<ApprovalItem>& items) {
   }
   json::object o;
   o["approvals"] = std::move(list);
+  o["next"] = cursor(next);
   return json::serialize(o);
 }
 
 std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments,
-                                  const ApprovalsById& approvals) {
+                                  const ApprovalsById& approvals, std::optional<std::int64_t> next) {
   json::array list;
   list.reserve(deployments.size());
   for (const auto& d : deployments) list.push_back(deployment_object(d, approvals));
   json::object o;
   o["deployments"] = std::move(list);
+  o["next"] = cursor(next);
   return json::serialize(o);
 }
 
-std::string runs_list_json(const std::vector<store::RunRecord>& runs) {
+std::string runs_list_json(const std::vector<store::RunRecord>& runs, std::optional<std::int64_t> next) {
   json::array list;
   list.reserve(runs.size());
   for (const auto& r : runs) list.push_back(run_object(r));
   json::object o;
   o["runs"] = std::move(list);
+  o["next"] = cursor(next);
   return json::serialize(o);
 }
 

@@ -12,8 +12,9 @@
 
 namespace juanie::daemon::api {
 
-// The JSON shapes of DESIGN.md's API: field names are a contract.
-std::string runs_list_json(const std::vector<store::RunRecord>& runs);
+// The JSON shapes of DESIGN.md's API: field names are a contract. A list carries "next": the
+// `before` of its next page, null on the last one.
+std::string runs_list_json(const std::vector<store::RunRecord>& runs, std::optional<std::int64_t> next);
 using ApprovalsById = std::map<std::int64_t, std::vector<store::ApprovalRecord>>;
 
 std::string run_json(const store::RunRecord& run, const std::vector<store::StepRecord>& steps,
@@ -21,7 +22,7 @@ std::string run_json(const store::RunRecord& run, const std::vector<store::StepR
                      const ApprovalsById& approvals);
 std::string deployment_json(const store::DeploymentRecord& deployment, const ApprovalsById& approvals);
 std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments,
-                                  const ApprovalsById& approvals);
+                                  const ApprovalsById& approvals, std::optional<std::int64_t> next);
 
 // An approval a deployment waits for, or one recorded.
 struct ApprovalItem {
@@ -30,6 +31,6 @@ struct ApprovalItem {
   std::string state;  // pending | approve | reject
   std::optional<store::ApprovalRecord> decision;
 };
-std::string approvals_list_json(const std::vector<ApprovalItem>& items);
+std::string approvals_list_json(const std::vector<ApprovalItem>& items, std::optional<std::int64_t> next);
 
 }  // namespace juanie::daemon::api

@@ -16,7 +16,7 @@ std::string id_text(std::int64_t id) { return std::to_string(id); }
 Result<store::DeploymentRecord> load(store::Database& db, std::int64_t id) {
   auto found = store::find_deployment(db, id);
   if (!found) return std::unexpected(found.error());
-  if (!*found) return fail("no deployment " + id_text(id));
+  if (!*found) return fail(ErrorKind::kNotFound, "no deployment " + id_text(id));
   return std::move(**found);
 }
 
@@ -55,8 +55,12 @@ pipelines::Authors authors_of(const store::DeploymentRecord& d, const store::Run
     add(a.logins, run->pusher);
     add(a.logins, run->sender);
     a.emails = run->author_emails;
-    // A run started by hand names its starter as its pusher.
-    if (run->trigger == "manual") add(a.triggered, run->pusher);
+    // A run started by hand names its starter as its pusher (an API token's name) and the
+    // person the token belongs to as its sender.
+    if (run->trigger == "manual") {
+      add(a.triggered, run->pusher);
+      add(a.triggered, run->sender);
+    }
   }
   add(a.triggered, d.triggered_by);
   add(a.triggered, d.triggered_person);
@@ -213,7 +217,8 @@ Result<Next> ApprovalFlow::admit(store::Database& db, const config::ProjectConfi
     // A run someone started by hand (juanie trigger) was its trigger; a push waits for one.
     if (run.trigger != "manual") return Next::kWait;
     const std::string who = run.pusher.value_or("");
-    if (auto ok = store::set_deployment_trigger(db, d.id, who, who, rfc3339(now)); !ok) {
+    const std::string person = run.sender && !run.sender->empty() ? *run.sender : who;
+    if (auto ok = store::set_deployment_trigger(db, d.id, who, person, rfc3339(now)); !ok) {
       return std::unexpected(ok.error());
     }
   }
@@ -233,7 +238,8 @@ Result<Next> ApprovalFlow::trigger(store::Database& db, const config::ProjectCon
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
   if (d->state != "pending") {
-    return fail("deployment " + id_text(id) + " is " + d->state + "; only a pending deployment can be triggered");
+    return fail(ErrorKind::kConflict,
+                "deployment " + id_text(id) + " is " + d->state + "; only a pending deployment can be triggered");
   }
   const std::string at = rfc3339(now);
   if (auto ok = store::set_deployment_trigger(db, id, who, person, at); !ok) return std::unexpected(ok.error());
@@ -244,7 +250,7 @@ Result<Next> ApprovalFlow::trigger(store::Database& db, const config::ProjectCon
   }
   auto run = run_of(db, *d);
   if (!run) return std::unexpected(run.error());
-  if (!*run) return fail("the run of deployment " + id_text(id) + " is gone");
+  if (!*run) return fail(ErrorKind::kConflict, "the run of deployment " + id_text(id) + " is gone");
   auto current = load(db, id);
   if (!current) return std::unexpected(current.error());
   const auto* env = project.environment(d->environment);
@@ -267,7 +273,8 @@ Result<void> ApprovalFlow::withdraw(store::Database& db, const config::ProjectCo
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
   if (d->state != "pending" && d->state != "awaiting_approval") {
-    return fail("deployment " + id_text(id) + " is " + d->state + "; only a waiting deployment can be cancelled");
+    return fail(ErrorKind::kConflict,
+                "deployment " + id_text(id) + " is " + d->state + "; only a waiting deployment can be cancelled");
   }
   return cancel(db, project, *d, "cancelled by " + who, "cancel", now);
 }
@@ -325,7 +332,7 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db, const config::
   if (auto ok = pipelines::may_decide(*gate, person_of(project, c.approver), *decision, authors,
                                       recorded(*so_far));
       !ok) {
-    const bool twice = ok.error().message.find("already decided") != std::string::npos;
+    const bool twice = ok.error().kind == ErrorKind::kConflict;
     return refuse(refusal(twice ? 409 : 403, twice ? "Already decided" : "You cannot decide this deployment",
                           ok.error().message + "."));
   }

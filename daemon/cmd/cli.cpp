@@ -9,6 +9,7 @@
 #include "daemon/cmd/exec_command.hpp"
 #include "daemon/cmd/project_init.hpp"
 #include "daemon/cmd/serve.hpp"
+#include "daemon/cmd/trigger_command.hpp"
 #include "daemon/cmd/validate.hpp"
 
 namespace juanie::daemon {
@@ -21,8 +22,9 @@ commands:
   validate FILE...        check daemon, project and pipeline files; errors name file:line
   exec [DIR] [--branch B] run DIR's committed pipeline in the sandbox, as the daemon would
   trigger --config FILE PROJECT REF
-                          release the pending deployment of REF (main → prod waits for this),
-                          then it waits for approvals; --deployment ID, --as NAME
+                          ask the running daemon's API to release the pending deployment of
+                          REF (main → prod waits for this), or with none to start a run of
+                          REF's head; --deployment ID, --url URL, --token-file FILE
   approval-link --config FILE DEPLOYMENT APPROVER
                           print APPROVER's signed approve/reject link for a waiting deployment
   project init NAME ...   lay out a new project's GitOps repository, Flux objects and project

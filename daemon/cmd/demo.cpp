@@ -14,7 +14,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/support/crypto.hpp"
 #include "daemon/http/client.hpp"
@@ -59,6 +61,25 @@ constexpr const char* kPipeline =
     "    commands: [\"test -f dist/shop-api\", \"echo 12 tests passed on $JUANIE_BRANCH\"]\n"
     "image:\n"
     "  dockerfile: Dockerfile\n";
+
+// The stages of the flow that did not go as the demo shows it: each is printed as it happens
+// and again at the end, and any makes `juanie demo` exit 1 (a newcomer, and `make demo` in CI,
+// must not read a broken flow as a working one).
+class Failures {
+ public:
+  // False (and the failure noted) unless `ok`.
+  bool check(bool ok, const std::string& stage) {
+    if (!ok) {
+      list_.push_back(stage);
+      std::cout << "  ✗ " << stage << '\n' << std::flush;
+    }
+    return ok;
+  }
+  const std::vector<std::string>& list() const { return list_; }
+
+ private:
+  std::vector<std::string> list_;
+};
 
 // A bare repository standing in for GitHub, with a develop and a main commit. Returns the
 // two commit ids, or empty strings when git is missing.
@@ -216,7 +237,7 @@ bool wait_healthy(const std::string& base) {
 }
 
 void send_push(const std::string& base, const std::string& branch, const std::string& sha,
-               const std::string& delivery) {
+               const std::string& delivery, int expected, Failures& failures) {
   const std::string body = push_body(branch, sha);
   http::ClientRequest req{.method = "POST",
                           .url = base + "/hooks/github/shop-api",
@@ -230,14 +251,18 @@ void send_push(const std::string& base, const std::string& branch, const std::st
   std::cout << "\n→ signed push to " << branch << " (" << sha.substr(0, 7) << ")\n";
   if (!r) {
     std::cout << "  failed: " << r.error().message << '\n';
+    failures.check(false, "push to " + branch + ": " + r.error().message);
     return;
   }
   std::cout << "  " << r->status << " " << r->body << std::flush;
+  failures.check(r->status == expected, "push to " + branch + ": answered " + std::to_string(r->status) +
+                                            ", not " + std::to_string(expected));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
-// Follows a run through the API until it ends, then prints its steps and log.
-void follow_run(const std::string& base, long long run) {
+// Follows a run through the API until it ends, then prints its steps and log; true when it
+// succeeded.
+bool follow_run(const std::string& base, long long run, Failures& failures) {
   const http::ClientRequest get{.method = "GET",
                                 .url = base + "/api/v1/runs/" + std::to_string(run),
                                 .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}};
@@ -252,8 +277,10 @@ void follow_run(const std::string& base, long long run) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  if (!doc.is_object()) return;
+  if (!failures.check(doc.is_object(), "run " + std::to_string(run) + " could not be read")) return false;
   std::cout << ": " << std::string(doc.at("state").as_string()) << "\n";
+  const bool succeeded = failures.check(doc.at("state").as_string() == "succeeded",
+                                        "run " + std::to_string(run) + " ended " + std::string(doc.at("state").as_string()));
   for (const auto& step : doc.at("steps").as_array()) {
     std::cout << "  " << std::string(step.at("name").as_string()) << ": "
               << std::string(step.at("state").as_string()) << "\n";
@@ -264,10 +291,11 @@ void follow_run(const std::string& base, long long run) {
   if (log && log->status == 200) {
     std::cout << "\nGET /api/v1/runs/" << run << "/log:\n" << log->body;
   }
+  return succeeded;
 }
 
 // The deployment of run 1: its record, the image's tags in the registry, the GitOps commit.
-void show_deployment(const std::string& base, const fs::path& home, int registry_port) {
+void show_deployment(const std::string& base, const fs::path& home, int registry_port, Failures& failures) {
   json::value deployment;
   for (int i = 0; i < 300; ++i) {
     auto r = http::send({.method = "GET",
@@ -285,9 +313,12 @@ void show_deployment(const std::string& base, const fs::path& home, int registry
   }
   if (!deployment.is_object()) {
     std::cout << "\nno deployment of run 1 finished\n";
+    failures.check(false, "the deployment of run 1 (develop → dev) did not finish");
     return;
   }
   const auto& d = deployment.as_object();
+  failures.check(d.at("state").as_string() == "success",
+                 "the deployment of run 1 (develop → dev) ended " + std::string(d.at("state").as_string()));
   std::cout << "\ndeployment " << d.at("id").as_int64() << " of run 1: "
             << std::string(d.at("state").as_string()) << ", " << std::string(d.at("image").as_string())
             << ":" << std::string(d.at("tag").as_string()) << " → "
@@ -323,9 +354,16 @@ std::string deployment_state(const std::string& base, long long id) {
 
 // main → prod: the deployment waits for its trigger, then for alice's approval through her
 // signed link; only then does the prod overlay change.
-void show_gate(const std::string& base, const fs::path& home) {
+void show_gate(const std::string& base, const fs::path& home, Failures& failures) {
   long long id = 0;
-  for (int i = 0; i < 600 && id == 0; ++i) {
+  std::string main_run;  // run 2, the push to main: its deployment waits only if it succeeded
+  for (int i = 0; i < 600 && id == 0 && (main_run.empty() || main_run == "queued" || main_run == "running" ||
+                                         main_run == "succeeded");
+       ++i) {
+    auto m = http::send({.method = "GET",
+                         .url = base + "/api/v1/runs/2",
+                         .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
+    if (m && m->status == 200) main_run = std::string(json::parse(m->body).at("state").as_string());
     auto r = http::send({.method = "GET",
                          .url = base + "/api/v1/deployments?project=shop-api",
                          .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
@@ -341,6 +379,7 @@ void show_gate(const std::string& base, const fs::path& home) {
   }
   if (id == 0) {
     std::cout << "\nno prod deployment is waiting (did the main run fail?)\n";
+    failures.check(false, "no prod deployment waited for its trigger (run 2 of main: " + main_run + ")");
     return;
   }
   std::cout << "\ndeployment " << id << " (main → prod): pending. A push to main never changes prod "
@@ -350,14 +389,15 @@ void show_gate(const std::string& base, const fs::path& home) {
                        .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
   std::cout << "\n→ POST /api/v1/deployments/" << id << "/trigger (or: juanie trigger --config FILE "
             << "shop-api main)\n  " << (t ? std::to_string(t->status) + " " + t->body : "failed\n");
+  failures.check(t && t->status == 202, "the prod deployment's trigger was refused");
   const std::string self = fs::read_symlink("/proc/self/exe").string();
   const std::string link = run_command(self + " approval-link --config " + (home / "juanie.yaml").string() +
                                        " " + std::to_string(id) + " alice 2>&1");
   std::cout << "\n→ juanie approval-link --config " << (home / "juanie.yaml").string() << " " << id
             << " alice\n  " << link << "\n";
-  if (!link.starts_with("http")) return;
+  if (!failures.check(link.starts_with("http"), "juanie approval-link printed no link")) return;
   auto page = http::send({.method = "GET", .url = link});
-  if (!page) return;
+  if (!failures.check(page && page->status == 200, "the approval page did not open")) return;
   std::cout << "\n→ GET the link (what a mail scanner does too): " << page->status << ", "
             << page->header("Cache-Control") << ", " << page->header("Referrer-Policy")
             << "; the deployment is still " << deployment_state(base, id) << "\n";
@@ -370,7 +410,7 @@ void show_gate(const std::string& base, const fs::path& home) {
                             .url = link,
                             .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
                             .body = "csrf=" + csrf + "&decision=approve&comment=demo"});
-  if (!posted) return;
+  if (!failures.check(posted && posted->status == 200, "alice's approval was not recorded")) return;
   const auto h1 = posted->body.find("<h1>");
   std::cout << "→ POST the form's Approve: " << posted->status << " "
             << (h1 == std::string::npos ? "" : posted->body.substr(h1 + 4, posted->body.find("</h1>") - h1 - 4))
@@ -380,6 +420,7 @@ void show_gate(const std::string& base, const fs::path& home) {
                            .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
                            .body = "csrf=" + csrf + "&decision=approve"});
   if (again) std::cout << "→ the same link again: " << again->status << " (a link works once)\n";
+  failures.check(again && again->status == 409, "a used approval link was not refused");
   std::string state;
   for (int i = 0; i < 300; ++i) {
     state = deployment_state(base, id);
@@ -387,17 +428,19 @@ void show_gate(const std::string& base, const fs::path& home) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   std::cout << "\ndeployment " << id << ": " << state << "; the prod overlay's commit:\n" << std::flush;
+  failures.check(state == "success", "the approved prod deployment ended " + state);
   std::system(("git --no-pager -C " + (home / "shop-api-gitops.git").string() +
                " show --stat --format='%h %an: %s' main | sed 's/^/  /'")
                   .c_str());
 }
 
-void print_runs(const std::string& base) {
+void print_runs(const std::string& base, Failures& failures) {
   auto r = http::send({.method = "GET",
                        .url = base + "/api/v1/runs?project=shop-api",
                        .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
   if (!r || r->status != 200) {
     std::cout << "cannot list runs\n";
+    failures.check(false, "GET /api/v1/runs failed");
     return;
   }
   std::cout << "\nruns (GET /api/v1/runs?project=shop-api):\n";
@@ -441,29 +484,28 @@ int run_demo(const std::vector<std::string>& args) {
     std::cout << "juanie demo: needs git to make the example repository\n";
     return 1;
   }
+  Failures failures;
   const pid_t registry = start_registry(home, registry_port);
-  if (registry < 0 || !prepare_deployment(home, registry_port)) {
+  if (!failures.check(registry > 0 && prepare_deployment(home, registry_port),
+                      "the registry and GitOps repository could not be set up")) {
     std::cout << "juanie demo: needs podman, busybox-static and docker-registry (make deps)\n";
   }
   const pid_t pid = start_daemon(home);
-  int status = 1;
-  if (pid > 0 && wait_healthy(base)) {
-    send_push(base, "develop", develop, "demo-delivery-1");
-    send_push(base, "main", main, "demo-delivery-2");
+  if (failures.check(pid > 0 && wait_healthy(base), "the daemon did not become healthy")) {
+    send_push(base, "develop", develop, "demo-delivery-1", 202, failures);
+    send_push(base, "main", main, "demo-delivery-2", 202, failures);
     std::cout << "\n→ the same develop delivery again (a forge's retry)\n";
-    send_push(base, "develop", develop, "demo-delivery-1");
-    follow_run(base, 1);
-    show_deployment(base, home, registry_port);
-    show_gate(base, home);
-    print_runs(base);
-    status = 0;
-  } else {
-    std::cout << "the daemon did not become healthy\n";
+    send_push(base, "develop", develop, "demo-delivery-1", 200, failures);
+    // Without a successful run there is no deployment to wait for.
+    if (follow_run(base, 1, failures)) show_deployment(base, home, registry_port, failures);
+    show_gate(base, home, failures);
+    print_runs(base, failures);
   }
   if (pid > 0) {
     ::kill(pid, SIGTERM);
-    int ignored = 0;
-    ::waitpid(pid, &ignored, 0);
+    int exit = 0;
+    ::waitpid(pid, &exit, 0);
+    failures.check(WIFEXITED(exit) && WEXITSTATUS(exit) == 0, "the daemon did not stop cleanly on SIGTERM");
   }
   if (registry > 0) {
     ::kill(registry, SIGTERM);
@@ -478,7 +520,13 @@ int run_demo(const std::vector<std::string>& args) {
     std::error_code ec;
     fs::remove_all(home, ec);
   }
-  return status;
+  if (failures.list().empty()) {
+    std::cout << "\njuanie demo: every stage went as shown\n";
+    return 0;
+  }
+  std::cout << "\njuanie demo: FAILED — " << failures.list().size() << " stage(s):\n";
+  for (const auto& f : failures.list()) std::cout << "  ✗ " << f << '\n';
+  return 1;
 }
 
 }  // namespace juanie::daemon

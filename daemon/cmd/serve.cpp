@@ -267,12 +267,14 @@ int serve(const std::filesystem::path& config_file) {
                " stray log directorie(s)");
     }
   });
+  ManualRuns manual_runs(mirrors, daemon.secrets_dir);
   Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
                           [&scheduler] { scheduler.wake(); },
                           [&scheduler](std::int64_t run) { return scheduler.cancel(run); },
                           flow, desk, changed, [&daemon] {
                             return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
-                          }});
+                          },
+                          &manual_runs});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;
@@ -325,6 +327,7 @@ int serve(const std::filesystem::path& config_file) {
   }
   serving.join();
   retention_worker.stop();
+  manual_runs.stop();
   scheduler.stop();
   deployments.stop();
   dispatcher.stop();

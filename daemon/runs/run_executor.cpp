@@ -4,6 +4,7 @@
 
 #include "daemon/runs/git_access.hpp"
 #include "daemon/runs/registry_client.hpp"
+#include "daemon/runs/run_setup.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/runs/sandbox_backend.hpp"
 #include "daemon/store/run_lifecycle.hpp"
@@ -93,15 +94,8 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
   if (!pipeline) return finish(run, cfg, "failed", pipeline.error().message);
 
-  pipelines::RunContext context{run.project,
-                                run.ref,
-                                run.ref_kind,
-                                run.branch,
-                                run.sha,
-                                run.environment,
-                                run.ref_kind == "tag" ? "tag" : "push",
-                                run.id};
-  if (run.trigger == "manual") context.event = "manual";
+  const auto context = run_context(run.project, run.ref, run.ref_kind, run.branch, run.sha, run.environment,
+                                   run.trigger, run.id);
   const auto plan = pipelines::plan(*pipeline, context);
 
   runner::PipelineRunOptions options;
@@ -109,18 +103,13 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.backend.container_prefix += "-" + std::to_string(run.id);
   options.workspace = ws;
   options.logs_dir = logs(run.id);
-  options.log_max = deps_.daemon.limits.log_max;
-  options.default_timeout = deps_.daemon.limits.step_timeout;
-  options.limits = step_limits(deps_.daemon);
+  apply_daemon_limits(deps_.daemon, run.environment.has_value(), options);
   options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.
   if (const auto dir = deps_.daemon.source.parent_path(); !dir.empty() && dir != "/" && dir != "/etc") {
     options.hidden.push_back(dir);
   }
   options.sandbox_user = runner::sandbox_user_for(static_cast<std::uint64_t>(run.id));
-  // Secrets go only to runs of branches the project deploys from (a rule maps them): a push
-  // to any other branch must not be able to read them.
-  options.secrets_allowed = run.environment.has_value();
   for (const auto& [name, ref] : cfg.secrets) {
     if (auto value = config::read_secret(deps_.daemon.secrets_dir, ref))
       options.secrets[name] = *value;

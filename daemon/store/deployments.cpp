@@ -1,5 +1,7 @@
 #include "daemon/store/deployments.hpp"
 
+#include <limits>
+
 namespace juanie::daemon::store {
 namespace {
 
@@ -74,13 +76,13 @@ Result<void> set_deployment_state(Database& db, std::int64_t id, pipelines::Depl
                                   const std::string& now) {
   auto current = find_deployment(db, id);
   if (!current) return std::unexpected(current.error());
-  if (!*current) return fail("no deployment " + std::to_string(id));
+  if (!*current) return fail(ErrorKind::kNotFound, "no deployment " + std::to_string(id));
   auto from = pipelines::parse_deployment_state((*current)->state);
   if (!from) return fail("deployment " + std::to_string(id) + " has an unknown state");
   // A deployment resumed after a crash is already running: doing its write again is the point.
   if (*from != to || to != pipelines::DeploymentState::kRunning) {
     if (auto ok = pipelines::transition(*from, to); !ok) {
-      return fail("deployment " + std::to_string(id) + ": " + ok.error().message);
+      return fail(ErrorKind::kConflict, "deployment " + std::to_string(id) + ": " + ok.error().message);
     }
   }
   const bool final = to != pipelines::DeploymentState::kRunning &&
@@ -114,12 +116,15 @@ Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int
 
 Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
                                                        const std::optional<std::string>& project,
-                                                       int limit) {
+                                                       int limit, std::optional<std::int64_t> before,
+                                                       const std::optional<std::string>& state) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
-                         " FROM deployments WHERE ?1 IS NULL OR project = ?1 ORDER BY id DESC "
-                         "LIMIT ?2");
+                         " FROM deployments WHERE (?1 IS NULL OR project = ?1) AND id < ?3 "
+                         "AND (?4 IS NULL OR state = ?4) ORDER BY id DESC LIMIT ?2");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_optional(1, project).bind(2, static_cast<std::int64_t>(limit));
+  stmt->bind_optional(4, state);
+  stmt->bind(3, before.value_or(std::numeric_limits<std::int64_t>::max()));
   return read_all(*stmt);
 }
 
@@ -198,6 +203,15 @@ Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::st
                          " FROM deployments WHERE state = ?1 ORDER BY id");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, state);
+  return read_all(*stmt);
+}
+
+Result<std::vector<DeploymentRecord>> deployments_in_state_before(Database& db, std::string_view state,
+                                                                  int limit, std::int64_t before) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE state = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, state).bind(2, before).bind(3, static_cast<std::int64_t>(limit));
   return read_all(*stmt);
 }
 

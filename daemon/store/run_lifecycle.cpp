@@ -13,11 +13,11 @@ Result<void> set_run_state(Database& db, std::int64_t run, RunState to,
   current->bind(1, run);
   auto row = current->step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return fail("no run " + std::to_string(run));
+  if (!*row) return fail(ErrorKind::kNotFound, "no run " + std::to_string(run));
   auto from = pipelines::parse_run_state(current->text(0));
   if (!from) return fail("run " + std::to_string(run) + " has an unknown state");
   if (auto ok = pipelines::transition(*from, to); !ok) {
-    return fail("run " + std::to_string(run) + ": " + ok.error().message);
+    return fail(ErrorKind::kConflict, "run " + std::to_string(run) + ": " + ok.error().message);
   }
   const char* sql = to == RunState::kRunning ? "UPDATE runs SET state = ?2, reason = ?3, "
                                                "started_at = ?4, finished_at = NULL WHERE id = ?1"

@@ -1,6 +1,7 @@
 #include "daemon/store/runs.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace juanie::daemon::store {
 namespace {
@@ -119,13 +120,14 @@ Result<IntakeOutcome> record_push(Database& db, const RunRequest& req, const std
 }
 
 Result<std::vector<RunRecord>> list_runs(Database& db, const std::optional<std::string>& project,
-                                         int limit) {
-  const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs" +
-                          (project ? " WHERE project = ?1" : "") + " ORDER BY id DESC LIMIT ?2";
+                                         int limit, std::optional<std::int64_t> before) {
+  const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE id < ?3" +
+                          (project ? " AND project = ?1" : "") + " ORDER BY id DESC LIMIT ?2";
   auto stmt = db.prepare(sql);
   if (!stmt) return std::unexpected(stmt.error());
   if (project) stmt->bind(1, *project);
   stmt->bind(2, static_cast<std::int64_t>(limit));
+  stmt->bind(3, before.value_or(std::numeric_limits<std::int64_t>::max()));
   std::vector<RunRecord> out;
   for (;;) {
     auto row = stmt->step();
@@ -174,10 +176,10 @@ Result<std::int64_t> insert_retry(Database& db, std::int64_t run,
   state->bind(1, run);
   auto row = state->step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return fail("no run " + std::to_string(run));
+  if (!*row) return fail(ErrorKind::kNotFound, "no run " + std::to_string(run));
   const std::string current = state->text(0);
   if (current == "queued" || current == "running") {
-    return fail("run " + std::to_string(run) + " is still " + current);
+    return fail(ErrorKind::kConflict, "run " + std::to_string(run) + " is still " + current);
   }
   auto insert = db.prepare(
       "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, trigger, "

@@ -68,9 +68,9 @@ struct RunRecord {
 // queued run and its delivery row.
 Result<IntakeOutcome> record_push(Database& db, const RunRequest& request, const std::string& now);
 
-// Newest first.
+// Newest first; with `before`, only runs whose id is below it (the next page's cursor).
 Result<std::vector<RunRecord>> list_runs(Database& db, const std::optional<std::string>& project,
-                                         int limit);
+                                         int limit, std::optional<std::int64_t> before = std::nullopt);
 Result<std::optional<RunRecord>> find_run(Database& db, std::int64_t id);
 Result<std::map<std::string, std::int64_t>> count_runs_by_state(Database& db);
 Result<std::int64_t> count_deliveries(Database& db);

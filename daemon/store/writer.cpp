@@ -47,7 +47,7 @@ void Writer::submit(Work work, Done done) {
       return;
     }
   }
-  done(fail(stopping_ ? "the store is shutting down" : "the store's write queue is full"));
+  done(fail(ErrorKind::kUnavailable, stopping_ ? "the store is shutting down" : "the store's write queue is full"));
 }
 
 void Writer::stop() {

@@ -387,7 +387,11 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
 }
 
 TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedByHand) {
+  const std::string dave_token = d.add_api_token("dave", "dave-token", "dave");
+  const std::string erin_token = d.add_api_token("erin", "erin-token", "erin");
   ASSERT_TRUE(d.start()) << d.log();
+  const std::string trigger = std::string(JUANIE_BINARY) + " trigger --url http://127.0.0.1:" +
+                              std::to_string(d.port()) + " --token-file ";
   const auto first = wait_deployment(push(sha, "older-1"), "pending");
   ASSERT_FALSE(first.empty());
   const auto first_id = first.at("id").as_int64();
@@ -413,9 +417,7 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
 
   // Triggered from the command line, as an operator on the build node.
   int status = 0;
-  const auto out = sh(std::string(JUANIE_BINARY) + " trigger --config " +
-                          (d.home() / "juanie.yaml").string() + " app main --as dave 2>&1",
-                      &status);
+  const auto out = sh(trigger + dave_token + " app main 2>&1", &status);
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("deployment " + std::to_string(second_id) + " of " + image), std::string::npos) << out;
   EXPECT_NE(out.find("triggered by dave: awaiting_approval"), std::string::npos) << out;
@@ -472,10 +474,8 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
   EXPECT_EQ(gitops_commits(), "1\n");
 
   // Nothing pending for main: `juanie trigger` starts a run of main's head, and its
-  // deployment goes straight to approval, triggered by whoever ran the command.
-  const auto started = sh(std::string(JUANIE_BINARY) + " trigger --config " +
-                              (d.home() / "juanie.yaml").string() + " app main --as erin 2>&1",
-                          &status);
+  // deployment goes straight to approval, triggered by the holder of the token it used.
+  const auto started = sh(trigger + erin_token + " app main 2>&1", &status);
   ASSERT_EQ(status, 0) << started;
   std::smatch m;  // (not anchored: under ASan, LeakSanitizer's report precedes it on stderr)
   ASSERT_TRUE(std::regex_search(started, m, std::regex("queued run ([0-9]+) of refs/heads/main at ([0-9a-f]{12}) for prod")))

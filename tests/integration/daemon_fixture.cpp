@@ -143,6 +143,14 @@ void Daemon::set_env(const std::string& name, const std::string& value) {
   env_.push_back(name + "=" + value);
 }
 
+std::string Daemon::add_api_token(const std::string& name, const std::string& token, const std::string& person) {
+  const std::string config = read_file(home_ / "juanie.yaml");
+  const auto at = config.find("api_tokens:\n") + 12;
+  home_.write("juanie.yaml", config.substr(0, at) + "  - {name: " + name + ", sha256: " + hex_encode(sha256(token)) +
+                                 (person.empty() ? "" : ", person: " + person) + "}\n" + config.substr(at));
+  return home_.write("tokens/" + name, token + "\n").string();
+}
+
 void Daemon::use_tls(const std::string& cert_file, const std::string& key_file) {
   home_.write("juanie.yaml", read_file(home_ / "juanie.yaml") + "tls:\n  cert: " + cert_file +
                                  "\n  key: " + key_file + "\n");

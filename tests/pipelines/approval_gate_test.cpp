@@ -54,6 +54,7 @@ TEST(ApprovalGate, WhoMayDecide) {
   auto r = may_decide(gate, alice, approve, from, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "alice pushed this deployment and cannot approve it: another approver must");
+  EXPECT_EQ(r.error().kind, ErrorKind::kForbidden);
   r = may_decide(gate, bob, approve, from, {});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("bob triggered"), std::string::npos);
@@ -63,9 +64,11 @@ TEST(ApprovalGate, WhoMayDecide) {
   auto twice = may_decide(gate, carol, approve, from, {{"carol", approve}});
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().message, "carol has already decided on this deployment");
+  EXPECT_EQ(twice.error().kind, ErrorKind::kConflict);
   auto stranger = may_decide(gate, Person{"mallory", "", {}}, approve, from, {});
   ASSERT_FALSE(stranger);
   EXPECT_EQ(stranger.error().message, "mallory is not an approver of this environment");
+  EXPECT_EQ(stranger.error().kind, ErrorKind::kForbidden);
   Gate self = gate;
   self.allow_self_approval = true;
   EXPECT_TRUE(may_decide(self, alice, approve, from, {}));

@@ -130,6 +130,15 @@ TEST_F(StoreTest, RunStatesFollowTheStateMachine) {
   ASSERT_FALSE(illegal);
   EXPECT_NE(illegal.error().message.find("illegal transition running → running"),
             std::string::npos);
+  // Callers (the API's status codes) decide on the kind, never on the wording.
+  EXPECT_EQ(illegal.error().kind, ErrorKind::kConflict);
+  auto busy = insert_retry(*db, r->run_id, std::nullopt, "t2");
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().kind, ErrorKind::kConflict);
+  auto missing = set_run_state(*db, 999999, RunState::kCancelled, std::nullopt, "t2");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(insert_retry(*db, 999999, std::nullopt, "t2").error().kind, ErrorKind::kNotFound);
   ASSERT_TRUE(save_step(*db, r->run_id, {1, "build", "running", std::nullopt, std::nullopt, "t1"}));
   ASSERT_TRUE(save_step(*db, r->run_id,
                         {1, "build", "succeeded", 0, std::nullopt, std::nullopt, "t2", "/l"}));

@@ -1,0 +1,111 @@
+#include "daemon/api/start_run.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <memory>
+
+#include "daemon/api/error_status.hpp"
+#include "daemon/api/routes.hpp"
+#include "daemon/runs/manual_run.hpp"
+
+namespace juanie::daemon {
+namespace api {
+
+namespace json = boost::json;
+
+Result<std::string> parse_start_run_body(std::string_view body) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  if (ec) return fail(ErrorKind::kInvalid, "the body is not JSON: " + ec.message());
+  if (!v.is_object())
+    return fail(ErrorKind::kInvalid, "the body must be a JSON object: {\"ref\": \"main\"}");
+  const auto& o = v.as_object();
+  for (const auto& field : o) {
+    if (field.key() != "ref") {
+      return fail(ErrorKind::kInvalid,
+                  "unknown field \"" + std::string(field.key()) + "\" (only \"ref\")");
+    }
+  }
+  const auto* ref = o.if_contains("ref");
+  if (!ref) return fail(ErrorKind::kInvalid, "field \"ref\" is required: {\"ref\": \"main\"}");
+  if (!ref->is_string() || ref->as_string().empty()) {
+    return fail(ErrorKind::kInvalid, "field \"ref\" must be a non-empty string (a branch or tag)");
+  }
+  return std::string(ref->as_string());
+}
+
+std::string_view start_run_project(std::string_view path) {
+  constexpr std::string_view kPrefix = "/api/v1/projects/";
+  constexpr std::string_view kSuffix = "/runs";
+  if (!path.starts_with(kPrefix) || !path.ends_with(kSuffix)) return {};
+  path.remove_prefix(kPrefix.size());
+  path.remove_suffix(kSuffix.size());
+  if (path.find('/') != std::string_view::npos) return {};
+  return path;
+}
+
+}  // namespace api
+
+
+void Routes::start_run(const http::Request& req, const config::ApiToken& caller,
+                       http::Reply reply) {
+  const std::string project_name(api::start_run_project(req.path()));
+  if (project_name.empty()) return reply(http::error_response(404, "no such endpoint"));
+  if (req.method != "POST") return reply(http::error_response(405, "runs are started by POST"));
+  const auto projects = deps_.projects.get();
+  auto it = projects->find(project_name);
+  if (it == projects->end()) return reply(http::error_response(404, "no project " + project_name));
+  auto ref = api::parse_start_run_body(req.body);
+  if (!ref) return reply(http::error_response(400, ref.error().message));
+  if (!deps_.manual_runs) return reply(http::error_response(503, "manual runs are not available"));
+  const Starter who{caller.name, caller.person};
+  auto done = [this, who, project_name,
+               reply = std::move(reply)](Result<store::RunRequest> run) mutable {
+    if (!run) {
+      deps_.log.warn("manual run of " + project_name + " for " + who.name +
+                     " refused: " + run.error().message);
+      return reply(http::error_response(api::http_status(run.error().kind), run.error().message));
+    }
+    auto request = std::make_shared<store::RunRequest>(std::move(*run));
+    auto outcome = std::make_shared<store::IntakeOutcome>();
+    deps_.writer.submit(
+        [request, outcome, at = rfc3339(deps_.clock.now())](store::Database& db) -> Result<void> {
+          auto r = store::record_push(db, *request, at);
+          if (!r) return std::unexpected(r.error());
+          *outcome = *r;
+          return {};
+        },
+        [this, who, request, outcome, reply = std::move(reply)](Result<void> stored) {
+          if (!stored) {
+            deps_.log.error("manual run of " + request->project +
+                            " not stored: " + stored.error().message);
+            return reply(http::error_response(503, "the run could not be stored; retry later"));
+          }
+          const std::string id = std::to_string(outcome->run_id);
+          if (outcome->created) {
+            deps_.log.info("run " + id + " of " + request->project + " " + request->ref + " " +
+                           request->sha.substr(0, 12) + " started by " + who.name + " for " +
+                           outcome->environment.value_or("no environment"));
+            if (deps_.on_queued) deps_.on_queued();
+          }
+          boost::json::object o;
+          o["run"] = outcome->run_id;
+          o["url"] = "/api/v1/runs/" + id;
+          o["project"] = request->project;
+          o["ref"] = request->ref;
+          o["sha"] = request->sha;
+          o["environment"] = outcome->environment ? boost::json::value(*outcome->environment)
+                                                  : boost::json::value(nullptr);
+          o["triggered_by"] = who.name;
+          if (!outcome->created) o["duplicate"] = true;
+          http::Response r =
+              http::json_response(outcome->created ? 201 : 200, boost::json::serialize(o));
+          r.headers.emplace_back("Location", "/api/v1/runs/" + id);
+          reply(std::move(r));
+        });
+  };
+  deps_.manual_runs->resolve(it->second, *ref, who, std::move(done));
+}
+
+}  // namespace juanie::daemon
