@@ -21,6 +21,9 @@ TEST(StartRun, ThePathNamesOneProject) {
   EXPECT_EQ(start_run_project("/api/v1/projects/shop-api/runs"), "shop-api");
   EXPECT_EQ(start_run_project("/api/v1/projects//runs"), "");
   EXPECT_EQ(start_run_project("/api/v1/projects/a/b/runs"), "");
+  // The prefix and the suffix overlap here: no project, and no reading before the start.
+  EXPECT_EQ(start_run_project("/api/v1/projects/runs"), "");
+  EXPECT_EQ(start_run_project("/api/v1/projects/"), "");
   EXPECT_EQ(start_run_project("/api/v1/projects/a/runs/1"), "");
   EXPECT_EQ(start_run_project("/api/v1/projects/a"), "");
 }
