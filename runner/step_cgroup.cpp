@@ -226,7 +226,7 @@ bool StepCgroup::oom_killed() const {
       if (cgroup_counter(read_small(dir / "memory.oom_control"), "oom_kill") > 0) return true;
     }
   }
-  // Kernels before 4.13 keep no count in v1: the event says it.
+  // v1, where the kernel pauses instead of killing: the event says it.
   pollfd p{oom_event_, POLLIN, 0};
   return oom_event_ >= 0 && ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
 }
@@ -355,7 +355,11 @@ Result<StepCgroup> StepCgroups::create(const CgroupLimits& limits, bool ahead) {
           if (fs::exists(dir / "memory.memsw.limit_in_bytes")) {
             if (auto ok = write_file(dir / "memory.memsw.limit_in_bytes", bytes); !ok) return ok;
           }
-          // v1 has no oom.group: an event tells of the kill, and the step is stopped whole.
+          // v1 has no oom.group. Instead of killing one process (the rest of the step would
+          // go on, and a shell would run its next command before the daemon stopped it), the
+          // kernel pauses whatever reaches the limit and tells the daemon through the event;
+          // the daemon then kills the whole step.
+          if (auto ok = write_file(dir / "memory.oom_control", "1"); !ok) return ok;
           oom_event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
           const int control = ::open((dir / "memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC);
           if (oom_event < 0 || control < 0) {

@@ -48,10 +48,11 @@ class StepCgroup {
 
   // Moves `pid` (the step's first process, before it runs anything of the step's) in.
   Result<void> attach(pid_t pid) const;
-  // v1: readable once the kernel killed a process of the step for exceeding its memory (the
-  // step is then stopped whole); -1 under v2, where memory.oom.group kills the whole cgroup.
+  // v1: readable once a process of the step reached its memory limit (the kernel pauses it
+  // rather than kill it; the step is then stopped whole); -1 under v2, where memory.oom.group
+  // kills the whole cgroup.
   int oom_event() const { return oom_event_; }
-  // The kernel killed (part of) the step for exceeding its memory limit.
+  // The step reached its memory limit (v2: the kernel killed it; v1: it was paused there).
   bool oom_killed() const;
   // A fork failed because the step had reached its process limit.
   bool hit_process_limit() const;
