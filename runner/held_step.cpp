@@ -155,6 +155,11 @@ std::optional<HeldStep> HeldSteps::take(const CgroupLimits& limits) {
   return out;
 }
 
+bool HeldSteps::ready_for(const CgroupLimits& limits) const {
+  std::lock_guard lock(mutex_);
+  return ready_ && ready_limits_ && same(*ready_limits_, limits);
+}
+
 void HeldSteps::refill() {
   std::unique_lock lock(mutex_);
   for (;;) {

@@ -52,11 +52,13 @@ class HeldSteps {
 
   // The ready one, when it has these limits; either way the next one is made with them.
   std::optional<HeldStep> take(const CgroupLimits& limits);
+  // Whether one with these limits is ready now (alive or not).
+  bool ready_for(const CgroupLimits& limits) const;
 
  private:
   void refill();
   std::function<Result<StepCgroup>(const CgroupLimits&)> make_cgroup_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::optional<CgroupLimits> wanted_;
   std::optional<HeldStep> ready_;

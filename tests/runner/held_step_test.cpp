@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -111,33 +112,50 @@ TEST_F(HeldStepTest, RunsTheStepsCommandInThatCgroupWithItsOutputAndExitCode) {
   EXPECT_EQ(held->pid, -1) << "reaped";
 }
 
+// Polls `done` every 10 ms for up to 10 s.
+bool wait_until(const std::function<bool()>& done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return done();
+}
+
 TEST_F(HeldStepTest, OneMadeForOtherLimitsIsNotGiven) {
   if (!cgroups) GTEST_SKIP() << "needs root and a writable cgroup";
-  ASSERT_TRUE(ready({64ULL << 20, 32}));
-  (void)cgroups->held_steps().take({64ULL << 20, 32});  // leaves one being made for these
-  std::this_thread::sleep_for(200ms);
+  const CgroupLimits small{64ULL << 20, 32};
+  ASSERT_TRUE(ready(small));  // and the next one is made for these limits
+  ASSERT_TRUE(wait_until([&] { return cgroups->held_steps().ready_for(small); }));
   EXPECT_FALSE(cgroups->held_steps().take({128ULL << 20, 32}));
+  EXPECT_FALSE(cgroups->held_steps().ready_for(small)) << "the one for other limits is gone";
 }
 
 TEST_F(HeldStepTest, ADeadOneIsNotGiven) {
   if (!cgroups) GTEST_SKIP() << "needs root and a writable cgroup";
-  auto first = ready({64ULL << 20, 32});
-  ASSERT_TRUE(first);
-  first.reset();
-  // The next one is being made; kill it once it is there, before anyone takes it.
-  std::this_thread::sleep_for(300ms);
-  std::string pids;
+  const CgroupLimits limits{64ULL << 20, 32};
+  ASSERT_TRUE(ready(limits));
+  ASSERT_TRUE(wait_until([&] { return cgroups->held_steps().ready_for(limits); }));
+  std::vector<pid_t> pids;
   for (const auto& base : cgroups->bases()) {
     for (const auto& e : fs::directory_iterator(base)) {
-      if (e.path().filename().string().starts_with("held-")) pids += read_file(e.path() / "cgroup.procs");
+      if (!e.path().filename().string().starts_with("held-")) continue;
+      std::istringstream in(read_file(e.path() / "cgroup.procs"));
+      for (pid_t pid; in >> pid;) pids.push_back(pid);
     }
   }
   ASSERT_FALSE(pids.empty());
-  std::istringstream in(pids);
-  for (pid_t pid; in >> pid;) ::kill(pid, SIGKILL);
-  std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(cgroups->held_steps().take({64ULL << 20, 32}));
-  EXPECT_TRUE(ready({64ULL << 20, 32})) << "and a live one is made again";
+  for (auto pid : pids) ::kill(pid, SIGKILL);
+  // Dead (a zombie until reaped), before anyone takes it.
+  ASSERT_TRUE(wait_until([&] {
+    for (auto pid : pids) {
+      const auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+      const auto close = stat.rfind(')');
+      if (close == std::string::npos || stat.substr(close + 2, 1) != "Z") return false;
+    }
+    return true;
+  }));
+  EXPECT_FALSE(cgroups->held_steps().take(limits));
+  EXPECT_TRUE(ready(limits)) << "and a live one is made again";
 }
 
 }  // namespace
