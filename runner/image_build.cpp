@@ -80,6 +80,7 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
     network_mode = "private";
   }
   auto build = prefix;
+  if (request.cgroup_parent) build.push_back("--cgroup-manager=cgroupfs");
   build.insert(build.end(), {"build", "--pull=never", "--network", network_mode, "--cap-drop=all",
                              "--ulimit", "nproc=" + std::to_string(request.limits.processes) + ":" +
                                              std::to_string(request.limits.processes)});
@@ -87,6 +88,7 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
     build.insert(build.end(), {"--memory", std::to_string(request.limits.memory), "--memory-swap",
                                std::to_string(request.limits.memory)});
   }
+  if (request.cgroup_parent) build.insert(build.end(), {"--cgroup-parent", *request.cgroup_parent});
   build.insert(build.end(), {"--file", dockerfile.string(), "--tag", request.reference, "--label",
                              "io.juanie.owner=" + request.engine.owner, "--", context.string()});
   if (auto ok = run(build, request, output, "podman build " + request.reference); !ok) {

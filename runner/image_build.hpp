@@ -22,6 +22,10 @@ struct ImageBuildRequest {
   std::vector<std::string> extra_references;  // pushed too, the same image (a branch tag)
   ContainerEngine engine;       // podman (its runtime, memory); RUN lines run in containers
   StepLimits limits;            // processes: each RUN container's RLIMIT_NPROC
+  // A cgroup (its path from the hierarchy's root) to put the RUN containers under, whose
+  // pids.max bounds them all: they run as root, which RLIMIT_NPROC does not bound. podman then
+  // manages cgroups itself (cgroupfs), as this path is no systemd slice.
+  std::optional<std::string> cgroup_parent;
   // RUN lines get a network only when the project says so, and then their own behind NAT.
   bool network = false;
   bool tls_verify = true;       // false only for a plain-http registry (a local one)

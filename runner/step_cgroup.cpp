@@ -171,12 +171,18 @@ CgroupPlaces cgroup_places(std::string_view proc_self_cgroup, std::string_view m
     const std::string root = unescape(before[3]);
     const std::string mount = unescape(before[4]);
     if (after[0] == "cgroup2" && unified_path) {
-      if (auto dir = under_mount(mount, root, *unified_path)) out.unified = *dir;
+      if (auto dir = under_mount(mount, root, *unified_path)) {
+        out.unified = *dir;
+        out.unified_mount = mount;
+      }
     } else if (after[0] == "cgroup") {
       for (auto option : split(after[2], ',')) {
         auto it = legacy_paths.find(std::string(option));
         if (it == legacy_paths.end() || out.legacy.contains(it->first)) continue;
-        if (auto dir = under_mount(mount, root, it->second)) out.legacy[it->first] = *dir;
+        if (auto dir = under_mount(mount, root, it->second)) {
+          out.legacy[it->first] = *dir;
+          out.legacy_mounts[it->first] = mount;
+        }
       }
     }
   }
@@ -272,6 +278,7 @@ Result<std::unique_ptr<StepCgroups>> StepCgroups::open() {
           out->version_ = 2;
           out->memory_ = base;
           out->pids_ = base;
+          out->pids_mount_ = places.unified_mount;
           return out;
         }
         why = made.error().message;
@@ -283,6 +290,16 @@ Result<std::unique_ptr<StepCgroups>> StepCgroups::open() {
             " (Delegate=yes in the systemd unit)";
     }
   }
+  std::vector<fs::path> mounts;
+  for (const auto& [controller, mount] : places.legacy_mounts) mounts.push_back(mount);
+  if (places.unified_mount) mounts.push_back(*places.unified_mount);  // v1 beside an empty v2
+  for (const auto& mount : mounts) {
+    if (std::find(out->hierarchy_roots_.begin(), out->hierarchy_roots_.end(), mount) ==
+        out->hierarchy_roots_.end()) {
+      out->hierarchy_roots_.push_back(mount);
+      sweep(mount);
+    }
+  }
   for (const char* controller : {"memory", "pids"}) {
     auto it = places.legacy.find(controller);
     if (it == places.legacy.end()) continue;
@@ -292,7 +309,12 @@ Result<std::unique_ptr<StepCgroups>> StepCgroups::open() {
       why += (why.empty() ? "" : "; ") + std::string("cgroup v1: ") + made.error().message;
       continue;
     }
-    (controller == std::string("memory") ? out->memory_ : out->pids_) = base;
+    if (controller == std::string("memory")) {
+      out->memory_ = base;
+    } else {
+      out->pids_ = base;
+      out->pids_mount_ = places.legacy_mounts.at(controller);
+    }
   }
   if (!out->memory_ && !out->pids_) {
     return fail(why.empty() ? "no cgroup hierarchy with the memory or pids controller is mounted"
@@ -303,6 +325,7 @@ Result<std::unique_ptr<StepCgroups>> StepCgroups::open() {
 
 StepCgroups::~StepCgroups() {
   held_.reset();  // their cgroups go before the bases
+  for (const auto& root : hierarchy_roots_) ::rmdir((root / base_name()).c_str());
   if (memory_) ::rmdir(memory_->c_str());
   if (pids_ && pids_ != memory_) ::rmdir(pids_->c_str());
 }
@@ -319,6 +342,17 @@ std::vector<fs::path> StepCgroups::bases() const {
   if (memory_) out.push_back(*memory_);
   if (pids_ && pids_ != memory_) out.push_back(*pids_);
   return out;
+}
+
+std::optional<std::string> StepCgroups::hierarchy_path(const StepCgroup& cgroup) const {
+  if (!pids_ || !pids_mount_) return std::nullopt;
+  for (const auto& dir : cgroup.dirs()) {
+    if (dir.parent_path() != *pids_) continue;
+    const auto relative = dir.lexically_relative(*pids_mount_);
+    if (relative.empty() || relative.native().starts_with("..")) return std::nullopt;
+    return "/" + relative.string();
+  }
+  return std::nullopt;
 }
 
 HeldSteps& StepCgroups::held_steps() {

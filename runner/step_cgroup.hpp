@@ -23,6 +23,8 @@ class HeldSteps;
 struct CgroupPlaces {
   std::optional<std::filesystem::path> unified;         // cgroup v2, when it is mounted
   std::map<std::string, std::filesystem::path> legacy;  // cgroup v1: controller → directory
+  std::optional<std::filesystem::path> unified_mount;   // where the hierarchies are mounted
+  std::map<std::string, std::filesystem::path> legacy_mounts;
 };
 
 // Pure: /proc/self/cgroup and /proc/self/mountinfo in, this process's cgroup directories out.
@@ -90,6 +92,10 @@ class StepCgroups {
   Result<StepCgroup> create(const CgroupLimits& limits, bool ahead = false);
   // Step processes made ahead of time in cgroups of their own (made at the first call).
   HeldSteps& held_steps();
+  // `cgroup`'s path from the root of the hierarchy that bounds its processes ("/juanie-12/
+  // step-3"), as a container engine's --cgroup-parent takes it; nullopt without a pids
+  // controller.
+  std::optional<std::string> hierarchy_path(const StepCgroup& cgroup) const;
 
  private:
   StepCgroups() = default;
@@ -98,6 +104,10 @@ class StepCgroups {
   int version_ = 1;
   std::optional<std::filesystem::path> memory_;  // v2: the one base of both controllers
   std::optional<std::filesystem::path> pids_;
+  std::optional<std::filesystem::path> pids_mount_;
+  // v1: the root of every hierarchy, where a container engine given hierarchy_path() leaves
+  // an empty juanie-<pid> directory behind.
+  std::vector<std::filesystem::path> hierarchy_roots_;
   std::atomic<std::uint64_t> next_{0};
 };
 

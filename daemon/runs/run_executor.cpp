@@ -1,5 +1,7 @@
 #include "daemon/runs/run_executor.hpp"
 
+#include <unistd.h>
+
 #include <future>
 
 #include "daemon/runs/git_access.hpp"
@@ -229,7 +231,25 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   std::error_code ec;
   fs::create_directories(log_file.parent_path(), ec);
   runner::StepLog log(log_file, deps_.daemon.limits.log_max, {});
+  // RUN lines run as root, whom RLIMIT_NPROC does not bound: the pids.max of a cgroup of the
+  // build's own, above all its containers, does (a rootless engine cannot be given one).
+  std::optional<runner::StepCgroup> build_cgroup;
+  if (deps_.sandbox.cgroups && deps_.sandbox.cgroups->processes() && ::geteuid() == 0) {
+    auto made = deps_.sandbox.cgroups->create({0, request.limits.processes});
+    if (!made) {
+      step.state = "failed";
+      step.reason = "cannot make the image build's cgroup: " + made.error().message;
+      log.write("juanie: " + *step.reason + "\n");
+      log.close();
+      step.finished_at = rfc3339(deps_.clock.now());
+      save(step);
+      return fail(*step.reason);
+    }
+    build_cgroup.emplace(std::move(*made));
+    request.cgroup_parent = deps_.sandbox.cgroups->hierarchy_path(*build_cgroup);
+  }
   auto pushed = runner::build_and_push(request, [&](std::string_view bytes) { log.write(bytes); });
+  build_cgroup.reset();
   if (pushed) {
     // At once: were the daemon to die before the deployment records it, the requeued run must
     // know the tag as its own rather than refuse it as someone else's.

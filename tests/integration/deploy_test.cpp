@@ -239,6 +239,33 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   EXPECT_TRUE(std::string(event.at("reason").as_string()).starts_with("image: podman build"));
 }
 
+// A Dockerfile's RUN lines run as root, whom RLIMIT_NPROC does not bound: the image build's own
+// cgroup does (pids.max 512, as for a step). 600 background sleeps cannot all start.
+TEST_F(DeployTest, AForkBombInADockerfileIsBoundedByTheBuildsCgroup) {
+  // Unique, so that no layer cached by an earlier build answers for it.
+  const std::string unique = std::to_string(::getpid()) + "-" +
+                             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  sha = app->commit({{"Dockerfile", "FROM localhost/juanie-busybox:test\n"
+                                    "RUN set -e; echo " + unique + "; "
+                                    "for i in $(seq 600); do sleep 5 & done; wait\n"}},
+                    "fork bomb");
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "bomb-1"));
+  ASSERT_EQ(r.status, 202);
+  const auto run = json::parse(r.body).at("run").as_int64();
+  json::object last;
+  for (int i = 0; i < 600; ++i) {
+    last = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
+    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(last.at("state").as_string(), "failed") << json::serialize(last);
+  const auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log").body;
+  EXPECT_NE(log.find("can't fork"), std::string::npos) << log;
+  EXPECT_TRUE(last.at("deployment").is_null());
+}
+
 // An old push replayed (or a branch reset to an older commit) is built, but it does not move
 // the environment back by itself: its deployment waits, saying why, until a person triggers
 // it — a rollback on purpose. Nothing waiting is cancelled by it meanwhile.

@@ -20,6 +20,10 @@ TEST(CgroupPlaces, FindsEachV1ControllersDirectoryBelowItsMount) {
   EXPECT_EQ(places.legacy.at("cpuacct"), "/sys/fs/cgroup/cpu,cpuacct/a");
   EXPECT_FALSE(places.legacy.contains("name=systemd"));
   EXPECT_EQ(places.unified, "/sys/fs/cgroup/unified");
+  // Where each hierarchy is mounted: a container engine's --cgroup-parent is a path from there.
+  EXPECT_EQ(places.legacy_mounts.at("memory"), "/sys/fs/cgroup/memory");
+  EXPECT_EQ(places.legacy_mounts.at("cpu"), "/sys/fs/cgroup/cpu,cpuacct");
+  EXPECT_EQ(places.unified_mount, "/sys/fs/cgroup/unified");
 }
 
 // A systemd host on cgroup v2: the service's own cgroup.
