@@ -232,7 +232,7 @@ bool StepCgroup::oom_killed() const {
       if (cgroup_counter(read_small(dir / "memory.oom_control"), "oom_kill") > 0) return true;
     }
   }
-  // v1, where the kernel pauses instead of killing: the event says it.
+  // Kernels before 4.13 keep no count in v1: the event says it.
   pollfd p{oom_event_, POLLIN, 0};
   return oom_event_ >= 0 && ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
 }
@@ -290,16 +290,6 @@ Result<std::unique_ptr<StepCgroups>> StepCgroups::open() {
             " (Delegate=yes in the systemd unit)";
     }
   }
-  std::vector<fs::path> mounts;
-  for (const auto& [controller, mount] : places.legacy_mounts) mounts.push_back(mount);
-  if (places.unified_mount) mounts.push_back(*places.unified_mount);  // v1 beside an empty v2
-  for (const auto& mount : mounts) {
-    if (std::find(out->hierarchy_roots_.begin(), out->hierarchy_roots_.end(), mount) ==
-        out->hierarchy_roots_.end()) {
-      out->hierarchy_roots_.push_back(mount);
-      sweep(mount);
-    }
-  }
   for (const char* controller : {"memory", "pids"}) {
     auto it = places.legacy.find(controller);
     if (it == places.legacy.end()) continue;
@@ -320,12 +310,37 @@ Result<std::unique_ptr<StepCgroups>> StepCgroups::open() {
     return fail(why.empty() ? "no cgroup hierarchy with the memory or pids controller is mounted"
                             : why);
   }
+  // A container engine given engine_parent() makes that path in every hierarchy: those of
+  // processes that are gone are swept at the same level as this process's own directories.
+  if (out->pids_) {
+    if (auto base = out->relative_to_pids_mount(*out->pids_)) out->base_path_ = *base;
+  }
+  std::vector<fs::path> mounts;
+  for (const auto& [controller, mount] : places.legacy_mounts) mounts.push_back(mount);
+  if (places.unified_mount) mounts.push_back(*places.unified_mount);  // v1 beside an empty v2
+  for (const auto& mount : mounts) {
+    if (std::find(out->hierarchy_roots_.begin(), out->hierarchy_roots_.end(), mount) !=
+        out->hierarchy_roots_.end()) {
+      continue;
+    }
+    out->hierarchy_roots_.push_back(mount);
+    if (!out->base_path_.empty()) {
+      const fs::path level = mount / out->base_path_.parent_path();
+      const bool swept_already = (out->memory_ && level == out->memory_->parent_path()) ||
+                                 level == out->pids_->parent_path();
+      if (!swept_already) sweep(level);
+    }
+  }
   return out;
 }
 
 StepCgroups::~StepCgroups() {
   held_.reset();  // their cgroups go before the bases
-  for (const auto& root : hierarchy_roots_) ::rmdir((root / base_name()).c_str());
+  if (!base_path_.empty()) {
+    for (const auto& root : hierarchy_roots_) {
+      if (root / base_path_ != memory_ && root / base_path_ != pids_) ::rmdir((root / base_path_).c_str());
+    }
+  }
   if (memory_) ::rmdir(memory_->c_str());
   if (pids_ && pids_ != memory_) ::rmdir(pids_->c_str());
 }
@@ -344,15 +359,37 @@ std::vector<fs::path> StepCgroups::bases() const {
   return out;
 }
 
-std::optional<std::string> StepCgroups::hierarchy_path(const StepCgroup& cgroup) const {
-  if (!pids_ || !pids_mount_) return std::nullopt;
+std::optional<fs::path> StepCgroups::relative_to_pids_mount(const fs::path& dir) const {
+  if (!pids_mount_) return std::nullopt;
+  const auto relative = dir.lexically_relative(*pids_mount_);
+  if (relative.empty() || relative.native().starts_with("..")) return std::nullopt;
+  return relative;
+}
+
+std::optional<std::string> StepCgroups::engine_parent(const StepCgroup& cgroup) const {
+  if (!pids_) return std::nullopt;
   for (const auto& dir : cgroup.dirs()) {
     if (dir.parent_path() != *pids_) continue;
-    const auto relative = dir.lexically_relative(*pids_mount_);
-    if (relative.empty() || relative.native().starts_with("..")) return std::nullopt;
-    return "/" + relative.string();
+    if (auto relative = relative_to_pids_mount(dir)) return "/" + (*relative / "engine").string();
   }
   return std::nullopt;
+}
+
+void StepCgroups::remove_engine_dirs(const StepCgroup& cgroup) const {
+  auto parent = engine_parent(cgroup);
+  if (!parent) return;
+  const fs::path engine = fs::path(*parent).relative_path();
+  std::vector<fs::path> roots = hierarchy_roots_;
+  if (roots.empty() && pids_mount_) roots.push_back(*pids_mount_);  // v2: one hierarchy
+  for (const auto& root : roots) {
+    remove_cgroup(root / engine);
+    // The step's own directory where it is not ours (the engine made it in this hierarchy);
+    // where it is ours, StepCgroup removes it.
+    if (std::find(cgroup.dirs().begin(), cgroup.dirs().end(), root / engine.parent_path()) ==
+        cgroup.dirs().end()) {
+      ::rmdir((root / engine.parent_path()).c_str());
+    }
+  }
 }
 
 HeldSteps& StepCgroups::held_steps() {
@@ -389,11 +426,9 @@ Result<StepCgroup> StepCgroups::create(const CgroupLimits& limits, bool ahead) {
           if (fs::exists(dir / "memory.memsw.limit_in_bytes")) {
             if (auto ok = write_file(dir / "memory.memsw.limit_in_bytes", bytes); !ok) return ok;
           }
-          // v1 has no oom.group. Instead of killing one process (the rest of the step would
-          // go on, and a shell would run its next command before the daemon stopped it), the
-          // kernel pauses whatever reaches the limit and tells the daemon through the event;
-          // the daemon then kills the whole step.
-          if (auto ok = write_file(dir / "memory.oom_control", "1"); !ok) return ok;
+          // v1 has no oom.group: an event tells of the kill, and the daemon stops the rest of
+          // the step at once. (Pausing at the limit instead, memory.oom_control 1, would turn
+          // memory charged in a system call — a tmpfs write — into a silent ENOMEM.)
           oom_event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
           const int control = ::open((dir / "memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC);
           if (oom_event < 0 || control < 0) {

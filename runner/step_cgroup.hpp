@@ -50,11 +50,10 @@ class StepCgroup {
 
   // Moves `pid` (the step's first process, before it runs anything of the step's) in.
   Result<void> attach(pid_t pid) const;
-  // v1: readable once a process of the step reached its memory limit (the kernel pauses it
-  // rather than kill it; the step is then stopped whole); -1 under v2, where memory.oom.group
-  // kills the whole cgroup.
+  // v1: readable once the kernel killed a process of the step for exceeding its memory (the
+  // step is then stopped whole); -1 under v2, where memory.oom.group kills the whole cgroup.
   int oom_event() const { return oom_event_; }
-  // The step reached its memory limit (v2: the kernel killed it; v1: it was paused there).
+  // The kernel killed (part of) the step for exceeding its memory limit.
   bool oom_killed() const;
   // A fork failed because the step had reached its process limit.
   bool hit_process_limit() const;
@@ -92,10 +91,14 @@ class StepCgroups {
   Result<StepCgroup> create(const CgroupLimits& limits, bool ahead = false);
   // Step processes made ahead of time in cgroups of their own (made at the first call).
   HeldSteps& held_steps();
-  // `cgroup`'s path from the root of the hierarchy that bounds its processes ("/juanie-12/
-  // step-3"), as a container engine's --cgroup-parent takes it; nullopt without a pids
-  // controller.
-  std::optional<std::string> hierarchy_path(const StepCgroup& cgroup) const;
+  // For a container engine's --cgroup-parent: a path (from the hierarchies' roots) below
+  // `cgroup`, "/…/juanie-12/step-3/engine", so that `cgroup`'s pids.max bounds every container
+  // the engine makes there (an engine uses the path as its container's own cgroup and removes
+  // it when the container ends); nullopt without a pids controller.
+  std::optional<std::string> engine_parent(const StepCgroup& cgroup) const;
+  // Kills what is left in the directories an engine given engine_parent(cgroup) made, in every
+  // hierarchy, and removes them; before `cgroup` goes.
+  void remove_engine_dirs(const StepCgroup& cgroup) const;
 
  private:
   StepCgroups() = default;
@@ -105,9 +108,12 @@ class StepCgroups {
   std::optional<std::filesystem::path> memory_;  // v2: the one base of both controllers
   std::optional<std::filesystem::path> pids_;
   std::optional<std::filesystem::path> pids_mount_;
-  // v1: the root of every hierarchy, where a container engine given hierarchy_path() leaves
-  // an empty juanie-<pid> directory behind.
+  // v1: the mount of every hierarchy, where a container engine given engine_parent() makes
+  // the same path.
   std::vector<std::filesystem::path> hierarchy_roots_;
+  // The path of the pids base from its hierarchy's root ("system.slice/juanie.service/juanie-12").
+  std::filesystem::path base_path_;
+  std::optional<std::filesystem::path> relative_to_pids_mount(const std::filesystem::path& dir) const;
   std::atomic<std::uint64_t> next_{0};
 };
 

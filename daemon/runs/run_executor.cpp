@@ -246,9 +246,14 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
       return fail(*step.reason);
     }
     build_cgroup.emplace(std::move(*made));
-    request.cgroup_parent = deps_.sandbox.cgroups->hierarchy_path(*build_cgroup);
+    request.cgroup_parent = deps_.sandbox.cgroups->engine_parent(*build_cgroup);
+    if (!request.cgroup_parent) {
+      log.write("juanie: warning: the image build's cgroup has no path an engine can take; its "
+                "RUN lines are bounded only by --ulimit nproc\n");
+    }
   }
   auto pushed = runner::build_and_push(request, [&](std::string_view bytes) { log.write(bytes); });
+  if (build_cgroup) deps_.sandbox.cgroups->remove_engine_dirs(*build_cgroup);
   build_cgroup.reset();
   if (pushed) {
     // At once: were the daemon to die before the deployment records it, the requeued run must

@@ -240,14 +240,17 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
 }
 
 // A Dockerfile's RUN lines run as root, whom RLIMIT_NPROC does not bound: the image build's own
-// cgroup does (pids.max 512, as for a step). 600 background sleeps cannot all start.
+// cgroup does (pids.max 512, as for a step), every RUN line of it. 600 background sleeps cannot
+// all start; nothing the engine made is left in any cgroup hierarchy.
 TEST_F(DeployTest, AForkBombInADockerfileIsBoundedByTheBuildsCgroup) {
   // Unique, so that no layer cached by an earlier build answers for it.
   const std::string unique = std::to_string(::getpid()) + "-" +
                              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  // Two RUN lines: the engine removes each RUN container's cgroup when it ends, so the bound
+  // must hold for the second as for the first.
   sha = app->commit({{"Dockerfile", "FROM localhost/juanie-busybox:test\n"
-                                    "RUN set -e; echo " + unique + "; "
-                                    "for i in $(seq 600); do sleep 5 & done; wait\n"}},
+                                    "RUN echo " + unique + "\n"
+                                    "RUN set -e; for i in $(seq 600); do sleep 5 & done; wait\n"}},
                     "fork bomb");
   ASSERT_TRUE(d.start()) << d.log();
   const std::string body = push_body("refs/heads/develop", sha);
@@ -264,6 +267,11 @@ TEST_F(DeployTest, AForkBombInADockerfileIsBoundedByTheBuildsCgroup) {
   const auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log").body;
   EXPECT_NE(log.find("can't fork"), std::string::npos) << log;
   EXPECT_TRUE(last.at("deployment").is_null());
+  const std::string pid = std::to_string(d.pid());
+  ASSERT_EQ(d.stop(), 0) << d.log();
+  // At any depth of any hierarchy (the daemon's own memory cgroup may be nested).
+  const std::string left = sh("find /sys/fs/cgroup -maxdepth 4 -type d -name juanie-" + pid);
+  EXPECT_EQ(left, "");
 }
 
 // An old push replayed (or a branch reset to an older commit) is built, but it does not move
