@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build test test-unit test-asan fuzz fuzz-run demo bench-intake bench-runner bench-gitops clean
+.PHONY: all deps build format-check test test-unit test-asan fuzz fuzz-run demo bench-intake bench-runner bench-gitops clean
 
 all: build
 
@@ -36,7 +36,11 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 fuzz-run: fuzz
 	scripts/run-fuzzers $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-test: build
+# Style is clang-format's (.clang-format); -Wshadow and -Werror are in CMakeLists.txt.
+format-check: deps
+	scripts/check-format
+
+test: format-check build
 	cd $(BUILD) && ctest --output-on-failure -j 2
 	$(MAKE) test-asan
 	$(MAKE) fuzz-run FUZZ_SECONDS=10

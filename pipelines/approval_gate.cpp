@@ -10,7 +10,8 @@ namespace {
 bool same_person(std::string_view a, std::string_view b) {
   if (a.empty() || b.empty() || a.size() != b.size()) return false;
   return std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -39,11 +40,13 @@ Verdict tally(const Gate& gate, const std::vector<Recorded>& decisions) {
   std::set<std::string> approved;
   for (const auto& d : decisions) {
     if (d.decision == Decision::kReject) return Verdict::kRejected;
-    if (std::find(gate.approvers.begin(), gate.approvers.end(), d.approver) != gate.approvers.end()) {
+    if (std::find(gate.approvers.begin(), gate.approvers.end(), d.approver) !=
+        gate.approvers.end()) {
       approved.insert(d.approver);
     }
   }
-  return static_cast<int>(approved.size()) >= gate.required ? Verdict::kApproved : Verdict::kWaiting;
+  return static_cast<int>(approved.size()) >= gate.required ? Verdict::kApproved
+                                                            : Verdict::kWaiting;
 }
 
 std::optional<std::string> authorship(const Person& approver, const Authors& authors) {
@@ -62,7 +65,8 @@ std::optional<std::string> authorship(const Person& approver, const Authors& aut
     if (authors.forge == "github" && email.size() > kNoreply.size() &&
         same_person(std::string_view(email).substr(email.size() - kNoreply.size()), kNoreply)) {
       std::string_view local = std::string_view(email).substr(0, email.size() - kNoreply.size());
-      if (const auto plus = local.find('+'); plus != std::string_view::npos) local.remove_prefix(plus + 1);
+      if (const auto plus = local.find('+'); plus != std::string_view::npos)
+        local.remove_prefix(plus + 1);
       if (login_of(local)) return "authored a commit of";
     }
   }
@@ -79,11 +83,14 @@ Result<void> may_decide(const Gate& gate, const Person& approver, Decision decis
     return fail(ErrorKind::kForbidden, name + " is not an approver of this environment");
   }
   for (const auto& d : decisions) {
-    if (d.approver == name) return fail(ErrorKind::kConflict, name + " has already decided on this deployment");
+    if (d.approver == name)
+      return fail(ErrorKind::kConflict, name + " has already decided on this deployment");
   }
   if (!gate.allow_self_approval && decision == Decision::kApprove) {
     if (const auto how = authorship(approver, authors)) {
-      return fail(ErrorKind::kForbidden, name + " " + *how + " this deployment and cannot approve it: another approver must");
+      return fail(
+          ErrorKind::kForbidden,
+          name + " " + *how + " this deployment and cannot approve it: another approver must");
     }
   }
   return {};

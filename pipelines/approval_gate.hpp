@@ -49,9 +49,9 @@ struct Person {
 // (the pusher and sender, every commit's author and committer); `triggered` names whoever
 // started it by hand (the person an API token belongs to, the user of `juanie trigger`).
 struct Authors {
-  std::string forge;                 // github | gitlab | gitea; the namespace of `logins`
-  std::vector<std::string> logins;   // pusher, sender
-  std::vector<std::string> emails;   // commit authors and committers, the pusher's address
+  std::string forge;                // github | gitlab | gitea; the namespace of `logins`
+  std::vector<std::string> logins;  // pusher, sender
+  std::vector<std::string> emails;  // commit authors and committers, the pusher's address
   std::vector<std::string> triggered;
 };
 

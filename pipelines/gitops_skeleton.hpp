@@ -9,12 +9,12 @@ namespace juanie::pipelines {
 
 // What a new project's GitOps repository is generated from.
 struct SkeletonSpec {
-  std::string project;      // also the Deployment's and Service's name
-  std::string image;        // registry/name, without a tag
-  std::string gitops_url;   // where Flux reads the repository
+  std::string project;     // also the Deployment's and Service's name
+  std::string image;       // registry/name, without a tag
+  std::string gitops_url;  // where Flux reads the repository
   std::string branch = "main";
-  std::string hooks_url;    // the daemon's public URL: alerts go to <hooks_url>/hooks/flux/<project>
-  int port = 8080;          // the container's port
+  std::string hooks_url;  // the daemon's public URL: alerts go to <hooks_url>/hooks/flux/<project>
+  int port = 8080;        // the container's port
   std::vector<Environment> environments = default_environments();
 };
 

@@ -8,12 +8,24 @@
 namespace juanie::pipelines {
 namespace {
 
-bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool digit(char c) { return c >= '0' && c <= '9'; }
-bool alnum(char c) { return alpha(c) || digit(c); }
-bool hex(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool word(char c) { return alnum(c) || c == '_'; }
+bool lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool alnum(char c) {
+  return alpha(c) || digit(c);
+}
+bool hex(char c) {
+  return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool word(char c) {
+  return alnum(c) || c == '_';
+}
 
 // alpha-numeric (separator alpha-numeric)*, separator := [_.] | __ | [-]+
 bool path_component(std::string_view c) {
@@ -26,7 +38,8 @@ bool path_component(std::string_view c) {
     std::size_t j = i;
     while (j < c.size() && !lower_alnum(c[j])) ++j;
     const std::string_view separator = c.substr(i, j - i);
-    const bool dashes = std::all_of(separator.begin(), separator.end(), [](char s) { return s == '-'; });
+    const bool dashes =
+        std::all_of(separator.begin(), separator.end(), [](char s) { return s == '-'; });
     if (!(separator == "." || separator == "_" || separator == "__" || dashes)) return false;
     i = j;
   }

@@ -4,7 +4,9 @@
 
 namespace juanie::pipelines {
 
-std::string commit_tag(std::string_view sha) { return std::string(sha.substr(0, kCommitTagLength)); }
+std::string commit_tag(std::string_view sha) {
+  return std::string(sha.substr(0, kCommitTagLength));
+}
 
 std::string branch_tag(std::string_view branch) {
   std::string out;

@@ -67,16 +67,20 @@ bool needs_quotes(std::string_view v) {
 std::string quoted(std::string_view v, char style) {
   std::string out(1, style);
   for (char c : v) {
-    if (style == '\'' && c == '\'') out += "''";
-    else if (style == '"' && (c == '"' || c == '\\')) out += std::string("\\") + c;
-    else out += c;
+    if (style == '\'' && c == '\'')
+      out += "''";
+    else if (style == '"' && (c == '"' || c == '\\'))
+      out += std::string("\\") + c;
+    else
+      out += c;
   }
   return out + style;
 }
 
 // The value written in the style of `old` (its quote character, or plain when that is safe).
 std::string styled(std::string_view value, std::string_view old) {
-  if (!old.empty() && (old.front() == '"' || old.front() == '\'')) return quoted(value, old.front());
+  if (!old.empty() && (old.front() == '"' || old.front() == '\''))
+    return quoted(value, old.front());
   return needs_quotes(value) ? quoted(value, '"') : std::string(value);
 }
 
@@ -149,7 +153,8 @@ std::optional<std::size_t> closing_bracket(std::string_view text, std::size_t op
   return std::nullopt;
 }
 
-std::string replaced(std::string_view text, std::size_t from, std::size_t to, std::string_view with) {
+std::string replaced(std::string_view text, std::size_t from, std::size_t to,
+                     std::string_view with) {
   std::string out;
   out.reserve(text.size() + with.size());
   out.append(text.substr(0, from)).append(with).append(text.substr(to));
@@ -249,9 +254,9 @@ std::vector<Part> split_documents(std::string_view text) {
   for (std::size_t pos = 0; pos < text.size();) {
     const std::size_t next = line_end(text, pos);
     const std::string_view line = text.substr(pos, next - pos);
-    const bool marker = line.starts_with("---") &&
-                        (line.size() == 3 || line[3] == ' ' || line[3] == '\t' ||
-                         line[3] == '\n' || line[3] == '\r');
+    const bool marker =
+        line.starts_with("---") && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' ||
+                                    line[3] == '\n' || line[3] == '\r');
     if (pos != 0 && marker) {
       parts.push_back({start, pos - start});
       start = pos;
@@ -335,8 +340,8 @@ Result<EditedFile> edit_in_place(std::string_view text, const YAML::Node& doc_no
         }
       }
       const std::size_t after = line_end(text, key_pos);
-      std::string item = "- name: " + styled(change.name, "") + nl + "  " + change.field + ": " +
-                         value_new + nl;
+      std::string item =
+          "- name: " + styled(change.name, "") + nl + "  " + change.field + ": " + value_new + nl;
       return EditedFile{replaced(text, after, after, item), true};
     }
     block += "images:" + nl + "- name: " + styled(change.name, "") + nl + "  " + change.field +
@@ -400,15 +405,17 @@ Result<EditedFile> edit_in_place(std::string_view text, const YAML::Node& doc_no
     const auto close = closing_bracket(text, seq_pos);
     if (!close) return fail("kustomization.yaml: unterminated flow sequence images");
     const std::string sep = images.size() > 0 ? ", " : "";
-    return EditedFile{replaced(text, *close, *close,
-                               sep + "{name: " + name + ", " + change.field + ": " + value_new + "}"),
-                      true};
+    return EditedFile{
+        replaced(text, *close, *close,
+                 sep + "{name: " + name + ", " + change.field + ": " + value_new + "}"),
+        true};
   }
   const std::size_t dash_line = line_start(text, seq_pos);
   const std::size_t dash_column = seq_pos - dash_line;
   const std::size_t end = block_end(text, seq_pos, dash_column, true);
   const std::string pad(dash_column, ' ');
-  std::string item = pad + "- name: " + name + nl + pad + "  " + change.field + ": " + value_new + nl;
+  std::string item =
+      pad + "- name: " + name + nl + pad + "  " + change.field + ": " + value_new + nl;
   if (end == text.size() && !text.empty() && text.back() != '\n') item = nl + item;
   return EditedFile{replaced(text, end, end, item), true};
 }

@@ -9,9 +9,9 @@ namespace juanie::pipelines {
 
 // What to set on the `images:` entry named `name` of a kustomization.
 struct ImageChange {
-  std::string name;    // images[].name, e.g. registry.example.com/acme/shop-api
-  std::string field;   // newTag | digest
-  std::string value;   // the tag, or sha256:<hex>
+  std::string name;   // images[].name, e.g. registry.example.com/acme/shop-api
+  std::string field;  // newTag | digest
+  std::string value;  // the tag, or sha256:<hex>
 };
 
 struct EditedFile {

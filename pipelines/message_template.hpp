@@ -9,9 +9,8 @@
 namespace juanie::pipelines {
 
 // The names a GitOps commit message template may use, as {name}.
-inline constexpr const char* kMessageFields[] = {"project", "environment", "image", "tag",
-                                                 "digest",  "sha",         "short_sha", "run",
-                                                 "branch"};
+inline constexpr const char* kMessageFields[] = {
+    "project", "environment", "image", "tag", "digest", "sha", "short_sha", "run", "branch"};
 
 inline constexpr std::string_view kDefaultCommitMessage =
     "deploy {project} {tag} to {environment}\n\nimage: {image}:{tag}\nsource commit: {sha}\nrun: "

@@ -176,7 +176,8 @@ Pipeline parse(const YAML::Node& doc, std::string_view file) {
     if (auto v = r.optional_bool("network")) build.network = *v;
     for (const auto* path : {&build.dockerfile, &build.context}) {
       // A leading '-' would be read as an option by the engine.
-      if (path->starts_with("/") || path->starts_with("-") || path->find("..") != std::string::npos) {
+      if (path->starts_with("/") || path->starts_with("-") ||
+          path->find("..") != std::string::npos) {
         r.fail_here("dockerfile and context must be paths inside the repository");
       }
     }

@@ -40,8 +40,8 @@ std::vector<std::string> container_run_argv(const SandboxSpec& spec, const Conta
                      ulimit("fsize", l.file_size), "--ulimit",
                      ulimit("cpu", static_cast<std::uint64_t>(l.cpu_seconds))});
   if (l.memory > 0) {
-    a.insert(a.end(), {"--memory", std::to_string(l.memory), "--memory-swap",
-                       std::to_string(l.memory)});
+    a.insert(a.end(),
+             {"--memory", std::to_string(l.memory), "--memory-swap", std::to_string(l.memory)});
   }
   // The kernel's OOM killer picks a step before the daemon.
   a.insert(a.end(), {"--oom-score-adj", "1000"});
@@ -52,8 +52,9 @@ std::vector<std::string> container_run_argv(const SandboxSpec& spec, const Conta
     // Rootless podman: the step runs as the daemon's own uid, which owns the workspace.
     a.insert(a.end(), {"--userns", "keep-id"});
   }
-  a.insert(a.end(), {"--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777,size=" + std::to_string(l.tmpfs_size), "--volume",
-                     spec.workspace.string() + ":/workspace:rw", "--workdir", "/workspace"});
+  a.insert(a.end(),
+           {"--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777,size=" + std::to_string(l.tmpfs_size),
+            "--volume", spec.workspace.string() + ":/workspace:rw", "--workdir", "/workspace"});
   if (spec.secrets_file) {
     a.insert(a.end(), {"--volume", spec.secrets_file->string() + ":" + kSecretsPath + ":ro"});
   }
@@ -75,7 +76,8 @@ std::vector<std::string> container_remove_argv(const ContainerEngine& engine,
 
 std::vector<std::string> container_list_argv(const ContainerEngine& engine) {
   auto a = engine_command(engine);
-  a.insert(a.end(), {"ps", "--all", "--quiet", "--filter", "label=io.juanie.owner=" + engine.owner});
+  a.insert(a.end(),
+           {"ps", "--all", "--quiet", "--filter", "label=io.juanie.owner=" + engine.owner});
   return a;
 }
 

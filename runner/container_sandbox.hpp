@@ -24,9 +24,10 @@ std::vector<std::string> engine_command(const ContainerEngine& engine);
 
 // `engine run` for one step: the image's root read-only, the workspace at /workspace, private
 // /tmp (sized), no network unless asked, no capabilities, no-new-privileges, pids, memory
-// (spec.limits.memory, swap included), file-size, CPU and open-file limits (ulimits the host allows: runc refuses to raise a hard limit), an
-// init process that passes SIGTERM on to the step, the sandbox user's uid. The environment is
-// on the command line; secrets come in a file (SandboxSpec::secrets_file). Pure: no I/O.
+// (spec.limits.memory, swap included), file-size, CPU and open-file limits (ulimits the host
+// allows: runc refuses to raise a hard limit), an init process that passes SIGTERM on to the step,
+// the sandbox user's uid. The environment is on the command line; secrets come in a file
+// (SandboxSpec::secrets_file). Pure: no I/O.
 std::vector<std::string> container_run_argv(const SandboxSpec& spec, const ContainerEngine& engine,
                                             const std::string& image, const std::string& name);
 

@@ -9,7 +9,9 @@ using git::Commit;
 using git::Reference;
 using git::Repository;
 
-std::string describe_git_error(const std::string& what) { return what + ": " + git::last_error(); }
+std::string describe_git_error(const std::string& what) {
+  return what + ": " + git::last_error();
+}
 
 Result<Repository> open(const std::filesystem::path& dir) {
   git_repository* repo = nullptr;

@@ -29,8 +29,8 @@ Result<HeadInfo> read_head(const std::filesystem::path& dir);
 // writes it, so a pushed 20 GB file of zeros (a few MB compressed) must be refused before a
 // byte of it is read.
 struct CheckoutLimits {
-  std::uint64_t file_max = 512ULL << 20;   // one file
-  std::uint64_t total_max = 8ULL << 30;    // all files of the commit
+  std::uint64_t file_max = 512ULL << 20;  // one file
+  std::uint64_t total_max = 8ULL << 30;   // all files of the commit
 };
 
 // Writes the tree of commit `sha` of the repository at `repo` into `workspace` (created if

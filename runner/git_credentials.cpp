@@ -12,8 +12,8 @@ int credential(git_credential** out, const char* /*url*/, const char* username_f
   auto& state = *static_cast<CredentialState*>(payload);
   const GitCredentials& c = *state.credentials;
   const std::string user = username_from_url && *username_from_url ? username_from_url
-                           : !c.username.empty()                    ? c.username
-                                                                    : "git";
+                           : !c.username.empty()                   ? c.username
+                                                                   : "git";
   // Asked again for a kind already given: the server refused it.
   auto once = [&](unsigned bit) {
     if (state.offered & bit) return false;
@@ -22,8 +22,8 @@ int credential(git_credential** out, const char* /*url*/, const char* username_f
   };
   if ((allowed & GIT_CREDENTIAL_SSH_MEMORY) && !c.ssh_private_key.empty() &&
       once(GIT_CREDENTIAL_SSH_MEMORY)) {
-    return git_credential_ssh_key_memory_new(out, user.c_str(), nullptr,
-                                             c.ssh_private_key.c_str(), nullptr);
+    return git_credential_ssh_key_memory_new(out, user.c_str(), nullptr, c.ssh_private_key.c_str(),
+                                             nullptr);
   }
   if ((allowed & GIT_CREDENTIAL_USERNAME) && once(GIT_CREDENTIAL_USERNAME)) {
     return git_credential_username_new(out, user.c_str());
@@ -49,9 +49,9 @@ int certificate(git_cert* cert, int /*valid*/, const char* host, void* payload) 
     return 0;
   }
   state.refused_host = host;
-  git_error_set_str(GIT_ERROR_SSH, (std::string("the host key of ") + host +
-                                    " is not in the configured known_hosts")
-                                       .c_str());
+  git_error_set_str(
+      GIT_ERROR_SSH,
+      (std::string("the host key of ") + host + " is not in the configured known_hosts").c_str());
   return GIT_ECERTIFICATE;
 }
 

@@ -21,8 +21,8 @@ struct GitCredentials {
 // `credentials` and `state` must outlive the operation.
 struct CredentialState {
   const GitCredentials* credentials = nullptr;
-  unsigned offered = 0;  // the git_credential_t kinds already given
-  std::string refused_host;  // set when an ssh host key was not in known_hosts
+  unsigned offered = 0;         // the git_credential_t kinds already given
+  std::string refused_host;     // set when an ssh host key was not in known_hosts
   std::string rejected_update;  // a push: the server's reason for refusing a ref update
 };
 void attach_credentials(git_remote_callbacks& callbacks, CredentialState& state);

@@ -95,7 +95,8 @@ Result<std::vector<std::string>> GitMirrors::commit_addresses(const std::string&
   }
   git::Commit commit(found);
   std::vector<std::string> out;
-  for (const git_signature* who : {git_commit_author(commit.get()), git_commit_committer(commit.get())}) {
+  for (const git_signature* who :
+       {git_commit_author(commit.get()), git_commit_committer(commit.get())}) {
     if (who && who->email && *who->email) out.emplace_back(who->email);
   }
   return out;

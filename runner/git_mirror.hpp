@@ -28,7 +28,8 @@ class GitMirrors {
   Result<std::string> resolve(const std::string& url, const std::string& full_ref) const;
 
   // The author's and the committer's e-mail addresses of commit `sha` in the mirror of `url`.
-  Result<std::vector<std::string>> commit_addresses(const std::string& url, const std::string& sha) const;
+  Result<std::vector<std::string>> commit_addresses(const std::string& url,
+                                                    const std::string& sha) const;
 
  private:
   std::filesystem::path root_;

@@ -11,7 +11,8 @@ namespace juanie::runner {
 
 namespace fs = std::filesystem;
 
-Result<void> write_files(const std::string& dir, const std::vector<pipelines::GeneratedFile>& files) {
+Result<void> write_files(const std::string& dir,
+                         const std::vector<pipelines::GeneratedFile>& files) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
     return fail(dir + " is not empty: nothing was written");

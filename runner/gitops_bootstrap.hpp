@@ -10,7 +10,8 @@
 namespace juanie::runner {
 
 // Writes `files` under `dir` (created; it must be empty or absent: nothing is overwritten).
-Result<void> write_files(const std::string& dir, const std::vector<pipelines::GeneratedFile>& files);
+Result<void> write_files(const std::string& dir,
+                         const std::vector<pipelines::GeneratedFile>& files);
 
 // Makes `files` the first commit of `branch` in the empty repository at `url` and pushes it.
 // A repository that already has any branch is refused, untouched. Returns the commit.

@@ -60,7 +60,8 @@ Result<PushAnswer> LibGit2Remote::push(const std::filesystem::path& clone,
   git_strarray refspecs{specs, 1};
   const int rc = git_remote_push(origin->remote.get(), &refspecs, &push);
   if (rc == GIT_ENONFASTFORWARD || (rc == 0 && !state.rejected_update.empty())) {
-    return PushAnswer{true, state.rejected_update.empty() ? git::last_error() : state.rejected_update};
+    return PushAnswer{true,
+                      state.rejected_update.empty() ? git::last_error() : state.rejected_update};
   }
   if (rc != 0) return fail("cannot push to " + target.url + ": " + git::last_error());
   return PushAnswer{};

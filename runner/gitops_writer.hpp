@@ -29,7 +29,7 @@ struct GitOpsOutcome {
 
 struct GitOpsRetry {
   int attempts = 6;
-  std::chrono::milliseconds backoff{100};  // doubled after each rejected push, with jitter,
+  std::chrono::milliseconds backoff{100};       // doubled after each rejected push, with jitter,
   std::chrono::milliseconds max_backoff{5000};  // up to this
 };
 

@@ -91,7 +91,10 @@ std::string exec_line(const std::vector<std::string>& argv, const std::vector<st
 }
 
 HeldStep::HeldStep(HeldStep&& other) noexcept
-    : cgroup(std::move(other.cgroup)), pid(other.pid), command(other.command), output(other.output) {
+    : cgroup(std::move(other.cgroup)),
+      pid(other.pid),
+      command(other.command),
+      output(other.output) {
   other.pid = -1;
   other.command = -1;
   other.output = -1;
@@ -116,7 +119,8 @@ Result<void> HeldStep::start(const std::vector<std::string>& argv,
   while (done < line.size()) {
     const ssize_t n = ::write(command, line.data() + done, line.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(std::string("cannot give the step its command: ") + std::strerror(errno));
+    if (n <= 0)
+      return fail(std::string("cannot give the step its command: ") + std::strerror(errno));
     done += static_cast<std::size_t>(n);
   }
   ::close(command);

@@ -47,8 +47,9 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   const fs::path context = fs::weakly_canonical(root / request.build.context, ec);
   const fs::path dockerfile = fs::weakly_canonical(root / request.build.dockerfile, ec);
   if (!inside(context, root) || !inside(dockerfile, root)) {
-    return fail("image.context and image.dockerfile must resolve inside the repository "
-                "(a symlink points outside it)");
+    return fail(
+        "image.context and image.dockerfile must resolve inside the repository "
+        "(a symlink points outside it)");
   }
   if (!fs::is_regular_file(dockerfile)) {
     return fail("image.dockerfile " + request.build.dockerfile + " is not in the repository");
@@ -81,9 +82,10 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   }
   auto build = prefix;
   if (request.cgroup_parent) build.push_back("--cgroup-manager=cgroupfs");
-  build.insert(build.end(), {"build", "--pull=never", "--network", network_mode, "--cap-drop=all",
-                             "--ulimit", "nproc=" + std::to_string(request.limits.processes) + ":" +
-                                             std::to_string(request.limits.processes)});
+  build.insert(build.end(),
+               {"build", "--pull=never", "--network", network_mode, "--cap-drop=all", "--ulimit",
+                "nproc=" + std::to_string(request.limits.processes) + ":" +
+                    std::to_string(request.limits.processes)});
   if (request.limits.memory > 0) {
     build.insert(build.end(), {"--memory", std::to_string(request.limits.memory), "--memory-swap",
                                std::to_string(request.limits.memory)});
@@ -97,13 +99,17 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   network.reset();
   if (request.registry_digest) {
     auto existing = request.registry_digest(request.reference);
-    if (!existing) return fail("cannot ask the registry for " + request.reference + ": " + existing.error().message);
+    if (!existing)
+      return fail("cannot ask the registry for " + request.reference + ": " +
+                  existing.error().message);
     if (*existing && request.ours && request.ours(**existing)) {
-      output("juanie: " + request.reference + " is already " + **existing + ", pushed by an earlier run of this commit\n");
+      output("juanie: " + request.reference + " is already " + **existing +
+             ", pushed by an earlier run of this commit\n");
       return PushedImage{request.reference, **existing};
     }
     if (*existing) {
-      return fail(request.reference + " already names " + **existing + " in the registry, an image "
+      return fail(request.reference + " already names " + **existing +
+                  " in the registry, an image "
                   "juanie did not push for this commit; a tag is never moved to another image");
     }
   }
@@ -116,7 +122,8 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   for (const auto& extra : request.extra_references) {
     auto tag = prefix;
     tag.insert(tag.end(), {"tag", "--", request.reference, extra});
-    if (auto ok = run(tag, request, output, "podman tag " + extra); !ok) return std::unexpected(ok.error());
+    if (auto ok = run(tag, request, output, "podman tag " + extra); !ok)
+      return std::unexpected(ok.error());
     if (auto ok = run(push_command(extra, {}), request, output, "podman push " + extra); !ok) {
       return std::unexpected(ok.error());
     }

@@ -17,18 +17,18 @@ namespace juanie::runner {
 
 struct ImageBuildRequest {
   std::filesystem::path workspace;
-  pipelines::ImageBuild build;  // Dockerfile and context, relative to the workspace
-  std::string reference;        // registry/name:tag to build and push
+  pipelines::ImageBuild build;                // Dockerfile and context, relative to the workspace
+  std::string reference;                      // registry/name:tag to build and push
   std::vector<std::string> extra_references;  // pushed too, the same image (a branch tag)
-  ContainerEngine engine;       // podman (its runtime, memory); RUN lines run in containers
-  StepLimits limits;            // processes: each RUN container's RLIMIT_NPROC
+  ContainerEngine engine;  // podman (its runtime, memory); RUN lines run in containers
+  StepLimits limits;       // processes: each RUN container's RLIMIT_NPROC
   // A cgroup (its path from the hierarchy's root) to put the RUN containers under, whose
   // pids.max bounds them all: they run as root, which RLIMIT_NPROC does not bound. podman then
   // manages cgroups itself (cgroupfs), as this path is no systemd slice.
   std::optional<std::string> cgroup_parent;
   // RUN lines get a network only when the project says so, and then their own behind NAT.
   bool network = false;
-  bool tls_verify = true;       // false only for a plain-http registry (a local one)
+  bool tls_verify = true;  // false only for a plain-http registry (a local one)
   std::optional<std::filesystem::path> authfile;  // registry credentials (secrets_dir)
   std::chrono::milliseconds timeout{30 * 60 * 1000};
   const std::atomic<bool>* cancel = nullptr;

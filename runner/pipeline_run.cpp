@@ -32,13 +32,15 @@ void hand_over(const std::filesystem::path& workspace, std::pair<unsigned, unsig
 // The secrets a step gets, as a file only the sandbox user can read, removed with this object.
 class SecretsFile {
  public:
-  SecretsFile(std::filesystem::path path, const std::vector<std::pair<std::string, std::string>>& vars,
+  SecretsFile(std::filesystem::path path,
+              const std::vector<std::pair<std::string, std::string>>& vars,
               std::optional<std::pair<unsigned, unsigned>> owner)
       : path_(std::move(path)) {
     std::error_code ec;
     std::filesystem::remove(path_, ec);
     std::string text;
-    for (const auto& [name, value] : vars) text += "export " + name + "=" + shell_quote(value) + "\n";
+    for (const auto& [name, value] : vars)
+      text += "export " + name + "=" + shell_quote(value) + "\n";
     const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
     if (fd < 0) return;
     ok_ = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
@@ -75,8 +77,9 @@ std::optional<StepCgroup> step_cgroup(const SandboxBackend& backend, const StepL
                                       std::optional<HeldStep>* held) {
   if (backend.kind != "bwrap") return std::nullopt;
   if (limits.memory > 0 && (!backend.cgroups || !backend.cgroups->memory())) {
-    const std::string why = "the memory limit (sandbox.memory) cannot be enforced: no writable "
-                            "memory cgroup (see the daemon's start-up log)";
+    const std::string why =
+        "the memory limit (sandbox.memory) cannot be enforced: no writable "
+        "memory cgroup (see the daemon's start-up log)";
     if (backend.require_memory_cgroup) {
       problem = why;
       return std::nullopt;
@@ -109,10 +112,12 @@ Result<void> place_step(int pid, const StepCgroup* cgroup) {
   return cgroup ? cgroup->attach(pid) : Result<void>{};
 }
 
-std::string mebibytes(std::uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+std::string mebibytes(std::uint64_t bytes) {
+  return std::to_string(bytes >> 20) + " MiB";
+}
 
-StepCommand step_command(const SandboxSpec& spec, const pipelines::PlannedStep& planned,
-                         int index, const SandboxBackend& backend) {
+StepCommand step_command(const SandboxSpec& spec, const pipelines::PlannedStep& planned, int index,
+                         const SandboxBackend& backend) {
   StepCommand c;
   const std::string& image = planned.step.image;
   if (backend.kind == "bwrap") {
@@ -158,8 +163,8 @@ Result<StepNetwork> step_network(SandboxSpec& spec, const SandboxBackend& backen
     if (!prepared) return std::unexpected(prepared.error());
     n.sandbox = std::move(*prepared);
   } else if (backend.kind == "podman" && ::geteuid() == 0) {
-    auto named = NamedNetwork::create(backend.container_prefix + "-" + std::to_string(index),
-                                      kNetworkSetup);
+    auto named =
+        NamedNetwork::create(backend.container_prefix + "-" + std::to_string(index), kNetworkSetup);
     if (!named) return std::unexpected(named.error());
     n.named = std::move(*named);
     spec.network_namespace = n.named->path();
@@ -255,8 +260,7 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
     });
     std::optional<SecretsFile> secrets_file;
     if (missing.empty() && !secret_vars.empty()) {
-      secrets_file.emplace(secrets_file_for(options.workspace), secret_vars,
-                           options.sandbox_user);
+      secrets_file.emplace(secrets_file_for(options.workspace), secret_vars, options.sandbox_user);
       if (!secrets_file->ok()) missing = "cannot write the step's secrets file";
       spec.secrets_file = secrets_file->path();
     }
@@ -328,8 +332,8 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
           log.write("\njuanie: " + report.reason + "\n");
         } else if (cgroup && cgroup->oom_killed()) {
           report.state = "failed";
-          report.reason = "memory limit: the step used more than " +
-                          mebibytes(spec.limits.memory) + " (sandbox.memory) and was killed";
+          report.reason = "memory limit: the step used more than " + mebibytes(spec.limits.memory) +
+                          " (sandbox.memory) and was killed";
           log.write("\njuanie: " + report.reason + "\n");
         } else if (outcome->exit_code == 0) {
           report.state = "succeeded";

@@ -76,13 +76,14 @@ std::vector<std::string> bwrap_argv(const SandboxSpec& spec) {
   }
   // A tmpfs is memory: each has a size (bwrap >= 0.5), whatever the cgroup allows.
   const std::string tmpfs_size = std::to_string(spec.limits.tmpfs_size);
-  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--size", tmpfs_size, "--tmpfs", "/tmp",
-                     "--size", tmpfs_size, "--tmpfs", "/run", "--size", tmpfs_size, "--tmpfs",
-                     "/var", "--dir", "/var/tmp", "--bind", spec.workspace.string(), "/workspace",
-                     "--chdir", "/workspace", "--clearenv"});
+  a.insert(a.end(), {"--proc",     "/proc",   "--dev",      "/dev",      "--size",
+                     tmpfs_size,   "--tmpfs", "/tmp",       "--size",    tmpfs_size,
+                     "--tmpfs",    "/run",    "--size",     tmpfs_size,  "--tmpfs",
+                     "/var",       "--dir",   "/var/tmp",   "--bind",    spec.workspace.string(),
+                     "/workspace", "--chdir", "/workspace", "--clearenv"});
   if (spec.secrets_file) {
-    a.insert(a.end(), {"--dir", "/run/juanie", "--ro-bind", spec.secrets_file->string(),
-                       kSecretsPath});
+    a.insert(a.end(),
+             {"--dir", "/run/juanie", "--ro-bind", spec.secrets_file->string(), kSecretsPath});
   }
   for (const auto& [name, value] : spec.env) a.insert(a.end(), {"--setenv", name, value});
   const auto& l = spec.limits;

@@ -15,11 +15,11 @@ struct StepLimits {
   // bounded by their cgroups, must not count each other's processes).
   int processes = 512;
   bool nproc_rlimit = true;
-  std::uint64_t memory = 0;              // bytes, the step's cgroup (or container); 0: none
-  std::uint64_t tmpfs_size = 1ULL << 30; // each of the step's tmpfs mounts (/tmp, /run, /var)
-  std::uint64_t file_size = 1ULL << 30;  // RLIMIT_FSIZE: largest file a step may write
-  int cpu_seconds = 3600;                // RLIMIT_CPU per process
-  int open_files = 4096;                 // RLIMIT_NOFILE
+  std::uint64_t memory = 0;               // bytes, the step's cgroup (or container); 0: none
+  std::uint64_t tmpfs_size = 1ULL << 30;  // each of the step's tmpfs mounts (/tmp, /run, /var)
+  std::uint64_t file_size = 1ULL << 30;   // RLIMIT_FSIZE: largest file a step may write
+  int cpu_seconds = 3600;                 // RLIMIT_CPU per process
+  int open_files = 4096;                  // RLIMIT_NOFILE
 };
 
 // Everything one step's sandbox is made of.

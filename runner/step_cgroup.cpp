@@ -1,7 +1,5 @@
 #include "runner/step_cgroup.hpp"
 
-#include "runner/held_step.hpp"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,6 +15,7 @@
 #include <thread>
 
 #include "pipelines/split.hpp"
+#include "runner/held_step.hpp"
 
 namespace juanie::runner {
 namespace {
@@ -75,7 +74,8 @@ std::string read_small(const fs::path& file) {
   if (fd < 0) return {};
   std::string out;
   char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   return out;
 }
@@ -102,7 +102,8 @@ void remove_cgroup(const fs::path& dir) {
     const std::string procs = read_small(dir / "cgroup.procs");
     for (auto line : split(procs, '\n')) {
       pid_t pid = 0;
-      if (std::from_chars(line.data(), line.data() + line.size(), pid).ec == std::errc() && pid > 0) {
+      if (std::from_chars(line.data(), line.data() + line.size(), pid).ec == std::errc() &&
+          pid > 0) {
         ::kill(pid, SIGKILL);
       }
     }
@@ -111,7 +112,9 @@ void remove_cgroup(const fs::path& dir) {
   }
 }
 
-bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+bool process_alive(pid_t pid) {
+  return ::kill(pid, 0) == 0 || errno == EPERM;
+}
 
 // Removes the juanie-<pid> directories (and their step cgroups) of processes that are gone.
 void sweep(const fs::path& own) {
@@ -132,7 +135,9 @@ void sweep(const fs::path& own) {
   }
 }
 
-std::string base_name() { return "juanie-" + std::to_string(::getpid()); }
+std::string base_name() {
+  return "juanie-" + std::to_string(::getpid());
+}
 
 bool has_word(std::string_view text, std::string_view word) {
   for (auto line : split(text, '\n')) {
@@ -245,7 +250,8 @@ bool StepCgroup::hit_process_limit() const {
 }
 
 Result<std::unique_ptr<StepCgroups>> StepCgroups::open() {
-  const auto places = cgroup_places(read_small("/proc/self/cgroup"), read_small("/proc/self/mountinfo"));
+  const auto places =
+      cgroup_places(read_small("/proc/self/cgroup"), read_small("/proc/self/mountinfo"));
   std::unique_ptr<StepCgroups> out(new StepCgroups());
   std::string why;
   if (places.unified) {
@@ -338,7 +344,8 @@ StepCgroups::~StepCgroups() {
   held_.reset();  // their cgroups go before the bases
   if (!base_path_.empty()) {
     for (const auto& root : hierarchy_roots_) {
-      if (root / base_path_ != memory_ && root / base_path_ != pids_) ::rmdir((root / base_path_).c_str());
+      if (root / base_path_ != memory_ && root / base_path_ != pids_)
+        ::rmdir((root / base_path_).c_str());
     }
   }
   if (memory_) ::rmdir(memory_->c_str());
@@ -348,7 +355,8 @@ StepCgroups::~StepCgroups() {
 std::string StepCgroups::describe() const {
   std::string out = "cgroup v" + std::to_string(version_) + ":";
   out += memory_ ? " memory in " + memory_->string() : " no memory controller";
-  out += pids_ ? (version_ == 2 ? ", pids" : ", pids in " + pids_->string()) : ", no pids controller";
+  out +=
+      pids_ ? (version_ == 2 ? ", pids" : ", pids in " + pids_->string()) : ", no pids controller";
   return out;
 }
 

@@ -78,8 +78,8 @@ class StepCgroups {
   StepCgroups(const StepCgroups&) = delete;
   StepCgroups& operator=(const StepCgroups&) = delete;
 
-  bool memory() const { return memory_.has_value(); }     // memory limits are enforced
-  bool processes() const { return pids_.has_value(); }    // process limits are enforced
+  bool memory() const { return memory_.has_value(); }   // memory limits are enforced
+  bool processes() const { return pids_.has_value(); }  // process limits are enforced
   // For the start-up log: the version and the directories.
   std::string describe() const;
   // The directories holding the steps' cgroups: when no step runs, each holds at most the
@@ -113,7 +113,8 @@ class StepCgroups {
   std::vector<std::filesystem::path> hierarchy_roots_;
   // The path of the pids base from its hierarchy's root ("system.slice/juanie.service/juanie-12").
   std::filesystem::path base_path_;
-  std::optional<std::filesystem::path> relative_to_pids_mount(const std::filesystem::path& dir) const;
+  std::optional<std::filesystem::path> relative_to_pids_mount(
+      const std::filesystem::path& dir) const;
   std::atomic<std::uint64_t> next_{0};
 };
 

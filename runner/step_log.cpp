@@ -15,7 +15,8 @@ std::vector<std::string> masked_forms(const std::vector<std::string>& secret_val
   for (const auto& value : secret_values) {
     if (value.size() < 4)
       continue;  // masking "a" would shred every log; such secrets are refused upstream
-    for (std::string form : {value, pipelines::base64_encode(value), pipelines::percent_encode(value)}) {
+    for (std::string form :
+         {value, pipelines::base64_encode(value), pipelines::percent_encode(value)}) {
       // base64 of a value depends on its alignment in a longer text; the unpadded prefix is
       // what appears in any position-0 encoding.
       while (!form.empty() && form.back() == '=') form.pop_back();

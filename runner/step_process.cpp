@@ -42,7 +42,8 @@ struct OwnedFd {
 
 // Reads the child's output until it and its group are gone, enforcing the timeout, cancel and
 // kill_fd; reaps it.
-ProcessOutcome watch(pid_t pid, int out_fd, Clock::time_point started, const ProcessOptions& options,
+ProcessOutcome watch(pid_t pid, int out_fd, Clock::time_point started,
+                     const ProcessOptions& options,
                      const std::function<void(std::string_view)>& output) {
   ProcessOutcome outcome;
   const auto deadline = started + options.timeout;
@@ -81,9 +82,8 @@ ProcessOutcome watch(pid_t pid, int out_fd, Clock::time_point started, const Pro
     if (exited && open && Clock::now() >= drain_until) open = false;
     if (exited && !open) break;
     const int kill_fd = exited || kill_fd_seen ? -1 : options.kill_fd;
-    pollfd fds[3] = {{open ? out_fd : -1, POLLIN, 0},
-                     {exited ? -1 : pidfd, POLLIN, 0},
-                     {kill_fd, POLLIN, 0}};
+    pollfd fds[3] = {
+        {open ? out_fd : -1, POLLIN, 0}, {exited ? -1 : pidfd, POLLIN, 0}, {kill_fd, POLLIN, 0}};
     const int ready = ::poll(fds, 3, 50);
     if (ready > 0 && (fds[2].revents & POLLIN)) {
       ::kill(-pid, SIGKILL);

@@ -42,9 +42,9 @@ struct ProcessOptions {
 };
 
 // Runs one step's process in a process group of its own with stdin from /dev/null and stdout
-// and stderr merged into `output` as they arrive, and no other descriptor. On timeout or cancel the whole group gets
-// SIGTERM, then SIGKILL after the grace period; nothing of the group outlives the call. The
-// child starts with default signal dispositions and an empty signal mask, whatever the
+// and stderr merged into `output` as they arrive, and no other descriptor. On timeout or cancel the
+// whole group gets SIGTERM, then SIGKILL after the grace period; nothing of the group outlives the
+// call. The child starts with default signal dispositions and an empty signal mask, whatever the
 // daemon has blocked. An error only when the process cannot be started.
 Result<ProcessOutcome> run_process(const ProcessOptions& options,
                                    const std::function<void(std::string_view)>& output);

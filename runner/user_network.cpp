@@ -21,7 +21,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kToolPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr const char* kToolPath =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr const char* kIp = "ip";
 
 void close_fd(int& fd) {
@@ -37,7 +38,8 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const std::vector<int>
   for (int fd : given) {
     sources.push_back(::fcntl(fd, F_DUPFD_CLOEXEC, 3 + static_cast<int>(given.size())));
     if (sources.back() < 0) {
-      for (int s : sources) if (s >= 0) ::close(s);
+      for (int s : sources)
+        if (s >= 0) ::close(s);
       return fail(std::string("dup: ") + std::strerror(errno));
     }
   }
@@ -65,7 +67,8 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const std::vector<int>
 // Waits until `fd` is readable, up to `deadline`.
 bool readable(int fd, Clock::time_point deadline) {
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd, POLLIN, 0};
     const int n = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -101,10 +104,17 @@ std::vector<std::string> slirp_argv(const std::string& netns, const std::string&
   // (joining the sandbox's would leave it without the capability to). It handles a
   // step's packets: seccomp confines it. (Not --enable-sandbox: its mount namespace unmounts,
   // through /run/netns's shared propagation, the very namespace a container is to join.)
-  return {"slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback",
-          "--enable-seccomp", "--ready-fd=3", "--exit-fd=4",
-          "--netns-type=path", "--userns-path=" + (userns.empty() ? "/proc/self/ns/user" : userns),
-          netns, kNatDevice};
+  return {"slirp4netns",
+          "--configure",
+          "--mtu=65520",
+          "--disable-host-loopback",
+          "--enable-seccomp",
+          "--ready-fd=3",
+          "--exit-fd=4",
+          "--netns-type=path",
+          "--userns-path=" + (userns.empty() ? "/proc/self/ns/user" : userns),
+          netns,
+          kNatDevice};
 }
 
 std::vector<std::string> block_link_local_argv(const std::string& netns) {
@@ -136,7 +146,8 @@ Result<std::unique_ptr<Nat>> Nat::attach(const std::string& netns, const std::st
   if (!up) return fail("slirp4netns did not configure the step's network");
   if (::geteuid() != 0) return nat;
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  if (auto blocked = run_tool(block_link_local_argv(netns), std::max(left, std::chrono::milliseconds(1000)));
+  if (auto blocked =
+          run_tool(block_link_local_argv(netns), std::max(left, std::chrono::milliseconds(1000)));
       !blocked) {
     return std::unexpected(blocked.error());
   }
@@ -189,7 +200,8 @@ Result<void> SandboxNetwork::attach(std::chrono::milliseconds timeout) {
   const auto colon = key == std::string::npos ? key : info.find(':', key);
   const auto digits = colon == std::string::npos ? colon : info.find_first_of("0123456789", colon);
   if (digits == std::string::npos) return fail("the sandbox did not report its process");
-  const std::string pid = info.substr(digits, info.find_first_not_of("0123456789", digits) - digits);
+  const std::string pid =
+      info.substr(digits, info.find_first_not_of("0123456789", digits) - digits);
   // bwrap reports the pid before its sandbox has brought up loopback, and its netlink requests
   // fail when slirp4netns configures the namespace at the same time. Loopback is up once its
   // address has a local route.
@@ -202,9 +214,9 @@ Result<void> SandboxNetwork::attach(std::chrono::milliseconds timeout) {
     }
     ::usleep(1000);
   }
-  auto nat = Nat::attach("/proc/" + pid + "/ns/net",
-                         ::geteuid() == 0 ? "" : "/proc/" + pid + "/ns/user",
-                         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+  auto nat =
+      Nat::attach("/proc/" + pid + "/ns/net", ::geteuid() == 0 ? "" : "/proc/" + pid + "/ns/user",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
   if (!nat) return std::unexpected(nat.error());
   nat_ = std::move(*nat);
   const char go = '1';

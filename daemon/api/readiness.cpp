@@ -5,7 +5,8 @@
 namespace juanie::daemon {
 
 void Readiness::check(Answer answer) {
-  auto read = reader_.with([](store::Database& db) { return db.exec("SELECT 1 FROM probe LIMIT 1"); });
+  auto read =
+      reader_.with([](store::Database& db) { return db.exec("SELECT 1 FROM probe LIMIT 1"); });
   if (!read) return answer("the store cannot be read: " + read.error().message);
   if (!writer_.running()) return answer(std::string("the store's writer has stopped"));
   {
@@ -21,7 +22,8 @@ void Readiness::check(Answer answer) {
         return {};  // the batch's BEGIN IMMEDIATE took the write lock: that is the check
       },
       [this](Result<void> ok) {
-        finish(ok ? std::nullopt : std::optional<std::string>("the store is not writable: " + ok.error().message));
+        finish(ok ? std::nullopt
+                  : std::optional<std::string>("the store is not writable: " + ok.error().message));
       });
 }
 

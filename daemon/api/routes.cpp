@@ -1,8 +1,8 @@
 #include "daemon/api/routes.hpp"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <iterator>
@@ -103,7 +103,8 @@ std::optional<http::Response> Routes::screen(const http::Request& head) {
   std::string_view forge_name, project_name;
   if (split_hook_path(path, forge_name, project_name)) {
     auto forge = parse_forge(forge_name);
-    if (!forge) return http::error_response(404, "unknown forge \"" + std::string(forge_name) + "\"");
+    if (!forge)
+      return http::error_response(404, "unknown forge \"" + std::string(forge_name) + "\"");
     if (head.method != "POST") return http::error_response(405, "webhooks are POSTed");
     const auto projects = deps_.projects.get();
     auto it = projects->find(project_name);
@@ -213,10 +214,11 @@ http::Response Routes::metrics() {
   auto counts =
       deps_.reader.with([](store::Database& db) { return store::count_runs_by_state(db); });
   if (counts) deps_.metrics.set_runs(*counts);
-  auto deployments = deps_.reader.with(
-      [](store::Database& db) { return store::count_deployments_by_state(db); });
+  auto deployments =
+      deps_.reader.with([](store::Database& db) { return store::count_deployments_by_state(db); });
   if (deployments) deps_.metrics.set_deployments(*deployments);
-  auto outbox = deps_.reader.with([](store::Database& db) { return store::count_pending_messages(db); });
+  auto outbox =
+      deps_.reader.with([](store::Database& db) { return store::count_pending_messages(db); });
   if (outbox) deps_.metrics.set_outbox_pending(*outbox);
   deps_.metrics.set_store_pending(deps_.writer.pending());
   http::Response r = http::text_response(200, deps_.metrics.render());
@@ -248,7 +250,8 @@ std::optional<std::int64_t> parse_id(std::string_view text) {
 
 }  // namespace
 
-void Routes::deployments(const http::Request& req, const config::ApiToken& caller, http::Reply reply) {
+void Routes::deployments(const http::Request& req, const config::ApiToken& caller,
+                         http::Reply reply) {
   const std::string_view path = req.path();
   if (path == "/api/v1/deployments") {
     if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
@@ -257,7 +260,8 @@ void Routes::deployments(const http::Request& req, const config::ApiToken& calle
     if (!page) return reply(http::error_response(400, page.error().message));
     const auto state = req.query("state");
     if (state && !pipelines::parse_deployment_state(*state)) {
-      return reply(http::error_response(400, "state must be a deployment state, e.g. pending or awaiting_approval"));
+      return reply(http::error_response(
+          400, "state must be a deployment state, e.g. pending or awaiting_approval"));
     }
     auto list = deps_.reader.with([&](store::Database& db) {
       return store::list_deployments(db, project, page->limit + 1, page->before, state);
@@ -275,7 +279,8 @@ void Routes::deployments(const http::Request& req, const config::ApiToken& calle
   if (!id) return reply(http::error_response(404, "no such deployment"));
   if (action == "trigger" || action == "cancel") {
     if (req.method != "POST") return reply(http::error_response(405, "method not allowed"));
-    return change_deployment(*id, std::string(action), caller.name, caller.person, std::move(reply));
+    return change_deployment(*id, std::string(action), caller.name, caller.person,
+                             std::move(reply));
   }
   if (!action.empty()) return reply(http::error_response(404, "no such endpoint"));
   if (req.method != "GET") return reply(http::error_response(405, "method not allowed"));
@@ -295,15 +300,18 @@ void Routes::change_deployment(std::int64_t id, const std::string& action, const
   const auto projects = deps_.projects.get();
   auto it = projects->find((*d)->project);
   if (it == projects->end()) {
-    return reply(http::error_response(409, "project " + (*d)->project + " is no longer configured"));
+    return reply(
+        http::error_response(409, "project " + (*d)->project + " is no longer configured"));
   }
   auto project = it->second;
   auto state = std::make_shared<std::string>();
   deps_.writer.submit(
-      [this, project, id, action, who, person, state, now = deps_.clock.now()](store::Database& db) -> Result<void> {
+      [this, project, id, action, who, person, state,
+       now = deps_.clock.now()](store::Database& db) -> Result<void> {
         if (action == "cancel") {
           if (auto ok = deps_.flow.withdraw(db, project->config, id, who, now); !ok) return ok;
-        } else if (auto next = deps_.flow.trigger(db, project->config, id, who, person, now); !next) {
+        } else if (auto next = deps_.flow.trigger(db, project->config, id, who, person, now);
+                   !next) {
           return std::unexpected(next.error());
         }
         auto after = store::find_deployment(db, id);
@@ -312,13 +320,15 @@ void Routes::change_deployment(std::int64_t id, const std::string& action, const
         return {};
       },
       [this, id, action, who, state, reply = std::move(reply)](Result<void> ok) {
-        if (!ok) return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
-        deps_.log.info("deployment " + std::to_string(id) + " " + (action == "cancel" ? "cancelled" : "triggered") +
-                       " by " + who + ": " + *state);
+        if (!ok)
+          return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
+        deps_.log.info("deployment " + std::to_string(id) + " " +
+                       (action == "cancel" ? "cancelled" : "triggered") + " by " + who + ": " +
+                       *state);
         if (deps_.on_deployments_changed) deps_.on_deployments_changed();
-        reply(http::json_response(action == "cancel" ? 200 : 202, R"({"deployment":)" +
-                                                                      std::to_string(id) + R"(,"state":")" +
-                                                                      *state + R"("})"));
+        reply(http::json_response(
+            action == "cancel" ? 200 : 202,
+            R"({"deployment":)" + std::to_string(id) + R"(,"state":")" + *state + R"("})"));
       });
 }
 
@@ -333,42 +343,45 @@ http::Response Routes::approvals_list(const http::Request& req) {
   // A page holds the approvals of at most `limit` deployments (newest first), never part of
   // one deployment's; a deployment with nothing to show takes no room.
   std::optional<std::int64_t> next;
-  auto items = deps_.reader.with([&](store::Database& db) -> Result<std::vector<api::ApprovalItem>> {
-    std::vector<api::ApprovalItem> out;
-    int taken = 0;
-    std::int64_t before = page->before.value_or(std::numeric_limits<std::int64_t>::max());
-    for (;;) {
-      auto waiting = store::deployments_in_state_before(db, "awaiting_approval", page->limit, before);
-      if (!waiting) return std::unexpected(waiting.error());
-      for (const auto& d : *waiting) {
-        auto decided = store::approvals_of(db, d.id);
-        if (!decided) return std::unexpected(decided.error());
-        auto it = projects->find(d.project);
-        const auto* env = it == projects->end() ? nullptr : it->second->config.environment(d.environment);
-        const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
-        std::vector<api::ApprovalItem> of_this;
-        if (state != "decided" && gate) {
-          for (const auto& name : gate->approvers) {
-            const bool done = std::any_of(decided->begin(), decided->end(),
-                                          [&](const auto& a) { return a.approver == name; });
-            if (!done) of_this.push_back({d, name, "pending", std::nullopt});
+  auto items =
+      deps_.reader.with([&](store::Database& db) -> Result<std::vector<api::ApprovalItem>> {
+        std::vector<api::ApprovalItem> out;
+        int taken = 0;
+        std::int64_t before = page->before.value_or(std::numeric_limits<std::int64_t>::max());
+        for (;;) {
+          auto waiting =
+              store::deployments_in_state_before(db, "awaiting_approval", page->limit, before);
+          if (!waiting) return std::unexpected(waiting.error());
+          for (const auto& d : *waiting) {
+            auto decided = store::approvals_of(db, d.id);
+            if (!decided) return std::unexpected(decided.error());
+            auto it = projects->find(d.project);
+            const auto* env =
+                it == projects->end() ? nullptr : it->second->config.environment(d.environment);
+            const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
+            std::vector<api::ApprovalItem> of_this;
+            if (state != "decided" && gate) {
+              for (const auto& name : gate->approvers) {
+                const bool done = std::any_of(decided->begin(), decided->end(),
+                                              [&](const auto& a) { return a.approver == name; });
+                if (!done) of_this.push_back({d, name, "pending", std::nullopt});
+              }
+            }
+            if (state != "pending") {
+              for (const auto& a : *decided) of_this.push_back({d, a.approver, a.decision, a});
+            }
+            if (of_this.empty()) continue;
+            if (taken == page->limit) {
+              next = out.back().deployment.id;
+              return out;
+            }
+            ++taken;
+            std::move(of_this.begin(), of_this.end(), std::back_inserter(out));
           }
+          if (waiting->size() < static_cast<std::size_t>(page->limit)) return out;
+          before = waiting->back().id;
         }
-        if (state != "pending") {
-          for (const auto& a : *decided) of_this.push_back({d, a.approver, a.decision, a});
-        }
-        if (of_this.empty()) continue;
-        if (taken == page->limit) {
-          next = out.back().deployment.id;
-          return out;
-        }
-        ++taken;
-        std::move(of_this.begin(), of_this.end(), std::back_inserter(out));
-      }
-      if (waiting->size() < static_cast<std::size_t>(page->limit)) return out;
-      before = waiting->back().id;
-    }
-  });
+      });
   if (!items) return http::error_response(503, items.error().message);
   return http::json_response(200, api::approvals_list_json(*items, next));
 }
@@ -419,8 +432,9 @@ void Routes::api(const http::Request& req, http::Reply reply) {
     auto deployment =
         deps_.reader.with([&](store::Database& db) { return store::deployment_of_run(db, id); });
     if (!deployment) return reply(http::error_response(503, deployment.error().message));
-    auto approvals = approvals_by_id(deps_.reader, *deployment ? std::vector{**deployment}
-                                                               : std::vector<store::DeploymentRecord>{});
+    auto approvals =
+        approvals_by_id(deps_.reader, *deployment ? std::vector{**deployment}
+                                                  : std::vector<store::DeploymentRecord>{});
     if (!approvals) return reply(http::error_response(503, approvals.error().message));
     return reply(http::json_response(200, api::run_json(**run, *steps, *deployment, *approvals)));
   }
@@ -432,10 +446,12 @@ void Routes::api(const http::Request& req, http::Reply reply) {
     }
     return reply(run_log(id));
   }
-  if (action == "cancel" && req.method == "POST") return cancel_run(id, caller->name, std::move(reply));
+  if (action == "cancel" && req.method == "POST")
+    return cancel_run(id, caller->name, std::move(reply));
   if (action == "retry" && req.method == "POST") {
     const auto from = req.query("from");
-    if (from && *from != "failed") return reply(http::error_response(400, "from must be \"failed\""));
+    if (from && *from != "failed")
+      return reply(http::error_response(400, "from must be \"failed\""));
     return retry_run(**run, from.has_value(), caller->name, std::move(reply));
   }
   reply(http::error_response(action == "log" || action == "cancel" || action.empty() ? 405 : 404,
@@ -469,7 +485,8 @@ void Routes::retry_run(const store::RunRecord& run, bool from_failed, const std:
                        http::Reply reply) {
   std::optional<std::int64_t> resume_from;
   if (from_failed) {
-    auto steps = deps_.reader.with([&](store::Database& db) { return store::list_steps(db, run.id); });
+    auto steps =
+        deps_.reader.with([&](store::Database& db) { return store::list_steps(db, run.id); });
     if (!steps) return reply(http::error_response(503, steps.error().message));
     for (const auto& step : *steps) {
       if (step.state == "failed") {
@@ -478,21 +495,25 @@ void Routes::retry_run(const store::RunRecord& run, bool from_failed, const std:
       }
     }
     if (!resume_from) {
-      return reply(http::error_response(409, "run " + std::to_string(run.id) + " has no failed step"));
+      return reply(
+          http::error_response(409, "run " + std::to_string(run.id) + " has no failed step"));
     }
   }
   auto new_id = std::make_shared<std::int64_t>(0);
   deps_.writer.submit(
-      [id = run.id, resume_from, new_id, at = rfc3339(deps_.clock.now())](store::Database& db) -> Result<void> {
+      [id = run.id, resume_from, new_id,
+       at = rfc3339(deps_.clock.now())](store::Database& db) -> Result<void> {
         auto r = store::insert_retry(db, id, resume_from, at);
         if (!r) return std::unexpected(r.error());
         *new_id = *r;
         return {};
       },
       [this, id = run.id, who, new_id, resume_from, reply = std::move(reply)](Result<void> ok) {
-        if (!ok) return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
+        if (!ok)
+          return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
         deps_.log.info("run " + std::to_string(*new_id) + " retries run " + std::to_string(id) +
-                       (resume_from ? " from step " + std::to_string(*resume_from) : "") + " for " + who);
+                       (resume_from ? " from step " + std::to_string(*resume_from) : "") + " for " +
+                       who);
         if (deps_.on_queued) deps_.on_queued();
         reply(http::json_response(202, R"({"run":)" + std::to_string(*new_id) + R"(,"retry_of":)" +
                                            std::to_string(id) + "}"));
@@ -511,7 +532,8 @@ void Routes::cancel_run(std::int64_t id, const std::string& who, http::Reply rep
                                     at);
       },
       [id, reply = std::move(reply)](Result<void> ok) {
-        if (!ok) return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
+        if (!ok)
+          return reply(http::error_response(api::http_status(ok.error().kind), ok.error().message));
         reply(http::json_response(200,
                                   R"({"run":)" + std::to_string(id) + R"(,"state":"cancelled"})"));
       });

@@ -4,20 +4,20 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/api/readiness.hpp"
 #include "daemon/approvals/approval_desk.hpp"
 #include "daemon/approvals/approval_flow.hpp"
-#include "daemon/support/clock.hpp"
 #include "daemon/config/daemon_config.hpp"
+#include "daemon/config/project_registry.hpp"
 #include "daemon/forge/forge.hpp"
 #include "daemon/http/server.hpp"
-#include "daemon/support/log.hpp"
-#include "daemon/support/metrics.hpp"
-#include "daemon/config/project_registry.hpp"
-#include "daemon/api/readiness.hpp"
 #include "daemon/runs/manual_run.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/support/log.hpp"
+#include "daemon/support/metrics.hpp"
 
 namespace juanie::daemon {
 

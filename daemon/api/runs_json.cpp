@@ -89,7 +89,8 @@ std::string deployment_json(const store::DeploymentRecord& d, const ApprovalsByI
   return json::serialize(deployment_object(d, approvals));
 }
 
-std::string approvals_list_json(const std::vector<ApprovalItem>& items, std::optional<std::int64_t> next) {
+std::string approvals_list_json(const std::vector<ApprovalItem>& items,
+                                std::optional<std::int64_t> next) {
   json::array list;
   for (const auto& item : items) {
     const auto& d = item.deployment;
@@ -117,7 +118,8 @@ std::string approvals_list_json(const std::vector<ApprovalItem>& items, std::opt
 }
 
 std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments,
-                                  const ApprovalsById& approvals, std::optional<std::int64_t> next) {
+                                  const ApprovalsById& approvals,
+                                  std::optional<std::int64_t> next) {
   json::array list;
   list.reserve(deployments.size());
   for (const auto& d : deployments) list.push_back(deployment_object(d, approvals));
@@ -127,7 +129,8 @@ std::string deployments_list_json(const std::vector<store::DeploymentRecord>& de
   return json::serialize(o);
 }
 
-std::string runs_list_json(const std::vector<store::RunRecord>& runs, std::optional<std::int64_t> next) {
+std::string runs_list_json(const std::vector<store::RunRecord>& runs,
+                           std::optional<std::int64_t> next) {
   json::array list;
   list.reserve(runs.size());
   for (const auto& r : runs) list.push_back(run_object(r));
@@ -153,7 +156,8 @@ std::string run_json(const store::RunRecord& run, const std::vector<store::StepR
     list.push_back(std::move(step));
   }
   o["steps"] = std::move(list);
-  o["deployment"] = deployment ? json::value(deployment_object(*deployment, approvals)) : json::value(nullptr);
+  o["deployment"] =
+      deployment ? json::value(deployment_object(*deployment, approvals)) : json::value(nullptr);
   return json::serialize(o);
 }
 

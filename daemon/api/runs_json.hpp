@@ -1,9 +1,8 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
-
-#include <map>
 
 #include "daemon/store/approvals.hpp"
 #include "daemon/store/deployments.hpp"
@@ -14,13 +13,15 @@ namespace juanie::daemon::api {
 
 // The JSON shapes of DESIGN.md's API: field names are a contract. A list carries "next": the
 // `before` of its next page, null on the last one.
-std::string runs_list_json(const std::vector<store::RunRecord>& runs, std::optional<std::int64_t> next);
+std::string runs_list_json(const std::vector<store::RunRecord>& runs,
+                           std::optional<std::int64_t> next);
 using ApprovalsById = std::map<std::int64_t, std::vector<store::ApprovalRecord>>;
 
 std::string run_json(const store::RunRecord& run, const std::vector<store::StepRecord>& steps,
                      const std::optional<store::DeploymentRecord>& deployment,
                      const ApprovalsById& approvals);
-std::string deployment_json(const store::DeploymentRecord& deployment, const ApprovalsById& approvals);
+std::string deployment_json(const store::DeploymentRecord& deployment,
+                            const ApprovalsById& approvals);
 std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments,
                                   const ApprovalsById& approvals, std::optional<std::int64_t> next);
 
@@ -31,6 +32,7 @@ struct ApprovalItem {
   std::string state;  // pending | approve | reject
   std::optional<store::ApprovalRecord> decision;
 };
-std::string approvals_list_json(const std::vector<ApprovalItem>& items, std::optional<std::int64_t> next);
+std::string approvals_list_json(const std::vector<ApprovalItem>& items,
+                                std::optional<std::int64_t> next);
 
 }  // namespace juanie::daemon::api

@@ -1,7 +1,7 @@
-#include "daemon/api/start_run.hpp"
-
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+
+#include "daemon/api/start_run.hpp"
 
 namespace juanie::daemon::api {
 

@@ -3,11 +3,11 @@
 #include <memory>
 
 #include "daemon/approvals/approval_page.hpp"
-#include "daemon/support/crypto.hpp"
 #include "daemon/deploy/gitops_change.hpp"
 #include "daemon/http/form.hpp"
 #include "daemon/store/approvals.hpp"
 #include "daemon/store/deployments.hpp"
+#include "daemon/support/crypto.hpp"
 #include "pipelines/approval_gate.hpp"
 
 namespace juanie::daemon::approvals {
@@ -16,7 +16,9 @@ namespace {
 constexpr std::string_view kPrefix = "/approve/";
 constexpr std::size_t kMaxComment = 2000;
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 }  // namespace
 
@@ -61,21 +63,24 @@ std::optional<http::Response> ApprovalDesk::screen(const http::Request& req) con
 void ApprovalDesk::handle(const http::Request& req, http::Reply reply) const {
   const std::string_view path = req.path();
   if (req.method != "GET" && req.method != "POST") {
-    auto r = page_response(405, message_page("Method not allowed", "Open the link, then use the form."));
+    auto r =
+        page_response(405, message_page("Method not allowed", "Open the link, then use the form."));
     r.headers.emplace_back("Allow", "GET, POST");
     return reply(std::move(r));
   }
   auto claims = claims_of(req);
   if (!claims) return reply(std::move(claims.error()));
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       deps_.clock.now().time_since_epoch()).count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(deps_.clock.now().time_since_epoch())
+          .count();
   if (claims->expires <= now) {
-    const std::string message = "This approval link expired at " +
-                                rfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(claims->expires))) +
-                                ". Nothing was recorded.";
+    const std::string message =
+        "This approval link expired at " +
+        rfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(claims->expires))) +
+        ". Nothing was recorded.";
     if (req.method == "POST") {
-      return refuse(req, claims->approver, claims->deployment, "expired", 410, "This link has expired",
-                    message, std::move(reply));
+      return refuse(req, claims->approver, claims->deployment, "expired", 410,
+                    "This link has expired", message, std::move(reply));
     }
     count("expired");
     return reply(page_response(410, message_page("This link has expired", message)));
@@ -118,8 +123,9 @@ http::Response ApprovalDesk::show(const LinkClaims& c, const std::string& action
   const auto& d = loaded->deployment;
   const auto project_it = d ? projects->find(d->project) : projects->end();
   if (!d || d->environment != c.environment || project_it == projects->end()) {
-    return page_response(403, message_page("This link is not for this deployment",
-                                           "The link names a deployment that does not match the one on record."));
+    return page_response(
+        403, message_page("This link is not for this deployment",
+                          "The link names a deployment that does not match the one on record."));
   }
   const config::ProjectConfig& project = project_it->second->config;
   PageView v;
@@ -160,7 +166,8 @@ http::Response ApprovalDesk::show(const LinkClaims& c, const std::string& action
   if (const auto* env = project.environment(d->environment)) {
     if (auto gate = pipelines::gate_of(*env)) v.required = gate->required;
   }
-  for (const auto& a : loaded->decisions) v.decisions.push_back({a.approver, a.decision, a.comment, a.decided_at});
+  for (const auto& a : loaded->decisions)
+    v.decisions.push_back({a.approver, a.decision, a.comment, a.decided_at});
   v.preselected = preselected;
   int status = 200;
   if (loaded->used) {
@@ -183,9 +190,15 @@ void ApprovalDesk::refuse(const http::Request& req, const std::string& approver,
                           http::Reply reply) const {
   count(reason);
   deps_.log.warn("approval refused (" + std::to_string(status) + ") from " + req.remote_address +
-                 (deployment ? " for deployment " + std::to_string(*deployment) : "") + ": " + message);
-  store::AuditEntry entry{rfc3339(deps_.clock.now()), "decide", approver, deployment, "refused",
-                          std::to_string(status) + ": " + message, req.remote_address,
+                 (deployment ? " for deployment " + std::to_string(*deployment) : "") + ": " +
+                 message);
+  store::AuditEntry entry{rfc3339(deps_.clock.now()),
+                          "decide",
+                          approver,
+                          deployment,
+                          "refused",
+                          std::to_string(status) + ": " + message,
+                          req.remote_address,
                           std::string(req.header("User-Agent").value_or("")).substr(0, 300)};
   deps_.writer.submit([entry](store::Database& db) { return store::append_audit(db, entry); },
                       [reply = std::move(reply), status, title, message](Result<void>) {
@@ -206,9 +219,10 @@ void ApprovalDesk::decide(const http::Request& req, const LinkClaims& c, http::R
   }
   const auto csrf = form->find("csrf");
   if (csrf == form->end() || !constant_time_equal(csrf->second, csrf_value(c, deps_.flow.keys()))) {
-    return refuse(req, c.approver, c.deployment, "bad_form", 403, "The form is not from this page",
-                  "The form's check value is missing or wrong: open the link and decide from its page.",
-                  std::move(reply));
+    return refuse(
+        req, c.approver, c.deployment, "bad_form", 403, "The form is not from this page",
+        "The form's check value is missing or wrong: open the link and decide from its page.",
+        std::move(reply));
   }
   DecisionRequest request;
   request.claims = c;
@@ -223,14 +237,18 @@ void ApprovalDesk::decide(const http::Request& req, const LinkClaims& c, http::R
   request.user_agent = std::string(req.header("User-Agent").value_or("")).substr(0, 300);
 
   // The project the deployment belongs to, for its policy.
-  auto found = deps_.reader.with([&](store::Database& db) { return store::find_deployment(db, c.deployment); });
-  if (!found) return reply(page_response(503, message_page("Try again shortly", "The store could not be read.")));
+  auto found = deps_.reader.with(
+      [&](store::Database& db) { return store::find_deployment(db, c.deployment); });
+  if (!found)
+    return reply(
+        page_response(503, message_page("Try again shortly", "The store could not be read.")));
   const auto projects = deps_.projects.get();
   auto project_it = *found ? projects->find((*found)->project) : projects->end();
   if (project_it == projects->end()) {
     return refuse(req, c.approver, c.deployment, "wrong_deployment", 403,
                   "This link is not for this deployment",
-                  "The link names a deployment that does not match the one on record.", std::move(reply));
+                  "The link names a deployment that does not match the one on record.",
+                  std::move(reply));
   }
   auto project = project_it->second;  // kept alive across a reload until the write is done
   auto outcome = std::make_shared<DecisionOutcome>();
@@ -246,12 +264,14 @@ void ApprovalDesk::decide(const http::Request& req, const LinkClaims& c, http::R
         if (!ok) {
           deps_.log.error("approval of deployment " + std::to_string(request.claims.deployment) +
                           " not recorded: " + ok.error().message);
-          return reply(page_response(503, message_page("Not recorded, try again",
-                                                       "Your decision could not be stored; nothing changed.")));
+          return reply(page_response(
+              503, message_page("Not recorded, try again",
+                                "Your decision could not be stored; nothing changed.")));
         }
         deps_.log.info("approval link of " + request.claims.approver + " for deployment " +
-                       std::to_string(request.claims.deployment) + " from " + request.source_address +
-                       ": " + std::to_string(outcome->status) + " " + outcome->title);
+                       std::to_string(request.claims.deployment) + " from " +
+                       request.source_address + ": " + std::to_string(outcome->status) + " " +
+                       outcome->title);
         if (outcome->status == 200 && deps_.on_decided) deps_.on_decided();
         reply(page_response(outcome->status, message_page(outcome->title, outcome->message)));
       });

@@ -5,14 +5,14 @@
 #include <optional>
 
 #include "daemon/approvals/approval_flow.hpp"
-#include "daemon/support/clock.hpp"
+#include "daemon/config/project_registry.hpp"
 #include "daemon/http/server.hpp"
+#include "daemon/store/reader.hpp"
+#include "daemon/store/writer.hpp"
+#include "daemon/support/clock.hpp"
 #include "daemon/support/log.hpp"
 #include "daemon/support/log_throttle.hpp"
 #include "daemon/support/metrics.hpp"
-#include "daemon/config/project_registry.hpp"
-#include "daemon/store/reader.hpp"
-#include "daemon/store/writer.hpp"
 
 namespace juanie::daemon::approvals {
 

@@ -2,16 +2,18 @@
 
 #include <ctime>
 
+#include "daemon/store/approvals.hpp"
 #include "daemon/support/clock.hpp"
 #include "daemon/support/crypto.hpp"
-#include "daemon/store/approvals.hpp"
 
 namespace juanie::daemon::approvals {
 namespace {
 
 using pipelines::DeploymentState;
 
-std::string id_text(std::int64_t id) { return std::to_string(id); }
+std::string id_text(std::int64_t id) {
+  return std::to_string(id);
+}
 
 Result<store::DeploymentRecord> load(store::Database& db, std::int64_t id) {
   auto found = store::find_deployment(db, id);
@@ -20,7 +22,8 @@ Result<store::DeploymentRecord> load(store::Database& db, std::int64_t id) {
   return std::move(**found);
 }
 
-Result<std::optional<store::RunRecord>> run_of(store::Database& db, const store::DeploymentRecord& d) {
+Result<std::optional<store::RunRecord>> run_of(store::Database& db,
+                                               const store::DeploymentRecord& d) {
   return store::find_run(db, d.run);
 }
 
@@ -77,10 +80,14 @@ pipelines::Person person_of(const config::ProjectConfig& project, const std::str
 }
 
 notify::Fields deployment_fields(const store::DeploymentRecord& d, const store::RunRecord* run) {
-  notify::Fields f{{"project", d.project},   {"environment", d.environment},
-                   {"deployment", id_text(d.id)}, {"run", id_text(d.run)},
-                   {"image", d.image},       {"tag", d.tag},
-                   {"digest", d.digest.value_or("")}, {"state", d.state}};
+  notify::Fields f{{"project", d.project},
+                   {"environment", d.environment},
+                   {"deployment", id_text(d.id)},
+                   {"run", id_text(d.run)},
+                   {"image", d.image},
+                   {"tag", d.tag},
+                   {"digest", d.digest.value_or("")},
+                   {"state", d.state}};
   if (d.reason) f["reason"] = *d.reason;
   if (d.triggered_by) {
     f["triggered_by"] = *d.triggered_by;
@@ -118,16 +125,19 @@ std::string ApprovalFlow::link_for(const store::DeploymentRecord& d, const std::
   return public_base() + "/approve/" + sign_link(claims, keys_.front());
 }
 
-Result<void> ApprovalFlow::request_approvals(store::Database& db, const config::ProjectConfig& project,
+Result<void> ApprovalFlow::request_approvals(store::Database& db,
+                                             const config::ProjectConfig& project,
                                              const store::RunRecord& run,
-                                             const store::DeploymentRecord& d, TimePoint now) const {
+                                             const store::DeploymentRecord& d,
+                                             TimePoint now) const {
   if (keys_.empty()) return fail("no approvals.signing_key is configured to sign approval links");
   const auto* env = project.environment(d.environment);
   const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
   if (!gate) return fail("environment " + d.environment + " has no approval gate");
-  const auto timeout = env->approval_timeout.count() > 0
-                           ? std::chrono::duration_cast<std::chrono::milliseconds>(env->approval_timeout)
-                           : daemon_.approvals.link_ttl;
+  const auto timeout =
+      env->approval_timeout.count() > 0
+          ? std::chrono::duration_cast<std::chrono::milliseconds>(env->approval_timeout)
+          : daemon_.approvals.link_ttl;
   const auto expires_tp = now + timeout;
   const std::string expires_at = rfc3339(expires_tp);
   const std::string at = rfc3339(now);
@@ -139,8 +149,8 @@ Result<void> ApprovalFlow::request_approvals(store::Database& db, const config::
   if (auto ok = store::set_deployment_expiry(db, d.id, expires_at); !ok) return ok;
   auto current = load(db, d.id);
   if (!current) return std::unexpected(current.error());
-  const std::int64_t expires = std::chrono::duration_cast<std::chrono::seconds>(
-                                   expires_tp.time_since_epoch()).count();
+  const std::int64_t expires =
+      std::chrono::duration_cast<std::chrono::seconds>(expires_tp.time_since_epoch()).count();
   // Each link goes to its approver alone; group channels hear who must decide, never a link
   // (anyone in the group could use it).
   std::string names, slack_ids, mobiles, unreached;
@@ -171,12 +181,12 @@ Result<void> ApprovalFlow::request_approvals(store::Database& db, const config::
   group["unreached"] = unreached;
   group["expires_at"] = expires_at;
   if (auto ok = notifier_.enqueue(db, project, "approval_requested", group, at); !ok) return ok;
-  return store::append_audit(db, {at, "request_approvals", "juanie", d.id, "done",
-                                  std::to_string(gate->required) + " of " +
-                                      std::to_string(gate->approvers.size()) +
-                                      " approver(s) needed, until " + expires_at +
-                                      (unreached.empty() ? "" : "; no personal channel reaches " + unreached),
-                                  "", ""});
+  return store::append_audit(
+      db, {at, "request_approvals", "juanie", d.id, "done",
+           std::to_string(gate->required) + " of " + std::to_string(gate->approvers.size()) +
+               " approver(s) needed, until " + expires_at +
+               (unreached.empty() ? "" : "; no personal channel reaches " + unreached),
+           "", ""});
 }
 
 Result<void> ApprovalFlow::cancel(store::Database& db, const config::ProjectConfig& project,
@@ -206,9 +216,10 @@ Result<Next> ApprovalFlow::admit(store::Database& db, const config::ProjectConfi
   auto older = store::superseded_by(db, d);
   if (!older) return std::unexpected(older.error());
   for (const auto& o : *older) {
-    if (auto ok = cancel(db, project, o,
-                         "superseded by deployment " + id_text(d.id) + " (" + d.image + ":" + d.tag + ")",
-                         "supersede", now);
+    if (auto ok =
+            cancel(db, project, o,
+                   "superseded by deployment " + id_text(d.id) + " (" + d.image + ":" + d.tag + ")",
+                   "supersede", now);
         !ok) {
       return std::unexpected(ok.error());
     }
@@ -226,7 +237,8 @@ Result<Next> ApprovalFlow::admit(store::Database& db, const config::ProjectConfi
   if (env && pipelines::gate_of(*env)) {
     auto current = load(db, d.id);
     if (!current) return std::unexpected(current.error());
-    if (auto ok = request_approvals(db, project, run, *current, now); !ok) return std::unexpected(ok.error());
+    if (auto ok = request_approvals(db, project, run, *current, now); !ok)
+      return std::unexpected(ok.error());
     return Next::kWait;
   }
   return Next::kCarryOut;
@@ -238,11 +250,12 @@ Result<Next> ApprovalFlow::trigger(store::Database& db, const config::ProjectCon
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
   if (d->state != "pending") {
-    return fail(ErrorKind::kConflict,
-                "deployment " + id_text(id) + " is " + d->state + "; only a pending deployment can be triggered");
+    return fail(ErrorKind::kConflict, "deployment " + id_text(id) + " is " + d->state +
+                                          "; only a pending deployment can be triggered");
   }
   const std::string at = rfc3339(now);
-  if (auto ok = store::set_deployment_trigger(db, id, who, person, at); !ok) return std::unexpected(ok.error());
+  if (auto ok = store::set_deployment_trigger(db, id, who, person, at); !ok)
+    return std::unexpected(ok.error());
   if (auto ok = store::append_audit(db, {at, "trigger", who, id, "done",
                                          person.empty() ? "" : "on behalf of " + person, "", ""});
       !ok) {
@@ -273,21 +286,22 @@ Result<void> ApprovalFlow::withdraw(store::Database& db, const config::ProjectCo
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
   if (d->state != "pending" && d->state != "awaiting_approval") {
-    return fail(ErrorKind::kConflict,
-                "deployment " + id_text(id) + " is " + d->state + "; only a waiting deployment can be cancelled");
+    return fail(ErrorKind::kConflict, "deployment " + id_text(id) + " is " + d->state +
+                                          "; only a waiting deployment can be cancelled");
   }
   return cancel(db, project, *d, "cancelled by " + who, "cancel", now);
 }
 
-Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db, const config::ProjectConfig& project,
+Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
+                                             const config::ProjectConfig& project,
                                              const DecisionRequest& r, TimePoint now) const {
   const std::string at = rfc3339(now);
   const LinkClaims& c = r.claims;
   auto refuse = [&](DecisionOutcome outcome) -> Result<DecisionOutcome> {
-    auto ok = store::append_audit(db, {at, r.decision.empty() ? "decide" : r.decision, c.approver,
-                                       c.deployment, "refused",
-                                       std::to_string(outcome.status) + ": " + outcome.message,
-                                       r.source_address, r.user_agent});
+    auto ok = store::append_audit(
+        db,
+        {at, r.decision.empty() ? "decide" : r.decision, c.approver, c.deployment, "refused",
+         std::to_string(outcome.status) + ": " + outcome.message, r.source_address, r.user_agent});
     if (!ok) return std::unexpected(ok.error());
     return outcome;
   };
@@ -312,11 +326,13 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db, const config::
   if (d.state != "awaiting_approval") {
     return refuse(refusal(409, "Nothing to decide",
                           "Deployment " + id_text(d.id) + " is " + d.state +
-                              (d.reason ? " (" + *d.reason + ")" : "") + "; it no longer waits for approval."));
+                              (d.reason ? " (" + *d.reason + ")" : "") +
+                              "; it no longer waits for approval."));
   }
   const auto decision = pipelines::parse_decision(r.decision);
   if (!decision) {
-    return refuse(refusal(400, "Choose approve or reject", "The form did not say approve or reject."));
+    return refuse(
+        refusal(400, "Choose approve or reject", "The form did not say approve or reject."));
   }
   const auto* env = project.environment(d.environment);
   const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
@@ -333,7 +349,8 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db, const config::
                                       recorded(*so_far));
       !ok) {
     const bool twice = ok.error().kind == ErrorKind::kConflict;
-    return refuse(refusal(twice ? 409 : 403, twice ? "Already decided" : "You cannot decide this deployment",
+    return refuse(refusal(twice ? 409 : 403,
+                          twice ? "Already decided" : "You cannot decide this deployment",
                           ok.error().message + "."));
   }
   store::ApprovalRecord a;
@@ -356,9 +373,11 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db, const config::
     case pipelines::Verdict::kRejected: {
       const std::string reason =
           "rejected by " + c.approver + (r.comment.empty() ? "" : ": " + r.comment);
-      if (auto ok = cancel(db, project, d, reason, "cancel", now); !ok) return std::unexpected(ok.error());
-      return DecisionOutcome{200, "Rejected", "Deployment " + id_text(d.id) + " to " + d.environment +
-                                                  " is cancelled. Your rejection is recorded.",
+      if (auto ok = cancel(db, project, d, reason, "cancel", now); !ok)
+        return std::unexpected(ok.error());
+      return DecisionOutcome{200, "Rejected",
+                             "Deployment " + id_text(d.id) + " to " + d.environment +
+                                 " is cancelled. Your rejection is recorded.",
                              Next::kWait};
     }
     case pipelines::Verdict::kApproved:
@@ -378,7 +397,8 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db, const config::
   for (const auto& x : *so_far) approvals += x.decision == "approve";
   return DecisionOutcome{200, "Approved",
                          "Your approval is recorded (" + std::to_string(approvals) + " of " +
-                             std::to_string(gate->required) + "); the deployment waits for the rest.",
+                             std::to_string(gate->required) +
+                             "); the deployment waits for the rest.",
                          Next::kWait};
 }
 
@@ -393,9 +413,9 @@ Result<void> ApprovalFlow::finish(store::Database& db, const config::ProjectConf
   if (!d) return std::unexpected(d.error());
   auto run = run_of(db, *d);
   if (!run) return std::unexpected(run.error());
-  return notifier_.enqueue(db, project,
-                           to == DeploymentState::kSuccess ? "deployment_succeeded" : "deployment_failed",
-                           deployment_fields(*d, *run ? &**run : nullptr), at);
+  return notifier_.enqueue(
+      db, project, to == DeploymentState::kSuccess ? "deployment_succeeded" : "deployment_failed",
+      deployment_fields(*d, *run ? &**run : nullptr), at);
 }
 
 Result<int> ApprovalFlow::expire_due(
@@ -406,10 +426,12 @@ Result<int> ApprovalFlow::expire_due(
   if (!due) return std::unexpected(due.error());
   int n = 0;
   for (const auto& d : *due) {
-    const std::string reason = "expired: no decision before " + d.expires_at.value_or("its deadline");
+    const std::string reason =
+        "expired: no decision before " + d.expires_at.value_or("its deadline");
     const config::ProjectConfig* project = project_of(d.project);
     if (project) {
-      if (auto ok = cancel(db, *project, d, reason, "expire", now); !ok) return std::unexpected(ok.error());
+      if (auto ok = cancel(db, *project, d, reason, "expire", now); !ok)
+        return std::unexpected(ok.error());
     } else {
       const std::string at = rfc3339(now);
       if (auto ok = store::set_deployment_state(db, d.id, DeploymentState::kCancelled, reason,
@@ -428,14 +450,16 @@ Result<std::string> ApprovalFlow::link(store::Database& db, const config::Projec
   if (keys_.empty()) return fail("no approvals.signing_key is configured");
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
-  if (d->project != project.name) return fail("deployment " + id_text(id) + " is not of project " + project.name);
+  if (d->project != project.name)
+    return fail("deployment " + id_text(id) + " is not of project " + project.name);
   if (d->state != "awaiting_approval") {
     return fail("deployment " + id_text(id) + " is " + d->state +
                 (d->state == "pending" ? "; trigger it first" : "; it does not wait for approval"));
   }
   const auto* env = project.environment(d->environment);
   const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
-  if (!gate || std::find(gate->approvers.begin(), gate->approvers.end(), approver) == gate->approvers.end()) {
+  if (!gate || std::find(gate->approvers.begin(), gate->approvers.end(), approver) ==
+                   gate->approvers.end()) {
     return fail(approver + " is not an approver of " + project.name + "'s " + d->environment);
   }
   const std::int64_t expires = epoch_seconds(d->expires_at.value_or(""));

@@ -56,7 +56,8 @@ class ApprovalFlow {
   // as superseded; then it waits for its manual trigger, or for approvals (requests sent), or
   // may go at once.
   Result<Next> admit(store::Database& db, const config::ProjectConfig& project,
-                     const store::RunRecord& run, const store::DeploymentRecord& d, TimePoint now) const;
+                     const store::RunRecord& run, const store::DeploymentRecord& d,
+                     TimePoint now) const;
 
   // `pending` → awaiting approval (requests sent) or `running` (no gate), by `who` (a token or
   // user name) on behalf of `person` (an approver's name, or "" when unknown).
@@ -81,9 +82,10 @@ class ApprovalFlow {
 
   // Deployments awaiting approval past their deadline are cancelled as expired. `project_of`
   // finds a deployment's project (nullptr when it is gone: cancelled without notification).
-  Result<int> expire_due(store::Database& db,
-                         const std::function<const config::ProjectConfig*(const std::string&)>& project_of,
-                         TimePoint now) const;
+  Result<int> expire_due(
+      store::Database& db,
+      const std::function<const config::ProjectConfig*(const std::string&)>& project_of,
+      TimePoint now) const;
 
   // The approval link of `approver` for a deployment awaiting approval.
   Result<std::string> link(store::Database& db, const config::ProjectConfig& project,

@@ -25,7 +25,9 @@ std::string row(std::string_view name, std::string_view value_html) {
   return "<tr><th>" + std::string(name) + "</th><td>" + std::string(value_html) + "</td></tr>";
 }
 
-std::string code(std::string_view text) { return "<code>" + html_escape(text) + "</code>"; }
+std::string code(std::string_view text) {
+  return "<code>" + html_escape(text) + "</code>";
+}
 
 }  // namespace
 
@@ -34,12 +36,23 @@ std::string html_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -55,11 +68,13 @@ std::string approval_page(const PageView& v) {
   html += row("Environment", html_escape(v.environment));
   html += row("Image", code(v.image + ":" + v.tag));
   if (!v.digest.empty()) html += row("Digest", code(v.digest));
-  html += row("Source commit", code(v.sha) + " on " + html_escape(v.branch) +
-                                   (v.commit_subject.empty() ? "" : "<br>" + html_escape(v.commit_subject)));
+  html += row("Source commit",
+              code(v.sha) + " on " + html_escape(v.branch) +
+                  (v.commit_subject.empty() ? "" : "<br>" + html_escape(v.commit_subject)));
   if (!v.commit_author.empty()) html += row("Commit author", html_escape(v.commit_author));
   if (!v.pusher.empty()) html += row("Pushed by", html_escape(v.pusher));
-  html += row("Triggered by", v.triggered_by.empty() ? "(deployed on push)" : html_escape(v.triggered_by));
+  html += row("Triggered by",
+              v.triggered_by.empty() ? "(deployed on push)" : html_escape(v.triggered_by));
   html += row("Link valid until", html_escape(v.expires_at));
   html += "</table><h2>The change that will be committed</h2><table>";
   html += row("Repository", code(v.gitops_repository) + " branch " + code(v.gitops_branch));
@@ -72,8 +87,9 @@ std::string approval_page(const PageView& v) {
   } else {
     html += "<table>";
     for (const auto& d : v.decisions) {
-      html += row(html_escape(d.approver), html_escape(d.decision) + " at " + html_escape(d.at) +
-                                               (d.comment.empty() ? "" : ": " + html_escape(d.comment)));
+      html += row(html_escape(d.approver),
+                  html_escape(d.decision) + " at " + html_escape(d.at) +
+                      (d.comment.empty() ? "" : ": " + html_escape(d.comment)));
     }
     html += "</table>";
   }
@@ -81,16 +97,20 @@ std::string approval_page(const PageView& v) {
     html += "<p class=\"closed\">" + html_escape(v.closed) + "</p>";
   } else {
     const std::string approve =
-        "<button class=\"approve\" type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>";
+        "<button class=\"approve\" type=\"submit\" name=\"decision\" "
+        "value=\"approve\">Approve</button>";
     const std::string reject =
-        "<button class=\"reject\" type=\"submit\" name=\"decision\" value=\"reject\">Reject</button>";
+        "<button class=\"reject\" type=\"submit\" name=\"decision\" "
+        "value=\"reject\">Reject</button>";
     html += "<form method=\"post\" action=\"" + html_escape(v.action) + "\">";
     html += "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(v.csrf) + "\">";
-    html += "<p><label for=\"comment\">Comment (optional)</label><br>"
-            "<textarea id=\"comment\" name=\"comment\" maxlength=\"2000\"></textarea></p><p>";
+    html +=
+        "<p><label for=\"comment\">Comment (optional)</label><br>"
+        "<textarea id=\"comment\" name=\"comment\" maxlength=\"2000\"></textarea></p><p>";
     html += v.preselected == "reject" ? reject + approve : approve + reject;
-    html += "</p><p class=\"note\">Opening this page changed nothing. The link records one "
-            "decision, yours, with the time and your address.</p></form>";
+    html +=
+        "</p><p class=\"note\">Opening this page changed nothing. The link records one "
+        "decision, yours, with the time and your address.</p></form>";
   }
   html += "</body></html>\n";
   return html;

@@ -19,8 +19,8 @@ std::string mac(std::string_view secret, std::string_view purpose, std::string_v
 }
 
 std::string encode_claims(const LinkClaims& c) {
-  return std::to_string(c.deployment) + "\n" + c.approver + "\n" + c.environment + "\n" +
-         c.digest + "\n" + std::to_string(c.expires) + "\n" + c.nonce;
+  return std::to_string(c.deployment) + "\n" + c.approver + "\n" + c.environment + "\n" + c.digest +
+         "\n" + std::to_string(c.expires) + "\n" + c.nonce;
 }
 
 bool parse_int(std::string_view text, std::int64_t& out) {
@@ -41,8 +41,8 @@ SigningKey make_signing_key(std::string secret) {
 
 std::string sign_link(LinkClaims claims, const SigningKey& key) {
   claims.key_id = key.id;
-  const std::string signed_part = std::string(kVersion) + "." + key.id + "." +
-                                  base64url_encode(encode_claims(claims));
+  const std::string signed_part =
+      std::string(kVersion) + "." + key.id + "." + base64url_encode(encode_claims(claims));
   return signed_part + "." + mac(key.secret, "juanie approval link", signed_part);
 }
 
@@ -57,7 +57,9 @@ std::expected<LinkClaims, LinkError> verify_link(std::string_view token,
   for (const auto& k : keys) {
     if (constant_time_equal(k.id, parts[1])) key = &k;
   }
-  if (!key) return error(LinkFault::kUnknownKey, "the link was signed with a key this server does not hold");
+  if (!key)
+    return error(LinkFault::kUnknownKey,
+                 "the link was signed with a key this server does not hold");
   const std::string_view signed_part = token.substr(0, token.size() - parts[3].size() - 1);
   if (!constant_time_equal(mac(key->secret, "juanie approval link", signed_part), parts[3])) {
     return error(LinkFault::kBadSignature, "the link's signature does not match: it was altered");

@@ -24,7 +24,7 @@ struct LinkClaims {
   std::int64_t deployment = 0;
   std::string approver;
   std::string environment;
-  std::string digest;  // the image digest approved: a link does not survive a rebuilt image
+  std::string digest;        // the image digest approved: a link does not survive a rebuilt image
   std::int64_t expires = 0;  // seconds since the epoch
   std::string nonce;         // unique per link: a link records one decision
   std::string key_id;

@@ -4,13 +4,13 @@
 #include <iostream>
 
 #include "daemon/cmd/approval_commands.hpp"
-#include "daemon/config/loader.hpp"
 #include "daemon/cmd/demo.hpp"
 #include "daemon/cmd/exec_command.hpp"
 #include "daemon/cmd/project_init.hpp"
 #include "daemon/cmd/serve.hpp"
 #include "daemon/cmd/trigger_command.hpp"
 #include "daemon/cmd/validate.hpp"
+#include "daemon/config/loader.hpp"
 
 namespace juanie::daemon {
 namespace {

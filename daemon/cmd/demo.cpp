@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/support/crypto.hpp"
 #include "daemon/http/client.hpp"
+#include "daemon/support/crypto.hpp"
 #include "runner/step_cgroup.hpp"
 
 extern char** environ;
@@ -90,7 +90,8 @@ std::pair<std::string, std::string> make_repository(const fs::path& home) {
   write_file(fs::path(work) / ".juanie.yml", kPipeline);
   write_file(fs::path(work) / "main.go", "package main\n\nfunc main() {}\n");
   write_file(fs::path(work) / "Dockerfile",
-             std::string("FROM ") + kBaseImage + "\nCOPY dist/ /app/\nCMD [\"/bin/sh\", \"-c\", \"cat /app/shop-api\"]\n");
+             std::string("FROM ") + kBaseImage +
+                 "\nCOPY dist/ /app/\nCMD [\"/bin/sh\", \"-c\", \"cat /app/shop-api\"]\n");
   const std::string git =
       "git -C " + work + " -c user.email=dev@example.com -c user.name='Demo Dev' ";
   const std::string script =
@@ -118,8 +119,8 @@ pid_t start_registry(const fs::path& home, int port) {
   fs::create_directories(home / "registry");
   write_file(home / "registry" / "config.yml",
              "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: " +
-                 (home / "registry" / "data").string() + "\nhttp:\n  addr: 127.0.0.1:" +
-                 std::to_string(port) + "\n");
+                 (home / "registry" / "data").string() +
+                 "\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port) + "\n");
   const std::string config = (home / "registry" / "config.yml").string();
   std::vector<char*> argv{const_cast<char*>("docker-registry"), const_cast<char*>("serve"),
                           const_cast<char*>(config.c_str()), nullptr};
@@ -142,9 +143,9 @@ bool prepare_deployment(const fs::path& home, int registry_port) {
       "(podman image exists " + std::string(kBaseImage) + " || (mkdir -p " + root + "/bin " + root +
       "/tmp && chmod 1777 " + root + "/tmp && cp /bin/busybox " + root + "/bin/ && ln -s busybox " +
       root + "/bin/sh && ln -s busybox " + root + "/bin/cat && tar -C " + root + " -cf " + root +
-      ".tar . && podman import " + root + ".tar " + kBaseImage + ")) && git init -q --bare -b main " +
-      (home / "shop-api-gitops.git").string() + " && " + self +
-      " project init shop-api --image 127.0.0.1:" + std::to_string(registry_port) +
+      ".tar . && podman import " + root + ".tar " + kBaseImage +
+      ")) && git init -q --bare -b main " + (home / "shop-api-gitops.git").string() + " && " +
+      self + " project init shop-api --image 127.0.0.1:" + std::to_string(registry_port) +
       "/acme/shop-api --gitops-url " + (home / "shop-api-gitops.git").string() +
       " --hooks-url http://127.0.0.1 --push";
   return std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0;
@@ -189,9 +190,13 @@ void write_home(const fs::path& home, int port, int registry_port) {
                  "\n"
                  "  forge: github\n"
                  "  webhook_secret: demo.webhook\n"
-                 "image: 127.0.0.1:" + std::to_string(registry_port) + "/acme/shop-api\n"
+                 "image: 127.0.0.1:" +
+                 std::to_string(registry_port) +
+                 "/acme/shop-api\n"
                  "registry: {tls_verify: false}\n"
-                 "gitops:\n  url: " + (home / "shop-api-gitops.git").string() + "\n"
+                 "gitops:\n  url: " +
+                 (home / "shop-api-gitops.git").string() +
+                 "\n"
                  "environments:\n"
                  "  prod: {approvers: [alice], required_approvals: 1}\n"
                  "approvers:\n"
@@ -255,8 +260,9 @@ void send_push(const std::string& base, const std::string& branch, const std::st
     return;
   }
   std::cout << "  " << r->status << " " << r->body << std::flush;
-  failures.check(r->status == expected, "push to " + branch + ": answered " + std::to_string(r->status) +
-                                            ", not " + std::to_string(expected));
+  failures.check(r->status == expected, "push to " + branch + ": answered " +
+                                            std::to_string(r->status) + ", not " +
+                                            std::to_string(expected));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
@@ -277,10 +283,12 @@ bool follow_run(const std::string& base, long long run, Failures& failures) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  if (!failures.check(doc.is_object(), "run " + std::to_string(run) + " could not be read")) return false;
+  if (!failures.check(doc.is_object(), "run " + std::to_string(run) + " could not be read"))
+    return false;
   std::cout << ": " << std::string(doc.at("state").as_string()) << "\n";
-  const bool succeeded = failures.check(doc.at("state").as_string() == "succeeded",
-                                        "run " + std::to_string(run) + " ended " + std::string(doc.at("state").as_string()));
+  const bool succeeded = failures.check(
+      doc.at("state").as_string() == "succeeded",
+      "run " + std::to_string(run) + " ended " + std::string(doc.at("state").as_string()));
   for (const auto& step : doc.at("steps").as_array()) {
     std::cout << "  " << std::string(step.at("name").as_string()) << ": "
               << std::string(step.at("state").as_string()) << "\n";
@@ -295,7 +303,8 @@ bool follow_run(const std::string& base, long long run, Failures& failures) {
 }
 
 // The deployment of run 1: its record, the image's tags in the registry, the GitOps commit.
-void show_deployment(const std::string& base, const fs::path& home, int registry_port, Failures& failures) {
+void show_deployment(const std::string& base, const fs::path& home, int registry_port,
+                     Failures& failures) {
   json::value deployment;
   for (int i = 0; i < 300; ++i) {
     auto r = http::send({.method = "GET",
@@ -305,7 +314,8 @@ void show_deployment(const std::string& base, const fs::path& home, int registry
       const auto doc = json::parse(r->body);
       for (const auto& d : doc.at("deployments").as_array()) {
         const std::string state(d.at("state").as_string());
-        if (d.at("run").as_int64() == 1 && (state == "success" || state == "failed")) deployment = d;
+        if (d.at("run").as_int64() == 1 && (state == "success" || state == "failed"))
+          deployment = d;
       }
     }
     if (deployment.is_object()) break;
@@ -317,12 +327,13 @@ void show_deployment(const std::string& base, const fs::path& home, int registry
     return;
   }
   const auto& d = deployment.as_object();
-  failures.check(d.at("state").as_string() == "success",
-                 "the deployment of run 1 (develop → dev) ended " + std::string(d.at("state").as_string()));
-  std::cout << "\ndeployment " << d.at("id").as_int64() << " of run 1: "
-            << std::string(d.at("state").as_string()) << ", " << std::string(d.at("image").as_string())
-            << ":" << std::string(d.at("tag").as_string()) << " → "
-            << std::string(d.at("environment").as_string()) << "\n";
+  failures.check(
+      d.at("state").as_string() == "success",
+      "the deployment of run 1 (develop → dev) ended " + std::string(d.at("state").as_string()));
+  std::cout << "\ndeployment " << d.at("id").as_int64()
+            << " of run 1: " << std::string(d.at("state").as_string()) << ", "
+            << std::string(d.at("image").as_string()) << ":" << std::string(d.at("tag").as_string())
+            << " → " << std::string(d.at("environment").as_string()) << "\n";
   std::cout << "\nthe registry's tags (GET /v2/acme/shop-api/tags/list):\n  " << std::flush;
   std::system(("curl -s http://127.0.0.1:" + std::to_string(registry_port) +
                "/v2/acme/shop-api/tags/list; echo")
@@ -357,8 +368,9 @@ std::string deployment_state(const std::string& base, long long id) {
 void show_gate(const std::string& base, const fs::path& home, Failures& failures) {
   long long id = 0;
   std::string main_run;  // run 2, the push to main: its deployment waits only if it succeeded
-  for (int i = 0; i < 600 && id == 0 && (main_run.empty() || main_run == "queued" || main_run == "running" ||
-                                         main_run == "succeeded");
+  for (int i = 0; i < 600 && id == 0 &&
+                  (main_run.empty() || main_run == "queued" || main_run == "running" ||
+                   main_run == "succeeded");
        ++i) {
     auto m = http::send({.method = "GET",
                          .url = base + "/api/v1/runs/2",
@@ -379,20 +391,24 @@ void show_gate(const std::string& base, const fs::path& home, Failures& failures
   }
   if (id == 0) {
     std::cout << "\nno prod deployment is waiting (did the main run fail?)\n";
-    failures.check(false, "no prod deployment waited for its trigger (run 2 of main: " + main_run + ")");
+    failures.check(false,
+                   "no prod deployment waited for its trigger (run 2 of main: " + main_run + ")");
     return;
   }
-  std::cout << "\ndeployment " << id << " (main → prod): pending. A push to main never changes prod "
+  std::cout << "\ndeployment " << id
+            << " (main → prod): pending. A push to main never changes prod "
             << "by itself.\n";
   auto t = http::send({.method = "POST",
                        .url = base + "/api/v1/deployments/" + std::to_string(id) + "/trigger",
                        .headers = {{"Authorization", std::string("Bearer ") + kApiToken}}});
-  std::cout << "\n→ POST /api/v1/deployments/" << id << "/trigger (or: juanie trigger --config FILE "
+  std::cout << "\n→ POST /api/v1/deployments/" << id
+            << "/trigger (or: juanie trigger --config FILE "
             << "shop-api main)\n  " << (t ? std::to_string(t->status) + " " + t->body : "failed\n");
   failures.check(t && t->status == 202, "the prod deployment's trigger was refused");
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  const std::string link = run_command(self + " approval-link --config " + (home / "juanie.yaml").string() +
-                                       " " + std::to_string(id) + " alice 2>&1");
+  const std::string link =
+      run_command(self + " approval-link --config " + (home / "juanie.yaml").string() + " " +
+                  std::to_string(id) + " alice 2>&1");
   std::cout << "\n→ juanie approval-link --config " << (home / "juanie.yaml").string() << " " << id
             << " alice\n  " << link << "\n";
   if (!failures.check(link.starts_with("http"), "juanie approval-link printed no link")) return;
@@ -413,7 +429,9 @@ void show_gate(const std::string& base, const fs::path& home, Failures& failures
   if (!failures.check(posted && posted->status == 200, "alice's approval was not recorded")) return;
   const auto h1 = posted->body.find("<h1>");
   std::cout << "→ POST the form's Approve: " << posted->status << " "
-            << (h1 == std::string::npos ? "" : posted->body.substr(h1 + 4, posted->body.find("</h1>") - h1 - 4))
+            << (h1 == std::string::npos
+                    ? ""
+                    : posted->body.substr(h1 + 4, posted->body.find("</h1>") - h1 - 4))
             << "\n";
   auto again = http::send({.method = "POST",
                            .url = link,
@@ -427,7 +445,8 @@ void show_gate(const std::string& base, const fs::path& home, Failures& failures
     if (state == "success" || state == "failed") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  std::cout << "\ndeployment " << id << ": " << state << "; the prod overlay's commit:\n" << std::flush;
+  std::cout << "\ndeployment " << id << ": " << state << "; the prod overlay's commit:\n"
+            << std::flush;
   failures.check(state == "success", "the approved prod deployment ended " + state);
   std::system(("git --no-pager -C " + (home / "shop-api-gitops.git").string() +
                " show --stat --format='%h %an: %s' main | sed 's/^/  /'")
@@ -505,7 +524,8 @@ int run_demo(const std::vector<std::string>& args) {
     ::kill(pid, SIGTERM);
     int exit = 0;
     ::waitpid(pid, &exit, 0);
-    failures.check(WIFEXITED(exit) && WEXITSTATUS(exit) == 0, "the daemon did not stop cleanly on SIGTERM");
+    failures.check(WIFEXITED(exit) && WEXITSTATUS(exit) == 0,
+                   "the daemon did not stop cleanly on SIGTERM");
   }
   if (registry > 0) {
     ::kill(registry, SIGTERM);

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <map>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "daemon/config/daemon_config.hpp"
@@ -71,7 +71,8 @@ std::optional<ExecArgs> parse_args(const std::vector<std::string>& args) {
     }
   }
   if (!out.project.empty() && out.config.empty()) {
-    std::cerr << "juanie exec: --project needs --config (the daemon's file, which names projects_dir)\n";
+    std::cerr
+        << "juanie exec: --project needs --config (the daemon's file, which names projects_dir)\n";
     return std::nullopt;
   }
   return out;
@@ -79,14 +80,18 @@ std::optional<ExecArgs> parse_args(const std::vector<std::string>& args) {
 
 // The project file in the daemon's projects_dir whose name is `name` (parsed only: its secret
 // files need not be readable here).
-Result<config::ProjectConfig> find_project(const config::DaemonConfig& daemon, const std::string& name) {
+Result<config::ProjectConfig> find_project(const config::DaemonConfig& daemon,
+                                           const std::string& name) {
   std::error_code ec;
   std::vector<fs::path> files;
-  for (fs::directory_iterator it(daemon.projects_dir, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(daemon.projects_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
     const auto ext = it->path().extension();
     if ((ext == ".yaml" || ext == ".yml") && it->is_regular_file()) files.push_back(it->path());
   }
-  if (ec) return fail(daemon.source.string() + ": projects_dir: cannot list " + daemon.projects_dir.string());
+  if (ec)
+    return fail(daemon.source.string() + ": projects_dir: cannot list " +
+                daemon.projects_dir.string());
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
     auto text = config::read_text_file(file);
@@ -115,7 +120,8 @@ Result<std::map<std::string, std::string>> read_secrets_file(const fs::path& fil
     if (line.empty() || line.front() == '#') continue;
     const auto eq = line.find('=');
     const std::string where = file.string() + ":" + std::to_string(line_no) + ": ";
-    if (eq == std::string::npos || eq == 0) return fail(ErrorKind::kInvalid, where + "expected NAME=VALUE");
+    if (eq == std::string::npos || eq == 0)
+      return fail(ErrorKind::kInvalid, where + "expected NAME=VALUE");
     const std::string name = line.substr(0, eq);
     if (!out.emplace(name, line.substr(eq + 1)).second) {
       return fail(ErrorKind::kInvalid, where + name + " is given twice");
@@ -220,21 +226,24 @@ int run_exec(const std::vector<std::string>& args) {
     // The project's branch rules (the defaults without one) pick the environment, as the
     // daemon's intake does for a push; JUANIE_RUN is 0, there being no run record.
     std::error_code ignored;
-    const std::string name = project ? project->name : fs::canonical(parsed->dir, ignored).filename().string();
+    const std::string name =
+        project ? project->name : fs::canonical(parsed->dir, ignored).filename().string();
     const auto rules = project ? project->rules : pipelines::default_rules();
     std::optional<std::string> environment;
     if (const auto* rule = pipelines::match_rule(rules, {pipelines::RefKind::kBranch, branch})) {
       environment = rule->environment;
     }
-    const auto context =
-        run_context(name, "refs/heads/" + branch, "branch", branch, head->sha, environment, "push", 0);
+    const auto context = run_context(name, "refs/heads/" + branch, "branch", branch, head->sha,
+                                     environment, "push", 0);
     auto plan = pipelines::plan(*pipeline, context);
     std::cout << "juanie exec: " << context.project << " " << branch << " @ "
               << head->sha.substr(0, 12) << ", " << plan.size() << " step(s), sandbox "
-              << settings.sandbox.backend << ", environment " << environment.value_or("none") << "\n"
+              << settings.sandbox.backend << ", environment " << environment.value_or("none")
+              << "\n"
               << std::flush;
     if (!secrets.empty() && !environment) {
-      std::cout << "juanie exec: " << branch << " deploys nowhere: like the daemon, its steps get no secrets\n";
+      std::cout << "juanie exec: " << branch
+                << " deploys nowhere: like the daemon, its steps get no secrets\n";
     }
 
     // Ctrl-C cancels the running step (its whole process tree) and skips the rest.

@@ -1,9 +1,9 @@
 #include "daemon/cmd/project_init.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <algorithm>
 #include <map>
 
 #include "daemon/config/loader.hpp"
@@ -64,8 +64,9 @@ int run_project_init(const std::vector<std::string>& args) {
     }
   }
   for (const auto& [key, value] : opt) {
-    static const std::string known[] = {"image", "gitops-url", "hooks-url", "branch", "repo-url",
-                                  "forge", "out", "projects-dir", "app-dir", "token-file", "port"};
+    static const std::string known[] = {"image",    "gitops-url", "hooks-url", "branch",
+                                        "repo-url", "forge",      "out",       "projects-dir",
+                                        "app-dir",  "token-file", "port"};
     if (std::find(std::begin(known), std::end(known), key) == std::end(known)) {
       std::cerr << "juanie project init: unknown option --" << key << "\n" << kUsage;
       return 2;
@@ -99,7 +100,8 @@ int run_project_init(const std::vector<std::string>& args) {
         return 1;
       }
       credentials.token = *token;
-      while (!credentials.token.empty() && std::isspace(static_cast<unsigned char>(credentials.token.back()))) {
+      while (!credentials.token.empty() &&
+             std::isspace(static_cast<unsigned char>(credentials.token.back()))) {
         credentials.token.pop_back();
       }
     }
@@ -121,7 +123,9 @@ int run_project_init(const std::vector<std::string>& args) {
   if (opt.contains("projects-dir")) {
     const fs::path file = fs::path(opt["projects-dir"]) / (spec.project + ".yaml");
     const std::string text = pipelines::project_file(
-        spec, opt.contains("repo-url") ? opt["repo-url"] : "https://git.example.com/" + spec.project + ".git",
+        spec,
+        opt.contains("repo-url") ? opt["repo-url"]
+                                 : "https://git.example.com/" + spec.project + ".git",
         opt.contains("forge") ? opt["forge"] : "github");
     if (auto ok = write_new(file, text); !ok) {
       std::cerr << "juanie project init: " << ok.error().message << '\n';

@@ -10,29 +10,29 @@
 #include <iostream>
 #include <thread>
 
+#include "daemon/api/routes.hpp"
 #include "daemon/approvals/approval_desk.hpp"
 #include "daemon/approvals/approval_flow.hpp"
 #include "daemon/approvals/signing_keys.hpp"
-#include "daemon/support/clock.hpp"
 #include "daemon/config/loader.hpp"
-#include "daemon/http/server.hpp"
-#include "daemon/support/log.hpp"
+#include "daemon/config/project_registry.hpp"
 #include "daemon/deploy/deployment_loop.hpp"
-#include "daemon/support/disk_space.hpp"
-#include "daemon/support/metrics.hpp"
+#include "daemon/http/server.hpp"
 #include "daemon/notify/dispatcher.hpp"
 #include "daemon/notify/notifier.hpp"
-#include "daemon/config/project_registry.hpp"
-#include "daemon/api/routes.hpp"
+#include "daemon/runs/retention_sweep.hpp"
 #include "daemon/runs/run_executor.hpp"
 #include "daemon/runs/sandbox_backend.hpp"
-#include "daemon/runs/retention_sweep.hpp"
-#include "daemon/support/periodic_worker.hpp"
 #include "daemon/runs/scheduler.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/writer.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/support/disk_space.hpp"
+#include "daemon/support/log.hpp"
+#include "daemon/support/metrics.hpp"
+#include "daemon/support/periodic_worker.hpp"
 #include "runner/git_checkout.hpp"
 #include "runner/git_mirror.hpp"
 #include "runner/pipeline_run.hpp"
@@ -246,15 +246,12 @@ int serve(const std::filesystem::path& config_file) {
       approvals::DeskDeps{flow, **writer, *reader, projects, clock, log, changed, &metrics});
   RunExecutor executor(
       ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer, notifier});
-  Scheduler scheduler(SchedulerDeps{**writer, *reader, projects, executor, clock, log,
-                                    daemon.limits.concurrent_runs,
-                                    daemon.limits.runs_per_project > 0
-                                        ? daemon.limits.runs_per_project
-                                        : daemon.limits.concurrent_runs,
-                                    daemon.data_dir / "workspaces", daemon.limits.workspace_ttl,
-                                    [&daemon] {
-                                      return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
-                                    }});
+  Scheduler scheduler(SchedulerDeps{
+      **writer, *reader, projects, executor, clock, log, daemon.limits.concurrent_runs,
+      daemon.limits.runs_per_project > 0 ? daemon.limits.runs_per_project
+                                         : daemon.limits.concurrent_runs,
+      daemon.data_dir / "workspaces", daemon.limits.workspace_ttl,
+      [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }});
   RetentionSweep retention(
       RetentionDeps{**writer, *reader, daemon.data_dir / "logs", daemon.retention, clock, log});
   PeriodicWorker retention_worker(std::chrono::hours(1), [&](bool) {
@@ -268,13 +265,11 @@ int serve(const std::filesystem::path& config_file) {
     }
   });
   ManualRuns manual_runs(mirrors, daemon.secrets_dir);
-  Routes routes(RouteDeps{clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
-                          [&scheduler] { scheduler.wake(); },
-                          [&scheduler](std::int64_t run) { return scheduler.cancel(run); },
-                          flow, desk, changed, [&daemon] {
-                            return low_disk(daemon.data_dir, daemon.limits.min_free_disk);
-                          },
-                          &manual_runs});
+  Routes routes(RouteDeps{
+      clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
+      [&scheduler] { scheduler.wake(); },
+      [&scheduler](std::int64_t run) { return scheduler.cancel(run); }, flow, desk, changed,
+      [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }, &manual_runs});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;

@@ -51,7 +51,8 @@ Limits parse_limits(MapReader& root) {
   MapReader r(*node, root.file(), "limits");
   if (auto v = r.optional_int("concurrent_runs", 0, 1024))
     out.concurrent_runs = static_cast<int>(*v);
-  if (auto v = r.optional_int("runs_per_project", 1, 1024)) out.runs_per_project = static_cast<int>(*v);
+  if (auto v = r.optional_int("runs_per_project", 1, 1024))
+    out.runs_per_project = static_cast<int>(*v);
   if (auto v = r.optional_duration("step_timeout")) out.step_timeout = *v;
   if (auto v = r.optional_size("log_max")) out.log_max = *v;
   if (auto v = r.optional_size("body_max")) {
@@ -170,7 +171,8 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
       s.memory = *memory;
     }
     if (auto size = r.optional_size("tmpfs_size")) {
-      if (*size < (1ULL << 20)) r.fail_at(*r.child("tmpfs_size"), "tmpfs_size", "must be at least 1MiB");
+      if (*size < (1ULL << 20))
+        r.fail_at(*r.child("tmpfs_size"), "tmpfs_size", "must be at least 1MiB");
       s.tmpfs_size = *size;
     }
     s.default_image = r.optional_string("default_image").value_or("");

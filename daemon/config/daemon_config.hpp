@@ -83,7 +83,7 @@ struct Sandbox {
   // included. 0: unlimited. bwrap refuses to start without a memory cgroup to enforce it.
   std::uint64_t memory = 4ULL << 30;
   std::uint64_t tmpfs_size = 1ULL << 30;  // each tmpfs of a step (/tmp; bwrap: /run, /var too)
-  std::string default_image;      // podman | docker: for steps without `image`
+  std::string default_image;              // podman | docker: for steps without `image`
   std::map<std::string, std::filesystem::path> root_filesystems;  // bwrap: image → root dir
 };
 

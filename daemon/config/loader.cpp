@@ -98,8 +98,8 @@ Result<std::shared_ptr<const LoadedProject>> load_project(const DaemonConfig& da
   for (const auto& rule : c.rules) {
     const auto* env = c.environment(rule.environment);
     if (env && pipelines::gate_of(*env) && daemon.approvals.signing_keys.empty()) {
-      return fail(file.string() + ": environments." + env->name +
-                  " requires approval, but " + daemon.source.string() +
+      return fail(file.string() + ": environments." + env->name + " requires approval, but " +
+                  daemon.source.string() +
                   " has no approvals.signing_key to sign the approvers' links");
     }
   }

@@ -39,8 +39,9 @@ std::vector<NotificationSink> parse_notification_sinks(MapReader& parent) {
         if (std::find(std::begin(kNotificationEvents), std::end(kNotificationEvents), e) ==
             std::end(kNotificationEvents)) {
           r.fail_at(*r.child("events"), "events",
-                    "\"" + e + "\" is not an event (approval_requested, deployment_succeeded, "
-                    "deployment_failed, deployment_cancelled, run_failed)");
+                    "\"" + e +
+                        "\" is not an event (approval_requested, deployment_succeeded, "
+                        "deployment_failed, deployment_cancelled, run_failed)");
         }
       }
       sink.events = *events;
@@ -55,7 +56,8 @@ std::vector<NotificationSink> parse_notification_sinks(MapReader& parent) {
                   "must not carry credentials; use username and password (a file in secrets_dir)");
       }
       sink.from = r.required_string("from");
-      if (sink.from.find('@') == std::string::npos) r.fail_at(*r.child("from"), "from", "must be an e-mail address");
+      if (sink.from.find('@') == std::string::npos)
+        r.fail_at(*r.child("from"), "from", "must be an e-mail address");
       sink.to = r.optional_string_list("to").value_or(std::vector<std::string>{});
       sink.starttls = r.optional_bool("starttls").value_or(false);
       sink.ca_file = r.optional_string("ca_file").value_or("");
@@ -81,11 +83,13 @@ std::vector<NotificationSink> parse_notification_sinks(MapReader& parent) {
           while (sink.api_url.ends_with("/")) sink.api_url.pop_back();
         }
         if (!sink.channel.empty() && sink.token.empty()) {
-          r.fail_at(*r.child("channel"), "channel", "needs token (a bot token file in secrets_dir)");
+          r.fail_at(*r.child("channel"), "channel",
+                    "needs token (a bot token file in secrets_dir)");
         }
         if (!url && sink.token.empty()) {
-          r.fail_here("url or token: name the file in secrets_dir that holds the incoming webhook "
-                      "URL, or the one that holds a bot token (for direct messages)");
+          r.fail_here(
+              "url or token: name the file in secrets_dir that holds the incoming webhook "
+              "URL, or the one that holds a bot token (for direct messages)");
         }
       } else {
         if (!url) {
@@ -97,7 +101,8 @@ std::vector<NotificationSink> parse_notification_sinks(MapReader& parent) {
         }
       }
       sink.url = url.value_or("");
-      for (const char* key : {"smtp", "from", "to", "starttls", "ca_file", "username", "password"}) {
+      for (const char* key :
+           {"smtp", "from", "to", "starttls", "ca_file", "username", "password"}) {
         if (auto n = r.child(key)) r.fail_at(*n, key, "is for email sinks");
       }
     }

@@ -21,19 +21,19 @@ inline constexpr std::string_view kNotificationEvents[] = {
 // they get, so an approver's personal link never goes to them — only to e-mail (the
 // approver's address) and Slack direct messages (the approver's member id).
 struct NotificationSink {
-  std::string type;    // webhook | dingtalk | slack | email
-  std::string url;     // a file in secrets_dir (webhook, dingtalk, slack's incoming webhook)
+  std::string type;     // webhook | dingtalk | slack | email
+  std::string url;      // a file in secrets_dir (webhook, dingtalk, slack's incoming webhook)
   std::string token;    // slack: a file in secrets_dir holding a bot token (xoxb-…)
   std::string channel;  // slack with token: the channel group messages go to (instead of url)
   std::string api_url = "https://slack.com/api";  // slack: base of chat.postMessage
-  std::string secret;  // a file in secrets_dir: webhook body HMAC key, DingTalk signing secret
-  std::string smtp;    // email: smtp://host:port or smtps://host:port
-  bool starttls = false;         // email: require STARTTLS on smtp://
-  std::string ca_file;           // email: trust this CA bundle (an internal CA), not the system's
-  std::string from;              // email: the sender address
-  std::vector<std::string> to;   // email: for events not addressed to an approver
-  std::string username;          // email: SMTP AUTH user
-  std::string password;          // email: a file in secrets_dir
+  std::string secret;     // a file in secrets_dir: webhook body HMAC key, DingTalk signing secret
+  std::string smtp;       // email: smtp://host:port or smtps://host:port
+  bool starttls = false;  // email: require STARTTLS on smtp://
+  std::string ca_file;    // email: trust this CA bundle (an internal CA), not the system's
+  std::string from;       // email: the sender address
+  std::vector<std::string> to;  // email: for events not addressed to an approver
+  std::string username;         // email: SMTP AUTH user
+  std::string password;         // email: a file in secrets_dir
   std::vector<std::string> events;
 };
 

@@ -39,9 +39,10 @@ void parse_repo(MapReader& root, ProjectConfig& out) {
   MapReader r(root.required_child("repo"), root.file(), "repo");
   out.repo_url = r.required_string("url");
   if (const auto scheme = out.repo_url.find("://"); scheme != std::string::npos) {
-    const auto authority = out.repo_url.substr(scheme + 3, out.repo_url.find('/', scheme + 3) - scheme - 3);
-    if (const auto at = authority.find('@'); at != std::string::npos &&
-                                              authority.substr(0, at).find(':') != std::string::npos) {
+    const auto authority =
+        out.repo_url.substr(scheme + 3, out.repo_url.find('/', scheme + 3) - scheme - 3);
+    if (const auto at = authority.find('@');
+        at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) {
       r.fail_at(*r.child("url"), "url",
                 "must not carry a password (it would be in logs and the database); put the "
                 "token in a file in secrets_dir and name it as repo.token");
@@ -154,20 +155,23 @@ void parse_approvers(MapReader& root, ProjectConfig& out) {
     for (const auto& entry : *node) {
       const std::string name = entry.first.Scalar();
       if (name.empty()) all.fail_at(entry.first, "", "an approver needs a name");
-      const bool name_ok = name.size() <= 64 &&
-                           std::all_of(name.begin(), name.end(), [](unsigned char c) {
-                             return std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '@';
-                           });
+      const bool name_ok =
+          name.size() <= 64 && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '@';
+          });
       if (!name_ok) {
         all.fail_at(entry.first, name, "an approver's name is letters, digits, . _ - @ (up to 64)");
       }
       MapReader r(all.child(name).value_or(YAML::Node()), root.file(), "approvers." + name);
-      Approver a{name, r.optional_string("email").value_or(""),
+      Approver a{name,
+                 r.optional_string("email").value_or(""),
                  r.optional_string("dingtalk").value_or(""),
-                 r.optional_string("slack").value_or(""), {}};
+                 r.optional_string("slack").value_or(""),
+                 {}};
       for (const char* forge : {"github", "gitlab", "gitea"}) {
         if (auto login = r.optional_string(forge)) {
-          if (login->empty()) r.fail_at(*r.child(forge), forge, "must be the approver's login, not empty");
+          if (login->empty())
+            r.fail_at(*r.child(forge), forge, "must be the approver's login, not empty");
           a.logins.emplace(forge, *login);
         }
       }
@@ -241,7 +245,8 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
                 "alone would deploy whatever the tag names by then");
     }
     if (auto v = r.optional_string("path")) {
-      if (v->starts_with("/") || v->find("..") != std::string::npos || v->find("{environment}") == std::string::npos) {
+      if (v->starts_with("/") || v->find("..") != std::string::npos ||
+          v->find("{environment}") == std::string::npos) {
         r.fail_at(*r.child("path"), "path",
                   "must be a path inside the repository naming {environment}");
       }
@@ -268,13 +273,13 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     for (const auto& entry : *node) {
       const std::string name = entry.first.Scalar();
       // The name becomes a step's environment variable.
-      const bool variable =
-          !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
-          std::all_of(name.begin(), name.end(), [](unsigned char c) {
-            return std::isalnum(c) || c == '_';
-          });
+      const bool variable = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                            std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                              return std::isalnum(c) || c == '_';
+                            });
       if (!variable) {
-        r.fail_at(entry.first, name, "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+        r.fail_at(entry.first, name,
+                  "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
       }
       auto ref = secret_ref(r, name);
       if (!ref) r.fail_at(entry.second, name, "must name a file in secrets_dir");

@@ -52,7 +52,7 @@ struct ProjectConfig {
   std::string pipeline = ".juanie.yml";
   std::string image;
   std::optional<SecretRef> registry_auth;
-  bool registry_tls_verify = true;  // false: a plain-http registry (a local one)
+  bool registry_tls_verify = true;   // false: a plain-http registry (a local one)
   bool registry_branch_tag = false;  // also push <image>:<branch> (release/1.2 → release-1.2)
   std::string gitops_url;
   std::string gitops_branch = "main";

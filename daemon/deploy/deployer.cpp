@@ -1,7 +1,7 @@
 #include "daemon/deploy/deployer.hpp"
 
-#include "daemon/runs/git_access.hpp"
 #include "daemon/deploy/gitops_change.hpp"
+#include "daemon/runs/git_access.hpp"
 #include "runner/commit_graph.hpp"
 
 namespace juanie::daemon {
@@ -54,15 +54,16 @@ std::optional<std::string> Deployer::backwards(
     auto on_branch = runner::is_strict_ancestor(repo, run.sha, *tip);
     if (!on_branch || !*on_branch) {
       return "commit " + run.sha.substr(0, 12) + " is no longer on " + run.ref + " (now " +
-             tip->substr(0, 12) + "); a push that is not the branch's history does not deploy "
+             tip->substr(0, 12) +
+             "); a push that is not the branch's history does not deploy "
              "by itself";
     }
   }
   for (const auto& other : others) {
     const std::string which = other.state == "success"
                                   ? "which " + env + " runs now"
-                                  : "which deployment " + std::to_string(other.deployment) +
-                                        " (" + other.state + ") brings to " + env;
+                                  : "which deployment " + std::to_string(other.deployment) + " (" +
+                                        other.state + ") brings to " + env;
     if (other.sha == run.sha) {
       // The same commit again is nothing new: it neither goes twice nor cancels what waits.
       if (other.state == "success") continue;
@@ -72,7 +73,8 @@ std::optional<std::string> Deployer::backwards(
     if (!older) return "cannot compare with " + which + ": " + older.error().message;
     if (*older) {
       return "commit " + run.sha.substr(0, 12) + " is older than " + other.sha.substr(0, 12) +
-             ", " + which + "; an old push does not move an environment back by itself (trigger "
+             ", " + which +
+             "; an old push does not move an environment back by itself (trigger "
              "it to roll back on purpose)";
     }
   }
@@ -143,8 +145,8 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
   }
   if (!written && created) created = std::unexpected(written.error());
   if (!created) {
-    deps_.log.error("run " + std::to_string(run.id) + ": cannot record its deployment: " +
-                    created.error().message);
+    deps_.log.error("run " + std::to_string(run.id) +
+                    ": cannot record its deployment: " + created.error().message);
     return;
   }
   deps_.notifier.wake();
@@ -152,7 +154,8 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
   deps_.log.info("deployment " + id + " of " + image + ":" + tag + " to " + created->environment +
                  " recorded");
   if (next == approvals::Next::kCarryOut) return carry_out(*created, run, project);
-  const bool untriggered = hold.has_value() || (run.deploy_trigger == "manual" && run.trigger != "manual");
+  const bool untriggered =
+      hold.has_value() || (run.deploy_trigger == "manual" && run.trigger != "manual");
   deps_.log.info("deployment " + id +
                  (untriggered ? " waits for a manual trigger" : " waits for approval") +
                  (hold ? ": " + *hold : ""));
@@ -163,10 +166,11 @@ void Deployer::carry_out(const store::DeploymentRecord& d, const store::RunRecor
   if (!claim(d.id)) return;
   // Only what may go becomes running: an ended deployment (say, one a racing pass already
   // finished) refuses the transition, and nothing is written.
-  auto started = store::write_and_wait(deps_.writer, [&, at = rfc3339(deps_.clock.now())](store::Database& db) {
-    return store::set_deployment_state(db, d.id, DeploymentState::kRunning, std::nullopt,
-                                       std::nullopt, at);
-  });
+  auto started = store::write_and_wait(
+      deps_.writer, [&, at = rfc3339(deps_.clock.now())](store::Database& db) {
+        return store::set_deployment_state(db, d.id, DeploymentState::kRunning, std::nullopt,
+                                           std::nullopt, at);
+      });
   if (started) write(d, run, project);
   release(d.id);
 }
@@ -183,7 +187,8 @@ void Deployer::write(const store::DeploymentRecord& d, const store::RunRecord& r
   if (!credentials) return failed(credentials.error().message);
   auto change = gitops_change_for(project, d, run);
   if (!change) return failed(change.error().message);
-  auto outcome = deps_.gitops.apply({project.gitops_url, project.gitops_branch, *credentials}, *change);
+  auto outcome =
+      deps_.gitops.apply({project.gitops_url, project.gitops_branch, *credentials}, *change);
   if (!outcome) return failed(outcome.error().message);
   deps_.log.info("deployment " + id + " " +
                  (outcome->committed ? "committed " + outcome->commit.substr(0, 12) + " to "

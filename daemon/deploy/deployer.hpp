@@ -5,14 +5,14 @@
 #include <string>
 
 #include "daemon/approvals/approval_flow.hpp"
-#include "daemon/support/clock.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/config/project_config.hpp"
-#include "daemon/support/log.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/support/log.hpp"
 #include "runner/git_mirror.hpp"
 #include "runner/gitops_writer.hpp"
 
@@ -52,7 +52,8 @@ class Deployer {
 
  private:
   void record(std::int64_t id, const config::ProjectConfig& project, pipelines::DeploymentState to,
-              const std::optional<std::string>& reason, const std::optional<std::string>& commit) const;
+              const std::optional<std::string>& reason,
+              const std::optional<std::string>& commit) const;
   void write(const store::DeploymentRecord& d, const store::RunRecord& run,
              const config::ProjectConfig& project) const;
   // Why `run`'s deployment must wait for a person, when its commit is older than `others`

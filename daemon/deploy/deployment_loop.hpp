@@ -3,14 +3,14 @@
 #include <set>
 
 #include "daemon/approvals/approval_flow.hpp"
-#include "daemon/support/clock.hpp"
-#include "daemon/deploy/deployer.hpp"
-#include "daemon/support/log.hpp"
-#include "daemon/notify/notifier.hpp"
-#include "daemon/support/periodic_worker.hpp"
 #include "daemon/config/project_registry.hpp"
+#include "daemon/deploy/deployer.hpp"
+#include "daemon/notify/notifier.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/support/log.hpp"
+#include "daemon/support/periodic_worker.hpp"
 
 namespace juanie::daemon {
 
@@ -43,7 +43,7 @@ class DeploymentLoop {
 
   DeploymentLoopDeps deps_;
   std::set<std::int64_t> reported_;  // stuck deployments already logged (once is enough)
-  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
+  PeriodicWorker worker_;            // last: its thread stops before the members it uses go
 };
 
 }  // namespace juanie::daemon

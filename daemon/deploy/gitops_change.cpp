@@ -7,11 +7,17 @@ namespace juanie::daemon {
 Result<runner::GitOpsChange> gitops_change_for(const config::ProjectConfig& project,
                                                const store::DeploymentRecord& d,
                                                const store::RunRecord& run) {
-  if (!d.digest) return fail("no digest was recorded for the image, and a deployment is pinned to one");
-  const std::map<std::string, std::string> fields{
-      {"project", d.project}, {"environment", d.environment}, {"image", d.image},
-      {"tag", d.tag},         {"digest", d.digest.value_or("")}, {"sha", run.sha},
-      {"short_sha", run.sha.substr(0, 7)}, {"run", std::to_string(d.run)}, {"branch", run.branch}};
+  if (!d.digest)
+    return fail("no digest was recorded for the image, and a deployment is pinned to one");
+  const std::map<std::string, std::string> fields{{"project", d.project},
+                                                  {"environment", d.environment},
+                                                  {"image", d.image},
+                                                  {"tag", d.tag},
+                                                  {"digest", d.digest.value_or("")},
+                                                  {"sha", run.sha},
+                                                  {"short_sha", run.sha.substr(0, 7)},
+                                                  {"run", std::to_string(d.run)},
+                                                  {"branch", run.branch}};
   auto message = pipelines::render_message(project.gitops_message, fields);
   if (!message) return std::unexpected(message.error());
   auto path = pipelines::render_message(project.gitops_path, fields);

@@ -1,8 +1,8 @@
 #include "daemon/flux/flux_event.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <algorithm>
 #include <cctype>
 
 #include "daemon/support/crypto.hpp"
@@ -45,7 +45,8 @@ Result<FluxEvent> parse_flux_event(std::string_view body) {
   if (!doc.is_object()) return fail("the body is not a JSON object");
   const json::object& o = doc.get_object();
   const json::value* involved = o.if_contains("involvedObject");
-  if (!involved || !involved->is_object()) return fail("involvedObject is missing or not an object");
+  if (!involved || !involved->is_object())
+    return fail("involvedObject is missing or not an object");
   FluxEvent e;
   const json::object& object = involved->get_object();
   auto take = [](Result<std::string> r, std::string& out) -> Result<void> {
@@ -63,7 +64,8 @@ Result<FluxEvent> parse_flux_event(std::string_view body) {
                   take(text_at(o, "reportingController", "", false), e.controller)}) {
     if (!ok) return std::unexpected(ok.error());
   }
-  if (e.kind.empty() || e.name.empty()) return fail("involvedObject.kind and .name must not be empty");
+  if (e.kind.empty() || e.name.empty())
+    return fail("involvedObject.kind and .name must not be empty");
   if (const json::value* metadata = o.if_contains("metadata"); metadata && !metadata->is_null()) {
     if (!metadata->is_object()) return fail("metadata is not an object");
     // notification-controller v1.5 strips the group prefix; older ones forward it.
@@ -91,7 +93,9 @@ Result<void> verify_flux_signature(std::optional<std::string_view> header, std::
   std::transform(sent.begin(), sent.end(), sent.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   auto mac = hmac_sha2(hash, key, body);
-  if (!mac) return fail("X-Signature uses " + cut(hash.substr(0, 16)) + "; sha224, sha256, sha384 or sha512 is required");
+  if (!mac)
+    return fail("X-Signature uses " + cut(hash.substr(0, 16)) +
+                "; sha224, sha256, sha384 or sha512 is required");
   if (!constant_time_equal(sent, pipelines::hex_encode(*mac))) {
     return fail("X-Signature does not match the body");
   }

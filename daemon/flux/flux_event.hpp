@@ -11,14 +11,14 @@ namespace juanie::daemon::flux {
 // One event of Flux's notification-controller (generic and generic-hmac providers), as far as
 // a rollout needs it. Text fields are cut to a few KiB.
 struct FluxEvent {
-  std::string kind;       // involvedObject.kind: Kustomization, HelmRelease, GitRepository, …
-  std::string name;       // involvedObject.name
+  std::string kind;        // involvedObject.kind: Kustomization, HelmRelease, GitRepository, …
+  std::string name;        // involvedObject.name
   std::string namespace_;  // involvedObject.namespace
-  std::string severity;   // info | error
-  std::string reason;     // ReconciliationSucceeded, HealthCheckFailed, …
+  std::string severity;    // info | error
+  std::string reason;      // ReconciliationSucceeded, HealthCheckFailed, …
   std::string message;
   std::string timestamp;
-  std::string controller;  // reportingController
+  std::string controller;               // reportingController
   std::optional<std::string> revision;  // as sent, from metadata (with or without the prefix)
   std::optional<std::string> commit;    // the GitOps commit the revision names
 };

@@ -1,8 +1,8 @@
 #include "daemon/forge/event.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <algorithm>
 #include <cctype>
 
 #include "pipelines/ref.hpp"

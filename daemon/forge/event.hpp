@@ -16,7 +16,8 @@ struct PushEvent {
   std::string ref;
   std::string before;
   std::string after;
-  std::string pusher;  // the pusher's login (GitHub pusher.name, GitLab user_username, Gitea pusher.login)
+  std::string
+      pusher;  // the pusher's login (GitHub pusher.name, GitLab user_username, Gitea pusher.login)
   std::string sender;  // whose action sent the event (sender.login), when the forge says
   // Lowercased, distinct: the pusher's address and every author and committer address of the
   // pushed commits (as many as the forge lists, at most kMaxEmails).
@@ -39,7 +40,7 @@ Result<ForgeEvent> parse_event(Forge forge, const http::Request& request);
 
 // How a delivery is told apart from a replay of it.
 enum class DeliveryKey {
-  kForgeHeader,  // the forge's delivery header (X-GitHub-Delivery, X-Gitlab-Event-UUID, ...)
+  kForgeHeader,      // the forge's delivery header (X-GitHub-Delivery, X-Gitlab-Event-UUID, ...)
   kSignedWebhookId,  // GitLab signing tokens: the webhook-id the signature covers
 };
 

@@ -99,7 +99,9 @@ Result<void> verify_gitlab_signing(const http::Request& req, std::string_view se
 
 }  // namespace
 
-bool is_gitlab_signing_token(std::string_view secret) { return secret.starts_with("whsec_"); }
+bool is_gitlab_signing_token(std::string_view secret) {
+  return secret.starts_with("whsec_");
+}
 
 Result<void> verify_signature(Forge forge, const http::Request& request, std::string_view secret,
                               std::chrono::system_clock::time_point now) {

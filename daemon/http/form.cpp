@@ -49,7 +49,8 @@ bool is_text(std::string_view s) {
 
 }  // namespace
 
-Result<std::map<std::string, std::string>> parse_form(std::string_view body, std::size_t max_fields) {
+Result<std::map<std::string, std::string>> parse_form(std::string_view body,
+                                                      std::size_t max_fields) {
   std::map<std::string, std::string> out;
   while (!body.empty()) {
     const auto amp = body.find('&');
@@ -58,7 +59,8 @@ Result<std::map<std::string, std::string>> parse_form(std::string_view body, std
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     auto name = percent_decode(pair.substr(0, eq));
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    auto value =
+        percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!name || !value) return fail("the form has a broken %-escape");
     if (!is_field_name(*name)) return fail("the form has an unexpected field");
     if (!is_text(*value)) return fail("the form field " + *name + " is not text");

@@ -28,7 +28,6 @@ std::string_view Request::path() const {
   return t.substr(0, t.find('?'));
 }
 
-
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -8,7 +8,9 @@ namespace {
 namespace bhttp = boost::beast::http;
 using error_code = boost::system::error_code;
 
-std::string kib(std::uint64_t bytes) { return std::to_string(bytes / 1024) + " KiB"; }
+std::string kib(std::uint64_t bytes) {
+  return std::to_string(bytes / 1024) + " KiB";
+}
 
 }  // namespace
 
@@ -40,12 +42,12 @@ std::optional<Refusal> RequestFraming::refusal(const error_code& ec) const {
     return Refusal{413, "the body is larger than limits.body_max"};
   }
   if (ec == bhttp::error::buffer_overflow) {
-    return Refusal{400, "a chunk-size line or the trailers are longer than " +
-                            kib(limits_.buffer_max())};
+    return Refusal{
+        400, "a chunk-size line or the trailers are longer than " + kib(limits_.buffer_max())};
   }
   if (ec == bhttp::error::bad_chunk_extension && extension_too_long_) {
-    return Refusal{400, "a chunk extension is longer than " + std::to_string(kChunkExtensionMax) +
-                            " bytes"};
+    return Refusal{
+        400, "a chunk extension is longer than " + std::to_string(kChunkExtensionMax) + " bytes"};
   }
   // The client stopped sending: nobody to answer.
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;

@@ -46,7 +46,7 @@ struct Shared {
   std::atomic<int> sessions{0};
   std::atomic<bool> draining{false};
   std::mutex mutex;
-  std::list<std::function<void()>> idle_closers;  // one per live session
+  std::list<std::function<void()>> idle_closers;     // one per live session
   std::unordered_map<std::string, int> per_address;  // live sessions by client address
 };
 
@@ -137,7 +137,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void on_header(error_code ec, std::size_t consumed) {
     idle_ = false;
     if (ec) return on_read_error(ec);
-    if (auto refusal = framing_->consumed(consumed)) return refuse(refusal->status, refusal->message);
+    if (auto refusal = framing_->consumed(consumed))
+      return refuse(refusal->status, refusal->message);
     auto& parser = framing_->parser();
     const auto& header = parser.get();
     if (auto length = parser.content_length(); length && *length > shared_.options.body_max) {
@@ -164,8 +165,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                                                       header.version());
       lowest().expires_after(shared_.options.body_timeout);
       bhttp::async_write(stream_, *res,
-                         [self = this->shared_from_this(), res](error_code ec, std::size_t) {
-                           if (ec) return self->close();
+                         [self = this->shared_from_this(), res](error_code write_ec, std::size_t) {
+                           if (write_ec) return self->close();
                            self->read_body();
                          });
       return;
@@ -250,14 +251,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->keep_alive(false);
     auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
     lowest().expires_after(shared_.options.body_timeout);
-    bhttp::async_write_header(stream_, *serializer,
-                              [self = this->shared_from_this(), res, serializer,
-                               first = std::make_shared<std::string>(std::move(r.body))](
-                                  error_code ec, std::size_t) {
-                                if (ec) return self->close();
-                                if (first->empty()) return self->pump();
-                                self->send_chunk(std::move(*first));
-                              });
+    bhttp::async_write_header(
+        stream_, *serializer,
+        [self = this->shared_from_this(), res, serializer,
+         first = std::make_shared<std::string>(std::move(r.body))](error_code ec, std::size_t) {
+          if (ec) return self->close();
+          if (first->empty()) return self->pump();
+          self->send_chunk(std::move(*first));
+        });
   }
 
   void pump() {
@@ -265,8 +266,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!shared_.draining.load()) chunk = body_stream_->next();
     if (!chunk) {
       lowest().expires_after(shared_.options.body_timeout);
-      net::async_write(stream_, bhttp::make_chunk_last(),
-                       [self = this->shared_from_this()](error_code, std::size_t) { self->close(); });
+      net::async_write(
+          stream_, bhttp::make_chunk_last(),
+          [self = this->shared_from_this()](error_code, std::size_t) { self->close(); });
       return;
     }
     if (chunk->empty()) {

@@ -55,8 +55,8 @@ Result<void> Dispatcher::post_json(const std::string& url, const std::string& fi
   return {};
 }
 
-Result<void> Dispatcher::slack_post(const config::NotificationSink& sink, const std::string& channel,
-                                    const std::string& body) const {
+Result<void> Dispatcher::slack_post(const config::NotificationSink& sink,
+                                    const std::string& channel, const std::string& body) const {
   auto token = config::read_secret(deps_.daemon.secrets_dir,
                                    config::SecretRef{sink.token, "notifications (slack): token: "});
   if (!token) return std::unexpected(token.error());
@@ -76,14 +76,16 @@ Result<void> Dispatcher::slack_post(const config::NotificationSink& sink, const 
   const json::value* ok = o ? o->if_contains("ok") : nullptr;
   if (response->status != 200 || !ok || !ok->is_bool() || !ok->as_bool()) {
     const json::value* error = o ? o->if_contains("error") : nullptr;
-    return fail("Slack (to " + channel + ") answered HTTP " + std::to_string(response->status) + ": " +
+    return fail("Slack (to " + channel + ") answered HTTP " + std::to_string(response->status) +
+                ": " +
                 (error && error->is_string() ? std::string(error->as_string())
                                              : response->body.substr(0, 200)));
   }
   return {};
 }
 
-Result<void> Dispatcher::slack_direct(const config::NotificationSink& sink, const Fields& fields) const {
+Result<void> Dispatcher::slack_direct(const config::NotificationSink& sink,
+                                      const Fields& fields) const {
   const std::string member = field(fields, "approver_slack");
   if (sink.token.empty() || member.empty()) {
     return fail("refusing to send an approver's link other than as a direct message");
@@ -122,12 +124,13 @@ int Dispatcher::deliver_due() {
     }
     if (deps_.metrics) deps_.metrics->notification(type, next ? "retry" : "abandoned");
     deps_.log.warn("notification " + std::to_string(m.id) + " (" + m.event + ") not delivered" +
-                   (next ? ", next attempt at " + *next : ", given up after " +
-                                                            std::to_string(m.attempts + 1) + " attempts") +
+                   (next ? ", next attempt at " + *next
+                         : ", given up after " + std::to_string(m.attempts + 1) + " attempts") +
                    ": " + sent.error().message);
-    (void)store::write_and_wait(deps_.writer, [id = m.id, error = sent.error().message, next](store::Database& db) {
-      return store::mark_failed(db, id, error, next);
-    });
+    (void)store::write_and_wait(
+        deps_.writer, [id = m.id, error = sent.error().message, next](store::Database& db) {
+          return store::mark_failed(db, id, error, next);
+        });
   }
   return attempted;
 }
@@ -158,9 +161,9 @@ Result<void> Dispatcher::send(const store::OutboxMessage& m,
       mail.to = sink.to;
     }
     const std::string domain = sink.from.substr(sink.from.find('@') + 1);
-    mail.message = email_message(sink.from, mail.to, m.event, fields,
-                                 rfc5322_date(deps_.clock.now()),
-                                 "juanie." + std::to_string(m.id) + "@" + domain);
+    mail.message =
+        email_message(sink.from, mail.to, m.event, fields, rfc5322_date(deps_.clock.now()),
+                      "juanie." + std::to_string(m.id) + "@" + domain);
     return transport_.mail(mail);
   }
   // A link is its approver's alone: never to a channel others read (an outbox row from
@@ -175,17 +178,20 @@ Result<void> Dispatcher::send(const store::OutboxMessage& m,
     const std::string body = webhook_body(m.id, m.event, fields);
     std::vector<std::pair<std::string, std::string>> headers{
         {"X-Juanie-Event", m.event}, {"X-Juanie-Delivery", std::to_string(m.id)}};
-    if (!secret->empty()) headers.emplace_back("X-Juanie-Signature-256", webhook_signature(*secret, body));
+    if (!secret->empty())
+      headers.emplace_back("X-Juanie-Signature-256", webhook_signature(*secret, body));
     return post_json(*url, sink.url, body, std::move(headers));
   }
   if (sink.type == "slack") {
     if (!link.empty()) return slack_direct(sink, fields);
-    if (sink.url.empty()) return slack_post(sink, sink.channel, slack_body(m.event, fields, sink.channel));
+    if (sink.url.empty())
+      return slack_post(sink, sink.channel, slack_body(m.event, fields, sink.channel));
     return post_json(*url, sink.url, slack_body(m.event, fields), {});
   }
   if (sink.type == "dingtalk") {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deps_.clock.now().time_since_epoch()).count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deps_.clock.now().time_since_epoch())
+            .count();
     const std::string target = secret->empty() ? *url : dingtalk_signed_url(*url, *secret, ms);
     http::ClientRequest request;
     request.method = "POST";
@@ -193,7 +199,8 @@ Result<void> Dispatcher::send(const store::OutboxMessage& m,
     request.body = dingtalk_body(m.event, fields);
     request.headers = {{"Content-Type", "application/json"}};
     auto response = transport_.send(request);
-    if (!response) return fail(redact(redact(response.error().message, target, sink.url), *url, sink.url));
+    if (!response)
+      return fail(redact(redact(response.error().message, target, sink.url), *url, sink.url));
     // DingTalk answers 200 for refusals too; errcode says what happened.
     std::error_code ec;
     auto answer = json::parse(response->body, ec);

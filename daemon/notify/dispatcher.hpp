@@ -2,16 +2,16 @@
 
 #include <chrono>
 
-#include "daemon/support/clock.hpp"
 #include "daemon/config/daemon_config.hpp"
-#include "daemon/support/log.hpp"
-#include "daemon/support/metrics.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/notify/transport.hpp"
-#include "daemon/support/periodic_worker.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/support/log.hpp"
+#include "daemon/support/metrics.hpp"
+#include "daemon/support/periodic_worker.hpp"
 
 namespace juanie::daemon::notify {
 
@@ -48,7 +48,8 @@ class Dispatcher {
   int deliver_due();
 
  private:
-  Result<void> send(const store::OutboxMessage& message, const config::NotificationSink& sink) const;
+  Result<void> send(const store::OutboxMessage& message,
+                    const config::NotificationSink& sink) const;
   // chat.postMessage with the sink's bot token; Slack's {"ok": false} is a failure.
   Result<void> slack_post(const config::NotificationSink& sink, const std::string& channel,
                           const std::string& body) const;

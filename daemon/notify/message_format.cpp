@@ -1,8 +1,8 @@
 #include "daemon/notify/message_format.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <algorithm>
 #include <charconv>
 
 #include "daemon/support/crypto.hpp"
@@ -40,8 +40,9 @@ std::string where_to_decide(const Fields& f) {
   std::string text = "Deployment " + field(f, "deployment") + " waits for " +
                      field(f, "required_approvals") + " approval(s) from " + field(f, "approvers");
   if (!field(f, "expires_at").empty()) text += " until " + field(f, "expires_at");
-  text += ". Each approver decides through their own link, sent to them alone (e-mail or Slack "
-          "direct message).";
+  text +=
+      ". Each approver decides through their own link, sent to them alone (e-mail or Slack "
+      "direct message).";
   if (!field(f, "unreached").empty()) {
     text += " No personal channel reaches " + field(f, "unreached") +
             ": an operator prints their link with `juanie approval-link --config FILE " +
@@ -59,11 +60,13 @@ bool group_request(const std::string& event, const Fields& f) {
 std::string subject(const std::string& event, const Fields& f) {
   const std::string what = "deploy " + image_ref(f) + " to " + field(f, "environment");
   if (event == "approval_requested") return field(f, "project") + ": approval requested: " + what;
-  if (event == "deployment_succeeded") return field(f, "project") + ": deployed " + image_ref(f) + " to " + field(f, "environment");
+  if (event == "deployment_succeeded")
+    return field(f, "project") + ": deployed " + image_ref(f) + " to " + field(f, "environment");
   if (event == "deployment_failed") return field(f, "project") + ": failed to " + what;
   if (event == "deployment_cancelled") return field(f, "project") + ": cancelled: " + what;
   if (event == "run_failed") {
-    return field(f, "project") + ": run " + field(f, "run") + " of " + field(f, "branch") + " failed";
+    return field(f, "project") + ": run " + field(f, "run") + " of " + field(f, "branch") +
+           " failed";
   }
   return field(f, "project") + ": " + event;
 }
@@ -71,8 +74,9 @@ std::string subject(const std::string& event, const Fields& f) {
 std::string plain_text(const std::string& event, const Fields& f) {
   std::string text = subject(event, f) + "\n\n";
   if (event == "approval_requested") {
-    text += field(f, "approver") + ", your approval is asked for deployment " + field(f, "deployment") +
-            " of " + field(f, "project") + " to " + field(f, "environment") + ".\n\n";
+    text += field(f, "approver") + ", your approval is asked for deployment " +
+            field(f, "deployment") + " of " + field(f, "project") + " to " +
+            field(f, "environment") + ".\n\n";
   }
   if (!field(f, "sha").empty()) {
     text += "commit: " + field(f, "sha") + " on " + field(f, "branch") + "\n";
@@ -80,9 +84,12 @@ std::string plain_text(const std::string& event, const Fields& f) {
   if (!field(f, "triggered_by").empty()) text += "triggered by: " + field(f, "triggered_by") + "\n";
   if (!field(f, "reason").empty()) text += "reason: " + field(f, "reason") + "\n";
   if (!field(f, "link").empty()) {
-    text += "\nReview it, then approve or reject (the page changes nothing until you press a "
-            "button):\n" + field(f, "link") + "\n";
-    if (!field(f, "expires_at").empty()) text += "The link works once, until " + field(f, "expires_at") + ".\n";
+    text +=
+        "\nReview it, then approve or reject (the page changes nothing until you press a "
+        "button):\n" +
+        field(f, "link") + "\n";
+    if (!field(f, "expires_at").empty())
+      text += "The link works once, until " + field(f, "expires_at") + ".\n";
     text += "It is yours alone: whoever holds it decides as you, so do not forward it.\n";
   }
   return text;
@@ -112,7 +119,8 @@ std::string slack_body(const std::string& event, const Fields& f, const std::str
   std::string text = subject(event, f);
   if (group_request(event, f)) {
     std::string mentions;
-    for (const auto& id : list_items(field(f, "approvers_slack"), ',')) mentions += "<@" + id + "> ";
+    for (const auto& id : list_items(field(f, "approvers_slack"), ','))
+      mentions += "<@" + id + "> ";
     text = mentions + text + "\n" + where_to_decide(f);
   }
   if (!field(f, "reason").empty()) text += "\nreason: " + field(f, "reason");
@@ -137,7 +145,8 @@ std::string slack_direct_body(const Fields& f) {
 std::string dingtalk_body(const std::string& event, const Fields& f) {
   const std::string title = subject(event, f);
   std::string markdown = "### " + title + "\n\n";
-  if (!field(f, "sha").empty()) markdown += "- commit: `" + field(f, "sha").substr(0, 12) + "` on " + field(f, "branch") + "\n";
+  if (!field(f, "sha").empty())
+    markdown += "- commit: `" + field(f, "sha").substr(0, 12) + "` on " + field(f, "branch") + "\n";
   if (!field(f, "reason").empty()) markdown += "- reason: " + field(f, "reason") + "\n";
   json::object o;
   json::array mobiles;
@@ -152,7 +161,8 @@ std::string dingtalk_body(const std::string& event, const Fields& f) {
   }
   o["msgtype"] = "markdown";
   o["markdown"] = json::object{{"title", title}, {"text", markdown}};
-  if (!mobiles.empty()) o["at"] = json::object{{"atMobiles", std::move(mobiles)}, {"isAtAll", false}};
+  if (!mobiles.empty())
+    o["at"] = json::object{{"atMobiles", std::move(mobiles)}, {"isAtAll", false}};
   return json::serialize(o);
 }
 
@@ -176,13 +186,17 @@ std::string email_message(const std::string& from, const std::vector<std::string
   // dot-stuffs, but normalise the endings here).
   std::string crlf;
   for (char c : body) {
-    if (c == '\n') crlf += "\r\n";
-    else if (c != '\r') crlf.push_back(c);
+    if (c == '\n')
+      crlf += "\r\n";
+    else if (c != '\r')
+      crlf.push_back(c);
   }
-  return "From: " + one_line(from) + "\r\nTo: " + recipients + "\r\nSubject: " +
-         one_line(subject(event, f)) + "\r\nDate: " + one_line(date) + "\r\nMessage-ID: <" +
-         one_line(message_id) + ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-         "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n" + crlf;
+  return "From: " + one_line(from) + "\r\nTo: " + recipients +
+         "\r\nSubject: " + one_line(subject(event, f)) + "\r\nDate: " + one_line(date) +
+         "\r\nMessage-ID: <" + one_line(message_id) +
+         ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n" +
+         crlf;
 }
 
 }  // namespace juanie::daemon::notify

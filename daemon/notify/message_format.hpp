@@ -21,7 +21,8 @@ std::string webhook_signature(const std::string& secret, const std::string& body
 
 // Slack, to a channel (an incoming webhook's, or `channel` through chat.postMessage):
 // {"text": ...}; an approval request mentions its approvers (<@ID>) and says where to decide.
-std::string slack_body(const std::string& event, const Fields& fields, const std::string& channel = "");
+std::string slack_body(const std::string& event, const Fields& fields,
+                       const std::string& channel = "");
 // Slack, to one approver (chat.postMessage to their member id): their link as
 // <url|Approve or reject>.
 std::string slack_direct_body(const Fields& fields);

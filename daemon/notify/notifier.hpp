@@ -32,7 +32,8 @@ class Notifier {
   // audience for it: group channels, and e-mail's `to` for events not asking for approval.
   // Whatever it is given, a link is never part of such a message.
   Result<void> enqueue(store::Database& db, const config::ProjectConfig& project,
-                       const std::string& event, const Fields& fields, const std::string& now) const;
+                       const std::string& event, const Fields& fields,
+                       const std::string& now) const;
 
   // A message for one approver, with their own link: only to channels that reach them alone —
   // e-mail to `approver_email`, a Slack direct message to `approver_slack` (a slack sink with

@@ -9,7 +9,7 @@
 namespace juanie::daemon::notify {
 
 struct SmtpMessage {
-  std::string url;  // smtp://host:port or smtps://host:port
+  std::string url;        // smtp://host:port or smtps://host:port
   bool starttls = false;  // on smtp://: refuse to send unless the server upgrades to TLS
   std::string username;
   std::string password;

@@ -18,8 +18,9 @@ Result<runner::GitCredentials> read_git_credentials(const std::filesystem::path&
     into = std::move(*value);
     return {};
   };
-  for (auto [ref, into] : {std::pair{&access.token, &c.token}, std::pair{&access.ssh_key, &c.ssh_private_key},
-                           std::pair{&access.known_hosts, &c.known_hosts}}) {
+  for (auto [ref, into] :
+       {std::pair{&access.token, &c.token}, std::pair{&access.ssh_key, &c.ssh_private_key},
+        std::pair{&access.known_hosts, &c.known_hosts}}) {
     if (auto ok = read(*ref, *into); !ok) return std::unexpected(ok.error());
   }
   if (!access.known_hosts) {

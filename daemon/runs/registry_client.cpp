@@ -28,7 +28,8 @@ Result<std::string> basic_credentials(const std::optional<std::filesystem::path>
   auto doc = json::parse(*text, ec);
   const json::object* auths = nullptr;
   if (!ec && doc.is_object()) {
-    if (auto* a = doc.as_object().if_contains("auths"); a && a->is_object()) auths = &a->as_object();
+    if (auto* a = doc.as_object().if_contains("auths"); a && a->is_object())
+      auths = &a->as_object();
   }
   if (!auths) return fail(authfile->string() + ": not a containers auth.json ({\"auths\": {...}})");
   for (const auto& [key, entry] : *auths) {
@@ -73,7 +74,8 @@ Result<std::string> bearer_token(const std::string& challenge, const std::string
   auto doc = json::parse(response->body, ec);
   if (response->status == 200 && !ec && doc.is_object()) {
     for (const char* key : {"token", "access_token"}) {
-      if (auto* t = doc.as_object().if_contains(key); t && t->is_string()) return std::string(t->as_string());
+      if (auto* t = doc.as_object().if_contains(key); t && t->is_string())
+        return std::string(t->as_string());
     }
   }
   return fail("the registry's token service answered HTTP " + std::to_string(response->status));
@@ -92,19 +94,20 @@ Result<ImageReference> parse_image_reference(std::string_view reference) {
                    std::string(reference.substr(slash + 1, colon - slash - 1)),
                    std::string(reference.substr(colon + 1))};
   if (r.host == "docker.io") r.host = "registry-1.docker.io";
-  if (r.name.empty() || r.tag.empty()) return fail("\"" + std::string(reference) + "\" is not registry/name:tag");
+  if (r.name.empty() || r.tag.empty())
+    return fail("\"" + std::string(reference) + "\" is not registry/name:tag");
   return r;
 }
 
-Result<std::optional<std::string>> registry_digest(const std::string& reference, bool tls,
-                                                   const std::optional<std::filesystem::path>& authfile) {
+Result<std::optional<std::string>> registry_digest(
+    const std::string& reference, bool tls, const std::optional<std::filesystem::path>& authfile) {
   auto ref = parse_image_reference(reference);
   if (!ref) return std::unexpected(ref.error());
   auto basic = basic_credentials(authfile, ref->host);
   if (!basic) return std::unexpected(basic.error());
   http::ClientRequest request{.method = "GET",
-                              .url = (tls ? "https://" : "http://") + ref->host + "/v2/" + ref->name +
-                                     "/manifests/" + ref->tag,
+                              .url = (tls ? "https://" : "http://") + ref->host + "/v2/" +
+                                     ref->name + "/manifests/" + ref->tag,
                               .headers = {{"Accept", kManifestTypes}},
                               .body = {}};
   if (!basic->empty()) request.headers.emplace_back("Authorization", "Basic " + *basic);
@@ -119,10 +122,12 @@ Result<std::optional<std::string>> registry_digest(const std::string& reference,
   }
   if (response->status == 404) return std::optional<std::string>();
   if (response->status != 200) {
-    return fail("the registry answered HTTP " + std::to_string(response->status) + " for " + reference);
+    return fail("the registry answered HTTP " + std::to_string(response->status) + " for " +
+                reference);
   }
   const std::string digest = response->header("Docker-Content-Digest");
-  if (!digest.starts_with("sha256:")) return fail("the registry sent no Docker-Content-Digest for " + reference);
+  if (!digest.starts_with("sha256:"))
+    return fail("the registry sent no Docker-Content-Digest for " + reference);
   return std::optional<std::string>(digest);
 }
 

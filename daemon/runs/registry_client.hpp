@@ -22,7 +22,7 @@ Result<ImageReference> parse_image_reference(std::string_view reference);
 // GET /v2/<name>/manifests/<tag>, or nullopt when there is no such tag (404). `tls` false: a
 // plain-http registry. Credentials come from a containers auth.json (the project's
 // registry.auth): Basic, or a Bearer token fetched from the registry's challenge realm.
-Result<std::optional<std::string>> registry_digest(const std::string& reference, bool tls,
-                                                   const std::optional<std::filesystem::path>& authfile);
+Result<std::optional<std::string>> registry_digest(
+    const std::string& reference, bool tls, const std::optional<std::filesystem::path>& authfile);
 
 }  // namespace juanie::daemon

@@ -21,8 +21,8 @@ struct RetentionDeps {
 };
 
 struct Swept {
-  int runs = 0;  // run records deleted, logs and all
-  int logs = 0;  // runs whose logs were deleted, records kept
+  int runs = 0;    // run records deleted, logs and all
+  int logs = 0;    // runs whose logs were deleted, records kept
   int strays = 0;  // log directories no run needs (a crash mid-sweep)
 };
 

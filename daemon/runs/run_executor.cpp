@@ -7,8 +7,8 @@
 #include "daemon/runs/git_access.hpp"
 #include "daemon/runs/registry_client.hpp"
 #include "daemon/runs/run_setup.hpp"
-#include "daemon/store/deployments.hpp"
 #include "daemon/runs/sandbox_backend.hpp"
+#include "daemon/store/deployments.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/image_tag.hpp"
 #include "pipelines/pipeline_file.hpp"
@@ -50,8 +50,11 @@ void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfi
                                     reason.empty() ? std::nullopt : std::optional(reason), now);
     if (!set || to != pipelines::RunState::kFailed) return set;
     return deps_.notifier.enqueue(db, project, "run_failed",
-                                  {{"project", run.project}, {"run", std::to_string(run.id)},
-                                   {"branch", run.branch}, {"sha", run.sha}, {"reason", reason},
+                                  {{"project", run.project},
+                                   {"run", std::to_string(run.id)},
+                                   {"branch", run.branch},
+                                   {"sha", run.sha},
+                                   {"reason", reason},
                                    {"pusher", run.pusher.value_or("")}},
                                   now);
   });
@@ -74,8 +77,9 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     // Resuming: the workspace the earlier run left, with its build outputs, moves here.
     fs::rename(workspace(*run.retry_of), ws, ec);
     if (ec) {
-      return finish(run, cfg, "failed", "the workspace of run " + std::to_string(*run.retry_of) +
-                                          " is gone: " + ec.message() + "; retry the whole run");
+      return finish(run, cfg, "failed",
+                    "the workspace of run " + std::to_string(*run.retry_of) +
+                        " is gone: " + ec.message() + "; retry the whole run");
     }
   } else {
     auto credentials = read_git_credentials(deps_.daemon.secrets_dir, cfg.repo_access);
@@ -90,14 +94,14 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   }
   // From the commit's tree, not the workspace: a pushed symlink must not make the daemon read
   // /dev/zero or a host file.
-  auto text = runner::read_file_at_commit(deps_.mirrors.path_for(cfg.repo_url), run.sha,
-                                          cfg.pipeline);
+  auto text =
+      runner::read_file_at_commit(deps_.mirrors.path_for(cfg.repo_url), run.sha, cfg.pipeline);
   if (!text) return finish(run, cfg, "failed", text.error().message);
   auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
   if (!pipeline) return finish(run, cfg, "failed", pipeline.error().message);
 
-  const auto context = run_context(run.project, run.ref, run.ref_kind, run.branch, run.sha, run.environment,
-                                   run.trigger, run.id);
+  const auto context = run_context(run.project, run.ref, run.ref_kind, run.branch, run.sha,
+                                   run.environment, run.trigger, run.id);
   const auto plan = pipelines::plan(*pipeline, context);
 
   runner::PipelineRunOptions options;
@@ -108,7 +112,8 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   apply_daemon_limits(deps_.daemon, run.environment.has_value(), options);
   options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.
-  if (const auto dir = deps_.daemon.source.parent_path(); !dir.empty() && dir != "/" && dir != "/etc") {
+  if (const auto dir = deps_.daemon.source.parent_path();
+      !dir.empty() && dir != "/" && dir != "/etc") {
     options.hidden.push_back(dir);
   }
   options.sandbox_user = runner::sandbox_user_for(static_cast<std::uint64_t>(run.id));
@@ -166,7 +171,8 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     if (!*image) return finish(run, cfg, "failed", "image: " + image->error().message);
     finish(run, cfg, "succeeded", "");
     if (**image) {
-      deps_.deployer.deliver(run, cfg, cfg.image, pipelines::commit_tag(run.sha), (**image)->digest);
+      deps_.deployer.deliver(run, cfg, cfg.image, pipelines::commit_tag(run.sha),
+                             (**image)->digest);
     }
     return;
   }
@@ -212,7 +218,8 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   request.limits.memory = deps_.daemon.sandbox.memory;  // sandbox.memory holds for every backend
   request.network = pipeline.image->network;
   request.tls_verify = project.registry_tls_verify;
-  if (project.registry_auth) request.authfile = deps_.daemon.secrets_dir / project.registry_auth->file;
+  if (project.registry_auth)
+    request.authfile = deps_.daemon.secrets_dir / project.registry_auth->file;
   request.timeout = deps_.daemon.limits.step_timeout;
   request.cancel = &stop;
   request.registry_digest = [&](const std::string& reference) {
@@ -221,7 +228,8 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   request.ours = [&](const std::string& digest) {
     bool recorded = false;
     auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
-      auto r = store::image_recorded(db, project.name, project.image, pipelines::commit_tag(run.sha), digest);
+      auto r = store::image_recorded(db, project.name, project.image,
+                                     pipelines::commit_tag(run.sha), digest);
       if (!r) return std::unexpected(r.error());
       recorded = *r;
       return {};
@@ -248,8 +256,9 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
     build_cgroup.emplace(std::move(*made));
     request.cgroup_parent = deps_.sandbox.cgroups->engine_parent(*build_cgroup);
     if (!request.cgroup_parent) {
-      log.write("juanie: warning: the image build's cgroup has no path an engine can take; its "
-                "RUN lines are bounded only by --ulimit nproc\n");
+      log.write(
+          "juanie: warning: the image build's cgroup has no path an engine can take; its "
+          "RUN lines are bounded only by --ulimit nproc\n");
     }
   }
   auto pushed = runner::build_and_push(request, [&](std::string_view bytes) { log.write(bytes); });

@@ -3,14 +3,14 @@
 #include <atomic>
 #include <filesystem>
 
-#include "daemon/support/clock.hpp"
 #include "daemon/config/loader.hpp"
 #include "daemon/deploy/deployer.hpp"
-#include "daemon/support/log.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/runs/run_launcher.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/support/log.hpp"
 #include "runner/git_mirror.hpp"
 #include "runner/image_build.hpp"
 #include "runner/pipeline_run.hpp"

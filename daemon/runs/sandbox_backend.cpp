@@ -17,7 +17,7 @@ runner::SandboxBackend sandbox_backend(const config::DaemonConfig& daemon) {
 }
 
 Result<std::unique_ptr<runner::StepCgroups>> open_step_cgroups(const config::DaemonConfig& daemon,
-                                                                std::vector<std::string>& notes) {
+                                                               std::vector<std::string>& notes) {
   if (daemon.sandbox.backend != "bwrap") return nullptr;
   auto cgroups = runner::StepCgroups::open();
   const std::string fix =

@@ -17,7 +17,7 @@ runner::SandboxBackend sandbox_backend(const config::DaemonConfig& daemon);
 // sandbox.memory is set and no memory cgroup can enforce it; null when the backend needs none
 // or none is writable and none is required. `notes` gets what the log should say.
 Result<std::unique_ptr<runner::StepCgroups>> open_step_cgroups(const config::DaemonConfig& daemon,
-                                                                std::vector<std::string>& notes);
+                                                               std::vector<std::string>& notes);
 
 // The limits of every step, from `sandbox:` (memory, tmpfs_size).
 runner::StepLimits step_limits(const config::DaemonConfig& daemon);

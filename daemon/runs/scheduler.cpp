@@ -1,7 +1,6 @@
 #include "daemon/runs/scheduler.hpp"
 
 #include "daemon/runs/workspace_sweep.hpp"
-
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/scheduling.hpp"
 
@@ -68,13 +67,14 @@ void Scheduler::reap() {
 
 void Scheduler::sweep() {
   if (deps_.workspaces.empty()) return;
-  const auto cutoff = std::filesystem::file_time_type::clock::now() -
-                      std::chrono::duration_cast<std::filesystem::file_time_type::duration>(
-                          deps_.workspace_ttl);
+  const auto cutoff =
+      std::filesystem::file_time_type::clock::now() -
+      std::chrono::duration_cast<std::filesystem::file_time_type::duration>(deps_.workspace_ttl);
   const int removed = sweep_workspaces(deps_.workspaces, cutoff,
                                        [this](std::int64_t run) { return workers_.contains(run); });
   if (removed > 0) {
-    deps_.log.info("removed " + std::to_string(removed) + " workspace(s) older than limits.workspace_ttl");
+    deps_.log.info("removed " + std::to_string(removed) +
+                   " workspace(s) older than limits.workspace_ttl");
   }
 }
 
@@ -137,7 +137,7 @@ void Scheduler::launch(std::int64_t run_id) {
       auto it = projects->find(record->project);
       if (it == projects->end()) {
         (void)store::write_and_wait(deps_.writer, [run_id, now = rfc3339(deps_.clock.now()),
-                                            name = record->project](store::Database& db) {
+                                                   name = record->project](store::Database& db) {
           return store::set_run_state(db, run_id, RunState::kFailed,
                                       "project " + name + " is no longer configured", now);
         });

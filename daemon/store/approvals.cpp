@@ -14,7 +14,10 @@ Result<void> insert_approval(Database& db, const ApprovalRecord& a) {
       "INSERT INTO approvals (deployment_id, approver, decision, comment, decided_at, "
       "source_address, user_agent, token_nonce) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind(1, a.deployment).bind(2, a.approver).bind(3, a.decision).bind_optional(4, nonempty(a.comment));
+  stmt->bind(1, a.deployment)
+      .bind(2, a.approver)
+      .bind(3, a.decision)
+      .bind_optional(4, nonempty(a.comment));
   stmt->bind(5, a.decided_at).bind_optional(6, nonempty(a.source_address));
   stmt->bind_optional(7, nonempty(a.user_agent)).bind(8, a.token_nonce);
   return stmt->run();
@@ -79,8 +82,8 @@ Result<std::vector<AuditEntry>> audit_of(Database& db, std::optional<std::int64_
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return out;
-    AuditEntry e{stmt->text(0), stmt->text(1), stmt->text(2), std::nullopt, stmt->text(4),
-                 stmt->text(5), stmt->text(6), stmt->text(7)};
+    AuditEntry e{stmt->text(0), stmt->text(1), stmt->text(2), std::nullopt,
+                 stmt->text(4), stmt->text(5), stmt->text(6), stmt->text(7)};
     if (!stmt->is_null(3)) e.deployment = stmt->int64(3);
     out.push_back(std::move(e));
   }

@@ -82,7 +82,8 @@ Result<void> set_deployment_state(Database& db, std::int64_t id, pipelines::Depl
   // A deployment resumed after a crash is already running: doing its write again is the point.
   if (*from != to || to != pipelines::DeploymentState::kRunning) {
     if (auto ok = pipelines::transition(*from, to); !ok) {
-      return fail(ErrorKind::kConflict, "deployment " + std::to_string(id) + ": " + ok.error().message);
+      return fail(ErrorKind::kConflict,
+                  "deployment " + std::to_string(id) + ": " + ok.error().message);
     }
   }
   const bool final = to != pipelines::DeploymentState::kRunning &&
@@ -116,7 +117,8 @@ Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int
 
 Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
                                                        const std::optional<std::string>& project,
-                                                       int limit, std::optional<std::int64_t> before,
+                                                       int limit,
+                                                       std::optional<std::int64_t> before,
                                                        const std::optional<std::string>& state) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
                          " FROM deployments WHERE (?1 IS NULL OR project = ?1) AND id < ?3 "
@@ -162,7 +164,8 @@ Result<std::vector<EnvironmentCommit>> environment_commits(Database& db, const s
                                                            const std::string& environment,
                                                            std::int64_t except_run) {
   auto stmt = db.prepare(
-      "SELECT * FROM (SELECT d.id, d.state, r.sha FROM deployments d JOIN runs r ON r.id = d.run_id "
+      "SELECT * FROM (SELECT d.id, d.state, r.sha FROM deployments d JOIN runs r ON r.id = "
+      "d.run_id "
       "WHERE d.project = ?1 AND d.environment = ?2 AND d.run_id != ?3 AND d.state = 'success' "
       "ORDER BY d.finished_at DESC, d.id DESC LIMIT 1) "
       "UNION ALL SELECT d.id, d.state, r.sha FROM deployments d JOIN runs r ON r.id = d.run_id "
@@ -206,10 +209,12 @@ Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::st
   return read_all(*stmt);
 }
 
-Result<std::vector<DeploymentRecord>> deployments_in_state_before(Database& db, std::string_view state,
-                                                                  int limit, std::int64_t before) {
-  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
-                         " FROM deployments WHERE state = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3");
+Result<std::vector<DeploymentRecord>> deployments_in_state_before(Database& db,
+                                                                  std::string_view state, int limit,
+                                                                  std::int64_t before) {
+  auto stmt =
+      db.prepare(std::string("SELECT ") + kColumns +
+                 " FROM deployments WHERE state = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, state).bind(2, before).bind(3, static_cast<std::int64_t>(limit));
   return read_all(*stmt);

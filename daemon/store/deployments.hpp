@@ -28,7 +28,7 @@ struct DeploymentRecord {
   std::optional<std::string> finished_at;
   std::optional<std::string> triggered_by;
   std::optional<std::string> triggered_at;
-  std::optional<std::string> expires_at;  // a waiting deployment is cancelled after this
+  std::optional<std::string> expires_at;        // a waiting deployment is cancelled after this
   std::optional<std::string> triggered_person;  // whom triggered_by (a token) belongs to
 };
 
@@ -47,11 +47,10 @@ Result<std::optional<DeploymentRecord>> find_deployment(Database& db, std::int64
 Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int64_t run);
 // Newest first; with `before`, only deployments whose id is below it (the next page's cursor);
 // with `state`, only those in it.
-Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
-                                                       const std::optional<std::string>& project,
-                                                       int limit,
-                                                       std::optional<std::int64_t> before = std::nullopt,
-                                                       const std::optional<std::string>& state = std::nullopt);
+Result<std::vector<DeploymentRecord>> list_deployments(
+    Database& db, const std::optional<std::string>& project, int limit,
+    std::optional<std::int64_t> before = std::nullopt,
+    const std::optional<std::string>& state = std::nullopt);
 // Records who triggered a pending deployment (a token or user name, and the person it belongs
 // to when known), clearing the note on why it waited.
 Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
@@ -78,8 +77,9 @@ Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const Deployme
 Result<std::vector<DeploymentRecord>> expired_deployments(Database& db, const std::string& now);
 Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::string_view state);
 // Newest first: at most `limit` deployments in `state` whose id is below `before`.
-Result<std::vector<DeploymentRecord>> deployments_in_state_before(Database& db, std::string_view state,
-                                                                  int limit, std::int64_t before);
+Result<std::vector<DeploymentRecord>> deployments_in_state_before(Database& db,
+                                                                  std::string_view state, int limit,
+                                                                  std::int64_t before);
 Result<std::map<std::string, std::int64_t>> count_deployments_by_state(Database& db);
 // Whether juanie pushed `image`:`tag` as `digest` for `project` (a push or a deployment
 // recorded it): the image an earlier run of the same commit pushed.

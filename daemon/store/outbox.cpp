@@ -60,7 +60,8 @@ Result<void> mark_failed(Database& db, std::int64_t id, const std::string& error
 }
 
 Result<std::vector<OutboxMessage>> list_outbox(Database& db, int limit) {
-  auto stmt = db.prepare(std::string("SELECT ") + kColumns + " FROM outbox ORDER BY id DESC LIMIT ?1");
+  auto stmt =
+      db.prepare(std::string("SELECT ") + kColumns + " FROM outbox ORDER BY id DESC LIMIT ?1");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, static_cast<std::int64_t>(limit));
   return read_all(*stmt);

@@ -54,20 +54,21 @@ Result<void> mark_logs_removed(Database& db, const std::vector<std::int64_t>& ru
 Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
                                                               const std::string& cutoff,
                                                               int limit) {
-  auto select = db.prepare(
-      std::string("SELECT id FROM runs r WHERE finished_at < ?1 AND ") + kFinished +
-      " AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.run_id = r.id) "
-      // The newest run stays: SQLite gives a new row the highest id + 1, so deleting the
-      // highest would hand its id to the next run (links and audit text naming it).
-      "AND r.id < (SELECT max(id) FROM runs) "
-      "ORDER BY finished_at LIMIT ?2");
+  auto select =
+      db.prepare(std::string("SELECT id FROM runs r WHERE finished_at < ?1 AND ") + kFinished +
+                 " AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.run_id = r.id) "
+                 // The newest run stays: SQLite gives a new row the highest id + 1, so deleting the
+                 // highest would hand its id to the next run (links and audit text naming it).
+                 "AND r.id < (SELECT max(id) FROM runs) "
+                 "ORDER BY finished_at LIMIT ?2");
   if (!select) return std::unexpected(select.error());
   select->bind(1, cutoff).bind(2, std::int64_t{limit});
   auto doomed = ids(*select);
   if (!doomed) return doomed;
-  for (const char* sql : {"UPDATE runs SET retry_of = NULL WHERE retry_of = ?1",
-                          "DELETE FROM steps WHERE run_id = ?1",
-                          "DELETE FROM deliveries WHERE run_id = ?1", "DELETE FROM runs WHERE id = ?1"}) {
+  for (const char* sql :
+       {"UPDATE runs SET retry_of = NULL WHERE retry_of = ?1",
+        "DELETE FROM steps WHERE run_id = ?1", "DELETE FROM deliveries WHERE run_id = ?1",
+        "DELETE FROM runs WHERE id = ?1"}) {
     if (auto ok = for_each_id(db, sql, *doomed); !ok) return std::unexpected(ok.error());
   }
   auto outbox = db.prepare(

@@ -24,8 +24,7 @@ Result<void> mark_logs_removed(Database& db, const std::vector<std::int64_t>& ru
 // delivered or abandoned notifications created before it. Returns the runs deleted. Inside the
 // caller's transaction.
 Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
-                                                              const std::string& cutoff,
-                                                              int limit);
+                                                              const std::string& cutoff, int limit);
 
 // Whether run `run` exists and its logs were not removed: its log directory is wanted.
 Result<bool> logs_kept(Database& db, std::int64_t run);

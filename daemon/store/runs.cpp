@@ -182,7 +182,8 @@ Result<std::int64_t> insert_retry(Database& db, std::int64_t run,
     return fail(ErrorKind::kConflict, "run " + std::to_string(run) + " is still " + current);
   }
   auto insert = db.prepare(
-      "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, trigger, "
+      "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, "
+      "trigger, "
       "state, forge, pusher, commit_message, commit_author, created_at, retry_of, resume_from, "
       "sender, author_emails) "
       "SELECT project, ref, ref_kind, branch, sha, environment, deploy_trigger, 'retry', 'queued', "

@@ -70,15 +70,16 @@ Result<IntakeOutcome> record_push(Database& db, const RunRequest& request, const
 
 // Newest first; with `before`, only runs whose id is below it (the next page's cursor).
 Result<std::vector<RunRecord>> list_runs(Database& db, const std::optional<std::string>& project,
-                                         int limit, std::optional<std::int64_t> before = std::nullopt);
+                                         int limit,
+                                         std::optional<std::int64_t> before = std::nullopt);
 Result<std::optional<RunRecord>> find_run(Database& db, std::int64_t id);
 Result<std::map<std::string, std::int64_t>> count_runs_by_state(Database& db);
 Result<std::int64_t> count_deliveries(Database& db);
 
 // A new queued run repeating `run` (trigger "retry"): whole when `resume_from` is empty,
 // otherwise from that step on. Refused while `run` is still queued or running.
-Result<std::int64_t> insert_retry(Database& db, std::int64_t run, std::optional<std::int64_t> resume_from,
-                                  const std::string& now);
+Result<std::int64_t> insert_retry(Database& db, std::int64_t run,
+                                  std::optional<std::int64_t> resume_from, const std::string& now);
 
 // A small write proving the database accepts writes (readiness).
 Result<void> write_probe(Database& db, const std::string& now);

@@ -22,7 +22,8 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::filesystem::path& file,
     std::error_code ec;
     const std::filesystem::path f = file.string() + suffix;
     if (std::filesystem::exists(f, ec)) {
-      std::filesystem::permissions(f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+      std::filesystem::permissions(
+          f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
       if (ec) return fail("cannot make " + f.string() + " private: " + ec.message());
     }
   }
@@ -47,7 +48,8 @@ void Writer::submit(Work work, Done done) {
       return;
     }
   }
-  done(fail(ErrorKind::kUnavailable, stopping_ ? "the store is shutting down" : "the store's write queue is full"));
+  done(fail(ErrorKind::kUnavailable,
+            stopping_ ? "the store is shutting down" : "the store's write queue is full"));
 }
 
 void Writer::stop() {

@@ -37,13 +37,14 @@ std::optional<std::string> hmac_sha2(std::string_view hash, std::string_view key
   if (!md) return std::nullopt;
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
+  HMAC(md, key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
 std::string hex_encode(const Digest& digest) {
-  return pipelines::hex_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  return pipelines::hex_encode(
+      std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 std::optional<Digest> hex_decode_digest(std::string_view hex) {

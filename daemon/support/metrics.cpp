@@ -42,10 +42,11 @@ struct Metrics::Impl {
           .Name("juanie_notifications_total")
           .Help("Notification send attempts by sink type and result")
           .Register(*registry);
-  prometheus::Family<prometheus::Gauge>& deployments = prometheus::BuildGauge()
-                                                           .Name("juanie_deployments")
-                                                           .Help("Deployments in the store by state")
-                                                           .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& deployments =
+      prometheus::BuildGauge()
+          .Name("juanie_deployments")
+          .Help("Deployments in the store by state")
+          .Register(*registry);
   prometheus::Gauge& outbox_pending = prometheus::BuildGauge()
                                           .Name("juanie_outbox_pending")
                                           .Help("Notifications not yet delivered (or given up)")
@@ -102,7 +103,8 @@ void Metrics::set_store_pending(std::size_t jobs) {
 }
 
 void Metrics::notification(std::string_view sink, std::string_view result) {
-  impl_->notifications.Add({{"sink", std::string(sink)}, {"result", std::string(result)}}).Increment();
+  impl_->notifications.Add({{"sink", std::string(sink)}, {"result", std::string(result)}})
+      .Increment();
 }
 
 void Metrics::set_deployments(const std::map<std::string, std::int64_t>& by_state) {

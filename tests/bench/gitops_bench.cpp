@@ -22,13 +22,17 @@ fs::path repository() {
     char tmpl[] = "/tmp/juanie-gitops-bench.XXXXXX";
     fs::path p = ::mkdtemp(tmpl);
     const std::string work = (p / "work").string();
-    test::sh("git init -q --bare -b main " + (p / "gitops.git").string() + " && git init -q -b main " +
-             work + " && mkdir -p " + work + "/overlays/dev && printf 'kind: Kustomization\\n"
+    test::sh("git init -q --bare -b main " + (p / "gitops.git").string() +
+             " && git init -q -b main " + work + " && mkdir -p " + work +
+             "/overlays/dev && printf 'kind: Kustomization\\n"
              "namespace: dev\\nimages:\\n  - name: registry.example.com/acme/app  # app\\n"
-             "    newTag: v0\\n' > " + work + "/overlays/dev/kustomization.yaml && git -C " + work +
-             " add -A && git -C " + work + " -c user.email=b@example.com -c user.name=B commit -qm "
-             "init && git -C " + work + " remote add origin " + (p / "gitops.git").string() +
-             " && git -C " + work + " push -q origin main");
+             "    newTag: v0\\n' > " +
+             work + "/overlays/dev/kustomization.yaml && git -C " + work + " add -A && git -C " +
+             work +
+             " -c user.email=b@example.com -c user.name=B commit -qm "
+             "init && git -C " +
+             work + " remote add origin " + (p / "gitops.git").string() + " && git -C " + work +
+             " push -q origin main");
     return p;
   }();
   return dir;
@@ -41,11 +45,12 @@ void BM_GitCli(benchmark::State& state) {
   for (auto _ : state) {
     const std::string tag = "cli" + std::to_string(++n);
     int status = 0;
-    test::sh(g + "fetch -q origin && " + g + "reset -q --hard origin/main && sed -i "
-             "'s/^    newTag: .*/    newTag: " + tag + "/' " + work +
-             "/overlays/dev/kustomization.yaml && " + g +
-             "-c user.email=b@example.com -c user.name=B commit -qam 'deploy " + tag + "' && " + g +
-             "push -q origin HEAD:main",
+    test::sh(g + "fetch -q origin && " + g +
+                 "reset -q --hard origin/main && sed -i "
+                 "'s/^    newTag: .*/    newTag: " +
+                 tag + "/' " + work + "/overlays/dev/kustomization.yaml && " + g +
+                 "-c user.email=b@example.com -c user.name=B commit -qam 'deploy " + tag + "' && " +
+                 g + "push -q origin HEAD:main",
              &status);
     if (status != 0) std::abort();
   }

@@ -64,12 +64,22 @@ void BM_BareBwrap(benchmark::State& state) {
     args = {"setpriv", "--reuid=" + std::to_string(user->first),
             "--regid=" + std::to_string(user->second), "--clear-groups", "--"};
   }
-  for (const char* a : {"bwrap", "--unshare-user", "--unshare-pid", "--unshare-ipc",
-                        "--unshare-uts", "--unshare-cgroup-try", "--unshare-net",
-                        "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--ro-bind",
-                        "/usr", "/usr", "--ro-bind", "/etc", "/etc", "--symlink", "usr/bin",
-                        "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-                        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"}) {
+  for (const char* a : {"bwrap",         "--unshare-user",
+                        "--unshare-pid", "--unshare-ipc",
+                        "--unshare-uts", "--unshare-cgroup-try",
+                        "--unshare-net", "--die-with-parent",
+                        "--new-session", "--cap-drop",
+                        "ALL",           "--ro-bind",
+                        "/usr",          "/usr",
+                        "--ro-bind",     "/etc",
+                        "/etc",          "--symlink",
+                        "usr/bin",       "/bin",
+                        "--symlink",     "usr/lib",
+                        "/lib",          "--symlink",
+                        "usr/lib64",     "/lib64",
+                        "--proc",        "/proc",
+                        "--dev",         "/dev",
+                        "--tmpfs",       "/tmp"}) {
     args.emplace_back(a);
   }
   args.insert(args.end(), {"--bind", (scratch() / "ws").string(), "/workspace", "--chdir",
@@ -99,8 +109,10 @@ BENCHMARK(BM_JuanieBwrapStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 // A whole one-step pipeline as the daemon runs it: plan, step log file, records; in the
 // step cgroups given, when given.
 void one_step_pipelines(benchmark::State& state, runner::StepCgroups* cgroups) {
-  auto pipeline = pipelines::parse_pipeline("steps:\n  - {name: noop, commands: [\"true\"]}\n", ".juanie.yml");
-  pipelines::RunContext ctx{"bench", "refs/heads/develop", "branch", "develop", std::string(40, 'a'), "dev", "push", 1};
+  auto pipeline =
+      pipelines::parse_pipeline("steps:\n  - {name: noop, commands: [\"true\"]}\n", ".juanie.yml");
+  pipelines::RunContext ctx{
+      "bench", "refs/heads/develop", "branch", "develop", std::string(40, 'a'), "dev", "push", 1};
   const auto plan = pipelines::plan(*pipeline, ctx);
   runner::PipelineRunOptions options;
   options.workspace = scratch() / "ws";
@@ -116,7 +128,9 @@ void one_step_pipelines(benchmark::State& state, runner::StepCgroups* cgroups) {
   }
 }
 
-void BM_JuaniePipelineOneStep(benchmark::State& state) { one_step_pipelines(state, nullptr); }
+void BM_JuaniePipelineOneStep(benchmark::State& state) {
+  one_step_pipelines(state, nullptr);
+}
 BENCHMARK(BM_JuaniePipelineOneStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The same with each step in a cgroup of its own (memory and pids limits), as the daemon runs
@@ -135,16 +149,36 @@ BENCHMARK(BM_JuaniePipelineOneStepInCgroup)->Unit(benchmark::kMillisecond)->UseR
 // `podman run` of /bin/true written by hand with the isolation juanie's podman step asks for.
 void BM_BarePodmanRun(benchmark::State& state) {
   const std::string image = juanie::test::ensure_busybox_image();
-  std::vector<std::string> args{"podman", "--runtime", "runc", "run", "--rm", "--init",
-                                "--pull", "never", "--read-only", "--cap-drop", "all",
-                                "--security-opt", "no-new-privileges", "--network", "none",
-                                "--pids-limit", "512", "--ulimit", "nproc=512:512", "--ulimit",
-                                "nofile=4096:4096", "--tmpfs", "/tmp", "--volume",
-                                (scratch() / "ws").string() + ":/workspace:rw", "--workdir",
+  std::vector<std::string> args{"podman",
+                                "--runtime",
+                                "runc",
+                                "run",
+                                "--rm",
+                                "--init",
+                                "--pull",
+                                "never",
+                                "--read-only",
+                                "--cap-drop",
+                                "all",
+                                "--security-opt",
+                                "no-new-privileges",
+                                "--network",
+                                "none",
+                                "--pids-limit",
+                                "512",
+                                "--ulimit",
+                                "nproc=512:512",
+                                "--ulimit",
+                                "nofile=4096:4096",
+                                "--tmpfs",
+                                "/tmp",
+                                "--volume",
+                                (scratch() / "ws").string() + ":/workspace:rw",
+                                "--workdir",
                                 "/workspace"};
   if (auto user = runner::default_sandbox_user()) {
-    args.insert(args.end(), {"--user", std::to_string(user->first) + ":" +
-                                           std::to_string(user->second)});
+    args.insert(args.end(),
+                {"--user", std::to_string(user->first) + ":" + std::to_string(user->second)});
   }
   args.insert(args.end(), {image, "/bin/true"});
   for (auto _ : state) spawn_and_wait(args);
@@ -166,8 +200,8 @@ void BM_JuaniePodmanStep(benchmark::State& state) {
   int n = 0;
   for (auto _ : state) {
     runner::ProcessOptions options;
-    options.argv = runner::container_run_argv(spec, engine, image, "juanie-bench-" +
-                                                                       std::to_string(++n));
+    options.argv =
+        runner::container_run_argv(spec, engine, image, "juanie-bench-" + std::to_string(++n));
     options.env = runner::engine_environment();
     auto outcome = runner::run_process(options, [](std::string_view) {});
     if (!outcome || outcome->exit_code != 0) std::abort();

@@ -7,9 +7,9 @@
 //
 // Input: byte 0 picks header_max, byte 1 body_max, byte 2 how many bytes each socket read
 // delivers; the rest is what the client sends.
+#include <algorithm>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
-#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>

@@ -30,10 +30,11 @@ class ApprovalClockTest : public ::testing::Test {
   void SetUp() override {
     home.write("secrets/approval.key", "a-signing-key-for-the-clock-tests-0123456789");
     home.write("secrets/hook.url", hooks.url());
-    home.write("juanie.yaml", "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
-                              "public_url: https://ci.example.com/\n"
-                              "approvals: {signing_key: approval.key, link_ttl: 1h}\n"
-                              "notifications:\n  - {type: webhook, url: hook.url}\n");
+    home.write("juanie.yaml",
+               "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
+               "public_url: https://ci.example.com/\n"
+               "approvals: {signing_key: approval.key, link_ttl: 1h}\n"
+               "notifications:\n  - {type: webhook, url: hook.url}\n");
     write_project("");
     load();
   }
@@ -42,9 +43,11 @@ class ApprovalClockTest : public ::testing::Test {
     home.write("projects.d/app.yaml",
                "name: app\nrepo: {url: /nowhere.git, forge: github, webhook_secret: hook.url}\n"
                "image: registry.example.com/app\n"
-               "environments:\n  prod: {approvers: [bob]" + prod_extra + "}\n"
-               "approvers:\n  bob: {email: bob@example.com}\n"
-               "branches: [{match: main, environment: prod, trigger: manual}]\n");
+               "environments:\n  prod: {approvers: [bob]" +
+                   prod_extra +
+                   "}\n"
+                   "approvers:\n  bob: {email: bob@example.com}\n"
+                   "branches: [{match: main, environment: prod, trigger: manual}]\n");
   }
 
   void load() {
@@ -61,14 +64,17 @@ class ApprovalClockTest : public ::testing::Test {
     notifier = std::make_unique<daemon::notify::Notifier>(configuration->daemon, nullptr);
     flow = std::make_unique<daemon::approvals::ApprovalFlow>(
         configuration->daemon,
-        std::vector{daemon::approvals::make_signing_key("a-signing-key-for-the-clock-tests-0123456789")},
+        std::vector{
+            daemon::approvals::make_signing_key("a-signing-key-for-the-clock-tests-0123456789")},
         *notifier);
     registry = std::make_unique<daemon::ProjectRegistry>(configuration->projects);
     desk = std::make_unique<daemon::approvals::ApprovalDesk>(
         daemon::approvals::DeskDeps{*flow, *writer, *reader, *registry, clock, log, nullptr});
   }
 
-  const daemon::config::ProjectConfig& project() { return configuration->projects.at("app")->config; }
+  const daemon::config::ProjectConfig& project() {
+    return configuration->projects.at("app")->config;
+  }
 
   template <typename F>
   void write(F&& f) {
@@ -115,7 +121,8 @@ class ApprovalClockTest : public ::testing::Test {
   }
 
   std::string link_path(std::int64_t deployment) {
-    auto link = reader->with([&](Database& db) { return flow->link(db, project(), deployment, "bob"); });
+    auto link =
+        reader->with([&](Database& db) { return flow->link(db, project(), deployment, "bob"); });
     EXPECT_TRUE(link) << link.error().message;
     EXPECT_TRUE(link->starts_with("https://ci.example.com/approve/")) << *link;
     return link->substr(std::string("https://ci.example.com").size());
@@ -172,18 +179,23 @@ TEST_F(ApprovalClockTest, AnExpiredLinkIsRefusedAndTheWaitingDeploymentIsCancell
   clock.advance(std::chrono::seconds(3601));
   auto expired = call("GET", path);
   EXPECT_EQ(expired.status, 410);
-  EXPECT_NE(expired.body.find("This approval link expired at 2030-03-17T18:46:40Z"), std::string::npos)
+  EXPECT_NE(expired.body.find("This approval link expired at 2030-03-17T18:46:40Z"),
+            std::string::npos)
       << expired.body;
   auto late = call("POST", path, "csrf=x&decision=approve");
   EXPECT_EQ(late.status, 410);
   EXPECT_EQ(count("SELECT count(*) FROM approvals"), 0);
-  EXPECT_EQ(count("SELECT count(*) FROM audit WHERE outcome = 'refused' AND source_address = '192.0.2.7'"), 1);
+  EXPECT_EQ(
+      count(
+          "SELECT count(*) FROM audit WHERE outcome = 'refused' AND source_address = '192.0.2.7'"),
+      1);
   EXPECT_EQ(state_of(id), "awaiting_approval");
 
   // The deployment loop's sweep: cancelled as expired, and told.
   int n = 0;
   write([&](Database& db) -> Result<void> {
-    auto r = flow->expire_due(db, [&](const std::string&) { return &project(); }, clock.now());
+    auto r = flow->expire_due(
+        db, [&](const std::string&) { return &project(); }, clock.now());
     if (!r) return std::unexpected(r.error());
     n = *r;
     return {};
@@ -212,8 +224,8 @@ TEST_F(ApprovalClockTest, NotificationsAreRetriedWithBackoffUntilDeliveredAndSur
   hooks.answer_next(503, "still down");
   awaiting_deployment();  // one approval request for bob, in the outbox
   ASSERT_EQ(count("SELECT count(*) FROM outbox WHERE state = 'pending'"), 1);
-  daemon::notify::Dispatcher dispatcher(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 10s, 5});
+  daemon::notify::Dispatcher dispatcher(daemon::notify::DispatcherDeps{
+      configuration->daemon, *writer, *reader, clock, log, nullptr, 10s, 5});
   EXPECT_EQ(dispatcher.deliver_due(), 1);  // 500: next attempt in 10 s
   EXPECT_EQ(dispatcher.deliver_due(), 0);  // not due yet
   clock.advance(10s);
@@ -228,8 +240,8 @@ TEST_F(ApprovalClockTest, NotificationsAreRetriedWithBackoffUntilDeliveredAndSur
   writer.reset();
   reader.reset();
   load();
-  daemon::notify::Dispatcher after(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 10s, 5});
+  daemon::notify::Dispatcher after(daemon::notify::DispatcherDeps{
+      configuration->daemon, *writer, *reader, clock, log, nullptr, 10s, 5});
   clock.advance(1s);
   EXPECT_EQ(after.deliver_due(), 1);
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE state = 'delivered' AND attempts = 3"), 1);
@@ -249,8 +261,8 @@ TEST_F(ApprovalClockTest, NotificationsAreRetriedWithBackoffUntilDeliveredAndSur
 TEST_F(ApprovalClockTest, AMessageIsGivenUpAfterItsLastAttempt) {
   hooks.default_answer(500, "never");
   awaiting_deployment();
-  daemon::notify::Dispatcher dispatcher(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 2});
+  daemon::notify::Dispatcher dispatcher(daemon::notify::DispatcherDeps{
+      configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 2});
   EXPECT_EQ(dispatcher.deliver_due(), 1);
   clock.advance(1s);
   EXPECT_EQ(dispatcher.deliver_due(), 1);
@@ -263,15 +275,16 @@ TEST_F(ApprovalClockTest, AMessageIsGivenUpAfterItsLastAttempt) {
 TEST_F(ApprovalClockTest, DingTalkGetsASignedUrlAndItsRefusalIsAFailure) {
   home.write("secrets/ding.url", hooks.url("/robot/send?access_token=tok"));
   home.write("secrets/ding.secret", "SECdemo-secret");
-  home.write("juanie.yaml", "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
-                            "approvals: {signing_key: approval.key}\n"
-                            "notifications:\n  - {type: dingtalk, url: ding.url, secret: ding.secret}\n");
+  home.write("juanie.yaml",
+             "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
+             "approvals: {signing_key: approval.key}\n"
+             "notifications:\n  - {type: dingtalk, url: ding.url, secret: ding.secret}\n");
   load();
   hooks.answer_next(200, R"({"errcode":310000,"errmsg":"sign not match"})");
   hooks.default_answer(200, R"({"errcode":0,"errmsg":"ok"})");
   awaiting_deployment();
-  daemon::notify::Dispatcher dispatcher(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
+  daemon::notify::Dispatcher dispatcher(daemon::notify::DispatcherDeps{
+      configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
   dispatcher.deliver_due();
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE last_error LIKE '%sign not match%'"), 1);
   clock.advance(1s);
@@ -295,22 +308,30 @@ TEST_F(ApprovalClockTest, MailGoesToTheApproverAndStartTlsIsNeverSkipped) {
   const std::string cert = (home / "smtp-cert.pem").string();
   const std::string key = (home / "smtp-key.pem").string();
   ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                         "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert +
-                         " 2>/dev/null").c_str()),
+                         "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+                         key + " -out " + cert + " 2>/dev/null")
+                            .c_str()),
             0);
   SmtpSink tls_smtp(home / "tls-mail", cert, key, "juanie:mail-password");
   home.write("secrets/smtp.password", "mail-password\n");
   home.write("juanie.yaml",
              "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
              "approvals: {signing_key: approval.key}\nnotifications:\n"
-             "  - {type: email, smtp: \"" + smtp.url() + "\", from: ci@example.com, to: [ops@example.com]}\n"
-             "  - {type: email, smtp: \"" + smtp.url() + "\", from: tls@example.com, starttls: true}\n"
-             "  - {type: email, smtp: \"" + tls_smtp.url() + "\", from: tls@example.com, starttls: true,\n"
-             "     ca_file: " + cert + ", username: juanie, password: smtp.password}\n");
+             "  - {type: email, smtp: \"" +
+                 smtp.url() +
+                 "\", from: ci@example.com, to: [ops@example.com]}\n"
+                 "  - {type: email, smtp: \"" +
+                 smtp.url() +
+                 "\", from: tls@example.com, starttls: true}\n"
+                 "  - {type: email, smtp: \"" +
+                 tls_smtp.url() +
+                 "\", from: tls@example.com, starttls: true,\n"
+                 "     ca_file: " +
+                 cert + ", username: juanie, password: smtp.password}\n");
   load();
   awaiting_deployment();
-  daemon::notify::Dispatcher dispatcher(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
+  daemon::notify::Dispatcher dispatcher(daemon::notify::DispatcherDeps{
+      configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
   EXPECT_EQ(dispatcher.deliver_due(), 3);
   auto mails = smtp.wait_for(1);
   ASSERT_EQ(mails.size(), 1u);
@@ -328,9 +349,10 @@ TEST_F(ApprovalClockTest, MailGoesToTheApproverAndStartTlsIsNeverSkipped) {
             0);
   EXPECT_NE(secured[0].find("X-Envelope-To: bob@example.com"), std::string::npos);
   // The server offers no STARTTLS: the sink that requires it does not send in clear.
-  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE state = 'pending' AND sink LIKE '%tls@example.com%' "
-                  "AND last_error LIKE 'smtp: STARTTLS not supported%'"),
-            1)
+  EXPECT_EQ(
+      count("SELECT count(*) FROM outbox WHERE state = 'pending' AND sink LIKE '%tls@example.com%' "
+            "AND last_error LIKE 'smtp: STARTTLS not supported%'"),
+      1)
       << log_text.str();
   EXPECT_EQ(smtp.messages().size(), 1u);
 }
@@ -345,19 +367,22 @@ namespace {
 // or after the image was rebuilt under the same deployment record, it decides nothing.
 TEST_F(ApprovalClockTest, ALinkForAnotherDeploymentOrAChangedImageIsRefused) {
   const auto id = awaiting_deployment();
-  const auto key = daemon::approvals::make_signing_key("a-signing-key-for-the-clock-tests-0123456789");
+  const auto key =
+      daemon::approvals::make_signing_key("a-signing-key-for-the-clock-tests-0123456789");
   auto post = [&](const daemon::approvals::LinkClaims& c) {
     const std::string path = "/approve/" + daemon::approvals::sign_link(c, key);
     auto signed_claims = daemon::approvals::verify_link(path.substr(9), {key});
-    return call("POST", path, "csrf=" + daemon::approvals::csrf_value(*signed_claims, {key}) +
-                                  "&decision=approve");
+    return call(
+        "POST", path,
+        "csrf=" + daemon::approvals::csrf_value(*signed_claims, {key}) + "&decision=approve");
   };
   const std::string digest = "sha256:" + std::string(64, 'b');
   const std::int64_t expires = 1'900'000'000 + 600;
   auto other_env = post({id, "bob", "staging", digest, expires, "n-1", ""});
   EXPECT_EQ(other_env.status, 403);
   EXPECT_NE(other_env.body.find("not for this deployment"), std::string::npos);
-  auto other_image = post({id, "bob", "prod", "sha256:" + std::string(64, 'c'), expires, "n-2", ""});
+  auto other_image =
+      post({id, "bob", "prod", "sha256:" + std::string(64, 'c'), expires, "n-2", ""});
   EXPECT_EQ(other_image.status, 409);
   EXPECT_NE(other_image.body.find("The image changed"), std::string::npos);
   auto missing = post({id + 100, "bob", "prod", digest, expires, "n-3", ""});
@@ -378,10 +403,11 @@ TEST_F(ApprovalClockTest, SlackTheChannelGetsAMentionAndTheApproverADirectMessag
   HookReceiver api;
   home.write("secrets/slack.url", hooks.url("/services/T000/B000/XXXX"));
   home.write("secrets/slack.token", "xoxb-1-clock-test\n");
-  home.write("juanie.yaml", "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
-                            "approvals: {signing_key: approval.key}\n"
-                            "notifications:\n  - {type: slack, url: slack.url, token: slack.token, api_url: \"" +
-                                api.url("/api/") + "\"}\n");
+  home.write("juanie.yaml",
+             "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
+             "approvals: {signing_key: approval.key}\n"
+             "notifications:\n  - {type: slack, url: slack.url, token: slack.token, api_url: \"" +
+                 api.url("/api/") + "\"}\n");
   home.write("projects.d/app.yaml",
              "name: app\nrepo: {url: /nowhere.git, forge: github, webhook_secret: hook.url}\n"
              "image: registry.example.com/app\nenvironments:\n  prod: {approvers: [bob]}\n"
@@ -392,8 +418,8 @@ TEST_F(ApprovalClockTest, SlackTheChannelGetsAMentionAndTheApproverADirectMessag
   api.answer_next(200, R"({"ok":false,"error":"channel_not_found"})");
   api.default_answer(200, R"({"ok":true,"channel":"D024BE91L","ts":"1.2"})");
   awaiting_deployment();
-  daemon::notify::Dispatcher dispatcher(
-      daemon::notify::DispatcherDeps{configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
+  daemon::notify::Dispatcher dispatcher(daemon::notify::DispatcherDeps{
+      configuration->daemon, *writer, *reader, clock, log, nullptr, 1s, 5});
   EXPECT_EQ(dispatcher.deliver_due(), 2);
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE last_error LIKE '%channel_not_found%'"), 1);
   clock.advance(1s);
@@ -404,7 +430,8 @@ TEST_F(ApprovalClockTest, SlackTheChannelGetsAMentionAndTheApproverADirectMessag
   ASSERT_EQ(channel.size(), 1u);
   EXPECT_EQ(channel[0].path(), "/services/T000/B000/XXXX");
   const std::string text(json::parse(channel[0].body).at("text").as_string());
-  EXPECT_TRUE(text.starts_with("<@U024BE7LH> app: approval requested: deploy registry.example.com/app:aaaaaaa to prod\n"))
+  EXPECT_TRUE(text.starts_with(
+      "<@U024BE7LH> app: approval requested: deploy registry.example.com/app:aaaaaaa to prod\n"))
       << text;
   EXPECT_NE(text.find("waits for 1 approval(s) from bob"), std::string::npos) << text;
   EXPECT_EQ(channel[0].body.find("/approve/"), std::string::npos) << channel[0].body;

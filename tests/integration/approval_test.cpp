@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
@@ -65,16 +64,18 @@ class ApprovalTest : public ::testing::Test {
     image = registry.host() + "/acme/app";
     const auto base = ensure_busybox_image();
     app = std::make_unique<PushedRepository>(d.home(), "app", "main");
-    app->commit({{".juanie.yml", "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
-                                 "image: {dockerfile: Dockerfile, context: .}\n"},
+    app->commit({{".juanie.yml",
+                  "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
+                  "image: {dockerfile: Dockerfile, context: .}\n"},
                  {"Dockerfile", "FROM " + base + "\nCOPY VERSION /VERSION\n"}},
                 "app");
     sha = commit_version(1);
     PushedRepository(d.home(), "gitops", "main")
-        .commit({{"overlays/prod/kustomization.yaml",
-                  "resources:\n  - ../../base\nimages:\n  - name: " + image + "\n    newTag: old\n"},
-                 {"base/kustomization.yaml", "resources: []\n"}},
-                "init", "Ops <ops@example.com>");
+        .commit(
+            {{"overlays/prod/kustomization.yaml",
+              "resources:\n  - ../../base\nimages:\n  - name: " + image + "\n    newTag: old\n"},
+             {"base/kustomization.yaml", "resources: []\n"}},
+            "init", "Ops <ops@example.com>");
 
     d.home().write("secrets/app.webhook", kGithubSecret);
     d.home().write("secrets/hook.url", hooks.url() + "\n");
@@ -85,19 +86,25 @@ class ApprovalTest : public ::testing::Test {
     d.home().write("juanie.yaml", read_file(d.home() / "juanie.yaml") +
                                       "notifications:\n  - {type: email, smtp: \"" + smtp.url() +
                                       "\", from: ci@example.com, to: [ops@example.com]}\n");
-    d.home().write("projects.d/app.yaml",
-                   "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
-                       ", forge: github, webhook_secret: app.webhook}\n"
-                       "image: " + image + "\nregistry: {tls_verify: false}\n"
-                       "gitops: {url: " + (d.home() / "gitops.git").string() + ", branch: main}\n"
-                       "environments:\n  prod: {approvers: [alice, bob, carol], required_approvals: 2}\n"
-                       "approvers:\n  alice: {email: alice@example.com}\n"
-                       "  bob: {email: bob@example.com}\n"
-                       "  carol: {dingtalk: \"13800000000\", slack: U0CAROL}\n"
-                       "branches: [{match: main, environment: prod, trigger: manual}]\n"
-                       "notifications:\n  - {type: webhook, url: hook.url, secret: hook.secret}\n"
-                       "  - {type: dingtalk, url: ding.url}\n"
-                       "  - {type: slack, token: slack.token, api_url: \"" + chat.url("/api") + "\"}\n");
+    d.home().write(
+        "projects.d/app.yaml",
+        "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
+            ", forge: github, webhook_secret: app.webhook}\n"
+            "image: " +
+            image +
+            "\nregistry: {tls_verify: false}\n"
+            "gitops: {url: " +
+            (d.home() / "gitops.git").string() +
+            ", branch: main}\n"
+            "environments:\n  prod: {approvers: [alice, bob, carol], required_approvals: 2}\n"
+            "approvers:\n  alice: {email: alice@example.com}\n"
+            "  bob: {email: bob@example.com}\n"
+            "  carol: {dingtalk: \"13800000000\", slack: U0CAROL}\n"
+            "branches: [{match: main, environment: prod, trigger: manual}]\n"
+            "notifications:\n  - {type: webhook, url: hook.url, secret: hook.secret}\n"
+            "  - {type: dingtalk, url: ding.url}\n"
+            "  - {type: slack, token: slack.token, api_url: \"" +
+            chat.url("/api") + "\"}\n");
   }
 
   std::int64_t push(const std::string& commit, const std::string& delivery) {
@@ -110,7 +117,6 @@ class ApprovalTest : public ::testing::Test {
   json::object wait_deployment(std::int64_t run, const std::string& state) {
     return d.wait_deployment(run, state);
   }
-
 
   std::string deployment_state(std::int64_t id) {
     auto r = d.api("/api/v1/deployments/" + std::to_string(id));
@@ -149,13 +155,15 @@ class ApprovalTest : public ::testing::Test {
       bodies.clear();
       for (const auto& req : hooks.received()) {
         auto o = json::parse(req.body).as_object();
-        if (o.at("event").as_string() == "approval_requested" && o.at("deployment").as_int64() == deployment) {
+        if (o.at("event").as_string() == "approval_requested" &&
+            o.at("deployment").as_int64() == deployment) {
           bodies.push_back(req.body);
         }
       }
       for (const auto& req : chat.received()) {
         if (req.path() == "/robot/send" &&
-            req.body.find("Deployment " + std::to_string(deployment) + " waits") != std::string::npos) {
+            req.body.find("Deployment " + std::to_string(deployment) + " waits") !=
+                std::string::npos) {
           bodies.push_back(req.body);
         }
       }
@@ -171,7 +179,8 @@ class ApprovalTest : public ::testing::Test {
     auto page = d.request("GET", path_of(link));
     if (csrf_[link].empty()) csrf_[link] = csrf_of(page.body);
     return d.request("POST", path_of(link),
-                     "csrf=" + csrf_[link] + "&decision=" + decision + "&comment=" + comment, kForm);
+                     "csrf=" + csrf_[link] + "&decision=" + decision + "&comment=" + comment,
+                     kForm);
   }
   std::map<std::string, std::string> csrf_;
 
@@ -211,14 +220,16 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   auto links = approval_links(id, 3);
   ASSERT_EQ(links.size(), 3u) << d.log();
   EXPECT_NE(links["alice"], links["bob"]);
-  EXPECT_TRUE(links["bob"].starts_with("http://127.0.0.1:" + std::to_string(d.port()) + "/approve/v1."))
+  EXPECT_TRUE(
+      links["bob"].starts_with("http://127.0.0.1:" + std::to_string(d.port()) + "/approve/v1."))
       << links["bob"];
   auto mails = smtp.wait_for(2);
   ASSERT_EQ(mails.size(), 2u);
   std::map<std::string, std::string> mail_to;
   for (const auto& m : mails) {
     for (const auto* who : {"alice", "bob"}) {
-      if (m.find("X-Envelope-To: " + std::string(who) + "@example.com") != std::string::npos) mail_to[who] = m;
+      if (m.find("X-Envelope-To: " + std::string(who) + "@example.com") != std::string::npos)
+        mail_to[who] = m;
     }
   }
   ASSERT_EQ(mail_to.size(), 2u) << mails[0];
@@ -226,7 +237,8 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   EXPECT_NE(mail_to["bob"].find(links["bob"]), std::string::npos) << mail_to["bob"];
   EXPECT_EQ(mail_to["bob"].find(links["alice"]), std::string::npos);
   EXPECT_EQ(mail_to["bob"].find(links["carol"]), std::string::npos);
-  EXPECT_NE(mail_to["bob"].find("Subject: app: approval requested: deploy " + image), std::string::npos);
+  EXPECT_NE(mail_to["bob"].find("Subject: app: approval requested: deploy " + image),
+            std::string::npos);
   std::vector<daemon::http::Request> direct;
   for (const auto& req : chat.received()) {
     if (req.path() == "/api/chat.postMessage") direct.push_back(req);
@@ -235,8 +247,10 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   EXPECT_EQ(direct[0].header("Authorization").value_or(""), std::string("Bearer ") + kSlackToken);
   auto dm = json::parse(direct[0].body).as_object();
   EXPECT_EQ(dm.at("channel").as_string(), "U0CAROL");
-  EXPECT_NE(std::string(dm.at("text").as_string()).find("<" + links["carol"] + "|Approve or reject>"),
-            std::string::npos) << direct[0].body;
+  EXPECT_NE(
+      std::string(dm.at("text").as_string()).find("<" + links["carol"] + "|Approve or reject>"),
+      std::string::npos)
+      << direct[0].body;
   // The group channels — the webhook and the DingTalk chat, where the pusher may be too — hear
   // who must approve, with mentions, and where to decide: never a link.
   auto group = group_requests(id, 2);
@@ -244,7 +258,8 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   for (const auto& body : group) {
     EXPECT_EQ(body.find("/approve/"), std::string::npos) << body;
     EXPECT_EQ(body.find("\"link\""), std::string::npos) << body;
-    for (const auto& [who, link] : links) EXPECT_EQ(body.find(path_of(link).substr(9)), std::string::npos);
+    for (const auto& [who, link] : links)
+      EXPECT_EQ(body.find(path_of(link).substr(9)), std::string::npos);
   }
   auto webhook = json::parse(group[0]).as_object();
   EXPECT_EQ(webhook.at("approvers").as_string(), "alice, bob, carol");
@@ -253,20 +268,24 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   EXPECT_EQ(ding.at("msgtype").as_string(), "markdown");
   EXPECT_EQ(ding.at("at").at("atMobiles").as_array()[0].as_string(), "13800000000");
   const std::string ding_text(ding.at("markdown").at("text").as_string());
-  EXPECT_NE(ding_text.find("Deployment " + std::to_string(id) + " waits for 2 approval(s) from alice, bob, carol"),
-            std::string::npos) << ding_text;
+  EXPECT_NE(ding_text.find("Deployment " + std::to_string(id) +
+                           " waits for 2 approval(s) from alice, bob, carol"),
+            std::string::npos)
+      << ding_text;
   EXPECT_NE(ding_text.find("their own link, sent to them alone"), std::string::npos) << ding_text;
   for (const auto& req : hooks.received()) {
     EXPECT_EQ(req.header("X-Juanie-Signature-256").value_or(""),
               "sha256=" + daemon::hex_encode(daemon::hmac_sha256(kHookSecret, req.body)));
   }
   // No token of any kind reaches a group channel.
-  const std::string outbox_links = std::to_string(rows(
-      "SELECT count(*) FROM outbox WHERE payload LIKE '%/approve/%' AND sink NOT LIKE '%\"type\":\"email\"%' "
-      "AND sink NOT LIKE '%\"token\":\"slack.token\"%'"));
+  const std::string outbox_links =
+      std::to_string(rows("SELECT count(*) FROM outbox WHERE payload LIKE '%/approve/%' AND sink "
+                          "NOT LIKE '%\"type\":\"email\"%' "
+                          "AND sink NOT LIKE '%\"token\":\"slack.token\"%'"));
   EXPECT_EQ(outbox_links, "0");
 
-  auto waiting = json::parse(d.api("/api/v1/approvals?state=pending").body).at("approvals").as_array();
+  auto waiting =
+      json::parse(d.api("/api/v1/approvals?state=pending").body).at("approvals").as_array();
   EXPECT_EQ(waiting.size(), 3u);
 
   // Opening the link — as a mail scanner would — shows the change and records nothing.
@@ -275,8 +294,8 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   const std::string tag = sha.substr(0, 12);
   EXPECT_NE(page.body.find(image + ":" + tag), std::string::npos);
   EXPECT_NE(page.body.find("overlays/prod/kustomization.yaml"), std::string::npos);
-  EXPECT_NE(page.body.find("images[name=" + image + "].newTag: " + tag + ", digest: " +
-                           std::string(pending.at("digest").as_string())),
+  EXPECT_NE(page.body.find("images[name=" + image + "].newTag: " + tag +
+                           ", digest: " + std::string(pending.at("digest").as_string())),
             std::string::npos);
   EXPECT_NE(page.body.find(sha), std::string::npos);
   EXPECT_NE(page.body.find("Triggered by</th><td>tests"), std::string::npos);
@@ -293,21 +312,28 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   // Refusals, none of which changes anything.
   auto self = decide(links["alice"], "approve");
   EXPECT_EQ(self.status, 403);
-  EXPECT_NE(self.body.find("alice pushed this deployment and cannot approve it"), std::string::npos) << self.body;
+  EXPECT_NE(self.body.find("alice pushed this deployment and cannot approve it"), std::string::npos)
+      << self.body;
   std::string tampered = path_of(links["bob"]);
   tampered[tampered.size() - 60] = tampered[tampered.size() - 60] == 'A' ? 'B' : 'A';
   EXPECT_EQ(d.request("GET", tampered).status, 403);
   auto forged = d.request("POST", tampered, "csrf=x&decision=approve", kForm);
   EXPECT_EQ(forged.status, 403);
   EXPECT_NE(forged.body.find("altered"), std::string::npos) << forged.body;
-  daemon::approvals::LinkClaims mallory{id, "mallory", "prod",
+  daemon::approvals::LinkClaims mallory{id,
+                                        "mallory",
+                                        "prod",
                                         std::string(pending.at("digest").as_string()),
-                                        std::time(nullptr) + 3600, "nonce-of-mallory", ""};
-  auto stranger = decide("/approve/" + daemon::approvals::sign_link(
-                                           mallory, daemon::approvals::make_signing_key(kApprovalKey)),
-                         "approve");
+                                        std::time(nullptr) + 3600,
+                                        "nonce-of-mallory",
+                                        ""};
+  auto stranger =
+      decide("/approve/" + daemon::approvals::sign_link(
+                               mallory, daemon::approvals::make_signing_key(kApprovalKey)),
+             "approve");
   EXPECT_EQ(stranger.status, 403);
-  EXPECT_NE(stranger.body.find("mallory is not an approver of this environment"), std::string::npos);
+  EXPECT_NE(stranger.body.find("mallory is not an approver of this environment"),
+            std::string::npos);
   auto no_csrf = d.request("POST", path_of(links["bob"]), "decision=approve", kForm);
   EXPECT_EQ(no_csrf.status, 403);
   EXPECT_EQ(rows("SELECT count(*) FROM approvals"), 0);
@@ -332,7 +358,9 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   EXPECT_EQ(git(ops + "diff --name-only main~1 main"), "overlays/prod/kustomization.yaml\n");
   // The overlay pins the digest the approvals were given for: moving the tag changes nothing.
   const auto overlay = git(ops + "show main:overlays/prod/kustomization.yaml");
-  EXPECT_NE(overlay.find("digest: " + std::string(done.at("digest").as_string())), std::string::npos) << overlay;
+  EXPECT_NE(overlay.find("digest: " + std::string(done.at("digest").as_string())),
+            std::string::npos)
+      << overlay;
   EXPECT_TRUE(overlay.find("newTag: " + tag) != std::string::npos ||
               overlay.find("newTag: \"" + tag + "\"") != std::string::npos)
       << overlay;
@@ -355,7 +383,8 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   }
   EXPECT_TRUE(told);
   // Nothing a group channel received, from first to last, carried a link.
-  for (const auto& req : hooks.received()) EXPECT_EQ(req.body.find("/approve/"), std::string::npos) << req.body;
+  for (const auto& req : hooks.received())
+    EXPECT_EQ(req.body.find("/approve/"), std::string::npos) << req.body;
   for (const auto& req : chat.received()) {
     if (req.path() != "/api/chat.postMessage") {
       EXPECT_EQ(req.body.find("/approve/"), std::string::npos) << req.body;
@@ -364,7 +393,8 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   auto all_mail = smtp.wait_for(3);
   ASSERT_EQ(all_mail.size(), 3u);
   EXPECT_NE(all_mail[2].find("X-Envelope-To: ops@example.com"), std::string::npos);
-  EXPECT_NE(all_mail[2].find("Subject: app: deployed " + image + ":" + tag + " to prod"), std::string::npos);
+  EXPECT_NE(all_mail[2].find("Subject: app: deployed " + image + ":" + tag + " to prod"),
+            std::string::npos);
   const auto metrics = d.request("GET", "/metrics").body;
   EXPECT_NE(metrics.find("juanie_deployments{state=\"success\"} 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("juanie_notifications_total{result=\"delivered\",sink=\"webhook\"}"),
@@ -390,8 +420,9 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
   const std::string dave_token = d.add_api_token("dave", "dave-token", "dave");
   const std::string erin_token = d.add_api_token("erin", "erin-token", "erin");
   ASSERT_TRUE(d.start()) << d.log();
-  const std::string trigger = std::string(JUANIE_BINARY) + " trigger --url http://127.0.0.1:" +
-                              std::to_string(d.port()) + " --token-file ";
+  const std::string trigger = std::string(JUANIE_BINARY) +
+                              " trigger --url http://127.0.0.1:" + std::to_string(d.port()) +
+                              " --token-file ";
   const auto first = wait_deployment(push(sha, "older-1"), "pending");
   ASSERT_FALSE(first.empty());
   const auto first_id = first.at("id").as_int64();
@@ -404,7 +435,8 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
   const auto second = wait_deployment(push(newer, "newer-1"), "pending");
   ASSERT_FALSE(second.empty());
   const auto second_id = second.at("id").as_int64();
-  auto older = json::parse(d.api("/api/v1/deployments/" + std::to_string(first_id)).body).as_object();
+  auto older =
+      json::parse(d.api("/api/v1/deployments/" + std::to_string(first_id)).body).as_object();
   EXPECT_EQ(older.at("state").as_string(), "cancelled");
   EXPECT_TRUE(std::string(older.at("reason").as_string())
                   .starts_with("superseded by deployment " + std::to_string(second_id)))
@@ -412,26 +444,29 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
   // Bob opens his link to the old one: it says what became of it, and offers no form.
   auto old_page = d.request("GET", path_of(old_links["bob"]));
   EXPECT_EQ(old_page.status, 409);
-  EXPECT_NE(old_page.body.find("is cancelled (superseded by deployment"), std::string::npos) << old_page.body;
+  EXPECT_NE(old_page.body.find("is cancelled (superseded by deployment"), std::string::npos)
+      << old_page.body;
   EXPECT_EQ(old_page.body.find("<form"), std::string::npos);
 
   // Triggered from the command line, as an operator on the build node.
   int status = 0;
   const auto out = sh(trigger + dave_token + " app main 2>&1", &status);
   ASSERT_EQ(status, 0) << out;
-  EXPECT_NE(out.find("deployment " + std::to_string(second_id) + " of " + image), std::string::npos) << out;
+  EXPECT_NE(out.find("deployment " + std::to_string(second_id) + " of " + image), std::string::npos)
+      << out;
   EXPECT_NE(out.find("triggered by dave: awaiting_approval"), std::string::npos) << out;
   auto links = approval_links(second_id, 3);  // sent by the daemon from the outbox the CLI wrote
   ASSERT_EQ(links.size(), 3u) << d.log();
   // The command-line link for an approver works like the mailed one.
-  const auto printed = sh(std::string(JUANIE_BINARY) + " approval-link --config " +
-                              (d.home() / "juanie.yaml").string() + " " + std::to_string(second_id) + " bob",
-                          &status);
+  const auto printed =
+      sh(std::string(JUANIE_BINARY) + " approval-link --config " +
+             (d.home() / "juanie.yaml").string() + " " + std::to_string(second_id) + " bob",
+         &status);
   ASSERT_EQ(status, 0) << printed;
   EXPECT_EQ(d.request("GET", path_of(printed.substr(0, printed.size() - 1))).status, 200);
   const auto refused = sh(std::string(JUANIE_BINARY) + " approval-link --config " +
-                              (d.home() / "juanie.yaml").string() + " " + std::to_string(second_id) +
-                              " mallory 2>&1",
+                              (d.home() / "juanie.yaml").string() + " " +
+                              std::to_string(second_id) + " mallory 2>&1",
                           &status);
   EXPECT_NE(status, 0);
   EXPECT_NE(refused.find("mallory is not an approver of app's prod"), std::string::npos) << refused;
@@ -441,11 +476,13 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
   // A rejection by any approver cancels it; alice may reject what she pushed.
   auto rejected = decide(links["alice"], "reject", "not+today");
   EXPECT_EQ(rejected.status, 200) << rejected.body;
-  auto cancelled = json::parse(d.api("/api/v1/deployments/" + std::to_string(second_id)).body).as_object();
+  auto cancelled =
+      json::parse(d.api("/api/v1/deployments/" + std::to_string(second_id)).body).as_object();
   EXPECT_EQ(cancelled.at("state").as_string(), "cancelled");
   EXPECT_EQ(cancelled.at("reason").as_string(), "rejected by alice: not today");
   // Bob had the page open: his approval now finds nothing to decide.
-  auto late = d.request("POST", path_of(links["bob"]), "csrf=" + bob_csrf + "&decision=approve", kForm);
+  auto late =
+      d.request("POST", path_of(links["bob"]), "csrf=" + bob_csrf + "&decision=approve", kForm);
   EXPECT_EQ(late.status, 409);
   EXPECT_NE(late.body.find("it no longer waits for approval"), std::string::npos) << late.body;
   EXPECT_EQ(gitops_commits(), "1\n");
@@ -464,12 +501,14 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
   // An operator withdraws a deployment that waits: cancelled, and it stays so.
   const auto third = wait_deployment(push(commit_version(3), "third-1"), "pending");
   ASSERT_FALSE(third.empty());
-  const std::string cancel = "/api/v1/deployments/" + std::to_string(third.at("id").as_int64()) + "/cancel";
+  const std::string cancel =
+      "/api/v1/deployments/" + std::to_string(third.at("id").as_int64()) + "/cancel";
   auto withdrawn = d.api_post(cancel);
   ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
   EXPECT_EQ(json::parse(withdrawn.body).at("state").as_string(), "cancelled");
   EXPECT_EQ(d.api_post(cancel).status, 409);
-  auto record = json::parse(d.api("/api/v1/deployments/" + std::to_string(third.at("id").as_int64())).body);
+  auto record =
+      json::parse(d.api("/api/v1/deployments/" + std::to_string(third.at("id").as_int64())).body);
   EXPECT_EQ(record.at("reason").as_string(), "cancelled by tests");
   EXPECT_EQ(gitops_commits(), "1\n");
 
@@ -478,7 +517,8 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
   const auto started = sh(trigger + erin_token + " app main 2>&1", &status);
   ASSERT_EQ(status, 0) << started;
   std::smatch m;  // (not anchored: under ASan, LeakSanitizer's report precedes it on stderr)
-  ASSERT_TRUE(std::regex_search(started, m, std::regex("queued run ([0-9]+) of refs/heads/main at ([0-9a-f]{12}) for prod")))
+  ASSERT_TRUE(std::regex_search(
+      started, m, std::regex("queued run ([0-9]+) of refs/heads/main at ([0-9a-f]{12}) for prod")))
       << started;
   const std::string head = git("-C " + app->bare() + " rev-parse main");
   EXPECT_EQ(m[2].str(), head.substr(0, 12));
@@ -494,16 +534,21 @@ TEST_F(ApprovalTest, WaitingDeploymentsAreSupersededRejectedWithdrawnOrStartedBy
 // name they act — a forge login, a commit address, an API token that is theirs — and the
 // daemon remembers it across a restart.
 TEST_F(ApprovalTest, NoAuthorOfADeploymentApprovesItUnderAnotherName) {
-  d.home().write("projects.d/app.yaml",
-                 "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
-                     ", forge: github, webhook_secret: app.webhook}\n"
-                     "image: " + image + "\nregistry: {tls_verify: false}\n"
-                     "gitops: {url: " + (d.home() / "gitops.git").string() + ", branch: main}\n"
-                     "environments:\n  prod: {approvers: [alice, bob, carol, dave], required_approvals: 1}\n"
-                     "approvers:\n  alice: {email: alice@example.com, github: alice-gh}\n"
-                     "  bob: {email: bob@example.com}\n  carol: {email: carol@example.com}\n"
-                     "  dave: {email: dave@example.com, github: dave-gh}\n"
-                     "branches: [{match: main, environment: prod, trigger: manual}]\n");
+  d.home().write(
+      "projects.d/app.yaml",
+      "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
+          ", forge: github, webhook_secret: app.webhook}\n"
+          "image: " +
+          image +
+          "\nregistry: {tls_verify: false}\n"
+          "gitops: {url: " +
+          (d.home() / "gitops.git").string() +
+          ", branch: main}\n"
+          "environments:\n  prod: {approvers: [alice, bob, carol, dave], required_approvals: 1}\n"
+          "approvers:\n  alice: {email: alice@example.com, github: alice-gh}\n"
+          "  bob: {email: bob@example.com}\n  carol: {email: carol@example.com}\n"
+          "  dave: {email: dave@example.com, github: dave-gh}\n"
+          "branches: [{match: main, environment: prod, trigger: manual}]\n");
   // The ops token is carol's.
   const std::string config = read_file(d.home() / "juanie.yaml");
   const auto tokens = config.find("api_tokens:\n");
@@ -513,8 +558,10 @@ TEST_F(ApprovalTest, NoAuthorOfADeploymentApprovesItUnderAnotherName) {
                                     ", person: carol}\n" + config.substr(tokens + 12));
   ASSERT_TRUE(d.start()) << d.log();
   // Bob wrote a commit, alice wrote the head and pushed both as alice-gh.
-  const std::string first = app->commit({{"NOTES", "bob\n"}}, "a change by bob", "Bob <bob@example.com>");
-  const std::string head = app->commit({{"VERSION", "2\n"}}, "v2", "Alice <12345+alice-gh@users.noreply.github.com>");
+  const std::string first =
+      app->commit({{"NOTES", "bob\n"}}, "a change by bob", "Bob <bob@example.com>");
+  const std::string head =
+      app->commit({{"VERSION", "2\n"}}, "v2", "Alice <12345+alice-gh@users.noreply.github.com>");
   auto commit_json = [](const std::string& id, const std::string& email) {
     return R"({"id":")" + id + R"(","message":"change","author":{"name":"x","email":")" + email +
            R"("},"committer":{"name":"GitHub","email":"noreply@github.com"}})";
@@ -535,15 +582,17 @@ TEST_F(ApprovalTest, NoAuthorOfADeploymentApprovesItUnderAnotherName) {
   auto triggered = d.request("POST", "/api/v1/deployments/" + std::to_string(id) + "/trigger", "",
                              {{"Authorization", "Bearer ops-token"}});
   ASSERT_EQ(triggered.status, 202) << triggered.body;
-  const auto record = json::parse(d.api("/api/v1/deployments/" + std::to_string(id)).body).as_object();
+  const auto record =
+      json::parse(d.api("/api/v1/deployments/" + std::to_string(id)).body).as_object();
   EXPECT_EQ(record.at("triggered_by").as_string(), "ops");
   EXPECT_EQ(record.at("triggered_person").as_string(), "carol");
 
   auto link = [&](const std::string& who) {
     int status = 0;
-    const auto out = sh(std::string(JUANIE_BINARY) + " approval-link --config " +
-                            (d.home() / "juanie.yaml").string() + " " + std::to_string(id) + " " + who,
-                        &status);
+    const auto out =
+        sh(std::string(JUANIE_BINARY) + " approval-link --config " +
+               (d.home() / "juanie.yaml").string() + " " + std::to_string(id) + " " + who,
+           &status);
     EXPECT_EQ(status, 0) << out;
     return out.substr(0, out.find('\n'));
   };
@@ -552,7 +601,8 @@ TEST_F(ApprovalTest, NoAuthorOfADeploymentApprovesItUnderAnotherName) {
   auto refused = [&](const std::string& who, const std::string& why) {
     auto r = decide(links[who], "approve");
     EXPECT_EQ(r.status, 403) << who << ": " << r.body;
-    EXPECT_NE(r.body.find(who + " " + why + " this deployment and cannot approve it"), std::string::npos)
+    EXPECT_NE(r.body.find(who + " " + why + " this deployment and cannot approve it"),
+              std::string::npos)
         << r.body;
   };
   refused("alice", "pushed");

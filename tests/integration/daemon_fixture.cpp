@@ -1,20 +1,19 @@
 #include "integration/daemon_fixture.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
 #include <thread>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <gtest/gtest.h>
 
 #include "daemon/support/crypto.hpp"
 
@@ -143,11 +142,14 @@ void Daemon::set_env(const std::string& name, const std::string& value) {
   env_.push_back(name + "=" + value);
 }
 
-std::string Daemon::add_api_token(const std::string& name, const std::string& token, const std::string& person) {
+std::string Daemon::add_api_token(const std::string& name, const std::string& token,
+                                  const std::string& person) {
   const std::string config = read_file(home_ / "juanie.yaml");
   const auto at = config.find("api_tokens:\n") + 12;
-  home_.write("juanie.yaml", config.substr(0, at) + "  - {name: " + name + ", sha256: " + hex_encode(sha256(token)) +
-                                 (person.empty() ? "" : ", person: " + person) + "}\n" + config.substr(at));
+  home_.write("juanie.yaml", config.substr(0, at) + "  - {name: " + name +
+                                 ", sha256: " + hex_encode(sha256(token)) +
+                                 (person.empty() ? "" : ", person: " + person) + "}\n" +
+                                 config.substr(at));
   return home_.write("tokens/" + name, token + "\n").string();
 }
 
@@ -191,8 +193,9 @@ boost::json::object Daemon::wait_deployment(std::int64_t run, const std::string&
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ADD_FAILURE() << "run " << run << " never had a " << state << " deployment: "
-                << json::serialize(last) << "\n" << log();
+  ADD_FAILURE() << "run " << run << " never had a " << state
+                << " deployment: " << json::serialize(last) << "\n"
+                << log();
   return {};
 }
 

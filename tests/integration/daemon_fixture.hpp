@@ -43,7 +43,8 @@ class Daemon {
   // Added to the daemon's environment at the next start.
   void set_env(const std::string& name, const std::string& value);
   // Lists another API token at the next start; returns a file holding it (for --token-file).
-  std::string add_api_token(const std::string& name, const std::string& token, const std::string& person = "");
+  std::string add_api_token(const std::string& name, const std::string& token,
+                            const std::string& person = "");
   // Serve https with this certificate; requests then trust it as their CA.
   void use_tls(const std::string& cert_file, const std::string& key_file);
 

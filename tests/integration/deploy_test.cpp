@@ -53,11 +53,13 @@ class DeployTest : public ::testing::Test {
     const auto base = ensure_busybox_image();
     // The application repository.
     app = std::make_unique<PushedRepository>(d.home(), "app", "develop");
-    sha = app->commit({{".juanie.yml", "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
-                                       "image: {dockerfile: Dockerfile, context: .}\n"},
-                       {"Dockerfile", "FROM " + base + "\nRUN echo built > /built\nCOPY VERSION /VERSION\n"},
-                       {"VERSION", "1\n"}},
-                      "app");
+    sha = app->commit(
+        {{".juanie.yml",
+          "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
+          "image: {dockerfile: Dockerfile, context: .}\n"},
+         {"Dockerfile", "FROM " + base + "\nRUN echo built > /built\nCOPY VERSION /VERSION\n"},
+         {"VERSION", "1\n"}},
+        "app");
     // The GitOps repository: the overlay names the image with an old tag.
     PushedRepository(d.home(), "gitops", "main")
         .commit({{"overlays/dev/kustomization.yaml",
@@ -69,8 +71,11 @@ class DeployTest : public ::testing::Test {
     d.home().write("projects.d/app.yaml",
                    "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
                        ", forge: github, webhook_secret: app.webhook}\n"
-                       "image: " + image + "\nregistry: {tls_verify: false}\n"
-                       "gitops:\n  url: " + (d.home() / "gitops.git").string() +
+                       "image: " +
+                       image +
+                       "\nregistry: {tls_verify: false}\n"
+                       "gitops:\n  url: " +
+                       (d.home() / "gitops.git").string() +
                        "\n  branch: main\n  author: {name: Juanie CI, email: ci@example.com}\n"
                        "branches: [{match: develop, environment: dev}]\n");
   }
@@ -78,7 +83,6 @@ class DeployTest : public ::testing::Test {
   json::object wait_deployment(std::int64_t run, const std::string& state) {
     return d.wait_deployment(run, state);
   }
-
 
   Daemon d;
   Registry registry;
@@ -162,9 +166,9 @@ TEST_F(DeployTest, AnInterruptedDeploymentIsResumedWithoutASecondCommit) {
   d.stop();
   const std::string db = (d.home() / "data/juanie.db").string();
   int status = 0;
-  const auto out = sh("sqlite3 " + db +
-                          " \"UPDATE deployments SET state = 'running', finished_at = NULL\"",
-                      &status);
+  const auto out =
+      sh("sqlite3 " + db + " \"UPDATE deployments SET state = 'running', finished_at = NULL\"",
+         &status);
   ASSERT_EQ(status, 0) << out;
   ASSERT_TRUE(d.start()) << d.log();
   const auto resumed = wait_deployment(run, "success");
@@ -183,9 +187,13 @@ TEST_F(DeployTest, ARegistryThatNeedsCredentialsGetsThemFromSecretsDir) {
   d.home().write("projects.d/app.yaml",
                  "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
                      ", forge: github, webhook_secret: app.webhook}\n"
-                     "image: " + secured.host() + "/acme/app\n"
+                     "image: " +
+                     secured.host() +
+                     "/acme/app\n"
                      "registry: {tls_verify: false, auth: registry-auth.json, branch_tag: true}\n"
-                     "gitops: {url: " + (d.home() / "gitops.git").string() + "}\n"
+                     "gitops: {url: " +
+                     (d.home() / "gitops.git").string() +
+                     "}\n"
                      "branches: [{match: develop, environment: dev}]\n");
   ASSERT_TRUE(d.start()) << d.log();
   const std::string body = push_body("refs/heads/develop", sha);
@@ -194,9 +202,8 @@ TEST_F(DeployTest, ARegistryThatNeedsCredentialsGetsThemFromSecretsDir) {
   const auto run = json::parse(r.body).at("run").as_int64();
   ASSERT_FALSE(wait_deployment(run, "success").empty());
   int status = 0;
-  const auto tags = sh("curl -s -u robot:s3cret-pass http://" + secured.host() +
-                           "/v2/acme/app/tags/list",
-                       &status);
+  const auto tags = sh(
+      "curl -s -u robot:s3cret-pass http://" + secured.host() + "/v2/acme/app/tags/list", &status);
   EXPECT_NE(tags.find("\"" + sha.substr(0, 12) + "\""), std::string::npos) << tags;
   EXPECT_NE(tags.find("\"develop\""), std::string::npos) << tags;  // branch_tag
   const auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log").body;
@@ -211,8 +218,9 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   // Whoever listens for run failures hears of it.
   HookReceiver hooks;
   d.home().write("secrets/hook.url", hooks.url());
-  d.home().write("juanie.yaml", read_file(d.home() / "juanie.yaml") +
-                                    "notifications: [{type: webhook, url: hook.url, events: [run_failed]}]\n");
+  d.home().write("juanie.yaml",
+                 read_file(d.home() / "juanie.yaml") +
+                     "notifications: [{type: webhook, url: hook.url, events: [run_failed]}]\n");
   ASSERT_TRUE(d.start()) << d.log();
   const std::string body = push_body("refs/heads/develop", sha);
   auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "broken-1"));
@@ -221,11 +229,13 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   json::object last;
   for (int i = 0; i < 600; ++i) {
     last = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
-    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded") break;
+    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded")
+      break;
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(last.at("state").as_string(), "failed") << json::serialize(last);
-  EXPECT_NE(std::string(last.at("reason").as_string()).find("image: podman build"), std::string::npos)
+  EXPECT_NE(std::string(last.at("reason").as_string()).find("image: podman build"),
+            std::string::npos)
       << json::serialize(last);
   EXPECT_TRUE(last.at("deployment").is_null());
   EXPECT_EQ(git("-C " + (d.home() / "gitops.git").string() + " rev-list --count main"), "1\n");
@@ -244,13 +254,17 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
 // all start; nothing the engine made is left in any cgroup hierarchy.
 TEST_F(DeployTest, AForkBombInADockerfileIsBoundedByTheBuildsCgroup) {
   // Unique, so that no layer cached by an earlier build answers for it.
-  const std::string unique = std::to_string(::getpid()) + "-" +
-                             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  const std::string unique =
+      std::to_string(::getpid()) + "-" +
+      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
   // Two RUN lines: the engine removes each RUN container's cgroup when it ends, so the bound
   // must hold for the second as for the first.
-  sha = app->commit({{"Dockerfile", "FROM localhost/juanie-busybox:test\n"
-                                    "RUN echo " + unique + "\n"
-                                    "RUN set -e; for i in $(seq 600); do sleep 5 & done; wait\n"}},
+  sha = app->commit({{"Dockerfile",
+                      "FROM localhost/juanie-busybox:test\n"
+                      "RUN echo " +
+                          unique +
+                          "\n"
+                          "RUN set -e; for i in $(seq 600); do sleep 5 & done; wait\n"}},
                     "fork bomb");
   ASSERT_TRUE(d.start()) << d.log();
   const std::string body = push_body("refs/heads/develop", sha);
@@ -260,7 +274,8 @@ TEST_F(DeployTest, AForkBombInADockerfileIsBoundedByTheBuildsCgroup) {
   json::object last;
   for (int i = 0; i < 600; ++i) {
     last = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
-    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded") break;
+    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded")
+      break;
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(last.at("state").as_string(), "failed") << json::serialize(last);
@@ -280,19 +295,22 @@ TEST_F(DeployTest, AForkBombInADockerfileIsBoundedByTheBuildsCgroup) {
 TEST_F(DeployTest, AnOlderCommitPushedAgainDoesNotMoveTheEnvironmentBack) {
   ASSERT_TRUE(d.start()) << d.log();
   const std::string first_body = push_body("refs/heads/develop", sha);
-  auto first = d.request("POST", "/hooks/github/app", first_body, github_headers(first_body, "old-1"));
+  auto first =
+      d.request("POST", "/hooks/github/app", first_body, github_headers(first_body, "old-1"));
   ASSERT_EQ(first.status, 202) << first.body;
   wait_deployment(json::parse(first.body).at("run").as_int64(), "success");
   const std::string newer = app->commit({{"VERSION", "2\n"}}, "newer");
   const std::string newer_body = push_body("refs/heads/develop", newer, sha);
-  auto second = d.request("POST", "/hooks/github/app", newer_body, github_headers(newer_body, "new-1"));
+  auto second =
+      d.request("POST", "/hooks/github/app", newer_body, github_headers(newer_body, "new-1"));
   ASSERT_EQ(second.status, 202) << second.body;
   const auto current = wait_deployment(json::parse(second.body).at("run").as_int64(), "success");
   const std::string ops = "-C " + (d.home() / "gitops.git").string() + " ";
   const std::string commits = git(ops + "rev-list --count main");
 
   // The first push again, under a new delivery id.
-  auto replay = d.request("POST", "/hooks/github/app", first_body, github_headers(first_body, "old-2"));
+  auto replay =
+      d.request("POST", "/hooks/github/app", first_body, github_headers(first_body, "old-2"));
   ASSERT_EQ(replay.status, 202) << replay.body;
   const auto run = json::parse(replay.body).at("run").as_int64();
   json::object held;
@@ -318,7 +336,8 @@ TEST_F(DeployTest, AnOlderCommitPushedAgainDoesNotMoveTheEnvironmentBack) {
             std::string::npos);
 
   // A person rolls back on purpose: the trigger carries it out, and the note goes.
-  auto trigger = d.api_post("/api/v1/deployments/" + std::to_string(held.at("id").as_int64()) + "/trigger");
+  auto trigger =
+      d.api_post("/api/v1/deployments/" + std::to_string(held.at("id").as_int64()) + "/trigger");
   ASSERT_EQ(trigger.status, 202) << trigger.body;
   auto rolled_back = wait_deployment(run, "success");
   EXPECT_TRUE(rolled_back.at("reason").is_null()) << json::serialize(rolled_back);
@@ -331,7 +350,8 @@ TEST_F(DeployTest, AnOlderCommitPushedAgainDoesNotMoveTheEnvironmentBack) {
   std::ofstream(app->work() + "/VERSION") << "3\n";
   git(work + "-c user.email=dev@example.com -c user.name=Dev commit -qam rewritten");
   git(work + "push -q -f " + app->bare() + " develop");
-  auto stale = d.request("POST", "/hooks/github/app", newer_body, github_headers(newer_body, "new-2"));
+  auto stale =
+      d.request("POST", "/hooks/github/app", newer_body, github_headers(newer_body, "new-2"));
   ASSERT_EQ(stale.status, 202) << stale.body;
   const auto stale_run = json::parse(stale.body).at("run").as_int64();
   json::object off_branch;
@@ -346,8 +366,9 @@ TEST_F(DeployTest, AnOlderCommitPushedAgainDoesNotMoveTheEnvironmentBack) {
   }
   ASSERT_FALSE(off_branch.empty()) << d.log();
   EXPECT_EQ(off_branch.at("state").as_string(), "pending");
-  EXPECT_NE(std::string(off_branch.at("reason").as_string()).find("is no longer on refs/heads/develop"),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(off_branch.at("reason").as_string()).find("is no longer on refs/heads/develop"),
+      std::string::npos)
       << json::serialize(off_branch);
 }
 
@@ -370,18 +391,19 @@ TEST_F(DeployTest, ABuildWithANetworkGoesOutOnlyThroughNatWithoutCapabilities) {
   ::inet_ntop(AF_INET, &*outside, text, sizeof text);
   Listener daemon_port(htonl(INADDR_LOOPBACK)), outside_port(*outside);
   const auto probe = [](const std::string& host, int port, const std::string& name) {
-    return "RUN nc -w 5 " + host + " " + std::to_string(port) + " -e true && echo reached-" +
-           name + " || echo no-" + name + "\n";
+    return "RUN nc -w 5 " + host + " " + std::to_string(port) + " -e true && echo reached-" + name +
+           " || echo no-" + name + "\n";
   };
   sha = app->commit(
-      {{".juanie.yml", "steps:\n  - {name: test, commands: [\"true\"]}\n"
-                       "image: {dockerfile: Dockerfile, context: ., network: true}\n"},
+      {{".juanie.yml",
+        "steps:\n  - {name: test, commands: [\"true\"]}\n"
+        "image: {dockerfile: Dockerfile, context: ., network: true}\n"},
        // The first line differs from run to run, so that no RUN line is answered from the cache.
        {"Dockerfile", "FROM localhost/juanie-busybox:test\nRUN echo probing " +
                           std::to_string(outside_port.port()) + " " +
                           std::to_string(daemon_port.port()) +
                           "\nRUN grep CapEff /proc/self/status\n"
-                      "RUN echo nproc=$(ulimit -u)\nRUN cat /proc/net/route\n" +
+                          "RUN echo nproc=$(ulimit -u)\nRUN cat /proc/net/route\n" +
                           probe(text, outside_port.port(), "outside") +
                           probe("127.0.0.1", daemon_port.port(), "loopback") +
                           probe("10.0.2.2", daemon_port.port(), "host-loopback") +
@@ -394,9 +416,9 @@ TEST_F(DeployTest, ABuildWithANetworkGoesOutOnlyThroughNatWithoutCapabilities) {
   const auto run = json::parse(r.body).at("run").as_int64();
   ASSERT_FALSE(wait_deployment(run, "success").empty());
   const auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log").body;
-  for (const char* seen : {"CapEff:\t0000000000000000", "nproc=512", "\ntap0", "\nreached-outside",
-                           "\nno-loopback", "\nno-host-loopback", "169.254.169.254): Permission denied",
-                           "\nno-link-local"}) {
+  for (const char* seen :
+       {"CapEff:\t0000000000000000", "nproc=512", "\ntap0", "\nreached-outside", "\nno-loopback",
+        "\nno-host-loopback", "169.254.169.254): Permission denied", "\nno-link-local"}) {
     EXPECT_NE(log.find(seen), std::string::npos) << seen << "\n" << log;
   }
 }
@@ -412,10 +434,10 @@ TEST_F(DeployTest, AnImageUnderAnExistingTagIsNeverReplaced) {
                                " && podman rmi " + image + ":" + tag + " >/dev/null 2>&1",
                            &status);
   ASSERT_EQ(status, 0) << squatted;
-  const std::string before = sh("curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json, "
-                                "application/vnd.docker.distribution.manifest.v2+json' http://" +
-                                registry.host() + "/v2/acme/app/manifests/" + tag +
-                                " | grep -i docker-content-digest");
+  const std::string before =
+      sh("curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json, "
+         "application/vnd.docker.distribution.manifest.v2+json' http://" +
+         registry.host() + "/v2/acme/app/manifests/" + tag + " | grep -i docker-content-digest");
   ASSERT_NE(before.find("sha256:"), std::string::npos) << before;
 
   ASSERT_TRUE(d.start()) << d.log();
@@ -426,20 +448,22 @@ TEST_F(DeployTest, AnImageUnderAnExistingTagIsNeverReplaced) {
   json::object last;
   for (int i = 0; i < 1200; ++i) {
     last = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
-    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded") break;
+    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded")
+      break;
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(last.at("state").as_string(), "failed") << json::serialize(last);
-  EXPECT_NE(std::string(last.at("reason").as_string())
-                .find(image + ":" + tag + " already names sha256:"),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(last.at("reason").as_string()).find(image + ":" + tag + " already names sha256:"),
+      std::string::npos)
       << json::serialize(last);
   EXPECT_TRUE(last.at("deployment").is_null());
   // The registry still has the image that was there, and the overlay did not change.
-  EXPECT_EQ(sh("curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json, "
-               "application/vnd.docker.distribution.manifest.v2+json' http://" +
-               registry.host() + "/v2/acme/app/manifests/" + tag + " | grep -i docker-content-digest"),
-            before);
+  EXPECT_EQ(
+      sh("curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json, "
+         "application/vnd.docker.distribution.manifest.v2+json' http://" +
+         registry.host() + "/v2/acme/app/manifests/" + tag + " | grep -i docker-content-digest"),
+      before);
   EXPECT_EQ(git("-C " + (d.home() / "gitops.git").string() + " rev-list --count main"), "1\n");
 }
 

@@ -87,8 +87,9 @@ TEST(Edge, ReadinessIsAnsweredWithoutWriting) {
   EXPECT_EQ(std::filesystem::file_size(db_file.string() + "-wal"), wal_size);
   // A real write still moves it: the check above can see one.
   const std::string body = push_body("refs/heads/develop", sha_for(700));
-  ASSERT_EQ(d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "ready-1")).status,
-            202);
+  ASSERT_EQ(
+      d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "ready-1")).status,
+      202);
   EXPECT_NE(data_version(), version);
   sqlite3_close(db);
 }
@@ -117,7 +118,8 @@ TEST(Edge, OneClientGetsNoMoreThanConnectionsPerIp) {
   int status = 0;
   for (int attempt = 0; attempt < 100 && status != 200; ++attempt) {
     RawConnection again(d.port());
-    if (again.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")) status = status_of(again.read_response(5s));
+    if (again.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+      status = status_of(again.read_response(5s));
     if (status != 200) std::this_thread::sleep_for(50ms);
   }
   EXPECT_EQ(status, 200);
@@ -149,7 +151,8 @@ TEST(Edge, ABodyIsReadOnlyForARouteAndProjectThatExist) {
   // An existing project's webhook is read (and here refused for its missing signature).
   RawConnection c(d.port());
   const std::string body = "{}";
-  ASSERT_TRUE(c.send("POST /hooks/github/shop-api HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n" + body));
+  ASSERT_TRUE(c.send(
+      "POST /hooks/github/shop-api HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n" + body));
   EXPECT_EQ(status_of(c.read_response(5s)), 401);
   const std::string log = d.log();
   EXPECT_NE(log.find("refused (404) before its body"), std::string::npos) << log;

@@ -64,10 +64,13 @@ TEST(Exec, RunsInPodmanContainersWithTheDaemonsSandboxSettings) {
   make_repo(dir,
             "steps:\n"
             "  - name: build\n    commands: [\"grep nobody /etc/passwd\", \"echo ok > built\"]\n"
-            "  - name: test\n    image: " + image + "\n    commands: [\"cat built\"]\n");
-  const auto config = dir.write("juanie.yaml", "data_dir: /var/lib/juanie\nprojects_dir: p\n"
-                                               "sandbox:\n  backend: podman\n  runtime: runc\n"
-                                               "  default_image: " + image + "\n");
+            "  - name: test\n    image: " +
+                image + "\n    commands: [\"cat built\"]\n");
+  const auto config = dir.write("juanie.yaml",
+                                "data_dir: /var/lib/juanie\nprojects_dir: p\n"
+                                "sandbox:\n  backend: podman\n  runtime: runc\n"
+                                "  default_image: " +
+                                    image + "\n");
   auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string() +
                         " --config " + config.string());
   EXPECT_EQ(code, 0) << out;
@@ -119,7 +122,8 @@ TEST(Exec, ACommittedSymlinkAsPipelineIsRefusedNotFollowed) {
   TempDir dir;
   make_repo(dir, "steps: []\n");
   const std::string repo = (dir / "repo").string();
-  ASSERT_EQ(sh("cd " + repo + " && ln -sf /dev/zero .juanie.yml && git add -A && "
+  ASSERT_EQ(sh("cd " + repo +
+               " && ln -sf /dev/zero .juanie.yml && git add -A && "
                "git -c user.email=dev@example.com -c user.name=Dev commit -qm link")
                 .first,
             0);

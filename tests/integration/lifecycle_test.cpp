@@ -146,8 +146,9 @@ TEST(Lifecycle, ValidateReportsFileLineAndField) {
                           ":4:17: steps[0].depends_on: no step is named \"build\""),
             std::string::npos)
       << pipe_out;
-  d.home().write(".juanie.yml",
-                 "steps:\n  - name: test\n    image: \"--privileged\"\n    commands: [make test]\n");
+  d.home().write(
+      ".juanie.yml",
+      "steps:\n  - name: test\n    image: \"--privileged\"\n    commands: [make test]\n");
   auto [image_code, image_out] = run_juanie("validate " + (d.home() / ".juanie.yml").string());
   EXPECT_EQ(image_code, 1);
   EXPECT_NE(image_out.find((d.home() / ".juanie.yml").string() +

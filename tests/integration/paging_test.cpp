@@ -14,7 +14,8 @@ namespace json = boost::json;
 
 std::int64_t push(Daemon& d, int n, const std::string& ref = "refs/heads/develop") {
   const std::string body = push_body(ref, sha_for(n));
-  auto r = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "page-" + std::to_string(n)));
+  auto r = d.request("POST", "/hooks/github/shop-api", body,
+                     github_headers(body, "page-" + std::to_string(n)));
   EXPECT_EQ(r.status, 202) << r.body;
   return r.status == 202 ? json::parse(r.body).at("run").as_int64() : 0;
 }
@@ -26,14 +27,16 @@ void exec_sql(const std::filesystem::path& db_file, const std::string& sql) {
   ASSERT_EQ(sqlite3_open(db_file.c_str(), &db), SQLITE_OK);
   sqlite3_busy_timeout(db, 10000);
   char* error = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+      << (error ? error : "");
   sqlite3_free(error);
   sqlite3_close(db);
 }
 
 // Follows `next` from the first page of `path` (which has a query already): every id, in order.
 std::vector<std::int64_t> walk(Daemon& d, const std::string& path, const std::string& list,
-                               const std::string& id_field, int* pages, const std::function<void()>& between = {}) {
+                               const std::string& id_field, int* pages,
+                               const std::function<void()>& between = {}) {
   std::vector<std::int64_t> ids;
   std::string next;
   *pages = 0;
@@ -80,7 +83,8 @@ TEST(Paging, EveryRunIsReachedPageByPageWhileNewOnesArrive) {
   auto first = json::parse(d.api("/api/v1/runs").body).as_object();
   EXPECT_EQ(first.at("runs").as_array().size(), 14u);
   EXPECT_TRUE(first.at("next").is_null());
-  auto beyond = json::parse(d.api("/api/v1/runs?before=" + std::to_string(made.back())).body).as_object();
+  auto beyond =
+      json::parse(d.api("/api/v1/runs?before=" + std::to_string(made.back())).body).as_object();
   EXPECT_TRUE(beyond.at("runs").as_array().empty());
   EXPECT_TRUE(beyond.at("next").is_null());
 }
@@ -93,19 +97,23 @@ TEST(Paging, DeploymentsAndApprovalsPageByDeployment) {
   std::string sql = "BEGIN;";
   for (int i = 0; i < 5; ++i) {
     const auto run = push(d, 600 + i, "refs/heads/main");
-    sql += "INSERT INTO deployments (id, run_id, project, environment, state, image, tag, created_at) VALUES (" +
-           std::to_string(100 + i) + ", " + std::to_string(run) +
-           ", 'shop-api', 'prod', 'awaiting_approval', 'img', 't" + std::to_string(i) +
-           "', '2026-01-01T00:00:00Z');";
+    sql +=
+        "INSERT INTO deployments (id, run_id, project, environment, state, image, tag, created_at) "
+        "VALUES (" +
+        std::to_string(100 + i) + ", " + std::to_string(run) +
+        ", 'shop-api', 'prod', 'awaiting_approval', 'img', 't" + std::to_string(i) +
+        "', '2026-01-01T00:00:00Z');";
     deployments.insert(deployments.begin(), 100 + i);
   }
   exec_sql(db, sql + "COMMIT;");
 
   int pages = 0;
-  EXPECT_EQ(walk(d, "/api/v1/deployments?project=shop-api&limit=2", "deployments", "id", &pages), deployments);
+  EXPECT_EQ(walk(d, "/api/v1/deployments?project=shop-api&limit=2", "deployments", "id", &pages),
+            deployments);
   EXPECT_EQ(pages, 3);
   // Each waits for alice: one pending approval a deployment.
-  EXPECT_EQ(walk(d, "/api/v1/approvals?state=pending&limit=2", "approvals", "deployment", &pages), deployments);
+  EXPECT_EQ(walk(d, "/api/v1/approvals?state=pending&limit=2", "approvals", "deployment", &pages),
+            deployments);
   EXPECT_EQ(pages, 3);
   // A deployment with nothing to show takes no room on a page: none is decided yet.
   auto decided = json::parse(d.api("/api/v1/approvals?state=decided&limit=1").body).as_object();
@@ -122,7 +130,8 @@ TEST(Paging, ABadCursorOrLimitIsRefusedWithTheReason) {
       EXPECT_EQ(r.status, 400) << list << "?" << query;
       EXPECT_NE(r.body.find("limit must be a number from 1 to 1000"), std::string::npos) << r.body;
     }
-    for (const std::string query : {"before=0", "before=-4", "before=abc", "before=", "before=9999999999999999999"}) {
+    for (const std::string query :
+         {"before=0", "before=-4", "before=abc", "before=", "before=9999999999999999999"}) {
       auto r = d.api("/api/v1/" + list + "?" + query);
       EXPECT_EQ(r.status, 400) << list << "?" << query;
       EXPECT_NE(r.body.find("before must be a positive id"), std::string::npos) << r.body;

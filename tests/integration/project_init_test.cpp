@@ -20,10 +20,10 @@ std::string init_command(const TempDir& dir, const std::string& target) {
 TEST(ProjectInit, EveryOverlayAndTheFluxObjectsBuildWithKubectl) {
   TempDir dir;
   int status = 0;
-  auto out = sh(init_command(dir, "--out " + (dir / "ops").string() + " --projects-dir " +
-                                      (dir / "projects.d").string() + " --app-dir " +
-                                      (dir / "app").string()),
-                &status);
+  auto out = sh(
+      init_command(dir, "--out " + (dir / "ops").string() + " --projects-dir " +
+                            (dir / "projects.d").string() + " --app-dir " + (dir / "app").string()),
+      &status);
   ASSERT_EQ(status, 0) << out;
   for (const std::string env : {"dev", "staging", "prod"}) {
     auto built = sh("kubectl kustomize " + (dir / "ops/overlays" / env).string(), &status);
@@ -40,10 +40,10 @@ TEST(ProjectInit, EveryOverlayAndTheFluxObjectsBuildWithKubectl) {
   EXPECT_NE(flux.find("address: https://ci.example.com/hooks/flux/shop-api"), std::string::npos);
 
   // The project file and the starter pipeline pass validation.
-  auto valid = sh(std::string(JUANIE_BINARY) + " validate " +
-                      (dir / "projects.d/shop-api.yaml").string() + " " +
-                      (dir / "app/.juanie.yml").string(),
-                  &status);
+  auto valid =
+      sh(std::string(JUANIE_BINARY) + " validate " + (dir / "projects.d/shop-api.yaml").string() +
+             " " + (dir / "app/.juanie.yml").string(),
+         &status);
   EXPECT_EQ(status, 0) << valid;
   // Nothing is overwritten.
   out = sh(init_command(dir, "--out " + (dir / "ops").string()), &status);

@@ -73,7 +73,8 @@ std::string RawConnection::read_response(std::chrono::milliseconds timeout) {
   }
 }
 
-std::string RawConnection::read_until(const std::string& needle, std::chrono::milliseconds timeout) {
+std::string RawConnection::read_until(const std::string& needle,
+                                      std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (received_.find(needle) == std::string::npos) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -112,7 +113,8 @@ long proc_status_kib(int pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
+    if (line.rfind(field + ":", 0) == 0)
+      return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
   }
   return -1;
 }

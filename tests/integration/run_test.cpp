@@ -17,8 +17,8 @@
 #include "integration/raw_client.hpp"
 #include "runner/container_sandbox.hpp"
 #include "support/busybox_image.hpp"
-#include "support/processes.hpp"
 #include "support/git_servers.hpp"
+#include "support/processes.hpp"
 
 namespace juanie::test {
 namespace {
@@ -137,12 +137,14 @@ TEST_F(RunTest, TheLogCanBeFollowedLiveUntilTheRunEnds) {
   const auto run = push(sha);
   RawConnection c(d.port());
   ASSERT_TRUE(c.send("GET /api/v1/runs/" + std::to_string(run) +
-                     "/log?follow=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kApiToken + "\r\n\r\n"));
+                     "/log?follow=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kApiToken +
+                     "\r\n\r\n"));
   const std::string early = c.read_until("first line\n", 30s);
   ASSERT_NE(early.find("first line\n"), std::string::npos) << early;
   EXPECT_NE(early.find("Transfer-Encoding: chunked"), std::string::npos);
   // The first line arrived while the step still runs: the log is live, not replayed at the end.
-  EXPECT_EQ(json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).at("state").as_string(), "running");
+  EXPECT_EQ(json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).at("state").as_string(),
+            "running");
   const std::string all = c.read_until("── run " + std::to_string(run) + " succeeded", 30s);
   EXPECT_NE(all.find("last line"), std::string::npos) << all;
   EXPECT_NE(all.find("── slow succeeded"), std::string::npos) << all;
@@ -225,8 +227,8 @@ TEST_F(RunTest, AStepInheritsNoDescriptorFromTheDaemon) {
   ASSERT_TRUE(d.start()) << d.log();
   RawConnection idle(d.port());  // an accepted connection, open throughout the run
   ASSERT_TRUE(idle.connected());
-  const auto run = push(commit(
-      "steps:\n  - name: fds\n    commands: [\"ls /proc/$$/fd\", \"echo listed\"]\n"));
+  const auto run =
+      push(commit("steps:\n  - name: fds\n    commands: [\"ls /proc/$$/fd\", \"echo listed\"]\n"));
   wait_for(run, "succeeded");
   auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log");
   EXPECT_NE(log.body.find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"), std::string::npos)
@@ -243,9 +245,11 @@ TEST_F(RunTest, RetryFromTheFailedStepReusesTheWorkspace) {
       "\"if [ -f .seen ]; then echo second try; else touch .seen; exit 1; fi\"]}\n");
   const auto first = push(sha);
   wait_for(first, "failed");
-  const std::pair<std::string, std::string> auth{"Authorization", std::string("Bearer ") + kApiToken};
+  const std::pair<std::string, std::string> auth{"Authorization",
+                                                 std::string("Bearer ") + kApiToken};
 
-  auto resumed = d.request("POST", "/api/v1/runs/" + std::to_string(first) + "/retry?from=failed", "", {auth});
+  auto resumed =
+      d.request("POST", "/api/v1/runs/" + std::to_string(first) + "/retry?from=failed", "", {auth});
   ASSERT_EQ(resumed.status, 202) << resumed.body;
   const auto second = json::parse(resumed.body).at("run").as_int64();
   auto done = wait_for(second, "succeeded");
@@ -263,16 +267,20 @@ TEST_F(RunTest, RetryFromTheFailedStepReusesTheWorkspace) {
   EXPECT_EQ(third.at("reason").as_string(), "step flaky failed: exit code 1");
 
   // The first run's workspace moved to the second: resuming it again cannot work.
-  auto again = d.request("POST", "/api/v1/runs/" + std::to_string(first) + "/retry?from=failed", "", {auth});
+  auto again =
+      d.request("POST", "/api/v1/runs/" + std::to_string(first) + "/retry?from=failed", "", {auth});
   ASSERT_EQ(again.status, 202);
   auto gone = wait_for(json::parse(again.body).at("run").as_int64(), "failed");
   EXPECT_NE(std::string(gone.at("reason").as_string()).find("is gone"), std::string::npos);
 
-  auto nothing_failed = d.request("POST", "/api/v1/runs/" + std::to_string(second) + "/retry?from=failed", "", {auth});
+  auto nothing_failed = d.request(
+      "POST", "/api/v1/runs/" + std::to_string(second) + "/retry?from=failed", "", {auth});
   EXPECT_EQ(nothing_failed.status, 409);
 }
 
-bool marker_alive(const std::string& marker) { return process_with_marker_exists(marker); }
+bool marker_alive(const std::string& marker) {
+  return process_with_marker_exists(marker);
+}
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -343,9 +351,9 @@ TEST_F(CheckoutLimitRunTest, ACommitOverTheCheckoutLimitsFailsBeforeItIsWritten)
     d.home().write("work/part" + std::to_string(i), std::string(900 << 10, '\0'));
   }
   auto total = wait_for(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "failed");
-  EXPECT_NE(std::string(total.at("reason").as_string())
-                .find("more than limits.checkout_max (3145728)"),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(total.at("reason").as_string()).find("more than limits.checkout_max (3145728)"),
+      std::string::npos)
       << json::serialize(total);
 
   for (int i = 0; i < 4; ++i) fs::remove(d.home() / ("work/part" + std::to_string(i)));
@@ -390,8 +398,10 @@ class FailRecoveryRunTest : public RunTest {
 TEST_F(FailRecoveryRunTest, SecretsFilesLeftByAKilledStepAreRemovedAtStart) {
   ASSERT_TRUE(d.start()) << d.log();
   const std::string marker = "juanie-secret-crash-" + std::to_string(::getpid());
-  const std::string sha = commit("steps:\n  - {name: long, secrets: [APP_TOKEN], commands: [\"sh -c "
-                                 "'sleep 300' " + marker + "\"]}\n");
+  const std::string sha = commit(
+      "steps:\n  - {name: long, secrets: [APP_TOKEN], commands: [\"sh -c "
+      "'sleep 300' " +
+      marker + "\"]}\n");
   const auto run = push(sha);
   ASSERT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
   auto secrets_files = [&] {
@@ -444,8 +454,9 @@ class MemoryLimitRunTest : public RunTest {
 
 TEST_F(MemoryLimitRunTest, AStepPastSandboxMemoryFailsWithMemoryLimit) {
   ASSERT_TRUE(d.start()) << d.log();
-  const auto run = push(commit("steps:\n  - name: hog\n    commands: [\"head -c 400000000 "
-                               "/dev/zero | tail | wc -c\"]\n"));
+  const auto run =
+      push(commit("steps:\n  - name: hog\n    commands: [\"head -c 400000000 "
+                  "/dev/zero | tail | wc -c\"]\n"));
   auto done = wait_for(run, "failed");
   ASSERT_TRUE(done.contains("steps")) << json::serialize(done);
   const auto& step = done.at("steps").as_array().at(0);
@@ -466,8 +477,9 @@ TEST(MemoryLimitStartup, ServeRefusesToStartWhenNoCgroupCanEnforceTheMemoryLimit
   TempDir home;
   home.write("projects.d/.keep", "");
   home.write("secrets/.keep", "");
-  home.write("juanie.yaml", "listen: 127.0.0.1:0\ndata_dir: data\nprojects_dir: projects.d\n"
-                            "secrets_dir: secrets\n");
+  home.write("juanie.yaml",
+             "listen: 127.0.0.1:0\ndata_dir: data\nprojects_dir: projects.d\n"
+             "secrets_dir: secrets\n");
   // As a daemon's data_dir: the sandbox user may pass through.
   fs::permissions(home.path(), fs::perms::others_exec, fs::perm_options::add);
   const std::string out =
@@ -580,8 +592,10 @@ TEST_F(LowDiskRunTest, NewRunsWaitAndReadyzSaysWhyWhileWebhooksAreStored) {
 class PodmanRunTest : public RunTest {
  protected:
   PodmanRunTest()
-      : RunTest("sandbox:\n  backend: podman\n  runtime: runc\n  memory: 512MiB\n"
-                "  default_image: " + ensure_busybox_image() + "\n") {}
+      : RunTest(
+            "sandbox:\n  backend: podman\n  runtime: runc\n  memory: 512MiB\n"
+            "  default_image: " +
+            ensure_busybox_image() + "\n") {}
 
   std::string containers_left(const std::string& filter = "") {
     return test::sh("podman ps --all --quiet --filter label=io.juanie.owner=" +
@@ -594,7 +608,8 @@ TEST_F(PodmanRunTest, APushRunsThePipelineInContainers) {
   ASSERT_TRUE(d.start()) << d.log();
   const std::string sha = commit(
       "steps:\n"
-      "  - name: build\n    commands: [\"echo building $JUANIE_SHA\", \"grep nobody /etc/passwd\"]\n"
+      "  - name: build\n    commands: [\"echo building $JUANIE_SHA\", \"grep nobody "
+      "/etc/passwd\"]\n"
       "  - name: test\n    secrets: [APP_TOKEN]\n"
       "    commands: [\"echo token=$APP_TOKEN\", \"test \\\"$APP_TOKEN\\\" = "
       "app-token-value-123\"]\n");
@@ -602,8 +617,7 @@ TEST_F(PodmanRunTest, APushRunsThePipelineInContainers) {
   auto done = wait_for(run, "succeeded");
   auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log");
   EXPECT_NE(log.body.find("building " + sha), std::string::npos) << log.body;
-  EXPECT_NE(log.body.find("nobody:x:65534:65534:nobody:/nonexistent:/bin/false"),
-            std::string::npos)
+  EXPECT_NE(log.body.find("nobody:x:65534:65534:nobody:/nonexistent:/bin/false"), std::string::npos)
       << log.body;
   EXPECT_NE(log.body.find("token=***"), std::string::npos) << log.body;
   EXPECT_EQ(log.body.find("app-token-value-123"), std::string::npos);
@@ -613,8 +627,9 @@ TEST_F(PodmanRunTest, APushRunsThePipelineInContainers) {
 // A hostile image name fails the run at parse time, naming the field; no engine is started.
 TEST_F(PodmanRunTest, AnImageNamedLikeAnOptionFailsTheRunBeforeAnythingRuns) {
   ASSERT_TRUE(d.start()) << d.log();
-  const auto run = push(commit("steps:\n  - name: a\n    image: \"--privileged\"\n"
-                               "    commands: [\"touch /workspace/ran\"]\n"));
+  const auto run =
+      push(commit("steps:\n  - name: a\n    image: \"--privileged\"\n"
+                  "    commands: [\"touch /workspace/ran\"]\n"));
   auto failed = wait_for(run, "failed");
   EXPECT_NE(std::string(failed.at("reason").as_string())
                 .find(".juanie.yml:3:12: steps[0].image: \"--privileged\" must not start with '-'"),

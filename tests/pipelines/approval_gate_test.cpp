@@ -22,7 +22,9 @@ TEST(ApprovalGate, DevHasNoGateStagingOnlyWhenTurnedOnProdAlways) {
       EXPECT_FALSE(gate_of(e)) << e.name;
     }
   }
-  Environment staging{.name = "staging", .approval = Approval::kOptional, .approvers = {"alice"},
+  Environment staging{.name = "staging",
+                      .approval = Approval::kOptional,
+                      .approvers = {"alice"},
                       .required_approvals = 1};
   ASSERT_TRUE(gate_of(staging));
   EXPECT_EQ(gate_of(staging)->required, 1);
@@ -53,7 +55,8 @@ TEST(ApprovalGate, WhoMayDecide) {
   const Person alice{"alice", "", {}}, bob{"bob", "", {}}, carol{"carol", "carol@example.com", {}};
   auto r = may_decide(gate, alice, approve, from, {});
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message, "alice pushed this deployment and cannot approve it: another approver must");
+  EXPECT_EQ(r.error().message,
+            "alice pushed this deployment and cannot approve it: another approver must");
   EXPECT_EQ(r.error().kind, ErrorKind::kForbidden);
   r = may_decide(gate, bob, approve, from, {});
   ASSERT_FALSE(r);
@@ -81,15 +84,21 @@ TEST(ApprovalGate, AuthorsAreKnownByLoginAddressAndTrigger) {
   // A login on another forge is another person.
   EXPECT_EQ(authorship(alice, {.forge = "gitea", .logins = {"alice-gh"}}), std::nullopt);
   EXPECT_EQ(authorship(alice, {.forge = "gitlab", .logins = {"root", "asmith"}}), "pushed");
-  EXPECT_EQ(authorship(alice, {.forge = "github", .logins = {"bob"}, .emails = {"bob@example.com", "alice@example.com"}}),
+  EXPECT_EQ(authorship(alice, {.forge = "github",
+                               .logins = {"bob"},
+                               .emails = {"bob@example.com", "alice@example.com"}}),
             "authored a commit of");
-  EXPECT_EQ(authorship(alice, {.forge = "github", .emails = {"12345+alice-gh@users.noreply.github.com"}}),
-            "authored a commit of");
-  EXPECT_EQ(authorship(alice, {.forge = "github", .emails = {"12345+bob@users.noreply.github.com"}}),
-            std::nullopt);
-  EXPECT_EQ(authorship(alice, {.forge = "github", .logins = {"bob"}, .triggered = {"Alice"}}), "triggered");
-  EXPECT_EQ(authorship(alice, {.forge = "github", .logins = {"bob"}, .emails = {""}, .triggered = {""}}),
-            std::nullopt);
+  EXPECT_EQ(
+      authorship(alice, {.forge = "github", .emails = {"12345+alice-gh@users.noreply.github.com"}}),
+      "authored a commit of");
+  EXPECT_EQ(
+      authorship(alice, {.forge = "github", .emails = {"12345+bob@users.noreply.github.com"}}),
+      std::nullopt);
+  EXPECT_EQ(authorship(alice, {.forge = "github", .logins = {"bob"}, .triggered = {"Alice"}}),
+            "triggered");
+  EXPECT_EQ(
+      authorship(alice, {.forge = "github", .logins = {"bob"}, .emails = {""}, .triggered = {""}}),
+      std::nullopt);
   EXPECT_EQ(authorship(Person{"carol", "", {}}, {.forge = "github", .emails = {""}}), std::nullopt);
 }
 

@@ -14,9 +14,13 @@ TEST(Encoding, Hex) {
 
 TEST(Encoding, Base64AsRfc4648) {
   // RFC 4648 §10 test vectors.
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(base64_encode(plain), encoded);
     EXPECT_EQ(base64_decode(encoded), plain);
@@ -24,8 +28,8 @@ TEST(Encoding, Base64AsRfc4648) {
   EXPECT_EQ(base64_decode("Zm9vYg"), "foob");  // padding optional
   EXPECT_FALSE(base64_decode("Zm9v!mFy"));
   EXPECT_FALSE(base64_decode("Z"));
-  EXPECT_FALSE(base64_decode("Zm=9v"));     // padding only at the end
-  EXPECT_FALSE(base64_decode("Zm9vYg="));   // wrong amount of padding
+  EXPECT_FALSE(base64_decode("Zm=9v"));    // padding only at the end
+  EXPECT_FALSE(base64_decode("Zm9vYg="));  // wrong amount of padding
   EXPECT_FALSE(base64_decode("a$b"));
 }
 

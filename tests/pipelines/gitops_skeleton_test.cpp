@@ -24,7 +24,9 @@ std::map<std::string, std::vector<YAML::Node>> generated() {
 TEST(GitOpsSkeleton, OverlaysFollowThePlatformTable) {
   auto files = generated();
   const std::map<std::string, std::tuple<int, std::string, std::string>> table{
-      {"dev", {1, "100m", "256Mi"}}, {"staging", {2, "250m", "512Mi"}}, {"prod", {3, "500m", "1Gi"}}};
+      {"dev", {1, "100m", "256Mi"}},
+      {"staging", {2, "250m", "512Mi"}},
+      {"prod", {3, "500m", "1Gi"}}};
   for (const auto& [env, expected] : table) {
     const auto& k = files.at("overlays/" + env + "/kustomization.yaml").at(0);
     EXPECT_EQ(k["namespace"].as<std::string>(), env);
@@ -34,8 +36,9 @@ TEST(GitOpsSkeleton, OverlaysFollowThePlatformTable) {
     const auto value = YAML::Load(k["patches"][0]["patch"].as<std::string>())[0]["value"];
     EXPECT_EQ(value["requests"]["cpu"].as<std::string>(), std::get<1>(expected)) << env;
     EXPECT_EQ(value["limits"]["memory"].as<std::string>(), std::get<2>(expected)) << env;
-    EXPECT_EQ(files.at("overlays/" + env + "/namespace.yaml")[0]["metadata"]["name"].as<std::string>(),
-              env);
+    EXPECT_EQ(
+        files.at("overlays/" + env + "/namespace.yaml")[0]["metadata"]["name"].as<std::string>(),
+        env);
   }
 }
 
@@ -43,7 +46,8 @@ TEST(GitOpsSkeleton, FluxObjectsCarryTheirFields) {
   auto files = generated();
   const auto& repo = files.at("flux/gitrepository.yaml")[0];
   EXPECT_EQ(repo["kind"].as<std::string>(), "GitRepository");
-  EXPECT_EQ(repo["spec"]["url"].as<std::string>(), "ssh://git@git.example.com/acme/shop-gitops.git");
+  EXPECT_EQ(repo["spec"]["url"].as<std::string>(),
+            "ssh://git@git.example.com/acme/shop-gitops.git");
   EXPECT_EQ(repo["spec"]["ref"]["branch"].as<std::string>(), "main");
   EXPECT_EQ(repo["spec"]["interval"].as<std::string>(), "1m");
   for (const std::string env : {"dev", "staging", "prod"}) {

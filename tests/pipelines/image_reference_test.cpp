@@ -24,10 +24,29 @@ TEST(ImageReference, RefusesWhatAnEngineWouldReadAsAnOption) {
 }
 
 TEST(ImageReference, RefusesWhatTheGrammarDoesNot) {
-  for (const char* bad :
-       {"", "Golang", "golang:", ":1", "a//b", "a/b/", "/a", "a b", "a:b:c", "a:-x", "a:.x",
-        "_a", "a_", "a..b", "a___b", "exa_mple.com/a", "host:port/a", "a@sha256:short",
-        "a@sha256", "a@:0123456789abcdef0123456789abcdef", "a$(id)", "a;b", "a\nb"}) {
+  for (const char* bad : {"",
+                          "Golang",
+                          "golang:",
+                          ":1",
+                          "a//b",
+                          "a/b/",
+                          "/a",
+                          "a b",
+                          "a:b:c",
+                          "a:-x",
+                          "a:.x",
+                          "_a",
+                          "a_",
+                          "a..b",
+                          "a___b",
+                          "exa_mple.com/a",
+                          "host:port/a",
+                          "a@sha256:short",
+                          "a@sha256",
+                          "a@:0123456789abcdef0123456789abcdef",
+                          "a$(id)",
+                          "a;b",
+                          "a\nb"}) {
     EXPECT_NE(image_reference_problem(bad), std::nullopt) << bad;
   }
   EXPECT_NE(image_reference_problem(std::string(256, 'a')), std::nullopt);

@@ -71,10 +71,11 @@ TEST(KustomizeEdit, ATagYamlWouldReadAsANumberIsQuoted) {
 }
 
 TEST(KustomizeEdit, FlowStyle) {
-  EXPECT_EQ(edit("images: [{name: redis, newTag: \"7\"}, {name: registry.example.com/acme/shop-api, "
-                 "newTag: abc}]  # both\n"),
-            "images: [{name: redis, newTag: \"7\"}, {name: registry.example.com/acme/shop-api, "
-            "newTag: 9f8e7d6}]  # both\n");
+  EXPECT_EQ(
+      edit("images: [{name: redis, newTag: \"7\"}, {name: registry.example.com/acme/shop-api, "
+           "newTag: abc}]  # both\n"),
+      "images: [{name: redis, newTag: \"7\"}, {name: registry.example.com/acme/shop-api, "
+      "newTag: 9f8e7d6}]  # both\n");
   EXPECT_EQ(edit("images:\n  - {name: registry.example.com/acme/shop-api, newTag: abc}\n"),
             "images:\n  - {name: registry.example.com/acme/shop-api, newTag: 9f8e7d6}\n");
 }
@@ -112,8 +113,9 @@ TEST(KustomizeEdit, AMissingEntryIsAddedMinimally) {
   EXPECT_EQ(edit("kind: Kustomization\nimages:\nnamespace: dev\n"),
             "kind: Kustomization\nimages:\n- name: registry.example.com/acme/shop-api\n"
             "  newTag: 9f8e7d6\nnamespace: dev\n");
-  EXPECT_EQ(edit("images: []\n"), "images: [{name: registry.example.com/acme/shop-api, newTag: "
-                                  "9f8e7d6}]\n");
+  EXPECT_EQ(edit("images: []\n"),
+            "images: [{name: registry.example.com/acme/shop-api, newTag: "
+            "9f8e7d6}]\n");
 }
 
 TEST(KustomizeEdit, AnEntryWithoutTheFieldGetsIt) {
@@ -128,14 +130,15 @@ TEST(KustomizeEdit, AnEntryWithoutTheFieldGetsIt) {
 
 TEST(KustomizeEdit, ByDigest) {
   const ImageChange digest{kShop.name, "digest", "sha256:" + std::string(64, 'a')};
-  EXPECT_EQ(edit("images:\n- name: registry.example.com/acme/shop-api\n  digest: sha256:00\n",
-                 digest),
-            "images:\n- name: registry.example.com/acme/shop-api\n  digest: sha256:" +
-                std::string(64, 'a') + "\n");
+  EXPECT_EQ(
+      edit("images:\n- name: registry.example.com/acme/shop-api\n  digest: sha256:00\n", digest),
+      "images:\n- name: registry.example.com/acme/shop-api\n  digest: sha256:" +
+          std::string(64, 'a') + "\n");
 }
 
 TEST(KustomizeEdit, TheSameValueChangesNothing) {
-  const std::string text = "images:\n- name: registry.example.com/acme/shop-api\n  newTag: 9f8e7d6\n";
+  const std::string text =
+      "images:\n- name: registry.example.com/acme/shop-api\n  newTag: 9f8e7d6\n";
   auto r = set_image(text, kShop);
   ASSERT_TRUE(r);
   EXPECT_FALSE(r->changed);
@@ -148,8 +151,7 @@ TEST(KustomizeEdit, BadFilesAreErrors) {
             "kustomization.yaml: images: must be a list");
   EXPECT_EQ(set_image("- a\n- b\n", kShop).error().message,
             "kustomization.yaml: no mapping document to edit");
-  EXPECT_EQ(set_image("images:\n- name: registry.example.com/acme/shop-api\n  newTag: [a]\n",
-                      kShop)
+  EXPECT_EQ(set_image("images:\n- name: registry.example.com/acme/shop-api\n  newTag: [a]\n", kShop)
                 .error()
                 .message,
             "kustomization.yaml: images[].newTag: must be a string");

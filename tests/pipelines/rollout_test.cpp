@@ -28,7 +28,8 @@ TEST(RevisionCommit, NamesNoCommitOtherwise) {
 
 TEST(RolloutVerdict, ByReasonThenSeverity) {
   EXPECT_EQ(rollout_verdict("ReconciliationSucceeded", "info"), RolloutVerdict::kHealthy);
-  for (auto failed : {"HealthCheckFailed", "ReconciliationFailed", "BuildFailed", "ArtifactFailed"}) {
+  for (auto failed :
+       {"HealthCheckFailed", "ReconciliationFailed", "BuildFailed", "ArtifactFailed"}) {
     EXPECT_EQ(rollout_verdict(failed, "error"), RolloutVerdict::kFailed) << failed;
     EXPECT_EQ(rollout_verdict(failed, "info"), RolloutVerdict::kFailed) << failed;
   }

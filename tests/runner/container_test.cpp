@@ -31,8 +31,8 @@ class ContainerTest : public ::testing::Test {
   }
 
   PipelineResult run(const pipelines::Pipeline& pipeline, const std::string& default_image) {
-    pipelines::RunContext ctx{"app", "refs/heads/main", "branch", "main", std::string(40, 'b'),
-                              std::nullopt, "push", 9};
+    pipelines::RunContext ctx{
+        "app", "refs/heads/main", "branch", "main", std::string(40, 'b'), std::nullopt, "push", 9};
     PipelineRunOptions options;
     options.workspace = home / "workspace";
     options.logs_dir = home / "logs";
@@ -58,9 +58,10 @@ TEST_F(ContainerTest, AStepWithoutAnImageNeedsADefault) {
 }
 
 TEST_F(ContainerTest, AnImageThatIsNotThereFailsWithTheEnginesWords) {
-  auto r = run("steps:\n  - name: unit\n    image: localhost/juanie-no-such-image:1\n"
-               "    commands: [true]\n",
-               image);
+  auto r =
+      run("steps:\n  - name: unit\n    image: localhost/juanie-no-such-image:1\n"
+          "    commands: [true]\n",
+          image);
   ASSERT_EQ(r.steps.size(), 1u);
   EXPECT_EQ(r.steps[0].state, "failed");
   EXPECT_EQ(r.steps[0].reason,
@@ -69,10 +70,11 @@ TEST_F(ContainerTest, AnImageThatIsNotThereFailsWithTheEnginesWords) {
 }
 
 TEST_F(ContainerTest, LimitsHoldInsideTheContainer) {
-  auto r = run("steps:\n  - name: a\n    commands: [\"id -u\", \"ulimit -n\", \"ulimit -u\", "
-               "\"cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max\", "
-               "\"touch /etc/x || echo read-only root\"]\n",
-               image);
+  auto r =
+      run("steps:\n  - name: a\n    commands: [\"id -u\", \"ulimit -n\", \"ulimit -u\", "
+          "\"cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max\", "
+          "\"touch /etc/x || echo read-only root\"]\n",
+          image);
   const auto log = test::read_file(r.steps.at(0).log);
   ASSERT_TRUE(r.succeeded) << log;
   const auto user = default_sandbox_user();
@@ -109,9 +111,11 @@ TEST_F(ContainerTest, LeftoverContainersOfThisOwnerAreRemoved) {
   other.owner = container_owner((home / "another-daemon").string());
   int status = 0;
   for (const auto* e : {&engine, &other}) {
-    const auto out = test::sh("podman run -d --ulimit nofile=1024:1024 --ulimit nproc=64:64 "
-                              "--label io.juanie.owner=" + e->owner + " " + image + " sleep 300",
-                              &status);
+    const auto out = test::sh(
+        "podman run -d --ulimit nofile=1024:1024 --ulimit nproc=64:64 "
+        "--label io.juanie.owner=" +
+            e->owner + " " + image + " sleep 300",
+        &status);
     ASSERT_EQ(status, 0) << out;
   }
   auto removed = remove_leftover_containers(engine);

@@ -21,8 +21,8 @@ class GitRemoteTest : public ::testing::Test {
     const std::string bare = (home / "repos/app.git").string();
     int status = 0;
     const auto out = test::sh(
-        "git init -q --bare -b main " + bare + " && git init -q -b main " + work + " && echo hi > " +
-            work + "/README && git -C " + work + " add -A && git -C " + work +
+        "git init -q --bare -b main " + bare + " && git init -q -b main " + work +
+            " && echo hi > " + work + "/README && git -C " + work + " add -A && git -C " + work +
             " -c user.email=dev@example.com -c user.name=Dev commit -qm first && git -C " + work +
             " push -q " + bare + " main && git -C " + work + " rev-parse HEAD",
         &status);
@@ -102,8 +102,8 @@ TEST(KnownHosts, MatchesPlainAndBracketedHostsOnly) {
                              "git.example.com", key));
   EXPECT_FALSE(known_host_key("other.example.com ssh-ed25519 " + blob, "git.example.com", key));
   EXPECT_FALSE(known_host_key("|1|c2FsdA==|aGFzaA== ssh-ed25519 " + blob, "git.example.com", key));
-  EXPECT_FALSE(known_host_key("@revoked git.example.com ssh-ed25519 " + blob, "git.example.com",
-                              key));
+  EXPECT_FALSE(
+      known_host_key("@revoked git.example.com ssh-ed25519 " + blob, "git.example.com", key));
   EXPECT_FALSE(known_host_key("git.example.com ssh-ed25519", "git.example.com", key));
   EXPECT_FALSE(known_host_key("git.example.com ssh-ed25519 " + blob, "git.example.com", ""));
 }

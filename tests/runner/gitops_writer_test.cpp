@@ -95,9 +95,10 @@ TEST_F(GitOpsWriterTest, PinsTheDigestBesideTheTag) {
   EXPECT_TRUE(outcome->committed);
   const std::string b = "-C " + bare.string() + " ";
   const auto file = git(b + "show main:overlays/dev/kustomization.yaml");
-  EXPECT_NE(file.find("  - name: registry.example.com/acme/shop-api  # the app\n    digest: sha256:" +
-                      std::string(64, 'a') + "\n    newTag: 9f8e7d6c5b4a   # set by juanie\n"),
-            std::string::npos)
+  EXPECT_NE(
+      file.find("  - name: registry.example.com/acme/shop-api  # the app\n    digest: sha256:" +
+                std::string(64, 'a') + "\n    newTag: 9f8e7d6c5b4a   # set by juanie\n"),
+      std::string::npos)
       << file;
   auto again = writer.apply({bare.string(), "main", {}}, pinned);
   ASSERT_TRUE(again) << again.error().message;
@@ -136,7 +137,8 @@ TEST_F(GitOpsWriterTest, MissingFileOrBranchIsAClearError) {
 
 TEST_F(GitOpsWriterTest, TheNextChangeStartsFromWhatOthersPushed) {
   test::GitHttpServer server(home.path(), "juanie", "gitops-token");
-  const GitOpsRepository repository{server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}};
+  const GitOpsRepository repository{
+      server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}};
   GitOpsWriter writer(home / "clones");
   auto first = writer.apply(repository, change("dev", "one"));
   ASSERT_TRUE(first) << first.error().message;
@@ -159,7 +161,8 @@ TEST_F(GitOpsWriterTest, TheNextChangeStartsFromWhatOthersPushed) {
 // compare-and-swap the branch, so a path URL is only safe with one writer.
 TEST_F(GitOpsWriterTest, ConcurrentWritersAndAThirdPusherLoseNothing) {
   test::GitHttpServer server(home.path(), "juanie", "gitops-token");
-  const GitOpsRepository repository{server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}};
+  const GitOpsRepository repository{
+      server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}};
   std::atomic<bool> done{false};
   std::atomic<int> third_party{0};
   std::thread pusher([&] {
@@ -204,8 +207,7 @@ TEST_F(GitOpsWriterTest, ConcurrentWritersAndAThirdPusherLoseNothing) {
     EXPECT_TRUE(results[i]->committed);
     if (results[i]->attempts > 1) ++retried;
     // Each deployment's commit is in the history exactly once.
-    const auto subjects =
-        git("-C " + bare.string() + " log --format=%s main");
+    const auto subjects = git("-C " + bare.string() + " log --format=%s main");
     const std::string subject = "deploy shop-api tag" + std::to_string(i) + " to " +
                                 (i % 2 == 0 ? "dev" : "staging") + "\n";
     std::size_t count = 0;
@@ -219,11 +221,11 @@ TEST_F(GitOpsWriterTest, ConcurrentWritersAndAThirdPusherLoseNothing) {
   EXPECT_EQ(git("-C " + bare.string() + " log --format=%s main | grep -c '^note-'"),
             std::to_string(third_party.load()) + "\n");
   // The last tag of each environment is what the files say.
-  EXPECT_NE(git("-C " + bare.string() + " show main:overlays/dev/kustomization.yaml").find(
-                "newTag: tag6   # set by juanie"),
+  EXPECT_NE(git("-C " + bare.string() + " show main:overlays/dev/kustomization.yaml")
+                .find("newTag: tag6   # set by juanie"),
             std::string::npos);
-  EXPECT_NE(git("-C " + bare.string() + " show main:overlays/staging/kustomization.yaml").find(
-                "newTag: tag7   # set by juanie"),
+  EXPECT_NE(git("-C " + bare.string() + " show main:overlays/staging/kustomization.yaml")
+                .find("newTag: tag7   # set by juanie"),
             std::string::npos);
   std::cout << "third-party pushes: " << third_party << ", juanie pushes retried after a "
             << "rejection: " << retried << " of 8\n";
@@ -235,8 +237,9 @@ TEST_F(GitOpsWriterTest, PushesOverHttpsWithAToken) {
   auto refused = writer.apply({server.url("gitops.git"), "main", {"juanie", "wrong", "", ""}},
                               change("dev", "abc1234"));
   ASSERT_FALSE(refused);
-  auto outcome = writer.apply({server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}},
-                              change("dev", "abc1234"));
+  auto outcome =
+      writer.apply({server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}},
+                   change("dev", "abc1234"));
   ASSERT_TRUE(outcome) << outcome.error().message;
   EXPECT_EQ(git("-C " + bare.string() + " rev-parse main"), outcome->commit + "\n");
 }
@@ -246,12 +249,13 @@ TEST_F(GitOpsWriterTest, PushesOverHttpsWithAToken) {
 // when the race happens to go that way.
 TEST_F(GitOpsWriterTest, ARejectedPushIsRedoneOnTheNewTip) {
   test::ScriptedRemote remote;
-  GitOpsWriter writer(home / "clones", {6, std::chrono::milliseconds(0), std::chrono::milliseconds(0)},
-                      &remote);
+  GitOpsWriter writer(home / "clones",
+                      {6, std::chrono::milliseconds(0), std::chrono::milliseconds(0)}, &remote);
   GitOpsWriter other(home / "other-clones");
   int moved = 0;
   remote.reject_next(2, [&] {
-    auto pushed = other.apply({bare.string(), "main", {}}, change("staging", "other" + std::to_string(++moved)));
+    auto pushed = other.apply({bare.string(), "main", {}},
+                              change("staging", "other" + std::to_string(++moved)));
     ASSERT_TRUE(pushed) << pushed.error().message;
   });
   auto outcome = writer.apply({bare.string(), "main", {}}, change("dev", "mine"));
@@ -273,8 +277,8 @@ TEST_F(GitOpsWriterTest, ARejectedPushIsRedoneOnTheNewTip) {
 
 TEST_F(GitOpsWriterTest, GivesUpAfterTheConfiguredNumberOfRejectedPushes) {
   test::ScriptedRemote remote;
-  GitOpsWriter writer(home / "clones", {3, std::chrono::milliseconds(0), std::chrono::milliseconds(0)},
-                      &remote);
+  GitOpsWriter writer(home / "clones",
+                      {3, std::chrono::milliseconds(0), std::chrono::milliseconds(0)}, &remote);
   const std::string before = git("-C " + bare.string() + " rev-parse main");
   remote.reject_next(3);
   auto outcome = writer.apply({bare.string(), "main", {}}, change("dev", "never"));

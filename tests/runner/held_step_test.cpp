@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -25,8 +25,10 @@ std::string read_file(const fs::path& file) {
 }
 
 // What a real /bin/sh prints for exec_line(argv, env): each argument exactly as given.
-std::string shell_output(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
-  const std::string script = (fs::temp_directory_path() / ("held-line-" + std::to_string(::getpid()))).string();
+std::string shell_output(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env) {
+  const std::string script =
+      (fs::temp_directory_path() / ("held-line-" + std::to_string(::getpid()))).string();
   std::ofstream(script) << exec_line(argv, env);
   std::string out;
   FILE* pipe = ::popen(("env -i /bin/sh " + script + " 2>&1").c_str(), "r");
@@ -38,8 +40,9 @@ std::string shell_output(const std::vector<std::string>& argv, const std::vector
 }
 
 TEST(ExecLine, EveryByteOfEveryArgumentReachesTheProgramAsGiven) {
-  const std::vector<std::string> hostile = {"it's", "$(touch /tmp/x)", "`id`", "a\nb", "\\",
-                                            "\"q\"", "; rm -rf /", "$HOME", "'", "", "*"};
+  const std::vector<std::string> hostile = {"it's",  "$(touch /tmp/x)", "`id`",  "a\nb", "\\",
+                                            "\"q\"", "; rm -rf /",      "$HOME", "'",    "",
+                                            "*"};
   std::vector<std::string> argv = {"/usr/bin/printf", "<%s>"};
   argv.insert(argv.end(), hostile.begin(), hostile.end());
   std::string expected;
@@ -78,7 +81,8 @@ TEST_F(HeldStepTest, IsInItsOwnCgroupFirstForTheOomKillerAndHoldsNoOtherDescript
   auto held = ready({64ULL << 20, 32});
   ASSERT_TRUE(held);
   const fs::path proc = "/proc/" + std::to_string(held->pid);
-  EXPECT_NE(read_file(proc / "cgroup").find("/held-"), std::string::npos) << read_file(proc / "cgroup");
+  EXPECT_NE(read_file(proc / "cgroup").find("/held-"), std::string::npos)
+      << read_file(proc / "cgroup");
   EXPECT_EQ(read_file(proc / "oom_score_adj"), "1000\n");
   std::vector<std::string> fds;
   for (const auto& e : fs::directory_iterator(proc / "fd")) fds.push_back(e.path().filename());

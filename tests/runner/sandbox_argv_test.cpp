@@ -95,8 +95,8 @@ TEST(UserNetwork, NatRefusesTheHostsLoopbackAndLinkLocalIsBlocked) {
   }
   EXPECT_TRUE(has_pair(slirp, "/proc/42/ns/net", "tap0"));
   EXPECT_TRUE(has(slirp, "--userns-path=/proc/self/ns/user"));  // root: the netns alone
-  EXPECT_TRUE(has(slirp_argv("/proc/42/ns/net", "/proc/42/ns/user"),
-                  "--userns-path=/proc/42/ns/user"));
+  EXPECT_TRUE(
+      has(slirp_argv("/proc/42/ns/net", "/proc/42/ns/user"), "--userns-path=/proc/42/ns/user"));
   EXPECT_EQ(block_link_local_argv("/run/netns/x"),
             (std::vector<std::string>{"nsenter", "--net=/run/netns/x", "--", "ip", "route", "add",
                                       "prohibit", "169.254.0.0/16"}));
@@ -200,12 +200,12 @@ TEST(ContainerArgv, PodmanTakesItsRuntimeBeforeRunAndKeepsTheUserRootless) {
   // Never the host's network: a namespace made for the step, or podman's own NAT.
   EXPECT_TRUE(has_pair(argv, "--network", "slirp4netns:allow_host_loopback=false"));
   s.network_namespace = "/run/netns/juanie-x-17-1";
-  EXPECT_TRUE(has_pair(container_run_argv(s, e, "img", "n"), "--network",
-                       "ns:/run/netns/juanie-x-17-1"));
+  EXPECT_TRUE(
+      has_pair(container_run_argv(s, e, "img", "n"), "--network", "ns:/run/netns/juanie-x-17-1"));
   EXPECT_TRUE(has_pair(argv, "--userns", "keep-id"));
   EXPECT_EQ(container_remove_argv(e, "n"),
-            (std::vector<std::string>{"podman", "--runtime", "runc", "rm", "--force", "--time",
-                                      "0", "--", "n"}));
+            (std::vector<std::string>{"podman", "--runtime", "runc", "rm", "--force", "--time", "0",
+                                      "--", "n"}));
   EXPECT_EQ(container_remove_argv(docker(), "n"),
             (std::vector<std::string>{"docker", "rm", "--force", "--", "n"}));
 }

@@ -2,9 +2,9 @@
 // hostile or broken step would try; each must fail or be contained.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -131,7 +131,7 @@ class SandboxTest : public ::testing::TestWithParam<std::string> {
       for (const auto& entry : fs::directory_iterator(base, ec)) {
         const std::string text = test::read_file(entry.path() / file);
         most = std::max<std::uint64_t>(most, key.empty() ? std::strtoull(text.c_str(), nullptr, 10)
-                                          : cgroup_counter(text, key));
+                                                         : cgroup_counter(text, key));
       }
     }
     return most;
@@ -158,7 +158,7 @@ class SandboxTest : public ::testing::TestWithParam<std::string> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, SandboxTest, ::testing::Values("bwrap", "podman"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST_P(SandboxTest, AStepRunsInItsWorkspaceWithItsVariables) {
   auto r = run("steps:\n  - name: a\n    commands: [\"echo $JUANIE_BRANCH > out.txt\", \"pwd\"]\n");
@@ -216,12 +216,12 @@ TEST_P(SandboxTest, AStepHoldsNoDescriptorButStdinStdoutAndStderr) {
   EXPECT_NE(log_of(r).find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"), std::string::npos)
       << log_of(r);
   // With a network, bwrap is handed its info and block pipes: they stay bwrap's.
-  auto networked = run(
-      "steps:\n  - name: a\n    network: true\n    commands: [\"ls /proc/$$/fd\", \"echo listed\"]\n");
+  auto networked =
+      run("steps:\n  - name: a\n    network: true\n    commands: [\"ls /proc/$$/fd\", \"echo "
+          "listed\"]\n");
   ::close(file);
   ASSERT_TRUE(networked.succeeded) << log_of(networked);
-  EXPECT_NE(log_of(networked).find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"),
-            std::string::npos)
+  EXPECT_NE(log_of(networked).find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"), std::string::npos)
       << log_of(networked);
 }
 
@@ -266,10 +266,12 @@ TEST_P(SandboxTest, NoNetworkUnlessTheStepAsks) {
   const auto outside = host_address();
   ASSERT_TRUE(outside) << "this host has no address but loopback";
   Listener outside_port(*outside);
-  auto closed = run("steps:\n  - name: a\n    commands: " +
-                    network_probes(dotted(*outside), outside_port.port(), daemon_port.port()) + "\n");
+  auto closed =
+      run("steps:\n  - name: a\n    commands: " +
+          network_probes(dotted(*outside), outside_port.port(), daemon_port.port()) + "\n");
   ASSERT_TRUE(closed.succeeded) << log_of(closed);
-  for (const char* verdict : {"\nno-outside", "\nno-loopback", "\nno-host-loopback", "\nno-link-local"}) {
+  for (const char* verdict :
+       {"\nno-outside", "\nno-loopback", "\nno-host-loopback", "\nno-link-local"}) {
     EXPECT_NE(log_of(closed).find(verdict), std::string::npos) << verdict << "\n" << log_of(closed);
   }
   EXPECT_EQ(log_of(closed).find("tap0"), std::string::npos) << log_of(closed);
@@ -334,21 +336,35 @@ TEST_P(SandboxTest, ATimeoutKillsTheWholeTreeEvenIfItIgnoresSigterm) {
 }
 
 TEST_P(SandboxTest, CancelStopsTheStepAndLeavesNoContainer) {
-  std::atomic<bool> cancel{false};
+  std::atomic<bool> cancelled{false};
+  // Cancels once the step is seen running (its first line is in its log), not after a guess.
   std::thread canceller([&] {
-    std::this_thread::sleep_for(1500ms);
-    cancel = true;
+    const auto give_up = std::chrono::steady_clock::now() + 60s;
+    auto started = [&] {
+      std::error_code ec;
+      for (const auto& f : fs::recursive_directory_iterator(home / "logs/1", ec)) {
+        if (f.is_regular_file() && test::read_file(f.path()).find("started") != std::string::npos)
+          return true;
+      }
+      return false;
+    };
+    while (!started() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(20ms);
+    }
+    cancelled = true;
   });
   auto pipeline = pipelines::parse_pipeline(
-      "steps:\n  - name: a\n    commands: [\"sleep 300\"]\n  - name: b\n    commands: [true]\n",
+      "steps:\n  - name: a\n    commands: [\"echo started\", \"sleep 300\"]\n  - name: b\n"
+      "    commands: [true]\n",
       ".juanie.yml");
   ASSERT_TRUE(pipeline);
-  pipelines::RunContext ctx{"shop-api", "refs/heads/develop", "branch", "develop",
-                            std::string(40, 'a'), "dev", "push", 1};
+  pipelines::RunContext ctx{
+      "shop-api", "refs/heads/develop", "branch", "develop", std::string(40, 'a'), "dev", "push",
+      1};
   PipelineRunOptions options;
   options.workspace = workspace;
   options.logs_dir = home / "logs/1";
-  options.cancel = &cancel;
+  options.cancel = &cancelled;
   options.sandbox_user = default_sandbox_user();
   if (backend() != "bwrap") {
     options.backend.kind = backend();
@@ -379,9 +395,10 @@ TEST_P(SandboxTest, SecretValuesAreNeverOnACommandLine) {
     }
   });
   std::ofstream(workspace / "expected.txt") << value;
-  auto r = run("steps:\n  - name: a\n    secrets: [NPM_TOKEN]\n    commands: [\"sleep 2\", "
-               "'test \"$NPM_TOKEN\" = \"$(cat expected.txt)\" && echo matches']\n",
-               1 << 20, {{"NPM_TOKEN", value}});
+  auto r =
+      run("steps:\n  - name: a\n    secrets: [NPM_TOKEN]\n    commands: [\"sleep 2\", "
+          "'test \"$NPM_TOKEN\" = \"$(cat expected.txt)\" && echo matches']\n",
+          1 << 20, {{"NPM_TOKEN", value}});
   done = true;
   scanner.join();
   ASSERT_TRUE(r.succeeded) << log_of(r);
@@ -439,8 +456,10 @@ TEST_P(SandboxTest, AStepPastItsMemoryLimitIsKilledAndSaysSo) {
   // On v1 the kernel kills the process past the limit (tail) and the daemon, told by the
   // event, stops the rest of the step: the shell's next command gets a second it would have to
   // outlive (an immediate echo could win that race on a loaded machine).
-  auto r = run("steps:\n  - name: a\n    commands: [\"head -c $((400 * 1000 * 1000)) /dev/zero | tail | wc -c; "
-               "sleep 1; echo survived-$((40 + 2))\"]\n");
+  auto r =
+      run("steps:\n  - name: a\n    commands: [\"head -c $((400 * 1000 * 1000)) /dev/zero | tail | "
+          "wc -c; "
+          "sleep 1; echo survived-$((40 + 2))\"]\n");
   ASSERT_EQ(r.steps.size(), 1u);
   // The allocation never completed.
   EXPECT_EQ(log_of(r).find("400000000"), std::string::npos) << log_of(r);
@@ -457,22 +476,24 @@ TEST_P(SandboxTest, AStepPastItsMemoryLimitIsKilledAndSaysSo) {
   }
   // Within the limit, the same step runs.
   memory = 256ULL << 20;
-  auto fits = run("steps:\n  - name: a\n    commands: [\"head -c 20000000 /dev/zero | tail | wc -c\"]\n");
+  auto fits =
+      run("steps:\n  - name: a\n    commands: [\"head -c 20000000 /dev/zero | tail | wc -c\"]\n");
   EXPECT_TRUE(fits.succeeded) << log_of(fits);
 }
 
 // A tmpfs is memory the step could fill past any cgroup's notice: each has its size.
 TEST_P(SandboxTest, AStepsTmpIsFullAtItsSize) {
   tmpfs_size = 16ULL << 20;
-  auto r = run("steps:\n  - name: a\n    commands: [\"dd if=/dev/zero of=/tmp/fill bs=1048576 "
-               "count=64\"]\n");
+  auto r =
+      run("steps:\n  - name: a\n    commands: [\"dd if=/dev/zero of=/tmp/fill bs=1048576 "
+          "count=64\"]\n");
   EXPECT_FALSE(r.succeeded);
   EXPECT_NE(log_of(r).find("No space left on device"), std::string::npos) << log_of(r);
   if (backend() != "bwrap") return;
   for (const char* dir : {"/var/tmp", "/run"}) {
-    auto other = run(std::string("steps:\n  - name: a\n    commands: [\"dd if=/dev/zero of=") +
-                     dir + "/fill bs=1048576 count=64\"]\n");
-    EXPECT_NE(log_of(other).find("No space left on device"), std::string::npos) << dir;
+    auto filled = run(std::string("steps:\n  - name: a\n    commands: [\"dd if=/dev/zero of=") +
+                      dir + "/fill bs=1048576 count=64\"]\n");
+    EXPECT_NE(log_of(filled).find("No space left on device"), std::string::npos) << dir;
   }
 }
 
@@ -504,8 +525,9 @@ TEST_P(SandboxTest, ProcessesAreBoundedPerStepByItsPidsCgroup) {
   });
   // Bounded even without a cgroup (400), so that a failure here harms no one. The shell that
   // cannot fork exits, the step stays at its limit until cancelled.
-  auto r = run("steps:\n  - name: a\n    timeout: 30s\n    commands: [\"sh -c 'for i in $(seq "
-               "400); do sleep 120 & done' || true\", \"sleep 120\"]\n");
+  auto r =
+      run("steps:\n  - name: a\n    timeout: 30s\n    commands: [\"sh -c 'for i in $(seq "
+          "400); do sleep 120 & done' || true\", \"sleep 120\"]\n");
   done = true;
   watcher.join();
   EXPECT_EQ(r.steps.at(0).state, "cancelled") << r.steps.at(0).reason;

@@ -39,8 +39,7 @@ TEST(CgroupPlaces, FindsTheServicesV2Cgroup) {
 // In a container the hierarchy is often a bind of a subtree: its root is not "/".
 TEST(CgroupPlaces, TakesTheMountsRootOffThePath) {
   const auto places = cgroup_places(
-      "0::/docker/abc/inner\n",
-      "30 23 0:26 /docker/abc /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+      "0::/docker/abc/inner\n", "30 23 0:26 /docker/abc /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
   EXPECT_EQ(places.unified, "/sys/fs/cgroup/inner");
   // A cgroup outside the bound subtree cannot be reached.
   EXPECT_FALSE(cgroup_places("0::/elsewhere\n",
@@ -52,8 +51,8 @@ TEST(CgroupPlaces, TakesTheMountsRootOffThePath) {
 }
 
 TEST(CgroupPlaces, UnescapesMountPoints) {
-  const auto places = cgroup_places("4:memory:/x\n",
-                                    "35 31 0:32 / /mnt/my\\040cgroups rw - cgroup cgroup rw,memory\n");
+  const auto places = cgroup_places(
+      "4:memory:/x\n", "35 31 0:32 / /mnt/my\\040cgroups rw - cgroup cgroup rw,memory\n");
   EXPECT_EQ(places.legacy.at("memory"), "/mnt/my cgroups/x");
 }
 
@@ -61,7 +60,8 @@ TEST(CgroupCounter, ReadsOneKeyOfAFlatKeyedFile) {
   const std::string v1 = "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n";
   EXPECT_EQ(cgroup_counter(v1, "oom_kill"), 2u);
   EXPECT_EQ(cgroup_counter(v1, "under_oom"), 0u);
-  EXPECT_EQ(cgroup_counter("low 0\nhigh 0\nmax 5\noom 1\noom_kill 1\noom_group_kill 1\n", "max"), 5u);
+  EXPECT_EQ(cgroup_counter("low 0\nhigh 0\nmax 5\noom 1\noom_kill 1\noom_group_kill 1\n", "max"),
+            5u);
   EXPECT_EQ(cgroup_counter("max 5\n", "oom_kill"), 0u);
 }
 

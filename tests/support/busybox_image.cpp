@@ -31,9 +31,10 @@ void make_busybox_rootfs(const fs::path& dir) {
   // As in every distribution's image: a sticky, world-writable /tmp.
   fs::permissions(dir / "tmp", fs::perms::all | fs::perms::sticky_bit);
   fs::copy_file("/bin/busybox", dir / "bin/busybox", fs::copy_options::overwrite_existing);
-  for (const char* applet : {"sh", "ls", "cat", "echo", "id", "sleep", "ps", "kill", "wc", "head",
-                             "touch", "mkdir", "rm", "printf", "sed", "wget", "nc", "base64", "yes", "true",
-                             "false", "test", "[", "grep", "env", "tr", "seq", "dd", "pwd"}) {
+  for (const char* applet :
+       {"sh",    "ls",    "cat", "echo",   "id",  "sleep", "ps",  "kill",   "wc",  "head",
+        "touch", "mkdir", "rm",  "printf", "sed", "wget",  "nc",  "base64", "yes", "true",
+        "false", "test",  "[",   "grep",   "env", "tr",    "seq", "dd",     "pwd"}) {
     std::error_code ec;
     fs::create_symlink("busybox", dir / "bin" / applet, ec);
   }

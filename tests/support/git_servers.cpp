@@ -15,9 +15,9 @@ namespace fs = std::filesystem;
 
 GitHttpServer::GitHttpServer(const fs::path& root, const std::string& user,
                              const std::string& token) {
-  process_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
-      "python3", std::string(JUANIE_TEST_SUPPORT) + "/git_http_server.py", root.string(), user,
-      token});
+  process_ = std::make_unique<BackgroundProcess>(
+      std::vector<std::string>{"python3", std::string(JUANIE_TEST_SUPPORT) + "/git_http_server.py",
+                               root.string(), user, token});
   port_ = std::atoi(process_->first_line().c_str());
   if (port_ <= 0) throw std::runtime_error("the git http server did not start");
 }
@@ -66,8 +66,8 @@ std::string GitSshServer::other_known_hosts() const {
 
 std::string GitSshServer::url(const fs::path& repository) const {
   const passwd* pw = ::getpwuid(::geteuid());
-  return "ssh://" + std::string(pw ? pw->pw_name : "root") + "@127.0.0.1:" +
-         std::to_string(port_) + repository.string();
+  return "ssh://" + std::string(pw ? pw->pw_name : "root") + "@127.0.0.1:" + std::to_string(port_) +
+         repository.string();
 }
 
 }  // namespace juanie::test

@@ -29,7 +29,7 @@ class GitSshServer {
   explicit GitSshServer(const std::filesystem::path& dir);
   // ssh://<user>@127.0.0.1:PORT<absolute path>
   std::string url(const std::filesystem::path& repository) const;
-  const std::string& client_key() const { return client_key_; }  // private key text
+  const std::string& client_key() const { return client_key_; }    // private key text
   const std::string& known_hosts() const { return known_hosts_; }  // a line for this server
   std::string other_known_hosts() const;  // a line with another key for the same host
 

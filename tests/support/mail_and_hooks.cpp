@@ -21,7 +21,8 @@ SmtpSink::SmtpSink(const std::filesystem::path& dir, const std::string& cert,
   process_ = std::make_unique<BackgroundProcess>(argv);
   const std::string line = process_->first_line();
   port_ = line.empty() ? 0 : std::stoi(line);
-  if (port_ == 0 || !wait_for_port(port_, 10)) throw std::runtime_error("the SMTP sink did not start");
+  if (port_ == 0 || !wait_for_port(port_, 10))
+    throw std::runtime_error("the SMTP sink did not start");
 }
 
 std::vector<std::string> SmtpSink::messages() const {

@@ -16,7 +16,8 @@ std::vector<std::string> command_lines() {
     if (fd < 0) continue;
     std::string line;
     char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) line.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+      line.append(buf, static_cast<std::size_t>(n));
     ::close(fd);
     out.push_back(std::move(line));
   }

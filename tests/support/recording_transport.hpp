@@ -25,7 +25,8 @@ class RecordingTransport final : public daemon::notify::Transport {
     return mails_;
   }
 
-  Result<daemon::http::ClientResponse> send(const daemon::http::ClientRequest& request) const override {
+  Result<daemon::http::ClientResponse> send(
+      const daemon::http::ClientRequest& request) const override {
     std::lock_guard lock(mutex_);
     requests_.push_back(request);
     daemon::http::ClientResponse response;

@@ -25,8 +25,8 @@ TEST(Paging, ReadsLimitAndCursor) {
   ASSERT_TRUE(both);
   EXPECT_EQ(both->limit, 1000);
   EXPECT_EQ(both->before, 42);
-  for (const char* bad : {"?limit=0", "?limit=1001", "?limit=-1", "?limit=1.5", "?limit=%20", "?before=0",
-                          "?before=x", "?before=", "?before=99999999999999999999"}) {
+  for (const char* bad : {"?limit=0", "?limit=1001", "?limit=-1", "?limit=1.5", "?limit=%20",
+                          "?before=0", "?before=x", "?before=", "?before=99999999999999999999"}) {
     EXPECT_FALSE(parse_page(get(std::string("/x") + bad))) << bad;
   }
 }

@@ -27,9 +27,9 @@ TEST(LinkToken, RoundTripsEveryClaim) {
   EXPECT_EQ(c->nonce, "0123456789abcdef");
   EXPECT_EQ(c->key_id, kKey.id);
   // URL-safe as it is: no escaping needed in a path segment.
-  EXPECT_EQ(token.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."),
-            std::string::npos);
+  EXPECT_EQ(
+      token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."),
+      std::string::npos);
 }
 
 TEST(LinkToken, AnyChangedCharacterIsRefused) {
@@ -68,9 +68,15 @@ TEST(LinkToken, RotationVerifiesOldLinksAndRefusesUnknownKeys) {
 }
 
 TEST(LinkToken, MalformedTokensAreRefusedWithAReason) {
-  const std::vector<std::string> cases{"",       "v1",     "v1...", "v2.a.b.c",
-                                       "v1.x.y", "v1.a.b.c.d", std::string(3000, 'a'),
-                                       "v1." + kKey.id + "..", "%00"};
+  const std::vector<std::string> cases{"",
+                                       "v1",
+                                       "v1...",
+                                       "v2.a.b.c",
+                                       "v1.x.y",
+                                       "v1.a.b.c.d",
+                                       std::string(3000, 'a'),
+                                       "v1." + kKey.id + "..",
+                                       "%00"};
   for (const auto& bad : cases) {
     auto c = verify_link(bad, {kKey});
     ASSERT_FALSE(c) << bad;
@@ -89,14 +95,15 @@ TEST(LinkToken, TheCsrfValueIsBoundToTheLink) {
 }
 
 TEST(Base64Url, RoundTripsAndRefusesOtherSpellings) {
-  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "\xff\xfe\xfd", "?>?>"}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "f", "fo", "foo", "foob", "\xff\xfe\xfd", "?>?>"}) {
     const std::string e = base64url_encode(s);
     EXPECT_EQ(e.find_first_of("+/="), std::string::npos) << e;
     EXPECT_EQ(base64url_decode(e), s);
   }
-  EXPECT_FALSE(base64url_decode("Zm9v="));   // padding
-  EXPECT_FALSE(base64url_decode("Zm+v"));    // standard alphabet
-  EXPECT_FALSE(base64url_decode("Zh"));      // non-canonical: unused bits set
+  EXPECT_FALSE(base64url_decode("Zm9v="));  // padding
+  EXPECT_FALSE(base64url_decode("Zm+v"));   // standard alphabet
+  EXPECT_FALSE(base64url_decode("Zh"));     // non-canonical: unused bits set
   EXPECT_FALSE(base64url_decode("Z"));
 }
 

@@ -201,11 +201,12 @@ namespace {
 TEST(DaemonConfig, NotificationSinksAndSigningKeys) {
   const std::string base = "data_dir: /d\nprojects_dir: /p\nsecrets_dir: /s\n";
   auto c = parse_daemon_config(
-      base + "approvals: {signing_key: [new.key, old.key], link_ttl: 2h}\n"
-             "notifications:\n"
-             "  - {type: webhook, url: hook.url, secret: hook.secret, events: [run_failed]}\n"
-             "  - {type: email, smtp: \"smtp://mail:587\", starttls: true, from: ci@x.org,\n"
-             "     to: [ops@x.org], username: ci, password: smtp.pass}\n",
+      base +
+          "approvals: {signing_key: [new.key, old.key], link_ttl: 2h}\n"
+          "notifications:\n"
+          "  - {type: webhook, url: hook.url, secret: hook.secret, events: [run_failed]}\n"
+          "  - {type: email, smtp: \"smtp://mail:587\", starttls: true, from: ci@x.org,\n"
+          "     to: [ops@x.org], username: ci, password: smtp.pass}\n",
       "/etc/juanie/juanie.yaml", std::nullopt);
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->approvals.signing_keys, (std::vector<std::string>{"new.key", "old.key"}));
@@ -222,27 +223,34 @@ TEST(DaemonConfig, NotificationSinksAndSigningKeys) {
     return r ? std::string("parsed") : r.error().message;
   };
   EXPECT_EQ(error_of("notifications:\n  - {type: teams, url: t.url}\n"),
-            "/etc/juanie/juanie.yaml:5: notifications[0].type: must be webhook, dingtalk, slack or email");
-  EXPECT_EQ(error_of("notifications:\n  - {type: slack}\n"),
-            "/etc/juanie/juanie.yaml:5: notifications[0]: url or token: name the file in secrets_dir "
-            "that holds the incoming webhook URL, or the one that holds a bot token (for direct messages)");
+            "/etc/juanie/juanie.yaml:5: notifications[0].type: must be webhook, dingtalk, slack or "
+            "email");
+  EXPECT_EQ(
+      error_of("notifications:\n  - {type: slack}\n"),
+      "/etc/juanie/juanie.yaml:5: notifications[0]: url or token: name the file in secrets_dir "
+      "that holds the incoming webhook URL, or the one that holds a bot token (for direct "
+      "messages)");
   EXPECT_EQ(error_of("notifications:\n  - {type: slack, url: s.url, channel: C1}\n"),
-            "/etc/juanie/juanie.yaml:5: notifications[0].channel: needs token (a bot token file in secrets_dir)");
-  EXPECT_EQ(error_of("notifications:\n  - {type: slack, token: s.token, api_url: \"ftp://x\"}\n"),
-            "/etc/juanie/juanie.yaml:5: notifications[0].api_url: must start with https:// (or http://)");
+            "/etc/juanie/juanie.yaml:5: notifications[0].channel: needs token (a bot token file in "
+            "secrets_dir)");
+  EXPECT_EQ(
+      error_of("notifications:\n  - {type: slack, token: s.token, api_url: \"ftp://x\"}\n"),
+      "/etc/juanie/juanie.yaml:5: notifications[0].api_url: must start with https:// (or http://)");
   EXPECT_EQ(error_of("notifications:\n  - {type: dingtalk, url: d.url, token: t}\n"),
             "/etc/juanie/juanie.yaml:5: notifications[0].token: is for slack sinks");
   {
-    auto bot = parse_daemon_config(base + "notifications:\n  - {type: slack, token: s.token, channel: C1}\n",
-                                   "/etc/juanie/juanie.yaml", std::nullopt);
+    auto bot = parse_daemon_config(
+        base + "notifications:\n  - {type: slack, token: s.token, channel: C1}\n",
+        "/etc/juanie/juanie.yaml", std::nullopt);
     ASSERT_TRUE(bot) << bot.error().message;
     EXPECT_EQ(bot->notifications[0].api_url, "https://slack.com/api");
     EXPECT_TRUE(reaches_people(bot->notifications[0]));
     EXPECT_TRUE(reaches_group(bot->notifications[0]));
   }
-  EXPECT_EQ(error_of("notifications:\n  - {type: slack, url: https://hooks.slack.com/x}\n"),
-            "/etc/juanie/juanie.yaml:5: notifications[0].url: \"https://hooks.slack.com/x\" must be "
-            "a file name inside secrets_dir, without directories");
+  EXPECT_EQ(
+      error_of("notifications:\n  - {type: slack, url: https://hooks.slack.com/x}\n"),
+      "/etc/juanie/juanie.yaml:5: notifications[0].url: \"https://hooks.slack.com/x\" must be "
+      "a file name inside secrets_dir, without directories");
   EXPECT_EQ(error_of("notifications:\n  - {type: webhook, url: u, events: [deployed]}\n"),
             "/etc/juanie/juanie.yaml:5: notifications[0].events: \"deployed\" is not an event "
             "(approval_requested, deployment_succeeded, deployment_failed, deployment_cancelled, "
@@ -252,8 +260,10 @@ TEST(DaemonConfig, NotificationSinksAndSigningKeys) {
   EXPECT_EQ(error_of("notifications:\n  - {type: email, smtp: \"smtp://u:p@mail\", from: a@b}\n"),
             "/etc/juanie/juanie.yaml:5: notifications[0].smtp: must not carry credentials; use "
             "username and password (a file in secrets_dir)");
-  EXPECT_EQ(error_of("notifications:\n  - {type: email, smtp: \"smtp://mail\", from: a@b, username: u}\n"),
-            "/etc/juanie/juanie.yaml:5: notifications[0]: username and password go together");
+  EXPECT_EQ(
+      error_of(
+          "notifications:\n  - {type: email, smtp: \"smtp://mail\", from: a@b, username: u}\n"),
+      "/etc/juanie/juanie.yaml:5: notifications[0]: username and password go together");
   EXPECT_EQ(error_of("notifications:\n  - {type: webhook, url: u, smtp: \"smtp://m\"}\n"),
             "/etc/juanie/juanie.yaml:5: notifications[0].smtp: is for email sinks");
   EXPECT_EQ(error_of("approvals: {signing_key: []}\n"),

@@ -87,8 +87,9 @@ TEST_F(LoaderTest, AGateWithoutASigningKeyRefusesToStart) {
                                    ": environments.prod requires approval, but " +
                                    (dir / "juanie.yaml").string() +
                                    " has no approvals.signing_key to sign the approvers' links");
-  dir.write("juanie.yaml", "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
-                           "approvals: {signing_key: approval.key}\n");
+  dir.write("juanie.yaml",
+            "data_dir: data\nprojects_dir: projects.d\nsecrets_dir: secrets\n"
+            "approvals: {signing_key: approval.key}\n");
   dir.write("secrets/approval.key", "0123456789abcdef0123456789abcdef\n");
   EXPECT_TRUE(load_configuration(dir / "juanie.yaml", std::nullopt));
 }
@@ -100,8 +101,9 @@ TEST_F(LoaderTest, ASinkSecretFileMustExist) {
             "notifications: [{type: slack, url: slack.url}]\n");
   auto c = load_configuration(dir / "juanie.yaml", std::nullopt);
   ASSERT_FALSE(c);
-  EXPECT_NE(c.error().message.find("projects.d/app.yaml: notifications[0].url: cannot read secret file"),
-            std::string::npos)
+  EXPECT_NE(
+      c.error().message.find("projects.d/app.yaml: notifications[0].url: cannot read secret file"),
+      std::string::npos)
       << c.error().message;
 }
 

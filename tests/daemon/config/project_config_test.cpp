@@ -69,8 +69,8 @@ TEST(ProjectConfig, TheDocumentedExampleParses) {
   EXPECT_EQ(prod->replicas, 3);
   EXPECT_FALSE(prod->allow_self_approval);
   EXPECT_EQ(p->approvers.at("bob").dingtalk, "13800000000");
-  EXPECT_EQ(p->approvers.at("alice").logins,
-            (std::map<std::string, std::string, std::less<>>{{"github", "alice-gh"}, {"gitlab", "asmith"}}));
+  EXPECT_EQ(p->approvers.at("alice").logins, (std::map<std::string, std::string, std::less<>>{
+                                                 {"github", "alice-gh"}, {"gitlab", "asmith"}}));
   EXPECT_TRUE(p->approvers.at("bob").logins.empty());
   EXPECT_NE(error_of(kMinimal + "environments: {prod: {approvers: [alice]}}\n"
                                 "approvers: {alice: {email: a@x, bitbucket: al}}\n")
@@ -154,8 +154,8 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
 // The pipeline path is looked up in the commit's tree as git stores it: what could name
 // something outside the repository, or never match, is an error when the file loads.
 TEST(ProjectConfig, ThePipelinePathIsARelativePathInTheRepository) {
-  for (const char* bad : {"/etc/passwd", "../x.yml", "ci/../x.yml", "ci//x.yml", "ci/./x.yml",
-                          "ci/", "./"}) {
+  for (const char* bad :
+       {"/etc/passwd", "../x.yml", "ci/../x.yml", "ci//x.yml", "ci/./x.yml", "ci/", "./"}) {
     EXPECT_EQ(error_of(kMinimal + kProdApprover + "pipeline: \"" + bad + "\"\n"),
               "projects.d/app.yaml:5: pipeline: must be a relative path inside the repository "
               "(no '..', no leading '/')")
@@ -172,11 +172,13 @@ TEST(ProjectConfig, KeysWithoutValuesAreErrorsOrDefaults) {
             "projects.d/app.yaml:2: repo: webhook_secret: is required (a file in secrets_dir)");
   EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets: {NPM_TOKEN: }\n"),
             "projects.d/app.yaml:5: secrets.NPM_TOKEN: must name a file in secrets_dir");
-  auto p = parse(kMinimal + "environments:\n  dev:\n  prod: {approvers: [alice]}\napprovers:\n  alice:\n");
+  auto p = parse(kMinimal +
+                 "environments:\n  dev:\n  prod: {approvers: [alice]}\napprovers:\n  alice:\n");
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->environment("dev")->replicas, 1);
   EXPECT_EQ(p->approvers.at("alice").email, "");
-  EXPECT_EQ(error_of(kMinimal + "environments: {prod: {approvers: [alice]}}\napprovers:\n  ? [x]\n  : {}\n"),
+  EXPECT_EQ(error_of(kMinimal +
+                     "environments: {prod: {approvers: [alice]}}\napprovers:\n  ? [x]\n  : {}\n"),
             "projects.d/app.yaml:5: approvers.: an approver needs a name");
 }
 

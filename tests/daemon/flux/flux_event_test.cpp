@@ -57,22 +57,29 @@ TEST(FluxEvent, ErrorsNameTheField) {
   };
   EXPECT_EQ(error_of("[]"), "the body is not a JSON object");
   EXPECT_TRUE(error_of("{").starts_with("the body is not JSON: ")) << error_of("{");
-  EXPECT_EQ(error_of(R"({"severity":"info","reason":"x"})"), "involvedObject is missing or not an object");
+  EXPECT_EQ(error_of(R"({"severity":"info","reason":"x"})"),
+            "involvedObject is missing or not an object");
   EXPECT_EQ(error_of(R"({"involvedObject":{"name":"a"},"severity":"info","reason":"x"})"),
             "involvedObject.kind is missing");
   EXPECT_EQ(error_of(R"({"involvedObject":{"kind":"K","name":7},"severity":"info","reason":"x"})"),
             "involvedObject.name is not a string");
-  EXPECT_EQ(error_of(R"({"involvedObject":{"kind":"K","name":"a"},"reason":"x"})"), "severity is missing");
-  EXPECT_EQ(error_of(R"({"involvedObject":{"kind":"K","name":"a"},"severity":"info","reason":"x","metadata":[]})"),
-            "metadata is not an object");
-  EXPECT_EQ(error_of(R"({"involvedObject":{"kind":"K","name":"a"},"severity":"info","reason":"x","metadata":{"revision":1}})"),
-            "metadata.revision is not a string");
+  EXPECT_EQ(error_of(R"({"involvedObject":{"kind":"K","name":"a"},"reason":"x"})"),
+            "severity is missing");
+  EXPECT_EQ(
+      error_of(
+          R"({"involvedObject":{"kind":"K","name":"a"},"severity":"info","reason":"x","metadata":[]})"),
+      "metadata is not an object");
+  EXPECT_EQ(
+      error_of(
+          R"({"involvedObject":{"kind":"K","name":"a"},"severity":"info","reason":"x","metadata":{"revision":1}})"),
+      "metadata.revision is not a string");
 }
 
 TEST(FluxEvent, LongTextIsCutWithoutSplittingACharacter) {
   const std::string message(5000, 'a');
-  auto e = parse_flux_event(R"({"involvedObject":{"kind":"K","name":"a"},"severity":"info","reason":"x","message":")" +
-                            std::string(4095, 'a') + "\xc3\xa9" + message + "\"}");
+  auto e = parse_flux_event(
+      R"({"involvedObject":{"kind":"K","name":"a"},"severity":"info","reason":"x","message":")" +
+      std::string(4095, 'a') + "\xc3\xa9" + message + "\"}");
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->message, std::string(4095, 'a'));
 }

@@ -24,9 +24,9 @@ TEST(Form, RefusesWhatNoFormOfOursSends) {
       {"=x", "the form has an unexpected field"},
       {"comment=%00", "the form field comment is not text"},
       {"comment=%1B[2J", "the form field comment is not text"},
-      {"comment=%C0%AF", "the form field comment is not text"},      // overlong
-      {"comment=%ED%A0%80", "the form field comment is not text"},   // a surrogate
-      {"comment=%E2%9C", "the form field comment is not text"},      // truncated
+      {"comment=%C0%AF", "the form field comment is not text"},     // overlong
+      {"comment=%ED%A0%80", "the form field comment is not text"},  // a surrogate
+      {"comment=%E2%9C", "the form field comment is not text"},     // truncated
       {"a=1&b=2&c=3", "the form has too many fields"},
   };
   for (const auto& [body, message] : cases) {

@@ -41,7 +41,8 @@ class DispatcherTest : public ::testing::Test {
     auto r = store::Reader::open(home / "juanie.db");
     ASSERT_TRUE(r) << r.error().message;
     reader.emplace(std::move(*r));
-    dispatcher.emplace(DispatcherDeps{daemon, *writer, *reader, clock, log, nullptr, 5s, 3, &transport});
+    dispatcher.emplace(
+        DispatcherDeps{daemon, *writer, *reader, clock, log, nullptr, 5s, 3, &transport});
   }
 
   void TearDown() override {

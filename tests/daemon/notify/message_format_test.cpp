@@ -9,11 +9,16 @@ namespace {
 
 namespace json = boost::json;
 
-const Fields kRequest{{"project", "shop-api"},  {"environment", "prod"},
-                      {"deployment", "7"},      {"run", "12"},
-                      {"image", "registry.example.com/acme/shop-api"}, {"tag", "3f2a1bc"},
-                      {"sha", "3f2a1bc0000000000000000000000000000000aa"}, {"branch", "main"},
-                      {"approver", "bob"},      {"approver_dingtalk", "13800000000"},
+const Fields kRequest{{"project", "shop-api"},
+                      {"environment", "prod"},
+                      {"deployment", "7"},
+                      {"run", "12"},
+                      {"image", "registry.example.com/acme/shop-api"},
+                      {"tag", "3f2a1bc"},
+                      {"sha", "3f2a1bc0000000000000000000000000000000aa"},
+                      {"branch", "main"},
+                      {"approver", "bob"},
+                      {"approver_dingtalk", "13800000000"},
                       {"link", "https://ci.example.com/approve/v1.x.y.z"}};
 
 TEST(MessageFormat, DingTalkSignatureIsTheDocumentedOne) {
@@ -26,11 +31,17 @@ TEST(MessageFormat, DingTalkSignatureIsTheDocumentedOne) {
 }
 
 // What a group chat is told of an approval request: who, with mentions, and where to decide.
-const Fields kGroupRequest{{"project", "shop-api"}, {"environment", "prod"}, {"deployment", "7"},
-                           {"run", "12"}, {"image", "registry.example.com/acme/shop-api"},
-                           {"tag", "3f2a1bc"}, {"approvers", "alice, bob"}, {"required_approvals", "1"},
+const Fields kGroupRequest{{"project", "shop-api"},
+                           {"environment", "prod"},
+                           {"deployment", "7"},
+                           {"run", "12"},
+                           {"image", "registry.example.com/acme/shop-api"},
+                           {"tag", "3f2a1bc"},
+                           {"approvers", "alice, bob"},
+                           {"required_approvals", "1"},
                            {"approvers_dingtalk", "13800000000,13900000000"},
-                           {"approvers_slack", "U1,U2"}, {"unreached", "bob"}};
+                           {"approvers_slack", "U1,U2"},
+                           {"unreached", "bob"}};
 
 TEST(MessageFormat, DingTalkApprovalMentionsTheApproversWithoutALink) {
   auto o = json::parse(dingtalk_body("approval_requested", kGroupRequest)).as_object();
@@ -40,10 +51,12 @@ TEST(MessageFormat, DingTalkApprovalMentionsTheApproversWithoutALink) {
   EXPECT_EQ(mobiles[1].as_string(), "13900000000");
   const std::string text(o.at("markdown").at("text").as_string());
   EXPECT_NE(text.find("@13800000000 @13900000000"), std::string::npos) << text;
-  EXPECT_NE(text.find("Deployment 7 waits for 1 approval(s) from alice, bob."), std::string::npos) << text;
+  EXPECT_NE(text.find("Deployment 7 waits for 1 approval(s) from alice, bob."), std::string::npos)
+      << text;
   EXPECT_NE(text.find("No personal channel reaches bob: an operator prints their link with "
                       "`juanie approval-link --config FILE 7 NAME`."),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   // Even handed a link, a group message does not show it.
   EXPECT_EQ(dingtalk_body("approval_requested", kRequest).find("/approve/"), std::string::npos);
   auto done = json::parse(dingtalk_body("deployment_succeeded", kRequest)).as_object();
@@ -63,29 +76,35 @@ TEST(MessageFormat, WebhookAndSlackBodies) {
             "sha256=c3a92ff9e274cdcce27a58c15a78ec6dcbbdbd0038a87e7a11baef2028fd8bff");
   auto slack = json::parse(slack_body("approval_requested", kGroupRequest)).as_object();
   const std::string text(slack.at("text").as_string());
-  EXPECT_TRUE(text.starts_with("<@U1> <@U2> shop-api: approval requested: deploy "
-                               "registry.example.com/acme/shop-api:3f2a1bc to prod\nDeployment 7 waits"))
+  EXPECT_TRUE(
+      text.starts_with("<@U1> <@U2> shop-api: approval requested: deploy "
+                       "registry.example.com/acme/shop-api:3f2a1bc to prod\nDeployment 7 waits"))
       << text;
   EXPECT_FALSE(slack.contains("channel"));
-  EXPECT_EQ(json::parse(slack_body("run_failed", kGroupRequest, "C42")).at("channel").as_string(), "C42");
+  EXPECT_EQ(json::parse(slack_body("run_failed", kGroupRequest, "C42")).at("channel").as_string(),
+            "C42");
   Fields mine = kRequest;
   mine["approver_slack"] = "U2";
   auto dm = json::parse(slack_direct_body(mine)).as_object();
   EXPECT_EQ(dm.at("channel").as_string(), "U2");
-  EXPECT_TRUE(std::string(dm.at("text").as_string())
-                  .starts_with("<@U2> shop-api: approval requested: deploy registry.example.com/acme/"
-                               "shop-api:3f2a1bc to prod\n<https://ci.example.com/approve/v1.x.y.z|Approve or reject>"))
+  EXPECT_TRUE(
+      std::string(dm.at("text").as_string())
+          .starts_with("<@U2> shop-api: approval requested: deploy registry.example.com/acme/"
+                       "shop-api:3f2a1bc to prod\n<https://ci.example.com/approve/v1.x.y.z|Approve "
+                       "or reject>"))
       << dm.at("text");
 }
 
 TEST(MessageFormat, MailHeadersCannotBeInjected) {
   Fields f = kRequest;
   f["project"] = "shop\r\nBcc: victim@example.com";
-  const std::string mail = email_message("ci@example.com", {"bob@example.com"}, "approval_requested",
-                                         f, "Fri, 27 Nov 2026 13:36:20 +0000", "juanie.1@example.com");
+  const std::string mail =
+      email_message("ci@example.com", {"bob@example.com"}, "approval_requested", f,
+                    "Fri, 27 Nov 2026 13:36:20 +0000", "juanie.1@example.com");
   const std::string headers = mail.substr(0, mail.find("\r\n\r\n"));
   EXPECT_EQ(headers.find("\r\nBcc:"), std::string::npos) << headers;
-  EXPECT_NE(headers.find("Subject: shop  Bcc: victim@example.com: approval requested"), std::string::npos);
+  EXPECT_NE(headers.find("Subject: shop  Bcc: victim@example.com: approval requested"),
+            std::string::npos);
   EXPECT_NE(mail.find("https://ci.example.com/approve/v1.x.y.z\r\n"), std::string::npos);
   EXPECT_NE(headers.find("Date: Fri, 27 Nov 2026 13:36:20 +0000"), std::string::npos);
 }

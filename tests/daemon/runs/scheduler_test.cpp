@@ -46,8 +46,8 @@ class SchedulerTest : public ::testing::Test {
   }
 
   Scheduler& make(int concurrent_runs, int runs_per_project) {
-    SchedulerDeps deps{*writer, *reader, projects, launcher, clock, log, concurrent_runs,
-                       runs_per_project};
+    SchedulerDeps deps{*writer, *reader, projects,        launcher,
+                       clock,   log,     concurrent_runs, runs_per_project};
     // No periodic pass within any test's life: what starts runs is start(), wake() and pass().
     deps.poll = std::chrono::hours(1);
     scheduler.emplace(deps);

@@ -201,7 +201,8 @@ TEST_F(StoreTest, APushedImageIsOursBeforeAnyDeploymentRecordsIt) {
   ASSERT_TRUE(record_pushed_image(*db, "app", "r/app", "0123456789ab", digest, "t0"));
   ASSERT_TRUE(record_pushed_image(*db, "app", "r/app", "0123456789ab", digest, "t1"));  // again
   EXPECT_TRUE(*image_recorded(*db, "app", "r/app", "0123456789ab", digest));
-  EXPECT_FALSE(*image_recorded(*db, "app", "r/app", "0123456789ab", "sha256:" + std::string(64, 'b')));
+  EXPECT_FALSE(
+      *image_recorded(*db, "app", "r/app", "0123456789ab", "sha256:" + std::string(64, 'b')));
   EXPECT_FALSE(*image_recorded(*db, "other", "r/app", "0123456789ab", digest));
 }
 

@@ -120,8 +120,9 @@ TEST(Writer, ABatchRolledBackAsAWholeIsRetriedJobByJob) {
   std::promise<Result<void>> first, bad, last;
   (*writer)->submit([](Database& db) { return db.exec("INSERT INTO t VALUES ('a')"); },
                     [&](Result<void> r) { first.set_value(r); });
-  (*writer)->submit([](Database& db) { return db.exec("INSERT OR ROLLBACK INTO t VALUES ('taken')"); },
-                    [&](Result<void> r) { bad.set_value(r); });
+  (*writer)->submit(
+      [](Database& db) { return db.exec("INSERT OR ROLLBACK INTO t VALUES ('taken')"); },
+      [&](Result<void> r) { bad.set_value(r); });
   (*writer)->submit([](Database& db) { return db.exec("INSERT INTO t VALUES ('c')"); },
                     [&](Result<void> r) { last.set_value(r); });
   EXPECT_EQ((*writer)->pending(), 3u);
