@@ -1,6 +1,7 @@
 #include "pipelines/state_machines.hpp"
 
 #include <array>
+#include <ostream>
 #include <utility>
 
 namespace juanie::pipelines {
@@ -23,6 +24,12 @@ constexpr Names<DeploymentState, 7> kDeploymentNames{
      {DeploymentState::kFailed, "failed"},
      {DeploymentState::kRolledBack, "rolled_back"},
      {DeploymentState::kCancelled, "cancelled"}}};
+
+constexpr Names<StepState, 5> kStepNames{{{StepState::kRunning, "running"},
+                                          {StepState::kSucceeded, "succeeded"},
+                                          {StepState::kFailed, "failed"},
+                                          {StepState::kSkipped, "skipped"},
+                                          {StepState::kCancelled, "cancelled"}}};
 
 constexpr Names<EnvironmentState, 6> kEnvironmentNames{{{EnvironmentState::kCreating, "creating"},
                                                         {EnvironmentState::kActive, "active"},
@@ -107,6 +114,9 @@ std::string_view to_string(RunState s) {
 std::string_view to_string(DeploymentState s) {
   return name_of(kDeploymentNames, s);
 }
+std::string_view to_string(StepState s) {
+  return name_of(kStepNames, s);
+}
 std::string_view to_string(EnvironmentState s) {
   return name_of(kEnvironmentNames, s);
 }
@@ -119,6 +129,9 @@ std::optional<RunState> parse_run_state(std::string_view t) {
 }
 std::optional<DeploymentState> parse_deployment_state(std::string_view t) {
   return parse(kDeploymentNames, t);
+}
+std::optional<StepState> parse_step_state(std::string_view t) {
+  return parse(kStepNames, t);
 }
 std::optional<EnvironmentState> parse_environment_state(std::string_view t) {
   return parse(kEnvironmentNames, t);
@@ -142,6 +155,16 @@ bool can_transition(ProjectState f, ProjectState t) {
 
 bool is_final(RunState s) {
   return s == RunState::kSucceeded || s == RunState::kFailed || s == RunState::kCancelled;
+}
+
+std::ostream& operator<<(std::ostream& out, RunState s) {
+  return out << to_string(s);
+}
+std::ostream& operator<<(std::ostream& out, DeploymentState s) {
+  return out << to_string(s);
+}
+std::ostream& operator<<(std::ostream& out, StepState s) {
+  return out << to_string(s);
 }
 
 }  // namespace juanie::pipelines

@@ -15,7 +15,7 @@ StepReport skipped(int index, const pipelines::PlannedStep& planned, std::string
   StepReport r;
   r.index = index;
   r.name = planned.step.name;
-  r.state = "skipped";
+  r.state = pipelines::StepState::kSkipped;
   r.reason = std::move(reason);
   return r;
 }
@@ -227,7 +227,7 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
     StepReport report;
     report.index = index;
     report.name = planned.step.name;
-    report.state = "running";
+    report.state = pipelines::StepState::kRunning;
     report.log = options.logs_dir / (std::to_string(index) + "-" + planned.step.name + ".log");
     if (options.on_step) options.on_step(report);
 
@@ -293,7 +293,7 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
     if (!missing.empty()) {
       log.write("juanie: " + missing + "\n");
       log.close();
-      report.state = "failed";
+      report.state = pipelines::StepState::kFailed;
       report.reason = missing;
     } else {
       if (!command.note.empty()) log.write(command.note);
@@ -317,28 +317,28 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
       }
       if (!outcome) {
         log.write("juanie: " + outcome.error().message + "\n");
-        report.state = "failed";
+        report.state = pipelines::StepState::kFailed;
         report.reason = outcome.error().message;
       } else {
         report.exit_code = outcome->exit_code;
         report.duration = outcome->duration;
         if (outcome->cancelled) {
-          report.state = "cancelled";
+          report.state = pipelines::StepState::kCancelled;
           report.reason = "cancelled";
           result.cancelled = true;
         } else if (outcome->timed_out) {
-          report.state = "failed";
+          report.state = pipelines::StepState::kFailed;
           report.reason = "timed out after " + std::to_string(process.timeout.count() / 1000) + "s";
           log.write("\njuanie: " + report.reason + "\n");
         } else if (cgroup && cgroup->oom_killed()) {
-          report.state = "failed";
+          report.state = pipelines::StepState::kFailed;
           report.reason = "memory limit: the step used more than " + mebibytes(spec.limits.memory) +
                           " (sandbox.memory) and was killed";
           log.write("\njuanie: " + report.reason + "\n");
         } else if (outcome->exit_code == 0) {
-          report.state = "succeeded";
+          report.state = pipelines::StepState::kSucceeded;
         } else {
-          report.state = "failed";
+          report.state = pipelines::StepState::kFailed;
           report.reason = "exit code " + std::to_string(outcome->exit_code);
           if (command.cleanup && outcome->exit_code == 125) {
             report.reason += ": the container engine could not start the step (see the log)";
@@ -355,7 +355,7 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
     // What is left of the step dies with its cgroup.
     held.reset();
     own_cgroup.reset();
-    if (report.state != "succeeded") result.succeeded = false;
+    if (report.state != pipelines::StepState::kSucceeded) result.succeeded = false;
     if (options.on_step) options.on_step(report);
     result.steps.push_back(std::move(report));
   }

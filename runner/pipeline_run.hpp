@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "pipelines/plan.hpp"
+#include "pipelines/state_machines.hpp"
 #include "runner/container_sandbox.hpp"
 #include "runner/sandbox.hpp"
 #include "runner/step_cgroup.hpp"
@@ -21,7 +22,7 @@ namespace juanie::runner {
 struct StepReport {
   int index = 0;  // 1-based position in the plan
   std::string name;
-  std::string state;  // running | succeeded | failed | skipped | cancelled
+  pipelines::StepState state = pipelines::StepState::kRunning;
   int exit_code = -1;
   std::chrono::milliseconds duration{0};
   std::string reason;  // why it failed or was skipped

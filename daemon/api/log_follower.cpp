@@ -36,9 +36,10 @@ std::string LogFollower::read_new() {
       out += buf;
       if (!buf.empty()) return out;  // one step's bytes at a time keeps them in order
     }
-    if (step.state == "running") return out;  // later steps have not started
+    if (step.state == pipelines::StepState::kRunning) return out;  // later steps have not started
     if (!p.closed) {
-      out += "── " + step.name + " " + step.state + (step.reason ? ": " + *step.reason : "") + "\n";
+      out += "── " + step.name + " " + std::string(pipelines::to_string(step.state)) +
+             (step.reason ? ": " + *step.reason : "") + "\n";
       p.closed = true;
     }
   }
@@ -51,11 +52,11 @@ std::optional<std::string> LogFollower::next() {
   if (!out.empty()) return out;
   auto run = reader_.with([&](store::Database& db) { return store::find_run(db, run_); });
   if (!run || !*run) return std::nullopt;
-  auto state = pipelines::parse_run_state((*run)->state);
-  if (state && pipelines::is_final(*state)) {
+  if (pipelines::is_final((*run)->state)) {
     // Everything written before the run ended is on disk: one last read, then the end.
     out = read_new();
-    out += "── run " + std::to_string(run_) + " " + (*run)->state +
+    out += "── run " + std::to_string(run_) + " " +
+           std::string(pipelines::to_string((*run)->state)) +
            ((*run)->reason ? ": " + *(*run)->reason : "") + "\n";
     ended_ = true;
     return out;

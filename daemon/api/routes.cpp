@@ -258,8 +258,9 @@ void Routes::deployments(const http::Request& req, const config::ApiToken& calle
     auto project = req.query("project");
     const auto page = api::parse_page(req);
     if (!page) return reply(http::error_response(400, page.error().message));
-    const auto state = req.query("state");
-    if (state && !pipelines::parse_deployment_state(*state)) {
+    const auto state_text = req.query("state");
+    const auto state = state_text ? pipelines::parse_deployment_state(*state_text) : std::nullopt;
+    if (state_text && !state) {
       return reply(http::error_response(
           400, "state must be a deployment state, e.g. pending or awaiting_approval"));
     }
@@ -316,7 +317,7 @@ void Routes::change_deployment(std::int64_t id, const std::string& action, const
         }
         auto after = store::find_deployment(db, id);
         if (!after) return std::unexpected(after.error());
-        *state = (*after)->state;
+        *state = pipelines::to_string((*after)->state);
         return {};
       },
       [this, id, action, who, state, reply = std::move(reply)](Result<void> ok) {
@@ -349,8 +350,8 @@ http::Response Routes::approvals_list(const http::Request& req) {
         int taken = 0;
         std::int64_t before = page->before.value_or(std::numeric_limits<std::int64_t>::max());
         for (;;) {
-          auto waiting =
-              store::deployments_in_state_before(db, "awaiting_approval", page->limit, before);
+          auto waiting = store::deployments_in_state_before(
+              db, pipelines::DeploymentState::kAwaitingApproval, page->limit, before);
           if (!waiting) return std::unexpected(waiting.error());
           for (const auto& d : *waiting) {
             auto decided = store::approvals_of(db, d.id);
@@ -364,11 +365,11 @@ http::Response Routes::approvals_list(const http::Request& req) {
               for (const auto& name : gate->approvers) {
                 const bool done = std::any_of(decided->begin(), decided->end(),
                                               [&](const auto& a) { return a.approver == name; });
-                if (!done) of_this.push_back({d, name, "pending", std::nullopt});
+                if (!done) of_this.push_back({d, name, std::nullopt});
               }
             }
             if (state != "pending") {
-              for (const auto& a : *decided) of_this.push_back({d, a.approver, a.decision, a});
+              for (const auto& a : *decided) of_this.push_back({d, a.approver, a});
             }
             if (of_this.empty()) continue;
             if (taken == page->limit) {
@@ -470,8 +471,8 @@ http::Response Routes::run_log(std::int64_t id) {
     text = "(the step logs were removed at " + *(*run)->logs_removed_at + " by retention.logs)\n";
   }
   for (const auto& step : *steps) {
-    text +=
-        "── " + step.name + " (" + step.state + (step.reason ? ": " + *step.reason : "") + ")\n";
+    text += "── " + step.name + " (" + std::string(pipelines::to_string(step.state)) +
+            (step.reason ? ": " + *step.reason : "") + ")\n";
     if (step.log) {
       auto content = config::read_text_file(*step.log);
       if (content) text += *content;
@@ -489,7 +490,7 @@ void Routes::retry_run(const store::RunRecord& run, bool from_failed, const std:
         deps_.reader.with([&](store::Database& db) { return store::list_steps(db, run.id); });
     if (!steps) return reply(http::error_response(503, steps.error().message));
     for (const auto& step : *steps) {
-      if (step.state == "failed") {
+      if (step.state == pipelines::StepState::kFailed) {
         resume_from = step.index;
         break;
       }

@@ -28,7 +28,7 @@ json::object run_object(const store::RunRecord& r) {
   o["environment"] = optional(r.environment);
   o["trigger"] = r.trigger;
   o["deploy_trigger"] = r.deploy_trigger;
-  o["state"] = r.state;
+  o["state"] = pipelines::to_string(r.state);
   o["reason"] = optional(r.reason);
   o["delivery"] = optional(r.delivery);
   o["forge"] = optional(r.forge);
@@ -48,7 +48,7 @@ json::object run_object(const store::RunRecord& r) {
 json::object approval_object(const store::ApprovalRecord& a) {
   json::object o;
   o["approver"] = a.approver;
-  o["decision"] = a.decision;
+  o["decision"] = pipelines::to_string(a.decision);
   o["comment"] = a.comment;
   o["decided_at"] = a.decided_at;
   o["source_address"] = a.source_address;
@@ -62,7 +62,7 @@ json::object deployment_object(const store::DeploymentRecord& d, const Approvals
   o["run"] = d.run;
   o["project"] = d.project;
   o["environment"] = d.environment;
-  o["state"] = d.state;
+  o["state"] = pipelines::to_string(d.state);
   o["image"] = d.image;
   o["tag"] = d.tag;
   o["digest"] = optional(d.digest);
@@ -101,7 +101,7 @@ std::string approvals_list_json(const std::vector<ApprovalItem>& items,
     o["image"] = d.image;
     o["tag"] = d.tag;
     o["approver"] = item.approver;
-    o["state"] = item.state;
+    o["state"] = item.decision ? pipelines::to_string(item.decision->decision) : "pending";
     o["expires_at"] = optional(d.expires_at);
     o["triggered_by"] = optional(d.triggered_by);
     if (item.decision) {
@@ -148,7 +148,7 @@ std::string run_json(const store::RunRecord& run, const std::vector<store::StepR
   for (const auto& s : steps) {
     json::object step;
     step["name"] = s.name;
-    step["state"] = s.state;
+    step["state"] = pipelines::to_string(s.state);
     step["exit_code"] = s.exit_code ? json::value(*s.exit_code) : json::value(nullptr);
     step["reason"] = optional(s.reason);
     step["started_at"] = optional(s.started_at);

@@ -25,11 +25,10 @@ std::string deployment_json(const store::DeploymentRecord& deployment,
 std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments,
                                   const ApprovalsById& approvals, std::optional<std::int64_t> next);
 
-// An approval a deployment waits for, or one recorded.
+// An approval a deployment waits for (no decision yet: "pending"), or one recorded.
 struct ApprovalItem {
   store::DeploymentRecord deployment;
   std::string approver;
-  std::string state;  // pending | approve | reject
   std::optional<store::ApprovalRecord> decision;
 };
 std::string approvals_list_json(const std::vector<ApprovalItem>& items,

@@ -167,7 +167,8 @@ http::Response ApprovalDesk::show(const LinkClaims& c, const std::string& action
     if (auto gate = pipelines::gate_of(*env)) v.required = gate->required;
   }
   for (const auto& a : loaded->decisions)
-    v.decisions.push_back({a.approver, a.decision, a.comment, a.decided_at});
+    v.decisions.push_back(
+        {a.approver, std::string(pipelines::to_string(a.decision)), a.comment, a.decided_at});
   v.preselected = preselected;
   int status = 200;
   if (loaded->used) {
@@ -176,9 +177,9 @@ http::Response ApprovalDesk::show(const LinkClaims& c, const std::string& action
   } else if (d->digest.value_or("") != c.digest) {
     v.closed = "The image changed since this link was made; it cannot approve this one.";
     status = 409;
-  } else if (d->state != "awaiting_approval") {
-    v.closed = "This deployment is " + d->state + (d->reason ? " (" + *d->reason + ")" : "") +
-               " and no longer waits for approval.";
+  } else if (d->state != pipelines::DeploymentState::kAwaitingApproval) {
+    v.closed = "This deployment is " + std::string(pipelines::to_string(d->state)) +
+               (d->reason ? " (" + *d->reason + ")" : "") + " and no longer waits for approval.";
     status = 409;
   }
   return page_response(status, approval_page(v));

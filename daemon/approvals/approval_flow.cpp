@@ -30,7 +30,7 @@ Result<std::optional<store::RunRecord>> run_of(store::Database& db,
 std::vector<pipelines::Recorded> recorded(const std::vector<store::ApprovalRecord>& list) {
   std::vector<pipelines::Recorded> out;
   for (const auto& a : list) {
-    out.push_back({a.approver, *pipelines::parse_decision(a.decision)});
+    out.push_back({a.approver, a.decision});
   }
   return out;
 }
@@ -87,7 +87,7 @@ notify::Fields deployment_fields(const store::DeploymentRecord& d, const store::
                    {"image", d.image},
                    {"tag", d.tag},
                    {"digest", d.digest.value_or("")},
-                   {"state", d.state}};
+                   {"state", std::string(pipelines::to_string(d.state))}};
   if (d.reason) f["reason"] = *d.reason;
   if (d.triggered_by) {
     f["triggered_by"] = *d.triggered_by;
@@ -249,8 +249,9 @@ Result<Next> ApprovalFlow::trigger(store::Database& db, const config::ProjectCon
                                    const std::string& person, TimePoint now) const {
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
-  if (d->state != "pending") {
-    return fail(ErrorKind::kConflict, "deployment " + id_text(id) + " is " + d->state +
+  if (d->state != pipelines::DeploymentState::kPending) {
+    return fail(ErrorKind::kConflict, "deployment " + id_text(id) + " is " +
+                                          std::string(pipelines::to_string(d->state)) +
                                           "; only a pending deployment can be triggered");
   }
   const std::string at = rfc3339(now);
@@ -285,8 +286,10 @@ Result<void> ApprovalFlow::withdraw(store::Database& db, const config::ProjectCo
                                     std::int64_t id, const std::string& who, TimePoint now) const {
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
-  if (d->state != "pending" && d->state != "awaiting_approval") {
-    return fail(ErrorKind::kConflict, "deployment " + id_text(id) + " is " + d->state +
+  if (d->state != pipelines::DeploymentState::kPending &&
+      d->state != pipelines::DeploymentState::kAwaitingApproval) {
+    return fail(ErrorKind::kConflict, "deployment " + id_text(id) + " is " +
+                                          std::string(pipelines::to_string(d->state)) +
                                           "; only a waiting deployment can be cancelled");
   }
   return cancel(db, project, *d, "cancelled by " + who, "cancel", now);
@@ -323,11 +326,11 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
     return refuse(refusal(409, "This link has been used",
                           "A decision was already recorded with this link. Each link works once."));
   }
-  if (d.state != "awaiting_approval") {
-    return refuse(refusal(409, "Nothing to decide",
-                          "Deployment " + id_text(d.id) + " is " + d.state +
-                              (d.reason ? " (" + *d.reason + ")" : "") +
-                              "; it no longer waits for approval."));
+  if (d.state != pipelines::DeploymentState::kAwaitingApproval) {
+    return refuse(refusal(
+        409, "Nothing to decide",
+        "Deployment " + id_text(d.id) + " is " + std::string(pipelines::to_string(d.state)) +
+            (d.reason ? " (" + *d.reason + ")" : "") + "; it no longer waits for approval."));
   }
   const auto decision = pipelines::parse_decision(r.decision);
   if (!decision) {
@@ -356,7 +359,7 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
   store::ApprovalRecord a;
   a.deployment = d.id;
   a.approver = c.approver;
-  a.decision = r.decision;
+  a.decision = *decision;
   a.comment = r.comment;
   a.decided_at = at;
   a.source_address = r.source_address;
@@ -394,7 +397,7 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
       break;
   }
   int approvals = 0;
-  for (const auto& x : *so_far) approvals += x.decision == "approve";
+  for (const auto& x : *so_far) approvals += x.decision == pipelines::Decision::kApprove;
   return DecisionOutcome{200, "Approved",
                          "Your approval is recorded (" + std::to_string(approvals) + " of " +
                              std::to_string(gate->required) +
@@ -452,9 +455,11 @@ Result<std::string> ApprovalFlow::link(store::Database& db, const config::Projec
   if (!d) return std::unexpected(d.error());
   if (d->project != project.name)
     return fail("deployment " + id_text(id) + " is not of project " + project.name);
-  if (d->state != "awaiting_approval") {
-    return fail("deployment " + id_text(id) + " is " + d->state +
-                (d->state == "pending" ? "; trigger it first" : "; it does not wait for approval"));
+  if (d->state != pipelines::DeploymentState::kAwaitingApproval) {
+    return fail("deployment " + id_text(id) + " is " + std::string(pipelines::to_string(d->state)) +
+                (d->state == pipelines::DeploymentState::kPending
+                     ? "; trigger it first"
+                     : "; it does not wait for approval"));
   }
   const auto* env = project.environment(d->environment);
   const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;

@@ -281,11 +281,11 @@ int run_exec(const std::vector<std::string>& args) {
     options.cancel = &cancel;
     options.sandbox_user = runner::default_sandbox_user();
     options.on_step = [](const runner::StepReport& r) {
-      if (r.state == "running") {
+      if (r.state == pipelines::StepState::kRunning) {
         std::cout << "▶ " << r.name << '\n';
-      } else if (r.state == "succeeded") {
+      } else if (r.state == pipelines::StepState::kSucceeded) {
         std::cout << "✓ " << r.name << " (" << seconds(r.duration) << ")\n";
-      } else if (r.state == "skipped") {
+      } else if (r.state == pipelines::StepState::kSkipped) {
         std::cout << "- " << r.name << " skipped: " << r.reason << '\n';
       } else {
         std::cout << "✗ " << r.name << " " << r.state << ": " << r.reason << " ("

@@ -60,13 +60,14 @@ std::optional<std::string> Deployer::backwards(
     }
   }
   for (const auto& other : others) {
-    const std::string which = other.state == "success"
+    const std::string which = other.state == pipelines::DeploymentState::kSuccess
                                   ? "which " + env + " runs now"
                                   : "which deployment " + std::to_string(other.deployment) + " (" +
-                                        other.state + ") brings to " + env;
+                                        std::string(pipelines::to_string(other.state)) +
+                                        ") brings to " + env;
     if (other.sha == run.sha) {
       // The same commit again is nothing new: it neither goes twice nor cancels what waits.
-      if (other.state == "success") continue;
+      if (other.state == pipelines::DeploymentState::kSuccess) continue;
       return "commit " + run.sha.substr(0, 12) + " is already " + which;
     }
     auto older = runner::is_strict_ancestor(repo, run.sha, other.sha);
@@ -132,7 +133,8 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
       }
       created = store::create_deployment(db, wanted, rfc3339(now));
       if (!created) return std::unexpected(created.error());
-      if (created->state != "pending") return {};  // recorded before: admitted then
+      if (created->state != pipelines::DeploymentState::kPending)
+        return {};  // recorded before: admitted then
       // Held back, it is not admitted: it neither goes nor supersedes (cancels) what waits; it
       // stays pending until a person triggers it.
       if (hold) return store::set_deployment_note(db, created->id, *hold);

@@ -32,18 +32,17 @@ fs::path RunExecutor::logs(std::int64_t run) const {
 }
 
 void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfig& project,
-                         const std::string& state, const std::string& reason) const {
+                         pipelines::RunState to, const std::string& reason) const {
   // Disk is bounded too: a workspace outlives its run only to let a failed run be retried
   // from its failed step, and then only until limits.workspace_ttl (the scheduler's sweep).
   std::error_code ec;
   const fs::path ws = workspace(run.id);
-  if (state == "failed") {
+  if (to == pipelines::RunState::kFailed) {
     fs::last_write_time(ws, fs::file_time_type::clock::now(), ec);
   } else {
     fs::remove_all(ws, ec);
   }
   fs::remove(runner::secrets_file_for(ws), ec);
-  const auto to = *pipelines::parse_run_state(state);
   const std::string now = rfc3339(deps_.clock.now());
   auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
     auto set = store::set_run_state(db, run.id, to,
@@ -59,10 +58,10 @@ void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfi
                                   now);
   });
   if (!ok)
-    deps_.log.error("run " + std::to_string(run.id) + ": cannot record " + state + ": " +
-                    ok.error().message);
+    deps_.log.error("run " + std::to_string(run.id) + ": cannot record " +
+                    std::string(pipelines::to_string(to)) + ": " + ok.error().message);
   deps_.notifier.wake();
-  deps_.log.info("run " + std::to_string(run.id) + " " + state +
+  deps_.log.info("run " + std::to_string(run.id) + " " + std::string(pipelines::to_string(to)) +
                  (reason.empty() ? "" : ": " + reason));
 }
 
@@ -77,28 +76,29 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     // Resuming: the workspace the earlier run left, with its build outputs, moves here.
     fs::rename(workspace(*run.retry_of), ws, ec);
     if (ec) {
-      return finish(run, cfg, "failed",
+      return finish(run, cfg, pipelines::RunState::kFailed,
                     "the workspace of run " + std::to_string(*run.retry_of) +
                         " is gone: " + ec.message() + "; retry the whole run");
     }
   } else {
     auto credentials = read_git_credentials(deps_.daemon.secrets_dir, cfg.repo_access);
-    if (!credentials) return finish(run, cfg, "failed", credentials.error().message);
+    if (!credentials)
+      return finish(run, cfg, pipelines::RunState::kFailed, credentials.error().message);
     auto mirror = deps_.mirrors.update(cfg.repo_url, *credentials);
-    if (!mirror) return finish(run, cfg, "failed", mirror.error().message);
+    if (!mirror) return finish(run, cfg, pipelines::RunState::kFailed, mirror.error().message);
     const runner::CheckoutLimits limits{deps_.daemon.limits.checkout_file_max,
                                         deps_.daemon.limits.checkout_max};
     if (auto ok = runner::checkout_commit(*mirror, run.sha, ws, limits); !ok) {
-      return finish(run, cfg, "failed", ok.error().message);
+      return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
     }
   }
   // From the commit's tree, not the workspace: a pushed symlink must not make the daemon read
   // /dev/zero or a host file.
   auto text =
       runner::read_file_at_commit(deps_.mirrors.path_for(cfg.repo_url), run.sha, cfg.pipeline);
-  if (!text) return finish(run, cfg, "failed", text.error().message);
+  if (!text) return finish(run, cfg, pipelines::RunState::kFailed, text.error().message);
   auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
-  if (!pipeline) return finish(run, cfg, "failed", pipeline.error().message);
+  if (!pipeline) return finish(run, cfg, pipelines::RunState::kFailed, pipeline.error().message);
 
   const auto context = run_context(run.project, run.ref, run.ref_kind, run.branch, run.sha,
                                    run.environment, run.trigger, run.id);
@@ -137,7 +137,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     step.name = r.name;
     step.state = r.state;
     const std::string now = rfc3339(deps_.clock.now());
-    if (r.state == "running") {
+    if (r.state == pipelines::StepState::kRunning) {
       step.started_at = now;
     } else {
       step.finished_at = now;
@@ -166,10 +166,11 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     if (!ok) deps_.log.error("run " + std::to_string(run.id) + ": " + ok.error().message);
     return;
   }
-  if (interrupted) return finish(run, cfg, "cancelled", "cancelled");
+  if (interrupted) return finish(run, cfg, pipelines::RunState::kCancelled, "cancelled");
   if (image) {
-    if (!*image) return finish(run, cfg, "failed", "image: " + image->error().message);
-    finish(run, cfg, "succeeded", "");
+    if (!*image)
+      return finish(run, cfg, pipelines::RunState::kFailed, "image: " + image->error().message);
+    finish(run, cfg, pipelines::RunState::kSucceeded, "");
     if (**image) {
       deps_.deployer.deliver(run, cfg, cfg.image, pipelines::commit_tag(run.sha),
                              (**image)->digest);
@@ -177,10 +178,11 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     return;
   }
   for (const auto& step : result.steps) {
-    if (step.state == "failed")
-      return finish(run, cfg, "failed", "step " + step.name + " failed: " + step.reason);
+    if (step.state == pipelines::StepState::kFailed)
+      return finish(run, cfg, pipelines::RunState::kFailed,
+                    "step " + step.name + " failed: " + step.reason);
   }
-  finish(run, cfg, "failed", "a step failed");
+  finish(run, cfg, pipelines::RunState::kFailed, "a step failed");
 }
 
 Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
@@ -200,7 +202,7 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   store::StepRecord step;
   step.index = index;
   step.name = "image";
-  step.state = "running";
+  step.state = pipelines::StepState::kRunning;
   step.started_at = rfc3339(deps_.clock.now());
   step.log = log_file.string();
   save(step);
@@ -245,7 +247,7 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   if (deps_.sandbox.cgroups && deps_.sandbox.cgroups->processes() && ::geteuid() == 0) {
     auto made = deps_.sandbox.cgroups->create({0, request.limits.processes});
     if (!made) {
-      step.state = "failed";
+      step.state = pipelines::StepState::kFailed;
       step.reason = "cannot make the image build's cgroup: " + made.error().message;
       log.write("juanie: " + *step.reason + "\n");
       log.close();
@@ -276,7 +278,9 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   }
   if (!pushed) log.write("juanie: " + pushed.error().message + "\n");
   log.close();
-  step.state = pushed ? "succeeded" : (stop.load() ? "cancelled" : "failed");
+  step.state =
+      pushed ? pipelines::StepState::kSucceeded
+             : (stop.load() ? pipelines::StepState::kCancelled : pipelines::StepState::kFailed);
   step.finished_at = rfc3339(deps_.clock.now());
   if (!pushed) step.reason = pushed.error().message;
   save(step);

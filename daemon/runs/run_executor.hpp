@@ -52,7 +52,7 @@ class RunExecutor final : public RunLauncher {
                                                         const std::atomic<bool>& stop) const;
   // Records the run's end; a failure is told to the notification sinks in the same write.
   void finish(const store::RunRecord& run, const config::ProjectConfig& project,
-              const std::string& state, const std::string& reason) const;
+              pipelines::RunState to, const std::string& reason) const;
   ExecutorDeps deps_;
 };
 

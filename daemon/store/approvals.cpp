@@ -1,5 +1,7 @@
 #include "daemon/store/approvals.hpp"
 
+#include "daemon/store/state_column.hpp"
+
 namespace juanie::daemon::store {
 namespace {
 
@@ -16,7 +18,7 @@ Result<void> insert_approval(Database& db, const ApprovalRecord& a) {
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, a.deployment)
       .bind(2, a.approver)
-      .bind(3, a.decision)
+      .bind(3, pipelines::to_string(a.decision))
       .bind_optional(4, nonempty(a.comment));
   stmt->bind(5, a.decided_at).bind_optional(6, nonempty(a.source_address));
   stmt->bind_optional(7, nonempty(a.user_agent)).bind(8, a.token_nonce);
@@ -35,9 +37,9 @@ Result<std::vector<ApprovalRecord>> approvals_of(Database& db, std::int64_t depl
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return out;
-    out.push_back(ApprovalRecord{stmt->int64(0), stmt->int64(1), stmt->text(2), stmt->text(3),
-                                 stmt->text(4), stmt->text(5), stmt->text(6), stmt->text(7),
-                                 stmt->text(8)});
+    out.push_back(ApprovalRecord{stmt->int64(0), stmt->int64(1), stmt->text(2),
+                                 state_column(*stmt, 3, pipelines::parse_decision), stmt->text(4),
+                                 stmt->text(5), stmt->text(6), stmt->text(7), stmt->text(8)});
   }
 }
 

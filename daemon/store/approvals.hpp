@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "daemon/store/sqlite.hpp"
+#include "pipelines/approval_gate.hpp"
 
 namespace juanie::daemon::store {
 
@@ -13,7 +14,7 @@ struct ApprovalRecord {
   std::int64_t id = 0;
   std::int64_t deployment = 0;
   std::string approver;
-  std::string decision;  // approve | reject
+  pipelines::Decision decision = pipelines::Decision::kApprove;
   std::string comment;
   std::string decided_at;
   std::string source_address;

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "daemon/store/state_column.hpp"
+
 namespace juanie::daemon::store {
 namespace {
 
@@ -15,7 +17,7 @@ DeploymentRecord read_row(const Statement& s) {
   d.run = s.int64(1);
   d.project = s.text(2);
   d.environment = s.text(3);
-  d.state = s.text(4);
+  d.state = state_column(s, 4, pipelines::parse_deployment_state);
   d.image = s.text(5);
   d.tag = s.text(6);
   d.digest = s.optional_text(7);
@@ -77,11 +79,10 @@ Result<void> set_deployment_state(Database& db, std::int64_t id, pipelines::Depl
   auto current = find_deployment(db, id);
   if (!current) return std::unexpected(current.error());
   if (!*current) return fail(ErrorKind::kNotFound, "no deployment " + std::to_string(id));
-  auto from = pipelines::parse_deployment_state((*current)->state);
-  if (!from) return fail("deployment " + std::to_string(id) + " has an unknown state");
+  const auto from = (*current)->state;
   // A deployment resumed after a crash is already running: doing its write again is the point.
-  if (*from != to || to != pipelines::DeploymentState::kRunning) {
-    if (auto ok = pipelines::transition(*from, to); !ok) {
+  if (from != to || to != pipelines::DeploymentState::kRunning) {
+    if (auto ok = pipelines::transition(from, to); !ok) {
       return fail(ErrorKind::kConflict,
                   "deployment " + std::to_string(id) + ": " + ok.error().message);
     }
@@ -115,17 +116,19 @@ Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int
   return read_one(*stmt);
 }
 
-Result<std::vector<DeploymentRecord>> list_deployments(Database& db,
-                                                       const std::optional<std::string>& project,
-                                                       int limit,
-                                                       std::optional<std::int64_t> before,
-                                                       const std::optional<std::string>& state) {
+Result<std::vector<DeploymentRecord>> list_deployments(
+    Database& db, const std::optional<std::string>& project, int limit,
+    std::optional<std::int64_t> before, std::optional<pipelines::DeploymentState> state) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
                          " FROM deployments WHERE (?1 IS NULL OR project = ?1) AND id < ?3 "
                          "AND (?4 IS NULL OR state = ?4) ORDER BY id DESC LIMIT ?2");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_optional(1, project).bind(2, static_cast<std::int64_t>(limit));
-  stmt->bind_optional(4, state);
+  if (state) {
+    stmt->bind(4, std::string(pipelines::to_string(*state)));
+  } else {
+    stmt->bind(4, std::nullopt);
+  }
   stmt->bind(3, before.value_or(std::numeric_limits<std::int64_t>::max()));
   return read_all(*stmt);
 }
@@ -178,7 +181,8 @@ Result<std::vector<EnvironmentCommit>> environment_commits(Database& db, const s
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    out.push_back({stmt->int64(0), stmt->text(1), stmt->text(2)});
+    out.push_back(
+        {stmt->int64(0), state_column(*stmt, 1, pipelines::parse_deployment_state), stmt->text(2)});
   }
   return out;
 }
@@ -201,22 +205,25 @@ Result<std::vector<DeploymentRecord>> expired_deployments(Database& db, const st
   return read_all(*stmt);
 }
 
-Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::string_view state) {
+Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db,
+                                                           pipelines::DeploymentState state) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
                          " FROM deployments WHERE state = ?1 ORDER BY id");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind(1, state);
+  stmt->bind(1, std::string(pipelines::to_string(state)));
   return read_all(*stmt);
 }
 
 Result<std::vector<DeploymentRecord>> deployments_in_state_before(Database& db,
-                                                                  std::string_view state, int limit,
-                                                                  std::int64_t before) {
+                                                                  pipelines::DeploymentState state,
+                                                                  int limit, std::int64_t before) {
   auto stmt =
       db.prepare(std::string("SELECT ") + kColumns +
                  " FROM deployments WHERE state = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind(1, state).bind(2, before).bind(3, static_cast<std::int64_t>(limit));
+  stmt->bind(1, std::string(pipelines::to_string(state)))
+      .bind(2, before)
+      .bind(3, static_cast<std::int64_t>(limit));
   return read_all(*stmt);
 }
 

@@ -17,7 +17,7 @@ struct DeploymentRecord {
   std::int64_t run = 0;
   std::string project;
   std::string environment;
-  std::string state;
+  pipelines::DeploymentState state = pipelines::DeploymentState::kPending;
   std::string image;
   std::string tag;
   std::optional<std::string> digest;
@@ -50,7 +50,7 @@ Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int
 Result<std::vector<DeploymentRecord>> list_deployments(
     Database& db, const std::optional<std::string>& project, int limit,
     std::optional<std::int64_t> before = std::nullopt,
-    const std::optional<std::string>& state = std::nullopt);
+    std::optional<pipelines::DeploymentState> state = std::nullopt);
 // Records who triggered a pending deployment (a token or user name, and the person it belongs
 // to when known), clearing the note on why it waited.
 Result<void> set_deployment_trigger(Database& db, std::int64_t id, const std::string& who,
@@ -63,7 +63,7 @@ Result<void> set_deployment_note(Database& db, std::int64_t id, const std::strin
 // other than `except_run` only.
 struct EnvironmentCommit {
   std::int64_t deployment = 0;
-  std::string state;
+  pipelines::DeploymentState state = pipelines::DeploymentState::kPending;
   std::string sha;
   bool operator==(const EnvironmentCommit&) const = default;
 };
@@ -75,11 +75,12 @@ Result<std::vector<EnvironmentCommit>> environment_commits(Database& db, const s
 Result<std::vector<DeploymentRecord>> superseded_by(Database& db, const DeploymentRecord& newer);
 // `awaiting_approval` deployments whose expires_at has passed at `now`.
 Result<std::vector<DeploymentRecord>> expired_deployments(Database& db, const std::string& now);
-Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db, std::string_view state);
+Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db,
+                                                           pipelines::DeploymentState state);
 // Newest first: at most `limit` deployments in `state` whose id is below `before`.
 Result<std::vector<DeploymentRecord>> deployments_in_state_before(Database& db,
-                                                                  std::string_view state, int limit,
-                                                                  std::int64_t before);
+                                                                  pipelines::DeploymentState state,
+                                                                  int limit, std::int64_t before);
 Result<std::map<std::string, std::int64_t>> count_deployments_by_state(Database& db);
 // Whether juanie pushed `image`:`tag` as `digest` for `project` (a push or a deployment
 // recorded it): the image an earlier run of the same commit pushed.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "daemon/store/state_column.hpp"
+
 namespace juanie::daemon::store {
 
 using pipelines::RunState;
@@ -14,9 +16,8 @@ Result<void> set_run_state(Database& db, std::int64_t run, RunState to,
   auto row = current->step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return fail(ErrorKind::kNotFound, "no run " + std::to_string(run));
-  auto from = pipelines::parse_run_state(current->text(0));
-  if (!from) return fail("run " + std::to_string(run) + " has an unknown state");
-  if (auto ok = pipelines::transition(*from, to); !ok) {
+  const auto from = state_column(*current, 0, pipelines::parse_run_state);
+  if (auto ok = pipelines::transition(from, to); !ok) {
     return fail(ErrorKind::kConflict, "run " + std::to_string(run) + ": " + ok.error().message);
   }
   const char* sql = to == RunState::kRunning ? "UPDATE runs SET state = ?2, reason = ?3, "
@@ -49,7 +50,8 @@ Result<void> save_step(Database& db, std::int64_t run, const StepRecord& s) {
       "started_at = coalesce(steps.started_at, excluded.started_at), "
       "finished_at = excluded.finished_at, log = excluded.log");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind(1, run).bind(2, static_cast<std::int64_t>(s.index)).bind(3, s.name).bind(4, s.state);
+  stmt->bind(1, run).bind(2, static_cast<std::int64_t>(s.index)).bind(3, s.name);
+  stmt->bind(4, std::string(pipelines::to_string(s.state)));
   if (s.exit_code) {
     stmt->bind(5, *s.exit_code);
   } else {
@@ -74,7 +76,7 @@ Result<std::vector<StepRecord>> list_steps(Database& db, std::int64_t run) {
     StepRecord s;
     s.index = static_cast<int>(stmt->int64(0));
     s.name = stmt->text(1);
-    s.state = stmt->text(2);
+    s.state = state_column(*stmt, 2, pipelines::parse_step_state);
     if (!stmt->is_null(3)) s.exit_code = stmt->int64(3);
     s.reason = stmt->optional_text(4);
     s.started_at = stmt->optional_text(5);

@@ -18,7 +18,7 @@ namespace juanie::daemon::store {
 struct StepRecord {
   int index = 0;
   std::string name;
-  std::string state;  // running | succeeded | failed | skipped | cancelled
+  pipelines::StepState state = pipelines::StepState::kRunning;
   std::optional<std::int64_t> exit_code;
   std::optional<std::string> reason;
   std::optional<std::string> started_at;

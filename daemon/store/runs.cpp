@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "daemon/store/state_column.hpp"
+
 namespace juanie::daemon::store {
 namespace {
 
@@ -44,7 +46,7 @@ RunRecord read_run(const Statement& s) {
   r.environment = s.optional_text(6);
   r.deploy_trigger = s.text(7);
   r.trigger = s.text(8);
-  r.state = s.text(9);
+  r.state = state_column(s, 9, pipelines::parse_run_state);
   r.reason = s.optional_text(10);
   r.delivery = s.optional_text(11);
   r.forge = s.optional_text(12);
@@ -177,9 +179,10 @@ Result<std::int64_t> insert_retry(Database& db, std::int64_t run,
   auto row = state->step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return fail(ErrorKind::kNotFound, "no run " + std::to_string(run));
-  const std::string current = state->text(0);
-  if (current == "queued" || current == "running") {
-    return fail(ErrorKind::kConflict, "run " + std::to_string(run) + " is still " + current);
+  const auto current = state_column(*state, 0, pipelines::parse_run_state);
+  if (!pipelines::is_final(current)) {
+    return fail(ErrorKind::kConflict, "run " + std::to_string(run) + " is still " +
+                                          std::string(pipelines::to_string(current)));
   }
   auto insert = db.prepare(
       "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, "

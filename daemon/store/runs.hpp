@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/store/sqlite.hpp"
+#include "pipelines/state_machines.hpp"
 
 namespace juanie::daemon::store {
 
@@ -46,7 +47,7 @@ struct RunRecord {
   std::optional<std::string> environment;
   std::string deploy_trigger;
   std::string trigger;
-  std::string state;
+  pipelines::RunState state = pipelines::RunState::kQueued;
   std::optional<std::string> reason;
   std::optional<std::string> delivery;
   std::optional<std::string> forge;

@@ -143,7 +143,7 @@ class ApprovalClockTest : public ::testing::Test {
 
   std::string state_of(std::int64_t id) {
     auto d = reader->with([&](Database& db) { return daemon::store::find_deployment(db, id); });
-    return d && *d ? (*d)->state : "?";
+    return d && *d ? std::string(pipelines::to_string((*d)->state)) : "?";
   }
 
   long long count(const std::string& sql) {

@@ -57,6 +57,11 @@ TEST(StateNames, RoundTrip) {
   EXPECT_EQ(parse_deployment_state("approved"), std::nullopt);
   EXPECT_EQ(to_string(ProjectState::kInitializing), "initializing");
   EXPECT_EQ(parse_environment_state("updating"), EnvironmentState::kUpdating);
+  for (auto s : {StepState::kRunning, StepState::kSucceeded, StepState::kFailed,
+                 StepState::kSkipped, StepState::kCancelled}) {
+    EXPECT_EQ(parse_step_state(to_string(s)), s);
+  }
+  EXPECT_EQ(parse_step_state("queued"), std::nullopt);
 }
 
 }  // namespace

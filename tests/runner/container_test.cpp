@@ -53,7 +53,7 @@ class ContainerTest : public ::testing::Test {
 TEST_F(ContainerTest, AStepWithoutAnImageNeedsADefault) {
   auto r = run("steps:\n  - name: unit\n    commands: [true]\n", "");
   ASSERT_EQ(r.steps.size(), 1u);
-  EXPECT_EQ(r.steps[0].state, "failed");
+  EXPECT_EQ(r.steps[0].state, pipelines::StepState::kFailed);
   EXPECT_EQ(r.steps[0].reason, "step unit names no image and sandbox.default_image is not set");
 }
 
@@ -63,7 +63,7 @@ TEST_F(ContainerTest, AnImageThatIsNotThereFailsWithTheEnginesWords) {
           "    commands: [true]\n",
           image);
   ASSERT_EQ(r.steps.size(), 1u);
-  EXPECT_EQ(r.steps[0].state, "failed");
+  EXPECT_EQ(r.steps[0].state, pipelines::StepState::kFailed);
   EXPECT_EQ(r.steps[0].reason,
             "exit code 125: the container engine could not start the step (see the log)");
   EXPECT_NE(test::read_file(r.steps[0].log).find("juanie-no-such-image"), std::string::npos);
@@ -99,7 +99,7 @@ TEST_F(ContainerTest, AnImageNamedLikeAnOptionIsNeverReadAsOne) {
   auto r = run(pipeline, "");
   ASSERT_EQ(r.steps.size(), 1u);
   const auto log = test::read_file(r.steps[0].log);
-  EXPECT_EQ(r.steps[0].state, "failed") << log;
+  EXPECT_EQ(r.steps[0].state, pipelines::StepState::kFailed) << log;
   EXPECT_NE(log.find("invalid reference format"), std::string::npos) << log;
   EXPECT_FALSE(fs::exists(home / "workspace/ran"));
   EXPECT_EQ(test::sh("podman ps -aq --filter label=io.juanie.owner=" + engine.owner), "");

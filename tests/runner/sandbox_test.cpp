@@ -327,7 +327,7 @@ TEST_P(SandboxTest, ATimeoutKillsTheWholeTreeEvenIfItIgnoresSigterm) {
           "\\\"\\\" TERM; sleep 300' " +
           marker + " & sleep 300\"]\n");
   ASSERT_EQ(r.steps.size(), 1u);
-  EXPECT_EQ(r.steps[0].state, "failed");
+  EXPECT_EQ(r.steps[0].state, pipelines::StepState::kFailed);
   EXPECT_EQ(r.steps[0].reason, "timed out after 1s");
   EXPECT_FALSE(process_with_marker_exists(marker));
   if (backend() != "bwrap") {
@@ -375,8 +375,8 @@ TEST_P(SandboxTest, CancelStopsTheStepAndLeavesNoContainer) {
   auto r = run_pipeline(pipelines::plan(*pipeline, ctx), options);
   canceller.join();
   EXPECT_TRUE(r.cancelled);
-  EXPECT_EQ(r.steps.at(0).state, "cancelled");
-  EXPECT_EQ(r.steps.at(1).state, "skipped");
+  EXPECT_EQ(r.steps.at(0).state, pipelines::StepState::kCancelled);
+  EXPECT_EQ(r.steps.at(1).state, pipelines::StepState::kSkipped);
   EXPECT_LT(r.steps.at(0).duration, 60s);
   if (backend() != "bwrap") {
     EXPECT_EQ(containers_left(), "");
@@ -464,7 +464,7 @@ TEST_P(SandboxTest, AStepPastItsMemoryLimitIsKilledAndSaysSo) {
   // The allocation never completed.
   EXPECT_EQ(log_of(r).find("400000000"), std::string::npos) << log_of(r);
   if (backend() == "bwrap") {
-    EXPECT_EQ(r.steps[0].state, "failed");
+    EXPECT_EQ(r.steps[0].state, pipelines::StepState::kFailed);
     // All of the step, not only the process the kernel chose.
     EXPECT_EQ(log_of(r).find("survived-42"), std::string::npos) << log_of(r);
     EXPECT_EQ(r.steps[0].reason,
@@ -530,7 +530,7 @@ TEST_P(SandboxTest, ProcessesAreBoundedPerStepByItsPidsCgroup) {
           "400); do sleep 120 & done' || true\", \"sleep 120\"]\n");
   done = true;
   watcher.join();
-  EXPECT_EQ(r.steps.at(0).state, "cancelled") << r.steps.at(0).reason;
+  EXPECT_EQ(r.steps.at(0).state, pipelines::StepState::kCancelled) << r.steps.at(0).reason;
   EXPECT_TRUE(forked) << "the step never reached its pids.max: " << r.steps.at(0).reason << "\n"
                       << log_of(r);
   EXPECT_GT(peak, 0u);

@@ -81,8 +81,9 @@ class RetentionSweepTest : public ::testing::Test {
       if (auto ok = store::set_run_state(db, *id, RunState::kRunning, std::nullopt, at); !ok) {
         return std::unexpected(ok.error());
       }
-      if (auto ok = store::save_step(
-              db, *id, {1, "build", "succeeded", 0, std::nullopt, at, at, log.string()});
+      if (auto ok = store::save_step(db, *id,
+                                     {1, "build", pipelines::StepState::kSucceeded, 0, std::nullopt,
+                                      at, at, log.string()});
           !ok) {
         return std::unexpected(ok.error());
       }

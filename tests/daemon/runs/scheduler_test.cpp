@@ -77,7 +77,7 @@ class SchedulerTest : public ::testing::Test {
 
   std::string state(std::int64_t run) {
     auto found = reader->with([&](store::Database& db) { return store::find_run(db, run); });
-    return found && *found ? (*found)->state : "missing";
+    return found && *found ? std::string(pipelines::to_string((*found)->state)) : "missing";
   }
 
   // What the executor writes when a run ends; then its worker may return.

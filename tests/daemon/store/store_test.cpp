@@ -65,7 +65,7 @@ TEST_F(StoreTest, AFreshPushCreatesAQueuedRun) {
   EXPECT_TRUE(r->created);
   auto run = find_run(*db, r->run_id);
   ASSERT_TRUE(run && *run);
-  EXPECT_EQ((*run)->state, "queued");
+  EXPECT_EQ((*run)->state, pipelines::RunState::kQueued);
   EXPECT_EQ((*run)->sha, kA);
   EXPECT_EQ((*run)->environment, "dev");
   EXPECT_EQ((*run)->delivery, "d1");
@@ -139,12 +139,15 @@ TEST_F(StoreTest, RunStatesFollowTheStateMachine) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(insert_retry(*db, 999999, std::nullopt, "t2").error().kind, ErrorKind::kNotFound);
-  ASSERT_TRUE(save_step(*db, r->run_id, {1, "build", "running", std::nullopt, std::nullopt, "t1"}));
-  ASSERT_TRUE(save_step(*db, r->run_id,
-                        {1, "build", "succeeded", 0, std::nullopt, std::nullopt, "t2", "/l"}));
+  ASSERT_TRUE(
+      save_step(*db, r->run_id,
+                {1, "build", pipelines::StepState::kRunning, std::nullopt, std::nullopt, "t1"}));
+  ASSERT_TRUE(save_step(
+      *db, r->run_id,
+      {1, "build", pipelines::StepState::kSucceeded, 0, std::nullopt, std::nullopt, "t2", "/l"}));
   auto steps = list_steps(*db, r->run_id);
   ASSERT_TRUE(steps && steps->size() == 1u);
-  EXPECT_EQ((*steps)[0].state, "succeeded");
+  EXPECT_EQ((*steps)[0].state, pipelines::StepState::kSucceeded);
   EXPECT_EQ((*steps)[0].started_at, "t1");  // kept from the first write
   EXPECT_EQ((*steps)[0].finished_at, "t2");
   ASSERT_TRUE(set_run_state(*db, r->run_id, RunState::kSucceeded, std::nullopt, "t3"));
@@ -154,20 +157,36 @@ TEST_F(StoreTest, RunStatesFollowTheStateMachine) {
   EXPECT_FALSE(set_run_state(*db, r->run_id, RunState::kCancelled, std::nullopt, "t4"));
 }
 
+// Every state the code can hold is one the schema's CHECK admits and reads back as itself:
+// states are enums in records and text only in SQL and JSON.
+TEST_F(StoreTest, EveryStepStateIsStoredAndReadBackAsItself) {
+  auto r = record_push(*db, request("d-states", kA), "t0");
+  ASSERT_TRUE(r);
+  int index = 0;
+  const std::vector<pipelines::StepState> all{
+      pipelines::StepState::kRunning, pipelines::StepState::kSucceeded,
+      pipelines::StepState::kFailed, pipelines::StepState::kSkipped,
+      pipelines::StepState::kCancelled};
+  for (auto state : all) ASSERT_TRUE(save_step(*db, r->run_id, {++index, "s", state}));
+  auto steps = list_steps(*db, r->run_id);
+  ASSERT_TRUE(steps && steps->size() == all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ((*steps)[i].state, all[i]);
+}
+
 TEST_F(StoreTest, RecoveryRequeuesOrFailsInterruptedRuns) {
   auto a = record_push(*db, request("d1", kA), "t0");
   auto b = record_push(*db, request("d2", kB), "t0");
   using pipelines::RunState;
   ASSERT_TRUE(set_run_state(*db, a->run_id, RunState::kRunning, std::nullopt, "t1"));
-  ASSERT_TRUE(save_step(*db, a->run_id, {1, "build", "running"}));
+  ASSERT_TRUE(save_step(*db, a->run_id, {1, "build", pipelines::StepState::kRunning}));
   EXPECT_EQ(recover_interrupted_runs(*db, true, 3, "t2").value().requeued, 1);
-  EXPECT_EQ((*find_run(*db, a->run_id))->state, "queued");
+  EXPECT_EQ((*find_run(*db, a->run_id))->state, pipelines::RunState::kQueued);
   EXPECT_EQ((*find_run(*db, a->run_id))->reason, "interrupted by a daemon restart; queued again");
   EXPECT_TRUE(list_steps(*db, a->run_id)->empty());
-  EXPECT_EQ((*find_run(*db, b->run_id))->state, "queued");
+  EXPECT_EQ((*find_run(*db, b->run_id))->state, pipelines::RunState::kQueued);
   ASSERT_TRUE(set_run_state(*db, b->run_id, RunState::kRunning, std::nullopt, "t3"));
   EXPECT_EQ(recover_interrupted_runs(*db, false, 3, "t4").value().failed, 1);
-  EXPECT_EQ((*find_run(*db, b->run_id))->state, "failed");
+  EXPECT_EQ((*find_run(*db, b->run_id))->state, pipelines::RunState::kFailed);
   EXPECT_EQ(queued_runs(*db)->size(), 1u);
 }
 
@@ -181,13 +200,13 @@ TEST_F(StoreTest, ARunInterruptedAtEveryAttemptFailsAfterTheLimit) {
     auto r = recover_interrupted_runs(*db, true, 3, "t2");
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->requeued, 1) << attempt;
-    EXPECT_EQ((*find_run(*db, a->run_id))->state, "queued");
+    EXPECT_EQ((*find_run(*db, a->run_id))->state, pipelines::RunState::kQueued);
   }
   ASSERT_TRUE(set_run_state(*db, a->run_id, RunState::kRunning, std::nullopt, "t3"));
   auto r = recover_interrupted_runs(*db, true, 3, "t4");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->failed, 1);
-  EXPECT_EQ((*find_run(*db, a->run_id))->state, "failed");
+  EXPECT_EQ((*find_run(*db, a->run_id))->state, pipelines::RunState::kFailed);
   EXPECT_EQ((*find_run(*db, a->run_id))->reason,
             "interrupted 3 times (limits.run_attempts: 3); not queued again");
   EXPECT_TRUE(queued_runs(*db)->empty());
