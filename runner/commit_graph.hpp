@@ -12,4 +12,23 @@ namespace juanie::runner {
 Result<bool> is_strict_ancestor(const std::filesystem::path& repo, const std::string& older,
                                 const std::string& newer);
 
+// The same question behind an interface: how the Deployer reads commit history (libgit2 in
+// the daemon; in component tests, the real graph with a hook that lets a test change the store
+// at the moment the Deployer compares).
+class CommitGraph {
+ public:
+  virtual ~CommitGraph() = default;
+  virtual Result<bool> is_strict_ancestor(const std::filesystem::path& repo,
+                                          const std::string& older,
+                                          const std::string& newer) const = 0;
+};
+
+class LibGit2CommitGraph final : public CommitGraph {
+ public:
+  Result<bool> is_strict_ancestor(const std::filesystem::path& repo, const std::string& older,
+                                  const std::string& newer) const override {
+    return runner::is_strict_ancestor(repo, older, newer);
+  }
+};
+
 }  // namespace juanie::runner

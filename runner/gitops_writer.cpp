@@ -1,7 +1,6 @@
 #include "runner/gitops_writer.hpp"
 
 #include <algorithm>
-#include <random>
 #include <thread>
 
 #include "runner/file_lock.hpp"
@@ -132,7 +131,6 @@ Result<GitOpsOutcome> GitOpsWriter::apply(const GitOpsRepository& target,
   auto repo = open_or_create(dir, target.url);
   if (!repo) return std::unexpected(repo.error());
 
-  std::minstd_rand jitter(std::random_device{}());
   auto delay = retry_.backoff;
   std::string last;
   for (int n = 1; n <= retry_.attempts; ++n) {
@@ -144,7 +142,9 @@ Result<GitOpsOutcome> GitOpsWriter::apply(const GitOpsRepository& target,
     }
     if (!rejected) return outcome;
     last = outcome.error().message;
-    std::this_thread::sleep_for(delay + std::chrono::milliseconds(jitter() % (delay.count() + 1)));
+    if (n == retry_.attempts) break;  // no pause before giving up
+    const auto jitter = random_->up_to(static_cast<std::uint64_t>(delay.count()));
+    std::this_thread::sleep_for(delay + std::chrono::milliseconds(jitter));
     delay = std::min(delay * 2, retry_.max_backoff);
   }
   return fail("gave up after " + std::to_string(retry_.attempts) + " pushes to " + target.branch +

@@ -7,6 +7,7 @@
 #include "pipelines/error.hpp"
 #include "pipelines/kustomize_edit.hpp"
 #include "runner/gitops_remote.hpp"
+#include "runner/random_source.hpp"
 
 namespace juanie::runner {
 
@@ -40,10 +41,14 @@ struct GitOpsRetry {
 // repository and branch at a time (a lock file), in this process and across processes.
 class GitOpsWriter {
  public:
-  // `remote`: how it fetches and pushes (not owned); null: libgit2.
+  // `remote`: how it fetches and pushes (not owned); null: libgit2. `random`: where the
+  // backoff's jitter comes from (not owned); null: the system's.
   explicit GitOpsWriter(std::filesystem::path root, GitOpsRetry retry = {},
-                        const GitOpsRemote* remote = nullptr)
-      : root_(std::move(root)), retry_(retry), remote_(remote ? remote : &libgit2_) {}
+                        const GitOpsRemote* remote = nullptr, const RandomSource* random = nullptr)
+      : root_(std::move(root)),
+        retry_(retry),
+        remote_(remote ? remote : &libgit2_),
+        random_(random ? random : &system_random_) {}
   GitOpsWriter(const GitOpsWriter&) = delete;
   GitOpsWriter& operator=(const GitOpsWriter&) = delete;
 
@@ -54,6 +59,8 @@ class GitOpsWriter {
   GitOpsRetry retry_;
   LibGit2Remote libgit2_;
   const GitOpsRemote* remote_;
+  SystemRandom system_random_;
+  const RandomSource* random_;
 };
 
 }  // namespace juanie::runner

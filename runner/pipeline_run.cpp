@@ -201,6 +201,8 @@ std::optional<std::pair<unsigned, unsigned>> default_sandbox_user() {
 
 PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
                             const PipelineRunOptions& options) {
+  const SupervisedProcesses supervisor;
+  const ProcessRunner& processes = options.processes ? *options.processes : supervisor;
   PipelineResult result;
   result.succeeded = true;
   std::error_code ec;
@@ -306,14 +308,14 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
         process.before_start = [cgroup](int pid) { return place_step(pid, cgroup); };
       }
       if (cgroup) process.kill_fd = cgroup->oom_event();
-      auto outcome = run_process(process, [&](std::string_view bytes) { log.write(bytes); });
+      auto outcome = processes.run(process, [&](std::string_view bytes) { log.write(bytes); });
       if (command.cleanup && (!outcome || outcome->cancelled || outcome->timed_out)) {
         // A killed engine client leaves its container running: remove it by name.
         ProcessOptions remove;
         remove.argv = *command.cleanup;
         remove.env = process.env;
         remove.timeout = std::chrono::seconds(60);
-        (void)run_process(remove, [](std::string_view) {});
+        (void)processes.run(remove, [](std::string_view) {});
       }
       if (!outcome) {
         log.write("juanie: " + outcome.error().message + "\n");

@@ -14,6 +14,7 @@
 #include "pipelines/plan.hpp"
 #include "pipelines/state_machines.hpp"
 #include "runner/container_sandbox.hpp"
+#include "runner/process_runner.hpp"
 #include "runner/sandbox.hpp"
 #include "runner/step_cgroup.hpp"
 
@@ -64,6 +65,8 @@ struct PipelineRunOptions {
   // reported skipped with `reused_reason` and the workspace they left is used as it is.
   int resume_from = 0;
   std::string reused_reason;
+  // Runs each step's process (not owned); null: the supervisor, run_process.
+  const ProcessRunner* processes = nullptr;
   // Progress: called when a step starts (state "running") and when it ends.
   std::function<void(const StepReport&)> on_step;
   // Live output of the running step, already masked.

@@ -29,6 +29,7 @@
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/writer.hpp"
 #include "daemon/support/clock.hpp"
+#include "daemon/support/crypto.hpp"
 #include "daemon/support/disk_space.hpp"
 #include "daemon/support/log.hpp"
 #include "daemon/support/metrics.hpp"
@@ -230,12 +231,17 @@ int serve(const std::filesystem::path& config_file) {
   ProjectRegistry projects(std::move(configuration->projects));
   runner::GitLibrary git;
   runner::GitMirrors mirrors(daemon.data_dir / "mirrors");
-  runner::GitOpsWriter gitops(daemon.data_dir / "gitops");
+  const OpenSslRandom random;
+  const runner::SupervisedProcesses processes;
+  const runner::PodmanEngine engine;
+  runner::GitOpsWriter gitops(daemon.data_dir / "gitops", {}, nullptr, &random);
   notify::Dispatcher dispatcher(
       notify::DispatcherDeps{daemon, **writer, *reader, clock, log, &metrics});
   notify::Notifier notifier(daemon, [&dispatcher] { dispatcher.wake(); });
   approvals::ApprovalFlow flow(daemon, std::move(*signing_keys), notifier);
-  Deployer deployer(DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier, mirrors});
+  const runner::LibGit2CommitGraph graph;
+  Deployer deployer(
+      DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier, mirrors, graph});
   DeploymentLoop deployments(
       DeploymentLoopDeps{deployer, flow, notifier, **writer, *reader, projects, clock, log});
   auto changed = [&deployments, &notifier] {
@@ -244,8 +250,8 @@ int serve(const std::filesystem::path& config_file) {
   };
   approvals::ApprovalDesk desk(
       approvals::DeskDeps{flow, **writer, *reader, projects, clock, log, changed, &metrics});
-  RunExecutor executor(
-      ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer, notifier});
+  RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer,
+                                    notifier, processes, engine});
   Scheduler scheduler(SchedulerDeps{
       **writer, *reader, projects, executor, clock, log, daemon.limits.concurrent_runs,
       daemon.limits.runs_per_project > 0 ? daemon.limits.runs_per_project

@@ -2,7 +2,6 @@
 
 #include "daemon/deploy/gitops_change.hpp"
 #include "daemon/runs/git_access.hpp"
-#include "runner/commit_graph.hpp"
 
 namespace juanie::daemon {
 
@@ -51,7 +50,7 @@ std::optional<std::string> Deployer::backwards(
   const auto repo = deps_.mirrors.path_for(project.repo_url);
   // A commit a force-push took off its branch is not deployed by a replay of its old push.
   if (auto tip = deps_.mirrors.resolve(project.repo_url, run.ref); tip && *tip != run.sha) {
-    auto on_branch = runner::is_strict_ancestor(repo, run.sha, *tip);
+    auto on_branch = deps_.graph.is_strict_ancestor(repo, run.sha, *tip);
     if (!on_branch || !*on_branch) {
       return "commit " + run.sha.substr(0, 12) + " is no longer on " + run.ref + " (now " +
              tip->substr(0, 12) +
@@ -70,7 +69,7 @@ std::optional<std::string> Deployer::backwards(
       if (other.state == pipelines::DeploymentState::kSuccess) continue;
       return "commit " + run.sha.substr(0, 12) + " is already " + which;
     }
-    auto older = runner::is_strict_ancestor(repo, run.sha, other.sha);
+    auto older = deps_.graph.is_strict_ancestor(repo, run.sha, other.sha);
     if (!older) return "cannot compare with " + which + ": " + older.error().message;
     if (*older) {
       return "commit " + run.sha.substr(0, 12) + " is older than " + other.sha.substr(0, 12) +

@@ -13,6 +13,7 @@
 #include "daemon/store/writer.hpp"
 #include "daemon/support/clock.hpp"
 #include "daemon/support/log.hpp"
+#include "runner/commit_graph.hpp"
 #include "runner/git_mirror.hpp"
 #include "runner/gitops_writer.hpp"
 
@@ -27,6 +28,7 @@ struct DeployerDeps {
   const approvals::ApprovalFlow& flow;
   const notify::Notifier& notifier;
   const runner::GitMirrors& mirrors;  // where the application's commits are, to compare them
+  const runner::CommitGraph& graph;   // how they are compared
 };
 
 // Turns a pushed image into a deployment: the record (`pending`, superseding older waiting

@@ -38,9 +38,11 @@ class DeploymentLoop {
   void stop() { worker_.stop(); }
   void wake() { worker_.wake(); }
 
- private:
+  // One pass, what the worker does each time (`first`: the one at start). Public so that a
+  // component test drives passes itself, with no worker thread and no wait.
   void pass(bool first);
 
+ private:
   DeploymentLoopDeps deps_;
   std::set<std::int64_t> reported_;  // stuck deployments already logged (once is enough)
   PeriodicWorker worker_;            // last: its thread stops before the members it uses go

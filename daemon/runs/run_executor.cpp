@@ -109,6 +109,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.backend.container_prefix += "-" + std::to_string(run.id);
   options.workspace = ws;
   options.logs_dir = logs(run.id);
+  options.processes = &deps_.processes;
   apply_daemon_limits(deps_.daemon, run.environment.has_value(), options);
   options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.
@@ -263,7 +264,8 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
           "RUN lines are bounded only by --ulimit nproc\n");
     }
   }
-  auto pushed = runner::build_and_push(request, [&](std::string_view bytes) { log.write(bytes); });
+  auto pushed =
+      deps_.engine.build_and_push(request, [&](std::string_view bytes) { log.write(bytes); });
   if (build_cgroup) deps_.sandbox.cgroups->remove_engine_dirs(*build_cgroup);
   build_cgroup.reset();
   if (pushed) {

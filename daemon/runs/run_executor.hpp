@@ -13,7 +13,9 @@
 #include "daemon/support/log.hpp"
 #include "runner/git_mirror.hpp"
 #include "runner/image_build.hpp"
+#include "runner/image_engine.hpp"
 #include "runner/pipeline_run.hpp"
+#include "runner/process_runner.hpp"
 
 namespace juanie::daemon {
 
@@ -26,6 +28,8 @@ struct ExecutorDeps {
   const runner::SandboxBackend& sandbox;
   const Deployer& deployer;
   const notify::Notifier& notifier;
+  const runner::ProcessRunner& processes;  // each step's process
+  const runner::ImageEngine& engine;       // the run's image, built and pushed
 };
 
 // Carries one run, already marked running, to its end: fetch the repository's mirror, check

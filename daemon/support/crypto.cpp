@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -98,12 +99,37 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return decoded;
 }
 
-std::string random_hex(std::size_t n) {
-  std::vector<unsigned char> bytes(n);
-  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
+void OpenSslRandom::fill(std::span<std::uint8_t> bytes) const {
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
     throw std::runtime_error("OpenSSL's random generator failed");
   }
+}
+
+std::uint64_t OpenSslRandom::up_to(std::uint64_t most) const {
+  if (most == std::numeric_limits<std::uint64_t>::max()) {
+    std::uint64_t any = 0;
+    fill(std::span(reinterpret_cast<std::uint8_t*>(&any), sizeof any));
+    return any;
+  }
+  // Rejection sampling: a plain modulo would favour the low numbers.
+  const std::uint64_t span = most + 1;
+  const std::uint64_t limit =
+      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % span;
+  for (;;) {
+    std::uint64_t draw = 0;
+    fill(std::span(reinterpret_cast<std::uint8_t*>(&draw), sizeof draw));
+    if (draw < limit) return draw % span;
+  }
+}
+
+std::string random_hex(const runner::RandomSource& random, std::size_t n) {
+  std::vector<std::uint8_t> bytes(n);
+  random.fill(bytes);
   return pipelines::hex_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), n));
+}
+
+std::string random_hex(std::size_t n) {
+  return random_hex(OpenSslRandom{}, n);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

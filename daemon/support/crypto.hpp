@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "runner/random_source.hpp"
+
 // Byte-level primitives for verifying forges and tokens. Pure functions over OpenSSL.
 namespace juanie::daemon {
 
@@ -27,6 +29,15 @@ std::optional<std::string> base64_decode(std::string_view text);
 std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
 
+// OpenSSL's CSPRNG: the daemon's random source, for tokens, ids and jitter alike.
+class OpenSslRandom final : public runner::RandomSource {
+ public:
+  void fill(std::span<std::uint8_t> bytes) const override;
+  std::uint64_t up_to(std::uint64_t most) const override;
+};
+
+// `n` bytes from `random`, hex-encoded.
+std::string random_hex(const runner::RandomSource& random, std::size_t n);
 // `n` bytes from OpenSSL's CSPRNG, hex-encoded.
 std::string random_hex(std::size_t n);
 

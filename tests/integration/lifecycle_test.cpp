@@ -191,7 +191,12 @@ TEST(Lifecycle, SigtermFinishesRequestsInFlight) {
       }
     });
   }
-  std::this_thread::sleep_for(5ms);
+  // SIGTERM once the first one is answered, so that the daemon is surely taking them (not
+  // after a guessed 5 ms); the other 39 are still being sent or answered.
+  for (const auto deadline = std::chrono::steady_clock::now() + 30s;
+       accepted.load() == 0 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(1ms);  // the poll's period, not a guess at when
+  }
   EXPECT_EQ(d.stop(SIGTERM), 0);
   for (auto& t : senders) t.join();
   const std::string db = (d.home() / "data/juanie.db").string();

@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "runner/git_checkout.hpp"
 #include "support/busybox_image.hpp"
 #include "support/git_servers.hpp"
+#include "support/scripted_random.hpp"
 #include "support/scripted_remote.hpp"
 #include "support/temp_dir.hpp"
 
@@ -165,6 +168,8 @@ TEST_F(GitOpsWriterTest, ConcurrentWritersAndAThirdPusherLoseNothing) {
       server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}};
   std::atomic<bool> done{false};
   std::atomic<int> third_party{0};
+  std::mutex pushed_mutex;
+  std::condition_variable pushed;
   std::thread pusher([&] {
     const std::string w = "-C " + work.string() + " ";
     while (!done) {
@@ -176,15 +181,22 @@ TEST_F(GitOpsWriterTest, ConcurrentWritersAndAThirdPusherLoseNothing) {
       int status = 0;
       test::sh("git " + w + "push -q " + bare.string() + " HEAD:main", &status);
       if (status == 0) {
+        std::lock_guard lock(pushed_mutex);
         ++third_party;
+        pushed.notify_all();
       } else {
         test::sh("git " + w + "reset -q --hard HEAD~1");
       }
-      // A busy repository: someone else pushes every half second or so.
+      // A busy repository: someone else pushes every half second or so. The pause is the
+      // behaviour under test (a third party's pace), not a wait for something.
       std::this_thread::sleep_for(std::chrono::milliseconds(400));
     }
   });
-  while (third_party == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  {
+    std::unique_lock lock(pushed_mutex);
+    ASSERT_TRUE(pushed.wait_for(lock, std::chrono::minutes(1), [&] { return third_party > 0; }))
+        << "the third party never pushed";
+  }
   const GitOpsRetry retry{30, std::chrono::milliseconds(20), std::chrono::milliseconds(200)};
   std::vector<std::thread> writers;
   std::vector<Result<GitOpsOutcome>> results(8, fail("not run"));
@@ -296,6 +308,40 @@ TEST_F(GitOpsWriterTest, GivesUpAfterTheConfiguredNumberOfRejectedPushes) {
   auto later = writer.apply({bare.string(), "main", {}}, change("dev", "later"));
   ASSERT_TRUE(later) << later.error().message;
   EXPECT_EQ(later->attempts, 1);
+}
+
+// The pause after each rejected push doubles up to its cap, and its jitter comes from the random
+// source (a fake here, so the test sees each pause the writer wanted): no chance involved.
+TEST_F(GitOpsWriterTest, TheBackoffDoublesUpToItsCapWithJitterFromTheRandomSource) {
+  test::ScriptedRemote remote;
+  test::ScriptedRandom random;
+  GitOpsWriter writer(home / "clones",
+                      {6, std::chrono::milliseconds(1), std::chrono::milliseconds(3)}, &remote,
+                      &random);
+  remote.reject_next(4);
+  auto outcome = writer.apply({bare.string(), "main", {}}, change("dev", "patient"));
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->attempts, 5);
+  // The jitter of each pause is drawn from 0 to the pause itself: 1, 2, then the cap of 3 ms.
+  EXPECT_EQ(random.asked(), (std::vector<std::uint64_t>{1, 2, 3, 3}));
+}
+
+// Giving up: every attempt rejected, the error says so, and no pause follows the last attempt
+// (it would only delay the failure).
+TEST_F(GitOpsWriterTest, GivesUpWithoutPausingAfterTheLastRejection) {
+  test::ScriptedRemote remote;
+  test::ScriptedRandom random;
+  GitOpsWriter writer(home / "clones",
+                      {3, std::chrono::milliseconds(1), std::chrono::milliseconds(100)}, &remote,
+                      &random);
+  remote.reject_next(3);
+  auto outcome = writer.apply({bare.string(), "main", {}}, change("dev", "never"));
+  ASSERT_FALSE(outcome);
+  EXPECT_NE(outcome.error().message.find("gave up after 3 pushes"), std::string::npos)
+      << outcome.error().message;
+  EXPECT_EQ(random.asked(), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(remote.calls(), (std::vector<std::string>{"fetch", "push rejected", "fetch",
+                                                      "push rejected", "fetch", "push rejected"}));
 }
 
 }  // namespace

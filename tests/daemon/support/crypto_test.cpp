@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/scripted_random.hpp"
+
 namespace juanie::daemon {
 namespace {
 
@@ -49,6 +51,26 @@ TEST(Crypto, ConstantTimeEqual) {
   EXPECT_FALSE(constant_time_equal("", "x"));
   EXPECT_TRUE(constant_time_equal(sha256("a"), sha256("a")));
   EXPECT_FALSE(constant_time_equal(sha256("a"), sha256("b")));
+}
+
+TEST(Crypto, RandomHexTakesItsBytesFromTheRandomSource) {
+  test::ScriptedRandom random;
+  EXPECT_EQ(random_hex(random, 4), "00010203");
+  EXPECT_EQ(random_hex(random, 2), "0405");
+}
+
+TEST(Crypto, OpenSslRandomStaysWithinItsBound) {
+  const OpenSslRandom random;
+  bool saw_low = false, saw_high = false;
+  for (int i = 0; i < 1000; ++i) {
+    const auto n = random.up_to(3);
+    ASSERT_LE(n, 3u);
+    saw_low = saw_low || n == 0;
+    saw_high = saw_high || n == 3;
+  }
+  EXPECT_TRUE(saw_low && saw_high);  // each has chance 1 - (3/4)^1000 of being seen
+  EXPECT_EQ(random.up_to(0), 0u);
+  EXPECT_EQ(random_hex(16).size(), 32u);
 }
 
 }  // namespace
