@@ -77,8 +77,8 @@ class DeployWorld : public ::testing::Test {
     auto r = store::Reader::open(daemon.data_dir / "juanie.db");
     ASSERT_TRUE(r) << r.error().message;
     reader.emplace(std::move(*r));
-    deployer.emplace(DeployerDeps{daemon, *writer, clock, log, gitops_writer, flow, notifier,
-                                  mirrors, graph});
+    deployer.emplace(
+        DeployerDeps{daemon, *writer, clock, log, gitops_writer, flow, notifier, mirrors, graph});
     executor.emplace(ExecutorDeps{daemon, *writer, clock, log, mirrors, sandbox, *deployer,
                                   notifier, processes, engine});
   }
@@ -89,10 +89,9 @@ class DeployWorld : public ::testing::Test {
 
   // A commit on the application's develop branch (which deploys to dev), with the pipeline.
   std::string commit_app(const std::string& version) {
-    return app.commit({{".juanie.yml", kPipeline},
-                       {"Dockerfile", "FROM scratch\n"},
-                       {"VERSION", version + "\n"}},
-                      "version " + version);
+    return app.commit(
+        {{".juanie.yml", kPipeline}, {"Dockerfile", "FROM scratch\n"}, {"VERSION", version + "\n"}},
+        "version " + version);
   }
 
   // A push of `sha` recorded as intake does, and started as the scheduler does.
@@ -182,8 +181,10 @@ class DeployWorld : public ::testing::Test {
   test::ScriptedRemote remote;
   test::ScriptedRandom random;
   runner::GitOpsWriter gitops_writer{
-      home / "data" / "gitops", {3, std::chrono::milliseconds(0), std::chrono::milliseconds(0)},
-      &remote, &random};
+      home / "data" / "gitops",
+      {3, std::chrono::milliseconds(0), std::chrono::milliseconds(0)},
+      &remote,
+      &random};
   test::HookedCommitGraph graph;
   test::RecordingProcesses processes;
   test::RecordingEngine engine;

@@ -27,7 +27,8 @@ TEST_F(DeployerTest, AnImageGoesToDevAsOneGitOpsCommit) {
   deliver(r);
   auto d = deployment_of(r.id);
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->state, "success") << d->reason.value_or("") << log_text.str();
+  EXPECT_EQ(d->state, pipelines::DeploymentState::kSuccess)
+      << d->reason.value_or("") << log_text.str();
   EXPECT_EQ(remote.calls(), (std::vector<std::string>{"fetch", "push"}));
   EXPECT_NE(dev_overlay().find("newTag: " + pipelines::commit_tag(sha)), std::string::npos);
   EXPECT_EQ(d->gitops_commit.value_or(""),
@@ -42,9 +43,8 @@ TEST_F(DeployerTest, AGitOpsPushRejectedOnceIsRedoneAndRecorded) {
   deliver(r);
   auto d = deployment_of(r.id);
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->state, "success") << d->reason.value_or("");
-  EXPECT_EQ(remote.calls(),
-            (std::vector<std::string>{"fetch", "push rejected", "fetch", "push"}));
+  EXPECT_EQ(d->state, pipelines::DeploymentState::kSuccess) << d->reason.value_or("");
+  EXPECT_EQ(remote.calls(), (std::vector<std::string>{"fetch", "push rejected", "fetch", "push"}));
   EXPECT_NE(dev_overlay().find("newTag: " + pipelines::commit_tag(sha)), std::string::npos);
 }
 
@@ -56,7 +56,7 @@ TEST_F(DeployerTest, GitOpsPushesRejectedEveryTimeFailTheDeployment) {
   deliver(r);
   auto d = deployment_of(r.id);
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->state, "failed");
+  EXPECT_EQ(d->state, pipelines::DeploymentState::kFailed);
   EXPECT_NE(d->reason.value_or("").find("gave up after 3 pushes to main"), std::string::npos)
       << d->reason.value_or("");
   EXPECT_NE(dev_overlay().find("newTag: initial"), std::string::npos) << "the overlay moved";
@@ -80,11 +80,12 @@ TEST_F(DeployerTest, ANewerDeploymentRecordedDuringTheCheckKeepsTheOlderOneBack)
   ASSERT_NE(newer_deployment, 0) << "the check compared no commits; the test proves nothing";
   auto d = deployment_of(older.id);
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->state, "pending") << log_text.str();
+  EXPECT_EQ(d->state, pipelines::DeploymentState::kPending) << log_text.str();
   EXPECT_NE(d->reason.value_or("").find("is older than " + newer_sha.substr(0, 12)),
             std::string::npos)
       << d->reason.value_or("");
-  EXPECT_EQ(deployment_of(newer.id)->state, "pending") << "the newer deployment was superseded";
+  EXPECT_EQ(deployment_of(newer.id)->state, pipelines::DeploymentState::kPending)
+      << "the newer deployment was superseded";
   EXPECT_TRUE(remote.calls().empty()) << "the older commit went to dev";
   EXPECT_NE(dev_overlay().find("newTag: initial"), std::string::npos);
 }

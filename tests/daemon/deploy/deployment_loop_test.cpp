@@ -30,7 +30,7 @@ class DeploymentLoopTest : public test_world::DeployWorld {
 
   std::string state_of(std::int64_t id) {
     auto found = reader->with([&](store::Database& db) { return store::find_deployment(db, id); });
-    return found && *found ? (*found)->state : "missing";
+    return found && *found ? std::string(pipelines::to_string((*found)->state)) : "missing";
   }
 
   std::optional<ProjectRegistry> projects;
@@ -64,8 +64,7 @@ TEST_F(DeploymentLoopTest, AWaitingDeploymentIsCancelledByThePassAfterItsDeadlin
   const auto d = record_deployment(r);
   set_state(d.id, DeploymentState::kAwaitingApproval);
   auto ok = store::write_and_wait(*writer, [&](store::Database& db) {
-    return store::set_deployment_expiry(db, d.id,
-                                        rfc3339(clock.now() + std::chrono::hours(1)));
+    return store::set_deployment_expiry(db, d.id, rfc3339(clock.now() + std::chrono::hours(1)));
   });
   ASSERT_TRUE(ok) << ok.error().message;
 

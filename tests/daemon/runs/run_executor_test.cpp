@@ -21,7 +21,8 @@ class RunExecutorTest : public test_world::DeployWorld {
 
 std::vector<std::string> states(const std::vector<store::StepRecord>& steps) {
   std::vector<std::string> out;
-  for (const auto& s : steps) out.push_back(s.name + " " + s.state);
+  for (const auto& s : steps)
+    out.push_back(s.name + " " + std::string(pipelines::to_string(s.state)));
   return out;
 }
 
@@ -31,7 +32,7 @@ TEST_F(RunExecutorTest, StepsThatSucceedBuildPushAndDeployTheImage) {
   const auto r = running_run(sha);
   execute(r);
 
-  EXPECT_EQ(run(r.id).state, "succeeded") << log_text.str();
+  EXPECT_EQ(run(r.id).state, pipelines::RunState::kSucceeded) << log_text.str();
   EXPECT_EQ(states(steps(r.id)),
             (std::vector<std::string>{"test succeeded", "lint succeeded", "image succeeded"}));
   ASSERT_EQ(processes.calls().size(), 2u);
@@ -46,7 +47,7 @@ TEST_F(RunExecutorTest, StepsThatSucceedBuildPushAndDeployTheImage) {
   // The deployment went to dev at once (no gate there): committed and pushed to the overlay.
   auto d = deployment_of(r.id);
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->state, "success") << d->reason.value_or("");
+  EXPECT_EQ(d->state, pipelines::DeploymentState::kSuccess) << d->reason.value_or("");
   EXPECT_EQ(d->digest, "sha256:" + std::string(64, 'd'));
   EXPECT_EQ(remote.calls(), (std::vector<std::string>{"fetch", "push"}));
   EXPECT_NE(dev_overlay().find("newTag: " + pipelines::commit_tag(sha)), std::string::npos)
@@ -62,7 +63,7 @@ TEST_F(RunExecutorTest, AFailingStepFailsTheRunAndSkipsTheRest) {
   execute(r);
 
   const auto after = run(r.id);
-  EXPECT_EQ(after.state, "failed");
+  EXPECT_EQ(after.state, pipelines::RunState::kFailed);
   EXPECT_EQ(after.reason.value_or(""), "step test failed: exit code 2");
   EXPECT_EQ(states(steps(r.id)), (std::vector<std::string>{"test failed", "lint skipped"}));
   EXPECT_EQ(processes.calls().size(), 1u) << "a step after the failed one was started";
@@ -78,7 +79,7 @@ TEST_F(RunExecutorTest, ACancelDuringAStepCancelsTheRun) {
   const auto r = running_run(sha);
   execute(r);
 
-  EXPECT_EQ(run(r.id).state, "cancelled");
+  EXPECT_EQ(run(r.id).state, pipelines::RunState::kCancelled);
   EXPECT_EQ(states(steps(r.id)), (std::vector<std::string>{"test cancelled", "lint skipped"}));
   EXPECT_EQ(processes.calls().size(), 1u);
   EXPECT_TRUE(engine.requests().empty());
@@ -92,7 +93,7 @@ TEST_F(RunExecutorTest, AShutdownDuringAStepQueuesTheRunAgain) {
   execute(r);
 
   const auto after = run(r.id);
-  EXPECT_EQ(after.state, "queued");
+  EXPECT_EQ(after.state, pipelines::RunState::kQueued);
   EXPECT_EQ(after.reason.value_or(""), "the daemon stopped; queued again");
   EXPECT_TRUE(steps(r.id).empty()) << "the stopped attempt's steps stayed";
 }
@@ -104,7 +105,7 @@ TEST_F(RunExecutorTest, ARefusedImagePushFailsTheRunAndDeploysNothing) {
   execute(r);
 
   const auto after = run(r.id);
-  EXPECT_EQ(after.state, "failed");
+  EXPECT_EQ(after.state, pipelines::RunState::kFailed);
   EXPECT_EQ(after.reason.value_or(""),
             "image: podman push: denied: requested access to the resource is denied");
   EXPECT_EQ(states(steps(r.id)),
