@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 10> kMigrations{
+constexpr std::array<const char*, 11> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -168,6 +168,30 @@ CREATE INDEX runs_by_finish ON runs (finished_at) WHERE finished_at IS NOT NULL;
     R"sql(
 CREATE INDEX deliveries_by_run ON deliveries (run_id);
 CREATE INDEX runs_by_retry ON runs (retry_of) WHERE retry_of IS NOT NULL;
+)sql",
+    // 11: Flux's events about rollouts, stored before the hook answers; one per object,
+    // revision and reason (Flux repeats itself). `outcome` says what an event changed once it
+    // was acted on (NULL: not yet).
+    R"sql(
+CREATE TABLE flux_events (
+  id            INTEGER PRIMARY KEY,
+  project       TEXT NOT NULL,
+  dedupe_key    TEXT NOT NULL,
+  received_at   TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  namespace     TEXT NOT NULL,
+  severity      TEXT NOT NULL,
+  reason        TEXT NOT NULL,
+  message       TEXT NOT NULL,
+  event_time    TEXT NOT NULL,
+  revision      TEXT,
+  gitops_commit TEXT,
+  outcome       TEXT,
+  processed_at  TEXT,
+  UNIQUE (project, dedupe_key)
+);
+CREATE INDEX flux_events_unprocessed ON flux_events (id) WHERE outcome IS NULL;
 )sql",
 };
 

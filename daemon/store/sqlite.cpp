@@ -163,6 +163,10 @@ Result<Statement> Database::prepare(std::string_view sql) {
   return Statement(db_, stmt);
 }
 
+int Database::changes() const {
+  return sqlite3_changes(db_);
+}
+
 std::int64_t Database::last_insert_rowid() const {
   return sqlite3_last_insert_rowid(db_);
 }

@@ -65,6 +65,8 @@ class Database {
   // string literal (its address is the key).
   Result<Statement> cached(const char* sql);
   std::int64_t last_insert_rowid() const;
+  // Rows the last INSERT, UPDATE or DELETE changed.
+  int changes() const;
   std::string error_message() const;
   sqlite3* handle() const { return db_; }
 

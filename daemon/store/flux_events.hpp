@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/flux/flux_event.hpp"
+#include "daemon/store/sqlite.hpp"
+
+// Flux's word on rollouts, stored before the hook answers 2xx (like a webhook's delivery), so
+// a verdict the daemon has acknowledged survives a crash before it is acted on.
+namespace juanie::daemon::store {
+
+struct FluxEventRecord {
+  std::int64_t id = 0;
+  std::string project;
+  std::string received_at;
+  flux::FluxEvent event;
+  std::optional<std::string> outcome;  // what it changed, once processed; nullopt before
+};
+
+struct FluxIntake {
+  std::int64_t id = 0;
+  bool created = false;  // false: the same object, revision and reason came before
+};
+
+// Inside the caller's transaction. Flux repeats an event (each reconciliation, each replica of
+// the controller, a retried delivery); one about the same object, revision and reason is the
+// same news, so it is kept once and the first one's id is returned.
+Result<FluxIntake> record_flux_event(Database& db, const std::string& project,
+                                     const flux::FluxEvent& event, const std::string& now);
+
+// Stored events nobody has acted on yet, oldest first.
+Result<std::vector<FluxEventRecord>> unprocessed_flux_events(Database& db, int limit);
+Result<void> set_flux_event_outcome(Database& db, std::int64_t id, const std::string& outcome,
+                                    const std::string& now);
+
+}  // namespace juanie::daemon::store
