@@ -6,51 +6,51 @@
 #include <memory>
 
 #include "daemon/api/error_status.hpp"
-#include "daemon/api/routes.hpp"
+#include "daemon/api/run_handlers.hpp"
 #include "daemon/runs/manual_run.hpp"
 
-namespace juanie::daemon {
+namespace juanie::daemon::api {
 
-void Routes::start_run(const http::Request& req, const config::ApiToken& caller,
-                       http::Reply reply) {
-  const std::string project_name(api::start_run_project(req.path()));
+void start_run(const RouteDeps& deps, const http::Request& req, const config::ApiToken& caller,
+               http::Reply reply) {
+  const std::string project_name(start_run_project(req.path()));
   if (project_name.empty()) return reply(http::error_response(404, "no such endpoint"));
   if (req.method != "POST") return reply(http::error_response(405, "runs are started by POST"));
-  const auto projects = deps_.projects.get();
+  const auto projects = deps.projects.get();
   auto it = projects->find(project_name);
   if (it == projects->end()) return reply(http::error_response(404, "no project " + project_name));
-  auto ref = api::parse_start_run_body(req.body);
+  auto ref = parse_start_run_body(req.body);
   if (!ref) return reply(http::error_response(400, ref.error().message));
-  if (!deps_.manual_runs) return reply(http::error_response(503, "manual runs are not available"));
+  if (!deps.manual_runs) return reply(http::error_response(503, "manual runs are not available"));
   const Starter who{caller.name, caller.person};
-  auto done = [this, who, project_name,
+  auto done = [&deps, who, project_name,
                reply = std::move(reply)](Result<store::RunRequest> run) mutable {
     if (!run) {
-      deps_.log.warn("manual run of " + project_name + " for " + who.name +
-                     " refused: " + run.error().message);
-      return reply(http::error_response(api::http_status(run.error().kind), run.error().message));
+      deps.log.warn("manual run of " + project_name + " for " + who.name +
+                    " refused: " + run.error().message);
+      return reply(http::error_response(http_status(run.error().kind), run.error().message));
     }
     auto request = std::make_shared<store::RunRequest>(std::move(*run));
     auto outcome = std::make_shared<store::IntakeOutcome>();
-    deps_.writer.submit(
-        [request, outcome, at = rfc3339(deps_.clock.now())](store::Database& db) -> Result<void> {
+    deps.writer.submit(
+        [request, outcome, at = rfc3339(deps.clock.now())](store::Database& db) -> Result<void> {
           auto r = store::record_push(db, *request, at);
           if (!r) return std::unexpected(r.error());
           *outcome = *r;
           return {};
         },
-        [this, who, request, outcome, reply = std::move(reply)](Result<void> stored) {
+        [&deps, who, request, outcome, reply = std::move(reply)](Result<void> stored) {
           if (!stored) {
-            deps_.log.error("manual run of " + request->project +
-                            " not stored: " + stored.error().message);
+            deps.log.error("manual run of " + request->project +
+                           " not stored: " + stored.error().message);
             return reply(http::error_response(503, "the run could not be stored; retry later"));
           }
           const std::string id = std::to_string(outcome->run_id);
           if (outcome->created) {
-            deps_.log.info("run " + id + " of " + request->project + " " + request->ref + " " +
-                           request->sha.substr(0, 12) + " started by " + who.name + " for " +
-                           outcome->environment.value_or("no environment"));
-            if (deps_.on_queued) deps_.on_queued();
+            deps.log.info("run " + id + " of " + request->project + " " + request->ref + " " +
+                          request->sha.substr(0, 12) + " started by " + who.name + " for " +
+                          outcome->environment.value_or("no environment"));
+            if (deps.on_queued) deps.on_queued();
           }
           boost::json::object o;
           o["run"] = outcome->run_id;
@@ -68,7 +68,7 @@ void Routes::start_run(const http::Request& req, const config::ApiToken& caller,
           reply(std::move(r));
         });
   };
-  deps_.manual_runs->resolve(it->second, *ref, who, std::move(done));
+  deps.manual_runs->resolve(it->second, *ref, who, std::move(done));
 }
 
-}  // namespace juanie::daemon
+}  // namespace juanie::daemon::api

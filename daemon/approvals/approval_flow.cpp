@@ -1,10 +1,8 @@
 #include "daemon/approvals/approval_flow.hpp"
 
-#include <ctime>
-
+#include "daemon/approvals/approval_page.hpp"
 #include "daemon/store/approvals.hpp"
 #include "daemon/support/clock.hpp"
-#include "daemon/support/crypto.hpp"
 
 namespace juanie::daemon::approvals {
 namespace {
@@ -35,18 +33,15 @@ std::vector<pipelines::Recorded> recorded(const std::vector<store::ApprovalRecor
   return out;
 }
 
-DecisionOutcome refusal(int status, std::string title, std::string message) {
-  return DecisionOutcome{status, std::move(title), std::move(message), Next::kWait};
+DecisionOutcome refusal(int status, PageText text) {
+  return DecisionOutcome{status, std::move(text.title), std::move(text.message), Next::kWait};
+}
+
+DecisionOutcome answer(PageText text, Next next) {
+  return DecisionOutcome{200, std::move(text.title), std::move(text.message), next};
 }
 
 }  // namespace
-
-std::int64_t epoch_seconds(const std::string& text) {
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (!end || *end != '\0') return 0;
-  return static_cast<std::int64_t>(timegm(&tm));
-}
 
 pipelines::Authors authors_of(const store::DeploymentRecord& d, const store::RunRecord* run) {
   pipelines::Authors a;
@@ -104,13 +99,7 @@ notify::Fields deployment_fields(const store::DeploymentRecord& d, const store::
 }
 
 std::string ApprovalFlow::public_base() const {
-  std::string base = daemon_.public_url;
-  if (base.empty()) {
-    base = (daemon_.tls ? "https://" : "http://") + daemon_.listen.host + ":" +
-           std::to_string(daemon_.listen.port == 0 ? bound_port_.load() : daemon_.listen.port);
-  }
-  while (base.ends_with("/")) base.pop_back();
-  return base;
+  return link_base(daemon_, bound_port_.load());
 }
 
 std::string ApprovalFlow::link_for(const store::DeploymentRecord& d, const std::string& approver,
@@ -121,8 +110,7 @@ std::string ApprovalFlow::link_for(const store::DeploymentRecord& d, const std::
   claims.environment = d.environment;
   claims.digest = d.digest.value_or("");
   claims.expires = expires;
-  claims.nonce = random_hex(16);
-  return public_base() + "/approve/" + sign_link(claims, keys_.front());
+  return mint_link(public_base(), std::move(claims), keys_.front());
 }
 
 Result<void> ApprovalFlow::request_approvals(store::Database& db,
@@ -311,37 +299,29 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
   auto found = store::find_deployment(db, c.deployment);
   if (!found) return std::unexpected(found.error());
   if (!*found || (*found)->environment != c.environment || (*found)->project != project.name) {
-    return refuse(refusal(403, "This link is not for this deployment",
-                          "The link names a deployment that does not match the one on record."));
+    return refuse(refusal(403, link_not_for_deployment_text()));
   }
   const store::DeploymentRecord& d = **found;
   if (d.digest.value_or("") != c.digest) {
-    return refuse(refusal(409, "The image changed",
-                          "The image of this deployment is not the one this link was made for; "
-                          "nothing was recorded."));
+    return refuse(refusal(409, image_changed_text()));
   }
   auto used = store::nonce_used(db, c.nonce);
   if (!used) return std::unexpected(used.error());
   if (*used) {
-    return refuse(refusal(409, "This link has been used",
-                          "A decision was already recorded with this link. Each link works once."));
+    return refuse(refusal(409, link_used_text()));
   }
   if (d.state != pipelines::DeploymentState::kAwaitingApproval) {
-    return refuse(refusal(
-        409, "Nothing to decide",
-        "Deployment " + id_text(d.id) + " is " + std::string(pipelines::to_string(d.state)) +
-            (d.reason ? " (" + *d.reason + ")" : "") + "; it no longer waits for approval."));
+    return refuse(
+        refusal(409, no_longer_waiting_text(d.id, pipelines::to_string(d.state), d.reason)));
   }
   const auto decision = pipelines::parse_decision(r.decision);
   if (!decision) {
-    return refuse(
-        refusal(400, "Choose approve or reject", "The form did not say approve or reject."));
+    return refuse(refusal(400, choose_decision_text()));
   }
   const auto* env = project.environment(d.environment);
   const auto gate = env ? pipelines::gate_of(*env) : std::nullopt;
   if (!gate) {
-    return refuse(refusal(409, "Nothing to decide",
-                          "Environment " + d.environment + " no longer asks for approval."));
+    return refuse(refusal(409, gate_removed_text(d.environment)));
   }
   auto so_far = store::approvals_of(db, d.id);
   if (!so_far) return std::unexpected(so_far.error());
@@ -352,9 +332,7 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
                                       recorded(*so_far));
       !ok) {
     const bool twice = ok.error().kind == ErrorKind::kConflict;
-    return refuse(refusal(twice ? 409 : 403,
-                          twice ? "Already decided" : "You cannot decide this deployment",
-                          ok.error().message + "."));
+    return refuse(refusal(twice ? 409 : 403, refused_decision_text(twice, ok.error().message)));
   }
   store::ApprovalRecord a;
   a.deployment = d.id;
@@ -378,10 +356,7 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
           "rejected by " + c.approver + (r.comment.empty() ? "" : ": " + r.comment);
       if (auto ok = cancel(db, project, d, reason, "cancel", now); !ok)
         return std::unexpected(ok.error());
-      return DecisionOutcome{200, "Rejected",
-                             "Deployment " + id_text(d.id) + " to " + d.environment +
-                                 " is cancelled. Your rejection is recorded.",
-                             Next::kWait};
+      return answer(rejected_text(d.id, d.environment), Next::kWait);
     }
     case pipelines::Verdict::kApproved:
       if (auto ok = store::set_deployment_state(db, d.id, DeploymentState::kRunning, std::nullopt,
@@ -389,20 +364,13 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
           !ok) {
         return std::unexpected(ok.error());
       }
-      return DecisionOutcome{200, "Approved",
-                             "Your approval completes the gate: " + d.image + ":" + d.tag +
-                                 " is being committed to " + d.environment + ".",
-                             Next::kCarryOut};
+      return answer(approved_final_text(d.image, d.tag, d.environment), Next::kCarryOut);
     case pipelines::Verdict::kWaiting:
       break;
   }
   int approvals = 0;
   for (const auto& x : *so_far) approvals += x.decision == pipelines::Decision::kApprove;
-  return DecisionOutcome{200, "Approved",
-                         "Your approval is recorded (" + std::to_string(approvals) + " of " +
-                             std::to_string(gate->required) +
-                             "); the deployment waits for the rest.",
-                         Next::kWait};
+  return answer(approved_waiting_text(approvals, gate->required), Next::kWait);
 }
 
 Result<void> ApprovalFlow::finish(store::Database& db, const config::ProjectConfig& project,
@@ -467,9 +435,11 @@ Result<std::string> ApprovalFlow::link(store::Database& db, const config::Projec
                    gate->approvers.end()) {
     return fail(approver + " is not an approver of " + project.name + "'s " + d->environment);
   }
-  const std::int64_t expires = epoch_seconds(d->expires_at.value_or(""));
-  if (expires == 0) return fail("deployment " + id_text(id) + " has no deadline recorded");
-  return link_for(*d, approver, expires);
+  const auto expires = parse_rfc3339(d->expires_at.value_or(""));
+  if (!expires) return fail("deployment " + id_text(id) + " has no deadline recorded");
+  return link_for(
+      *d, approver,
+      std::chrono::duration_cast<std::chrono::seconds>(expires->time_since_epoch()).count());
 }
 
 }  // namespace juanie::daemon::approvals

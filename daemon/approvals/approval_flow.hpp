@@ -121,7 +121,4 @@ pipelines::Person person_of(const config::ProjectConfig& project, const std::str
 // The fields every notification about a deployment carries.
 notify::Fields deployment_fields(const store::DeploymentRecord& d, const store::RunRecord* run);
 
-// Seconds since the epoch of an RFC 3339 UTC timestamp as this daemon writes them; 0 if not one.
-std::int64_t epoch_seconds(const std::string& rfc3339_utc);
-
 }  // namespace juanie::daemon::approvals

@@ -121,4 +121,57 @@ std::string message_page(std::string_view title, std::string_view message) {
          "</p></body></html>\n";
 }
 
+PageText link_not_for_deployment_text() {
+  return {"This link is not for this deployment",
+          "The link names a deployment that does not match the one on record."};
+}
+
+PageText image_changed_text() {
+  return {"The image changed",
+          "The image of this deployment is not the one this link was made for; "
+          "nothing was recorded."};
+}
+
+PageText link_used_text() {
+  return {"This link has been used",
+          "A decision was already recorded with this link. Each link works once."};
+}
+
+PageText no_longer_waiting_text(std::int64_t deployment, std::string_view state,
+                                const std::optional<std::string>& reason) {
+  return {"Nothing to decide", "Deployment " + std::to_string(deployment) + " is " +
+                                   std::string(state) + (reason ? " (" + *reason + ")" : "") +
+                                   "; it no longer waits for approval."};
+}
+
+PageText choose_decision_text() {
+  return {"Choose approve or reject", "The form did not say approve or reject."};
+}
+
+PageText gate_removed_text(std::string_view environment) {
+  return {"Nothing to decide",
+          "Environment " + std::string(environment) + " no longer asks for approval."};
+}
+
+PageText refused_decision_text(bool twice, std::string_view why) {
+  return {twice ? "Already decided" : "You cannot decide this deployment", std::string(why) + "."};
+}
+
+PageText rejected_text(std::int64_t deployment, std::string_view environment) {
+  return {"Rejected", "Deployment " + std::to_string(deployment) + " to " +
+                          std::string(environment) + " is cancelled. Your rejection is recorded."};
+}
+
+PageText approved_final_text(std::string_view image, std::string_view tag,
+                             std::string_view environment) {
+  return {"Approved", "Your approval completes the gate: " + std::string(image) + ":" +
+                          std::string(tag) + " is being committed to " + std::string(environment) +
+                          "."};
+}
+
+PageText approved_waiting_text(int approvals, int required) {
+  return {"Approved", "Your approval is recorded (" + std::to_string(approvals) + " of " +
+                          std::to_string(required) + "); the deployment waits for the rest."};
+}
+
 }  // namespace juanie::daemon::approvals

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,5 +49,27 @@ struct PageView {
 std::string approval_page(const PageView& view);
 // A readable answer: what happened and why.
 std::string message_page(std::string_view title, std::string_view message);
+
+// What an approver reads after posting a decision: the page's title and its sentence.
+struct PageText {
+  std::string title;
+  std::string message;
+};
+
+// The answers to a decision, refused or recorded.
+PageText link_not_for_deployment_text();
+PageText image_changed_text();
+PageText link_used_text();
+PageText no_longer_waiting_text(std::int64_t deployment, std::string_view state,
+                                const std::optional<std::string>& reason);
+PageText choose_decision_text();
+PageText gate_removed_text(std::string_view environment);
+// A decision the gate refuses: `why` is the gate's sentence; `twice` when it is the second one
+// of the same approver.
+PageText refused_decision_text(bool twice, std::string_view why);
+PageText rejected_text(std::int64_t deployment, std::string_view environment);
+PageText approved_final_text(std::string_view image, std::string_view tag,
+                             std::string_view environment);
+PageText approved_waiting_text(int approvals, int required);
 
 }  // namespace juanie::daemon::approvals

@@ -91,4 +91,19 @@ std::string csrf_value(const LinkClaims& claims, const std::vector<SigningKey>& 
   return {};
 }
 
+std::string link_base(const config::DaemonConfig& daemon, std::uint16_t bound_port) {
+  std::string base = daemon.public_url;
+  if (base.empty()) {
+    base = (daemon.tls ? "https://" : "http://") + daemon.listen.host + ":" +
+           std::to_string(daemon.listen.port == 0 ? bound_port : daemon.listen.port);
+  }
+  while (base.ends_with("/")) base.pop_back();
+  return base;
+}
+
+std::string mint_link(std::string_view base, LinkClaims claims, const SigningKey& key) {
+  claims.nonce = random_hex(16);
+  return std::string(base) + "/approve/" + sign_link(std::move(claims), key);
+}
+
 }  // namespace juanie::daemon::approvals

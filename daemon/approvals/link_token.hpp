@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/config/daemon_config.hpp"
 #include "pipelines/error.hpp"
 
 // The signed approval link: who may decide what, until when. Pure functions; the keys come in
@@ -45,6 +46,14 @@ struct LinkError {
 // with its clock.
 std::expected<LinkClaims, LinkError> verify_link(std::string_view token,
                                                  const std::vector<SigningKey>& keys);
+
+// The base of every approval link: public_url (without a trailing '/'), or scheme://listen
+// when none is configured — `bound_port` when listen asked for any port (0).
+std::string link_base(const config::DaemonConfig& daemon, std::uint16_t bound_port);
+
+// A new link for `claims`, base + "/approve/" + token, signed by `key`. Its nonce is drawn
+// here (each minted link records one decision), replacing any the claims carry.
+std::string mint_link(std::string_view base, LinkClaims claims, const SigningKey& key);
 
 // The value the approval form carries back: bound to this link and key, so a form posted from
 // anywhere else does not carry it.

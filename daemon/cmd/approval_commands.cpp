@@ -5,10 +5,8 @@
 #include <memory>
 #include <optional>
 
-#include "daemon/approvals/approval_flow.hpp"
-#include "daemon/approvals/signing_keys.hpp"
+#include "daemon/approvals/approval_wiring.hpp"
 #include "daemon/config/loader.hpp"
-#include "daemon/notify/notifier.hpp"
 #include "daemon/store/deployments.hpp"
 
 namespace juanie::daemon {
@@ -56,8 +54,7 @@ std::optional<Options> parse_options(const std::vector<std::string>& args) {
 // The configuration and the approval flow a command works with; the error already printed.
 struct CommandContext {
   config::Configuration configuration;
-  std::unique_ptr<notify::Notifier> notifier;
-  std::unique_ptr<approvals::ApprovalFlow> flow;
+  std::unique_ptr<approvals::ApprovalWiring> approvals;  // wired as `serve` wires it
 };
 
 std::unique_ptr<CommandContext> load_context(const std::string& config_file) {
@@ -66,17 +63,14 @@ std::unique_ptr<CommandContext> load_context(const std::string& config_file) {
     std::cerr << configuration.error().message << '\n';
     return nullptr;
   }
-  auto keys = approvals::load_signing_keys(configuration->daemon);
-  if (!keys) {
-    std::cerr << keys.error().message << '\n';
-    return nullptr;
-  }
   auto context = std::make_unique<CommandContext>();
   context->configuration = std::move(*configuration);
-  // No wake-up: the running daemon polls the outbox, and its deployment loop the deployments.
-  context->notifier = std::make_unique<notify::Notifier>(context->configuration.daemon, nullptr);
-  context->flow = std::make_unique<approvals::ApprovalFlow>(context->configuration.daemon,
-                                                            std::move(*keys), *context->notifier);
+  auto wiring = approvals::ApprovalWiring::load(context->configuration.daemon);
+  if (!wiring) {
+    std::cerr << wiring.error().message << '\n';
+    return nullptr;
+  }
+  context->approvals = std::move(*wiring);
   return context;
 }
 
@@ -108,7 +102,7 @@ int run_approval_link(const std::vector<std::string>& args) {
     std::cerr << "juanie approval-link: project " << (*d)->project << " is not configured\n";
     return 1;
   }
-  auto link = context->flow->link(*db, it->second->config, id, o->positional[1]);
+  auto link = context->approvals->flow().link(*db, it->second->config, id, o->positional[1]);
   if (!link) {
     std::cerr << "juanie approval-link: " << link.error().message << '\n';
     return 1;

@@ -13,7 +13,7 @@
 #include "daemon/api/routes.hpp"
 #include "daemon/approvals/approval_desk.hpp"
 #include "daemon/approvals/approval_flow.hpp"
-#include "daemon/approvals/signing_keys.hpp"
+#include "daemon/approvals/approval_wiring.hpp"
 #include "daemon/config/loader.hpp"
 #include "daemon/config/project_registry.hpp"
 #include "daemon/deploy/deployment_loop.hpp"
@@ -145,9 +145,10 @@ int serve(const std::filesystem::path& config_file) {
     return 1;
   }
   const config::DaemonConfig& daemon = configuration->daemon;
-  auto signing_keys = approvals::load_signing_keys(daemon);
-  if (!signing_keys) {
-    log.error(signing_keys.error().message);
+  // The keys first: a missing or short one stops the daemon before data_dir is touched.
+  auto wiring = approvals::ApprovalWiring::load(daemon);
+  if (!wiring) {
+    log.error(wiring.error().message);
     return 1;
   }
 
@@ -237,8 +238,9 @@ int serve(const std::filesystem::path& config_file) {
   runner::GitOpsWriter gitops(daemon.data_dir / "gitops", {}, nullptr, &random);
   notify::Dispatcher dispatcher(
       notify::DispatcherDeps{daemon, **writer, *reader, clock, log, &metrics});
-  notify::Notifier notifier(daemon, [&dispatcher] { dispatcher.wake(); });
-  approvals::ApprovalFlow flow(daemon, std::move(*signing_keys), notifier);
+  (*wiring)->wake_with([&dispatcher] { dispatcher.wake(); });
+  notify::Notifier& notifier = (*wiring)->notifier();
+  approvals::ApprovalFlow& flow = (*wiring)->flow();
   const runner::LibGit2CommitGraph graph;
   Deployer deployer(
       DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier, mirrors, graph});

@@ -1,6 +1,6 @@
 #include "daemon/cmd/validate.hpp"
 
-#include "daemon/approvals/signing_keys.hpp"
+#include "daemon/approvals/approval_wiring.hpp"
 #include "daemon/config/loader.hpp"
 #include "pipelines/pipeline_file.hpp"
 #include "pipelines/yaml_reader.hpp"
@@ -23,8 +23,9 @@ Result<std::string> validate_file(const std::filesystem::path& file,
                        (*doc)["listen"].IsDefined())) {
     auto configuration = config::load_configuration(file, std::move(credentials_directory));
     if (!configuration) return std::unexpected(configuration.error());
-    if (auto keys = approvals::load_signing_keys(configuration->daemon); !keys) {
-      return std::unexpected(keys.error());
+    // Wired as `serve` wires it: what passes here starts.
+    if (auto wiring = approvals::ApprovalWiring::load(configuration->daemon); !wiring) {
+      return std::unexpected(wiring.error());
     }
     return "daemon configuration with " + std::to_string(configuration->projects.size()) +
            " project(s)";

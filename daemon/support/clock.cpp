@@ -14,6 +14,20 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
+  const std::string copy(text);
+  std::tm tm{};
+  const char* end = copy.size() == 20 ? strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) : nullptr;
+  const auto t = std::chrono::system_clock::from_time_t(end && *end == '\0' ? timegm(&tm) : 0);
+  // strptime takes single digits and timegm rolls 31 February over: only the canonical text
+  // of a time is one.
+  if (!end || *end != '\0' || rfc3339(t) != copy) {
+    return fail(ErrorKind::kInvalid,
+                "\"" + copy + "\" is not an RFC 3339 UTC time such as 2026-11-27T13:36:20Z");
+  }
+  return t;
+}
+
 std::string rfc5322_date(std::chrono::system_clock::time_point t) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};

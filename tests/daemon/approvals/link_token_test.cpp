@@ -94,6 +94,35 @@ TEST(LinkToken, TheCsrfValueIsBoundToTheLink) {
   EXPECT_EQ(csrf_value(*c, {kKey}), csrf_value(*c, {kOld, kKey}));
 }
 
+TEST(LinkToken, MintedLinksCarryTheClaimsAndAFreshNonceEach) {
+  const std::string base = "https://ci.example.org";
+  const std::string first = mint_link(base, claims(), kKey);
+  const std::string second = mint_link(base, claims(), kKey);
+  ASSERT_TRUE(first.starts_with(base + "/approve/v1.")) << first;
+  auto c1 = verify_link(first.substr(base.size() + 9), {kKey});
+  auto c2 = verify_link(second.substr(base.size() + 9), {kKey});
+  ASSERT_TRUE(c1 && c2);
+  EXPECT_EQ(c1->deployment, 42);
+  EXPECT_EQ(c1->approver, "bob");
+  EXPECT_EQ(c1->expires, 1'900'000'000);
+  // The claims' own nonce is replaced: two links never record the same decision.
+  EXPECT_NE(c1->nonce, claims().nonce);
+  EXPECT_EQ(c1->nonce.size(), 32u);
+  EXPECT_NE(c1->nonce, c2->nonce);
+}
+
+TEST(LinkToken, TheBaseIsPublicUrlElseTheListenAddress) {
+  config::DaemonConfig daemon;
+  daemon.listen = {"127.0.0.1", 0};
+  EXPECT_EQ(link_base(daemon, 43210), "http://127.0.0.1:43210");
+  daemon.listen.port = 8080;
+  EXPECT_EQ(link_base(daemon, 43210), "http://127.0.0.1:8080");
+  daemon.tls = config::TlsFiles{};
+  EXPECT_EQ(link_base(daemon, 0), "https://127.0.0.1:8080");
+  daemon.public_url = "https://ci.example.org/juanie//";
+  EXPECT_EQ(link_base(daemon, 0), "https://ci.example.org/juanie");
+}
+
 TEST(Base64Url, RoundTripsAndRefusesOtherSpellings) {
   for (const std::string& s :
        std::vector<std::string>{"", "f", "fo", "foo", "foob", "\xff\xfe\xfd", "?>?>"}) {

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/approvals/approval_desk.hpp"
+#include "daemon/approvals/approval_flow.hpp"
+#include "daemon/config/daemon_config.hpp"
+#include "daemon/config/project_registry.hpp"
+#include "daemon/runs/manual_run.hpp"
+#include "daemon/store/reader.hpp"
+#include "daemon/store/writer.hpp"
+#include "daemon/support/clock.hpp"
+#include "daemon/support/log.hpp"
+#include "daemon/support/metrics.hpp"
+
+namespace juanie::daemon {
+
+// Everything the request handlers use, owned by the composition root (or by a test). Handlers
+// capture it by reference in the store writer's completions, so it outlives their replies.
+struct RouteDeps {
+  const Clock& clock;
+  Log& log;
+  Metrics& metrics;
+  ProjectRegistry& projects;
+  store::Writer& writer;
+  store::Reader& reader;
+  std::vector<config::ApiToken> api_tokens;
+  std::function<void()> on_queued;                   // a new run is in the queue
+  std::function<bool(std::int64_t)> cancel_running;  // true when the run was running here
+  const approvals::ApprovalFlow& flow;
+  const approvals::ApprovalDesk& desk;
+  std::function<void()> on_deployments_changed;  // wake the deployment loop and the outbox
+  // Why the daemon cannot take on new runs now (low disk): /readyz says so; nullopt: ready.
+  std::function<std::optional<std::string>()> not_ready = nullptr;
+  // Resolves the refs of POST /api/v1/projects/{p}/runs off the HTTP threads (null: 503).
+  ManualRuns* manual_runs = nullptr;
+};
+
+}  // namespace juanie::daemon

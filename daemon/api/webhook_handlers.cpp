@@ -1,0 +1,100 @@
+#include "daemon/api/webhook_handlers.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <memory>
+
+#include "daemon/store/runs.hpp"
+#include "daemon/webhook/intake.hpp"
+
+namespace juanie::daemon::api {
+namespace {
+
+namespace json = boost::json;
+
+json::value optional(const std::optional<std::string>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+}  // namespace
+
+bool split_hook_path(std::string_view path, std::string_view& forge, std::string_view& project) {
+  constexpr std::string_view kPrefix = "/hooks/";
+  if (!path.starts_with(kPrefix)) return false;
+  path.remove_prefix(kPrefix.size());
+  const auto slash = path.find('/');
+  if (slash == std::string_view::npos) return false;
+  forge = path.substr(0, slash);
+  project = path.substr(slash + 1);
+  return !project.empty() && project.find('/') == std::string_view::npos;
+}
+
+std::string_view rejection_label(int status) {
+  switch (status) {
+    case 401:
+      return "unauthorized";
+    case 404:
+      return "unknown_project";
+    case 413:
+      return "too_large";
+    default:
+      return "malformed";
+  }
+}
+
+void receive_webhook(const RouteDeps& deps, Forge forge, std::string_view project_name,
+                     http::Request req, http::Reply reply) {
+  const auto now = deps.clock.now();
+  const auto projects = deps.projects.get();
+  auto it = projects->find(project_name);
+  const config::LoadedProject* project = it == projects->end() ? nullptr : it->second.get();
+  Intake intake = classify_webhook(forge, req, project, now);
+  const std::string forge_label(to_string(forge));
+  const std::string where = forge_label + "/" + std::string(project_name);
+
+  if (auto* rejection = std::get_if<Rejection>(&intake)) {
+    deps.metrics.webhook(forge_label, rejection_label(rejection->status));
+    deps.log.warn("webhook " + where + " from " + req.remote_address + " refused (" +
+                  std::to_string(rejection->status) + "): " + rejection->reason);
+    return reply(http::error_response(rejection->status, rejection->reason));
+  }
+  if (auto* ignored = std::get_if<Ignored>(&intake)) {
+    deps.metrics.webhook(forge_label, "ignored");
+    json::object o;
+    o["delivery"] = ignored->delivery;
+    o["ignored"] = ignored->reason;
+    return reply(http::json_response(200, json::serialize(o)));
+  }
+  auto run = std::make_shared<store::RunRequest>(std::move(std::get<store::RunRequest>(intake)));
+  auto outcome = std::make_shared<store::IntakeOutcome>();
+  deps.writer.submit(
+      [run, outcome, at = rfc3339(now)](store::Database& db) -> Result<void> {
+        auto r = store::record_push(db, *run, at);
+        if (!r) return std::unexpected(r.error());
+        *outcome = *r;
+        return {};
+      },
+      [&deps, run, outcome, where, forge_label, reply = std::move(reply)](Result<void> stored) {
+        if (!stored) {
+          deps.metrics.webhook(forge_label, "unavailable");
+          deps.log.error("webhook " + where + " delivery " + run->delivery +
+                         " not stored, answered 503: " + stored.error().message);
+          return reply(http::error_response(503, "the event could not be stored; retry later"));
+        }
+        deps.metrics.webhook(forge_label, outcome->created ? "queued" : "duplicate");
+        json::object o;
+        o["delivery"] = run->delivery;
+        o["run"] = outcome->run_id;
+        o["environment"] = optional(outcome->environment);
+        if (!outcome->created) o["duplicate"] = true;
+        if (outcome->created && deps.on_queued) deps.on_queued();
+        if (outcome->created) {
+          deps.log.info("webhook " + where + " " + run->ref + " " + run->sha.substr(0, 12) +
+                        " queued run " + std::to_string(outcome->run_id) + " for " +
+                        outcome->environment.value_or("no environment"));
+        }
+        reply(http::json_response(outcome->created ? 202 : 200, json::serialize(o)));
+      });
+}
+
+}  // namespace juanie::daemon::api
