@@ -35,7 +35,8 @@ TEST(Log, ALineReachesTheStreamInOnePiece) {
   log.warn("webhook github/shop refused (401): bad signature");
   log.info("started");
   ASSERT_EQ(buffer.pieces.size(), 2u);
-  EXPECT_EQ(buffer.pieces[0], "juanie: warning: webhook github/shop refused (401): bad signature\n");
+  EXPECT_EQ(buffer.pieces[0],
+            "juanie: warning: webhook github/shop refused (401): bad signature\n");
   EXPECT_EQ(buffer.pieces[1], "juanie: started\n");
 }
 
