@@ -44,7 +44,12 @@ struct Refusal {
   std::string message;
 };
 
-// The buffer a connection reads into, bounded by `limits.buffer_max()`.
+// What one read off a connection takes at most (less when `buffer_max()` is smaller): a
+// typical webhook, header and body, in one system call.
+inline constexpr std::size_t kReadChunk = 16 * 1024;
+
+// The buffer a connection reads into, bounded by `limits.buffer_max()`, with room for
+// kReadChunk from the start.
 boost::beast::flat_buffer connection_buffer(const FramingLimits& limits);
 
 // One request's parser, configured with the limits, and the count of bytes it has taken.

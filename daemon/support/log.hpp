@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <ostream>
+#include <string>
 #include <string_view>
 
 namespace juanie::daemon {
@@ -16,10 +17,17 @@ class Log {
   void error(std::string_view line) { write("error: ", line); }
 
  private:
+  // The line is put together first: std::cerr is unbuffered, so every `<<` into it was a
+  // write(2) of its own — four per line.
   void write(std::string_view level, std::string_view line) {
+    std::string text;
+    text.reserve(kPrefix.size() + level.size() + line.size() + 1);
+    text.append(kPrefix).append(level).append(line).push_back('\n');
     std::lock_guard lock(mutex_);
-    out_ << "juanie: " << level << line << '\n' << std::flush;
+    out_.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out_.flush();
   }
+  static constexpr std::string_view kPrefix = "juanie: ";
   std::ostream& out_;
   std::mutex mutex_;
 };
