@@ -1,7 +1,8 @@
+#include "daemon/store/flux_events.hpp"
+
 #include <gtest/gtest.h>
 
 #include "daemon/flux/flux_event.hpp"
-#include "daemon/store/flux_events.hpp"
 #include "daemon/store/schema.hpp"
 #include "support/temp_dir.hpp"
 
