@@ -14,6 +14,7 @@
 #include "daemon/approvals/approval_desk.hpp"
 #include "daemon/approvals/approval_flow.hpp"
 #include "daemon/approvals/approval_wiring.hpp"
+#include "daemon/cmd/service_watchdog.hpp"
 #include "daemon/config/loader.hpp"
 #include "daemon/config/project_registry.hpp"
 #include "daemon/deploy/deployment_loop.hpp"
@@ -27,6 +28,7 @@
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/run_lifecycle.hpp"
+#include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
 #include "daemon/support/clock.hpp"
 #include "daemon/support/crypto.hpp"
@@ -315,6 +317,18 @@ int serve(const std::filesystem::path& config_file) {
   dispatcher.start();
   retention_worker.start();
   sd_notify(0, "READY=1");
+  ServiceWatchdog watchdog(
+      {loopback_url(daemon.listen.host, server.port(), daemon.tls.has_value(), "/healthz"),
+       [&reader] {
+         auto n = reader->with([](store::Database& db) { return store::count_runs_by_state(db); });
+         if (!n) return std::string("runs: store unreadable");
+         auto count = [&n](const char* state) {
+           auto it = n->find(state);
+           return std::to_string(it == n->end() ? 0 : it->second);
+         };
+         return count("running") + " run(s) running, " + count("queued") + " queued";
+       }});
+  watchdog.start();
 
   for (;;) {
     int signal = 0;
@@ -325,6 +339,7 @@ int serve(const std::filesystem::path& config_file) {
     }
     log.info("stopping: finishing requests in flight");
     sd_notify(0, "STOPPING=1");
+    watchdog.stop();
     server.drain(daemon.limits.shutdown_timeout);
     break;
   }

@@ -18,6 +18,8 @@ struct ClientRequest {
   std::string body;
   std::chrono::milliseconds timeout{10'000};
   std::string ca_file;  // trust this CA bundle instead of the system's (internal CAs, tests)
+  // false: no certificate checks — only for the daemon probing itself over loopback.
+  bool verify_tls = true;
 };
 
 struct ClientResponse {

@@ -72,6 +72,12 @@ Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
   for (const char* reason : {"invalid_link", "expired", "bad_form", "wrong_deployment"}) {
     impl_->approval_refusals.Add({{"reason", reason}});
   }
+  // A family without series is left out of the scrape: JuanieOutboxStuck asks for deliveries.
+  for (const char* sink : {"webhook", "dingtalk", "slack", "email"}) {
+    for (const char* result : {"delivered", "retry", "abandoned"}) {
+      impl_->notifications.Add({{"sink", sink}, {"result", result}});
+    }
+  }
 }
 
 Metrics::~Metrics() = default;

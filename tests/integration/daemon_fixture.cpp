@@ -99,12 +99,18 @@ bool Daemon::start() {
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   const std::string config = (home_ / "juanie.yaml").string();
   const char* argv[] = {JUANIE_BINARY, "serve", "--config", config.c_str(), nullptr};
+  // A shell that exports its own pid and then becomes the daemon: the pid is known only once
+  // the process exists, and exec keeps it.
+  const std::string export_pid = "export " + pid_env_ + "=$$; exec \"$0\" \"$@\"";
+  const char* via_shell[] = {"/bin/sh", "-c",       export_pid.c_str(), JUANIE_BINARY,
+                             "serve",   "--config", config.c_str(),     nullptr};
+  const bool shell = !pid_env_.empty();
   std::vector<char*> envp;
   for (char** e = environ; *e; ++e) envp.push_back(*e);
   for (auto& e : env_) envp.push_back(e.data());
   envp.push_back(nullptr);
-  const int rc =
-      posix_spawn(&pid_, JUANIE_BINARY, &actions, nullptr, const_cast<char**>(argv), envp.data());
+  const int rc = posix_spawn(&pid_, shell ? "/bin/sh" : JUANIE_BINARY, &actions, nullptr,
+                             const_cast<char**>(shell ? via_shell : argv), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot spawn " JUANIE_BINARY);
   const std::string marker =

@@ -42,6 +42,8 @@ class Daemon {
 
   // Added to the daemon's environment at the next start.
   void set_env(const std::string& name, const std::string& value);
+  // Sets `name` to the daemon's own pid at the next start (as systemd sets WATCHDOG_PID).
+  void set_env_to_pid(const std::string& name) { pid_env_ = name; }
   // Lists another API token at the next start; returns a file holding it (for --token-file).
   std::string add_api_token(const std::string& name, const std::string& token,
                             const std::string& person = "");
@@ -67,6 +69,7 @@ class Daemon {
   TempDir home_;
   std::vector<std::string> env_;
   std::string ca_file_;
+  std::string pid_env_;
   pid_t pid_ = -1;
   int port_ = 0;
   int starts_ = 0;

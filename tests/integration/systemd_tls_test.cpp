@@ -65,6 +65,50 @@ TEST(Systemd, NotifiesReadyReloadingAndStopping) {
   EXPECT_EQ(d.stop(SIGTERM), 0);
 }
 
+// WatchdogSec= as systemd passes it: WATCHDOG_USEC and WATCHDOG_PID naming the daemon. Pings
+// come every half interval once /healthz answered over loopback; STATUS= says what runs do.
+TEST(Systemd, FeedsTheWatchdogAndReportsRunsInTheStatus) {
+  Daemon d;
+  NotifySocket notify((d.home() / "notify.sock").string());
+  d.set_env("NOTIFY_SOCKET", (d.home() / "notify.sock").string());
+  d.set_env("WATCHDOG_USEC", "400000");
+  d.set_env_to_pid("WATCHDOG_PID");
+  ASSERT_TRUE(d.start()) << d.log();
+  // Runs stay queued (concurrent_runs: 0): the status counts them. Two branches, so that
+  // neither push supersedes the other.
+  for (int i = 0; i < 2; ++i) {
+    const std::string body =
+        push_body(i == 0 ? "refs/heads/develop" : "refs/heads/feature/x", sha_for(800 + i));
+    auto r = d.request("POST", "/hooks/github/shop-api", body,
+                       github_headers(body, "watchdog-" + std::to_string(i)));
+    ASSERT_EQ(r.status, 202) << r.body;
+  }
+  const std::string said = notify.drain(2000ms);
+  EXPECT_NE(said.find("READY=1"), std::string::npos) << said;
+  std::size_t pings = 0;
+  for (auto at = said.find("WATCHDOG=1"); at != std::string::npos;
+       at = said.find("WATCHDOG=1", at + 1)) {
+    ++pings;
+  }
+  EXPECT_GE(pings, 3u) << said;
+  EXPECT_NE(said.find("STATUS=0 run(s) running, 2 queued"), std::string::npos) << said;
+  EXPECT_EQ(d.stop(SIGTERM), 0);
+}
+
+// A watchdog systemd set up for another process (WATCHDOG_PID not ours) is not fed.
+TEST(Systemd, AWatchdogForAnotherPidIsNotFed) {
+  Daemon d;
+  NotifySocket notify((d.home() / "notify.sock").string());
+  d.set_env("NOTIFY_SOCKET", (d.home() / "notify.sock").string());
+  d.set_env("WATCHDOG_USEC", "400000");
+  d.set_env("WATCHDOG_PID", std::to_string(::getpid()));
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string said = notify.drain(1000ms);
+  EXPECT_NE(said.find("READY=1"), std::string::npos) << said;
+  EXPECT_EQ(said.find("WATCHDOG=1"), std::string::npos) << said;
+  EXPECT_EQ(d.stop(SIGTERM), 0);
+}
+
 TEST(Tls, ServesWebhooksOverHttps) {
   Daemon d;
   const std::string cert = (d.home() / "cert.pem").string();
@@ -75,11 +119,18 @@ TEST(Tls, ServesWebhooksOverHttps) {
       key + " -out " + cert + " 2>/dev/null";
   ASSERT_EQ(std::system(make_cert.c_str()), 0);
   d.use_tls(cert, key);
+  // The watchdog's probe reaches /healthz over https too, though no system CA trusts the cert.
+  NotifySocket notify((d.home() / "notify.sock").string());
+  d.set_env("NOTIFY_SOCKET", (d.home() / "notify.sock").string());
+  d.set_env("WATCHDOG_USEC", "400000");
+  d.set_env_to_pid("WATCHDOG_PID");
   ASSERT_TRUE(d.start()) << d.log();
   const std::string body = push_body("refs/heads/develop", sha_for(700));
   auto r = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "tls-1"));
   EXPECT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(d.request("GET", "/healthz").status, 200);
+  const std::string said = notify.drain(1000ms);
+  EXPECT_NE(said.find("WATCHDOG=1"), std::string::npos) << said;
 }
 
 TEST(Tls, UnreadableCertificateRefusesToStart) {
