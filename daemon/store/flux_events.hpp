@@ -26,8 +26,9 @@ struct FluxIntake {
 };
 
 // Inside the caller's transaction. Flux repeats an event (each reconciliation, each replica of
-// the controller, a retried delivery); one about the same object, revision and reason is the
-// same news, so it is kept once and the first one's id is returned.
+// the controller, a retried delivery): while one about the same object, revision and reason
+// waits to be acted on, a repeat is that event (its id, created false). Once acted on, the same
+// news again — the revision deployed a second time — is a new event.
 Result<FluxIntake> record_flux_event(Database& db, const std::string& project,
                                      const flux::FluxEvent& event, const std::string& now);
 

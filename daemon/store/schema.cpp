@@ -169,9 +169,10 @@ CREATE INDEX runs_by_finish ON runs (finished_at) WHERE finished_at IS NOT NULL;
 CREATE INDEX deliveries_by_run ON deliveries (run_id);
 CREATE INDEX runs_by_retry ON runs (retry_of) WHERE retry_of IS NOT NULL;
 )sql",
-    // 11: Flux's events about rollouts, stored before the hook answers; one per object,
-    // revision and reason (Flux repeats itself). `outcome` says what an event changed once it
-    // was acted on (NULL: not yet).
+    // 11: Flux's events about rollouts, stored before the hook answers. Flux repeats itself:
+    // while one about an object, revision and reason waits to be acted on, a repeat is that
+    // same row; once acted on, the same news later (a redeploy of the revision) is a new row.
+    // `outcome` says what an event changed (NULL: not yet).
     R"sql(
 CREATE TABLE flux_events (
   id            INTEGER PRIMARY KEY,
@@ -188,9 +189,10 @@ CREATE TABLE flux_events (
   revision      TEXT,
   gitops_commit TEXT,
   outcome       TEXT,
-  processed_at  TEXT,
-  UNIQUE (project, dedupe_key)
+  processed_at  TEXT
 );
+CREATE UNIQUE INDEX flux_events_waiting ON flux_events (project, dedupe_key)
+  WHERE outcome IS NULL;
 CREATE INDEX flux_events_unprocessed ON flux_events (id) WHERE outcome IS NULL;
 )sql",
 };

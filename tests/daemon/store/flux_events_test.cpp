@@ -78,6 +78,29 @@ TEST_F(FluxEventStoreTest, AnEventIsActedOnOnce) {
   auto pending = unprocessed_flux_events(*db, 10);
   ASSERT_TRUE(pending);
   EXPECT_TRUE(pending->empty());
+  // The same revision deployed again fails again: new news once the first was acted on.
+  auto later = record_flux_event(*db, "shop-api", event("HealthCheckFailed", kA), "t4");
+  ASSERT_TRUE(later);
+  EXPECT_TRUE(later->created);
+  EXPECT_NE(later->id, stored->id);
+}
+
+TEST_F(FluxEventStoreTest, NoFieldsTextPassesForAnotherFieldsBoundary) {
+  auto a = event("HealthCheckFailed", kA);
+  a.namespace_ = "a/b";
+  a.name = "c";
+  auto b = a;
+  b.namespace_ = "a";
+  b.name = "b/c";
+  auto no_revision = a;
+  no_revision.revision.reset();
+  auto empty_revision = a;
+  empty_revision.revision = "";
+  for (const auto* e : {&a, &b, &no_revision, &empty_revision}) {
+    auto stored = record_flux_event(*db, "shop-api", *e, "t1");
+    ASSERT_TRUE(stored);
+    EXPECT_TRUE(stored->created) << e->namespace_ << " " << e->name;
+  }
 }
 
 TEST_F(FluxEventStoreTest, AnEventWithoutARevisionIsStoredToo) {
