@@ -6,6 +6,7 @@
 #include "daemon/api/approval_handlers.hpp"
 #include "daemon/api/auth.hpp"
 #include "daemon/api/deployment_handlers.hpp"
+#include "daemon/api/flux_handlers.hpp"
 #include "daemon/api/health_handlers.hpp"
 #include "daemon/api/run_handlers.hpp"
 #include "daemon/api/webhook_handlers.hpp"
@@ -60,6 +61,12 @@ void Routes::handle(http::Request req, http::Reply reply) {
   const std::string_view path = req.path();
   std::string_view forge_name, project;
   if (api::split_hook_path(path, forge_name, project)) {
+    if (forge_name == "flux") {
+      if (req.method != "POST") return reply(http::error_response(405, "Flux events are POSTed"));
+      const std::string project_name(project);  // `project` points into the moved request
+      return api::receive_flux_event(deps_, project_name, std::move(req),
+                                     measured(deps_.metrics, "/hooks/flux", std::move(reply)));
+    }
     auto forge = parse_forge(forge_name);
     if (forge && req.method == "POST") {
       const std::string project_name(project);
@@ -88,6 +95,15 @@ std::optional<http::Response> Routes::screen(const http::Request& head) {
   const std::string_view path = head.path();
   std::string_view forge_name, project_name;
   if (api::split_hook_path(path, forge_name, project_name)) {
+    if (forge_name == "flux") {
+      if (head.method != "POST") return http::error_response(405, "Flux events are POSTed");
+      if (api::takes_flux_events(deps_, project_name)) return std::nullopt;
+      deps_.metrics.http_request("/hooks/flux", 404, 0);
+      deps_.log.warn("Flux event for " + std::string(project_name) + " from " +
+                     head.remote_address + " refused (404) before its body: no such project " +
+                     "or no flux.hmac_key");
+      return http::error_response(404, "no project takes Flux events here");
+    }
     auto forge = parse_forge(forge_name);
     if (!forge)
       return http::error_response(404, "unknown forge \"" + std::string(forge_name) + "\"");

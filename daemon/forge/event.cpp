@@ -118,9 +118,11 @@ Result<json::value> parse_json(std::string_view body, json::monotonic_resource& 
   return doc;
 }
 
-// About what a parsed push takes per byte of body, so one arena block is usually enough.
+// About what a parsed push takes per byte of body, so one arena block is usually enough; at
+// most 256 KiB up front (the arena grows past it in further blocks), so a body near
+// limits.body_max does not reserve twice its size before a byte is parsed.
 std::size_t arena_size(std::string_view body) {
-  return std::max<std::size_t>(4096, body.size() * 2);
+  return std::clamp<std::size_t>(body.size() * 2, 4096, 256 * 1024);
 }
 
 Result<ForgeEvent> push_event(Forge forge, std::string name, std::string_view body) {
