@@ -15,6 +15,7 @@
 #include "daemon/store/run_lifecycle.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -49,12 +50,7 @@ config::ProjectMap shop_project() {
 class HandlersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto w = store::Writer::open(home / "juanie.db", 100);
-    ASSERT_TRUE(w) << w.error().message;
-    writer = std::move(*w);
-    auto r = store::Reader::open(home / "juanie.db");
-    ASSERT_TRUE(r) << r.error().message;
-    reader.emplace(std::move(*r));
+    ASSERT_NO_FATAL_FAILURE(test::open_store(home / "juanie.db", writer, reader));
     flow.emplace(daemon_config, std::vector<approvals::SigningKey>{}, notifier);
     desk.emplace(approvals::DeskDeps{*flow, *writer, *reader, projects, clock, log, nullptr});
     deps.emplace(RouteDeps{clock,

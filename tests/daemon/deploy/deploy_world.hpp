@@ -36,6 +36,7 @@
 #include "support/scripted_random.hpp"
 #include "support/scripted_remote.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 namespace juanie::daemon::test_world {
 
@@ -71,12 +72,7 @@ class DeployWorld : public ::testing::Test {
     project.config.gitops_url = gitops.bare();
     project.config.gitops_message = std::string(pipelines::kDefaultCommitMessage);
     project.config.environments = pipelines::default_environments();
-    auto w = store::Writer::open(daemon.data_dir / "juanie.db", 100);
-    ASSERT_TRUE(w) << w.error().message;
-    writer = std::move(*w);
-    auto r = store::Reader::open(daemon.data_dir / "juanie.db");
-    ASSERT_TRUE(r) << r.error().message;
-    reader.emplace(std::move(*r));
+    ASSERT_NO_FATAL_FAILURE(test::open_store(daemon.data_dir / "juanie.db", writer, reader));
     deployer.emplace(
         DeployerDeps{daemon, *writer, clock, log, gitops_writer, flow, notifier, mirrors, graph});
     executor.emplace(ExecutorDeps{daemon, *writer, clock, log, mirrors, sandbox, *deployer,

@@ -10,6 +10,7 @@
 #include "support/manual_clock.hpp"
 #include "support/recording_transport.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 namespace juanie::daemon::notify {
 namespace {
@@ -35,12 +36,7 @@ class DispatcherTest : public ::testing::Test {
     sink.secret = "hook.secret";
     daemon.notifications = {sink};
     project.name = "shop";
-    auto w = store::Writer::open(home / "juanie.db", 100);
-    ASSERT_TRUE(w) << w.error().message;
-    writer = std::move(*w);
-    auto r = store::Reader::open(home / "juanie.db");
-    ASSERT_TRUE(r) << r.error().message;
-    reader.emplace(std::move(*r));
+    ASSERT_NO_FATAL_FAILURE(test::open_store(home / "juanie.db", writer, reader));
     dispatcher.emplace(
         DispatcherDeps{daemon, *writer, *reader, clock, log, nullptr, 5s, 3, &transport});
   }

@@ -9,6 +9,7 @@
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -31,12 +32,7 @@ class FixedClock final : public Clock {
 class RetentionSweepTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto w = store::Writer::open(dir / "juanie.db", 1000);
-    ASSERT_TRUE(w) << w.error().message;
-    writer = std::move(*w);
-    auto r = store::Reader::open(dir / "juanie.db");
-    ASSERT_TRUE(r) << r.error().message;
-    reader.emplace(std::move(*r));
+    ASSERT_NO_FATAL_FAILURE(test::open_store(dir / "juanie.db", writer, reader, 1000));
     fs::create_directories(logs);
   }
 

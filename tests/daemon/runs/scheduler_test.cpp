@@ -12,6 +12,7 @@
 #include "support/manual_clock.hpp"
 #include "support/recording_launcher.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -31,12 +32,7 @@ config::ProjectMap projects_named(std::initializer_list<std::string> names) {
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto w = store::Writer::open(home / "juanie.db", 100);
-    ASSERT_TRUE(w) << w.error().message;
-    writer = std::move(*w);
-    auto r = store::Reader::open(home / "juanie.db");
-    ASSERT_TRUE(r) << r.error().message;
-    reader.emplace(std::move(*r));
+    ASSERT_NO_FATAL_FAILURE(test::open_store(home / "juanie.db", writer, reader));
   }
 
   void TearDown() override {

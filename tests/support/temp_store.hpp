@@ -1,0 +1,27 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "daemon/store/reader.hpp"
+#include "daemon/store/writer.hpp"
+
+namespace juanie::test {
+
+// Opens a real SQLite store at `file` as the daemon does: its single writer (which migrates
+// it) and a reader. A failure fails the test: call under ASSERT_NO_FATAL_FAILURE.
+inline void open_store(const std::filesystem::path& file,
+                       std::unique_ptr<daemon::store::Writer>& writer,
+                       std::optional<daemon::store::Reader>& reader, int batch = 100) {
+  auto w = daemon::store::Writer::open(file, batch);
+  ASSERT_TRUE(w) << w.error().message;
+  writer = std::move(*w);
+  auto r = daemon::store::Reader::open(file);
+  ASSERT_TRUE(r) << r.error().message;
+  reader.emplace(std::move(*r));
+}
+
+}  // namespace juanie::test
