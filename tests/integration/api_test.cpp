@@ -83,6 +83,8 @@ TEST(Api, AStoreThatCannotWriteAnswers503) {
   ASSERT_TRUE(d.start()) << d.log();
   sqlite3* locker = nullptr;
   ASSERT_EQ(sqlite3_open((d.home() / "data/juanie.db").c_str(), &locker), SQLITE_OK);
+  // The daemon writes at start (recovery, retention sweep); wait our turn for the lock.
+  sqlite3_busy_timeout(locker, 10'000);
   ASSERT_EQ(sqlite3_exec(locker, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
 
   auto ready = d.request("GET", "/readyz");
