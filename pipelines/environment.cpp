@@ -21,12 +21,24 @@ std::optional<Approval> parse_approval(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view to_string(Rollback rollback) {
+  return rollback == Rollback::kAuto ? "auto" : "manual";
+}
+
+std::optional<Rollback> parse_rollback(std::string_view text) {
+  if (text == "auto") return Rollback::kAuto;
+  if (text == "manual") return Rollback::kManual;
+  return std::nullopt;
+}
+
 std::vector<Environment> default_environments() {
-  return {
+  std::vector<Environment> envs{
       Environment{"dev", "dev", 1, "small", Approval::kNone, {}, 0, true},
       Environment{"staging", "staging", 2, "medium", Approval::kOptional, {}, 0, true},
       Environment{"prod", "prod", 3, "large", Approval::kRequired, {}, 1, false},
   };
+  envs.back().rollback = Rollback::kManual;
+  return envs;
 }
 
 bool is_resource_class(std::string_view text) {

@@ -15,6 +15,13 @@ enum class Approval { kNone, kOptional, kRequired };
 std::string_view to_string(Approval approval);
 std::optional<Approval> parse_approval(std::string_view text);
 
+// What happens when a rollout fails: the previous good image is committed back at once (auto),
+// or the environment stays as it is until a person rolls back (manual).
+enum class Rollback { kAuto, kManual };
+
+std::string_view to_string(Rollback rollback);
+std::optional<Rollback> parse_rollback(std::string_view text);
+
 // One deployment target of a project and the policy that guards it.
 struct Environment {
   std::string name;
@@ -27,10 +34,14 @@ struct Environment {
   bool allow_self_approval = true;
   // How long a deployment may wait for its approvals; 0: the daemon's approvals.link_ttl.
   std::chrono::seconds approval_timeout{0};
+  Rollback rollback = Rollback::kAuto;
+  // false (`rollback_approval: none`): a rollback goes without the approvals a change needs.
+  bool rollback_needs_approval = true;
 };
 
 // The platform's defaults: dev (no approval), staging (optional), prod (required, no
-// self-approval). A project may override any field; prod can never drop its approval.
+// self-approval, rolled back by hand). A project may override any field; prod can never drop its
+// approval.
 std::vector<Environment> default_environments();
 
 bool is_resource_class(std::string_view text);

@@ -16,10 +16,11 @@ constexpr Names<RunState, 5> kRunNames{{{RunState::kQueued, "queued"},
                                         {RunState::kFailed, "failed"},
                                         {RunState::kCancelled, "cancelled"}}};
 
-constexpr Names<DeploymentState, 7> kDeploymentNames{
+constexpr Names<DeploymentState, 8> kDeploymentNames{
     {{DeploymentState::kPending, "pending"},
      {DeploymentState::kAwaitingApproval, "awaiting_approval"},
      {DeploymentState::kRunning, "running"},
+     {DeploymentState::kDeploying, "deploying"},
      {DeploymentState::kSuccess, "success"},
      {DeploymentState::kFailed, "failed"},
      {DeploymentState::kRolledBack, "rolled_back"},
@@ -82,14 +83,17 @@ constexpr std::array<Edge<R>, 7> kRunEdges{{{R::kQueued, R::kRunning},
                                             {R::kQueued, R::kFailed}}};
 
 using D = DeploymentState;
-constexpr std::array<Edge<D>, 8> kDeploymentEdges{{{D::kPending, D::kAwaitingApproval},
-                                                   {D::kPending, D::kRunning},
-                                                   {D::kAwaitingApproval, D::kRunning},
-                                                   {D::kRunning, D::kSuccess},
-                                                   {D::kRunning, D::kFailed},
-                                                   {D::kFailed, D::kRolledBack},
-                                                   {D::kPending, D::kCancelled},
-                                                   {D::kAwaitingApproval, D::kCancelled}}};
+constexpr std::array<Edge<D>, 11> kDeploymentEdges{{{D::kPending, D::kAwaitingApproval},
+                                                    {D::kPending, D::kRunning},
+                                                    {D::kAwaitingApproval, D::kRunning},
+                                                    {D::kRunning, D::kSuccess},
+                                                    {D::kRunning, D::kFailed},
+                                                    {D::kRunning, D::kDeploying},
+                                                    {D::kDeploying, D::kSuccess},
+                                                    {D::kDeploying, D::kFailed},
+                                                    {D::kFailed, D::kRolledBack},
+                                                    {D::kPending, D::kCancelled},
+                                                    {D::kAwaitingApproval, D::kCancelled}}};
 
 using E = EnvironmentState;
 constexpr std::array<Edge<E>, 6> kEnvironmentEdges{{{E::kCreating, E::kActive},

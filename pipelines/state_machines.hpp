@@ -15,6 +15,7 @@ enum class DeploymentState {
   kPending,
   kAwaitingApproval,
   kRunning,
+  kDeploying,  // committed; waiting for Flux to say how the rollout went
   kSuccess,
   kFailed,
   kRolledBack,

@@ -7,22 +7,26 @@
 
 namespace juanie::daemon::api {
 
-bool takes_flux_events(const RouteDeps& deps, std::string_view project) {
+namespace {
+
+// The key that signs the project's Flux events; empty when it takes none.
+std::string flux_key_of(const RouteDeps& deps, std::string_view project) {
   const auto projects = deps.projects.get();
   auto it = projects->find(project);
-  return it != projects->end() && !it->second->flux_key.empty();
+  return it == projects->end() ? std::string() : it->second->flux_key;
+}
+
+}  // namespace
+
+bool takes_flux_events(const RouteDeps& deps, std::string_view project) {
+  return !flux_key_of(deps, project).empty();
 }
 
 void receive_flux_event(const RouteDeps& deps, std::string_view project_name, http::Request req,
                         http::Reply reply) {
   const std::string project(project_name);
   const std::string where = "Flux event for " + project + " from " + req.remote_address;
-  std::string key;
-  {
-    const auto projects = deps.projects.get();
-    auto it = projects->find(project_name);
-    if (it != projects->end()) key = it->second->flux_key;
-  }
+  const std::string key = flux_key_of(deps, project_name);
   if (key.empty()) {
     deps.log.warn(where + " refused (404): the project has no flux.hmac_key");
     return reply(http::error_response(404, "no project takes Flux events here"));
@@ -55,6 +59,9 @@ void receive_flux_event(const RouteDeps& deps, std::string_view project_name, ht
         if (stored->created) {
           deps.log.info(where + " stored as " + id + ": " + event->kind + " " + event->name + " " +
                         event->reason + " " + event->revision.value_or("(no revision)"));
+          if (deps.on_flux_event) deps.on_flux_event();
+        } else {
+          deps.metrics.flux_event("duplicate");
         }
         reply(http::json_response(
             stored->created ? 202 : 200,

@@ -38,6 +38,7 @@ struct RouteDeps {
   std::function<std::optional<std::string>()> not_ready = nullptr;
   // Resolves the refs of POST /api/v1/projects/{p}/runs off the HTTP threads (null: 503).
   ManualRuns* manual_runs = nullptr;
+  std::function<void()> on_flux_event = nullptr;  // a Flux event was stored: act on it
 };
 
 }  // namespace juanie::daemon

@@ -379,14 +379,67 @@ Result<void> ApprovalFlow::finish(store::Database& db, const config::ProjectConf
                                   const std::optional<std::string>& commit, TimePoint now) const {
   const std::string at = rfc3339(now);
   if (auto ok = store::set_deployment_state(db, id, to, reason, commit, at); !ok) return ok;
-  if (to != DeploymentState::kSuccess && to != DeploymentState::kFailed) return {};
   auto d = load(db, id);
   if (!d) return std::unexpected(d.error());
   auto run = run_of(db, *d);
   if (!run) return std::unexpected(run.error());
+  if (d->rollback_of && commit && to != DeploymentState::kFailed) {
+    if (auto ok = record_rollback(db, project, *d, *commit, now); !ok) return ok;
+  }
+  if (to != DeploymentState::kSuccess && to != DeploymentState::kFailed) return {};
   return notifier_.enqueue(
       db, project, to == DeploymentState::kSuccess ? "deployment_succeeded" : "deployment_failed",
       deployment_fields(*d, *run ? &**run : nullptr), at);
+}
+
+Result<void> ApprovalFlow::record_rollback(store::Database& db,
+                                           const config::ProjectConfig& project,
+                                           const store::DeploymentRecord& rollback,
+                                           const std::string& commit, TimePoint now) const {
+  auto undone = load(db, *rollback.rollback_of);
+  if (!undone) return std::unexpected(undone.error());
+  // A rollback by hand of a deployment that succeeded replaces it; only a failure is undone.
+  if (undone->state != DeploymentState::kFailed) return {};
+  const std::string at = rfc3339(now);
+  if (auto ok = store::mark_rolled_back(db, undone->id, commit, at); !ok) return ok;
+  auto current = load(db, undone->id);
+  if (!current) return std::unexpected(current.error());
+  auto run = run_of(db, *current);
+  if (!run) return std::unexpected(run.error());
+  notify::Fields f = deployment_fields(*current, *run ? &**run : nullptr);
+  f["restored_image"] = rollback.image;
+  f["restored_tag"] = rollback.tag;
+  f["restored_digest"] = rollback.digest.value_or("");
+  f["rollback_deployment"] = id_text(rollback.id);
+  f["rollback_commit"] = commit;
+  if (auto ok = notifier_.enqueue(db, project, "deployment_rolled_back", f, at); !ok) return ok;
+  return store::append_audit(
+      db, {at, "rollback", "juanie", undone->id, "done",
+           "restored " + rollback.image + ":" + rollback.tag + " by deployment " +
+               id_text(rollback.id) + ", commit " + commit,
+           "", ""});
+}
+
+Result<Next> ApprovalFlow::admit_rollback(store::Database& db, const config::ProjectConfig& project,
+                                          const store::DeploymentRecord& d, TimePoint now) const {
+  const auto* env = project.environment(d.environment);
+  if (env && env->rollback_needs_approval && pipelines::gate_of(*env)) {
+    auto run = run_of(db, d);
+    if (!run) return std::unexpected(run.error());
+    if (!*run) {
+      return fail(ErrorKind::kConflict, "the run of deployment " + id_text(d.id) + " is gone");
+    }
+    if (auto ok = request_approvals(db, project, **run, d, now); !ok) {
+      return std::unexpected(ok.error());
+    }
+    return Next::kWait;
+  }
+  if (auto ok = store::set_deployment_state(db, d.id, DeploymentState::kRunning, std::nullopt,
+                                            std::nullopt, rfc3339(now));
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  return Next::kCarryOut;
 }
 
 Result<int> ApprovalFlow::expire_due(

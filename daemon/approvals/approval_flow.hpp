@@ -74,7 +74,15 @@ class ApprovalFlow {
   Result<void> withdraw(store::Database& db, const config::ProjectConfig& project,
                         std::int64_t deployment, const std::string& who, TimePoint now) const;
 
-  // `success` or `failed` of a GitOps write, with its notification.
+  // A rollback just recorded `pending` (by `who`): it waits for approvals where the
+  // environment gates changes and does not say `rollback_approval: none`; otherwise it is
+  // `running` at once (so a crash before its write leaves it to be carried out).
+  Result<Next> admit_rollback(store::Database& db, const config::ProjectConfig& project,
+                              const store::DeploymentRecord& d, TimePoint now) const;
+
+  // Where a GitOps write or Flux's verdict leaves a deployment: `deploying` (committed, Flux
+  // to report), `success` or `failed` (with their notifications). A rollback's commit also
+  // marks the failed deployment it undoes `rolled_back`, naming the commit, and says so.
   Result<void> finish(store::Database& db, const config::ProjectConfig& project,
                       std::int64_t deployment, pipelines::DeploymentState to,
                       const std::optional<std::string>& reason,
@@ -101,6 +109,9 @@ class ApprovalFlow {
   Result<void> request_approvals(store::Database& db, const config::ProjectConfig& project,
                                  const store::RunRecord& run, const store::DeploymentRecord& d,
                                  TimePoint now) const;
+  Result<void> record_rollback(store::Database& db, const config::ProjectConfig& project,
+                               const store::DeploymentRecord& rollback, const std::string& commit,
+                               TimePoint now) const;
   Result<void> cancel(store::Database& db, const config::ProjectConfig& project,
                       const store::DeploymentRecord& d, const std::string& reason,
                       const std::string& action, TimePoint now) const;

@@ -18,6 +18,7 @@
 #include "daemon/config/loader.hpp"
 #include "daemon/config/project_registry.hpp"
 #include "daemon/deploy/deployment_loop.hpp"
+#include "daemon/deploy/rollout_watch.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/notify/dispatcher.hpp"
 #include "daemon/notify/notifier.hpp"
@@ -248,6 +249,8 @@ int serve(const std::filesystem::path& config_file) {
       DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier, mirrors, graph});
   DeploymentLoop deployments(
       DeploymentLoopDeps{deployer, flow, notifier, **writer, *reader, projects, clock, log});
+  RolloutWatch rollouts(RolloutWatchDeps{daemon, deployer, flow, notifier, **writer, *reader,
+                                         projects, clock, log, &metrics});
   auto changed = [&deployments, &notifier] {
     deployments.wake();
     notifier.wake();
@@ -279,7 +282,8 @@ int serve(const std::filesystem::path& config_file) {
       clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
       [&scheduler] { scheduler.wake(); },
       [&scheduler](std::int64_t run) { return scheduler.cancel(run); }, flow, desk, changed,
-      [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }, &manual_runs});
+      [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }, &manual_runs,
+      [&rollouts] { rollouts.wake(); }});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;
@@ -314,6 +318,9 @@ int serve(const std::filesystem::path& config_file) {
   // Deployments a crash left `running` are carried out again by the loop's first pass (a file
   // that already has the value is not committed twice); expired approvals are cancelled.
   deployments.start();
+  // Flux events stored but not acted on (a crash between the 202 and the verdict) are taken
+  // by the first pass; so are rollouts whose timeout passed while the daemon was down.
+  rollouts.start();
   dispatcher.start();
   retention_worker.start();
   sd_notify(0, "READY=1");
@@ -347,6 +354,7 @@ int serve(const std::filesystem::path& config_file) {
   retention_worker.stop();
   manual_runs.stop();
   scheduler.stop();
+  rollouts.stop();
   deployments.stop();
   dispatcher.stop();
   (*writer)->stop();

@@ -75,6 +75,12 @@ Limits parse_limits(MapReader& root) {
   if (auto v = r.optional_duration("shutdown_timeout")) out.shutdown_timeout = *v;
   if (auto v = r.optional_duration("workspace_ttl")) out.workspace_ttl = *v;
   if (auto v = r.optional_size("min_free_disk")) out.min_free_disk = *v;
+  if (auto v = r.optional_duration("rollout_timeout")) {
+    if (*v < std::chrono::seconds(1)) {
+      r.fail_at(*r.child("rollout_timeout"), "rollout_timeout", "must be at least 1s");
+    }
+    out.rollout_timeout = *v;
+  }
   r.finish();
   return out;
 }

@@ -49,6 +49,9 @@ struct Limits {
   // Below this much free space in data_dir new runs wait (webhooks are still stored) and
   // /readyz answers 503 saying why. 0: no floor.
   std::uint64_t min_free_disk = 1ULL << 30;
+  // How long a deployment waits for Flux's verdict on its commit (projects with Flux
+  // feedback) before it is failed as "no word from Flux".
+  std::chrono::milliseconds rollout_timeout = std::chrono::minutes(10);
 };
 
 // How long a finished run's traces are kept; 0: forever. Runs a deployment names are kept

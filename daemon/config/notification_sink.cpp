@@ -41,7 +41,8 @@ std::vector<NotificationSink> parse_notification_sinks(MapReader& parent) {
           r.fail_at(*r.child("events"), "events",
                     "\"" + e +
                         "\" is not an event (approval_requested, deployment_succeeded, "
-                        "deployment_failed, deployment_cancelled, run_failed)");
+                        "deployment_failed, deployment_cancelled, deployment_rolled_back, "
+                        "run_failed)");
         }
       }
       sink.events = *events;

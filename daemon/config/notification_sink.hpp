@@ -10,8 +10,8 @@ namespace juanie::daemon::config {
 
 // The events a sink may be told about; a sink without `events` gets them all.
 inline constexpr std::string_view kNotificationEvents[] = {
-    "approval_requested", "deployment_succeeded", "deployment_failed", "deployment_cancelled",
-    "run_failed"};
+    "approval_requested",   "deployment_succeeded",   "deployment_failed",
+    "deployment_cancelled", "deployment_rolled_back", "run_failed"};
 
 // Where notifications go. webhook, dingtalk and slack POST to `url` (a file in secrets_dir:
 // these URLs carry access tokens); email speaks SMTP to `smtp`; a slack sink with a bot

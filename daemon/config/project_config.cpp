@@ -85,6 +85,19 @@ void parse_environment(MapReader& envs, const std::string& name, Environment& en
     }
     env.approval_timeout = std::chrono::duration_cast<std::chrono::seconds>(*v);
   }
+  if (auto v = r.optional_string("rollback")) {
+    auto rollback = pipelines::parse_rollback(*v);
+    if (!rollback) r.fail_at(*r.child("rollback"), "rollback", "must be auto or manual");
+    env.rollback = *rollback;
+  }
+  if (auto v = r.optional_string("rollback_approval")) {
+    if (*v != "none" && *v != "approval") {
+      r.fail_at(*r.child("rollback_approval"), "rollback_approval",
+                "must be none (a rollback goes at once) or approval (it passes the "
+                "environment's approval, the default)");
+    }
+    env.rollback_needs_approval = *v == "approval";
+  }
   if (auto ok = pipelines::check_policy(env); !ok) r.fail_here(ok.error().message);
   r.finish();
 }
@@ -290,6 +303,21 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
   if (auto node = root.child("flux")) {
     MapReader r(*node, root.file(), "flux");
     out.flux_hmac_key = secret_ref(r, "hmac_key");
+    if (auto names = r.child("kustomizations")) {
+      MapReader k = r.nested(*names, r.field("kustomizations"));
+      for (const auto& entry : *names) {
+        const std::string env = entry.first.Scalar();
+        if (!out.environment(env)) {
+          k.fail_at(entry.first, env, "\"" + env + "\" is not an environment of this project");
+        }
+        if (auto name = k.optional_string(env); name && !name->empty()) {
+          out.flux_kustomizations[env] = *name;
+        } else {
+          k.fail_at(entry.second, env, "must name the environment's Flux Kustomization");
+        }
+      }
+      k.finish();
+    }
     r.finish();
   }
   out.notifications = parse_notification_sinks(root);
@@ -306,6 +334,17 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
 }
 
 }  // namespace
+
+std::optional<std::string> ProjectConfig::environment_of_kustomization(
+    std::string_view kustomization) const {
+  for (const auto& env : environments) {
+    const auto mapped = flux_kustomizations.find(env.name);
+    const std::string expected =
+        mapped != flux_kustomizations.end() ? mapped->second : name + "-" + env.name;
+    if (expected == kustomization) return env.name;
+  }
+  return std::nullopt;
+}
 
 const pipelines::Environment* ProjectConfig::environment(std::string_view env_name) const {
   for (const auto& env : environments) {

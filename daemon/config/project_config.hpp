@@ -66,9 +66,14 @@ struct ProjectConfig {
   std::map<std::string, Approver> approvers;
   std::map<std::string, SecretRef> secrets;  // pipeline secret name → file
   std::optional<SecretRef> flux_hmac_key;
+  // Environment → the name of its Flux Kustomization, where it is not `<project>-<env>` (the
+  // name `project init` generates).
+  std::map<std::string, std::string> flux_kustomizations;
   std::vector<NotificationSink> notifications;  // besides the daemon's
 
   const pipelines::Environment* environment(std::string_view name) const;
+  // The environment whose rollout a Flux Kustomization of this name reports, if any.
+  std::optional<std::string> environment_of_kustomization(std::string_view kustomization) const;
 };
 
 // Names usable in URLs and file names: [a-z0-9][a-z0-9._-]{0,62}.

@@ -195,10 +195,48 @@ void Deployer::write(const store::DeploymentRecord& d, const store::RunRecord& r
                  (outcome->committed ? "committed " + outcome->commit.substr(0, 12) + " to "
                                      : "found the tag already in ") +
                  project.gitops_url + " " + change->path);
-  record(d.id, project, DeploymentState::kSuccess,
-         outcome->committed ? std::nullopt
-                            : std::optional<std::string>("the overlay already had this image"),
+  if (!outcome->committed) {
+    return record(d.id, project, DeploymentState::kSuccess, "the overlay already had this image",
+                  outcome->commit);
+  }
+  // With Flux feedback the rollout is watched (RolloutWatch) until Flux says how it went.
+  if (project.flux_hmac_key) {
+    return record(d.id, project, DeploymentState::kDeploying, std::nullopt, outcome->commit);
+  }
+  record(d.id, project, DeploymentState::kSuccess, "committed; rollout not observed",
          outcome->commit);
+}
+
+Result<store::DeploymentRecord> Deployer::roll_back(const store::DeploymentRecord& undone,
+                                                    const config::ProjectConfig& project,
+                                                    const RollbackTarget& target,
+                                                    const std::string& who) const {
+  RollbackStart start;
+  std::optional<store::RunRecord> run;
+  auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+    auto current = store::find_deployment(db, undone.id);
+    if (!current) return std::unexpected(current.error());
+    if (!*current) return fail(ErrorKind::kNotFound, "no deployment " + std::to_string(undone.id));
+    auto started =
+        start_rollback(db, deps_.flow, project, **current, target, who, deps_.clock.now());
+    if (!started) return std::unexpected(started.error());
+    start = std::move(*started);
+    auto found = store::find_run(db, start.deployment.run);
+    if (!found) return std::unexpected(found.error());
+    run = std::move(*found);
+    return {};
+  });
+  if (!ok) {
+    deps_.log.warn("deployment " + std::to_string(undone.id) +
+                   ": no rollback: " + ok.error().message);
+    return std::unexpected(ok.error());
+  }
+  deps_.notifier.wake();
+  const auto& r = start.deployment;
+  deps_.log.info("deployment " + std::to_string(r.id) + " " + r.reason.value_or("") + ", by " +
+                 who + (start.next == approvals::Next::kCarryOut ? "" : "; waits for approval"));
+  if (start.next == approvals::Next::kCarryOut && run) carry_out(r, *run, project);
+  return r;
 }
 
 }  // namespace juanie::daemon

@@ -7,6 +7,7 @@
 #include "daemon/approvals/approval_flow.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/config/project_config.hpp"
+#include "daemon/deploy/rollback.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/runs.hpp"
@@ -34,7 +35,8 @@ struct DeployerDeps {
 // Turns a pushed image into a deployment: the record (`pending`, superseding older waiting
 // ones), then — unless the branch's rule asks for a manual trigger or the environment for
 // approvals — the GitOps commit of the new tag into the environment's overlay (`running` →
-// `success` or `failed` with the reason). A push whose commit is an ancestor of the one the
+// `success` or `failed` with the reason; `deploying` when the project has Flux feedback, until
+// Flux says how the rollout went). A push whose commit is an ancestor of the one the
 // environment runs (an old push replayed, a branch reset) never moves it back by itself: its
 // deployment waits for a manual trigger.
 class Deployer {
@@ -51,6 +53,14 @@ class Deployer {
   void carry_out(const store::DeploymentRecord& deployment, const store::RunRecord& run,
                  const config::ProjectConfig& project) const;
   bool in_flight(std::int64_t id) const;
+
+  // Rolls `undone`'s environment back to an earlier good image by a new commit (never a
+  // history rewrite): records the rollback, then — unless it waits for approval — carries it
+  // out. The error says why nothing was done.
+  Result<store::DeploymentRecord> roll_back(const store::DeploymentRecord& undone,
+                                            const config::ProjectConfig& project,
+                                            const RollbackTarget& target,
+                                            const std::string& who) const;
 
  private:
   void record(std::int64_t id, const config::ProjectConfig& project, pipelines::DeploymentState to,

@@ -20,6 +20,13 @@ Result<runner::GitOpsChange> gitops_change_for(const config::ProjectConfig& proj
                                                   {"branch", run.branch}};
   auto message = pipelines::render_message(project.gitops_message, fields);
   if (!message) return std::unexpected(message.error());
+  if (d.rollback_of) {
+    // A rollback says so, whatever the project's template: a reader of the GitOps history
+    // sees an environment going back, and which deployment it undid.
+    *message = "Roll back " + d.environment + " to " + d.image + ":" + d.tag + "\n\nUndoes " +
+               "deployment " + std::to_string(*d.rollback_of) + "; restores the image of run " +
+               std::to_string(d.run) + " (commit " + run.sha + ").\n";
+  }
   auto path = pipelines::render_message(project.gitops_path, fields);
   if (!path) return std::unexpected(path.error());
   runner::GitOpsChange change;

@@ -64,6 +64,11 @@ std::string subject(const std::string& event, const Fields& f) {
     return field(f, "project") + ": deployed " + image_ref(f) + " to " + field(f, "environment");
   if (event == "deployment_failed") return field(f, "project") + ": failed to " + what;
   if (event == "deployment_cancelled") return field(f, "project") + ": cancelled: " + what;
+  if (event == "deployment_rolled_back") {
+    return field(f, "project") + ": rolled back " + field(f, "environment") + " to " +
+           field(f, "restored_image") + ":" + field(f, "restored_tag") + " after " + image_ref(f) +
+           " failed";
+  }
   if (event == "run_failed") {
     return field(f, "project") + ": run " + field(f, "run") + " of " + field(f, "branch") +
            " failed";
@@ -83,6 +88,11 @@ std::string plain_text(const std::string& event, const Fields& f) {
   }
   if (!field(f, "triggered_by").empty()) text += "triggered by: " + field(f, "triggered_by") + "\n";
   if (!field(f, "reason").empty()) text += "reason: " + field(f, "reason") + "\n";
+  if (event == "deployment_rolled_back") {
+    text += "restored: " + field(f, "restored_image") + ":" + field(f, "restored_tag") + "@" +
+            field(f, "restored_digest") + " by deployment " + field(f, "rollback_deployment") +
+            ", GitOps commit " + field(f, "rollback_commit") + "\n";
+  }
   if (!field(f, "link").empty()) {
     text +=
         "\nReview it, then approve or reject (the page changes nothing until you press a "

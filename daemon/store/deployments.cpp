@@ -9,7 +9,9 @@ namespace {
 
 constexpr const char* kColumns =
     "id, run_id, project, environment, state, image, tag, digest, gitops_commit, reason, "
-    "created_at, started_at, finished_at, triggered_by, triggered_at, expires_at, triggered_person";
+    "created_at, started_at, finished_at, triggered_by, triggered_at, expires_at, "
+    "triggered_person, "
+    "committed_at, rollback_of, rollback_commit";
 
 DeploymentRecord read_row(const Statement& s) {
   DeploymentRecord d;
@@ -30,6 +32,9 @@ DeploymentRecord read_row(const Statement& s) {
   d.triggered_at = s.optional_text(14);
   d.expires_at = s.optional_text(15);
   d.triggered_person = s.optional_text(16);
+  d.committed_at = s.optional_text(17);
+  d.rollback_of = s.optional_int64(18);
+  d.rollback_commit = s.optional_text(19);
   return d;
 }
 
@@ -57,13 +62,14 @@ Result<DeploymentRecord> create_deployment(Database& db, const DeploymentRecord&
   auto insert = db.prepare(
       "INSERT INTO deployments (run_id, project, environment, state, image, tag, digest, "
       "created_at) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7) "
-      "ON CONFLICT (run_id, environment) DO NOTHING");
+      "ON CONFLICT (run_id, environment) WHERE rollback_of IS NULL DO NOTHING");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(1, d.run).bind(2, d.project).bind(3, d.environment).bind(4, d.image).bind(5, d.tag);
   insert->bind_optional(6, d.digest).bind(7, now);
   if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
-                         " FROM deployments WHERE run_id = ?1 AND environment = ?2");
+                         " FROM deployments WHERE run_id = ?1 AND environment = ?2 AND "
+                         "rollback_of IS NULL");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, d.run).bind(2, d.environment);
   auto found = read_one(*stmt);
@@ -89,10 +95,14 @@ Result<void> set_deployment_state(Database& db, std::int64_t id, pipelines::Depl
   }
   const bool final = to != pipelines::DeploymentState::kRunning &&
                      to != pipelines::DeploymentState::kPending &&
-                     to != pipelines::DeploymentState::kAwaitingApproval;
+                     to != pipelines::DeploymentState::kAwaitingApproval &&
+                     to != pipelines::DeploymentState::kDeploying;
+  // committed_at: when the GitOps commit was first recorded — a rollout's clock starts there.
   auto update = db.prepare(
       "UPDATE deployments SET state = ?2, reason = coalesce(?3, reason), "
       "gitops_commit = coalesce(?4, gitops_commit), "
+      "committed_at = CASE WHEN ?4 IS NOT NULL THEN coalesce(committed_at, ?5) "
+      "ELSE committed_at END, "
       "started_at = CASE WHEN ?2 = 'running' THEN coalesce(started_at, ?5) ELSE started_at END, "
       "finished_at = CASE WHEN ?6 THEN ?5 ELSE finished_at END WHERE id = ?1");
   if (!update) return std::unexpected(update.error());
@@ -110,7 +120,8 @@ Result<std::optional<DeploymentRecord>> find_deployment(Database& db, std::int64
 
 Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int64_t run) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
-                         " FROM deployments WHERE run_id = ?1 ORDER BY id DESC LIMIT 1");
+                         " FROM deployments WHERE run_id = ?1 AND rollback_of IS NULL "
+                         "ORDER BY id DESC LIMIT 1");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, run);
   return read_one(*stmt);
@@ -173,7 +184,7 @@ Result<std::vector<EnvironmentCommit>> environment_commits(Database& db, const s
       "ORDER BY d.finished_at DESC, d.id DESC LIMIT 1) "
       "UNION ALL SELECT d.id, d.state, r.sha FROM deployments d JOIN runs r ON r.id = d.run_id "
       "WHERE d.project = ?1 AND d.environment = ?2 AND d.run_id != ?3 AND d.state IN "
-      "('pending', 'awaiting_approval', 'running')");
+      "('pending', 'awaiting_approval', 'running', 'deploying')");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, project).bind(2, environment).bind(3, except_run);
   std::vector<EnvironmentCommit> out;
@@ -243,6 +254,83 @@ Result<std::vector<DeploymentRecord>> running_deployments(Database& db) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
                          " FROM deployments WHERE state = 'running' ORDER BY id");
   if (!stmt) return std::unexpected(stmt.error());
+  return read_all(*stmt);
+}
+
+Result<std::optional<DeploymentRecord>> deployment_with_commit(Database& db,
+                                                               const std::string& project,
+                                                               const std::string& environment,
+                                                               const std::string& commit) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE project = ?1 AND environment = ?2 AND "
+                         "gitops_commit = ?3 ORDER BY id DESC LIMIT 1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, project).bind(2, environment).bind(3, commit);
+  return read_one(*stmt);
+}
+
+Result<std::optional<DeploymentRecord>> previous_success(Database& db, const std::string& project,
+                                                         const std::string& environment,
+                                                         std::int64_t except,
+                                                         const std::optional<std::string>& tag) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE project = ?1 AND environment = ?2 AND id != ?3 "
+                         "AND state = 'success' AND digest IS NOT NULL AND (?4 IS NULL OR tag = "
+                         "?4) ORDER BY finished_at DESC, id DESC LIMIT 1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, project).bind(2, environment).bind(3, except).bind_optional(4, tag);
+  return read_one(*stmt);
+}
+
+Result<DeploymentRecord> create_rollback(Database& db, const DeploymentRecord& undone,
+                                         const DeploymentRecord& restored, const std::string& now) {
+  auto insert = db.prepare(
+      "INSERT INTO deployments (run_id, project, environment, state, image, tag, digest, "
+      "created_at, rollback_of) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8)");
+  if (!insert) return std::unexpected(insert.error());
+  insert->bind(1, restored.run).bind(2, undone.project).bind(3, undone.environment);
+  insert->bind(4, restored.image).bind(5, restored.tag).bind_optional(6, restored.digest);
+  insert->bind(7, now).bind(8, undone.id);
+  if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
+  auto found = find_deployment(db, db.last_insert_rowid());
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return fail("the rollback of deployment " + std::to_string(undone.id) + " vanished");
+  return std::move(**found);
+}
+
+Result<void> mark_rolled_back(Database& db, std::int64_t id, const std::string& commit,
+                              const std::string& now) {
+  if (auto ok = set_deployment_state(db, id, pipelines::DeploymentState::kRolledBack, std::nullopt,
+                                     std::nullopt, now);
+      !ok) {
+    return ok;
+  }
+  auto update = db.prepare("UPDATE deployments SET rollback_commit = ?2 WHERE id = ?1");
+  if (!update) return std::unexpected(update.error());
+  update->bind(1, id).bind(2, commit);
+  return update->run();
+}
+
+Result<std::optional<std::int64_t>> newer_commit(Database& db, const DeploymentRecord& d) {
+  auto stmt = db.prepare(
+      "SELECT id FROM deployments WHERE project = ?1 AND environment = ?2 AND id > ?3 AND "
+      "gitops_commit IS NOT NULL ORDER BY id LIMIT 1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, d.project).bind(2, d.environment).bind(3, d.id);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<std::int64_t>{};
+  return std::optional<std::int64_t>(stmt->int64(0));
+}
+
+Result<std::vector<DeploymentRecord>> environment_history(Database& db, const std::string& project,
+                                                          const std::string& environment,
+                                                          int limit) {
+  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
+                         " FROM deployments WHERE project = ?1 AND environment = ?2 "
+                         "ORDER BY id DESC LIMIT ?3");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, project).bind(2, environment).bind(3, static_cast<std::int64_t>(limit));
   return read_all(*stmt);
 }
 

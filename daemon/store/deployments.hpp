@@ -30,6 +30,10 @@ struct DeploymentRecord {
   std::optional<std::string> triggered_at;
   std::optional<std::string> expires_at;        // a waiting deployment is cancelled after this
   std::optional<std::string> triggered_person;  // whom triggered_by (a token) belongs to
+  std::optional<std::string> committed_at;      // when its GitOps commit was recorded
+  // A rollback: the deployment it undoes (its image is an earlier deployment's).
+  std::optional<std::int64_t> rollback_of;
+  std::optional<std::string> rollback_commit;  // the commit that undid this one
 };
 
 // A new deployment, `pending`, for an image a run pushed. At most one per run and environment:
@@ -89,6 +93,30 @@ Result<bool> image_recorded(Database& db, const std::string& project, const std:
 Result<void> record_pushed_image(Database& db, const std::string& project, const std::string& image,
                                  const std::string& tag, const std::string& digest,
                                  const std::string& now);
+// The newest deployment of an environment whose GitOps commit is `commit`: the one a Flux
+// event about that revision speaks of.
+Result<std::optional<DeploymentRecord>> deployment_with_commit(Database& db,
+                                                               const std::string& project,
+                                                               const std::string& environment,
+                                                               const std::string& commit);
+// What an environment ran before: its newest successful deployment (by when it succeeded)
+// other than `except`; with `tag`, the newest successful one of that tag.
+Result<std::optional<DeploymentRecord>> previous_success(
+    Database& db, const std::string& project, const std::string& environment, std::int64_t except,
+    const std::optional<std::string>& tag = std::nullopt);
+// A new `pending` deployment of `restored`'s image (and run) that undoes `undone`.
+Result<DeploymentRecord> create_rollback(Database& db, const DeploymentRecord& undone,
+                                         const DeploymentRecord& restored, const std::string& now);
+// `failed` → `rolled_back`, naming the commit that restored the environment.
+Result<void> mark_rolled_back(Database& db, std::int64_t id, const std::string& commit,
+                              const std::string& now);
+// A deployment of the same environment recorded after `d` whose GitOps commit is made (so it
+// replaced `d`'s image), if any.
+Result<std::optional<std::int64_t>> newer_commit(Database& db, const DeploymentRecord& d);
+// The deployments of one environment, newest first.
+Result<std::vector<DeploymentRecord>> environment_history(Database& db, const std::string& project,
+                                                          const std::string& environment,
+                                                          int limit);
 // Deployments a crash left `running`: their GitOps write is done again (it is idempotent).
 Result<std::vector<DeploymentRecord>> running_deployments(Database& db);
 

@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 11> kMigrations{
+constexpr std::array<const char*, 12> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -195,6 +195,51 @@ CREATE UNIQUE INDEX flux_events_waiting ON flux_events (project, dedupe_key)
   WHERE outcome IS NULL;
 CREATE INDEX flux_events_unprocessed ON flux_events (id) WHERE outcome IS NULL;
 )sql",
+    // 12: rollouts and rollbacks. A deployment may wait for Flux (`deploying`, from when its
+    // commit was pushed: committed_at); a rollback is a deployment of an earlier image
+    // (rollback_of: the deployment it undoes, so one run may be deployed again by one), and
+    // the deployment it undid records the commit that did (rollback_commit). SQLite cannot
+    // alter a CHECK: the table is copied (foreign keys are off while migrations run).
+    R"sql(
+CREATE TABLE deployments_v12 (
+  id               INTEGER PRIMARY KEY,
+  run_id           INTEGER NOT NULL REFERENCES runs (id),
+  project          TEXT NOT NULL,
+  environment      TEXT NOT NULL,
+  state            TEXT NOT NULL CHECK (state IN ('pending', 'awaiting_approval', 'running',
+                                                  'deploying', 'success', 'failed',
+                                                  'rolled_back', 'cancelled')),
+  image            TEXT NOT NULL,
+  tag              TEXT NOT NULL,
+  digest           TEXT,
+  gitops_commit    TEXT,
+  reason           TEXT,
+  created_at       TEXT NOT NULL,
+  started_at       TEXT,
+  finished_at      TEXT,
+  triggered_by     TEXT,
+  triggered_at     TEXT,
+  expires_at       TEXT,
+  triggered_person TEXT,
+  committed_at     TEXT,
+  rollback_of      INTEGER,
+  rollback_commit  TEXT
+);
+INSERT INTO deployments_v12 (id, run_id, project, environment, state, image, tag, digest,
+  gitops_commit, reason, created_at, started_at, finished_at, triggered_by, triggered_at,
+  expires_at, triggered_person, committed_at)
+SELECT id, run_id, project, environment, state, image, tag, digest, gitops_commit, reason,
+  created_at, started_at, finished_at, triggered_by, triggered_at, expires_at, triggered_person,
+  CASE WHEN gitops_commit IS NOT NULL THEN finished_at END
+FROM deployments;
+DROP TABLE deployments;
+ALTER TABLE deployments_v12 RENAME TO deployments;
+CREATE UNIQUE INDEX deployments_one_per_run ON deployments (run_id, environment)
+  WHERE rollback_of IS NULL;
+CREATE INDEX deployments_by_project ON deployments (project, id);
+CREATE INDEX deployments_by_state ON deployments (state);
+CREATE INDEX deployments_by_environment ON deployments (project, environment, id);
+)sql",
 };
 
 Result<int> user_version(Database& db) {
@@ -203,6 +248,15 @@ Result<int> user_version(Database& db) {
   auto row = stmt->step();
   if (!row) return std::unexpected(row.error());
   return static_cast<int>(stmt->int64(0));
+}
+
+Result<void> foreign_keys_hold(Database& db) {
+  auto stmt = db.prepare("PRAGMA foreign_key_check");
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (*row) return fail("a row of " + stmt->text(0) + " refers to a row that is not there");
+  return {};
 }
 
 }  // namespace
@@ -228,15 +282,25 @@ Result<void> migrate(Database& db) {
                 ", newer than this juanie (" + std::to_string(schema_version()) +
                 "); refusing to touch it");
   }
-  for (int v = *version; v < schema_version(); ++v) {
+  if (*version == schema_version()) return {};
+  // A migration that copies a table (SQLite cannot change a constraint in place) drops the
+  // original, which foreign keys would refuse; they are off meanwhile and checked before each
+  // commit instead. The pragma is a no-op inside a transaction, so it is set outside.
+  if (auto ok = db.exec("PRAGMA foreign_keys = OFF"); !ok) return ok;
+  Result<void> outcome;
+  for (int v = *version; v < schema_version() && outcome; ++v) {
     const std::string sql = std::string("BEGIN IMMEDIATE;\n") + kMigrations[v] +
-                            "\nPRAGMA user_version = " + std::to_string(v + 1) + ";\nCOMMIT;";
-    if (auto ok = db.exec(sql); !ok) {
+                            "\nPRAGMA user_version = " + std::to_string(v + 1) + ";";
+    auto ok = db.exec(sql);
+    if (ok) ok = foreign_keys_hold(db);
+    if (ok) ok = db.exec("COMMIT");
+    if (!ok) {
       (void)db.exec("ROLLBACK");
-      return fail("migration " + std::to_string(v + 1) + " failed: " + ok.error().message);
+      outcome = fail("migration " + std::to_string(v + 1) + " failed: " + ok.error().message);
     }
   }
-  return {};
+  if (auto ok = db.exec("PRAGMA foreign_keys = ON"); !ok && outcome) return ok;
+  return outcome;
 }
 
 }  // namespace juanie::daemon::store

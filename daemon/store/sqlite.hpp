@@ -41,6 +41,7 @@ class Statement {
   std::int64_t int64(int column) const;
   std::string text(int column) const;
   std::optional<std::string> optional_text(int column) const;
+  std::optional<std::int64_t> optional_int64(int column) const;
   bool is_null(int column) const;
 
  private:

@@ -62,12 +62,32 @@ struct Metrics::Impl {
                                          .Help("Writes waiting for the store's next commit")
                                          .Register(*registry)
                                          .Add({});
+  // Rollouts (issue 12's Flux feedback).
+  prometheus::Family<prometheus::Counter>& flux_events =
+      prometheus::BuildCounter()
+          .Name("juanie_flux_events_total")
+          .Help("Flux events by what they changed")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& rollouts =
+      prometheus::BuildHistogram()
+          .Name("juanie_rollout_duration_seconds")
+          .Help("From a deployment's GitOps commit to Flux's verdict (or the timeout)")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& rollbacks =
+      prometheus::BuildCounter()
+          .Name("juanie_rollbacks_total")
+          .Help("Rollbacks started, by environment and by whom (auto, manual)")
+          .Register(*registry);
 };
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
   // Every state appears from the start, so dashboards and alerts see zeros, not gaps.
   for (const char* state : {"queued", "running", "succeeded", "failed", "cancelled"}) {
     impl_->runs.Add({{"state", state}}).Set(0);
+  }
+  for (const char* result : {"duplicate", "applied", "stale", "unknown_revision",
+                             "other_environment", "no_verdict", "unknown_project"}) {
+    impl_->flux_events.Add({{"result", result}});
   }
   for (const char* reason : {"invalid_link", "expired", "bad_form", "wrong_deployment"}) {
     impl_->approval_refusals.Add({{"reason", reason}});
@@ -114,8 +134,8 @@ void Metrics::notification(std::string_view sink, std::string_view result) {
 }
 
 void Metrics::set_deployments(const std::map<std::string, std::int64_t>& by_state) {
-  for (const char* state : {"pending", "awaiting_approval", "running", "success", "failed",
-                            "rolled_back", "cancelled"}) {
+  for (const char* state : {"pending", "awaiting_approval", "running", "deploying", "success",
+                            "failed", "rolled_back", "cancelled"}) {
     auto it = by_state.find(state);
     impl_->deployments.Add({{"state", state}})
         .Set(it == by_state.end() ? 0.0 : static_cast<double>(it->second));
@@ -128,6 +148,24 @@ void Metrics::set_outbox_pending(std::int64_t messages) {
 
 void Metrics::approval_refused(std::string_view reason) {
   impl_->approval_refusals.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::flux_event(std::string_view result) {
+  impl_->flux_events.Add({{"result", std::string(result)}}).Increment();
+}
+
+void Metrics::rollout(std::string_view environment, std::string_view result, double seconds) {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{5,   15,  30,   60,   120,
+                                                                300, 600, 1200, 1800, 3600};
+  impl_->rollouts
+      .Add({{"environment", std::string(environment)}, {"result", std::string(result)}}, kBuckets)
+      .Observe(seconds);
+}
+
+void Metrics::rollback(std::string_view environment, std::string_view trigger) {
+  impl_->rollbacks
+      .Add({{"environment", std::string(environment)}, {"trigger", std::string(trigger)}})
+      .Increment();
 }
 
 std::string Metrics::render() const {

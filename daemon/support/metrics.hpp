@@ -30,6 +30,14 @@ class Metrics {
   // rate-limit logged, never stored), expired, bad_form, wrong_deployment.
   void approval_refused(std::string_view reason);
 
+  // Rollouts. result: duplicate (a repeat the hook recognised), applied, stale,
+  // unknown_revision, other_environment, no_verdict, unknown_project.
+  void flux_event(std::string_view result);
+  // A rollout decided: result success or failed, after `seconds` from its GitOps commit.
+  void rollout(std::string_view environment, std::string_view result, double seconds);
+  // trigger: auto, manual.
+  void rollback(std::string_view environment, std::string_view trigger);
+
   std::string render() const;
 
  private:

@@ -89,6 +89,14 @@ std::string Daemon::log() const {
   return read_file(home_ / ("juanie-" + std::to_string(starts_) + ".log"));
 }
 
+bool Daemon::wait_for_log(const std::string& text) const {
+  for (int i = 0; i < 1200; ++i) {
+    if (log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 bool Daemon::start() {
   ++starts_;
   const std::string log_file = (home_ / ("juanie-" + std::to_string(starts_) + ".log")).string();

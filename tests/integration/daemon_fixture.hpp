@@ -54,6 +54,8 @@ class Daemon {
   pid_t pid() const { return pid_; }
   const TempDir& home() const { return home_; }
   std::string log() const;
+  // Polls the log of this start until it holds `text` (up to 60 s).
+  bool wait_for_log(const std::string& text) const;
 
   daemon::http::ClientResponse request(
       const std::string& method, const std::string& path, const std::string& body = "",

@@ -38,6 +38,14 @@ TEST(DeploymentStateMachine, FollowsDesign) {
   EXPECT_FALSE(can_transition(D::kRunning, D::kCancelled));
   EXPECT_FALSE(can_transition(D::kSuccess, D::kRolledBack));
   EXPECT_FALSE(can_transition(D::kAwaitingApproval, D::kSuccess));
+  // With Flux feedback: committed, then Flux's verdict.
+  EXPECT_TRUE(can_transition(D::kRunning, D::kDeploying));
+  EXPECT_TRUE(can_transition(D::kDeploying, D::kSuccess));
+  EXPECT_TRUE(can_transition(D::kDeploying, D::kFailed));
+  EXPECT_FALSE(can_transition(D::kDeploying, D::kRolledBack));
+  EXPECT_FALSE(can_transition(D::kDeploying, D::kCancelled));
+  EXPECT_FALSE(can_transition(D::kPending, D::kDeploying));
+  EXPECT_EQ(parse_deployment_state("deploying"), D::kDeploying);
 }
 
 TEST(EnvironmentAndProjectStateMachines, FollowDesign) {

@@ -254,7 +254,7 @@ TEST(DaemonConfig, NotificationSinksAndSigningKeys) {
   EXPECT_EQ(error_of("notifications:\n  - {type: webhook, url: u, events: [deployed]}\n"),
             "/etc/juanie/juanie.yaml:5: notifications[0].events: \"deployed\" is not an event "
             "(approval_requested, deployment_succeeded, deployment_failed, deployment_cancelled, "
-            "run_failed)");
+            "deployment_rolled_back, run_failed)");
   EXPECT_EQ(error_of("notifications:\n  - {type: email, from: a@b}\n"),
             "/etc/juanie/juanie.yaml:5: notifications[0].smtp: is required");
   EXPECT_EQ(error_of("notifications:\n  - {type: email, smtp: \"smtp://u:p@mail\", from: a@b}\n"),

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "daemon/approvals/approval_flow.hpp"
+#include "daemon/config/project_config.hpp"
+#include "daemon/store/deployments.hpp"
+#include "daemon/store/sqlite.hpp"
+
+namespace juanie::daemon {
+
+// What to restore: the environment's previous successful deployment unless one is named.
+struct RollbackTarget {
+  std::optional<std::string> tag;          // the newest successful deployment of this tag
+  std::optional<std::int64_t> deployment;  // this successful deployment
+};
+
+struct RollbackStart {
+  store::DeploymentRecord deployment;  // the rollback, `running` or awaiting approval
+  approvals::Next next = approvals::Next::kWait;
+};
+
+// Inside the caller's transaction: records a rollback of `undone` — a new deployment of an
+// earlier good image of its environment — by `who` (audited), and admits it through the
+// environment's rollback policy. Refused (nothing written) when there is nothing earlier to
+// restore, the target is not a successful deployment of the environment, or `undone` was
+// rolled back already.
+Result<RollbackStart> start_rollback(store::Database& db, const approvals::ApprovalFlow& flow,
+                                     const config::ProjectConfig& project,
+                                     const store::DeploymentRecord& undone,
+                                     const RollbackTarget& target, const std::string& who,
+                                     approvals::TimePoint now);
+
+// The deployment a rollback by hand undoes: what the environment's overlay names now (its
+// newest deployment with a GitOps commit that is not cancelled), if any.
+Result<std::optional<store::DeploymentRecord>> rollback_subject(store::Database& db,
+                                                                const std::string& project,
+                                                                const std::string& environment);
+
+}  // namespace juanie::daemon
