@@ -6,6 +6,7 @@
 #include "daemon/api/approval_handlers.hpp"
 #include "daemon/api/auth.hpp"
 #include "daemon/api/deployment_handlers.hpp"
+#include "daemon/api/environment_handlers.hpp"
 #include "daemon/api/flux_handlers.hpp"
 #include "daemon/api/health_handlers.hpp"
 #include "daemon/api/run_handlers.hpp"
@@ -51,7 +52,7 @@ constexpr ApiRoute kApiRoutes[] = {
      [](const RouteDeps& d, const http::Request& r, const config::ApiToken&, http::Reply reply) {
        reply(api::list_approvals(d, r));
      }},
-    {"", "/api/v1/projects/", api::start_run},
+    {"", "/api/v1/projects/", api::project_item},
     {"", "/api/v1/runs/", api::run_item},
 };
 

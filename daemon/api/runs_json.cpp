@@ -80,6 +80,9 @@ json::object deployment_object(const store::DeploymentRecord& d, const Approvals
   o["created_at"] = d.created_at;
   o["started_at"] = optional(d.started_at);
   o["finished_at"] = optional(d.finished_at);
+  o["committed_at"] = optional(d.committed_at);
+  o["rollback_of"] = d.rollback_of ? json::value(*d.rollback_of) : json::value(nullptr);
+  o["rollback_commit"] = optional(d.rollback_commit);
   return o;
 }
 

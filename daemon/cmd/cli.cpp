@@ -7,6 +7,7 @@
 #include "daemon/cmd/demo.hpp"
 #include "daemon/cmd/exec_command.hpp"
 #include "daemon/cmd/project_init.hpp"
+#include "daemon/cmd/rollback_command.hpp"
 #include "daemon/cmd/serve.hpp"
 #include "daemon/cmd/trigger_command.hpp"
 #include "daemon/cmd/validate.hpp"
@@ -25,6 +26,9 @@ commands:
                           ask the running daemon's API to release the pending deployment of
                           REF (main → prod waits for this), or with none to start a run of
                           REF's head; --deployment ID, --url URL, --token-file FILE
+  rollback --config FILE PROJECT ENV [--to TAG|DEPLOYMENT]
+                          ask the running daemon's API to roll ENV back by a new GitOps
+                          commit of its previous good image (or of TAG / DEPLOYMENT)
   approval-link --config FILE DEPLOYMENT APPROVER
                           print APPROVER's signed approve/reject link for a waiting deployment
   project init NAME ...   lay out a new project's GitOps repository, Flux objects and project
@@ -70,6 +74,7 @@ int run_cli(const std::vector<std::string>& args) {
   if (command == "demo") return run_demo(rest);
   if (command == "exec") return run_exec(rest);
   if (command == "trigger") return run_trigger(rest);
+  if (command == "rollback") return run_rollback(rest);
   if (command == "approval-link") return run_approval_link(rest);
   if (command == "project" && !rest.empty() && rest[0] == "init") {
     return run_project_init(std::vector<std::string>(rest.begin() + 1, rest.end()));

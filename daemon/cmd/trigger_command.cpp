@@ -8,9 +8,7 @@
 #include <iostream>
 #include <optional>
 
-#include "daemon/config/daemon_config.hpp"
-#include "daemon/config/loader.hpp"
-#include "daemon/http/client.hpp"
+#include "daemon/cmd/api_client.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -26,7 +24,7 @@ constexpr const char* kUsage =
     "$JUANIE_API_TOKEN) is recorded as the trigger.\n";
 
 struct Options {
-  std::string config, url, token_file, ca_file;
+  ApiEndpoint endpoint;
   std::optional<std::int64_t> deployment;
   std::vector<std::string> positional;
 };
@@ -46,15 +44,10 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       if (i + 1 >= args.size()) return std::nullopt;
       return args[++i];
     };
-    std::string* target = a == "--config"       ? &o.config
-                          : a == "--url"        ? &o.url
-                          : a == "--token-file" ? &o.token_file
-                          : a == "--ca-file"    ? &o.ca_file
-                                                : nullptr;
-    if (target) {
-      auto v = value();
-      if (!v) return fail(a + " needs a value");
-      *target = *v;
+    auto endpoint = take_endpoint_option(args, i, o.endpoint);
+    if (!endpoint) return std::unexpected(endpoint.error());
+    if (*endpoint) {
+      continue;
     } else if (a == "--deployment") {
       auto v = value();
       o.deployment = v ? parse_id(*v) : std::nullopt;
@@ -67,87 +60,15 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
       o.positional.push_back(a);
     }
   }
-  if (o.config.empty() && o.url.empty()) return fail("give --config FILE or --url URL");
+  if (o.endpoint.config.empty() && o.endpoint.url.empty()) {
+    return fail("give --config FILE or --url URL");
+  }
   if (o.deployment ? !o.positional.empty() : o.positional.size() != 2)
     return fail("give PROJECT REF or --deployment ID");
   return o;
 }
 
-// The daemon's API base: --url, else its listen address (a wildcard host is reached on loopback).
-Result<std::string> base_url(const Options& o) {
-  if (!o.url.empty()) {
-    std::string url = o.url;
-    while (url.ends_with('/')) url.pop_back();
-    return url;
-  }
-  auto text = config::read_text_file(o.config);
-  if (!text) return std::unexpected(text.error());
-  auto daemon = config::parse_daemon_config(*text, o.config, config::credentials_directory());
-  if (!daemon) return std::unexpected(daemon.error());
-  std::string host = daemon->listen.host;
-  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return std::string(daemon->tls ? "https://" : "http://") + host + ":" +
-         std::to_string(daemon->listen.port);
-}
-
-Result<std::string> api_token(const Options& o) {
-  if (!o.token_file.empty()) {
-    auto text = config::read_text_file(o.token_file);
-    if (!text) return std::unexpected(text.error());
-    std::string token = *text;
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
-      token.pop_back();
-    if (token.empty()) return fail(o.token_file + ": is empty");
-    return token;
-  }
-  if (const char* env = std::getenv("JUANIE_API_TOKEN"); env && *env) return std::string(env);
-  return fail("no API token: give --token-file FILE or set $JUANIE_API_TOKEN");
-}
-
-class Api {
- public:
-  Api(std::string base, std::string token, std::string ca_file)
-      : base_(std::move(base)), token_(std::move(token)), ca_file_(std::move(ca_file)) {}
-
-  // The JSON answer of a 2xx; otherwise an error with the daemon's message.
-  Result<json::object> call(const std::string& method, const std::string& path,
-                            const std::string& body = "") const {
-    http::ClientRequest req;
-    req.method = method;
-    req.url = base_ + path;
-    req.headers = {{"Authorization", "Bearer " + token_}};
-    if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
-    req.body = body;
-    req.ca_file = ca_file_;
-    req.timeout = std::chrono::milliseconds(120'000);  // a manual run fetches the repository first
-    auto r = http::send(req);
-    if (!r) return fail(method + " " + req.url + ": " + r.error().message);
-    boost::system::error_code ec;
-    auto v = json::parse(r->body, ec);
-    std::string message = r->body;
-    if (!ec && v.is_object() && v.as_object().contains("error") && v.at("error").is_string()) {
-      message = std::string(v.at("error").as_string());
-    }
-    if (r->status < 200 || r->status > 299) {
-      return fail(method + " " + path + ": " + std::to_string(r->status) + " " + message);
-    }
-    if (ec || !v.is_object())
-      return fail(method + " " + path + ": the answer is not a JSON object");
-    return v.as_object();
-  }
-
- private:
-  std::string base_, token_, ca_file_;
-};
-
-std::string text_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : "";
-}
-
-Result<std::string> trigger_deployment(const Api& api, std::int64_t id) {
+Result<std::string> trigger_deployment(const ApiClient& api, std::int64_t id) {
   auto done = api.call("POST", "/api/v1/deployments/" + std::to_string(id) + "/trigger");
   if (!done) return std::unexpected(done.error());
   auto d = api.call("GET", "/api/v1/deployments/" + std::to_string(id));
@@ -162,7 +83,8 @@ Result<std::string> trigger_deployment(const Api& api, std::int64_t id) {
 }
 
 // The newest pending deployment of `project` whose run was of `ref` (branch, tag or full ref).
-Result<std::optional<std::int64_t>> pending_deployment(const Api& api, const std::string& project,
+Result<std::optional<std::int64_t>> pending_deployment(const ApiClient& api,
+                                                       const std::string& project,
                                                        const std::string& ref) {
   std::string before;
   for (;;) {
@@ -179,7 +101,8 @@ Result<std::optional<std::int64_t>> pending_deployment(const Api& api, const std
   }
 }
 
-Result<std::string> start_run(const Api& api, const std::string& project, const std::string& ref) {
+Result<std::string> start_run(const ApiClient& api, const std::string& project,
+                              const std::string& ref) {
   json::object body;
   body["ref"] = ref;
   auto r = api.call("POST", "/api/v1/projects/" + project + "/runs", json::serialize(body));
@@ -206,13 +129,12 @@ int run_trigger(const std::vector<std::string>& args) {
     std::cerr << "juanie trigger: " << o.error().message << "\n" << kUsage;
     return 2;
   }
-  auto base = base_url(*o);
-  auto token = base ? api_token(*o) : Result<std::string>(std::unexpected(base.error()));
-  if (!token) {
-    std::cerr << "juanie trigger: " << token.error().message << '\n';
+  auto connected = ApiClient::connect(o->endpoint);
+  if (!connected) {
+    std::cerr << "juanie trigger: " << connected.error().message << '\n';
     return 1;
   }
-  const Api api(*base, *token, o->ca_file);
+  const ApiClient& api = *connected;
   Result<std::string> message;
   if (o->deployment) {
     message = trigger_deployment(api, *o->deployment);

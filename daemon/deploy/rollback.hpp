@@ -6,16 +6,11 @@
 
 #include "daemon/approvals/approval_flow.hpp"
 #include "daemon/config/project_config.hpp"
+#include "daemon/deploy/rollback_target.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/sqlite.hpp"
 
 namespace juanie::daemon {
-
-// What to restore: the environment's previous successful deployment unless one is named.
-struct RollbackTarget {
-  std::optional<std::string> tag;          // the newest successful deployment of this tag
-  std::optional<std::int64_t> deployment;  // this successful deployment
-};
 
 struct RollbackStart {
   store::DeploymentRecord deployment;  // the rollback, `running` or awaiting approval

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "integration/daemon_fixture.hpp"
+#include "integration/deploy_fixture.hpp"
 #include "support/busybox_image.hpp"
 #include "support/listener.hpp"
 #include "support/mail_and_hooks.hpp"
@@ -28,67 +29,6 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-
-const char* kOverlay =
-    "# dev overlay: juanie writes the tag below\n"
-    "apiVersion: kustomize.config.k8s.io/v1beta1\n"
-    "kind: Kustomization\n"
-    "namespace: dev\n"
-    "resources:\n  - ../../base\n"
-    "images:\n";
-
-class DeployTest : public ::testing::Test {
- protected:
-  DeployTest() : d("", true), registry(d.home() / "registry") {}
-
-  std::string git(const std::string& args) {
-    int status = 0;
-    auto out = sh("git " + args, &status);
-    EXPECT_EQ(status, 0) << "git " << args << "\n" << out;
-    return out;
-  }
-
-  void SetUp() override {
-    image = registry.host() + "/acme/app";
-    const auto base = ensure_busybox_image();
-    // The application repository.
-    app = std::make_unique<PushedRepository>(d.home(), "app", "develop");
-    sha = app->commit(
-        {{".juanie.yml",
-          "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
-          "image: {dockerfile: Dockerfile, context: .}\n"},
-         {"Dockerfile", "FROM " + base + "\nRUN echo built > /built\nCOPY VERSION /VERSION\n"},
-         {"VERSION", "1\n"}},
-        "app");
-    // The GitOps repository: the overlay names the image with an old tag.
-    PushedRepository(d.home(), "gitops", "main")
-        .commit({{"overlays/dev/kustomization.yaml",
-                  std::string(kOverlay) + "  - name: " + image + "  # the app\n    newTag: old\n"},
-                 {"base/kustomization.yaml", "resources: []\n"}},
-                "init", "Ops <ops@example.com>");
-
-    d.home().write("secrets/app.webhook", kGithubSecret);
-    d.home().write("projects.d/app.yaml",
-                   "name: app\nrepo: {url: " + (d.home() / "app.git").string() +
-                       ", forge: github, webhook_secret: app.webhook}\n"
-                       "image: " +
-                       image +
-                       "\nregistry: {tls_verify: false}\n"
-                       "gitops:\n  url: " +
-                       (d.home() / "gitops.git").string() +
-                       "\n  branch: main\n  author: {name: Juanie CI, email: ci@example.com}\n"
-                       "branches: [{match: develop, environment: dev}]\n");
-  }
-
-  json::object wait_deployment(std::int64_t run, const std::string& state) {
-    return d.wait_deployment(run, state);
-  }
-
-  Daemon d;
-  Registry registry;
-  std::unique_ptr<PushedRepository> app;
-  std::string image, sha;
-};
 
 TEST_F(DeployTest, APushToDevelopEndsWithTheImagePushedAndTheDevOverlayCommitted) {
   ASSERT_TRUE(d.start()) << d.log();

@@ -1,0 +1,197 @@
+#include "daemon/api/environment_handlers.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <memory>
+
+#include "daemon/api/error_status.hpp"
+#include "daemon/api/rollback_body.hpp"
+#include "daemon/api/run_handlers.hpp"
+#include "daemon/deploy/rollback.hpp"
+#include "daemon/store/deployments.hpp"
+
+namespace juanie::daemon::api {
+namespace {
+
+namespace json = boost::json;
+using pipelines::DeploymentState;
+
+json::value text_or_null(const std::optional<std::string>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+// How many of an environment's deployments the view reads back through (the newest).
+constexpr int kHistory = 100;
+
+// DESIGN's environment state, from its deployments: updating while one is being written or
+// rolled out, degraded when the newest decided rollout failed (and nothing good came after),
+// active once something succeeded, creating before.
+std::string_view environment_state(const std::vector<store::DeploymentRecord>& history) {
+  for (const auto& d : history) {
+    if (d.state == DeploymentState::kRunning || d.state == DeploymentState::kDeploying) {
+      return "updating";
+    }
+  }
+  for (const auto& d : history) {
+    if (d.state == DeploymentState::kSuccess) return "active";
+    if (d.state == DeploymentState::kFailed || d.state == DeploymentState::kRolledBack) {
+      return "degraded";
+    }
+  }
+  return "creating";
+}
+
+json::object environment_object(const pipelines::Environment& env,
+                                const std::vector<store::DeploymentRecord>& history) {
+  json::object o;
+  o["name"] = env.name;
+  o["namespace"] = env.kube_namespace;
+  o["state"] = environment_state(history);
+  o["approval"] = pipelines::to_string(env.approval);
+  o["rollback"] = pipelines::to_string(env.rollback);
+  o["rollback_approval"] = env.rollback_needs_approval ? "approval" : "none";
+  const store::DeploymentRecord* current = nullptr;
+  const store::DeploymentRecord* last = nullptr;
+  const store::DeploymentRecord* moving = nullptr;
+  for (const auto& d : history) {
+    if (!current && d.state == DeploymentState::kSuccess &&
+        (!current || d.finished_at > current->finished_at)) {
+      current = &d;
+    }
+    if (!last && (d.state == DeploymentState::kSuccess || d.state == DeploymentState::kFailed ||
+                  d.state == DeploymentState::kRolledBack)) {
+      last = &d;
+    }
+    if (!moving &&
+        (d.state == DeploymentState::kPending || d.state == DeploymentState::kAwaitingApproval ||
+         d.state == DeploymentState::kRunning || d.state == DeploymentState::kDeploying)) {
+      moving = &d;
+    }
+  }
+  if (current) {
+    json::object c;
+    c["deployment"] = current->id;
+    c["image"] = current->image;
+    c["tag"] = current->tag;
+    c["digest"] = text_or_null(current->digest);
+    c["gitops_commit"] = text_or_null(current->gitops_commit);
+    c["since"] = text_or_null(current->finished_at);
+    o["current"] = std::move(c);
+  } else {
+    o["current"] = nullptr;
+  }
+  if (last) {
+    json::object l;
+    l["deployment"] = last->id;
+    l["state"] = pipelines::to_string(last->state);
+    l["reason"] = text_or_null(last->reason);
+    l["finished_at"] = text_or_null(last->finished_at);
+    l["rollback_commit"] = text_or_null(last->rollback_commit);
+    o["last_rollout"] = std::move(l);
+  } else {
+    o["last_rollout"] = nullptr;
+  }
+  if (moving) {
+    json::object m;
+    m["deployment"] = moving->id;
+    m["state"] = pipelines::to_string(moving->state);
+    m["tag"] = moving->tag;
+    m["rollback_of"] = moving->rollback_of ? json::value(*moving->rollback_of) : nullptr;
+    o["in_flight"] = std::move(m);
+  } else {
+    o["in_flight"] = nullptr;
+  }
+  return o;
+}
+
+void list_environments(const RouteDeps& deps, const config::ProjectConfig& project,
+                       http::Reply reply) {
+  json::array list;
+  for (const auto& env : project.environments) {
+    auto history = deps.reader.with([&](store::Database& db) {
+      return store::environment_history(db, project.name, env.name, kHistory);
+    });
+    if (!history) return reply(http::error_response(503, history.error().message));
+    list.push_back(environment_object(env, *history));
+  }
+  json::object o;
+  o["project"] = project.name;
+  o["environments"] = std::move(list);
+  reply(http::json_response(200, json::serialize(o) + "\n"));
+}
+
+void roll_back(const RouteDeps& deps, std::shared_ptr<const config::LoadedProject> project,
+               const std::string& environment, const http::Request& req,
+               const config::ApiToken& caller, http::Reply reply) {
+  auto target = parse_rollback_body(req.body);
+  if (!target) return reply(http::error_response(400, target.error().message));
+  auto started = std::make_shared<RollbackStart>();
+  auto undone = std::make_shared<std::int64_t>(0);
+  const std::string who = caller.name;
+  deps.writer.submit(
+      [&deps, project, environment, target = *target, who, started, undone,
+       now = deps.clock.now()](store::Database& db) -> Result<void> {
+        auto subject = rollback_subject(db, project->config.name, environment);
+        if (!subject) return std::unexpected(subject.error());
+        if (!*subject) {
+          return fail(ErrorKind::kConflict, "nothing was deployed to " + environment + " yet");
+        }
+        *undone = (*subject)->id;
+        auto r = start_rollback(db, deps.flow, project->config, **subject, target, who, now);
+        if (!r) return std::unexpected(r.error());
+        *started = std::move(*r);
+        return {};
+      },
+      [&deps, environment, who, started, undone, project,
+       reply = std::move(reply)](Result<void> ok) {
+        const std::string where = "rollback of " + project->config.name + " " + environment;
+        if (!ok) {
+          deps.log.warn(where + " by " + who + " refused: " + ok.error().message);
+          return reply(http::error_response(http_status(ok.error().kind), ok.error().message));
+        }
+        const auto& d = started->deployment;
+        deps.metrics.rollback(environment, "manual");
+        deps.log.info("deployment " + std::to_string(d.id) + " " + d.reason.value_or("") + ", by " +
+                      who + ": " + std::string(pipelines::to_string(d.state)));
+        if (deps.on_deployments_changed) deps.on_deployments_changed();
+        json::object o;
+        o["deployment"] = d.id;
+        o["state"] = pipelines::to_string(d.state);
+        o["rolls_back"] = *undone;
+        o["image"] = d.image;
+        o["tag"] = d.tag;
+        o["digest"] = text_or_null(d.digest);
+        reply(http::json_response(202, json::serialize(o) + "\n"));
+      });
+}
+
+}  // namespace
+
+void project_item(const RouteDeps& deps, const http::Request& req, const config::ApiToken& caller,
+                  http::Reply reply) {
+  const auto parts = project_path_parts(req.path());
+  if (parts.size() == 2 && parts[1] == "runs")
+    return start_run(deps, req, caller, std::move(reply));
+  const bool list = parts.size() == 2 && parts[1] == "environments";
+  const bool rollback = parts.size() == 4 && parts[1] == "environments" && parts[3] == "rollback";
+  if (!list && !rollback) return reply(http::error_response(404, "no such endpoint"));
+  const auto projects = deps.projects.get();
+  auto it = projects->find(parts[0]);
+  if (it == projects->end()) {
+    return reply(http::error_response(404, "no project " + std::string(parts[0])));
+  }
+  if (list) {
+    if (req.method != "GET")
+      return reply(http::error_response(405, "environments are read by GET"));
+    return list_environments(deps, it->second->config, std::move(reply));
+  }
+  if (req.method != "POST") return reply(http::error_response(405, "a rollback is a POST"));
+  const std::string environment(parts[2]);
+  if (!it->second->config.environment(environment)) {
+    return reply(http::error_response(
+        404, "project " + std::string(parts[0]) + " has no environment " + environment));
+  }
+  roll_back(deps, it->second, environment, req, caller, std::move(reply));
+}
+
+}  // namespace juanie::daemon::api
