@@ -118,13 +118,23 @@ class DataDirLock {
   bool held_ = false;
 };
 
-void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Log& log) {
+std::vector<std::string> environments_of(const config::ProjectMap& projects) {
+  std::set<std::string> names;
+  for (const auto& [name, project] : projects) {
+    for (const auto& env : project->config.environments) names.insert(env.name);
+  }
+  return {names.begin(), names.end()};
+}
+
+void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Metrics& metrics,
+            Log& log) {
   sd_notify(0, "RELOADING=1");
   auto loaded = config::load_projects(daemon);
   if (!loaded) {
     log.error("reload refused, the previous projects stay in force: " + loaded.error().message);
   } else {
     log.info("reloaded " + std::to_string(loaded->size()) + " project(s)");
+    metrics.declare_environments(environments_of(*loaded));
     projects.replace(std::move(*loaded));
   }
   sd_notify(0, "READY=1");
@@ -232,6 +242,7 @@ int serve(const std::filesystem::path& config_file) {
     }
   }
   Metrics metrics;
+  metrics.declare_environments(environments_of(configuration->projects));
   ProjectRegistry projects(std::move(configuration->projects));
   runner::GitLibrary git;
   runner::GitMirrors mirrors(daemon.data_dir / "mirrors");
@@ -341,7 +352,7 @@ int serve(const std::filesystem::path& config_file) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      reload(daemon, projects, log);
+      reload(daemon, projects, metrics, log);
       continue;
     }
     log.info("stopping: finishing requests in flight");

@@ -274,7 +274,7 @@ Result<void> configure_writer(Database& db) {
   return db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
 }
 
-Result<void> migrate(Database& db) {
+Result<void> migrate(Database& db, int target) {
   auto version = user_version(db);
   if (!version) return std::unexpected(version.error());
   if (*version > schema_version()) {
@@ -282,13 +282,13 @@ Result<void> migrate(Database& db) {
                 ", newer than this juanie (" + std::to_string(schema_version()) +
                 "); refusing to touch it");
   }
-  if (*version == schema_version()) return {};
+  if (*version >= target) return {};
   // A migration that copies a table (SQLite cannot change a constraint in place) drops the
   // original, which foreign keys would refuse; they are off meanwhile and checked before each
   // commit instead. The pragma is a no-op inside a transaction, so it is set outside.
   if (auto ok = db.exec("PRAGMA foreign_keys = OFF"); !ok) return ok;
   Result<void> outcome;
-  for (int v = *version; v < schema_version() && outcome; ++v) {
+  for (int v = *version; v < target && outcome; ++v) {
     const std::string sql = std::string("BEGIN IMMEDIATE;\n") + kMigrations[v] +
                             "\nPRAGMA user_version = " + std::to_string(v + 1) + ";";
     auto ok = db.exec(sql);

@@ -150,6 +150,11 @@ void Metrics::approval_refused(std::string_view reason) {
   impl_->approval_refusals.Add({{"reason", std::string(reason)}}).Increment();
 }
 
+namespace {
+const prometheus::Histogram::BucketBoundaries kRolloutBuckets{5,   15,  30,   60,   120,
+                                                              300, 600, 1200, 1800, 3600};
+}  // namespace
+
 void Metrics::flux_event(std::string_view result) {
   impl_->flux_events.Add({{"result", std::string(result)}}).Increment();
 }
@@ -160,6 +165,17 @@ void Metrics::rollout(std::string_view environment, std::string_view result, dou
   impl_->rollouts
       .Add({{"environment", std::string(environment)}, {"result", std::string(result)}}, kBuckets)
       .Observe(seconds);
+}
+
+void Metrics::declare_environments(const std::vector<std::string>& environments) {
+  for (const auto& env : environments) {
+    for (const char* result : {"success", "failed"}) {
+      impl_->rollouts.Add({{"environment", env}, {"result", result}}, kRolloutBuckets);
+    }
+    for (const char* trigger : {"auto", "manual"}) {
+      impl_->rollbacks.Add({{"environment", env}, {"trigger", trigger}});
+    }
+  }
 }
 
 void Metrics::rollback(std::string_view environment, std::string_view trigger) {

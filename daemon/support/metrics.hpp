@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace juanie::daemon {
 
@@ -37,6 +38,9 @@ class Metrics {
   void rollout(std::string_view environment, std::string_view result, double seconds);
   // trigger: auto, manual.
   void rollback(std::string_view environment, std::string_view trigger);
+  // The environments of the configured projects: their rollout and rollback series start at
+  // 0 (at start and each reload), so alerts see zeros, not gaps.
+  void declare_environments(const std::vector<std::string>& environments);
 
   std::string render() const;
 

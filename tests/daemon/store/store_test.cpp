@@ -52,6 +52,54 @@ TEST_F(StoreTest, MigrationsSetTheVersionAndAreIdempotent) {
   EXPECT_EQ(mode->text(0), "wal");
 }
 
+// Migration 12 copies the deployments table (SQLite cannot change its CHECK in place): a
+// database of version 11 with a deployment, its approval and its audit keeps them all, the
+// references hold, and the new state is admitted where a bogus one is not.
+TEST(StoreUpgradeTest, Version11DeploymentsSurviveTheCopyAndAdmitDeploying) {
+  test::TempDir dir;
+  auto db = Database::open(dir / "juanie.db", false);
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(configure_writer(*db));
+  ASSERT_TRUE(migrate(*db, 11));
+  ASSERT_TRUE(db->exec(
+      "INSERT INTO runs (id, project, ref, ref_kind, branch, sha, environment, deploy_trigger, "
+      "trigger, state, created_at) VALUES (7, 'shop-api', 'refs/heads/main', 'branch', 'main', "
+      "'abc', 'prod', 'manual', 'push', 'succeeded', '2026-11-01T00:00:00Z');"
+      "INSERT INTO deployments (id, run_id, project, environment, state, image, tag, digest, "
+      "gitops_commit, created_at, finished_at, triggered_by, triggered_person) VALUES (3, 7, "
+      "'shop-api', 'prod', 'success', 'r/app', 'abc', 'sha256:1', 'c0ffee', "
+      "'2026-11-01T00:00:00Z', '2026-11-01T00:05:00Z', 'ops', 'alice');"
+      "INSERT INTO approvals (deployment_id, approver, decision, decided_at, token_nonce) VALUES "
+      "(3, 'bob', 'approve', '2026-11-01T00:01:00Z', 'n1');"))
+      << "a version 11 database";
+  ASSERT_TRUE(migrate(*db));
+  auto d = find_deployment(*db, 3);
+  ASSERT_TRUE(d && *d);
+  EXPECT_EQ((*d)->state, pipelines::DeploymentState::kSuccess);
+  EXPECT_EQ((*d)->gitops_commit, "c0ffee");
+  EXPECT_EQ((*d)->triggered_person, "alice");
+  // Committed before the upgrade: its rollout's clock is when it finished.
+  EXPECT_EQ((*d)->committed_at, "2026-11-01T00:05:00Z");
+  EXPECT_EQ((*d)->rollback_of, std::nullopt);
+  auto check = db->prepare("PRAGMA foreign_key_check");
+  ASSERT_TRUE(check);
+  EXPECT_FALSE(check->step().value());
+  auto keys = db->prepare("PRAGMA foreign_keys");
+  ASSERT_TRUE(keys->step().value());
+  EXPECT_EQ(keys->int64(0), 1) << "foreign keys are on again after the migrations";
+  // The approval still refers to its deployment: deleting the deployment is refused.
+  EXPECT_FALSE(db->exec("DELETE FROM deployments WHERE id = 3"));
+  EXPECT_TRUE(db->exec("UPDATE deployments SET state = 'deploying' WHERE id = 3"));
+  EXPECT_FALSE(db->exec("UPDATE deployments SET state = 'bogus' WHERE id = 3"));
+  // One deployment per run and environment still, rollbacks aside.
+  EXPECT_FALSE(db->exec(
+      "INSERT INTO deployments (run_id, project, environment, state, image, tag, created_at) "
+      "VALUES (7, 'shop-api', 'prod', 'pending', 'r/app', 'abc', 'now')"));
+  EXPECT_TRUE(db->exec(
+      "INSERT INTO deployments (run_id, project, environment, state, image, tag, created_at, "
+      "rollback_of) VALUES (7, 'shop-api', 'prod', 'pending', 'r/app', 'abc', 'now', 3)"));
+}
+
 TEST_F(StoreTest, ANewerDatabaseIsRefused) {
   ASSERT_TRUE(db->exec("PRAGMA user_version = 999"));
   auto r = migrate(*db);
