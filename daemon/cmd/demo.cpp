@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/cmd/demo_flux.hpp"
 #include "daemon/http/client.hpp"
 #include "daemon/support/crypto.hpp"
 #include "runner/step_cgroup.hpp"
@@ -32,6 +33,7 @@ namespace json = boost::json;
 
 constexpr const char* kWebhookSecret = "demo-webhook-secret";
 constexpr const char* kApiToken = "demo-api-token";
+constexpr const char* kFluxKey = "demo-flux-hmac-key";
 // A base image made here from Debian's busybox-static: no registry is reachable to pull one.
 constexpr const char* kBaseImage = "localhost/juanie-demo-base:1";
 
@@ -83,7 +85,13 @@ class Failures {
 
 // A bare repository standing in for GitHub, with a develop and a main commit. Returns the
 // two commit ids, or empty strings when git is missing.
-std::pair<std::string, std::string> make_repository(const fs::path& home) {
+// The example repository's heads: develop, main (a release of it), and a later develop
+// commit whose rollout the demo has Flux fail.
+struct DemoCommits {
+  std::string develop, main, develop_next;
+};
+
+DemoCommits make_repository(const fs::path& home) {
   const std::string bare = (home / "shop-api.git").string();
   const std::string work = (home / "shop-api").string();
   fs::create_directories(work);
@@ -98,7 +106,8 @@ std::pair<std::string, std::string> make_repository(const fs::path& home) {
       "git init -q --bare -b develop " + bare + " && git init -q -b develop " + work + " && " +
       git + "add -A && " + git + "commit -qm 'Add the order endpoint' && " + git +
       "checkout -q -b main && " + git + "commit -q --allow-empty -m 'Release 1.0' && " + git +
-      "push -q " + bare + " develop main";
+      "checkout -q develop && printf 'ENV ORDER_CACHE=on\\n' >> " + work + "/Dockerfile && " + git +
+      "commit -qam 'Cache the order list' && " + git + "push -q " + bare + " develop main";
   if (std::system((script + " >/dev/null 2>&1").c_str()) != 0) return {};
   auto rev = [&](const std::string& ref) {
     std::string out;
@@ -110,7 +119,7 @@ std::pair<std::string, std::string> make_repository(const fs::path& home) {
     while (!out.empty() && out.back() == '\n') out.pop_back();
     return out;
   };
-  return {rev("develop"), rev("main")};
+  return {rev("develop~1"), rev("main"), rev("develop")};
 }
 
 // The pieces of the deployment side: a local registry and a GitOps repository laid out by
@@ -168,6 +177,7 @@ void write_home(const fs::path& home, int port, int registry_port) {
   fs::create_directories(home / "secrets");
   write_file(home / "secrets" / "demo.webhook", std::string(kWebhookSecret) + "\n");
   write_file(home / "secrets" / "approval.key", random_hex(32) + "\n");
+  write_file(home / "secrets" / "demo.flux", std::string(kFluxKey) + "\n");
   write_file(home / "juanie.yaml", "listen: 127.0.0.1:" + std::to_string(port) +
                                        "\n"
                                        "public_url: http://127.0.0.1:" +
@@ -200,7 +210,8 @@ void write_home(const fs::path& home, int port, int registry_port) {
                  "environments:\n"
                  "  prod: {approvers: [alice], required_approvals: 1}\n"
                  "approvers:\n"
-                 "  alice: {email: alice@example.com}\n");
+                 "  alice: {email: alice@example.com}\n"
+                 "flux: {hmac_key: demo.flux}\n");
 }
 
 std::string push_body(const std::string& branch, const std::string& sha) {
@@ -304,7 +315,7 @@ bool follow_run(const std::string& base, long long run, Failures& failures) {
 
 // The deployment of run 1: its record, the image's tags in the registry, the GitOps commit.
 void show_deployment(const std::string& base, const fs::path& home, int registry_port,
-                     Failures& failures) {
+                     const DemoFlux& flux, Failures& failures) {
   json::value deployment;
   for (int i = 0; i < 300; ++i) {
     auto r = http::send({.method = "GET",
@@ -314,7 +325,8 @@ void show_deployment(const std::string& base, const fs::path& home, int registry
       const auto doc = json::parse(r->body);
       for (const auto& d : doc.at("deployments").as_array()) {
         const std::string state(d.at("state").as_string());
-        if (d.at("run").as_int64() == 1 && (state == "success" || state == "failed"))
+        if (d.at("run").as_int64() == 1 &&
+            (state == "deploying" || state == "success" || state == "failed"))
           deployment = d;
       }
     }
@@ -325,6 +337,20 @@ void show_deployment(const std::string& base, const fs::path& home, int registry
     std::cout << "\nno deployment of run 1 finished\n";
     failures.check(false, "the deployment of run 1 (develop → dev) did not finish");
     return;
+  }
+  if (deployment.at("state").as_string() == "deploying") {
+    const std::string commit(deployment.at("gitops_commit").as_string());
+    std::cout << "\ndeployment " << deployment.at("id").as_int64()
+              << " of run 1: deploying — committed " << commit.substr(0, 12)
+              << ", waiting for Flux's word on it\n→ Flux (played): ReconciliationSucceeded for "
+              << "shop-api-dev at main@sha1:" << commit.substr(0, 12) << ": "
+              << flux.tell("dev", "ReconciliationSucceeded", "info", commit,
+                           "Applied revision: main@sha1:" + commit)
+              << "\n";
+    if (auto done = flux.wait(deployment.at("id").as_int64(), {"success", "failed"});
+        done.is_object()) {
+      deployment = done;
+    }
   }
   const auto& d = deployment.as_object();
   failures.check(
@@ -365,7 +391,8 @@ std::string deployment_state(const std::string& base, long long id) {
 
 // main → prod: the deployment waits for its trigger, then for alice's approval through her
 // signed link; only then does the prod overlay change.
-void show_gate(const std::string& base, const fs::path& home, Failures& failures) {
+void show_gate(const std::string& base, const fs::path& home, const DemoFlux& flux,
+               Failures& failures) {
   long long id = 0;
   std::string main_run;  // run 2, the push to main: its deployment waits only if it succeeded
   for (int i = 0; i < 600 && id == 0 &&
@@ -439,11 +466,17 @@ void show_gate(const std::string& base, const fs::path& home, Failures& failures
                            .body = "csrf=" + csrf + "&decision=approve"});
   if (again) std::cout << "→ the same link again: " << again->status << " (a link works once)\n";
   failures.check(again && again->status == 409, "a used approval link was not refused");
-  std::string state;
-  for (int i = 0; i < 300; ++i) {
-    state = deployment_state(base, id);
-    if (state == "success" || state == "failed") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto committed = flux.wait(id, {"deploying", "success", "failed"});
+  std::string state = committed.is_object() ? std::string(committed.at("state").as_string()) : "?";
+  if (state == "deploying") {
+    const std::string commit(committed.at("gitops_commit").as_string());
+    std::cout << "\ndeployment " << id << ": deploying; → Flux (played): "
+              << "ReconciliationSucceeded for shop-api-prod: "
+              << flux.tell("prod", "ReconciliationSucceeded", "info", commit,
+                           "Applied revision: main@sha1:" + commit)
+              << "\n";
+    auto done = flux.wait(id, {"success", "failed"});
+    state = done.is_object() ? std::string(done.at("state").as_string()) : "?";
   }
   std::cout << "\ndeployment " << id << ": " << state << "; the prod overlay's commit:\n"
             << std::flush;
@@ -451,6 +484,74 @@ void show_gate(const std::string& base, const fs::path& home, Failures& failures
   std::system(("git --no-pager -C " + (home / "shop-api-gitops.git").string() +
                " show --stat --format='%h %an: %s' main | sed 's/^/  /'")
                   .c_str());
+}
+
+// A later develop commit whose rollout Flux reports failed: dev goes back to the image that
+// worked, by a new GitOps commit; the rollback's own rollout is confirmed like any other.
+void show_rollback(const std::string& base, const fs::path& home, const std::string& sha,
+                   const DemoFlux& flux, Failures& failures) {
+  std::cout << "\n→ a later develop commit, " << sha.substr(0, 7) << ", whose rollout will fail\n";
+  send_push(base, "develop", sha, "demo-delivery-3", 202, failures);
+  if (!follow_run(base, 3, failures)) return;
+  json::value d;
+  for (int i = 0; i < 600 && !d.is_object(); ++i) {
+    auto run = flux.get("/api/v1/runs/3");
+    if (run.is_object() && run.at("deployment").is_object()) {
+      d = flux.wait(run.at("deployment").at("id").as_int64(), {"deploying", "success", "failed"});
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  if (!failures.check(d.is_object() && d.at("state").as_string() == "deploying",
+                      "the deployment of run 3 did not wait for Flux")) {
+    return;
+  }
+  const long long id = d.at("id").as_int64();
+  const std::string commit(d.at("gitops_commit").as_string());
+  std::cout << "\ndeployment " << id << " of run 3: deploying; → Flux (played): "
+            << "HealthCheckFailed for shop-api-dev at main@sha1:" << commit.substr(0, 12) << ": "
+            << flux.tell("dev", "HealthCheckFailed", "error", commit,
+                         "Health check failed after 5m0s: timeout waiting for: "
+                         "[Deployment/dev/shop-api status: 'InProgress']")
+            << "\n";
+  auto undone = flux.wait(id, {"rolled_back", "failed", "success"});
+  const std::string state = undone.is_object() ? std::string(undone.at("state").as_string()) : "?";
+  if (!failures.check(state == "rolled_back", "the failed rollout of deployment " +
+                                                  std::to_string(id) + " ended " + state +
+                                                  ", not rolled back")) {
+    return;
+  }
+  const std::string rollback_commit(undone.at("rollback_commit").as_string());
+  std::cout << "\ndeployment " << id << ": rolled_back — "
+            << std::string(undone.at("reason").as_string())
+            << "\nthe rollback, a new GitOps commit (no history rewritten):\n"
+            << std::flush;
+  std::system(("git --no-pager -C " + (home / "shop-api-gitops.git").string() +
+               " show -p --format='  %h %an: %s' " + rollback_commit + " | sed 's/^/  /'")
+                  .c_str());
+  auto list = flux.get("/api/v1/deployments?project=shop-api&limit=1");
+  if (list.is_object() && !list.at("deployments").as_array().empty()) {
+    const auto& rollback = list.at("deployments").as_array().at(0);
+    std::cout << "→ Flux (played): ReconciliationSucceeded for the rollback's commit: "
+              << flux.tell("dev", "ReconciliationSucceeded", "info", rollback_commit,
+                           "Applied revision: main@sha1:" + rollback_commit)
+              << "\n";
+    auto done = flux.wait(rollback.at("id").as_int64(), {"success", "failed"});
+    failures.check(done.is_object() && done.at("state").as_string() == "success",
+                   "the rollback's rollout was not confirmed");
+  }
+  auto envs = flux.get("/api/v1/projects/shop-api/environments");
+  if (envs.is_object()) {
+    std::cout << "\nenvironments (GET /api/v1/projects/shop-api/environments):\n";
+    for (const auto& e : envs.at("environments").as_array()) {
+      const auto& current = e.at("current");
+      std::cout << "  " << std::string(e.at("name").as_string()) << ": "
+                << std::string(e.at("state").as_string())
+                << (current.is_object() ? ", runs " + std::string(current.at("tag").as_string())
+                                        : std::string(", nothing deployed"))
+                << "\n";
+    }
+  }
 }
 
 void print_runs(const std::string& base, Failures& failures) {
@@ -498,8 +599,8 @@ int run_demo(const std::vector<std::string>& args) {
   write_home(home, port, registry_port);
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
   std::cout << "juanie demo: home " << home.string() << ", daemon on " << base << "\n\n";
-  const auto [develop, main] = make_repository(home);
-  if (develop.empty() || main.empty()) {
+  const auto commits = make_repository(home);
+  if (commits.develop.empty() || commits.main.empty()) {
     std::cout << "juanie demo: needs git to make the example repository\n";
     return 1;
   }
@@ -511,13 +612,15 @@ int run_demo(const std::vector<std::string>& args) {
   }
   const pid_t pid = start_daemon(home);
   if (failures.check(pid > 0 && wait_healthy(base), "the daemon did not become healthy")) {
-    send_push(base, "develop", develop, "demo-delivery-1", 202, failures);
-    send_push(base, "main", main, "demo-delivery-2", 202, failures);
+    const DemoFlux flux(base, kApiToken, kFluxKey, "shop-api");
+    send_push(base, "develop", commits.develop, "demo-delivery-1", 202, failures);
+    send_push(base, "main", commits.main, "demo-delivery-2", 202, failures);
     std::cout << "\n→ the same develop delivery again (a forge's retry)\n";
-    send_push(base, "develop", develop, "demo-delivery-1", 200, failures);
+    send_push(base, "develop", commits.develop, "demo-delivery-1", 200, failures);
     // Without a successful run there is no deployment to wait for.
-    if (follow_run(base, 1, failures)) show_deployment(base, home, registry_port, failures);
-    show_gate(base, home, failures);
+    if (follow_run(base, 1, failures)) show_deployment(base, home, registry_port, flux, failures);
+    show_gate(base, home, flux, failures);
+    show_rollback(base, home, commits.develop_next, flux, failures);
     print_runs(base, failures);
   }
   if (pid > 0) {
