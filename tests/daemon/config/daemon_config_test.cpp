@@ -98,6 +98,12 @@ TEST(DaemonConfig, ErrorsNameFileLineAndField) {
             "/etc/juanie/juanie.yaml:4: recovery: must be requeue or fail");
   EXPECT_EQ(error_of(base + "listen: 127.0.0.1:99999\n"),
             "/etc/juanie/juanie.yaml:4: listen: \"99999\" is not a port number");
+  EXPECT_EQ(
+      error_of(base + "limits:\n  rollout_timeout: 0s\n"),
+      "/etc/juanie/juanie.yaml:5: limits.rollout_timeout: \"0s\" is not a duration (like 30s, "
+      "10m, 24h, 1h30m)");
+  EXPECT_EQ(parse(base + "limits:\n  rollout_timeout: 15m\n")->limits.rollout_timeout, 15min);
+  EXPECT_EQ(parse(base)->limits.rollout_timeout, 10min);
   EXPECT_EQ(error_of(base + "limits:\n  step_timeout: soon\n"),
             "/etc/juanie/juanie.yaml:5: limits.step_timeout: \"soon\" is not a duration (like "
             "30s, 10m, 24h, 1h30m)");

@@ -89,6 +89,47 @@ TEST(ProjectConfig, DefaultsNeedOnlyProdApprovers) {
   EXPECT_EQ(p->environment("staging")->approval, pipelines::Approval::kOptional);
 }
 
+// What a failed rollout does, and which Kustomization speaks for which environment.
+TEST(ProjectConfig, RollbackPoliciesAndFluxKustomizations) {
+  auto p = parse(kMinimal + kProdApprover + "flux: {hmac_key: app.flux}\n");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->environment("dev")->rollback, pipelines::Rollback::kAuto);
+  EXPECT_EQ(p->environment("staging")->rollback, pipelines::Rollback::kAuto);
+  EXPECT_EQ(p->environment("prod")->rollback, pipelines::Rollback::kManual);
+  EXPECT_TRUE(p->environment("prod")->rollback_needs_approval);
+  EXPECT_EQ(p->environment_of_kustomization("app-prod"), "prod");
+  EXPECT_EQ(p->environment_of_kustomization("app-qa"), std::nullopt);
+  EXPECT_EQ(p->environment_of_kustomization("shop-dev"), std::nullopt);
+
+  p = parse(kMinimal +
+            "environments: {prod: {approvers: [alice], rollback: auto, rollback_approval: none}}\n"
+            "approvers: {alice: {email: a@x}}\n"
+            "flux: {hmac_key: app.flux, kustomizations: {prod: app-production}}\n");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->environment("prod")->rollback, pipelines::Rollback::kAuto);
+  EXPECT_FALSE(p->environment("prod")->rollback_needs_approval);
+  EXPECT_EQ(p->environment_of_kustomization("app-production"), "prod");
+  EXPECT_EQ(p->environment_of_kustomization("app-prod"), std::nullopt) << "mapped away";
+  EXPECT_EQ(p->environment_of_kustomization("app-dev"), "dev");
+
+  EXPECT_EQ(
+      error_of(kMinimal + "environments: {dev: {rollback: sometimes}, prod: {approvers: [alice]}}\n"
+                          "approvers: {alice: {email: a@x}}\n"),
+      "projects.d/app.yaml:3: environments.dev.rollback: must be auto or manual");
+  EXPECT_NE(
+      error_of(kMinimal + "environments: {prod: {approvers: [alice], rollback_approval: never}}\n"
+                          "approvers: {alice: {email: a@x}}\n")
+          .find("projects.d/app.yaml:3: environments.prod.rollback_approval: must be none"),
+      std::string::npos);
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "flux: {hmac_key: k, kustomizations: {qa: x}}\n"),
+            "projects.d/app.yaml:5: flux.kustomizations.qa: \"qa\" is not an environment of this "
+            "project");
+  EXPECT_EQ(
+      error_of(kMinimal + kProdApprover + "flux: {hmac_key: k, kustomizations: {dev: \"\"}}\n"),
+      "projects.d/app.yaml:5: flux.kustomizations.dev: must name the environment's Flux "
+      "Kustomization");
+}
+
 TEST(ProjectConfig, ProdReachedByAnyRuleNeedsApprovers) {
   EXPECT_EQ(error_of(kMinimal),
             "projects.d/app.yaml:1: environments.prod.approvers: prod requires approval; name at "
