@@ -115,7 +115,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.logs_dir = logs(run.id);
   options.processes = &deps_.processes;
   apply_daemon_limits(deps_.daemon, run.environment.has_value(), options);
-  options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
+  options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir.dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.
   if (const auto dir = deps_.daemon.source.parent_path();
       !dir.empty() && dir != "/" && dir != "/etc") {
@@ -239,7 +239,7 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   request.network = pipeline.image->network;
   request.tls_verify = project.registry_tls_verify;
   if (project.registry_auth)
-    request.authfile = deps_.daemon.secrets_dir / project.registry_auth->file;
+    request.authfile = deps_.daemon.secrets_dir.file(project.registry_auth->file);
   request.timeout = deps_.daemon.limits.step_timeout;
   request.cancel = &stop;
   request.registry_digest = [&](const std::string& reference) {
