@@ -120,22 +120,43 @@ Result<GitOpsOutcome> attempt(git_repository* repo, const std::filesystem::path&
 
 }  // namespace
 
+std::string_view to_string(GitOpsPush push) {
+  switch (push) {
+    case GitOpsPush::kPushed:
+      return "pushed";
+    case GitOpsPush::kRejected:
+      return "rejected";
+    case GitOpsPush::kFailed:
+      break;
+  }
+  return "failed";
+}
+
 Result<GitOpsOutcome> GitOpsWriter::apply(const GitOpsRepository& target,
                                           const GitOpsChange& change) const {
+  // No attempt can be made: that is a failed push too.
+  auto failed = [this](Error e) -> Result<GitOpsOutcome> {
+    if (observer_) observer_(GitOpsPush::kFailed);
+    return std::unexpected(std::move(e));
+  };
   std::error_code ec;
   std::filesystem::create_directories(root_, ec);
-  if (ec) return fail("cannot create " + root_.string() + ": " + ec.message());
+  if (ec) return failed(Error{"cannot create " + root_.string() + ": " + ec.message()});
   const auto dir = root_ / directory_name(target.url, target.branch);
   FileLock lock(dir.string() + ".lock");
-  if (!lock.held()) return fail("cannot lock the clone of " + target.url);
+  if (!lock.held()) return failed(Error{"cannot lock the clone of " + target.url});
   auto repo = open_or_create(dir, target.url);
-  if (!repo) return std::unexpected(repo.error());
+  if (!repo) return failed(repo.error());
 
   auto delay = retry_.backoff;
   std::string last;
   for (int n = 1; n <= retry_.attempts; ++n) {
     bool rejected = false;
     auto outcome = attempt(repo->get(), dir, *remote_, target, change, rejected);
+    if (observer_ && (!outcome || outcome->committed)) {
+      observer_(outcome ? GitOpsPush::kPushed
+                        : (rejected ? GitOpsPush::kRejected : GitOpsPush::kFailed));
+    }
     if (outcome) {
       outcome->attempts = n;
       return outcome;

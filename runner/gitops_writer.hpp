@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "pipelines/error.hpp"
@@ -34,6 +35,15 @@ struct GitOpsRetry {
   std::chrono::milliseconds max_backoff{5000};  // up to this
 };
 
+// How one push attempt ended: the remote took it; it was not a fast-forward (someone pushed
+// first: tried again on the new tip until the attempts run out); or anything else ended the
+// attempt (fetch, push, credentials, the file). A change already in place pushes nothing.
+enum class GitOpsPush { kPushed, kRejected, kFailed };
+std::string_view to_string(GitOpsPush push);
+// Told of each push attempt as it ends (for the daemon's metrics); called on the writer's
+// thread, so it must be safe to call from several at once.
+using GitOpsPushObserver = std::function<void(GitOpsPush)>;
+
 // Commits image changes into GitOps repositories: a bare clone per repository under `root`,
 // fetched before each change; the file edited in place (pipelines::set_image), committed on
 // the branch's tip and pushed without force. A push rejected because someone else pushed
@@ -42,13 +52,16 @@ struct GitOpsRetry {
 class GitOpsWriter {
  public:
   // `remote`: how it fetches and pushes (not owned); null: libgit2. `random`: where the
-  // backoff's jitter comes from (not owned); null: the system's.
+  // backoff's jitter comes from (not owned); null: the system's. `observer`: told of each
+  // push attempt; empty: nobody.
   explicit GitOpsWriter(std::filesystem::path root, GitOpsRetry retry = {},
-                        const GitOpsRemote* remote = nullptr, const RandomSource* random = nullptr)
+                        const GitOpsRemote* remote = nullptr, const RandomSource* random = nullptr,
+                        GitOpsPushObserver observer = {})
       : root_(std::move(root)),
         retry_(retry),
         remote_(remote ? remote : &libgit2_),
-        random_(random ? random : &system_random_) {}
+        random_(random ? random : &system_random_),
+        observer_(std::move(observer)) {}
   GitOpsWriter(const GitOpsWriter&) = delete;
   GitOpsWriter& operator=(const GitOpsWriter&) = delete;
 
@@ -61,6 +74,7 @@ class GitOpsWriter {
   const GitOpsRemote* remote_;
   SystemRandom system_random_;
   const RandomSource* random_;
+  GitOpsPushObserver observer_;
 };
 
 }  // namespace juanie::runner

@@ -1,5 +1,7 @@
 #include "daemon/api/health_handlers.hpp"
 
+#include "daemon/runs/run_observer.hpp"
+#include "daemon/store/approvals.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/runs.hpp"
@@ -31,6 +33,16 @@ http::Response metrics(const RouteDeps& deps) {
   auto outbox =
       deps.reader.with([](store::Database& db) { return store::count_pending_messages(db); });
   if (outbox) deps.metrics.set_outbox_pending(*outbox);
+  const auto now = deps.clock.now();
+  auto approvals =
+      deps.reader.with([](store::Database& db) { return store::approvals_waiting(db); });
+  if (approvals) {
+    deps.metrics.set_approvals_pending(approvals->deployments,
+                                       seconds_since(approvals->oldest_since, now));
+  }
+  auto oldest =
+      deps.reader.with([](store::Database& db) { return store::oldest_pending_message(db); });
+  if (oldest) deps.metrics.set_outbox_oldest_age(seconds_since(*oldest, now));
   deps.metrics.set_store_pending(deps.writer.pending());
   http::Response r = http::text_response(200, deps.metrics.render());
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

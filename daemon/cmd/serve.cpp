@@ -39,6 +39,7 @@
 #include "daemon/support/periodic_worker.hpp"
 #include "runner/git_checkout.hpp"
 #include "runner/git_mirror.hpp"
+#include "runner/gitops_writer.hpp"
 #include "runner/pipeline_run.hpp"
 
 namespace juanie::daemon {
@@ -249,7 +250,9 @@ int serve(const std::filesystem::path& config_file) {
   const OpenSslRandom random;
   const runner::SupervisedProcesses processes;
   const runner::PodmanEngine engine;
-  runner::GitOpsWriter gitops(daemon.data_dir / "gitops", {}, nullptr, &random);
+  runner::GitOpsWriter gitops(
+      daemon.data_dir / "gitops", {}, nullptr, &random,
+      [&metrics](runner::GitOpsPush push) { metrics.gitops_push(runner::to_string(push)); });
   notify::Dispatcher dispatcher(
       notify::DispatcherDeps{daemon, **writer, *reader, clock, log, &metrics});
   (*wiring)->wake_with([&dispatcher] { dispatcher.wake(); });
@@ -268,14 +271,27 @@ int serve(const std::filesystem::path& config_file) {
   };
   approvals::ApprovalDesk desk(
       approvals::DeskDeps{flow, **writer, *reader, projects, clock, log, changed, &metrics});
+  const RunObserver observed{
+      [&metrics](double seconds) { metrics.queue_waited(seconds); },
+      [&metrics](std::string_view result, double seconds) { metrics.run_ended(result, seconds); },
+      [&metrics](std::string_view result, double seconds) { metrics.step_ended(result, seconds); }};
   RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer,
-                                    notifier, processes, engine});
-  Scheduler scheduler(SchedulerDeps{
-      **writer, *reader, projects, executor, clock, log, daemon.limits.concurrent_runs,
+                                    notifier, processes, engine, observed});
+  SchedulerDeps scheduling{
+      **writer,
+      *reader,
+      projects,
+      executor,
+      clock,
+      log,
+      daemon.limits.concurrent_runs,
       daemon.limits.runs_per_project > 0 ? daemon.limits.runs_per_project
                                          : daemon.limits.concurrent_runs,
-      daemon.data_dir / "workspaces", daemon.limits.workspace_ttl,
-      [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }});
+      daemon.data_dir / "workspaces",
+      daemon.limits.workspace_ttl,
+      [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }};
+  scheduling.observer = observed;
+  Scheduler scheduler(scheduling);
   RetentionSweep retention(
       RetentionDeps{**writer, *reader, daemon.data_dir / "logs", daemon.retention, clock, log});
   PeriodicWorker retention_worker(std::chrono::hours(1), [&](bool) {

@@ -151,10 +151,33 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
   }
   out.data_dir = resolve(base, root.required_string("data_dir"));
   out.projects_dir = resolve(base, root.required_string("projects_dir"));
-  if (auto secrets = root.optional_string("secrets_dir")) {
+  const bool under_systemd = credentials_directory && !credentials_directory->empty();
+  const auto secrets = root.optional_string("secrets_dir");
+  if (auto credential = root.optional_string("secrets_credential")) {
+    // LoadCredential=ID:DIR: every file of DIR arrives as the credential ID_FILE.
+    const YAML::Node node = *root.child("secrets_credential");
+    if (secrets) {
+      root.fail_at(node, "secrets_credential", "name secrets_dir or secrets_credential, not both");
+    }
+    if (credential->empty() || credential->find_first_of("/:") != std::string::npos ||
+        *credential == "." || *credential == "..") {
+      root.fail_at(node, "secrets_credential",
+                   "\"" + *credential +
+                       "\" must be the ID of the unit's LoadCredential=ID:DIRECTORY (no / or :)");
+    }
+    if (!under_systemd) {
+      root.fail_at(node, "secrets_credential",
+                   "$CREDENTIALS_DIRECTORY is not set: systemd sets it for a unit with "
+                   "LoadCredential=" +
+                       *credential +
+                       ":/etc/juanie/secrets (start juanie from its unit), or name secrets_dir "
+                       "instead");
+    }
+    out.secrets_dir = SecretsDir(*credentials_directory, *credential + "_");
+  } else if (secrets) {
     out.secrets_dir = resolve(base, *secrets);
-  } else if (credentials_directory && !credentials_directory->empty()) {
-    out.secrets_dir = *credentials_directory;
+  } else if (under_systemd) {
+    out.secrets_dir = SecretsDir(*credentials_directory);
   } else {
     throw FieldError(location(file.string(), doc.Mark(), "secrets_dir") +
                      "is required when $CREDENTIALS_DIRECTORY is not set");

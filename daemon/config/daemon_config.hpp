@@ -90,6 +90,22 @@ struct Sandbox {
   std::map<std::string, std::filesystem::path> root_filesystems;  // bwrap: image → root dir
 };
 
+// Where the secrets the configuration names are: files of a directory (secrets_dir), or
+// systemd credentials. LoadCredential=ID:DIR hands a unit each file of DIR as the credential
+// ID_FILE in $CREDENTIALS_DIRECTORY, so the name a file has there is `prefix` + its own.
+struct SecretsDir {
+  std::filesystem::path dir;
+  std::string prefix;  // "ID_" for secrets_credential: ID; empty otherwise
+
+  SecretsDir() = default;
+  // Implicit: a plain directory of secret files is the common case.
+  SecretsDir(std::filesystem::path directory, std::string name_prefix = {})
+      : dir(std::move(directory)), prefix(std::move(name_prefix)) {}
+  // The file that holds the secret the configuration calls `name`.
+  std::filesystem::path file(const std::string& name) const { return dir / (prefix + name); }
+  bool operator==(const SecretsDir&) const = default;
+};
+
 struct DaemonConfig {
   std::filesystem::path source;
   ListenAddress listen;
@@ -97,7 +113,7 @@ struct DaemonConfig {
   std::string public_url;
   std::filesystem::path data_dir;
   std::filesystem::path projects_dir;
-  std::filesystem::path secrets_dir;
+  SecretsDir secrets_dir;
   Sandbox sandbox;
   // What a run found `running` at start becomes: queued again, or failed with the reason.
   bool requeue_interrupted = true;
@@ -110,7 +126,7 @@ struct DaemonConfig {
 };
 
 // Relative paths are taken from the directory of `file`. `credentials_directory` is the value
-// of $CREDENTIALS_DIRECTORY, the default for secrets_dir.
+// of $CREDENTIALS_DIRECTORY: the default for secrets_dir, and where secrets_credential looks.
 Result<DaemonConfig> parse_daemon_config(std::string_view text, const std::filesystem::path& file,
                                          std::optional<std::string> credentials_directory);
 

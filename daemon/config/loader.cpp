@@ -23,8 +23,8 @@ Result<std::string> read_text_file(const fs::path& file) {
   return out.str();
 }
 
-Result<std::string> read_secret(const fs::path& secrets_dir, const SecretRef& ref) {
-  const fs::path file = secrets_dir / ref.file;
+Result<std::string> read_secret(const SecretsDir& secrets_dir, const SecretRef& ref) {
+  const fs::path file = secrets_dir.file(ref.file);
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     return fail(ref.field + "cannot read secret file " + file.string() + ": " +
@@ -43,14 +43,14 @@ Result<std::string> read_secret(const fs::path& secrets_dir, const SecretRef& re
 
 namespace {
 
-Result<void> check_secret(const fs::path& secrets_dir, const std::optional<SecretRef>& ref) {
+Result<void> check_secret(const SecretsDir& secrets_dir, const std::optional<SecretRef>& ref) {
   if (!ref) return {};
   auto value = read_secret(secrets_dir, *ref);
   if (!value) return std::unexpected(value.error());
   return {};
 }
 
-Result<void> check_sink_files(const fs::path& secrets_dir, const std::string& file,
+Result<void> check_sink_files(const SecretsDir& secrets_dir, const std::string& file,
                               const std::vector<NotificationSink>& sinks) {
   for (std::size_t i = 0; i < sinks.size(); ++i) {
     const std::string field = file + ": notifications[" + std::to_string(i) + "].";

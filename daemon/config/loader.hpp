@@ -26,7 +26,7 @@ struct Configuration {
 };
 
 // Reads a secret file: its bytes without trailing whitespace or newlines.
-Result<std::string> read_secret(const std::filesystem::path& secrets_dir, const SecretRef& ref);
+Result<std::string> read_secret(const SecretsDir& secrets_dir, const SecretRef& ref);
 
 Result<std::string> read_text_file(const std::filesystem::path& file);
 

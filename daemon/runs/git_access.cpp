@@ -7,7 +7,7 @@
 
 namespace juanie::daemon {
 
-Result<runner::GitCredentials> read_git_credentials(const std::filesystem::path& secrets_dir,
+Result<runner::GitCredentials> read_git_credentials(const config::SecretsDir& secrets_dir,
                                                     const config::GitAccess& access) {
   runner::GitCredentials c;
   c.username = access.username;

@@ -12,7 +12,7 @@ namespace juanie::daemon {
 
 Result<store::RunRequest> manual_run_request(const config::ProjectConfig& project,
                                              const runner::GitMirrors& mirrors,
-                                             const std::filesystem::path& secrets_dir,
+                                             const config::SecretsDir& secrets_dir,
                                              const std::string& ref_text, const Starter& who) {
   // Only branches and tags: the mirror also holds refs/pull/… (a fork's commits), which a
   // manual run must not treat as a branch of the project.
@@ -78,7 +78,7 @@ Result<store::RunRequest> manual_run_request(const config::ProjectConfig& projec
   return run;
 }
 
-ManualRuns::ManualRuns(const runner::GitMirrors& mirrors, std::filesystem::path secrets_dir)
+ManualRuns::ManualRuns(const runner::GitMirrors& mirrors, config::SecretsDir secrets_dir)
     : mirrors_(mirrors), secrets_dir_(std::move(secrets_dir)), thread_([this] { loop(); }) {}
 
 ManualRuns::~ManualRuns() {

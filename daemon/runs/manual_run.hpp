@@ -31,7 +31,7 @@ struct Starter {
 // Blocks on the network: call it off the HTTP threads.
 Result<store::RunRequest> manual_run_request(const config::ProjectConfig& project,
                                              const runner::GitMirrors& mirrors,
-                                             const std::filesystem::path& secrets_dir,
+                                             const config::SecretsDir& secrets_dir,
                                              const std::string& ref_text, const Starter& who);
 
 // Resolves manual runs one after another on a thread of its own, so a slow fetch holds no
@@ -41,7 +41,7 @@ class ManualRuns {
   static constexpr std::size_t kMaxWaiting = 32;
   using Done = std::function<void(Result<store::RunRequest>)>;
 
-  ManualRuns(const runner::GitMirrors& mirrors, std::filesystem::path secrets_dir);
+  ManualRuns(const runner::GitMirrors& mirrors, config::SecretsDir secrets_dir);
   ~ManualRuns();
   ManualRuns(const ManualRuns&) = delete;
   ManualRuns& operator=(const ManualRuns&) = delete;
@@ -57,7 +57,7 @@ class ManualRuns {
   void loop();
 
   const runner::GitMirrors& mirrors_;
-  std::filesystem::path secrets_dir_;
+  config::SecretsDir secrets_dir_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void(bool)>> jobs_;  // bool: run (true) or refuse (false)

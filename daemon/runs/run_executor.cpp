@@ -57,9 +57,13 @@ void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfi
                                    {"pusher", run.pusher.value_or("")}},
                                   now);
   });
-  if (!ok)
+  if (!ok) {
     deps_.log.error("run " + std::to_string(run.id) + ": cannot record " +
                     std::string(pipelines::to_string(to)) + ": " + ok.error().message);
+  } else if (deps_.observer.run_ended) {
+    deps_.observer.run_ended(pipelines::to_string(to),
+                             seconds_since(run.started_at, deps_.clock.now()));
+  }
   deps_.notifier.wake();
   deps_.log.info("run " + std::to_string(run.id) + " " + std::string(pipelines::to_string(to)) +
                  (reason.empty() ? "" : ": " + reason));
@@ -111,7 +115,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.logs_dir = logs(run.id);
   options.processes = &deps_.processes;
   apply_daemon_limits(deps_.daemon, run.environment.has_value(), options);
-  options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir};
+  options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir.dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.
   if (const auto dir = deps_.daemon.source.parent_path();
       !dir.empty() && dir != "/" && dir != "/etc") {
@@ -143,6 +147,10 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     } else {
       step.finished_at = now;
       if (r.exit_code >= 0) step.exit_code = r.exit_code;
+      if (r.state != pipelines::StepState::kSkipped && deps_.observer.step_ended) {
+        deps_.observer.step_ended(pipelines::to_string(r.state),
+                                  std::chrono::duration<double>(r.duration).count());
+      }
     }
     if (!r.reason.empty()) step.reason = r.reason;
     if (!r.log.empty()) step.log = r.log.string();
@@ -204,9 +212,18 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   step.index = index;
   step.name = "image";
   step.state = pipelines::StepState::kRunning;
-  step.started_at = rfc3339(deps_.clock.now());
+  const auto began = deps_.clock.now();
+  step.started_at = rfc3339(began);
   step.log = log_file.string();
   save(step);
+  auto ended = [&] {
+    const auto now = deps_.clock.now();
+    step.finished_at = rfc3339(now);
+    if (deps_.observer.step_ended) {
+      deps_.observer.step_ended(pipelines::to_string(step.state),
+                                std::chrono::duration<double>(now - began).count());
+    }
+  };
 
   runner::ImageBuildRequest request;
   request.workspace = workspace(run.id);
@@ -222,7 +239,7 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   request.network = pipeline.image->network;
   request.tls_verify = project.registry_tls_verify;
   if (project.registry_auth)
-    request.authfile = deps_.daemon.secrets_dir / project.registry_auth->file;
+    request.authfile = deps_.daemon.secrets_dir.file(project.registry_auth->file);
   request.timeout = deps_.daemon.limits.step_timeout;
   request.cancel = &stop;
   request.registry_digest = [&](const std::string& reference) {
@@ -252,7 +269,7 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
       step.reason = "cannot make the image build's cgroup: " + made.error().message;
       log.write("juanie: " + *step.reason + "\n");
       log.close();
-      step.finished_at = rfc3339(deps_.clock.now());
+      ended();
       save(step);
       return fail(*step.reason);
     }
@@ -283,7 +300,7 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   step.state =
       pushed ? pipelines::StepState::kSucceeded
              : (stop.load() ? pipelines::StepState::kCancelled : pipelines::StepState::kFailed);
-  step.finished_at = rfc3339(deps_.clock.now());
+  ended();
   if (!pushed) step.reason = pushed.error().message;
   save(step);
   if (!pushed) return std::unexpected(pushed.error());

@@ -7,6 +7,7 @@
 #include "daemon/deploy/deployer.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/runs/run_launcher.hpp"
+#include "daemon/runs/run_observer.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
 #include "daemon/support/clock.hpp"
@@ -30,6 +31,7 @@ struct ExecutorDeps {
   const notify::Notifier& notifier;
   const runner::ProcessRunner& processes;  // each step's process
   const runner::ImageEngine& engine;       // the run's image, built and pushed
+  RunObserver observer = {};               // told each step's and the run's end
 };
 
 // Carries one run, already marked running, to its end: fetch the repository's mirror, check

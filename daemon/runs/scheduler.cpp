@@ -133,14 +133,23 @@ void Scheduler::launch(std::int64_t run_id) {
     if (!record) {
       deps_.log.error("scheduler: run " + std::to_string(run_id) + " vanished");
     } else {
+      if (deps_.observer.queue_waited) {
+        deps_.observer.queue_waited(seconds_since(
+            record->created_at,
+            parse_rfc3339(record->started_at.value_or("")).value_or(deps_.clock.now())));
+      }
       const auto projects = deps_.projects.get();
       auto it = projects->find(record->project);
       if (it == projects->end()) {
-        (void)store::write_and_wait(deps_.writer, [run_id, now = rfc3339(deps_.clock.now()),
-                                                   name = record->project](store::Database& db) {
-          return store::set_run_state(db, run_id, RunState::kFailed,
-                                      "project " + name + " is no longer configured", now);
-        });
+        const auto now = deps_.clock.now();
+        auto failed = store::write_and_wait(
+            deps_.writer, [run_id, at = rfc3339(now), name = record->project](store::Database& db) {
+              return store::set_run_state(db, run_id, RunState::kFailed,
+                                          "project " + name + " is no longer configured", at);
+            });
+        if (failed && deps_.observer.run_ended) {
+          deps_.observer.run_ended("failed", seconds_since(record->started_at, now));
+        }
       } else {
         deps_.log.info("run " + std::to_string(run_id) + " started: " + record->project + " " +
                        record->ref + " " + record->sha.substr(0, 12));

@@ -15,6 +15,7 @@
 
 #include "daemon/config/project_registry.hpp"
 #include "daemon/runs/run_launcher.hpp"
+#include "daemon/runs/run_observer.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
 #include "daemon/support/clock.hpp"
@@ -41,6 +42,8 @@ struct SchedulerDeps {
   // The pass that comes without a wake: for what cannot wake it (a run `juanie trigger`
   // queued from another process, free disk coming back).
   std::chrono::milliseconds poll = std::chrono::seconds(1);
+  // Told how long each run it starts waited in the queue.
+  RunObserver observer = {};
 };
 
 // The driver around pipelines::schedule: reads the queue, cancels superseded runs, marks the

@@ -91,4 +91,18 @@ Result<std::vector<AuditEntry>> audit_of(Database& db, std::optional<std::int64_
   }
 }
 
+Result<ApprovalsWaiting> approvals_waiting(Database& db) {
+  // A deployment waits from the moment approvals were requested for it (at its trigger when
+  // it needed one): the audit log has that moment; the deployment's own times stand in for a
+  // row the audit log lacks.
+  auto stmt = db.prepare(
+      "SELECT count(*), min(coalesce((SELECT max(a.at) FROM audit a WHERE a.deployment_id = d.id "
+      "AND a.action = 'request_approvals'), d.triggered_at, d.created_at)) "
+      "FROM deployments d WHERE d.state = 'awaiting_approval'");
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  return ApprovalsWaiting{stmt->int64(0), stmt->optional_text(1)};
+}
+
 }  // namespace juanie::daemon::store

@@ -27,6 +27,14 @@ Result<void> insert_approval(Database& db, const ApprovalRecord& a);
 Result<std::vector<ApprovalRecord>> approvals_of(Database& db, std::int64_t deployment);
 Result<bool> nonce_used(Database& db, const std::string& nonce);
 
+// The deployments awaiting approval, and since when the longest-waiting one has (its last
+// request for approvals in the audit log; else when it was triggered or made): for metrics.
+struct ApprovalsWaiting {
+  std::int64_t deployments = 0;
+  std::optional<std::string> oldest_since;  // RFC 3339; nullopt when none waits
+};
+Result<ApprovalsWaiting> approvals_waiting(Database& db);
+
 struct AuditEntry {
   std::string at;
   std::string action;  // approve | reject | trigger | expire | supersede | approval_link ...

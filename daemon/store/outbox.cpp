@@ -75,4 +75,12 @@ Result<std::int64_t> count_pending_messages(Database& db) {
   return stmt->int64(0);
 }
 
+Result<std::optional<std::string>> oldest_pending_message(Database& db) {
+  auto stmt = db.prepare("SELECT min(created_at) FROM outbox WHERE state = 'pending'");
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  return stmt->optional_text(0);
+}
+
 }  // namespace juanie::daemon::store

@@ -33,5 +33,7 @@ Result<void> mark_failed(Database& db, std::int64_t id, const std::string& error
                          const std::optional<std::string>& next_attempt_at);
 Result<std::vector<OutboxMessage>> list_outbox(Database& db, int limit);
 Result<std::int64_t> count_pending_messages(Database& db);
+// When the oldest pending message was enqueued (RFC 3339); nullopt when none is pending.
+Result<std::optional<std::string>> oldest_pending_message(Database& db);
 
 }  // namespace juanie::daemon::store

@@ -78,7 +78,72 @@ struct Metrics::Impl {
           .Name("juanie_rollbacks_total")
           .Help("Rollbacks started, by environment and by whom (auto, manual)")
           .Register(*registry);
+
+  // Operations (issue 12).
+  prometheus::Histogram& queue_wait =
+      prometheus::BuildHistogram()
+          .Name("juanie_queue_wait_seconds")
+          .Help("Time from a run's creation (queued) to its start")
+          .Register(*registry)
+          .Add({}, prometheus::Histogram::BucketBoundaries{1, 5, 15, 30, 60, 120, 300, 600, 1200,
+                                                           1800, 3600, 7200});
+  prometheus::Family<prometheus::Histogram>& run_durations =
+      prometheus::BuildHistogram()
+          .Name("juanie_run_duration_seconds")
+          .Help("Time from a run's start to its end, by result")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& step_durations =
+      prometheus::BuildHistogram()
+          .Name("juanie_step_duration_seconds")
+          .Help("Time a step ran, by result")
+          .Register(*registry);
+  prometheus::Gauge& approvals_pending = prometheus::BuildGauge()
+                                             .Name("juanie_approvals_pending")
+                                             .Help("Deployments awaiting approval")
+                                             .Register(*registry)
+                                             .Add({});
+  prometheus::Gauge& approval_oldest_age =
+      prometheus::BuildGauge()
+          .Name("juanie_approval_oldest_age_seconds")
+          .Help("How long the oldest deployment awaiting approval has waited (0: none waits)")
+          .Register(*registry)
+          .Add({});
+  prometheus::Gauge& outbox_oldest_age =
+      prometheus::BuildGauge()
+          .Name("juanie_outbox_oldest_age_seconds")
+          .Help("Age of the oldest notification not yet delivered nor given up (0: none)")
+          .Register(*registry)
+          .Add({});
+  prometheus::Family<prometheus::Counter>& gitops_pushes =
+      prometheus::BuildCounter()
+          .Name("juanie_gitops_pushes_total")
+          .Help("Pushes to GitOps repositories by result")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& build_info =
+      prometheus::BuildGauge()
+          .Name("juanie_build_info")
+          .Help("Always 1; the labels say which build of juanie serves")
+          .Register(*registry);
+
+  static const prometheus::Histogram::BucketBoundaries& duration_buckets() {
+    // A step of a second to a build of hours.
+    static const prometheus::Histogram::BucketBoundaries kBuckets{1,   5,   10,   30,   60,   120,
+                                                                  300, 600, 1200, 1800, 3600, 7200};
+    return kBuckets;
+  }
+  void add_operations_series();
 };
+
+void Metrics::Impl::add_operations_series() {
+  for (const char* result : {"succeeded", "failed", "cancelled"}) {
+    run_durations.Add({{"result", result}}, duration_buckets());
+    step_durations.Add({{"result", result}}, duration_buckets());
+  }
+  for (const char* result : {"pushed", "rejected", "failed"}) {
+    gitops_pushes.Add({{"result", result}});
+  }
+  build_info.Add({{"version", JUANIE_VERSION}, {"compiler", JUANIE_COMPILER}}).Set(1);
+}
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
   // Every state appears from the start, so dashboards and alerts see zeros, not gaps.
@@ -98,6 +163,7 @@ Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
       impl_->notifications.Add({{"sink", sink}, {"result", result}});
     }
   }
+  impl_->add_operations_series();
 }
 
 Metrics::~Metrics() = default;
@@ -182,6 +248,33 @@ void Metrics::rollback(std::string_view environment, std::string_view trigger) {
   impl_->rollbacks
       .Add({{"environment", std::string(environment)}, {"trigger", std::string(trigger)}})
       .Increment();
+}
+
+void Metrics::queue_waited(double seconds) {
+  impl_->queue_wait.Observe(seconds);
+}
+
+void Metrics::run_ended(std::string_view result, double seconds) {
+  impl_->run_durations.Add({{"result", std::string(result)}}, Impl::duration_buckets())
+      .Observe(seconds);
+}
+
+void Metrics::step_ended(std::string_view result, double seconds) {
+  impl_->step_durations.Add({{"result", std::string(result)}}, Impl::duration_buckets())
+      .Observe(seconds);
+}
+
+void Metrics::set_approvals_pending(std::int64_t deployments, double oldest_age_seconds) {
+  impl_->approvals_pending.Set(static_cast<double>(deployments));
+  impl_->approval_oldest_age.Set(oldest_age_seconds);
+}
+
+void Metrics::set_outbox_oldest_age(double seconds) {
+  impl_->outbox_oldest_age.Set(seconds);
+}
+
+void Metrics::gitops_push(std::string_view result) {
+  impl_->gitops_pushes.Add({{"result", std::string(result)}}).Increment();
 }
 
 std::string Metrics::render() const {

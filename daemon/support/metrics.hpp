@@ -41,6 +41,20 @@ class Metrics {
   // The environments of the configured projects: their rollout and rollback series start at
   // 0 (at start and each reload), so alerts see zeros, not gaps.
   void declare_environments(const std::vector<std::string>& environments);
+  // Operations (issue 12): how long runs wait and take, what waits for people and for the
+  // outbox, what the GitOps writer pushed, and which build this is.
+  // From a run's creation (queued) to the scheduler starting it.
+  void queue_waited(double seconds);
+  // result: succeeded, failed, cancelled — from a run's start to its end.
+  void run_ended(std::string_view result, double seconds);
+  // result: succeeded, failed, cancelled — a step that ran (skipped ones are not observed).
+  void step_ended(std::string_view result, double seconds);
+  // Read from the store at each scrape; an age is 0 when nothing waits.
+  void set_approvals_pending(std::int64_t deployments, double oldest_age_seconds);
+  void set_outbox_oldest_age(double seconds);
+  // result: pushed, rejected (not a fast-forward: tried again on the new tip, or given up),
+  // failed (anything else ended the attempt: the remote, credentials, the file).
+  void gitops_push(std::string_view result);
 
   std::string render() const;
 

@@ -91,6 +91,20 @@ TEST_F(DeployTest, APushToDevelopEndsWithTheImagePushedAndTheDevOverlayCommitted
   ASSERT_EQ(again.status, 202) << again.body;
   wait_deployment(json::parse(again.body).at("run").as_int64(), "success");
   EXPECT_EQ(git(ops + "rev-list --count main"), "2\n");
+
+  // The metrics say the same: one push (the second deployment had nothing to push), two runs
+  // that succeeded, and their image steps among the steps.
+  const auto scrape = d.request("GET", "/metrics").body;
+  for (const auto& [series, value] : std::vector<std::pair<std::string, std::string>>{
+           {"juanie_gitops_pushes_total{result=\"pushed\"}", "1"},
+           {"juanie_gitops_pushes_total{result=\"rejected\"}", "0"},
+           {"juanie_gitops_pushes_total{result=\"failed\"}", "0"},
+           {"juanie_run_duration_seconds_count{result=\"succeeded\"}", "2"},
+           {"juanie_step_duration_seconds_count{result=\"succeeded\"}", "4"}}) {
+    EXPECT_NE(scrape.find("\n" + series + " " + value + "\n"), std::string::npos)
+        << series << " " << value << "\n"
+        << scrape;
+  }
 }
 
 // A crash after the push but before the record said so: the deployment is found `running` at

@@ -151,6 +151,35 @@ TEST_F(BusyDaemonMetrics, PromtoolFindsNoLintProblemInTheScrape) {
   EXPECT_NE(scrape.find("juanie_runs{state=\"succeeded\"} 1"), std::string::npos) << scrape;
 }
 
+// The values an operator reads after one run that passed and one that failed: both waited in
+// the queue and ended, each with its one step; nothing was cancelled, pushed or waits.
+TEST_F(BusyDaemonMetrics, DurationsAndWaitsCountTheRunsAndStepsThatHappened) {
+  auto value = [&](const std::string& series) {
+    const auto at = scrape.find("\n" + series + " ");
+    if (at == std::string::npos) return std::string("no ") + series;
+    const auto from = at + 1 + series.size() + 1;
+    return scrape.substr(from, scrape.find('\n', from) - from);
+  };
+  EXPECT_EQ(value("juanie_queue_wait_seconds_count"), "2") << scrape;
+  EXPECT_EQ(value("juanie_run_duration_seconds_count{result=\"succeeded\"}"), "1") << scrape;
+  EXPECT_EQ(value("juanie_run_duration_seconds_count{result=\"failed\"}"), "1") << scrape;
+  EXPECT_EQ(value("juanie_run_duration_seconds_count{result=\"cancelled\"}"), "0") << scrape;
+  EXPECT_EQ(value("juanie_run_duration_seconds_bucket{result=\"succeeded\",le=\"+Inf\"}"), "1");
+  EXPECT_EQ(value("juanie_step_duration_seconds_count{result=\"succeeded\"}"), "1") << scrape;
+  EXPECT_EQ(value("juanie_step_duration_seconds_count{result=\"failed\"}"), "1") << scrape;
+  EXPECT_EQ(value("juanie_step_duration_seconds_count{result=\"cancelled\"}"), "0") << scrape;
+  for (const char* result : {"pushed", "rejected", "failed"}) {
+    EXPECT_EQ(value("juanie_gitops_pushes_total{result=\"" + std::string(result) + "\"}"), "0");
+  }
+  EXPECT_EQ(value("juanie_approvals_pending"), "0");
+  EXPECT_EQ(value("juanie_approval_oldest_age_seconds"), "0");
+  EXPECT_EQ(value("juanie_outbox_oldest_age_seconds"), "0");
+  EXPECT_EQ(
+      value("juanie_build_info{compiler=\"" JUANIE_COMPILER "\",version=\"" JUANIE_VERSION "\"}"),
+      "1")
+      << scrape;
+}
+
 TEST_F(BusyDaemonMetrics, RulesDashboardAndReadmeNameOnlyExportedMetrics) {
   const auto fams = families(scrape);
   ASSERT_FALSE(fams.empty()) << scrape;

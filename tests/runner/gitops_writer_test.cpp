@@ -310,6 +310,33 @@ TEST_F(GitOpsWriterTest, GivesUpAfterTheConfiguredNumberOfRejectedPushes) {
   EXPECT_EQ(later->attempts, 1);
 }
 
+// What the daemon's juanie_gitops_pushes_total counts: each push attempt as it ends — two
+// rejected then one pushed; a change already in place pushes nothing; giving up is only
+// rejections; a remote that cannot be reached is a failure.
+TEST_F(GitOpsWriterTest, TheObserverIsToldHowEachPushAttemptEnded) {
+  test::ScriptedRemote remote;
+  std::vector<std::string> told;
+  GitOpsWriter writer(home / "clones",
+                      {2, std::chrono::milliseconds(0), std::chrono::milliseconds(0)}, &remote,
+                      nullptr, [&told](GitOpsPush push) { told.emplace_back(to_string(push)); });
+  remote.reject_next(1);
+  ASSERT_TRUE(writer.apply({bare.string(), "main", {}}, change("dev", "first")));
+  EXPECT_EQ(told, (std::vector<std::string>{"rejected", "pushed"}));
+
+  told.clear();
+  ASSERT_TRUE(writer.apply({bare.string(), "main", {}}, change("dev", "first")));
+  EXPECT_EQ(told, std::vector<std::string>{}) << "nothing to push is no push";
+
+  remote.reject_next(2);
+  ASSERT_FALSE(writer.apply({bare.string(), "main", {}}, change("dev", "never")));
+  EXPECT_EQ(told, (std::vector<std::string>{"rejected", "rejected"}));
+
+  told.clear();
+  const std::string gone = (home / "gone.git").string();
+  ASSERT_FALSE(writer.apply({gone, "main", {}}, change("dev", "lost")));
+  EXPECT_EQ(told, std::vector<std::string>{"failed"});
+}
+
 // The pause after each rejected push doubles up to its cap, and its jitter comes from the random
 // source (a fake here, so the test sees each pause the writer wanted): no chance involved.
 TEST_F(GitOpsWriterTest, TheBackoffDoublesUpToItsCapWithJitterFromTheRandomSource) {

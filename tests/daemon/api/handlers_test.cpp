@@ -9,9 +9,11 @@
 
 #include "daemon/api/approval_handlers.hpp"
 #include "daemon/api/deployment_handlers.hpp"
+#include "daemon/api/health_handlers.hpp"
 #include "daemon/api/run_handlers.hpp"
 #include "daemon/store/approvals.hpp"
 #include "daemon/store/deployments.hpp"
+#include "daemon/store/outbox.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
@@ -358,6 +360,63 @@ TEST_F(HandlersTest, ApprovalsListShowsWhoIsAwaitedAndWhoDecided) {
   const auto bad = api::list_approvals(*deps, request("GET", "/api/v1/approvals?state=open"));
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body, json_line(R"({"error":"state must be pending or decided"})"));
+}
+
+// The waiting gauges come from the store at each scrape: how many deployments await approval
+// and since when the oldest has (its request for approvals, not its creation: it may have
+// waited for a trigger first), and how old the oldest undelivered notification is.
+TEST_F(HandlersTest, MetricsSayHowLongApprovalsAndNotificationsHaveWaited) {
+  using namespace std::chrono_literals;
+  auto line = [&](const std::string& name) {
+    const auto body = api::metrics(*deps).body;
+    const auto at = body.find("\n" + name + " ");
+    if (at == std::string::npos) return std::string("missing in\n") + body;
+    return body.substr(at + 1, body.find('\n', at + 1) - at - 1);
+  };
+  EXPECT_EQ(line("juanie_approvals_pending"), "juanie_approvals_pending 0");
+  EXPECT_EQ(line("juanie_approval_oldest_age_seconds"), "juanie_approval_oldest_age_seconds 0");
+  EXPECT_EQ(line("juanie_outbox_oldest_age_seconds"), "juanie_outbox_oldest_age_seconds 0");
+
+  // Made now, asked for approval 10 minutes later (a manual trigger), then a second one.
+  const auto first = deployment(queue("a"), "prod", DeploymentState::kPending);
+  clock.advance(10min);
+  write([&](store::Database& db) -> Result<void> {
+    const auto at = rfc3339(clock.now());
+    if (auto ok = store::set_deployment_state(db, first, DeploymentState::kAwaitingApproval,
+                                              std::nullopt, std::nullopt, at);
+        !ok) {
+      return ok;
+    }
+    return store::append_audit(db, {at, "request_approvals", "juanie", first, "done", "", "", ""});
+  });
+  clock.advance(20min);
+  deployment(queue("b"), "staging", DeploymentState::kAwaitingApproval);
+  write([&](store::Database& db) {
+    return store::enqueue(db, "{}", "run_failed", "{}", rfc3339(clock.now()));
+  });
+  clock.advance(90s);
+  EXPECT_EQ(line("juanie_approvals_pending"), "juanie_approvals_pending 2");
+  EXPECT_EQ(line("juanie_approval_oldest_age_seconds"),
+            "juanie_approval_oldest_age_seconds 1290");  // 20 min 90 s since the request
+  EXPECT_EQ(line("juanie_outbox_oldest_age_seconds"), "juanie_outbox_oldest_age_seconds 90");
+
+  // Decided and delivered: nothing waits, and the ages are 0 again.
+  write([&](store::Database& db) -> Result<void> {
+    const auto at = rfc3339(clock.now());
+    auto waiting = store::deployments_in_state(db, DeploymentState::kAwaitingApproval);
+    if (!waiting) return std::unexpected(waiting.error());
+    for (const auto& d : *waiting) {
+      if (auto ok = store::set_deployment_state(db, d.id, DeploymentState::kCancelled, "test",
+                                                std::nullopt, at);
+          !ok) {
+        return ok;
+      }
+    }
+    return store::mark_delivered(db, 1, at);
+  });
+  EXPECT_EQ(line("juanie_approvals_pending"), "juanie_approvals_pending 0");
+  EXPECT_EQ(line("juanie_approval_oldest_age_seconds"), "juanie_approval_oldest_age_seconds 0");
+  EXPECT_EQ(line("juanie_outbox_oldest_age_seconds"), "juanie_outbox_oldest_age_seconds 0");
 }
 
 }  // namespace

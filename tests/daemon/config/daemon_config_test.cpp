@@ -51,7 +51,8 @@ TEST(DaemonConfig, TheDocumentedExampleParses) {
   EXPECT_EQ(c->listen.port, 8080);
   EXPECT_EQ(c->public_url, "https://ci.example.com");
   EXPECT_EQ(c->data_dir, "/var/lib/juanie");
-  EXPECT_EQ(c->secrets_dir, "/etc/juanie/secrets");
+  EXPECT_EQ(c->secrets_dir.dir, "/etc/juanie/secrets");
+  EXPECT_EQ(c->secrets_dir.file("approval.key"), "/etc/juanie/secrets/approval.key");
   EXPECT_EQ(c->limits.step_timeout, 30min);
   EXPECT_EQ(c->limits.concurrent_runs, 2);
   EXPECT_EQ(c->limits.runs_per_project, 0);
@@ -70,7 +71,7 @@ TEST(DaemonConfig, DefaultsAndRelativePaths) {
   auto c = parse("data_dir: data\nprojects_dir: projects.d\nsecrets_dir: ../secrets\n");
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->data_dir, "/etc/juanie/data");
-  EXPECT_EQ(c->secrets_dir, "/etc/secrets");
+  EXPECT_EQ(c->secrets_dir.dir, "/etc/secrets");
   EXPECT_EQ(c->limits.body_max, 25u << 20);
   EXPECT_EQ(c->sandbox.backend, "bwrap");
   EXPECT_EQ(c->listen.port, 8080);
@@ -79,10 +80,38 @@ TEST(DaemonConfig, DefaultsAndRelativePaths) {
 TEST(DaemonConfig, SecretsDirDefaultsToSystemdCredentials) {
   auto c = parse("data_dir: /d\nprojects_dir: /p\n", "/run/credentials/juanie.service");
   ASSERT_TRUE(c);
-  EXPECT_EQ(c->secrets_dir, "/run/credentials/juanie.service");
+  EXPECT_EQ(c->secrets_dir.file("app.webhook"), "/run/credentials/juanie.service/app.webhook");
   const std::string message = error_of("data_dir: /d\nprojects_dir: /p\n");
   EXPECT_NE(message.find("secrets_dir: is required when $CREDENTIALS_DIRECTORY"),
             std::string::npos);
+}
+
+// LoadCredential=juanie-secrets:/etc/juanie/secrets hands the unit each file of the directory
+// as the credential juanie-secrets_FILE: secrets_credential says so, and a secret the
+// configuration calls app.webhook is read from that name.
+TEST(DaemonConfig, SecretsCredentialReadsADirectoryLoadedAsCredentials) {
+  const std::string base = "data_dir: /d\nprojects_dir: /p\n";
+  auto c = parse(base + "secrets_credential: juanie-secrets\n", "/run/credentials/juanie.service");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->secrets_dir.dir, "/run/credentials/juanie.service");
+  EXPECT_EQ(c->secrets_dir.file("app.webhook"),
+            "/run/credentials/juanie.service/juanie-secrets_app.webhook");
+
+  // Outside systemd (or a unit without LoadCredential=) it is a start-up error naming the key.
+  EXPECT_EQ(error_of(base + "secrets_credential: juanie-secrets\n"),
+            "/etc/juanie/juanie.yaml:3: secrets_credential: $CREDENTIALS_DIRECTORY is not set: "
+            "systemd sets it for a unit with LoadCredential=juanie-secrets:/etc/juanie/secrets "
+            "(start juanie from its unit), or name secrets_dir instead");
+  auto both = parse(base + "secrets_dir: /s\nsecrets_credential: juanie-secrets\n", "/run/c");
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().message,
+            "/etc/juanie/juanie.yaml:4: secrets_credential: name secrets_dir or "
+            "secrets_credential, not both");
+  auto bad = parse(base + "secrets_credential: a/b\n", "/run/c");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            "/etc/juanie/juanie.yaml:3: secrets_credential: \"a/b\" must be the ID of the "
+            "unit's LoadCredential=ID:DIRECTORY (no / or :)");
 }
 
 TEST(DaemonConfig, ErrorsNameFileLineAndField) {

@@ -63,7 +63,7 @@ class DeployWorld : public ::testing::Test {
     daemon.secrets_dir = home / "secrets";
     daemon.projects_dir = home / "projects";
     daemon.sandbox.memory = 0;  // no cgroup to enforce it with: nothing runs anyway
-    std::filesystem::create_directories(daemon.secrets_dir);
+    std::filesystem::create_directories(daemon.secrets_dir.dir);
     std::filesystem::create_directories(daemon.data_dir);
     gitops_sha = gitops.commit({{"overlays/dev/kustomization.yaml", kDevOverlay}}, "init");
     project.config.name = "shop";

@@ -56,6 +56,37 @@ TEST_F(RunExecutorTest, StepsThatSucceedBuildPushAndDeployTheImage) {
   EXPECT_FALSE(std::filesystem::exists(executor->workspace(r.id)));
 }
 
+// What the metrics hear (juanie_run_duration_seconds, juanie_step_duration_seconds): each step
+// that ran with its result — skipped ones did not run —, and the run's end with the time since
+// its start. The clock moves 45 s while the first step runs.
+TEST_F(RunExecutorTest, TheObserverHearsEachStepThatRanAndTheRunsEnd) {
+  std::vector<std::string> heard;
+  RunObserver observer;
+  observer.step_ended = [&heard](std::string_view result, double) {
+    heard.push_back("step " + std::string(result));
+  };
+  observer.run_ended = [&heard](std::string_view result, double seconds) {
+    heard.push_back("run " + std::string(result) + " " + std::to_string(static_cast<int>(seconds)));
+  };
+  executor.emplace(ExecutorDeps{daemon, *writer, clock, log, mirrors, sandbox, *deployer, notifier,
+                                processes, engine, observer});
+  const auto sha = commit_app("1");
+  processes.answer_with({Answer{0, "", [this] { clock.advance(std::chrono::seconds(45)); }}});
+  execute(running_run(sha));
+  EXPECT_EQ(heard, (std::vector<std::string>{"step succeeded", "step succeeded", "step succeeded",
+                                             "run succeeded 45"}));
+
+  heard.clear();
+  processes.answer_with({Answer{2, "2 tests failed\n"}});
+  execute(running_run(commit_app("2")));
+  EXPECT_EQ(heard, (std::vector<std::string>{"step failed", "run failed 0"}));
+
+  heard.clear();
+  processes.answer_with({Answer{0, "", [this] { cancel.request_stop(); }}});
+  execute(running_run(commit_app("3")));
+  EXPECT_EQ(heard, (std::vector<std::string>{"step cancelled", "run cancelled 0"}));
+}
+
 TEST_F(RunExecutorTest, AFailingStepFailsTheRunAndSkipsTheRest) {
   const auto sha = commit_app("1");
   processes.answer_with({Answer{2, "2 tests failed\n"}});

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include "daemon/store/run_lifecycle.hpp"
@@ -46,6 +47,10 @@ class SchedulerTest : public ::testing::Test {
                        clock,   log,     concurrent_runs, runs_per_project};
     // No periodic pass within any test's life: what starts runs is start(), wake() and pass().
     deps.poll = std::chrono::hours(1);
+    deps.observer.queue_waited = [this](double seconds) {
+      std::lock_guard lock(waits_mutex);
+      waits.push_back(seconds);
+    };
     scheduler.emplace(deps);
     return *scheduler;
   }
@@ -95,8 +100,29 @@ class SchedulerTest : public ::testing::Test {
   std::ostringstream log_text;
   Log log{log_text};
   int deliveries = 0;
+  std::mutex waits_mutex;
+  std::vector<double> waits;           // what the scheduler told its observer, in order
   std::optional<Scheduler> scheduler;  // last: stopped before what it uses goes
 };
+
+// juanie_queue_wait_seconds: each run's wait, from its queueing to its start, told as the
+// scheduler starts it — a run held back by runs_per_project waits until its turn.
+TEST_F(SchedulerTest, TellsHowLongEachRunWaitedInTheQueue) {
+  const auto first = queue("shop", "main");
+  clock.advance(std::chrono::seconds(30));
+  const auto second = queue("shop", "develop");
+  clock.advance(std::chrono::seconds(90));
+  auto& s = make(/*concurrent_runs=*/2, /*runs_per_project=*/1);
+  s.pass();
+  ASSERT_TRUE(launcher.wait_launched(1));
+  clock.advance(std::chrono::seconds(600));
+  finish(first);
+  s.pass();
+  ASSERT_TRUE(launcher.wait_launched(2));
+  EXPECT_EQ(launcher.launched_ids(), (std::vector<std::int64_t>{first, second}));
+  std::lock_guard lock(waits_mutex);
+  EXPECT_EQ(waits, (std::vector<double>{120, 690}));
+}
 
 // limits.runs_per_project once had no effect: the driver passed concurrent_runs for both.
 TEST_F(SchedulerTest, RunsPerProjectHoldsBackASecondRunOfTheSameProject) {
