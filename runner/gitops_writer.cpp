@@ -172,4 +172,9 @@ Result<GitOpsOutcome> GitOpsWriter::apply(const GitOpsRepository& target,
               " of " + target.url + " were rejected (others kept pushing first); last: " + last);
 }
 
+std::filesystem::path GitOpsWriter::clone_of(const std::string& url,
+                                             const std::string& branch) const {
+  return root_ / directory_name(url, branch);
+}
+
 }  // namespace juanie::runner

@@ -67,6 +67,10 @@ class GitOpsWriter {
 
   Result<GitOpsOutcome> apply(const GitOpsRepository& repository, const GitOpsChange& change) const;
 
+  // The bare clone this writer keeps of a repository's branch (it may not exist yet): where
+  // the commits it pushed can be read.
+  std::filesystem::path clone_of(const std::string& url, const std::string& branch) const;
+
  private:
   std::filesystem::path root_;
   GitOpsRetry retry_;

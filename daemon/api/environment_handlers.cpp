@@ -23,22 +23,31 @@ json::value text_or_null(const std::optional<std::string>& v) {
 // How many of an environment's deployments the view reads back through (the newest).
 constexpr int kHistory = 100;
 
+// What the environment's overlay names now: its newest deployment whose GitOps commit was
+// made and not undone since (a rollback after it has a higher id).
+const store::DeploymentRecord* running_now(const std::vector<store::DeploymentRecord>& history) {
+  for (const auto& d : history) {
+    if (d.gitops_commit &&
+        (d.state == DeploymentState::kDeploying || d.state == DeploymentState::kSuccess ||
+         d.state == DeploymentState::kFailed)) {
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
 // DESIGN's environment state, from its deployments: updating while one is being written or
-// rolled out, degraded when the newest decided rollout failed (and nothing good came after),
-// active once something succeeded, creating before.
+// rolled out, degraded when what it runs failed its rollout, active when that succeeded,
+// creating before anything was committed.
 std::string_view environment_state(const std::vector<store::DeploymentRecord>& history) {
   for (const auto& d : history) {
     if (d.state == DeploymentState::kRunning || d.state == DeploymentState::kDeploying) {
       return "updating";
     }
   }
-  for (const auto& d : history) {
-    if (d.state == DeploymentState::kSuccess) return "active";
-    if (d.state == DeploymentState::kFailed || d.state == DeploymentState::kRolledBack) {
-      return "degraded";
-    }
-  }
-  return "creating";
+  const auto* current = running_now(history);
+  if (!current) return "creating";
+  return current->state == DeploymentState::kFailed ? "degraded" : "active";
 }
 
 json::object environment_object(const pipelines::Environment& env,
@@ -50,14 +59,10 @@ json::object environment_object(const pipelines::Environment& env,
   o["approval"] = pipelines::to_string(env.approval);
   o["rollback"] = pipelines::to_string(env.rollback);
   o["rollback_approval"] = env.rollback_needs_approval ? "approval" : "none";
-  const store::DeploymentRecord* current = nullptr;
+  const store::DeploymentRecord* current = running_now(history);
   const store::DeploymentRecord* last = nullptr;
   const store::DeploymentRecord* moving = nullptr;
   for (const auto& d : history) {
-    if (!current && d.state == DeploymentState::kSuccess &&
-        (!current || d.finished_at > current->finished_at)) {
-      current = &d;
-    }
     if (!last && (d.state == DeploymentState::kSuccess || d.state == DeploymentState::kFailed ||
                   d.state == DeploymentState::kRolledBack)) {
       last = &d;
@@ -75,7 +80,8 @@ json::object environment_object(const pipelines::Environment& env,
     c["tag"] = current->tag;
     c["digest"] = text_or_null(current->digest);
     c["gitops_commit"] = text_or_null(current->gitops_commit);
-    c["since"] = text_or_null(current->finished_at);
+    c["state"] = pipelines::to_string(current->state);
+    c["since"] = text_or_null(current->committed_at);
     o["current"] = std::move(c);
   } else {
     o["current"] = nullptr;
@@ -128,8 +134,9 @@ void roll_back(const RouteDeps& deps, std::shared_ptr<const config::LoadedProjec
   auto started = std::make_shared<RollbackStart>();
   auto undone = std::make_shared<std::int64_t>(0);
   const std::string who = caller.name;
+  const std::string person = caller.person;
   deps.writer.submit(
-      [&deps, project, environment, target = *target, who, started, undone,
+      [&deps, project, environment, target = *target, who, person, started, undone,
        now = deps.clock.now()](store::Database& db) -> Result<void> {
         auto subject = rollback_subject(db, project->config.name, environment);
         if (!subject) return std::unexpected(subject.error());
@@ -137,7 +144,8 @@ void roll_back(const RouteDeps& deps, std::shared_ptr<const config::LoadedProjec
           return fail(ErrorKind::kConflict, "nothing was deployed to " + environment + " yet");
         }
         *undone = (*subject)->id;
-        auto r = start_rollback(db, deps.flow, project->config, **subject, target, who, now);
+        auto r =
+            start_rollback(db, deps.flow, project->config, **subject, target, who, person, now);
         if (!r) return std::unexpected(r.error());
         *started = std::move(*r);
         return {};

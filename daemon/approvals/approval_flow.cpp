@@ -398,9 +398,24 @@ Result<void> ApprovalFlow::record_rollback(store::Database& db,
                                            const std::string& commit, TimePoint now) const {
   auto undone = load(db, *rollback.rollback_of);
   if (!undone) return std::unexpected(undone.error());
-  // A rollback by hand of a deployment that succeeded replaces it; only a failure is undone.
-  if (undone->state != DeploymentState::kFailed) return {};
   const std::string at = rfc3339(now);
+  // A successful deployment rolled back by hand did not fail: it stays `success`, marked so
+  // that it is no longer what a later rollback goes back to.
+  if (undone->state == DeploymentState::kSuccess) {
+    return store::set_rollback_commit(db, undone->id, commit);
+  }
+  // One whose rollout was still watched is over: its image no longer runs.
+  if (undone->state == DeploymentState::kDeploying) {
+    if (auto ok = store::set_deployment_state(
+            db, undone->id, DeploymentState::kFailed,
+            "rolled back by deployment " + id_text(rollback.id) + " before Flux reported on it",
+            std::nullopt, at);
+        !ok) {
+      return ok;
+    }
+  } else if (undone->state != DeploymentState::kFailed) {
+    return {};
+  }
   if (auto ok = store::mark_rolled_back(db, undone->id, commit, at); !ok) return ok;
   auto current = load(db, undone->id);
   if (!current) return std::unexpected(current.error());

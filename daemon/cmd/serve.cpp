@@ -263,12 +263,13 @@ int serve(const std::filesystem::path& config_file) {
       DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier, mirrors, graph});
   DeploymentLoop deployments(
       DeploymentLoopDeps{deployer, flow, notifier, **writer, *reader, projects, clock, log});
-  RolloutWatch rollouts(RolloutWatchDeps{daemon, deployer, flow, notifier, **writer, *reader,
-                                         projects, clock, log, &metrics});
+
   auto changed = [&deployments, &notifier] {
     deployments.wake();
     notifier.wake();
   };
+  RolloutWatch rollouts(RolloutWatchDeps{daemon, flow, notifier, **writer, *reader, projects, clock,
+                                         log, gitops, graph, changed, &metrics});
   approvals::ApprovalDesk desk(
       approvals::DeskDeps{flow, **writer, *reader, projects, clock, log, changed, &metrics});
   const RunObserver observed{

@@ -186,6 +186,26 @@ void Deployer::write(const store::DeploymentRecord& d, const store::RunRecord& r
   if (project.gitops_url.empty()) return failed("the project has no gitops repository");
   auto credentials = read_git_credentials(deps_.daemon.secrets_dir, project.gitops_access);
   if (!credentials) return failed(credentials.error().message);
+  if (d.rollback_of) {
+    // A rollback waits (for approval, for its turn): whatever changed the environment after
+    // the deployment it undoes since then must not be undone by it.
+    std::optional<std::int64_t> newer;
+    auto read = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+      auto undone = store::find_deployment(db, *d.rollback_of);
+      if (!undone) return std::unexpected(undone.error());
+      if (!*undone) return {};
+      auto found = store::newer_commit(db, **undone, d.id);
+      if (!found) return std::unexpected(found.error());
+      newer = *found;
+      return {};
+    });
+    if (!read) return failed(read.error().message);
+    if (newer) {
+      return failed("deployment " + std::to_string(*newer) + " changed " + d.environment +
+                    " after deployment " + std::to_string(*d.rollback_of) +
+                    "; this rollback would undo it");
+    }
+  }
   auto change = gitops_change_for(project, d, run);
   if (!change) return failed(change.error().message);
   auto outcome =
@@ -195,48 +215,22 @@ void Deployer::write(const store::DeploymentRecord& d, const store::RunRecord& r
                  (outcome->committed ? "committed " + outcome->commit.substr(0, 12) + " to "
                                      : "found the tag already in ") +
                  project.gitops_url + " " + change->path);
+  // With Flux feedback the rollout is watched (RolloutWatch) until Flux says how it went —
+  // also when the overlay already had the image (a write a crash interrupted after its push,
+  // a redeploy): Flux's word on the tip decides it, never the write alone.
+  if (project.flux_hmac_key) {
+    return record(d.id, project, DeploymentState::kDeploying,
+                  outcome->committed ? std::nullopt
+                                     : std::optional<std::string>("the overlay already had this "
+                                                                  "image"),
+                  outcome->commit);
+  }
   if (!outcome->committed) {
     return record(d.id, project, DeploymentState::kSuccess, "the overlay already had this image",
                   outcome->commit);
   }
-  // With Flux feedback the rollout is watched (RolloutWatch) until Flux says how it went.
-  if (project.flux_hmac_key) {
-    return record(d.id, project, DeploymentState::kDeploying, std::nullopt, outcome->commit);
-  }
   record(d.id, project, DeploymentState::kSuccess, "committed; rollout not observed",
          outcome->commit);
-}
-
-Result<store::DeploymentRecord> Deployer::roll_back(const store::DeploymentRecord& undone,
-                                                    const config::ProjectConfig& project,
-                                                    const RollbackTarget& target,
-                                                    const std::string& who) const {
-  RollbackStart start;
-  std::optional<store::RunRecord> run;
-  auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
-    auto current = store::find_deployment(db, undone.id);
-    if (!current) return std::unexpected(current.error());
-    if (!*current) return fail(ErrorKind::kNotFound, "no deployment " + std::to_string(undone.id));
-    auto started =
-        start_rollback(db, deps_.flow, project, **current, target, who, deps_.clock.now());
-    if (!started) return std::unexpected(started.error());
-    start = std::move(*started);
-    auto found = store::find_run(db, start.deployment.run);
-    if (!found) return std::unexpected(found.error());
-    run = std::move(*found);
-    return {};
-  });
-  if (!ok) {
-    deps_.log.warn("deployment " + std::to_string(undone.id) +
-                   ": no rollback: " + ok.error().message);
-    return std::unexpected(ok.error());
-  }
-  deps_.notifier.wake();
-  const auto& r = start.deployment;
-  deps_.log.info("deployment " + std::to_string(r.id) + " " + r.reason.value_or("") + ", by " +
-                 who + (start.next == approvals::Next::kCarryOut ? "" : "; waits for approval"));
-  if (start.next == approvals::Next::kCarryOut && run) carry_out(r, *run, project);
-  return r;
 }
 
 }  // namespace juanie::daemon

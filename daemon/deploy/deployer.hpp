@@ -7,7 +7,6 @@
 #include "daemon/approvals/approval_flow.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/config/project_config.hpp"
-#include "daemon/deploy/rollback.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/runs.hpp"
@@ -53,14 +52,6 @@ class Deployer {
   void carry_out(const store::DeploymentRecord& deployment, const store::RunRecord& run,
                  const config::ProjectConfig& project) const;
   bool in_flight(std::int64_t id) const;
-
-  // Rolls `undone`'s environment back to an earlier good image by a new commit (never a
-  // history rewrite): records the rollback, then — unless it waits for approval — carries it
-  // out. The error says why nothing was done.
-  Result<store::DeploymentRecord> roll_back(const store::DeploymentRecord& undone,
-                                            const config::ProjectConfig& project,
-                                            const RollbackTarget& target,
-                                            const std::string& who) const;
 
  private:
   void record(std::int64_t id, const config::ProjectConfig& project, pipelines::DeploymentState to,

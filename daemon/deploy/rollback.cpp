@@ -1,6 +1,7 @@
 #include "daemon/deploy/rollback.hpp"
 
 #include "daemon/store/approvals.hpp"
+#include "daemon/store/runs.hpp"
 #include "daemon/support/clock.hpp"
 
 namespace juanie::daemon {
@@ -26,7 +27,7 @@ Result<RollbackStart> start_rollback(store::Database& db, const approvals::Appro
                                      const config::ProjectConfig& project,
                                      const store::DeploymentRecord& undone,
                                      const RollbackTarget& target, const std::string& who,
-                                     approvals::TimePoint now) {
+                                     const std::string& person, approvals::TimePoint now) {
   const std::string id = std::to_string(undone.id);
   if (undone.state == DeploymentState::kRolledBack) {
     return fail(ErrorKind::kConflict, "deployment " + id + " was rolled back already (commit " +
@@ -43,6 +44,14 @@ Result<RollbackStart> start_rollback(store::Database& db, const approvals::Appro
                                             " already rolls back deployment " + id + " (" +
                                             std::string(pipelines::to_string(d.state)) + ")");
     }
+  }
+  // Going back to what ran before `undone` would undo a newer deployment too.
+  auto newer = store::newer_commit(db, undone);
+  if (!newer) return std::unexpected(newer.error());
+  if (*newer) {
+    return fail(ErrorKind::kConflict, "deployment " + std::to_string(**newer) + " changes " +
+                                          undone.environment + " after deployment " + id +
+                                          "; roll back once it has ended");
   }
   std::optional<store::DeploymentRecord> restored;
   if (target.deployment) {
@@ -73,10 +82,17 @@ Result<RollbackStart> start_rollback(store::Database& db, const approvals::Appro
     return fail(ErrorKind::kInvalid,
                 "deployment " + id + " is what " + undone.environment + " runs; pick another");
   }
+  // Everything that can refuse is checked before anything is written.
+  auto run = store::find_run(db, restored->run);
+  if (!run) return std::unexpected(run.error());
+  if (!*run) {
+    return fail(ErrorKind::kConflict, "the run of deployment " + std::to_string(restored->id) +
+                                          " is gone; its image cannot be deployed again");
+  }
   const std::string at = rfc3339(now);
   auto rollback = store::create_rollback(db, undone, *restored, at);
   if (!rollback) return std::unexpected(rollback.error());
-  if (auto ok = store::set_deployment_trigger(db, rollback->id, who, "", at); !ok) {
+  if (auto ok = store::set_deployment_trigger(db, rollback->id, who, person, at); !ok) {
     return std::unexpected(ok.error());
   }
   const std::string why = "rolls back deployment " + id + " to " + restored->image + ":" +

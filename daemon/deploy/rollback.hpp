@@ -18,15 +18,16 @@ struct RollbackStart {
 };
 
 // Inside the caller's transaction: records a rollback of `undone` — a new deployment of an
-// earlier good image of its environment — by `who` (audited), and admits it through the
-// environment's rollback policy. Refused (nothing written) when there is nothing earlier to
-// restore, the target is not a successful deployment of the environment, or `undone` was
-// rolled back already.
+// earlier good image of its environment — by `who` on behalf of `person` (who then counts as
+// an author of it: no self-approval where the environment forbids it; audited), and admits it
+// through the environment's rollback policy. Refused (nothing written) when there is nothing
+// earlier to restore, the target is not a successful deployment of the environment, a newer
+// deployment is replacing or replaced `undone`, or `undone` was rolled back already.
 Result<RollbackStart> start_rollback(store::Database& db, const approvals::ApprovalFlow& flow,
                                      const config::ProjectConfig& project,
                                      const store::DeploymentRecord& undone,
                                      const RollbackTarget& target, const std::string& who,
-                                     approvals::TimePoint now);
+                                     const std::string& person, approvals::TimePoint now);
 
 // The deployment a rollback by hand undoes: what the environment's overlay names now (its
 // newest deployment with a GitOps commit that is not cancelled), if any.

@@ -19,11 +19,30 @@ double seconds_between(const std::optional<std::string>& from,
   return std::chrono::duration<double>(to - *start).count();
 }
 
+// Watched deployments of an environment below `below` were replaced before Flux reported on
+// them: their image no longer runs, so no verdict will come; they end without a rollback.
+Result<void> close_replaced(store::Database& db, const store::DeploymentRecord& by,
+                            const std::string& now) {
+  auto watched = store::deployments_in_state(db, DeploymentState::kDeploying);
+  if (!watched) return std::unexpected(watched.error());
+  for (const auto& d : *watched) {
+    if (d.project != by.project || d.environment != by.environment || d.id >= by.id) continue;
+    if (auto ok = store::set_deployment_state(
+            db, d.id, DeploymentState::kFailed,
+            "replaced by deployment " + std::to_string(by.id) + " before Flux reported on it",
+            std::nullopt, now);
+        !ok) {
+      return ok;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 void RolloutWatch::pass() {
-  process_events();
-  time_out();
+  // A rollout times out only once every word Flux sent about it has been weighed.
+  if (process_events()) time_out();
 }
 
 Result<std::optional<RollbackStart>> RolloutWatch::settle(store::Database& db,
@@ -36,32 +55,27 @@ Result<std::optional<RollbackStart>> RolloutWatch::settle(store::Database& db,
       !ok) {
     return std::unexpected(ok.error());
   }
+  if (auto ok = close_replaced(db, d, rfc3339(now)); !ok) return std::unexpected(ok.error());
   const auto* env = project.environment(d.environment);
   if (verdict.state != DeploymentState::kFailed || d.rollback_of || !env ||
       env->rollback != pipelines::Rollback::kAuto) {
     return std::optional<RollbackStart>{};
   }
-  // A newer deployment already replaced this one's image: going back would undo that too.
-  auto newer = store::newer_commit(db, d);
-  if (!newer) return std::unexpected(newer.error());
-  if (*newer) {
-    if (auto ok = store::set_deployment_note(db, d.id,
-                                             verdict.reason + "; not rolled back: deployment " +
-                                                 std::to_string(**newer) + " replaced it since");
-        !ok) {
-      return std::unexpected(ok.error());
-    }
-    return std::optional<RollbackStart>{};
-  }
   auto current = store::find_deployment(db, d.id);
   if (!current) return std::unexpected(current.error());
-  auto started = start_rollback(db, deps_.flow, project, **current, {}, "juanie (automatic)", now);
-  if (started) return std::optional<RollbackStart>(std::move(*started));
-  if (started.error().kind == ErrorKind::kUnavailable ||
-      started.error().kind == ErrorKind::kFailed) {
-    return std::unexpected(started.error());
+  // Whatever refuses the rollback leaves the failure as it is, with the reason: the attempt's
+  // own writes are undone.
+  if (auto ok = db.exec("SAVEPOINT rollback"); !ok) return std::unexpected(ok.error());
+  auto started =
+      start_rollback(db, deps_.flow, project, **current, {}, "juanie (automatic)", "", now);
+  if (started) {
+    if (auto ok = db.exec("RELEASE rollback"); !ok) return std::unexpected(ok.error());
+    return std::optional<RollbackStart>(std::move(*started));
   }
-  // Nothing earlier to restore: the failure stands, and says why it was not undone.
+  if (auto ok = db.exec("ROLLBACK TO rollback; RELEASE rollback"); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (started.error().kind == ErrorKind::kUnavailable) return std::unexpected(started.error());
   if (auto ok = store::set_deployment_note(
           db, d.id, verdict.reason + "; not rolled back: " + started.error().message);
       !ok) {
@@ -70,8 +84,7 @@ Result<std::optional<RollbackStart>> RolloutWatch::settle(store::Database& db,
   return std::optional<RollbackStart>{};
 }
 
-void RolloutWatch::after(const config::ProjectConfig& project, const store::DeploymentRecord& d,
-                         const Verdict& verdict,
+void RolloutWatch::after(const store::DeploymentRecord& d, const Verdict& verdict,
                          const std::optional<RollbackStart>& rollback) const {
   const std::string id = std::to_string(d.id);
   const bool healthy = verdict.state == DeploymentState::kSuccess;
@@ -91,15 +104,37 @@ void RolloutWatch::after(const config::ProjectConfig& project, const store::Depl
   const auto& r = rollback->deployment;
   deps_.log.info("deployment " + std::to_string(r.id) + " " + r.reason.value_or("") +
                  (rollback->next == approvals::Next::kCarryOut ? "" : "; waits for approval"));
-  if (rollback->next != approvals::Next::kCarryOut) return;
-  auto run = deps_.reader.with([&](store::Database& db) { return store::find_run(db, r.run); });
-  if (run && *run) deps_.deployer.carry_out(r, **run, project);
+  // The deployment loop carries it out (it is `running`), off this thread.
+  if (deps_.on_deployments_changed) deps_.on_deployments_changed();
 }
 
-void RolloutWatch::process_events() {
+Result<std::optional<store::DeploymentRecord>> RolloutWatch::subject_of(
+    store::Database& db, const config::ProjectConfig& project, const std::string& environment,
+    const std::string& commit) const {
+  auto exact = store::deployment_with_commit(db, project.name, environment, commit);
+  if (!exact) return std::unexpected(exact.error());
+  if (*exact && (*exact)->state == DeploymentState::kDeploying) return exact;
+  // Flux reports the branch's tip: the newest watched deployment whose commit it contains.
+  auto watched = store::deployments_in_state(db, DeploymentState::kDeploying);
+  if (!watched) return std::unexpected(watched.error());
+  const auto clone = deps_.gitops.clone_of(project.gitops_url, project.gitops_branch);
+  for (auto it = watched->rbegin(); it != watched->rend(); ++it) {
+    if (it->project != project.name || it->environment != environment || !it->gitops_commit) {
+      continue;
+    }
+    auto below = deps_.graph.is_strict_ancestor(clone, *it->gitops_commit, commit);
+    if (below && *below) return std::optional<store::DeploymentRecord>(*it);
+  }
+  return exact;  // decided already (stale), or nothing of this environment (unknown)
+}
+
+bool RolloutWatch::process_events() {
   auto events = deps_.reader.with(
       [](store::Database& db) { return store::unprocessed_flux_events(db, kEventsPerPass); });
-  if (!events) return deps_.log.error("cannot read Flux events: " + events.error().message);
+  if (!events) {
+    deps_.log.error("cannot read Flux events: " + events.error().message);
+    return false;
+  }
   const auto projects = deps_.projects.get();
   for (const auto& e : *events) {
     const auto it = projects->find(e.project);
@@ -126,7 +161,7 @@ void RolloutWatch::process_events() {
       } else if (!e.event.commit) {
         outcome = "unknown_revision";
       } else {
-        auto d = store::deployment_with_commit(db, e.project, *env, *e.event.commit);
+        auto d = subject_of(db, *project, *env, *e.event.commit);
         if (!d) return std::unexpected(d.error());
         if (!*d) {
           outcome = "unknown_revision";
@@ -148,7 +183,7 @@ void RolloutWatch::process_events() {
     if (!ok) {
       deps_.log.error("Flux event " + std::to_string(e.id) +
                       " not acted on yet: " + ok.error().message);
-      return;  // the next pass tries again, in order
+      return false;  // the next pass tries again, in order
     }
     if (deps_.metrics) deps_.metrics->flux_event(outcome);
     if (outcome != "applied") {
@@ -156,8 +191,9 @@ void RolloutWatch::process_events() {
                      e.event.reason + ") changed nothing: " + outcome);
       continue;
     }
-    after(*project, *decided, *verdict, rollback);
+    after(*decided, *verdict, rollback);
   }
+  return static_cast<int>(events->size()) < kEventsPerPass;
 }
 
 void RolloutWatch::time_out() {
@@ -168,30 +204,41 @@ void RolloutWatch::time_out() {
   });
   if (!waiting) return deps_.log.error("cannot list rollouts: " + waiting.error().message);
   const auto projects = deps_.projects.get();
+  const auto limit =
+      std::chrono::duration_cast<std::chrono::seconds>(deps_.daemon.limits.rollout_timeout);
   for (const auto& d : *waiting) {
     if (!d.committed_at || *d.committed_at > deadline) continue;
     const auto it = projects->find(d.project);
-    if (it == projects->end()) continue;
-    const auto& project = it->second->config;
-    const auto limit =
-        std::chrono::duration_cast<std::chrono::seconds>(deps_.daemon.limits.rollout_timeout);
-    const Verdict verdict{DeploymentState::kFailed, "no word from Flux on commit " +
-                                                        d.gitops_commit.value_or("?") + " within " +
-                                                        std::to_string(limit.count()) +
-                                                        "s (limits.rollout_timeout)"};
+    const config::ProjectConfig* project = it == projects->end() ? nullptr : &it->second->config;
+    std::optional<Verdict> verdict;
     std::optional<RollbackStart> rollback;
-    bool timed_out = false;
     auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+      verdict.reset();
       rollback.reset();
-      timed_out = false;
       auto current = store::find_deployment(db, d.id);
       if (!current) return std::unexpected(current.error());
       // Flux may have answered between the list and now.
       if (!*current || (*current)->state != DeploymentState::kDeploying) return {};
-      auto settled = settle(db, project, **current, verdict);
+      const std::string at = rfc3339(now);
+      if (!project || !project->flux_hmac_key) {
+        // Nobody will hear from Flux for it any more: it ends without a rollback.
+        return store::set_deployment_state(
+            db, d.id, project ? DeploymentState::kSuccess : DeploymentState::kFailed,
+            project ? "committed; rollout no longer observed (flux.hmac_key removed)"
+                    : "its project is no longer configured",
+            std::nullopt, at);
+      }
+      auto newer = store::newer_commit(db, **current);
+      if (!newer) return std::unexpected(newer.error());
+      verdict = Verdict{
+          DeploymentState::kFailed,
+          *newer
+              ? "replaced by deployment " + std::to_string(**newer) + " before Flux reported on it"
+              : "no word from Flux on commit " + d.gitops_commit.value_or("?") + " within " +
+                    std::to_string(limit.count()) + "s (limits.rollout_timeout)"};
+      auto settled = settle(db, *project, **current, *verdict);
       if (!settled) return std::unexpected(settled.error());
       rollback = std::move(*settled);
-      timed_out = true;
       return {};
     });
     if (!ok) {
@@ -199,7 +246,7 @@ void RolloutWatch::time_out() {
                       ": cannot time its rollout out: " + ok.error().message);
       continue;
     }
-    if (timed_out) after(project, d, verdict, rollback);
+    if (verdict) after(d, *verdict, rollback);
   }
 }
 

@@ -1,12 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string_view>
 
 #include "daemon/approvals/approval_flow.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/config/project_registry.hpp"
-#include "daemon/deploy/deployer.hpp"
+#include "daemon/deploy/rollback.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
@@ -14,12 +15,13 @@
 #include "daemon/support/log.hpp"
 #include "daemon/support/metrics.hpp"
 #include "daemon/support/periodic_worker.hpp"
+#include "runner/commit_graph.hpp"
+#include "runner/gitops_writer.hpp"
 
 namespace juanie::daemon {
 
 struct RolloutWatchDeps {
   const config::DaemonConfig& daemon;  // limits.rollout_timeout
-  const Deployer& deployer;
   const approvals::ApprovalFlow& flow;
   const notify::Notifier& notifier;
   store::Writer& writer;
@@ -27,18 +29,26 @@ struct RolloutWatchDeps {
   const ProjectRegistry& projects;
   const Clock& clock;
   Log& log;
+  const runner::GitOpsWriter& gitops;  // whose clones hold the commits Flux speaks of
+  const runner::CommitGraph& graph;    // how they are compared
+  // A rollback may go (`running`): the deployment loop carries it out.
+  std::function<void()> on_deployments_changed;
   Metrics* metrics = nullptr;  // null in component tests that do not look at metrics
 };
 
 // Learns from Flux how each `deploying` deployment's rollout went. Each stored Flux event is
-// matched — its Kustomization to a project's environment, its revision to the deployment whose
-// GitOps commit it names — and Flux's verdict applied: `success`, or `failed` with Flux's
-// message; a deployment Flux says nothing of within limits.rollout_timeout fails too. A failed
-// one of an environment with `rollback: auto` is rolled back (a rollback's own failure is only
-// reported). Every event gets an outcome in the same transaction as what it changed:
+// matched — its Kustomization to a project's environment, its revision to the deployment
+// whose GitOps commit it is or descends from (every environment's Kustomization follows the
+// same branch, so Flux reports its tip: another environment's later commit carries this
+// one's change) — and Flux's verdict applied to the newest such deployment: `success`, or
+// `failed` with Flux's message; older ones still watched were replaced before Flux reported
+// on them and end so. A deployment Flux says nothing of within limits.rollout_timeout fails
+// (once every stored event was weighed). A failed one of an environment with `rollback: auto`
+// is rolled back unless something newer already replaces it (a rollback's own failure is
+// only reported). Every event gets an outcome in the transaction of what it changed:
 //   applied            it decided a deployment's rollout
 //   stale              its deployment was decided already (a repeat, a late word)
-//   unknown_revision   no deployment of the environment has the commit (or none is named)
+//   unknown_revision   no watched deployment of the environment is at or below its commit
 //   other_environment  not a Kustomization of one of the project's environments
 //   no_verdict         progress or noise (Progressing, DependencyNotReady, …)
 //   unknown_project    the project is no longer configured
@@ -46,7 +56,7 @@ struct RolloutWatchDeps {
 class RolloutWatch {
  public:
   explicit RolloutWatch(RolloutWatchDeps deps)
-      : deps_(deps), worker_(std::chrono::seconds(1), [this](bool) { pass(); }) {}
+      : deps_(std::move(deps)), worker_(std::chrono::seconds(1), [this](bool) { pass(); }) {}
 
   void start() { worker_.start(); }
   void stop() { worker_.stop(); }
@@ -66,9 +76,15 @@ class RolloutWatch {
                                               const config::ProjectConfig& project,
                                               const store::DeploymentRecord& d,
                                               const Verdict& verdict) const;
-  void after(const config::ProjectConfig& project, const store::DeploymentRecord& d,
-             const Verdict& verdict, const std::optional<RollbackStart>& rollback) const;
-  void process_events();
+  void after(const store::DeploymentRecord& d, const Verdict& verdict,
+             const std::optional<RollbackStart>& rollback) const;
+  // The watched deployment of `environment` an event at `commit` speaks of, if any.
+  Result<std::optional<store::DeploymentRecord>> subject_of(store::Database& db,
+                                                            const config::ProjectConfig& project,
+                                                            const std::string& environment,
+                                                            const std::string& commit) const;
+  // true when every stored event was weighed (none left, none failed).
+  bool process_events();
   void time_out();
 
   RolloutWatchDeps deps_;

@@ -263,7 +263,7 @@ Result<std::optional<DeploymentRecord>> deployment_with_commit(Database& db,
                                                                const std::string& commit) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
                          " FROM deployments WHERE project = ?1 AND environment = ?2 AND "
-                         "gitops_commit = ?3 ORDER BY id DESC LIMIT 1");
+                         "gitops_commit = ?3 ORDER BY state = 'deploying' DESC, id DESC LIMIT 1");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, project).bind(2, environment).bind(3, commit);
   return read_one(*stmt);
@@ -276,7 +276,8 @@ Result<std::optional<DeploymentRecord>> previous_success(Database& db, const std
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
                          " FROM deployments WHERE project = ?1 AND environment = ?2 AND id != ?3 "
                          "AND state = 'success' AND digest IS NOT NULL AND (?4 IS NULL OR tag = "
-                         "?4) ORDER BY finished_at DESC, id DESC LIMIT 1");
+                         "?4) AND rollback_commit IS NULL AND digest IS NOT (SELECT digest FROM "
+                         "deployments WHERE id = ?3) ORDER BY finished_at DESC, id DESC LIMIT 1");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, project).bind(2, environment).bind(3, except).bind_optional(4, tag);
   return read_one(*stmt);
@@ -305,18 +306,24 @@ Result<void> mark_rolled_back(Database& db, std::int64_t id, const std::string& 
       !ok) {
     return ok;
   }
+  return set_rollback_commit(db, id, commit);
+}
+
+Result<void> set_rollback_commit(Database& db, std::int64_t id, const std::string& commit) {
   auto update = db.prepare("UPDATE deployments SET rollback_commit = ?2 WHERE id = ?1");
   if (!update) return std::unexpected(update.error());
   update->bind(1, id).bind(2, commit);
   return update->run();
 }
 
-Result<std::optional<std::int64_t>> newer_commit(Database& db, const DeploymentRecord& d) {
+Result<std::optional<std::int64_t>> newer_commit(Database& db, const DeploymentRecord& d,
+                                                 std::int64_t except) {
   auto stmt = db.prepare(
       "SELECT id FROM deployments WHERE project = ?1 AND environment = ?2 AND id > ?3 AND "
-      "gitops_commit IS NOT NULL ORDER BY id LIMIT 1");
+      "id != ?4 AND (gitops_commit IS NOT NULL OR state IN ('running', 'deploying')) "
+      "ORDER BY id LIMIT 1");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind(1, d.project).bind(2, d.environment).bind(3, d.id);
+  stmt->bind(1, d.project).bind(2, d.environment).bind(3, d.id).bind(4, except);
   auto row = stmt->step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<std::int64_t>{};

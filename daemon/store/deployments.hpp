@@ -99,8 +99,9 @@ Result<std::optional<DeploymentRecord>> deployment_with_commit(Database& db,
                                                                const std::string& project,
                                                                const std::string& environment,
                                                                const std::string& commit);
-// What an environment ran before: its newest successful deployment (by when it succeeded)
-// other than `except`; with `tag`, the newest successful one of that tag.
+// What an environment ran before `except`: its newest successful deployment (by when it
+// succeeded) of another image, not itself rolled back (by hand); with `tag`, the newest such of
+// that tag.
 Result<std::optional<DeploymentRecord>> previous_success(
     Database& db, const std::string& project, const std::string& environment, std::int64_t except,
     const std::optional<std::string>& tag = std::nullopt);
@@ -110,9 +111,14 @@ Result<DeploymentRecord> create_rollback(Database& db, const DeploymentRecord& u
 // `failed` → `rolled_back`, naming the commit that restored the environment.
 Result<void> mark_rolled_back(Database& db, std::int64_t id, const std::string& commit,
                               const std::string& now);
-// A deployment of the same environment recorded after `d` whose GitOps commit is made (so it
-// replaced `d`'s image), if any.
-Result<std::optional<std::int64_t>> newer_commit(Database& db, const DeploymentRecord& d);
+// A deployment of the same environment recorded after `d` (other than `except`) that has
+// replaced `d`'s image or is replacing it (committed, or being written): going back to what
+// ran before `d` would undo it too.
+Result<std::optional<std::int64_t>> newer_commit(Database& db, const DeploymentRecord& d,
+                                                 std::int64_t except = 0);
+// Records the commit that rolled a deployment back, whatever its state (a successful one
+// rolled back by hand stays `success`, and is no longer a rollback target).
+Result<void> set_rollback_commit(Database& db, std::int64_t id, const std::string& commit);
 // The deployments of one environment, newest first.
 Result<std::vector<DeploymentRecord>> environment_history(Database& db, const std::string& project,
                                                           const std::string& environment,

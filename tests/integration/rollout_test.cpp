@@ -196,6 +196,48 @@ TEST_F(RolloutTest, FluxDecidesRolloutsAndAFailedOneIsRolledBackByANewCommit) {
   EXPECT_NE(metrics.find(R"(juanie_deployments{state="rolled_back"} 1)"), std::string::npos);
 }
 
+// Every environment's Kustomization follows the GitOps branch, so Flux reports its tip: a
+// staging commit made after dev's carries dev's change, and Flux's word on it decides dev's
+// rollout too.
+TEST_F(RolloutTest, FluxReportingTheBranchTipDecidesEveryRolloutItContains) {
+  const std::string ops = d.home().path().string() + "/ops-work";
+  git("clone -q " + (d.home() / "gitops.git").string() + " " + ops);
+  d.home().write("ops-work/overlays/staging/kustomization.yaml",
+                 std::string(kOverlay) + "  - name: " + image + "\n    newTag: old\n");
+  git("-C " + ops + " add -A");
+  git("-C " + ops + " -c user.name=Ops -c user.email=ops@example.com commit -qm staging");
+  git("-C " + ops + " push -q origin main");
+  auto project = read_file(d.home() / "projects.d/app.yaml");
+  project.replace(project.find("branches: [{match: develop, environment: dev}]"), 46,
+                  "branches: [{match: develop, environment: dev}, "
+                  "{match: \"release/*\", environment: staging}]");
+  d.home().write("projects.d/app.yaml", project);
+  ASSERT_TRUE(d.start()) << d.log();
+
+  auto dev = push("1", "deploying");
+  ASSERT_FALSE(dev.empty());
+  const std::string body = push_body("refs/heads/release/1", sha);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "release-1"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto staging = wait_deployment(json::parse(r.body).at("run").as_int64(), "deploying");
+  ASSERT_FALSE(staging.empty());
+  const std::string tip = text(staging.at("gitops_commit"));
+  ASSERT_EQ(gitops("rev-parse main~1"), text(dev.at("gitops_commit")) + "\n");
+
+  // Flux's dev Kustomization applied the tip, which holds dev's commit.
+  ASSERT_EQ(post_flux(flux_event("ReconciliationSucceeded", "info", tip)), 202);
+  dev = wait_state(dev.at("id").as_int64(), "success");
+  EXPECT_EQ(text(deployment(staging.at("id").as_int64()).at("state")), "deploying");
+  // Staging's own verdict; nothing earlier succeeded there, so nothing to go back to.
+  ASSERT_EQ(post_flux(flux_event("HealthCheckFailed", "error", tip, "app-staging")), 202);
+  staging = wait_state(staging.at("id").as_int64(), "failed");
+  EXPECT_NE(text(staging.at("reason")).find("not rolled back: no earlier successful deployment"),
+            std::string::npos)
+      << json::serialize(staging);
+  EXPECT_EQ(text(environment("staging").at("state")), "degraded");
+  EXPECT_EQ(text(environment("dev").at("state")), "active");
+}
+
 TEST_F(RolloutTest, ARolloutFluxNeverReportsFailsAtItsTimeout) {
   d.home().write("juanie.yaml",
                  read_file(d.home() / "juanie.yaml") + "limits:\n  rollout_timeout: 2s\n");
@@ -223,6 +265,7 @@ TEST_F(RolloutTest, ARolloutFluxNeverReportsFailsAtItsTimeout) {
 // By hand: `juanie rollback` through the API; where the environment gates changes the
 // rollback waits for approval unless it says rollback_approval: none.
 TEST_F(RolloutTest, JuanieRollbackRestoresAnEarlierImageAndHonoursTheApprovalPolicy) {
+  d.add_api_token("alice-laptop", "alice-secret-token", "alice");
   ASSERT_TRUE(d.start()) << d.log();
   auto first = push("1", "deploying");
   ASSERT_EQ(
@@ -256,8 +299,19 @@ TEST_F(RolloutTest, JuanieRollbackRestoresAnEarlierImageAndHonoursTheApprovalPol
   EXPECT_EQ(text(done.at("triggered_by")), "tests");
   EXPECT_EQ(gitops("show main:overlays/dev/kustomization.yaml"),
             gitops("show " + text(first.at("gitops_commit")) + ":overlays/dev/kustomization.yaml"));
-  // A successful deployment rolled back by hand was not a failure: it stays success.
-  EXPECT_EQ(text(deployment(second.at("id").as_int64()).at("state")), "success");
+  // A successful deployment rolled back by hand was not a failure: it stays success, marked
+  // as rolled back, so the next plain rollback does not go back to it.
+  const auto undone = deployment(second.at("id").as_int64());
+  EXPECT_EQ(text(undone.at("state")), "success");
+  EXPECT_EQ(undone.at("rollback_commit"), done.at("gitops_commit"));
+  ASSERT_EQ(
+      post_flux(flux_event("ReconciliationSucceeded", "info", text(done.at("gitops_commit")))),
+      202);
+  wait_state(rollback.at("id").as_int64(), "success");
+  auto twice = d.api_post("/api/v1/projects/app/environments/dev/rollback");
+  EXPECT_EQ(twice.status, 409) << twice.body;
+  EXPECT_NE(twice.body.find("no earlier successful deployment of dev"), std::string::npos)
+      << twice.body;
 
   // dev now gates changes behind alice's approval: a rollback waits for it...
   std::ofstream(d.home() / "projects.d/app.yaml", std::ios::app)
@@ -265,11 +319,16 @@ TEST_F(RolloutTest, JuanieRollbackRestoresAnEarlierImageAndHonoursTheApprovalPol
          "approvers: {alice: {email: alice@example.com}}\n";
   d.signal(SIGHUP);
   ASSERT_TRUE(d.wait_for_log("reloaded")) << d.log();
-  auto gated = d.api_post("/api/v1/projects/app/environments/dev/rollback",
-                          R"({"deployment": )" + std::to_string(second.at("id").as_int64()) + "}");
+  // (asked for by alice's token: she counts as its author, so where self-approval is not
+  // allowed her own link cannot approve it)
+  auto gated = d.request("POST", "/api/v1/projects/app/environments/dev/rollback",
+                         R"({"deployment": )" + std::to_string(second.at("id").as_int64()) + "}",
+                         {{"Authorization", "Bearer alice-secret-token"}});
   ASSERT_EQ(gated.status, 202) << gated.body;
   EXPECT_EQ(text(json::parse(gated.body).at("state")), "awaiting_approval") << gated.body;
   const auto gated_id = json::parse(gated.body).at("deployment").as_int64();
+  EXPECT_EQ(text(deployment(gated_id).at("triggered_by")), "alice-laptop");
+  EXPECT_EQ(text(deployment(gated_id).at("triggered_person")), "alice");
   // ... one at a time, and what is not a rollback is refused with the reason ...
   auto again = d.api_post("/api/v1/projects/app/environments/dev/rollback");
   EXPECT_EQ(again.status, 409) << again.body;
