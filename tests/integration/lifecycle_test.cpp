@@ -76,9 +76,7 @@ TEST(Lifecycle, ABrokenReloadKeepsTheOldProjects) {
   const std::string good = read_file(project_file);
   d.home().write("projects.d/shop-api.yaml", good + "surprise: true\n");
   d.signal(SIGHUP);
-  for (int i = 0; i < 100 && d.log().find("reload refused") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(20ms);
-  }
+  EXPECT_TRUE(d.wait_for_log("reload refused")) << d.log();
   EXPECT_NE(d.log().find("reload refused, the previous projects stay in force: " +
                          project_file.string() + ":"),
             std::string::npos)
@@ -95,10 +93,7 @@ TEST(Lifecycle, ABrokenReloadKeepsTheOldProjects) {
                  "name: new\nrepo: {url: u, forge: github, webhook_secret: new.webhook}\n"
                  "branches: [{match: \"**\", environment: dev}]\n");
   d.signal(SIGHUP);
-  for (int i = 0; i < 100 && d.log().find("reloaded 5 project(s)") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_NE(d.log().find("reloaded 5 project(s)"), std::string::npos) << d.log();
+  EXPECT_TRUE(d.wait_for_log("reloaded 5 project(s)")) << d.log();
   auto r = d.request("POST", "/hooks/github/new", body,
                      github_headers(body, "hup-2", "push", "new-secret"));
   EXPECT_EQ(r.status, 202) << r.body;
