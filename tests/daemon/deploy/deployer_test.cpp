@@ -4,6 +4,7 @@
 #include "daemon/deploy/deployer.hpp"
 
 #include "daemon/deploy/deploy_world.hpp"
+#include "daemon/deploy/rollback.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -88,6 +89,51 @@ TEST_F(DeployerTest, ANewerDeploymentRecordedDuringTheCheckKeepsTheOlderOneBack)
       << "the newer deployment was superseded";
   EXPECT_TRUE(remote.calls().empty()) << "the older commit went to dev";
   EXPECT_NE(dev_overlay().find("newTag: initial"), std::string::npos);
+}
+
+// A rollback that waited (for approval, for its turn) is checked again when it goes: a newer
+// deployment that changed the environment meanwhile is not undone by it.
+TEST_F(DeployerTest, AWaitingRollbackThatANewerDeploymentOvertookFailsInsteadOfUndoingIt) {
+  std::vector<store::RunRecord> runs;
+  for (const char* version : {"1", "2", "3"}) {
+    const auto sha = commit_app(version);
+    fetch_app();
+    runs.push_back(running_run(sha));
+  }
+  auto deliver_version = [&](std::size_t i) {
+    deployer->deliver(runs[i], project.config, test_world::kImage,
+                      pipelines::commit_tag(runs[i].sha),
+                      "sha256:" + std::string(64, static_cast<char>('a' + i)));
+    auto d = deployment_of(runs[i].id);
+    EXPECT_TRUE(d && d->state == pipelines::DeploymentState::kSuccess) << log_text.str();
+    return *d;
+  };
+  deliver_version(0);
+  const auto second = deliver_version(1);
+  // A rollback of the second is recorded (dev: no gate, so it may go at once) ...
+  RollbackStart rollback;
+  auto ok = store::write_and_wait(*writer, [&](store::Database& db) -> Result<void> {
+    auto started = start_rollback(db, flow, project.config, second, {}, "ops", "", clock.now());
+    if (!started) return std::unexpected(started.error());
+    rollback = *started;
+    return {};
+  });
+  ASSERT_TRUE(ok) << ok.error().message;
+  ASSERT_EQ(rollback.next, approvals::Next::kCarryOut);
+  EXPECT_EQ(rollback.deployment.tag, pipelines::commit_tag(runs[0].sha));
+  // ... but before it is carried out the third one is deployed.
+  deliver_version(2);
+  const auto calls = remote.calls().size();
+  deployer->carry_out(rollback.deployment, runs[0], project.config);
+
+  auto after = reader->with(
+      [&](store::Database& db) { return store::find_deployment(db, rollback.deployment.id); });
+  ASSERT_TRUE(after && *after);
+  EXPECT_EQ((*after)->state, pipelines::DeploymentState::kFailed);
+  EXPECT_NE((*after)->reason.value_or("").find("this rollback would undo it"), std::string::npos)
+      << (*after)->reason.value_or("");
+  EXPECT_EQ(remote.calls().size(), calls) << "nothing fetched or pushed";
+  EXPECT_NE(dev_overlay().find("newTag: " + pipelines::commit_tag(runs[2].sha)), std::string::npos);
 }
 
 }  // namespace
