@@ -28,7 +28,7 @@ http::Response metrics(const RouteDeps& deps) {
       deps.reader.with([](store::Database& db) { return store::count_runs_by_state(db); });
   if (counts) deps.metrics.set_runs(*counts);
   auto deployments =
-      deps.reader.with([](store::Database& db) { return store::count_deployments_by_state(db); });
+      deps.reader.with([](store::Database& db) { return store::count_deployments(db); });
   if (deployments) deps.metrics.set_deployments(*deployments);
   auto outbox =
       deps.reader.with([](store::Database& db) { return store::count_pending_messages(db); });

@@ -238,15 +238,17 @@ Result<std::vector<DeploymentRecord>> deployments_in_state_before(Database& db,
   return read_all(*stmt);
 }
 
-Result<std::map<std::string, std::int64_t>> count_deployments_by_state(Database& db) {
-  auto stmt = db.prepare("SELECT state, count(*) FROM deployments GROUP BY state");
+Result<std::map<std::pair<std::string, std::string>, std::int64_t>> count_deployments(
+    Database& db) {
+  auto stmt = db.prepare(
+      "SELECT environment, state, count(*) FROM deployments GROUP BY environment, state");
   if (!stmt) return std::unexpected(stmt.error());
-  std::map<std::string, std::int64_t> out;
+  std::map<std::pair<std::string, std::string>, std::int64_t> out;
   for (;;) {
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return out;
-    out[stmt->text(0)] = stmt->int64(1);
+    out[{stmt->text(0), stmt->text(1)}] = stmt->int64(2);
   }
 }
 

@@ -85,7 +85,8 @@ Result<std::vector<DeploymentRecord>> deployments_in_state(Database& db,
 Result<std::vector<DeploymentRecord>> deployments_in_state_before(Database& db,
                                                                   pipelines::DeploymentState state,
                                                                   int limit, std::int64_t before);
-Result<std::map<std::string, std::int64_t>> count_deployments_by_state(Database& db);
+// How many deployments each (environment, state) has, over all projects.
+Result<std::map<std::pair<std::string, std::string>, std::int64_t>> count_deployments(Database& db);
 // Whether juanie pushed `image`:`tag` as `digest` for `project` (a push or a deployment
 // recorded it): the image an earlier run of the same commit pushed.
 Result<bool> image_recorded(Database& db, const std::string& project, const std::string& image,

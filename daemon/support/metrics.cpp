@@ -8,6 +8,8 @@
 #include <prometheus/text_serializer.h>
 
 #include <array>
+#include <mutex>
+#include <set>
 
 namespace juanie::daemon {
 
@@ -45,8 +47,11 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Gauge>& deployments =
       prometheus::BuildGauge()
           .Name("juanie_deployments")
-          .Help("Deployments in the store by state")
+          .Help("Deployments in the store by environment and state")
           .Register(*registry);
+  // The environments whose deployment series exist (configured, or found in the store).
+  std::mutex environments_mutex;
+  std::set<std::string> environments;
   prometheus::Gauge& outbox_pending = prometheus::BuildGauge()
                                           .Name("juanie_outbox_pending")
                                           .Help("Notifications not yet delivered (or given up)")
@@ -199,12 +204,22 @@ void Metrics::notification(std::string_view sink, std::string_view result) {
       .Increment();
 }
 
-void Metrics::set_deployments(const std::map<std::string, std::int64_t>& by_state) {
-  for (const char* state : {"pending", "awaiting_approval", "running", "deploying", "success",
-                            "failed", "rolled_back", "cancelled"}) {
-    auto it = by_state.find(state);
-    impl_->deployments.Add({{"state", state}})
-        .Set(it == by_state.end() ? 0.0 : static_cast<double>(it->second));
+namespace {
+constexpr const char* kDeploymentStates[] = {"pending",     "awaiting_approval", "running",
+                                             "deploying",   "success",           "failed",
+                                             "rolled_back", "cancelled"};
+}  // namespace
+
+void Metrics::set_deployments(
+    const std::map<std::pair<std::string, std::string>, std::int64_t>& counts) {
+  std::lock_guard lock(impl_->environments_mutex);
+  for (const auto& [key, n] : counts) impl_->environments.insert(key.first);
+  for (const auto& env : impl_->environments) {
+    for (const char* state : kDeploymentStates) {
+      auto it = counts.find({env, state});
+      impl_->deployments.Add({{"environment", env}, {"state", state}})
+          .Set(it == counts.end() ? 0.0 : static_cast<double>(it->second));
+    }
   }
 }
 
@@ -234,7 +249,12 @@ void Metrics::rollout(std::string_view environment, std::string_view result, dou
 }
 
 void Metrics::declare_environments(const std::vector<std::string>& environments) {
+  std::lock_guard lock(impl_->environments_mutex);
   for (const auto& env : environments) {
+    impl_->environments.insert(env);
+    for (const char* state : kDeploymentStates) {
+      impl_->deployments.Add({{"environment", env}, {"state", state}});
+    }
     for (const char* result : {"success", "failed"}) {
       impl_->rollouts.Add({{"environment", env}, {"result", result}}, kRolloutBuckets);
     }

@@ -25,7 +25,8 @@ class Metrics {
   void set_store_pending(std::size_t jobs);
   // result: delivered, retry, abandoned.
   void notification(std::string_view sink, std::string_view result);
-  void set_deployments(const std::map<std::string, std::int64_t>& by_state);
+  // (environment, state) → count; every state of every environment seen or declared is set.
+  void set_deployments(const std::map<std::pair<std::string, std::string>, std::int64_t>& counts);
   void set_outbox_pending(std::int64_t messages);
   // A refused /approve/ request. reason: invalid_link (fails verification: counted and
   // rate-limit logged, never stored), expired, bad_form, wrong_deployment.

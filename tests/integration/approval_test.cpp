@@ -396,7 +396,9 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   EXPECT_NE(all_mail[2].find("Subject: app: deployed " + image + ":" + tag + " to prod"),
             std::string::npos);
   const auto metrics = d.request("GET", "/metrics").body;
-  EXPECT_NE(metrics.find("juanie_deployments{state=\"success\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("juanie_deployments{environment=\"prod\",state=\"success\"} 1"),
+            std::string::npos)
+      << metrics;
   EXPECT_NE(metrics.find("juanie_notifications_total{result=\"delivered\",sink=\"webhook\"}"),
             std::string::npos);
   EXPECT_NE(metrics.find("juanie_notifications_total{result=\"delivered\",sink=\"email\"}"),

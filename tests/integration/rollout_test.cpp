@@ -193,7 +193,8 @@ TEST_F(RolloutTest, FluxDecidesRolloutsAndAFailedOneIsRolledBackByANewCommit) {
       metrics.find(R"(juanie_rollout_duration_seconds_count{environment="dev",result="failed"} 1)"),
       std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find(R"(juanie_deployments{state="rolled_back"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(juanie_deployments{environment="dev",state="rolled_back"} 1)"),
+            std::string::npos);
 }
 
 // Every environment's Kustomization follows the GitOps branch, so Flux reports its tip: a
