@@ -158,6 +158,12 @@ class DeployWorld : public ::testing::Test {
   std::string dev_overlay() {
     return test::sh("git -C " + gitops.bare() + " show main:overlays/dev/kustomization.yaml");
   }
+  // Whether it names `tag` (quoted when YAML would read it as a number: 1234567, 12e4567).
+  bool dev_overlay_has_tag(const std::string& tag) {
+    const auto overlay = dev_overlay();
+    return overlay.find("newTag: " + tag + "\n") != std::string::npos ||
+           overlay.find("newTag: \"" + tag + "\"\n") != std::string::npos;
+  }
 
   test::TempDir home;
   runner::GitLibrary library;
