@@ -54,8 +54,9 @@ void receive_webhook(const RouteDeps& deps, Forge forge, std::string_view projec
 
   if (auto* rejection = std::get_if<Rejection>(&intake)) {
     deps.metrics.webhook(forge_label, rejection_label(rejection->status));
-    deps.log.warn("webhook " + where + " from " + req.remote_address + " refused (" +
-                  std::to_string(rejection->status) + "): " + rejection->reason);
+    deps.log.warn({.project = project_name}, "webhook " + where + " from " + req.remote_address +
+                                                 " refused (" + std::to_string(rejection->status) +
+                                                 "): " + rejection->reason);
     return reply(http::error_response(rejection->status, rejection->reason));
   }
   if (auto* ignored = std::get_if<Ignored>(&intake)) {
@@ -77,8 +78,9 @@ void receive_webhook(const RouteDeps& deps, Forge forge, std::string_view projec
       [&deps, run, outcome, where, forge_label, reply = std::move(reply)](Result<void> stored) {
         if (!stored) {
           deps.metrics.webhook(forge_label, "unavailable");
-          deps.log.error("webhook " + where + " delivery " + run->delivery +
-                         " not stored, answered 503: " + stored.error().message);
+          deps.log.error({.project = run->project, .delivery = run->delivery},
+                         "webhook " + where + " delivery " + run->delivery +
+                             " not stored, answered 503: " + stored.error().message);
           return reply(http::error_response(503, "the event could not be stored; retry later"));
         }
         deps.metrics.webhook(forge_label, outcome->created ? "queued" : "duplicate");
@@ -89,9 +91,13 @@ void receive_webhook(const RouteDeps& deps, Forge forge, std::string_view projec
         if (!outcome->created) o["duplicate"] = true;
         if (outcome->created && deps.on_queued) deps.on_queued();
         if (outcome->created) {
-          deps.log.info("webhook " + where + " " + run->ref + " " + run->sha.substr(0, 12) +
-                        " queued run " + std::to_string(outcome->run_id) + " for " +
-                        outcome->environment.value_or("no environment"));
+          deps.log.info({.run = outcome->run_id,
+                         .project = run->project,
+                         .environment = or_empty(outcome->environment),
+                         .delivery = run->delivery},
+                        "webhook " + where + " " + run->ref + " " + run->sha.substr(0, 12) +
+                            " queued run " + std::to_string(outcome->run_id) + " for " +
+                            outcome->environment.value_or("no environment"));
         }
         reply(http::json_response(outcome->created ? 202 : 200, json::serialize(o)));
       });

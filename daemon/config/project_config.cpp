@@ -35,19 +35,31 @@ GitAccess parse_git_access(MapReader& r) {
   return a;
 }
 
+// A URL's userinfo with a password (`https://bot:TOKEN@host/…`): it would be in logs and the
+// database, where no secret belongs.
+bool carries_password(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  const auto authority = url.substr(scheme + 3, url.find('/', scheme + 3) - scheme - 3);
+  const auto at = authority.find('@');
+  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+}
+
+// `url` of the section `r` reads (repo or gitops), refused when it carries a password.
+std::string url_without_password(MapReader& r, std::string_view section) {
+  std::string url = r.required_string("url");
+  if (carries_password(url)) {
+    r.fail_at(*r.child("url"), "url",
+              "must not carry a password (it would be in logs and the database); put the "
+              "token in a file in secrets_dir and name it as " +
+                  std::string(section) + ".token");
+  }
+  return url;
+}
+
 void parse_repo(MapReader& root, ProjectConfig& out) {
   MapReader r(root.required_child("repo"), root.file(), "repo");
-  out.repo_url = r.required_string("url");
-  if (const auto scheme = out.repo_url.find("://"); scheme != std::string::npos) {
-    const auto authority =
-        out.repo_url.substr(scheme + 3, out.repo_url.find('/', scheme + 3) - scheme - 3);
-    if (const auto at = authority.find('@');
-        at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) {
-      r.fail_at(*r.child("url"), "url",
-                "must not carry a password (it would be in logs and the database); put the "
-                "token in a file in secrets_dir and name it as repo.token");
-    }
-  }
+  out.repo_url = url_without_password(r, "repo");
   const std::string forge = r.required_string("forge");
   auto parsed = parse_forge(forge);
   if (!parsed) r.fail_at(*r.child("forge"), "forge", "must be github, gitlab or gitea");
@@ -247,7 +259,7 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
   }
   if (auto node = root.child("gitops")) {
     MapReader r(*node, root.file(), "gitops");
-    out.gitops_url = r.required_string("url");
+    out.gitops_url = url_without_password(r, "gitops");
     if (auto v = r.optional_string("branch")) out.gitops_branch = *v;
     out.gitops_access = parse_git_access(r);
     // The commit always pins the approved digest (newTag stays for people to read): a tag

@@ -9,6 +9,7 @@
 #include "daemon/runs/run_setup.hpp"
 #include "daemon/runs/sandbox_backend.hpp"
 #include "daemon/store/deployments.hpp"
+#include "daemon/store/log_keys.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/image_tag.hpp"
 #include "pipelines/pipeline_file.hpp"
@@ -58,15 +59,17 @@ void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfi
                                   now);
   });
   if (!ok) {
-    deps_.log.error("run " + std::to_string(run.id) + ": cannot record " +
-                    std::string(pipelines::to_string(to)) + ": " + ok.error().message);
+    deps_.log.error(store::keys_of(run), "run " + std::to_string(run.id) + ": cannot record " +
+                                             std::string(pipelines::to_string(to)) + ": " +
+                                             ok.error().message);
   } else if (deps_.observer.run_ended) {
     deps_.observer.run_ended(pipelines::to_string(to),
                              seconds_since(run.started_at, deps_.clock.now()));
   }
   deps_.notifier.wake();
-  deps_.log.info("run " + std::to_string(run.id) + " " + std::string(pipelines::to_string(to)) +
-                 (reason.empty() ? "" : ": " + reason));
+  deps_.log.info(store::keys_of(run), "run " + std::to_string(run.id) + " " +
+                                          std::string(pipelines::to_string(to)) +
+                                          (reason.empty() ? "" : ": " + reason));
 }
 
 void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProject& project,
@@ -157,7 +160,8 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     deps_.writer.submit(
         [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
         [this, id = run.id](Result<void> ok) {
-          if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+          if (!ok)
+            deps_.log.error({.run = id}, "run " + std::to_string(id) + ": " + ok.error().message);
         });
   };
   auto result = runner::run_pipeline(plan, options);
@@ -172,7 +176,9 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     auto ok = store::write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) {
       return store::requeue_run(db, id, "the daemon stopped; queued again", now);
     });
-    if (!ok) deps_.log.error("run " + std::to_string(run.id) + ": " + ok.error().message);
+    if (!ok)
+      deps_.log.error(store::keys_of(run),
+                      "run " + std::to_string(run.id) + ": " + ok.error().message);
     return;
   }
   if (interrupted) return finish(run, cfg, pipelines::RunState::kCancelled, "cancelled");
@@ -205,7 +211,8 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
     deps_.writer.submit(
         [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
         [this, id = run.id](Result<void> ok) {
-          if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+          if (!ok)
+            deps_.log.error({.run = id}, "run " + std::to_string(id) + ": " + ok.error().message);
         });
   };
   store::StepRecord step;

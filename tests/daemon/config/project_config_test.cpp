@@ -182,6 +182,11 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
                      "github, webhook_secret: s}\n"),
             "projects.d/app.yaml:2: repo.url: must not carry a password (it would be in logs and "
             "the database); put the token in a file in secrets_dir and name it as repo.token");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover +
+                     "gitops: {url: \"https://ci:glpat-x@gitlab.example.com/ops.git\"}\n"),
+            "projects.d/app.yaml:5: gitops.url: must not carry a password (it would be in logs "
+            "and the database); put the token in a file in secrets_dir and name it as "
+            "gitops.token");
   EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets: {\"NPM TOKEN\": npm}\n"),
             "projects.d/app.yaml:5: secrets.NPM TOKEN: must be an environment variable name "
             "([A-Za-z_][A-Za-z0-9_]*)");
