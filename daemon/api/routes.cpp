@@ -12,6 +12,7 @@
 #include "daemon/api/loggable_path.hpp"
 #include "daemon/api/run_handlers.hpp"
 #include "daemon/api/webhook_handlers.hpp"
+#include "daemon/web/page_handlers.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -90,6 +91,9 @@ void Routes::handle(http::Request req, http::Reply reply) {
   if (path.starts_with("/api/v1/")) {
     return api(req, measured(deps_.metrics, "/api/v1", std::move(reply)));
   }
+  if (web::is_page_path(path)) {
+    return web::status_page(deps_, req, measured(deps_.metrics, "/", std::move(reply)));
+  }
   reply(http::error_response(404, "no such endpoint"));
 }
 
@@ -123,6 +127,7 @@ std::optional<http::Response> Routes::screen(const http::Request& head) {
     return http::error_response(404, "no project takes " + forge_label + " webhooks here");
   }
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") return std::nullopt;
+  if (web::is_page_path(path) && deps_.sessions) return std::nullopt;
   if (path.starts_with("/approve/")) {
     auto refused = deps_.desk.screen(head);
     if (refused) deps_.metrics.http_request("/approve", refused->status, 0);

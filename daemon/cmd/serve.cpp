@@ -46,6 +46,8 @@ namespace juanie::daemon {
 namespace {
 
 constexpr std::size_t kMaxPendingWrites = 20000;
+// A status page session lasts a working day; then its person signs in again.
+constexpr std::chrono::hours kSessionTtl{12};
 
 // data_dir holds the database and logs (private) and the workspaces, which the sandbox user
 // must reach: the directories on the way are 0711 (pass, not list).
@@ -306,12 +308,13 @@ int serve(const std::filesystem::path& config_file) {
     }
   });
   ManualRuns manual_runs(mirrors, daemon.secrets_dir);
+  web::Sessions sessions(random, kSessionTtl);
   Routes routes(RouteDeps{
       clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
       [&scheduler] { scheduler.wake(); },
       [&scheduler](std::int64_t run) { return scheduler.cancel(run); }, flow, desk, changed,
       [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }, &manual_runs,
-      [&rollouts] { rollouts.wake(); }});
+      [&rollouts] { rollouts.wake(); }, &sessions, daemon.tls.has_value()});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;
