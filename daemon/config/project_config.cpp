@@ -35,31 +35,40 @@ GitAccess parse_git_access(MapReader& r) {
   return a;
 }
 
-// A URL's userinfo with a password (`https://bot:TOKEN@host/…`): it would be in logs and the
-// database, where no secret belongs.
-bool carries_password(const std::string& url) {
+// Credentials in a URL: a password in any userinfo (`https://bot:TOKEN@host/…`), or any
+// userinfo at all over HTTP(S), where a token works as the user name too
+// (`https://ghp_TOKEN@github.com/…`). They would be in logs and the database, where no secret
+// belongs. ssh's `git@host` names a user, not a secret.
+bool carries_credentials(const std::string& url) {
   const auto scheme = url.find("://");
   if (scheme == std::string::npos) return false;
   const auto authority = url.substr(scheme + 3, url.find('/', scheme + 3) - scheme - 3);
-  const auto at = authority.find('@');
-  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+  const auto at = authority.rfind('@');
+  if (at == std::string::npos) return false;
+  const std::string name = url.substr(0, scheme);
+  return name == "http" || name == "https" ||
+         authority.substr(0, at).find(':') != std::string::npos;
 }
 
-// `url` of the section `r` reads (repo or gitops), refused when it carries a password.
-std::string url_without_password(MapReader& r, std::string_view section) {
+// `url` of the section `r` reads (repo or gitops), refused when it carries credentials.
+std::string url_without_credentials(MapReader& r, std::string_view section) {
   std::string url = r.required_string("url");
-  if (carries_password(url)) {
+  if (carries_credentials(url)) {
+    const std::string s(section);
     r.fail_at(*r.child("url"), "url",
-              "must not carry a password (it would be in logs and the database); put the "
+              "must not carry credentials (they would be in logs and the database); put the "
               "token in a file in secrets_dir and name it as " +
-                  std::string(section) + ".token");
+                  s +
+                  ".token (and the user, if "
+                  "the forge needs one, as " +
+                  s + ".username)");
   }
   return url;
 }
 
 void parse_repo(MapReader& root, ProjectConfig& out) {
   MapReader r(root.required_child("repo"), root.file(), "repo");
-  out.repo_url = url_without_password(r, "repo");
+  out.repo_url = url_without_credentials(r, "repo");
   const std::string forge = r.required_string("forge");
   auto parsed = parse_forge(forge);
   if (!parsed) r.fail_at(*r.child("forge"), "forge", "must be github, gitlab or gitea");
@@ -259,7 +268,7 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
   }
   if (auto node = root.child("gitops")) {
     MapReader r(*node, root.file(), "gitops");
-    out.gitops_url = url_without_password(r, "gitops");
+    out.gitops_url = url_without_credentials(r, "gitops");
     if (auto v = r.optional_string("branch")) out.gitops_branch = *v;
     out.gitops_access = parse_git_access(r);
     // The commit always pins the approved digest (newTag stays for people to read): a tag

@@ -63,7 +63,7 @@ std::string logfmt_value(std::string_view value) {
   return out;
 }
 
-std::string mask_url_passwords(std::string_view text) {
+std::string mask_url_credentials(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   std::size_t done = 0;
@@ -80,9 +80,21 @@ std::string mask_url_passwords(std::string_view text) {
     const auto authority = text.substr(start, end - start);
     const auto at = authority.rfind('@');
     if (at == std::string_view::npos) continue;
+    // Over HTTP(S) a token works as the user name too: all of the userinfo goes.
+    const auto name_start = text.find_last_not_of(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-", scheme - 1);
+    const auto scheme_name =
+        text.substr(name_start == std::string_view::npos ? 0 : name_start + 1,
+                    scheme - (name_start == std::string_view::npos ? 0 : name_start + 1));
+    const bool web = scheme_name == "http" || scheme_name == "https";
     const auto colon = authority.substr(0, at).find(':');
-    if (colon == std::string_view::npos) continue;
-    out.append(text.substr(done, start + colon + 1 - done)).append("***");
+    if (web) {
+      out.append(text.substr(done, start - done)).append("***");
+    } else if (colon != std::string_view::npos) {
+      out.append(text.substr(done, start + colon + 1 - done)).append("***");
+    } else {
+      continue;
+    }
     done = start + at;
   }
   out.append(text.substr(done));
@@ -97,7 +109,7 @@ std::string format_log_line(LogLevel level, const LogKeys& keys, std::string_vie
   append_key(line, "project", keys.project);
   append_key(line, "environment", keys.environment);
   append_key(line, "delivery", keys.delivery);
-  line.append(" msg=").append(logfmt_value(mask_url_passwords(message)));
+  line.append(" msg=").append(logfmt_value(mask_url_credentials(message)));
   line.push_back('\n');
   return line;
 }

@@ -33,7 +33,8 @@ std::string format_log_line(LogLevel level, const LogKeys& keys, std::string_vie
 // `value` as a logfmt value: bare when it is a plain token, else double-quoted and escaped.
 std::string logfmt_value(std::string_view value);
 
-// `text` with the password of every `scheme://user:password@` replaced by `***`.
-std::string mask_url_passwords(std::string_view text);
+// `text` with the credentials of every URL masked: the whole userinfo of an http(s) URL (a
+// token works as its user name), the password of any other (`ssh://git:***@…`).
+std::string mask_url_credentials(std::string_view text);
 
 }  // namespace juanie::daemon

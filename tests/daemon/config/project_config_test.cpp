@@ -180,13 +180,20 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
             "projects.d/app.yaml:5: environments2: unknown key");
   EXPECT_EQ(error_of("name: app\nrepo: {url: \"https://bot:ghp_x@github.com/a/b.git\", forge: "
                      "github, webhook_secret: s}\n"),
-            "projects.d/app.yaml:2: repo.url: must not carry a password (it would be in logs and "
-            "the database); put the token in a file in secrets_dir and name it as repo.token");
+            "projects.d/app.yaml:2: repo.url: must not carry credentials (they would be in logs "
+            "and the database); put the token in a file in secrets_dir and name it as repo.token "
+            "(and the user, if the forge needs one, as repo.username)");
   EXPECT_EQ(error_of(kMinimal + kProdApprover +
                      "gitops: {url: \"https://ci:glpat-x@gitlab.example.com/ops.git\"}\n"),
-            "projects.d/app.yaml:5: gitops.url: must not carry a password (it would be in logs "
+            "projects.d/app.yaml:5: gitops.url: must not carry credentials (they would be in logs "
             "and the database); put the token in a file in secrets_dir and name it as "
-            "gitops.token");
+            "gitops.token (and the user, if the forge needs one, as gitops.username)");
+  // A token works as the user name over HTTPS: no userinfo there at all.
+  EXPECT_EQ(error_of(kMinimal + kProdApprover +
+                     "gitops: {url: \"https://ghp_x@github.com/acme/ops.git\"}\n"),
+            "projects.d/app.yaml:5: gitops.url: must not carry credentials (they would be in logs "
+            "and the database); put the token in a file in secrets_dir and name it as "
+            "gitops.token (and the user, if the forge needs one, as gitops.username)");
   EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets: {\"NPM TOKEN\": npm}\n"),
             "projects.d/app.yaml:5: secrets.NPM TOKEN: must be an environment variable name "
             "([A-Za-z_][A-Za-z0-9_]*)");

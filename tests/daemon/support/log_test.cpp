@@ -82,11 +82,14 @@ TEST(Log, AnEmptyMessageIsStillAValue) {
 // Config refuses passwords in repository URLs; should an error text from libgit2 or libcurl
 // ever carry one anyway, the log masks it.
 TEST(Log, APasswordInAUrlIsMasked) {
-  EXPECT_EQ(mask_url_passwords("push to https://bot:s3cr3t@git.example.com/ops.git failed; "
-                               "see ssh://git@host/x and http://a:b@h:8080?q"),
-            "push to https://bot:***@git.example.com/ops.git failed; see ssh://git@host/x and "
-            "http://a:***@h:8080?q");
-  EXPECT_EQ(mask_url_passwords("no url here: a:b@c"), "no url here: a:b@c");
+  EXPECT_EQ(mask_url_credentials("push to https://bot:s3cr3t@git.example.com/ops.git failed; "
+                                 "see ssh://git@host/x, ssh://u:pw@h/y and http://a:b@h:8080?q"),
+            "push to https://***@git.example.com/ops.git failed; see ssh://git@host/x, "
+            "ssh://u:***@h/y and http://***@h:8080?q");
+  // Over HTTPS a token works as the user name: the whole userinfo goes.
+  EXPECT_EQ(mask_url_credentials("(https://ghp_abc@github.com/a/b)"),
+            "(https://***@github.com/a/b)");
+  EXPECT_EQ(mask_url_credentials("no url here: a:b@c"), "no url here: a:b@c");
   std::ostringstream out;
   Log log(out);
   log.error("clone of https://u:tok@h/r failed");
