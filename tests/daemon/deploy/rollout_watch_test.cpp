@@ -143,5 +143,43 @@ TEST_F(RolloutWatchTest, AnInfoEventOfAnUnknownReasonChangesNothing) {
   EXPECT_EQ(current(d.id).state, DeploymentState::kSuccess);
 }
 
+// Flux names each object by namespace and name: the environment's Kustomization is
+// flux-system/shop-dev (what `project init` generates); the same name elsewhere is another
+// object — another tenant's, a copy — and its news changes nothing.
+TEST_F(RolloutWatchTest, AKustomizationOfTheSameNameInAnotherNamespaceChangesNothing) {
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto elsewhere = flux("HealthCheckFailed", "error", *d.gitops_commit, "Health check failed",
+                              "shop-dev", "team-b");
+  const auto unnamed =
+      flux("ReconciliationSucceeded", "info", *d.gitops_commit, "Applied", "shop-dev", "");
+  watch->pass();
+  EXPECT_EQ(outcome_of(elsewhere), "other_environment");
+  EXPECT_EQ(outcome_of(unnamed), "other_environment");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kDeploying);
+  const auto own = flux("ReconciliationSucceeded", "info", *d.gitops_commit, "Applied");
+  watch->pass();
+  EXPECT_EQ(outcome_of(own), "applied");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kSuccess);
+}
+
+// flux.kustomizations may place the environment's Kustomization in a namespace of its own:
+// then that namespace is the one that counts, flux-system's namesake none.
+TEST_F(RolloutWatchTest, AMappedNamespaceIsTheOneThatCounts) {
+  project.config.flux_kustomizations["dev"] = config::FluxObjectRef{"apps", "shop-dev"};
+  reload();
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto namesake = flux("HealthCheckFailed", "error", *d.gitops_commit, "Health check failed");
+  watch->pass();
+  EXPECT_EQ(outcome_of(namesake), "other_environment");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kDeploying);
+  const auto own = flux("HealthCheckFailed", "error", *d.gitops_commit, "Health check failed",
+                        "shop-dev", "apps");
+  watch->pass();
+  EXPECT_EQ(outcome_of(own), "applied");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kFailed);
+}
+
 }  // namespace
 }  // namespace juanie::daemon
