@@ -210,5 +210,51 @@ TEST_F(RolloutCrashTest, ARollbackByHandDuringARolloutEndsItAndOneDuringAWriteIs
   EXPECT_EQ(gitops("rev-list --count main"), "5\n");
 }
 
+// The GitOps remote refuses the push (a pre-receive hook, as a protected branch does): the
+// deployment fails with the remote's words at once — it is not a push that lost a race, so
+// it is not tried again — and the environments view shows dev unchanged, running what it ran,
+// with the failure as its last rollout.
+TEST_F(RolloutCrashTest, AGitOpsPushTheRemoteRefusesFailsOnceAndLeavesTheEnvironmentAsItWas) {
+  ASSERT_TRUE(d.start()) << d.log();
+  auto first = push("1", "deploying");
+  ASSERT_FALSE(first.empty());
+  ASSERT_EQ(post_flux(signed_flux_event("ReconciliationSucceeded", "info",
+                                        "main@sha1:" + text(first.at("gitops_commit")))),
+            202);
+  wait_state(first.at("id").as_int64(), "success");
+
+  const auto hook = gitops_repository() / "hooks" / "pre-receive";
+  std::ofstream(hook) << "#!/bin/sh\necho 'main is frozen for the release' >&2\nexit 1\n";
+  std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
+  auto refused = push("2", "failed");
+  ASSERT_FALSE(refused.empty());
+  const std::string reason = text(refused.at("reason"));
+  EXPECT_NE(reason.find("pre-receive hook declined"), std::string::npos) << reason;
+  EXPECT_EQ(reason.find("others kept pushing"), std::string::npos) << reason;
+  EXPECT_TRUE(refused.at("gitops_commit").is_null());
+  EXPECT_EQ(gitops("rev-list --count main"), "2\n");
+
+  const auto dev = environment("dev");
+  EXPECT_EQ(text(dev.at("state")), "active") << json::serialize(dev);
+  EXPECT_EQ(dev.at("current").at("deployment"), first.at("id")) << json::serialize(dev);
+  EXPECT_EQ(text(dev.at("current").at("tag")), text(first.at("tag")));
+  EXPECT_EQ(text(dev.at("current").at("gitops_commit")), text(first.at("gitops_commit")));
+  EXPECT_EQ(dev.at("last_rollout").at("deployment"), refused.at("id")) << json::serialize(dev);
+  EXPECT_EQ(text(dev.at("last_rollout").at("state")), "failed");
+  EXPECT_EQ(text(dev.at("last_rollout").at("reason")), reason);
+  EXPECT_TRUE(dev.at("in_flight").is_null()) << json::serialize(dev);
+
+  // One refused attempt, counted as failed: `rejected` is for pushes that lost a race.
+  const auto metrics = d.request("GET", "/metrics").body;
+  for (const auto& [series, value] : std::vector<std::pair<std::string, std::string>>{
+           {"juanie_gitops_pushes_total{result=\"pushed\"}", "1"},
+           {"juanie_gitops_pushes_total{result=\"rejected\"}", "0"},
+           {"juanie_gitops_pushes_total{result=\"failed\"}", "1"}}) {
+    EXPECT_NE(metrics.find("\n" + series + " " + value + "\n"), std::string::npos)
+        << series << " " << value << "\n"
+        << metrics;
+  }
+}
+
 }  // namespace
 }  // namespace juanie::test
