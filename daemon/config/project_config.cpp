@@ -26,6 +26,32 @@ std::optional<SecretRef> secret_ref(MapReader& r, std::string_view key) {
   return SecretRef{*name, location(r.file(), node.Mark(), r.field(key))};
 }
 
+// A Kubernetes namespace name (RFC 1123 label): what `kubectl` would accept.
+bool is_namespace_name(std::string_view text) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  return !text.empty() && text.size() <= 63 && alnum(text.front()) && alnum(text.back()) &&
+         std::all_of(text.begin(), text.end(), [&](char c) { return alnum(c) || c == '-'; });
+}
+
+// `name` (in flux-system, where `project init` puts it) or `namespace/name`.
+Result<FluxObjectRef> flux_object_ref(std::string_view text) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    return FluxObjectRef{std::string(kFluxNamespace), std::string(text)};
+  }
+  const auto kube_namespace = text.substr(0, slash);
+  const auto name = text.substr(slash + 1);
+  if (!is_namespace_name(kube_namespace)) {
+    return fail("\"" + std::string(kube_namespace) +
+                "\" is not a Kubernetes namespace (lowercase letters, digits and '-'; write "
+                "NAME or NAMESPACE/NAME)");
+  }
+  if (name.empty() || name.find('/') != std::string_view::npos) {
+    return fail("must be NAME or NAMESPACE/NAME of the environment's Flux Kustomization");
+  }
+  return FluxObjectRef{std::string(kube_namespace), std::string(name)};
+}
+
 GitAccess parse_git_access(MapReader& r) {
   GitAccess a;
   a.username = r.optional_string("username").value_or("");
@@ -331,10 +357,13 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
         if (!out.environment(env)) {
           k.fail_at(entry.first, env, "\"" + env + "\" is not an environment of this project");
         }
-        if (auto name = k.optional_string(env); name && !name->empty()) {
-          out.flux_kustomizations[env] = *name;
-        } else {
+        auto name = k.optional_string(env);
+        if (!name || name->empty()) {
           k.fail_at(entry.second, env, "must name the environment's Flux Kustomization");
+        } else if (auto ref = flux_object_ref(*name)) {
+          out.flux_kustomizations[env] = std::move(*ref);
+        } else {
+          k.fail_at(entry.second, env, ref.error().message);
         }
       }
       k.finish();
@@ -357,12 +386,16 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
 }  // namespace
 
 std::optional<std::string> ProjectConfig::environment_of_kustomization(
-    std::string_view kustomization) const {
+    std::string_view kube_namespace, std::string_view kustomization) const {
   for (const auto& env : environments) {
     const auto mapped = flux_kustomizations.find(env.name);
-    const std::string expected =
-        mapped != flux_kustomizations.end() ? mapped->second : name + "-" + env.name;
-    if (expected == kustomization) return env.name;
+    const FluxObjectRef expected =
+        mapped != flux_kustomizations.end()
+            ? mapped->second
+            : FluxObjectRef{std::string(kFluxNamespace), name + "-" + env.name};
+    if (expected.kube_namespace == kube_namespace && expected.name == kustomization) {
+      return env.name;
+    }
   }
   return std::nullopt;
 }

@@ -22,6 +22,17 @@ struct SecretRef {
   std::string field;  // "file:line: repo.webhook_secret"
 };
 
+// A Flux Kustomization: where it lives in the cluster and its name.
+struct FluxObjectRef {
+  std::string kube_namespace;
+  std::string name;
+  bool operator==(const FluxObjectRef&) const = default;
+};
+
+// Where `juanie project init` puts the Flux objects it generates (Flux's own namespace), and so
+// where a Kustomization named without a namespace is looked for.
+inline constexpr std::string_view kFluxNamespace = "flux-system";
+
 // How to reach a private repository: an https token or an ssh key (with the server's host keys).
 struct GitAccess {
   std::string username;  // https: sent with the token (default "git"); ssh: if the URL has none
@@ -66,14 +77,17 @@ struct ProjectConfig {
   std::map<std::string, Approver> approvers;
   std::map<std::string, SecretRef> secrets;  // pipeline secret name → file
   std::optional<SecretRef> flux_hmac_key;
-  // Environment → the name of its Flux Kustomization, where it is not `<project>-<env>` (the
-  // name `project init` generates).
-  std::map<std::string, std::string> flux_kustomizations;
+  // Environment → its Flux Kustomization, where it is not `flux-system/<project>-<env>` (what
+  // `project init` generates); written `name` (in flux-system) or `namespace/name`.
+  std::map<std::string, FluxObjectRef> flux_kustomizations;
   std::vector<NotificationSink> notifications;  // besides the daemon's
 
   const pipelines::Environment* environment(std::string_view name) const;
-  // The environment whose rollout a Flux Kustomization of this name reports, if any.
-  std::optional<std::string> environment_of_kustomization(std::string_view kustomization) const;
+  // The environment whose rollout the Flux Kustomization `kube_namespace`/`name` reports, if
+  // any: both must be the environment's (a Kustomization of the same name in another
+  // namespace — another tenant's, a copy — speaks for nothing here).
+  std::optional<std::string> environment_of_kustomization(std::string_view kube_namespace,
+                                                          std::string_view name) const;
 };
 
 // Names usable in URLs and file names: [a-z0-9][a-z0-9._-]{0,62}.

@@ -152,7 +152,7 @@ bool RolloutWatch::process_events() {
       rollback.reset();
       outcome = "applied";
       const auto env = project && e.event.kind == "Kustomization"
-                           ? project->environment_of_kustomization(e.event.name)
+                           ? project->environment_of_kustomization(e.event.namespace_, e.event.name)
                            : std::nullopt;
       const auto said = pipelines::rollout_verdict(e.event.reason, e.event.severity);
       if (!project) {

@@ -97,9 +97,13 @@ TEST(ProjectConfig, RollbackPoliciesAndFluxKustomizations) {
   EXPECT_EQ(p->environment("staging")->rollback, pipelines::Rollback::kAuto);
   EXPECT_EQ(p->environment("prod")->rollback, pipelines::Rollback::kManual);
   EXPECT_TRUE(p->environment("prod")->rollback_needs_approval);
-  EXPECT_EQ(p->environment_of_kustomization("app-prod"), "prod");
-  EXPECT_EQ(p->environment_of_kustomization("app-qa"), std::nullopt);
-  EXPECT_EQ(p->environment_of_kustomization("shop-dev"), std::nullopt);
+  // What `project init` generates: <project>-<environment> in flux-system.
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-prod"), "prod");
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-qa"), std::nullopt);
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "shop-dev"), std::nullopt);
+  // The same name in another namespace (another tenant's, a copy) speaks for nothing here.
+  EXPECT_EQ(p->environment_of_kustomization("team-b", "app-prod"), std::nullopt);
+  EXPECT_EQ(p->environment_of_kustomization("", "app-prod"), std::nullopt);
 
   p = parse(kMinimal +
             "environments: {prod: {approvers: [alice], rollback: auto, rollback_approval: none}}\n"
@@ -108,9 +112,23 @@ TEST(ProjectConfig, RollbackPoliciesAndFluxKustomizations) {
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->environment("prod")->rollback, pipelines::Rollback::kAuto);
   EXPECT_FALSE(p->environment("prod")->rollback_needs_approval);
-  EXPECT_EQ(p->environment_of_kustomization("app-production"), "prod");
-  EXPECT_EQ(p->environment_of_kustomization("app-prod"), std::nullopt) << "mapped away";
-  EXPECT_EQ(p->environment_of_kustomization("app-dev"), "dev");
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-production"), "prod");
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-prod"), std::nullopt)
+      << "mapped away";
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-dev"), "dev");
+  EXPECT_EQ(p->environment_of_kustomization("apps", "app-production"), std::nullopt);
+
+  // NAMESPACE/NAME: a Kustomization outside flux-system; only that namespace matches.
+  p = parse(kMinimal + kProdApprover +
+            "flux: {hmac_key: app.flux, kustomizations: {prod: apps/app-production, "
+            "dev: team-a/app-dev}}\n");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->environment_of_kustomization("apps", "app-production"), "prod");
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-production"), std::nullopt);
+  EXPECT_EQ(p->environment_of_kustomization("team-a", "app-dev"), "dev");
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-dev"), std::nullopt);
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-staging"), "staging");
+  EXPECT_EQ(p->flux_kustomizations.at("prod"), (FluxObjectRef{"apps", "app-production"}));
 
   EXPECT_EQ(
       error_of(kMinimal + "environments: {dev: {rollback: sometimes}, prod: {approvers: [alice]}}\n"
@@ -128,6 +146,21 @@ TEST(ProjectConfig, RollbackPoliciesAndFluxKustomizations) {
       error_of(kMinimal + kProdApprover + "flux: {hmac_key: k, kustomizations: {dev: \"\"}}\n"),
       "projects.d/app.yaml:5: flux.kustomizations.dev: must name the environment's Flux "
       "Kustomization");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover +
+                     "flux: {hmac_key: k, kustomizations: {dev: Flux_System/app-dev}}\n"),
+            "projects.d/app.yaml:5: flux.kustomizations.dev: \"Flux_System\" is not a Kubernetes "
+            "namespace (lowercase letters, digits and '-'; write NAME or NAMESPACE/NAME)");
+  EXPECT_EQ(
+      error_of(kMinimal + kProdApprover + "flux: {hmac_key: k, kustomizations: {dev: /app-dev}}\n"),
+      "projects.d/app.yaml:5: flux.kustomizations.dev: \"\" is not a Kubernetes "
+      "namespace (lowercase letters, digits and '-'; write NAME or NAMESPACE/NAME)");
+  for (const char* bad : {"apps/", "apps/x/y"}) {
+    EXPECT_EQ(error_of(kMinimal + kProdApprover +
+                       "flux: {hmac_key: k, kustomizations: {dev: " + bad + "}}\n"),
+              "projects.d/app.yaml:5: flux.kustomizations.dev: must be NAME or NAMESPACE/NAME of "
+              "the environment's Flux Kustomization")
+        << bad;
+  }
 }
 
 TEST(ProjectConfig, ProdReachedByAnyRuleNeedsApprovers) {
