@@ -179,7 +179,15 @@ Result<std::vector<std::int64_t>> cancel_ref(Database& db, const std::string& pr
       return std::unexpected(ok.error());
     }
   }
-  return runs_of_ref(db, project, ref, "running", below);
+  auto running = runs_of_ref(db, project, ref, "running", below);
+  if (!running) return running;
+  for (auto id : *running) {
+    auto mark = db.cached("UPDATE runs SET cancel_reason = ?2 WHERE id = ?1");
+    if (!mark) return std::unexpected(mark.error());
+    mark->bind(1, id).bind(2, reason);
+    if (auto ok = mark->run(); !ok) return std::unexpected(ok.error());
+  }
+  return running;
 }
 
 }  // namespace

@@ -241,7 +241,9 @@ CREATE INDEX deployments_by_state ON deployments (state);
 CREATE INDEX deployments_by_environment ON deployments (project, environment, id);
 )sql",
     // 13: pull/merge request runs — what the forge said about the request (pr_number is set
-    // for them alone), and their runs found by ref to supersede or cancel them.
+    // for them alone), and their runs found by ref to supersede or cancel them. A running run
+    // a newer push or a close cancelled keeps why (cancel_reason): a restart before it stopped
+    // cancels it instead of queueing it again.
     R"sql(
 ALTER TABLE runs ADD COLUMN pr_number INTEGER;
 ALTER TABLE runs ADD COLUMN pr_title TEXT;
@@ -249,6 +251,7 @@ ALTER TABLE runs ADD COLUMN pr_source_branch TEXT;
 ALTER TABLE runs ADD COLUMN pr_target_branch TEXT;
 ALTER TABLE runs ADD COLUMN pr_fork INTEGER;
 ALTER TABLE runs ADD COLUMN pr_head_repository TEXT;
+ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
 CREATE INDEX runs_by_ref ON runs (project, ref, id) WHERE state IN ('queued', 'running');
 )sql",
 };

@@ -344,6 +344,17 @@ TEST_F(StoreTest, APullRequestsNewRunSupersedesItsOlderOnesAndAClosedOneCancelsA
   EXPECT_EQ(find_run(*db, third).value()->reason, "pull request #7 was closed");
   EXPECT_EQ(find_run(*db, third).value()->state, pipelines::RunState::kCancelled);
   EXPECT_EQ(find_run(*db, other).value()->state, pipelines::RunState::kQueued);
+  // The daemon dies before the running one stopped: at start it is cancelled, not run again,
+  // while another interrupted run is queued again as before.
+  ASSERT_TRUE(set_run_state(*db, other, pipelines::RunState::kRunning, std::nullopt, now));
+  auto recovered = recover_interrupted_runs(*db, true, 3, now);
+  ASSERT_TRUE(recovered) << recovered.error().message;
+  EXPECT_EQ(recovered->cancelled, 1);
+  EXPECT_EQ(recovered->requeued, 1);
+  auto r1 = find_run(*db, first).value().value();
+  EXPECT_EQ(r1.state, pipelines::RunState::kCancelled);
+  EXPECT_EQ(r1.reason, "pull request #7 was closed");
+  EXPECT_EQ(find_run(*db, other).value()->state, pipelines::RunState::kQueued);
 }
 
 }  // namespace
