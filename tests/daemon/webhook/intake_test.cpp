@@ -162,8 +162,8 @@ std::string data(const std::string& name) {
   return test::read_file(std::string(JUANIE_TEST_DATA) + "/" + name);
 }
 
-// A pull request never deploys, whatever its branches map to: `changes` → master would be
-// nothing, but a PR into a mapped branch (master is not; the fixture's head is) gets none either.
+// A pull request never deploys, whatever its branches map to: here every branch maps to dev,
+// and its run still has no environment.
 TEST(Intake, GithubPullRequestQueuesARunOfItsHeadWithoutEnvironment) {
   const auto p = project(Forge::kGithub, "branches: [{match: \"*\", environment: dev}]\n");
   auto intake = classify_webhook(
