@@ -208,6 +208,10 @@ int serve(const std::filesystem::path& config_file) {
         log.warn(std::to_string(n->requeued) +
                  " run(s) were interrupted by a restart; queued again");
       }
+      if (n->cancelled > 0) {
+        log.info(std::to_string(n->cancelled) +
+                 " run(s) cancelled while running were interrupted by a restart; left cancelled");
+      }
       if (n->failed > 0) {
         log.warn(std::to_string(n->failed) +
                  " run(s) were interrupted by a restart; marked failed (recovery: fail, or "

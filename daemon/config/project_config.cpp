@@ -341,10 +341,26 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
         r.fail_at(entry.first, name,
                   "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
       }
+      if (entry.second.IsMap()) {
+        // NAME: {file: F, forks: true}: the long form, to open a secret to forks' pull requests.
+        MapReader s = r.nested(entry.second, r.field(name));
+        r.child(name);
+        auto ref = secret_ref(s, "file");
+        if (!ref) s.fail_here("file: is required (a file in secrets_dir)");
+        if (s.optional_bool("forks").value_or(false)) out.fork_secrets.insert(name);
+        s.finish();
+        out.secrets.emplace(name, *ref);
+        continue;
+      }
       auto ref = secret_ref(r, name);
       if (!ref) r.fail_at(entry.second, name, "must name a file in secrets_dir");
       out.secrets.emplace(name, *ref);
     }
+    r.finish();
+  }
+  if (auto node = root.child("pull_requests")) {
+    MapReader r = root.nested(*node, "pull_requests");
+    out.fork_network = r.optional_bool("fork_network").value_or(false);
     r.finish();
   }
   if (auto node = root.child("flux")) {

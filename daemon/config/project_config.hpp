@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,10 @@ struct ProjectConfig {
   std::vector<pipelines::Rule> rules;
   std::map<std::string, Approver> approvers;
   std::map<std::string, SecretRef> secrets;  // pipeline secret name → file
+  // The secrets a pull request from a fork may have (`NAME: {file: F, forks: true}`); every
+  // other one is withheld from such runs.
+  std::set<std::string> fork_secrets;
+  bool fork_network = false;  // pull_requests.fork_network: fork PR steps may ask for a network
   std::optional<SecretRef> flux_hmac_key;
   // Environment → its Flux Kustomization, where it is not `flux-system/<project>-<env>` (what
   // `project init` generates); written `name` (in flux-system) or `namespace/name`.

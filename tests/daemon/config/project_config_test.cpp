@@ -237,6 +237,30 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
             "projects.d/app.yaml:4: environments.dev.replicas: must be a whole number");
 }
 
+TEST(ProjectConfig, SecretsOpenedToForksAndForkNetwork) {
+  auto p = parse(kMinimal + kProdApprover +
+                 "secrets:\n  NPM_TOKEN: npm\n  CODECOV: {file: codecov, forks: true}\n"
+                 "  SONAR: {file: sonar, forks: false}\npull_requests: {fork_network: true}\n");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->secrets.at("NPM_TOKEN").file, "npm");
+  EXPECT_EQ(p->secrets.at("CODECOV").file, "codecov");
+  EXPECT_EQ(p->secrets.at("SONAR").file, "sonar");
+  EXPECT_EQ(p->fork_secrets, (std::set<std::string>{"CODECOV"}));
+  EXPECT_TRUE(p->fork_network);
+  auto defaults = parse(kMinimal + kProdApprover);
+  ASSERT_TRUE(defaults);
+  EXPECT_FALSE(defaults->fork_network);
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets:\n  CODECOV: {forks: true}\n"),
+            "projects.d/app.yaml:6: secrets.CODECOV: file: is required (a file in secrets_dir)");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets:\n  CODECOV: {file: c, fork: true}\n"),
+            "projects.d/app.yaml:6: secrets.CODECOV.fork: unknown key");
+  EXPECT_EQ(
+      error_of(kMinimal + kProdApprover + "secrets:\n  CODECOV: {file: c, forks: yes please}\n"),
+      "projects.d/app.yaml:6: secrets.CODECOV.forks: must be true or false");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "pull_requests: {fork_net: true}\n"),
+            "projects.d/app.yaml:5: pull_requests.fork_net: unknown key");
+}
+
 // The pipeline path is looked up in the commit's tree as git stores it: what could name
 // something outside the repository, or never match, is an error when the file loads.
 TEST(ProjectConfig, ThePipelinePathIsARelativePathInTheRepository) {
