@@ -20,10 +20,11 @@ json::value optional(const std::optional<std::string>& v) {
 // Stops the runs a pull request no longer wants that are running here (the queued ones are
 // already cancelled in the store).
 void stop_running(const RouteDeps& deps, const std::vector<std::int64_t>& running,
-                  const std::string& why) {
+                  std::string_view project, const std::string& why) {
   for (auto id : running) {
     if (deps.cancel_running && deps.cancel_running(id)) {
-      deps.log.info("run " + std::to_string(id) + " cancelled: " + why);
+      deps.log.info({.run = id, .project = project},
+                    "run " + std::to_string(id) + " cancelled: " + why);
     }
   }
 }
@@ -44,12 +45,13 @@ void close_pull_request(const RouteDeps& deps, PullRequestClosed closed, const s
       [&deps, shared, running, where, forge_label, reply = std::move(reply)](Result<void> stored) {
         if (!stored) {
           deps.metrics.webhook(forge_label, "unavailable");
-          deps.log.error("webhook " + where + " delivery " + shared->delivery +
-                         " not stored, answered 503: " + stored.error().message);
+          deps.log.error({.project = shared->project, .delivery = shared->delivery},
+                         "webhook " + where + " delivery " + shared->delivery +
+                             " not stored, answered 503: " + stored.error().message);
           return reply(http::error_response(503, "the event could not be stored; retry later"));
         }
         deps.metrics.webhook(forge_label, "ignored");
-        stop_running(deps, *running, shared->reason);
+        stop_running(deps, *running, shared->project, shared->reason);
         json::object o;
         o["delivery"] = shared->delivery;
         o["ignored"] = shared->reason + ": its runs are cancelled";
@@ -145,7 +147,8 @@ void receive_webhook(const RouteDeps& deps, Forge forge, std::string_view projec
         if (run->pull_request) o["pull_request"] = run->pull_request->number;
         if (!outcome->created) o["duplicate"] = true;
         if (outcome->created && deps.on_queued) deps.on_queued();
-        stop_running(deps, *superseded, "superseded by run " + std::to_string(outcome->run_id));
+        stop_running(deps, *superseded, run->project,
+                     "superseded by run " + std::to_string(outcome->run_id));
         if (outcome->created) {
           deps.log.info({.run = outcome->run_id,
                          .project = run->project,

@@ -215,7 +215,8 @@ void RunExecutor::skip_image(const store::RunRecord& run, int index) const {
   deps_.writer.submit(
       [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
       [this, id = run.id](Result<void> ok) {
-        if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+        if (!ok)
+          deps_.log.error({.run = id}, "run " + std::to_string(id) + ": " + ok.error().message);
       });
 }
 
