@@ -202,6 +202,7 @@ bool RolloutWatch::process_events() {
 
 void RolloutWatch::time_out() {
   const auto now = deps_.clock.now();
+  if (now - deps_.daemon.limits.rollout_timeout < started_) return;
   const auto deadline = rfc3339(now - deps_.daemon.limits.rollout_timeout);
   auto waiting = deps_.reader.with([](store::Database& db) {
     return store::deployments_in_state(db, DeploymentState::kDeploying);

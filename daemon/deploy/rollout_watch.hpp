@@ -57,7 +57,9 @@ struct RolloutWatchDeps {
 class RolloutWatch {
  public:
   explicit RolloutWatch(RolloutWatchDeps deps)
-      : deps_(std::move(deps)), worker_(std::chrono::seconds(1), [this](bool) { pass(); }) {}
+      : deps_(std::move(deps)),
+        started_(deps_.clock.now()),
+        worker_(std::chrono::seconds(1), [this](bool) { pass(); }) {}
 
   void start() { worker_.start(); }
   void stop() { worker_.stop(); }
@@ -89,6 +91,10 @@ class RolloutWatch {
   void time_out();
 
   RolloutWatchDeps deps_;
+  // A rollout committed before the daemon started gets a whole rollout_timeout from here:
+  // what Flux said while the daemon was down is lost, and a healthy rollout must not fail
+  // (and be rolled back) for the daemon's own absence.
+  std::chrono::system_clock::time_point started_;
   PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 

@@ -76,6 +76,14 @@ Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
   if (!outbox) return std::unexpected(outbox.error());
   outbox->bind(1, cutoff);
   if (auto ok = outbox->run(); !ok) return std::unexpected(ok.error());
+  // Flux repeats its news (info events on every reconciliation): weighed ones go like runs
+  // do. The newest stays, so its id is never handed to the next event.
+  auto flux = db.prepare(
+      "DELETE FROM flux_events WHERE outcome IS NOT NULL AND received_at < ?1 "
+      "AND id < (SELECT max(id) FROM flux_events)");
+  if (!flux) return std::unexpected(flux.error());
+  flux->bind(1, cutoff);
+  if (auto ok = flux->run(); !ok) return std::unexpected(ok.error());
   return doomed;
 }
 

@@ -20,8 +20,9 @@ Result<void> mark_logs_removed(Database& db, const std::vector<std::int64_t>& ru
 
 // Deletes finished runs that finished before `cutoff`, that no deployment names and that are
 // not the newest run (so no id is ever given twice), with their
-// steps and deliveries (a run that retried one of them forgets whom it retried), and the
-// delivered or abandoned notifications created before it. Returns the runs deleted. Inside the
+// steps and deliveries (a run that retried one of them forgets whom it retried), the
+// delivered or abandoned notifications created before it, and the Flux events received before
+// it and already weighed (but the newest). Returns the runs deleted. Inside the
 // caller's transaction.
 Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
                                                               const std::string& cutoff, int limit);

@@ -96,6 +96,28 @@ class RolloutWatchTest : public test_world::DeployWorld {
   std::optional<RolloutWatch> watch;  // never started: the test calls pass()
 };
 
+// A daemon that was down for longer than rollout_timeout does not fail (and roll back) the
+// rollouts it left waiting at its first pass: Flux's words of that time are lost, so each
+// gets a whole timeout from the start.
+TEST_F(RolloutWatchTest, ARolloutLeftWaitingByADownDaemonGetsAWholeTimeoutFromItsStart) {
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  clock.advance(std::chrono::hours(2));  // down for two hours (the timeout is 10 minutes)
+  watch.reset();                         // and started again
+  reload();
+  watch->pass();
+  EXPECT_EQ(current(d.id).state, DeploymentState::kDeploying);
+  clock.advance(std::chrono::minutes(9));
+  watch->pass();
+  EXPECT_EQ(current(d.id).state, DeploymentState::kDeploying);
+  clock.advance(std::chrono::minutes(1));
+  watch->pass();
+  const auto after = current(d.id);
+  EXPECT_EQ(after.state, DeploymentState::kFailed);
+  EXPECT_NE(after.reason.value_or("").find("no word from Flux"), std::string::npos)
+      << after.reason.value_or("");
+}
+
 // An `error` event fails the rollout whatever reason Flux gives it, with Flux's message.
 TEST_F(RolloutWatchTest, AnErrorEventOfAnyReasonFailsTheRolloutWithFluxsMessage) {
   const auto d = deploying("1");

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "daemon/store/deployments.hpp"
+#include "daemon/store/flux_events.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
 #include "support/temp_dir.hpp"
@@ -133,6 +134,51 @@ TEST_F(RetentionSweepTest, OldRunsGoWithTheirStepsDeliveriesAndLogs) {
   ASSERT_TRUE(find(recent));
   EXPECT_FALSE(find(recent)->logs_removed_at);
   EXPECT_TRUE(fs::exists(logs / std::to_string(recent) / "1-build.log"));
+}
+
+// Flux repeats itself on every reconciliation: weighed events go with the runs' retention;
+// one not weighed yet stays whatever its age, and so does the newest (its id is never reused).
+TEST_F(RetentionSweepTest, WeighedFluxEventsGoWithRunsRetention) {
+  auto event = [&](const std::string& reason, days age, bool weighed) {
+    flux::FluxEvent e;
+    e.kind = "Kustomization";
+    e.name = "shop-api-dev";
+    e.namespace_ = "flux-system";
+    e.severity = "info";
+    e.reason = reason;
+    e.revision = "main@sha1:" + std::string(40, 'c');
+    e.commit = std::string(40, 'c');
+    const std::string at = rfc3339(clock.now() - age);
+    return write([&](store::Database& db) -> Result<std::int64_t> {
+      auto stored = store::record_flux_event(db, "shop-api", e, at);
+      if (!stored) return std::unexpected(stored.error());
+      if (weighed) {
+        if (auto ok = store::set_flux_event_outcome(db, stored->id, "stale", at); !ok) {
+          return std::unexpected(ok.error());
+        }
+      }
+      return stored->id;
+    });
+  };
+  const auto old_weighed = event("ReconciliationSucceeded", days(400), true);
+  const auto old_waiting = event("Progressing", days(400), false);
+  const auto recent = event("HealthCheckFailed", days(10), true);
+  const auto newest_old = event("ArtifactFailed", days(400), true);
+  sweep({days(30), days(365)});
+  auto left = reader->with([](store::Database& db) -> Result<std::vector<std::int64_t>> {
+    auto stmt = db.prepare("SELECT id FROM flux_events ORDER BY id");
+    if (!stmt) return std::unexpected(stmt.error());
+    std::vector<std::int64_t> ids;
+    while (true) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return ids;
+      ids.push_back(stmt->int64(0));
+    }
+  });
+  ASSERT_TRUE(left);
+  EXPECT_EQ(*left, (std::vector<std::int64_t>{*old_waiting, *recent, *newest_old}))
+      << "old weighed event " << *old_weighed << " should be gone";
 }
 
 TEST_F(RetentionSweepTest, LogsGoFirstAndTheRunSaysWhen) {
