@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -337,6 +338,39 @@ TEST_F(StatusTest, AForgeRefusingWith403IsReportedAndTheRunCarriesOn) {
       << log;
   EXPECT_NE(log.find("write:repository"), std::string::npos) << log;
   EXPECT_EQ(log.find(kStatusToken), std::string::npos) << log;
+}
+
+// GitHub answers a rate limit with 403 and no requests remaining: not a refusal, and the next
+// attempt waits for X-RateLimit-Reset (half an hour here), not for the backoff's 5 s.
+TEST_F(StatusTest, ARateLimitedStatusWaitsForTheForgesReset) {
+  configure(github());
+  const auto reset = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count() +
+                     1800;
+  receiver.answer_next(
+      403, R"({"message":"API rate limit exceeded"})",
+      {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", std::to_string(reset)}});
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto run = push(commit(kPassing));
+  json::value report;
+  for (int i = 0; i < 1200 && !report.is_object(); ++i) {
+    report = run_json(run).at("status_report");
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(report.is_object()) << d.log();
+  EXPECT_EQ(report.at("state").as_string(), "retrying") << json::serialize(report);
+  const std::string db = (d.home() / "data" / "juanie.db").string();
+  // Not before the reset; the row's time is RFC 3339, comparable as text.
+  char at[32];
+  const std::time_t t = reset;
+  std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  EXPECT_EQ(count_rows(db, std::string("SELECT count(*) FROM outbox WHERE state = 'pending' AND "
+                                       "sink LIKE '%commit_status%' AND next_attempt_at >= '") +
+                               at + "'"),
+            1);
+  EXPECT_EQ(receiver.received().size(), 1u);
+  EXPECT_EQ(d.log().find("refused"), std::string::npos) << d.log();
 }
 
 }  // namespace
