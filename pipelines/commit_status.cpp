@@ -78,13 +78,18 @@ CommitStatus run_status(RunState state, bool step_failed, std::string_view reaso
     case RunState::kSucceeded:
       return {StatusVerdict::kSuccess, "passed"};
     case RunState::kCancelled:
+      // Who cancelled it (an API token's name) is Juanie's business, not the forge's readers'.
       return {StatusVerdict::kCancelled,
-              bounded(reason.empty() ? "cancelled" : std::string(reason))};
+              bounded(reason.starts_with("superseded") ? std::string(reason) : "cancelled")};
     case RunState::kFailed:
       break;
   }
-  const std::string why = reason.empty() ? "failed" : std::string(reason);
-  return {step_failed ? StatusVerdict::kFailure : StatusVerdict::kError, bounded(why)};
+  if (step_failed) {
+    return {StatusVerdict::kFailure, bounded(reason.empty() ? "failed" : std::string(reason))};
+  }
+  // Infrastructure errors name hosts, paths and remotes: on a public repository's commit page
+  // they would be anyone's to read. The link leads to the reason.
+  return {StatusVerdict::kError, "the pipeline could not be run; see the run for why"};
 }
 
 CommitStatus deployment_status(DeploymentState state, std::string_view environment) {

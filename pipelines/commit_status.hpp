@@ -26,8 +26,10 @@ struct CommitStatus {
 // GitHub's limit; the others take more.
 inline constexpr std::size_t kDescriptionMax = 140;
 
-// A failed run is a failure when one of its steps failed (the commit's fault), otherwise an
-// error (Juanie or its dependencies could not carry it out).
+// A failed run is a failure when one of its steps failed (the commit's fault; the reason is
+// the description), otherwise an error (Juanie or its dependencies could not carry it out;
+// the description says only that — the reason, which may name internal hosts and paths, stays
+// behind the link). A cancelled run says "cancelled", or which run superseded it.
 CommitStatus run_status(RunState state, bool step_failed, std::string_view reason);
 CommitStatus deployment_status(DeploymentState state, std::string_view environment);
 

@@ -273,6 +273,24 @@ TEST_F(StatusTest, GiteaSeesAFailingRunAsFailure) {
   failing_run(*this, gitea(), "failure");
 }
 
+// A run that could not be carried out (here: a commit the repository does not have) is an
+// error, not a failure, and its reason — which names the remote — stays behind the link.
+TEST_F(StatusTest, ARunThatCannotBeCarriedOutIsAnError) {
+  configure(github());
+  ASSERT_TRUE(d.start()) << d.log();
+  run_queued();
+  commit(kPassing);  // the repository exists; the pushed commit does not
+  const std::string sha = "0123456789abcdef0123456789abcdef01234567";
+  const auto run = push(sha);
+  wait_run(run, "failed");
+  auto seen = wait_state(sha, "error");
+  EXPECT_EQ(seen.back(),
+            (json::object{{"state", "error"},
+                          {"target_url", link(run)},
+                          {"description", "the pipeline could not be run; see the run for why"},
+                          {"context", "juanie/app"}}));
+}
+
 // A forge that fails once is asked again, with the same status; the run does not wait for it.
 TEST_F(StatusTest, AForgeAnswering500IsAskedAgainUntilItTakesTheStatus) {
   configure(github());

@@ -18,12 +18,15 @@ TEST(CommitStatus, RunStatesAndTheirVerdicts) {
   auto step = run_status(RunState::kFailed, true, "step lint failed: exit code 4");
   EXPECT_EQ(step.verdict, StatusVerdict::kFailure);
   EXPECT_EQ(step.description, "step lint failed: exit code 4");
-  EXPECT_EQ(run_status(RunState::kFailed, false, "fetch: connection refused").verdict,
-            StatusVerdict::kError);
+  auto fetch = run_status(RunState::kFailed, false, "fetch http://git.internal/a.git: refused");
+  EXPECT_EQ(fetch.verdict, StatusVerdict::kError);
+  EXPECT_EQ(fetch.description, "the pipeline could not be run; see the run for why");
   EXPECT_EQ(run_status(RunState::kFailed, false, "interrupted by a daemon restart").verdict,
             StatusVerdict::kError);
   EXPECT_EQ(run_status(RunState::kCancelled, false, "superseded by run 9").description,
             "superseded by run 9");
+  EXPECT_EQ(run_status(RunState::kCancelled, false, "cancelled by ops-token").description,
+            "cancelled");
 }
 
 TEST(CommitStatus, DescriptionsStayWithinGithubsLimitAndWholeCharacters) {
