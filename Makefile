@@ -11,6 +11,7 @@ all: build
 
 deps:
 	@scripts/install-deps
+	@scripts/install-browser-deps
 
 $(BUILD)/build.ninja: | deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -45,9 +45,12 @@ When parse_when(MapReader& step) {
   for (const auto& e : when.events) {
     if (std::find(std::begin(kPipelineEvents), std::end(kPipelineEvents), e) ==
         std::end(kPipelineEvents)) {
-      r.fail_at(*node, "event", "\"" + e + "\" is not an event (push, tag or manual)");
+      r.fail_at(*r.child(r.child("event") ? "event" : "events"), "event",
+                "\"" + e + "\" is not an event (push, tag, manual or pull_request)");
     }
   }
+  when.target_branches = string_or_list(r, "target_branch");
+  for (auto& b : string_or_list(r, "target_branches")) when.target_branches.push_back(std::move(b));
   when.environments = string_or_list(r, "environment");
   for (auto& e : string_or_list(r, "environments")) when.environments.push_back(std::move(e));
   r.finish();

@@ -14,8 +14,10 @@ namespace juanie::pipelines {
 // When a step runs; an empty list means "any".
 struct When {
   std::vector<std::string> branches;      // globs over the branch (or tag) name
-  std::vector<std::string> events;        // push | tag | manual
+  std::vector<std::string> events;        // push | tag | manual | pull_request
   std::vector<std::string> environments;  // the run's environment
+  // Globs over a pull request's target branch; a step with any runs only in pull requests.
+  std::vector<std::string> target_branches;
 };
 
 struct Step {
@@ -43,7 +45,7 @@ struct Pipeline {
   std::optional<ImageBuild> image;
 };
 
-inline constexpr std::string_view kPipelineEvents[] = {"push", "tag", "manual"};
+inline constexpr std::string_view kPipelineEvents[] = {"push", "tag", "manual", "pull_request"};
 
 // Parses and validates `.juanie.yml`. Errors are `file:line:col: field: message`: unknown keys,
 // wrong types, duplicate step names, unknown or cyclic depends_on.

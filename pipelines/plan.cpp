@@ -24,6 +24,12 @@ std::optional<std::string> when_mismatch(const When& when, const RunContext& run
   if (!when.events.empty() && !contains(when.events, run.event)) {
     return "when.event does not include " + run.event;
   }
+  if (!when.target_branches.empty()) {
+    if (!run.pr_number) return std::string("when.target_branch: not a pull request run");
+    if (!any_glob(when.target_branches, run.target_branch)) {
+      return "when.target_branch does not match " + run.target_branch;
+    }
+  }
   if (!when.environments.empty() &&
       (!run.environment || !contains(when.environments, *run.environment))) {
     return "when.environment does not include " + run.environment.value_or("(none)");
@@ -40,7 +46,12 @@ std::vector<std::pair<std::string, std::string>> run_variables(const RunContext&
           {"JUANIE_BRANCH", run.branch},
           {"JUANIE_SHA", run.sha},
           {"JUANIE_ENVIRONMENT", run.environment.value_or("")},
-          {"JUANIE_RUN", std::to_string(run.run_id)}};
+          {"JUANIE_RUN", std::to_string(run.run_id)},
+          {"JUANIE_EVENT", run.event},
+          {"JUANIE_PR", run.pr_number ? std::to_string(*run.pr_number) : ""},
+          {"JUANIE_PR_TITLE", run.pr_title},
+          {"JUANIE_SOURCE_BRANCH", run.source_branch},
+          {"JUANIE_TARGET_BRANCH", run.target_branch}};
 }
 
 std::vector<PlannedStep> plan(const Pipeline& pipeline, const RunContext& run) {

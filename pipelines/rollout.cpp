@@ -24,14 +24,17 @@ std::optional<std::string> revision_commit(std::string_view revision) {
 }
 
 RolloutVerdict rollout_verdict(std::string_view reason, std::string_view severity) {
+  // Flux marks every event of a failed reconciliation `error`, whatever reason the controller
+  // gives it (PruneFailed, a dependency that failed, reasons of newer controllers): none may be
+  // taken for progress, or the deployment waits for the timeout and reports the wrong cause.
+  if (severity == "error") return RolloutVerdict::kFailed;
   if (reason == "ReconciliationSucceeded") return RolloutVerdict::kHealthy;
   static constexpr std::array<std::string_view, 4> kFailures{
       "HealthCheckFailed", "ReconciliationFailed", "BuildFailed", "ArtifactFailed"};
   for (auto failure : kFailures) {
     if (reason == failure) return RolloutVerdict::kFailed;
   }
-  if (reason == "Progressing" || reason == "DependencyNotReady") return RolloutVerdict::kNone;
-  return severity == "error" ? RolloutVerdict::kFailed : RolloutVerdict::kNone;
+  return RolloutVerdict::kNone;
 }
 
 }  // namespace juanie::pipelines

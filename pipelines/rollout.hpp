@@ -17,9 +17,11 @@ enum class RolloutVerdict {
   kNone,     // progress or noise: nothing changes
 };
 
-// By the event's reason, then its severity: ReconciliationSucceeded is healthy;
-// HealthCheckFailed, ReconciliationFailed, BuildFailed, ArtifactFailed, and any other reason
-// with severity `error` fail; Progressing, DependencyNotReady and other info events say nothing.
+// By the event's severity, then its reason: any event of severity `error` fails, whatever its
+// reason (even one that would otherwise say progress, such as DependencyNotReady);
+// ReconciliationSucceeded is healthy; HealthCheckFailed, ReconciliationFailed, BuildFailed and
+// ArtifactFailed fail at any severity; every other `info` event (Progressing,
+// DependencyNotReady, reasons we do not know) says nothing.
 RolloutVerdict rollout_verdict(std::string_view reason, std::string_view severity);
 
 }  // namespace juanie::pipelines

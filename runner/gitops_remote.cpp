@@ -1,5 +1,7 @@
 #include "runner/gitops_remote.hpp"
 
+#include <string_view>
+
 #include "runner/git_handles.hpp"
 
 namespace juanie::runner {
@@ -21,6 +23,20 @@ Result<Origin> open_origin(const std::filesystem::path& clone, const GitOpsRepos
     return fail("the clone of " + target.url + " has no origin: " + git::last_error());
   }
   return Origin{std::move(repo), git::Remote(raw_remote)};
+}
+
+// Whether the remote refused a ref update because the branch moved since the fetch (someone
+// pushed first): git's receive-pack says "failed to update ref" when its compare-and-swap of
+// the branch fails ("failed to lock" in older versions) and "non-fast-forward" under
+// receive.denyNonFastForwards; "fetch first" and "stale info" are git's words for the same.
+// Anything else — a pre-receive or update hook that declined, a protected branch, a hidden
+// ref — is the remote's refusal: redoing the change on a new tip will not pass it.
+bool branch_moved(std::string_view status) {
+  for (std::string_view moved : {"failed to update ref", "failed to lock", "cannot lock ref",
+                                 "non-fast-forward", "fetch first", "stale info"}) {
+    if (status.find(moved) != std::string_view::npos) return true;
+  }
+  return false;
 }
 
 int on_push_update(const char* /*refname*/, const char* status, void* payload) {
@@ -59,6 +75,10 @@ Result<PushAnswer> LibGit2Remote::push(const std::filesystem::path& clone,
   char* specs[] = {const_cast<char*>(spec.c_str())};
   git_strarray refspecs{specs, 1};
   const int rc = git_remote_push(origin->remote.get(), &refspecs, &push);
+  if (rc == 0 && !state.rejected_update.empty() && !branch_moved(state.rejected_update)) {
+    return fail("the remote refused the push to " + target.branch + " of " + target.url + ": " +
+                state.rejected_update);
+  }
   if (rc == GIT_ENONFASTFORWARD || (rc == 0 && !state.rejected_update.empty())) {
     return PushAnswer{true,
                       state.rejected_update.empty() ? git::last_error() : state.rejected_update};

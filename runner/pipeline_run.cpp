@@ -248,7 +248,9 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
     std::string missing;
     for (const auto& name : planned.step.secrets) {
       auto it = options.secrets.find(name);
-      if (!options.secrets_allowed) {
+      if (auto w = options.withheld_secrets.find(name); w != options.withheld_secrets.end()) {
+        missing = "secret " + name + " " + w->second;
+      } else if (!options.secrets_allowed) {
         missing = "secret " + name + " is withheld from runs of untrusted branches";
       } else if (it == options.secrets.end()) {
         missing = "secret " + name + " is not one of the project's secrets";
@@ -269,6 +271,9 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
     const auto* cgroups = options.backend.cgroups;
     // A uid shared with the daemon and other runs: the step's pids cgroup bounds it instead.
     if (!spec.run_as && cgroups && cgroups->processes()) spec.limits.nproc_rlimit = false;
+    if (missing.empty() && spec.network && !options.network_withheld.empty()) {
+      missing = options.network_withheld;
+    }
     StepNetwork network;
     if (missing.empty()) {
       if (auto n = step_network(spec, options.backend, index); n) {

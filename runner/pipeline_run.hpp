@@ -60,6 +60,11 @@ struct PipelineRunOptions {
   // a branch the project trusts; otherwise a step asking for one fails with the reason.
   std::map<std::string, std::string> secrets;
   bool secrets_allowed = false;
+  // Secrets this run may not have even so (name → why, "is withheld from ..."): a step naming
+  // one fails with "secret NAME <why>". Their values are never put in `secrets`.
+  std::map<std::string, std::string> withheld_secrets;
+  // Not empty: no step gets a network, and one asking for it fails with this reason.
+  std::string network_withheld;
   const std::atomic<bool>* cancel = nullptr;
   // A retry from a failed step: steps before this index (1-based) are not run again; they are
   // reported skipped with `reused_reason` and the workspace they left is used as it is.

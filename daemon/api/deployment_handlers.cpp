@@ -86,9 +86,9 @@ void change_deployment(const RouteDeps& deps, std::int64_t id, const std::string
       [&deps, id, action, who, state, reply = std::move(reply)](Result<void> ok) {
         if (!ok)
           return reply(http::error_response(http_status(ok.error().kind), ok.error().message));
-        deps.log.info("deployment " + std::to_string(id) + " " +
-                      (action == "cancel" ? "cancelled" : "triggered") + " by " + who + ": " +
-                      *state);
+        deps.log.info({.deployment = id}, "deployment " + std::to_string(id) + " " +
+                                              (action == "cancel" ? "cancelled" : "triggered") +
+                                              " by " + who + ": " + *state);
         if (deps.on_deployments_changed) deps.on_deployments_changed();
         reply(http::json_response(
             action == "cancel" ? 200 : 202,

@@ -9,6 +9,7 @@
 #include "daemon/api/run_handlers.hpp"
 #include "daemon/deploy/rollback.hpp"
 #include "daemon/store/deployments.hpp"
+#include "daemon/store/log_keys.hpp"
 
 namespace juanie::daemon::api {
 namespace {
@@ -154,13 +155,15 @@ void roll_back(const RouteDeps& deps, std::shared_ptr<const config::LoadedProjec
        reply = std::move(reply)](Result<void> ok) {
         const std::string where = "rollback of " + project->config.name + " " + environment;
         if (!ok) {
-          deps.log.warn(where + " by " + who + " refused: " + ok.error().message);
+          deps.log.warn({.project = project->config.name, .environment = environment},
+                        where + " by " + who + " refused: " + ok.error().message);
           return reply(http::error_response(http_status(ok.error().kind), ok.error().message));
         }
         const auto& d = started->deployment;
         deps.metrics.rollback(environment, "manual");
-        deps.log.info("deployment " + std::to_string(d.id) + " " + d.reason.value_or("") + ", by " +
-                      who + ": " + std::string(pipelines::to_string(d.state)));
+        deps.log.info(store::keys_of(d), "deployment " + std::to_string(d.id) + " " +
+                                             d.reason.value_or("") + ", by " + who + ": " +
+                                             std::string(pipelines::to_string(d.state)));
         if (deps.on_deployments_changed) deps.on_deployments_changed();
         json::object o;
         o["deployment"] = d.id;

@@ -28,16 +28,16 @@ void receive_flux_event(const RouteDeps& deps, std::string_view project_name, ht
   const std::string where = "Flux event for " + project + " from " + req.remote_address;
   const std::string key = flux_key_of(deps, project_name);
   if (key.empty()) {
-    deps.log.warn(where + " refused (404): the project has no flux.hmac_key");
+    deps.log.warn({.project = project}, where + " refused (404): the project has no flux.hmac_key");
     return reply(http::error_response(404, "no project takes Flux events here"));
   }
   if (auto ok = flux::verify_flux_signature(req.header("X-Signature"), req.body, key); !ok) {
-    deps.log.warn(where + " refused (401): " + ok.error().message);
+    deps.log.warn({.project = project}, where + " refused (401): " + ok.error().message);
     return reply(http::error_response(401, ok.error().message));
   }
   auto parsed = flux::parse_flux_event(req.body);
   if (!parsed) {
-    deps.log.warn(where + " refused (400): " + parsed.error().message);
+    deps.log.warn({.project = project}, where + " refused (400): " + parsed.error().message);
     return reply(http::error_response(400, parsed.error().message));
   }
   auto event = std::make_shared<flux::FluxEvent>(std::move(*parsed));
@@ -50,15 +50,17 @@ void receive_flux_event(const RouteDeps& deps, std::string_view project_name, ht
         *stored = *r;
         return {};
       },
-      [&deps, where, event, stored, reply = std::move(reply)](Result<void> ok) {
+      [&deps, project, where, event, stored, reply = std::move(reply)](Result<void> ok) {
         if (!ok) {
-          deps.log.error(where + " not stored, answered 503: " + ok.error().message);
+          deps.log.error({.project = project},
+                         where + " not stored, answered 503: " + ok.error().message);
           return reply(http::error_response(503, "the event could not be stored; retry later"));
         }
         const std::string id = std::to_string(stored->id);
         if (stored->created) {
-          deps.log.info(where + " stored as " + id + ": " + event->kind + " " + event->name + " " +
-                        event->reason + " " + event->revision.value_or("(no revision)"));
+          deps.log.info({.project = project}, where + " stored as " + id + ": " + event->kind +
+                                                  " " + event->name + " " + event->reason + " " +
+                                                  event->revision.value_or("(no revision)"));
           if (deps.on_flux_event) deps.on_flux_event();
         } else {
           deps.metrics.flux_event("duplicate");

@@ -16,6 +16,7 @@
 #include "daemon/support/clock.hpp"
 #include "daemon/support/log.hpp"
 #include "daemon/support/metrics.hpp"
+#include "daemon/web/sessions.hpp"
 
 namespace juanie::daemon {
 
@@ -39,6 +40,8 @@ struct RouteDeps {
   // Resolves the refs of POST /api/v1/projects/{p}/runs off the HTTP threads (null: 503).
   ManualRuns* manual_runs = nullptr;
   std::function<void()> on_flux_event = nullptr;  // a Flux event was stored: act on it
+  web::Sessions* sessions = nullptr;              // the status page's (null: no page)
+  bool secure_cookies = false;                    // served over TLS: cookies say Secure
 };
 
 }  // namespace juanie::daemon

@@ -9,8 +9,10 @@
 #include "daemon/api/environment_handlers.hpp"
 #include "daemon/api/flux_handlers.hpp"
 #include "daemon/api/health_handlers.hpp"
+#include "daemon/api/loggable_path.hpp"
 #include "daemon/api/run_handlers.hpp"
 #include "daemon/api/webhook_handlers.hpp"
+#include "daemon/web/page_handlers.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -89,6 +91,9 @@ void Routes::handle(http::Request req, http::Reply reply) {
   if (path.starts_with("/api/v1/")) {
     return api(req, measured(deps_.metrics, "/api/v1", std::move(reply)));
   }
+  if (web::is_page_path(path)) {
+    return web::status_page(deps_, req, measured(deps_.metrics, "/", std::move(reply)));
+  }
   reply(http::error_response(404, "no such endpoint"));
 }
 
@@ -100,9 +105,10 @@ std::optional<http::Response> Routes::screen(const http::Request& head) {
       if (head.method != "POST") return http::error_response(405, "Flux events are POSTed");
       if (api::takes_flux_events(deps_, project_name)) return std::nullopt;
       deps_.metrics.http_request("/hooks/flux", 404, 0);
-      deps_.log.warn("Flux event for " + std::string(project_name) + " from " +
-                     head.remote_address + " refused (404) before its body: no such project " +
-                     "or no flux.hmac_key");
+      deps_.log.warn({.project = project_name},
+                     "Flux event for " + std::string(project_name) + " from " +
+                         head.remote_address + " refused (404) before its body: no such project " +
+                         "or no flux.hmac_key");
       return http::error_response(404, "no project takes Flux events here");
     }
     auto forge = parse_forge(forge_name);
@@ -115,11 +121,13 @@ std::optional<http::Response> Routes::screen(const http::Request& head) {
     const std::string forge_label(to_string(*forge));
     deps_.metrics.webhook(forge_label, "unknown_project");
     deps_.metrics.http_request("/hooks/" + forge_label, 404, 0);
-    deps_.log.warn("webhook " + forge_label + "/" + std::string(project_name) + " from " +
-                   head.remote_address + " refused (404) before its body: no such project");
+    deps_.log.warn({.project = project_name},
+                   "webhook " + forge_label + "/" + std::string(project_name) + " from " +
+                       head.remote_address + " refused (404) before its body: no such project");
     return http::error_response(404, "no project takes " + forge_label + " webhooks here");
   }
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") return std::nullopt;
+  if (web::is_page_path(path) && deps_.sessions) return std::nullopt;
   if (path.starts_with("/approve/")) {
     auto refused = deps_.desk.screen(head);
     if (refused) deps_.metrics.http_request("/approve", refused->status, 0);
@@ -143,8 +151,8 @@ void Routes::refused(int status, std::string_view target, std::string_view remot
       deps_.metrics.webhook(to_string(*forge), api::rejection_label(status));
     }
   }
-  deps_.log.warn("request " + std::string(path) + " from " + std::string(remote) + " refused (" +
-                 std::to_string(status) + ")");
+  deps_.log.warn("request " + api::loggable_path(path) + " from " + std::string(remote) +
+                 " refused (" + std::to_string(status) + ")");
 }
 
 void Routes::api(const http::Request& req, http::Reply reply) {

@@ -130,9 +130,10 @@ void retry_run(const RouteDeps& deps, const store::RunRecord& run, bool from_fai
       [&deps, id = run.id, who, new_id, resume_from, reply = std::move(reply)](Result<void> ok) {
         if (!ok)
           return reply(http::error_response(http_status(ok.error().kind), ok.error().message));
-        deps.log.info("run " + std::to_string(*new_id) + " retries run " + std::to_string(id) +
-                      (resume_from ? " from step " + std::to_string(*resume_from) : "") + " for " +
-                      who);
+        deps.log.info({.run = *new_id},
+                      "run " + std::to_string(*new_id) + " retries run " + std::to_string(id) +
+                          (resume_from ? " from step " + std::to_string(*resume_from) : "") +
+                          " for " + who);
         if (deps.on_queued) deps.on_queued();
         reply(http::json_response(202, R"({"run":)" + std::to_string(*new_id) + R"(,"retry_of":)" +
                                            std::to_string(id) + "}"));
@@ -141,7 +142,7 @@ void retry_run(const RouteDeps& deps, const store::RunRecord& run, bool from_fai
 
 void cancel_run(const RouteDeps& deps, std::int64_t id, const std::string& who, http::Reply reply) {
   if (deps.cancel_running && deps.cancel_running(id)) {
-    deps.log.info("run " + std::to_string(id) + " cancel requested by " + who);
+    deps.log.info({.run = id}, "run " + std::to_string(id) + " cancel requested by " + who);
     return reply(
         http::json_response(202, R"({"run":)" + std::to_string(id) + R"(,"state":"cancelling"})"));
   }

@@ -43,6 +43,21 @@ json::object run_object(const store::RunRecord& r) {
   o["logs_removed_at"] = optional(r.logs_removed_at);
   o["retry_of"] = r.retry_of ? json::value(*r.retry_of) : json::value(nullptr);
   o["resume_from"] = r.resume_from ? json::value(*r.resume_from) : json::value(nullptr);
+  o["event"] = store::run_event(r);
+  if (const auto& pr = r.pull_request) {
+    json::object p;
+    p["number"] = pr->number;
+    p["title"] = pr->title;
+    p["source_branch"] = pr->source_branch;
+    p["target_branch"] = pr->target_branch;
+    p["fork"] = pr->fork;
+    p["head_repository"] = pr->head_repository;
+    // Said where people look: such a run stops after its steps.
+    p["deploys"] = false;
+    o["pull_request"] = std::move(p);
+  } else {
+    o["pull_request"] = nullptr;
+  }
   return o;
 }
 

@@ -26,8 +26,8 @@ void start_run(const RouteDeps& deps, const http::Request& req, const config::Ap
   auto done = [&deps, who, project_name,
                reply = std::move(reply)](Result<store::RunRequest> run) mutable {
     if (!run) {
-      deps.log.warn("manual run of " + project_name + " for " + who.name +
-                    " refused: " + run.error().message);
+      deps.log.warn({.project = project_name}, "manual run of " + project_name + " for " +
+                                                   who.name + " refused: " + run.error().message);
       return reply(http::error_response(http_status(run.error().kind), run.error().message));
     }
     auto request = std::make_shared<store::RunRequest>(std::move(*run));
@@ -41,15 +41,19 @@ void start_run(const RouteDeps& deps, const http::Request& req, const config::Ap
         },
         [&deps, who, request, outcome, reply = std::move(reply)](Result<void> stored) {
           if (!stored) {
-            deps.log.error("manual run of " + request->project +
-                           " not stored: " + stored.error().message);
+            deps.log.error(
+                {.project = request->project},
+                "manual run of " + request->project + " not stored: " + stored.error().message);
             return reply(http::error_response(503, "the run could not be stored; retry later"));
           }
           const std::string id = std::to_string(outcome->run_id);
           if (outcome->created) {
-            deps.log.info("run " + id + " of " + request->project + " " + request->ref + " " +
-                          request->sha.substr(0, 12) + " started by " + who.name + " for " +
-                          outcome->environment.value_or("no environment"));
+            deps.log.info({.run = outcome->run_id,
+                           .project = request->project,
+                           .environment = or_empty(outcome->environment)},
+                          "run " + id + " of " + request->project + " " + request->ref + " " +
+                              request->sha.substr(0, 12) + " started by " + who.name + " for " +
+                              outcome->environment.value_or("no environment"));
             if (deps.on_queued) deps.on_queued();
           }
           boost::json::object o;

@@ -190,9 +190,10 @@ void ApprovalDesk::refuse(const http::Request& req, const std::string& approver,
                           int status, const std::string& title, const std::string& message,
                           http::Reply reply) const {
   count(reason);
-  deps_.log.warn("approval refused (" + std::to_string(status) + ") from " + req.remote_address +
-                 (deployment ? " for deployment " + std::to_string(*deployment) : "") + ": " +
-                 message);
+  deps_.log.warn({.deployment = deployment},
+                 "approval refused (" + std::to_string(status) + ") from " + req.remote_address +
+                     (deployment ? " for deployment " + std::to_string(*deployment) : "") + ": " +
+                     message);
   store::AuditEntry entry{rfc3339(deps_.clock.now()),
                           "decide",
                           approver,
@@ -263,16 +264,18 @@ void ApprovalDesk::decide(const http::Request& req, const LinkClaims& c, http::R
       },
       [this, outcome, request, reply = std::move(reply)](Result<void> ok) {
         if (!ok) {
-          deps_.log.error("approval of deployment " + std::to_string(request.claims.deployment) +
-                          " not recorded: " + ok.error().message);
+          deps_.log.error({.deployment = request.claims.deployment},
+                          "approval of deployment " + std::to_string(request.claims.deployment) +
+                              " not recorded: " + ok.error().message);
           return reply(page_response(
               503, message_page("Not recorded, try again",
                                 "Your decision could not be stored; nothing changed.")));
         }
-        deps_.log.info("approval link of " + request.claims.approver + " for deployment " +
-                       std::to_string(request.claims.deployment) + " from " +
-                       request.source_address + ": " + std::to_string(outcome->status) + " " +
-                       outcome->title);
+        deps_.log.info({.deployment = request.claims.deployment},
+                       "approval link of " + request.claims.approver + " for deployment " +
+                           std::to_string(request.claims.deployment) + " from " +
+                           request.source_address + ": " + std::to_string(outcome->status) + " " +
+                           outcome->title);
         if (outcome->status == 200 && deps_.on_decided) deps_.on_decided();
         reply(page_response(outcome->status, message_page(outcome->title, outcome->message)));
       });

@@ -47,6 +47,8 @@ namespace juanie::daemon {
 namespace {
 
 constexpr std::size_t kMaxPendingWrites = 20000;
+// A status page session lasts a working day; then its person signs in again.
+constexpr std::chrono::hours kSessionTtl{12};
 
 // data_dir holds the database and logs (private) and the workspaces, which the sandbox user
 // must reach: the directories on the way are 0711 (pass, not list).
@@ -128,7 +130,7 @@ std::vector<std::string> environments_of(const config::ProjectMap& projects) {
   return {names.begin(), names.end()};
 }
 
-// The projects whose state changes enqueue commit statuses (the triggers of schema 13 read it).
+// The projects whose state changes enqueue commit statuses (the triggers of schema 14 read it).
 void report_statuses_of(const config::ProjectMap& projects, store::Writer& writer, Log& log) {
   std::vector<std::string> names;
   for (const auto& [name, project] : projects) {
@@ -220,6 +222,10 @@ int serve(const std::filesystem::path& config_file) {
       if (n->requeued > 0) {
         log.warn(std::to_string(n->requeued) +
                  " run(s) were interrupted by a restart; queued again");
+      }
+      if (n->cancelled > 0) {
+        log.info(std::to_string(n->cancelled) +
+                 " run(s) cancelled while running were interrupted by a restart; left cancelled");
       }
       if (n->failed > 0) {
         log.warn(std::to_string(n->failed) +
@@ -322,12 +328,13 @@ int serve(const std::filesystem::path& config_file) {
     }
   });
   ManualRuns manual_runs(mirrors, daemon.secrets_dir);
+  web::Sessions sessions(random, kSessionTtl);
   Routes routes(RouteDeps{
       clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
       [&scheduler] { scheduler.wake(); },
       [&scheduler](std::int64_t run) { return scheduler.cancel(run); }, flow, desk, changed,
       [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }, &manual_runs,
-      [&rollouts] { rollouts.wake(); }});
+      [&rollouts] { rollouts.wake(); }, &sessions, daemon.tls.has_value()});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;

@@ -27,6 +27,32 @@ std::optional<SecretRef> secret_ref(MapReader& r, std::string_view key) {
   return SecretRef{*name, location(r.file(), node.Mark(), r.field(key))};
 }
 
+// A Kubernetes namespace name (RFC 1123 label): what `kubectl` would accept.
+bool is_namespace_name(std::string_view text) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  return !text.empty() && text.size() <= 63 && alnum(text.front()) && alnum(text.back()) &&
+         std::all_of(text.begin(), text.end(), [&](char c) { return alnum(c) || c == '-'; });
+}
+
+// `name` (in flux-system, where `project init` puts it) or `namespace/name`.
+Result<FluxObjectRef> flux_object_ref(std::string_view text) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    return FluxObjectRef{std::string(kFluxNamespace), std::string(text)};
+  }
+  const auto kube_namespace = text.substr(0, slash);
+  const auto name = text.substr(slash + 1);
+  if (!is_namespace_name(kube_namespace)) {
+    return fail("\"" + std::string(kube_namespace) +
+                "\" is not a Kubernetes namespace (lowercase letters, digits and '-'; write "
+                "NAME or NAMESPACE/NAME)");
+  }
+  if (name.empty() || name.find('/') != std::string_view::npos) {
+    return fail("must be NAME or NAMESPACE/NAME of the environment's Flux Kustomization");
+  }
+  return FluxObjectRef{std::string(kube_namespace), std::string(name)};
+}
+
 GitAccess parse_git_access(MapReader& r) {
   GitAccess a;
   a.username = r.optional_string("username").value_or("");
@@ -64,19 +90,40 @@ void parse_status_reporting(MapReader& r, ProjectConfig& out) {
   }
 }
 
+// Credentials in a URL: a password in any userinfo (`https://bot:TOKEN@host/…`), or any
+// userinfo at all over HTTP(S), where a token works as the user name too
+// (`https://ghp_TOKEN@github.com/…`). They would be in logs and the database, where no secret
+// belongs. ssh's `git@host` names a user, not a secret.
+bool carries_credentials(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  const auto authority = url.substr(scheme + 3, url.find('/', scheme + 3) - scheme - 3);
+  const auto at = authority.rfind('@');
+  if (at == std::string::npos) return false;
+  const std::string name = url.substr(0, scheme);
+  return name == "http" || name == "https" ||
+         authority.substr(0, at).find(':') != std::string::npos;
+}
+
+// `url` of the section `r` reads (repo or gitops), refused when it carries credentials.
+std::string url_without_credentials(MapReader& r, std::string_view section) {
+  std::string url = r.required_string("url");
+  if (carries_credentials(url)) {
+    const std::string s(section);
+    r.fail_at(*r.child("url"), "url",
+              "must not carry credentials (they would be in logs and the database); put the "
+              "token in a file in secrets_dir and name it as " +
+                  s +
+                  ".token (and the user, if "
+                  "the forge needs one, as " +
+                  s + ".username)");
+  }
+  return url;
+}
+
 void parse_repo(MapReader& root, ProjectConfig& out) {
   MapReader r(root.required_child("repo"), root.file(), "repo");
-  out.repo_url = r.required_string("url");
-  if (const auto scheme = out.repo_url.find("://"); scheme != std::string::npos) {
-    const auto authority =
-        out.repo_url.substr(scheme + 3, out.repo_url.find('/', scheme + 3) - scheme - 3);
-    if (const auto at = authority.find('@');
-        at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) {
-      r.fail_at(*r.child("url"), "url",
-                "must not carry a password (it would be in logs and the database); put the "
-                "token in a file in secrets_dir and name it as repo.token");
-    }
-  }
+  out.repo_url = url_without_credentials(r, "repo");
   const std::string forge = r.required_string("forge");
   auto parsed = parse_forge(forge);
   if (!parsed) r.fail_at(*r.child("forge"), "forge", "must be github, gitlab or gitea");
@@ -277,7 +324,7 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
   }
   if (auto node = root.child("gitops")) {
     MapReader r(*node, root.file(), "gitops");
-    out.gitops_url = r.required_string("url");
+    out.gitops_url = url_without_credentials(r, "gitops");
     if (auto v = r.optional_string("branch")) out.gitops_branch = *v;
     out.gitops_access = parse_git_access(r);
     // The commit always pins the approved digest (newTag stays for people to read): a tag
@@ -324,10 +371,26 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
         r.fail_at(entry.first, name,
                   "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
       }
+      if (entry.second.IsMap()) {
+        // NAME: {file: F, forks: true}: the long form, to open a secret to forks' pull requests.
+        MapReader s = r.nested(entry.second, r.field(name));
+        r.child(name);
+        auto ref = secret_ref(s, "file");
+        if (!ref) s.fail_here("file: is required (a file in secrets_dir)");
+        if (s.optional_bool("forks").value_or(false)) out.fork_secrets.insert(name);
+        s.finish();
+        out.secrets.emplace(name, *ref);
+        continue;
+      }
       auto ref = secret_ref(r, name);
       if (!ref) r.fail_at(entry.second, name, "must name a file in secrets_dir");
       out.secrets.emplace(name, *ref);
     }
+    r.finish();
+  }
+  if (auto node = root.child("pull_requests")) {
+    MapReader r = root.nested(*node, "pull_requests");
+    out.fork_network = r.optional_bool("fork_network").value_or(false);
     r.finish();
   }
   if (auto node = root.child("flux")) {
@@ -340,10 +403,13 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
         if (!out.environment(env)) {
           k.fail_at(entry.first, env, "\"" + env + "\" is not an environment of this project");
         }
-        if (auto name = k.optional_string(env); name && !name->empty()) {
-          out.flux_kustomizations[env] = *name;
-        } else {
+        auto name = k.optional_string(env);
+        if (!name || name->empty()) {
           k.fail_at(entry.second, env, "must name the environment's Flux Kustomization");
+        } else if (auto ref = flux_object_ref(*name)) {
+          out.flux_kustomizations[env] = std::move(*ref);
+        } else {
+          k.fail_at(entry.second, env, ref.error().message);
         }
       }
       k.finish();
@@ -366,12 +432,16 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
 }  // namespace
 
 std::optional<std::string> ProjectConfig::environment_of_kustomization(
-    std::string_view kustomization) const {
+    std::string_view kube_namespace, std::string_view kustomization) const {
   for (const auto& env : environments) {
     const auto mapped = flux_kustomizations.find(env.name);
-    const std::string expected =
-        mapped != flux_kustomizations.end() ? mapped->second : name + "-" + env.name;
-    if (expected == kustomization) return env.name;
+    const FluxObjectRef expected =
+        mapped != flux_kustomizations.end()
+            ? mapped->second
+            : FluxObjectRef{std::string(kFluxNamespace), name + "-" + env.name};
+    if (expected.kube_namespace == kube_namespace && expected.name == kustomization) {
+      return env.name;
+    }
   }
   return std::nullopt;
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,17 @@ struct SecretRef {
   std::string file;
   std::string field;  // "file:line: repo.webhook_secret"
 };
+
+// A Flux Kustomization: where it lives in the cluster and its name.
+struct FluxObjectRef {
+  std::string kube_namespace;
+  std::string name;
+  bool operator==(const FluxObjectRef&) const = default;
+};
+
+// Where `juanie project init` puts the Flux objects it generates (Flux's own namespace), and so
+// where a Kustomization named without a namespace is looked for.
+inline constexpr std::string_view kFluxNamespace = "flux-system";
 
 // How to reach a private repository: an https token or an ssh key (with the server's host keys).
 struct GitAccess {
@@ -69,15 +81,22 @@ struct ProjectConfig {
   std::vector<pipelines::Rule> rules;
   std::map<std::string, Approver> approvers;
   std::map<std::string, SecretRef> secrets;  // pipeline secret name → file
+  // The secrets a pull request from a fork may have (`NAME: {file: F, forks: true}`); every
+  // other one is withheld from such runs.
+  std::set<std::string> fork_secrets;
+  bool fork_network = false;  // pull_requests.fork_network: fork PR steps may ask for a network
   std::optional<SecretRef> flux_hmac_key;
-  // Environment → the name of its Flux Kustomization, where it is not `<project>-<env>` (the
-  // name `project init` generates).
-  std::map<std::string, std::string> flux_kustomizations;
+  // Environment → its Flux Kustomization, where it is not `flux-system/<project>-<env>` (what
+  // `project init` generates); written `name` (in flux-system) or `namespace/name`.
+  std::map<std::string, FluxObjectRef> flux_kustomizations;
   std::vector<NotificationSink> notifications;  // besides the daemon's
 
   const pipelines::Environment* environment(std::string_view name) const;
-  // The environment whose rollout a Flux Kustomization of this name reports, if any.
-  std::optional<std::string> environment_of_kustomization(std::string_view kustomization) const;
+  // The environment whose rollout the Flux Kustomization `kube_namespace`/`name` reports, if
+  // any: both must be the environment's (a Kustomization of the same name in another
+  // namespace — another tenant's, a copy — speaks for nothing here).
+  std::optional<std::string> environment_of_kustomization(std::string_view kube_namespace,
+                                                          std::string_view name) const;
 };
 
 // Names usable in URLs and file names: [a-z0-9][a-z0-9._-]{0,62}.

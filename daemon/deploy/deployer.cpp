@@ -2,6 +2,7 @@
 
 #include "daemon/deploy/gitops_change.hpp"
 #include "daemon/runs/git_access.hpp"
+#include "daemon/store/log_keys.hpp"
 
 namespace juanie::daemon {
 
@@ -29,7 +30,10 @@ void Deployer::record(std::int64_t id, const config::ProjectConfig& project, Dep
   auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) {
     return deps_.flow.finish(db, project, id, to, reason, commit, now);
   });
-  if (!ok) deps_.log.error("deployment " + std::to_string(id) + ": " + ok.error().message);
+  if (!ok) {
+    deps_.log.error({.deployment = id, .project = project.name},
+                    "deployment " + std::to_string(id) + ": " + ok.error().message);
+  }
   deps_.notifier.wake();
 }
 
@@ -146,20 +150,22 @@ void Deployer::deliver(const store::RunRecord& run, const config::ProjectConfig&
   }
   if (!written && created) created = std::unexpected(written.error());
   if (!created) {
-    deps_.log.error("run " + std::to_string(run.id) +
-                    ": cannot record its deployment: " + created.error().message);
+    deps_.log.error(store::keys_of(run),
+                    "run " + std::to_string(run.id) +
+                        ": cannot record its deployment: " + created.error().message);
     return;
   }
   deps_.notifier.wake();
   const std::string id = std::to_string(created->id);
-  deps_.log.info("deployment " + id + " of " + image + ":" + tag + " to " + created->environment +
-                 " recorded");
+  deps_.log.info(store::keys_of(*created), "deployment " + id + " of " + image + ":" + tag +
+                                               " to " + created->environment + " recorded");
   if (next == approvals::Next::kCarryOut) return carry_out(*created, run, project);
   const bool untriggered =
       hold.has_value() || (run.deploy_trigger == "manual" && run.trigger != "manual");
-  deps_.log.info("deployment " + id +
-                 (untriggered ? " waits for a manual trigger" : " waits for approval") +
-                 (hold ? ": " + *hold : ""));
+  deps_.log.info(store::keys_of(*created),
+                 "deployment " + id +
+                     (untriggered ? " waits for a manual trigger" : " waits for approval") +
+                     (hold ? ": " + *hold : ""));
 }
 
 void Deployer::carry_out(const store::DeploymentRecord& d, const store::RunRecord& run,
@@ -180,7 +186,7 @@ void Deployer::write(const store::DeploymentRecord& d, const store::RunRecord& r
                      const config::ProjectConfig& project) const {
   const std::string id = std::to_string(d.id);
   auto failed = [&](const std::string& reason) {
-    deps_.log.warn("deployment " + id + " failed: " + reason);
+    deps_.log.warn(store::keys_of(d), "deployment " + id + " failed: " + reason);
     record(d.id, project, DeploymentState::kFailed, reason, std::nullopt);
   };
   if (project.gitops_url.empty()) return failed("the project has no gitops repository");
@@ -211,10 +217,11 @@ void Deployer::write(const store::DeploymentRecord& d, const store::RunRecord& r
   auto outcome =
       deps_.gitops.apply({project.gitops_url, project.gitops_branch, *credentials}, *change);
   if (!outcome) return failed(outcome.error().message);
-  deps_.log.info("deployment " + id + " " +
-                 (outcome->committed ? "committed " + outcome->commit.substr(0, 12) + " to "
-                                     : "found the tag already in ") +
-                 project.gitops_url + " " + change->path);
+  deps_.log.info(store::keys_of(d),
+                 "deployment " + id + " " +
+                     (outcome->committed ? "committed " + outcome->commit.substr(0, 12) + " to "
+                                         : "found the tag already in ") +
+                     project.gitops_url + " " + change->path);
   // With Flux feedback the rollout is watched (RolloutWatch) until Flux says how it went —
   // also when the overlay already had the image (a write a crash interrupted after its push,
   // a redeploy): Flux's word on the tip decides it, never the write alone.

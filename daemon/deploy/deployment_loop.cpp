@@ -1,5 +1,7 @@
 #include "daemon/deploy/deployment_loop.hpp"
 
+#include "daemon/store/log_keys.hpp"
+
 namespace juanie::daemon {
 
 void DeploymentLoop::pass(bool first) {
@@ -38,14 +40,14 @@ void DeploymentLoop::pass(bool first) {
     const auto* project = project_of(d.project);
     if (!run || !*run || !project) {
       if (reported_.insert(d.id).second) {
-        deps_.log.error("deployment " + std::to_string(d.id) +
-                        " cannot go on: its run or project is gone");
+        deps_.log.error(store::keys_of(d), "deployment " + std::to_string(d.id) +
+                                               " cannot go on: its run or project is gone");
       }
       continue;
     }
-    deps_.log.info(
-        "deployment " + std::to_string(d.id) +
-        (first ? " was interrupted by a restart; resuming" : " may go; writing the GitOps change"));
+    deps_.log.info(store::keys_of(d), "deployment " + std::to_string(d.id) +
+                                          (first ? " was interrupted by a restart; resuming"
+                                                 : " may go; writing the GitOps change"));
     deps_.deployer.carry_out(d, **run, *project);
   }
 }

@@ -1,6 +1,7 @@
 #include "daemon/deploy/rollout_watch.hpp"
 
 #include "daemon/store/flux_events.hpp"
+#include "daemon/store/log_keys.hpp"
 #include "pipelines/rollout.hpp"
 
 namespace juanie::daemon {
@@ -93,17 +94,19 @@ void RolloutWatch::after(const store::DeploymentRecord& d, const Verdict& verdic
                            seconds_between(d.committed_at, deps_.clock.now()));
   }
   if (healthy) {
-    deps_.log.info("deployment " + id + " rolled out: " + verdict.reason);
+    deps_.log.info(store::keys_of(d), "deployment " + id + " rolled out: " + verdict.reason);
   } else {
-    deps_.log.warn("deployment " + id + " failed to roll out: " + verdict.reason +
-                   (d.rollback_of ? " (a rollback: not rolled back again)" : ""));
+    deps_.log.warn(store::keys_of(d),
+                   "deployment " + id + " failed to roll out: " + verdict.reason +
+                       (d.rollback_of ? " (a rollback: not rolled back again)" : ""));
   }
   deps_.notifier.wake();
   if (!rollback) return;
   if (deps_.metrics) deps_.metrics->rollback(d.environment, "auto");
   const auto& r = rollback->deployment;
-  deps_.log.info("deployment " + std::to_string(r.id) + " " + r.reason.value_or("") +
-                 (rollback->next == approvals::Next::kCarryOut ? "" : "; waits for approval"));
+  deps_.log.info(store::keys_of(r),
+                 "deployment " + std::to_string(r.id) + " " + r.reason.value_or("") +
+                     (rollback->next == approvals::Next::kCarryOut ? "" : "; waits for approval"));
   // The deployment loop carries it out (it is `running`), off this thread.
   if (deps_.on_deployments_changed) deps_.on_deployments_changed();
 }
@@ -149,7 +152,7 @@ bool RolloutWatch::process_events() {
       rollback.reset();
       outcome = "applied";
       const auto env = project && e.event.kind == "Kustomization"
-                           ? project->environment_of_kustomization(e.event.name)
+                           ? project->environment_of_kustomization(e.event.namespace_, e.event.name)
                            : std::nullopt;
       const auto said = pipelines::rollout_verdict(e.event.reason, e.event.severity);
       if (!project) {
@@ -181,14 +184,15 @@ bool RolloutWatch::process_events() {
       return store::set_flux_event_outcome(db, e.id, outcome, rfc3339(deps_.clock.now()));
     });
     if (!ok) {
-      deps_.log.error("Flux event " + std::to_string(e.id) +
-                      " not acted on yet: " + ok.error().message);
+      deps_.log.error({.project = e.project}, "Flux event " + std::to_string(e.id) +
+                                                  " not acted on yet: " + ok.error().message);
       return false;  // the next pass tries again, in order
     }
     if (deps_.metrics) deps_.metrics->flux_event(outcome);
     if (outcome != "applied") {
-      deps_.log.info("Flux event " + std::to_string(e.id) + " (" + e.event.name + " " +
-                     e.event.reason + ") changed nothing: " + outcome);
+      deps_.log.info({.project = e.project}, "Flux event " + std::to_string(e.id) + " (" +
+                                                 e.event.name + " " + e.event.reason +
+                                                 ") changed nothing: " + outcome);
       continue;
     }
     after(*decided, *verdict, rollback);
@@ -242,8 +246,9 @@ void RolloutWatch::time_out() {
       return {};
     });
     if (!ok) {
-      deps_.log.error("deployment " + std::to_string(d.id) +
-                      ": cannot time its rollout out: " + ok.error().message);
+      deps_.log.error(store::keys_of(d),
+                      "deployment " + std::to_string(d.id) +
+                          ": cannot time its rollout out: " + ok.error().message);
       continue;
     }
     if (verdict) after(d, *verdict, rollback);

@@ -49,7 +49,8 @@ struct RolloutWatchDeps {
 //   applied            it decided a deployment's rollout
 //   stale              its deployment was decided already (a repeat, a late word)
 //   unknown_revision   no watched deployment of the environment is at or below its commit
-//   other_environment  not a Kustomization of one of the project's environments
+//   other_environment  not a Kustomization of one of the project's environments (kind,
+//                      namespace and name must all be the environment's)
 //   no_verdict         progress or noise (Progressing, DependencyNotReady, …)
 //   unknown_project    the project is no longer configured
 // Runs at start, when the hook stores an event (wake), and every second.

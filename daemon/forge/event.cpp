@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <cctype>
 
+#include "daemon/forge/pull_request.hpp"
 #include "pipelines/ref.hpp"
 
 namespace juanie::daemon {
@@ -144,7 +145,14 @@ Result<ForgeEvent> push_event(Forge forge, std::string name, std::string_view bo
     push->sender = cut(string_at(member(member(&*doc, "sender"), "login")));
     push->repository = cut(string_at(member(member(&*doc, "repository"), "full_name")));
   }
-  return ForgeEvent{EventKind::kPush, std::move(name), std::move(*push)};
+  return ForgeEvent{EventKind::kPush, std::move(name), std::move(*push), {}};
+}
+
+Result<ForgeEvent> pull_request_event(Forge forge, std::string name, std::string_view body) {
+  auto pr = parse_pull_request(forge, body);
+  if (!pr) return std::unexpected(pr.error());
+  ForgeEvent event{EventKind::kPullRequest, std::move(name), {}, std::move(*pr)};
+  return event;
 }
 
 std::optional<std::string_view> first_header(const http::Request& req,
@@ -163,14 +171,20 @@ Result<ForgeEvent> parse_event(Forge forge, const http::Request& req) {
       auto name = req.header("X-GitHub-Event");
       if (!name || name->empty()) return fail("missing X-GitHub-Event");
       if (*name == "push") return push_event(forge, std::string(*name), req.body);
-      if (*name == "ping") return ForgeEvent{EventKind::kPing, "ping", {}};
-      return ForgeEvent{EventKind::kOther, std::string(*name), {}};
+      if (*name == "ping") return ForgeEvent{EventKind::kPing, "ping", {}, {}};
+      if (*name == "pull_request") return pull_request_event(forge, std::string(*name), req.body);
+      return ForgeEvent{EventKind::kOther, std::string(*name), {}, {}};
     }
     case Forge::kGitea: {
       auto name = first_header(req, {"X-Gitea-Event", "X-Forgejo-Event", "X-Gogs-Event"});
       if (!name || name->empty()) return fail("missing X-Gitea-Event");
       if (*name == "push") return push_event(forge, std::string(*name), req.body);
-      return ForgeEvent{EventKind::kOther, std::string(*name), {}};
+      // New commits on a pull request: X-Gitea-Event says pull_request and X-Gitea-Event-Type
+      // pull_request_sync; some versions put the latter in the event header itself.
+      if (*name == "pull_request" || *name == "pull_request_sync") {
+        return pull_request_event(forge, std::string(*name), req.body);
+      }
+      return ForgeEvent{EventKind::kOther, std::string(*name), {}, {}};
     }
     case Forge::kGitlab: {
       auto name = req.header("X-Gitlab-Event");
@@ -179,6 +193,9 @@ Result<ForgeEvent> parse_event(Forge forge, const http::Request& req) {
       const bool push_header = *name == "Push Hook" || *name == "Tag Push Hook" ||
                                *name == "Push Event" || *name == "Tag Push Event";
       if (push_header) return push_event(forge, std::string(*name), req.body);
+      if (*name == "Merge Request Hook") {
+        return pull_request_event(forge, std::string(*name), req.body);
+      }
       if (*name == "System Hook") {
         json::monotonic_resource arena(arena_size(req.body));
         auto doc = parse_json(req.body, arena);
@@ -187,9 +204,10 @@ Result<ForgeEvent> parse_event(Forge forge, const http::Request& req) {
         if (kind == "push" || kind == "tag_push") {
           return push_event(forge, std::string(*name), req.body);
         }
-        return ForgeEvent{EventKind::kOther, kind.empty() ? std::string(*name) : kind, {}};
+        if (kind == "merge_request") return pull_request_event(forge, std::string(*name), req.body);
+        return ForgeEvent{EventKind::kOther, kind.empty() ? std::string(*name) : kind, {}, {}};
       }
-      return ForgeEvent{EventKind::kOther, std::string(*name), {}};
+      return ForgeEvent{EventKind::kOther, std::string(*name), {}, {}};
     }
   }
   return fail("unknown forge");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,7 +11,7 @@
 
 namespace juanie::daemon {
 
-enum class EventKind { kPush, kPing, kOther };
+enum class EventKind { kPush, kPing, kPullRequest, kOther };
 
 struct PushEvent {
   std::string ref;
@@ -27,15 +28,42 @@ struct PushEvent {
   std::string commit_author;
 };
 
+// What a pull/merge request event asks of us.
+enum class PullRequestAction {
+  kRun,     // new code to test: opened, reopened, new commits
+  kClose,   // closed or merged: its runs are no longer wanted
+  kIgnore,  // labels, titles, reviews, ...: `ignore_reason` says which
+};
+
+struct PullRequestEvent {
+  PullRequestAction action = PullRequestAction::kIgnore;
+  std::string action_name;  // the forge's word: synchronize, synchronized, update, ...
+  std::string ignore_reason;
+  std::int64_t number = 0;  // GitHub/Gitea number, GitLab iid
+  std::string title;
+  std::string head_sha;       // set for kRun
+  std::string source_branch;  // set for kRun
+  std::string target_branch;  // set for kRun
+  // Where the head commits live and where they are proposed to go (GitHub/Gitea full_name,
+  // GitLab path_with_namespace or project id); a pull request between two is from a fork.
+  std::string head_repository;
+  std::string base_repository;
+  bool fork = false;
+  std::string head_ref;  // refs/pull/N/head, refs/merge-requests/N/head: where the forge keeps it
+  std::string sender;    // who acted (login)
+};
+
 struct ForgeEvent {
   EventKind kind = EventKind::kOther;
-  std::string name;  // the forge's own event name, for "ignored" answers and logs
-  PushEvent push;    // set for kPush
+  std::string name;               // the forge's own event name, for "ignored" answers and logs
+  PushEvent push;                 // set for kPush
+  PullRequestEvent pull_request;  // set for kPullRequest
 };
 
 // The event name header and, for pushes, the JSON body. Only called on a verified request.
 // A push whose body is not JSON, or lacks ref/before/after of the right shape, is an error
-// (the caller answers 400).
+// (the caller answers 400). So is a pull/merge request event that asks for a run (or a
+// cancel) without a number, a head commit id or its branches.
 Result<ForgeEvent> parse_event(Forge forge, const http::Request& request);
 
 // How a delivery is told apart from a replay of it.

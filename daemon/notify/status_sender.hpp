@@ -13,7 +13,7 @@
 
 namespace juanie::daemon::notify {
 
-// The outbox sink type of commit statuses (written by the triggers of schema migration 13).
+// The outbox sink type of commit statuses (written by the triggers of schema migration 14).
 inline constexpr std::string_view kStatusSink = "commit_status";
 
 struct StatusOutcome {

@@ -9,6 +9,7 @@
 #include "daemon/runs/run_setup.hpp"
 #include "daemon/runs/sandbox_backend.hpp"
 #include "daemon/store/deployments.hpp"
+#include "daemon/store/log_keys.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/image_tag.hpp"
 #include "pipelines/pipeline_file.hpp"
@@ -58,15 +59,17 @@ void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfi
                                   now);
   });
   if (!ok) {
-    deps_.log.error("run " + std::to_string(run.id) + ": cannot record " +
-                    std::string(pipelines::to_string(to)) + ": " + ok.error().message);
+    deps_.log.error(store::keys_of(run), "run " + std::to_string(run.id) + ": cannot record " +
+                                             std::string(pipelines::to_string(to)) + ": " +
+                                             ok.error().message);
   } else if (deps_.observer.run_ended) {
     deps_.observer.run_ended(pipelines::to_string(to),
                              seconds_since(run.started_at, deps_.clock.now()));
   }
   deps_.notifier.wake();
-  deps_.log.info("run " + std::to_string(run.id) + " " + std::string(pipelines::to_string(to)) +
-                 (reason.empty() ? "" : ": " + reason));
+  deps_.log.info(store::keys_of(run), "run " + std::to_string(run.id) + " " +
+                                          std::string(pipelines::to_string(to)) +
+                                          (reason.empty() ? "" : ": " + reason));
 }
 
 void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProject& project,
@@ -104,8 +107,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
   if (!pipeline) return finish(run, cfg, pipelines::RunState::kFailed, pipeline.error().message);
 
-  const auto context = run_context(run.project, run.ref, run.ref_kind, run.branch, run.sha,
-                                   run.environment, run.trigger, run.id);
+  const auto context = run_context(run);
   const auto plan = pipelines::plan(*pipeline, context);
 
   runner::PipelineRunOptions options;
@@ -114,7 +116,9 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.workspace = ws;
   options.logs_dir = logs(run.id);
   options.processes = &deps_.processes;
-  apply_daemon_limits(deps_.daemon, run.environment.has_value(), options);
+  apply_daemon_limits(deps_.daemon, run.environment.has_value() || run.pull_request.has_value(),
+                      options);
+  withhold_from_forks(cfg, run, options);
   options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir.dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.
   if (const auto dir = deps_.daemon.source.parent_path();
@@ -123,6 +127,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   }
   options.sandbox_user = runner::sandbox_user_for(static_cast<std::uint64_t>(run.id));
   for (const auto& [name, ref] : cfg.secrets) {
+    if (options.withheld_secrets.contains(name)) continue;
     if (auto value = config::read_secret(deps_.daemon.secrets_dir, ref))
       options.secrets[name] = *value;
   }
@@ -157,12 +162,16 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     deps_.writer.submit(
         [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
         [this, id = run.id](Result<void> ok) {
-          if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+          if (!ok)
+            deps_.log.error({.run = id}, "run " + std::to_string(id) + ": " + ok.error().message);
         });
   };
   auto result = runner::run_pipeline(plan, options);
   std::optional<Result<std::optional<runner::PushedImage>>> image;
-  if (result.succeeded) {
+  if (result.succeeded && run.pull_request) {
+    if (pipeline->image) skip_image(run, static_cast<int>(plan.size()) + 1);
+    image.emplace(std::optional<runner::PushedImage>{});
+  } else if (result.succeeded) {
     image = push_image(run, cfg, *pipeline, static_cast<int>(plan.size()) + 1, stop);
   }
 
@@ -172,7 +181,9 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     auto ok = store::write_and_wait(deps_.writer, [id = run.id, now](store::Database& db) {
       return store::requeue_run(db, id, "the daemon stopped; queued again", now);
     });
-    if (!ok) deps_.log.error("run " + std::to_string(run.id) + ": " + ok.error().message);
+    if (!ok)
+      deps_.log.error(store::keys_of(run),
+                      "run " + std::to_string(run.id) + ": " + ok.error().message);
     return;
   }
   if (interrupted) return finish(run, cfg, pipelines::RunState::kCancelled, "cancelled");
@@ -180,7 +191,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     if (!*image)
       return finish(run, cfg, pipelines::RunState::kFailed, "image: " + image->error().message);
     finish(run, cfg, pipelines::RunState::kSucceeded, "");
-    if (**image) {
+    if (**image && !run.pull_request) {
       deps_.deployer.deliver(run, cfg, cfg.image, pipelines::commit_tag(run.sha),
                              (**image)->digest);
     }
@@ -194,10 +205,24 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   finish(run, cfg, pipelines::RunState::kFailed, "a step failed");
 }
 
+void RunExecutor::skip_image(const store::RunRecord& run, int index) const {
+  store::StepRecord step;
+  step.index = index;
+  step.name = "image";
+  step.state = pipelines::StepState::kSkipped;
+  step.reason = "a pull request run never builds or pushes a deployable image, nor deploys";
+  step.finished_at = rfc3339(deps_.clock.now());
+  deps_.writer.submit(
+      [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
+      [this, id = run.id](Result<void> ok) {
+        if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+      });
+}
+
 Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
     const store::RunRecord& run, const config::ProjectConfig& project,
     const pipelines::Pipeline& pipeline, int index, const std::atomic<bool>& stop) const {
-  if (!pipeline.image || !run.environment || project.image.empty()) {
+  if (!pipeline.image || !run.environment || run.pull_request || project.image.empty()) {
     return std::optional<runner::PushedImage>{};
   }
   const fs::path log_file = logs(run.id) / (std::to_string(index) + "-image.log");
@@ -205,7 +230,8 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
     deps_.writer.submit(
         [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
         [this, id = run.id](Result<void> ok) {
-          if (!ok) deps_.log.error("run " + std::to_string(id) + ": " + ok.error().message);
+          if (!ok)
+            deps_.log.error({.run = id}, "run " + std::to_string(id) + ": " + ok.error().message);
         });
   };
   store::StepRecord step;

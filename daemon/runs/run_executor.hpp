@@ -51,6 +51,8 @@ class RunExecutor final : public RunLauncher {
  private:
   // After the steps passed: the image built and pushed as the run's last step ("image").
   // nullopt when the run has nothing to deploy; an error fails the run.
+  // The image step of a pull request run, recorded as skipped with why.
+  void skip_image(const store::RunRecord& run, int index) const;
   Result<std::optional<runner::PushedImage>> push_image(const store::RunRecord& run,
                                                         const config::ProjectConfig& project,
                                                         const pipelines::Pipeline& pipeline,

@@ -16,6 +16,33 @@ pipelines::RunContext run_context(const std::string& project, const std::string&
   return context;
 }
 
+pipelines::RunContext run_context(const store::RunRecord& run) {
+  auto context = run_context(run.project, run.ref, run.ref_kind, run.branch, run.sha,
+                             run.environment, run.trigger, run.id);
+  if (const auto& pr = run.pull_request) {
+    context.event = "pull_request";
+    context.pr_number = pr->number;
+    context.pr_title = pr->title;
+    context.source_branch = pr->source_branch;
+    context.target_branch = pr->target_branch;
+  }
+  return context;
+}
+
+void withhold_from_forks(const config::ProjectConfig& project, const store::RunRecord& run,
+                         runner::PipelineRunOptions& options) {
+  if (!run.pull_request || !run.pull_request->fork) return;
+  for (const auto& [name, ref] : project.secrets) {
+    if (!project.fork_secrets.contains(name)) {
+      options.withheld_secrets[name] = "is withheld from pull requests from forks";
+    }
+  }
+  if (!project.fork_network) {
+    options.network_withheld =
+        "the network is withheld from pull requests from forks (pull_requests.fork_network)";
+  }
+}
+
 void apply_daemon_limits(const config::DaemonConfig& daemon, bool deploys,
                          runner::PipelineRunOptions& options) {
   options.log_max = daemon.limits.log_max;

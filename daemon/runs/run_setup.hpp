@@ -5,6 +5,8 @@
 #include <string>
 
 #include "daemon/config/daemon_config.hpp"
+#include "daemon/config/project_config.hpp"
+#include "daemon/store/runs.hpp"
 #include "pipelines/plan.hpp"
 #include "runner/pipeline_run.hpp"
 
@@ -21,9 +23,19 @@ pipelines::RunContext run_context(const std::string& project, const std::string&
                                   const std::optional<std::string>& environment,
                                   const std::string& trigger, std::int64_t run_id);
 
+// The same for a stored run, with what a pull/merge request run adds.
+pipelines::RunContext run_context(const store::RunRecord& run);
+
+// What a pull request from a fork is not given: every secret the project has not opened to
+// forks (`forks: true`), and the network unless `pull_requests.fork_network` says so. A step
+// asking for either fails with the reason. Nothing changes for any other run.
+void withhold_from_forks(const config::ProjectConfig& project, const store::RunRecord& run,
+                         runner::PipelineRunOptions& options);
+
 // The daemon's limits on every step: the log cap, the default timeout and the sandbox's
 // process, memory and file limits. Secrets go only to a run a rule maps to an environment
-// (`deploys`): a push to any other branch must not be able to read them.
+// (`deploys`) or to a pull request's run (whose fork rule is withhold_from_forks): a push to
+// any other branch must not be able to read them.
 void apply_daemon_limits(const config::DaemonConfig& daemon, bool deploys,
                          runner::PipelineRunOptions& options);
 

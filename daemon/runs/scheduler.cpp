@@ -1,6 +1,7 @@
 #include "daemon/runs/scheduler.hpp"
 
 #include "daemon/runs/workspace_sweep.hpp"
+#include "daemon/store/log_keys.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/scheduling.hpp"
 
@@ -108,15 +109,16 @@ void Scheduler::tick() {
                                   "superseded by run " + std::to_string(by), now);
     });
     if (ok)
-      deps_.log.info("run " + std::to_string(run) + " superseded by run " + std::to_string(by));
+      deps_.log.info({.run = run},
+                     "run " + std::to_string(run) + " superseded by run " + std::to_string(by));
   }
   for (auto run : decision.start) {
     auto ok = store::write_and_wait(deps_.writer, [run, now](store::Database& db) {
       return store::set_run_state(db, run, RunState::kRunning, std::nullopt, now);
     });
     if (!ok) {
-      deps_.log.error("scheduler: cannot start run " + std::to_string(run) + ": " +
-                      ok.error().message);
+      deps_.log.error({.run = run}, "scheduler: cannot start run " + std::to_string(run) + ": " +
+                                        ok.error().message);
       continue;
     }
     launch(run);
@@ -131,7 +133,7 @@ void Scheduler::launch(std::int64_t run_id) {
   w->thread = std::jthread([this, w, run_id, record = record ? *record : std::nullopt,
                             shutdown = shutdown_.get_token()](std::stop_token cancel) {
     if (!record) {
-      deps_.log.error("scheduler: run " + std::to_string(run_id) + " vanished");
+      deps_.log.error({.run = run_id}, "scheduler: run " + std::to_string(run_id) + " vanished");
     } else {
       if (deps_.observer.queue_waited) {
         deps_.observer.queue_waited(seconds_since(
@@ -151,8 +153,9 @@ void Scheduler::launch(std::int64_t run_id) {
           deps_.observer.run_ended("failed", seconds_since(record->started_at, now));
         }
       } else {
-        deps_.log.info("run " + std::to_string(run_id) + " started: " + record->project + " " +
-                       record->ref + " " + record->sha.substr(0, 12));
+        deps_.log.info(store::keys_of(*record), "run " + std::to_string(run_id) +
+                                                    " started: " + record->project + " " +
+                                                    record->ref + " " + record->sha.substr(0, 12));
         deps_.launcher.execute(*record, *it->second, cancel, shutdown);
       }
     }

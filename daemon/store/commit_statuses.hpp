@@ -7,7 +7,7 @@
 
 #include "daemon/store/sqlite.hpp"
 
-// The store's side of commit statuses: which projects report (the triggers of migration 13
+// The store's side of commit statuses: which projects report (the triggers of migration 14
 // enqueue a status only for them) and how the forge took a run's newest status.
 namespace juanie::daemon::store {
 

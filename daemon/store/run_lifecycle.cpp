@@ -118,20 +118,30 @@ Result<Recovered> recover_interrupted_runs(Database& db, bool requeue, int max_a
                                            const std::string& now) {
   auto stmt = db.prepare(
       "UPDATE runs SET interruptions = interruptions + 1 WHERE state = 'running' "
-      "RETURNING id, interruptions");
+      "RETURNING id, interruptions, cancel_reason");
   if (!stmt) return std::unexpected(stmt.error());
-  std::vector<std::pair<std::int64_t, std::int64_t>> runs;
+  struct Interrupted {
+    std::int64_t id;
+    std::int64_t interruptions;
+    std::optional<std::string> cancel_reason;
+    bool operator<(const Interrupted& o) const { return id < o.id; }
+  };
+  std::vector<Interrupted> runs;
   for (;;) {
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    runs.emplace_back(stmt->int64(0), stmt->int64(1));
+    runs.push_back({stmt->int64(0), stmt->int64(1), stmt->optional_text(2)});
   }
   std::sort(runs.begin(), runs.end());
   Recovered out;
-  for (const auto& [id, interruptions] : runs) {
+  for (const auto& [id, interruptions, cancel_reason] : runs) {
     Result<void> ok;
-    if (interruptions >= max_attempts) {
+    if (cancel_reason) {
+      // Cancelled while it ran (a pull request moved on or closed): not to be run again.
+      ok = set_run_state(db, id, RunState::kCancelled, *cancel_reason, now);
+      ++out.cancelled;
+    } else if (interruptions >= max_attempts) {
       ok = set_run_state(db, id, RunState::kFailed,
                          "interrupted " + std::to_string(interruptions) +
                              " times (limits.run_attempts: " + std::to_string(max_attempts) +

@@ -44,11 +44,14 @@ Result<std::map<std::string, int>> running_per_project(Database& db);
 struct Recovered {
   int requeued = 0;
   int failed = 0;
+  int cancelled = 0;  // cancelled while they ran (cancel_reason): not run again
 };
 
 // At start: runs a crash left `running` are queued again (`requeue`) or failed, with the
 // reason; their step rows of the interrupted attempt are removed when requeued. A run already
-// interrupted `max_attempts` times fails whatever `requeue` says ("interrupted N times"): a run
+// interrupted `max_attempts` times fails whatever `requeue` says; one whose cancel was asked
+// while it ran (a pull request's newer push or close: cancel_reason) is cancelled with that
+// reason ("interrupted N times"): a run
 // whose pipeline kills the daemon must not do so after every restart.
 Result<Recovered> recover_interrupted_runs(Database& db, bool requeue, int max_attempts,
                                            const std::string& now);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/state_column.hpp"
 
 namespace juanie::daemon::store {
@@ -11,7 +12,8 @@ namespace {
 constexpr const char* kRunColumns =
     "id, project, ref, ref_kind, branch, sha, environment, deploy_trigger, trigger, state, "
     "reason, delivery, forge, pusher, commit_message, commit_author, created_at, started_at, "
-    "finished_at, retry_of, resume_from, sender, author_emails, logs_removed_at";
+    "finished_at, retry_of, resume_from, sender, author_emails, logs_removed_at, pr_number, "
+    "pr_title, pr_source_branch, pr_target_branch, pr_fork, pr_head_repository";
 
 // Addresses are stored one per line (a forge never puts a line break in one: they are dropped).
 std::string join_lines(const std::vector<std::string>& list) {
@@ -61,6 +63,16 @@ RunRecord read_run(const Statement& s) {
   r.sender = s.optional_text(21);
   r.author_emails = split_lines(s.optional_text(22));
   r.logs_removed_at = s.optional_text(23);
+  if (!s.is_null(24)) {
+    PullRequestFields pr;
+    pr.number = s.int64(24);
+    pr.title = s.optional_text(25).value_or("");
+    pr.source_branch = s.optional_text(26).value_or("");
+    pr.target_branch = s.optional_text(27).value_or("");
+    pr.fork = s.is_null(28) || s.int64(28) != 0;
+    pr.head_repository = s.optional_text(29).value_or("");
+    r.pull_request = std::move(pr);
+  }
   return r;
 }
 
@@ -107,18 +119,91 @@ Result<IntakeOutcome> record_push(Database& db, const RunRequest& req, const std
   auto insert = db.cached(
       "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, "
       "trigger, state, delivery, forge, pusher, commit_message, commit_author, created_at, "
-      "sender, author_emails) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+      "sender, author_emails, pr_number, pr_title, pr_source_branch, pr_target_branch, pr_fork, "
+      "pr_head_repository) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+      "?17, ?18, ?19, ?20, ?21, ?22)");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(1, req.project).bind(2, req.ref).bind(3, req.ref_kind).bind(4, req.branch);
   insert->bind(5, req.sha).bind_optional(6, req.environment).bind(7, req.deploy_trigger);
   insert->bind(8, req.trigger).bind(9, req.delivery).bind(10, req.forge).bind(11, req.pusher);
   insert->bind(12, req.commit_message).bind(13, req.commit_author).bind(14, now);
   insert->bind(15, req.sender).bind(16, join_lines(req.author_emails));
+  if (const auto& pr = req.pull_request) {
+    insert->bind(17, pr->number).bind(18, pr->title).bind(19, pr->source_branch);
+    insert->bind(20, pr->target_branch).bind(21, static_cast<std::int64_t>(pr->fork ? 1 : 0));
+    insert->bind(22, pr->head_repository);
+  } else {
+    for (int i = 17; i <= 22; ++i) insert->bind(i, std::nullopt);
+  }
   if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
   const std::int64_t run_id = db.last_insert_rowid();
   if (auto ok = insert_delivery(db, req, run_id, now); !ok) return std::unexpected(ok.error());
   return IntakeOutcome{run_id, true, req.environment};
+}
+
+std::string run_event(const RunRecord& run) {
+  if (run.pull_request) return "pull_request";
+  if (run.trigger == "manual") return "manual";
+  return run.ref_kind == "tag" ? "tag" : "push";
+}
+
+namespace {
+
+// The ids of `project`'s runs of `ref` in `state` (below `below` when given), oldest first.
+Result<std::vector<std::int64_t>> runs_of_ref(Database& db, const std::string& project,
+                                              const std::string& ref, std::string_view state,
+                                              std::int64_t below) {
+  auto stmt = db.cached(
+      "SELECT id FROM runs WHERE project = ?1 AND ref = ?2 AND state = ?3 AND id < ?4 "
+      "ORDER BY id");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, project).bind(2, ref).bind(3, std::string(state)).bind(4, below);
+  std::vector<std::int64_t> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(stmt->int64(0));
+  }
+  return out;
+}
+
+Result<std::vector<std::int64_t>> cancel_ref(Database& db, const std::string& project,
+                                             const std::string& ref, std::int64_t below,
+                                             const std::string& reason, const std::string& now) {
+  auto queued = runs_of_ref(db, project, ref, "queued", below);
+  if (!queued) return std::unexpected(queued.error());
+  for (auto id : *queued) {
+    if (auto ok = set_run_state(db, id, pipelines::RunState::kCancelled, reason, now); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  auto running = runs_of_ref(db, project, ref, "running", below);
+  if (!running) return running;
+  for (auto id : *running) {
+    auto mark = db.cached("UPDATE runs SET cancel_reason = ?2 WHERE id = ?1");
+    if (!mark) return std::unexpected(mark.error());
+    mark->bind(1, id).bind(2, reason);
+    if (auto ok = mark->run(); !ok) return std::unexpected(ok.error());
+  }
+  return running;
+}
+
+}  // namespace
+
+Result<std::vector<std::int64_t>> supersede_pull_request(Database& db, const std::string& project,
+                                                         const std::string& ref,
+                                                         std::int64_t newest,
+                                                         const std::string& now) {
+  return cancel_ref(db, project, ref, newest, "superseded by run " + std::to_string(newest), now);
+}
+
+Result<std::vector<std::int64_t>> close_pull_request(Database& db, const std::string& project,
+                                                     const std::string& ref,
+                                                     const std::string& reason,
+                                                     const std::string& now) {
+  return cancel_ref(db, project, ref, std::numeric_limits<std::int64_t>::max(), reason, now);
 }
 
 Result<std::vector<RunRecord>> list_runs(Database& db, const std::optional<std::string>& project,
@@ -188,9 +273,11 @@ Result<std::int64_t> insert_retry(Database& db, std::int64_t run,
       "INSERT INTO runs (project, ref, ref_kind, branch, sha, environment, deploy_trigger, "
       "trigger, "
       "state, forge, pusher, commit_message, commit_author, created_at, retry_of, resume_from, "
-      "sender, author_emails) "
+      "sender, author_emails, pr_number, pr_title, pr_source_branch, pr_target_branch, pr_fork, "
+      "pr_head_repository) "
       "SELECT project, ref, ref_kind, branch, sha, environment, deploy_trigger, 'retry', 'queued', "
-      "forge, pusher, commit_message, commit_author, ?2, id, ?3, sender, author_emails "
+      "forge, pusher, commit_message, commit_author, ?2, id, ?3, sender, author_emails, "
+      "pr_number, pr_title, pr_source_branch, pr_target_branch, pr_fork, pr_head_repository "
       "FROM runs WHERE id = ?1");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(1, run).bind(2, now);

@@ -11,6 +11,16 @@
 
 namespace juanie::daemon::store {
 
+// A run of a pull/merge request's head commit: what the forge said about the request.
+struct PullRequestFields {
+  std::int64_t number = 0;
+  std::string title;
+  std::string source_branch;
+  std::string target_branch;
+  bool fork = false;            // the head repository is not the project's own
+  std::string head_repository;  // where the head commits come from, as the forge names it
+};
+
 // What a verified push asks for: a run of `sha` on `ref`, deploying to `environment` if any.
 struct RunRequest {
   std::string project;
@@ -29,6 +39,9 @@ struct RunRequest {
   std::vector<std::string> author_emails;  // the pusher's, the commits' authors and committers
   std::string commit_message;
   std::string commit_author;
+  // Set for a pull/merge request: `ref` is then the forge's ref of its head
+  // (refs/pull/N/head), `branch` its source branch, and it has no environment.
+  std::optional<PullRequestFields> pull_request;
 };
 
 struct IntakeOutcome {
@@ -62,12 +75,31 @@ struct RunRecord {
   std::optional<std::string> sender;
   std::vector<std::string> author_emails;
   std::optional<std::string> logs_removed_at;  // retention.logs took the step logs
+  std::optional<PullRequestFields> pull_request;
 };
+
+// What started a run, as pipelines and people see it: pull_request, manual, tag or push.
+std::string run_event(const RunRecord& run);
 
 // Inside the caller's transaction: the delivery id already known → its run; the same (project,
 // ref, sha) queued or running → that run, remembering this delivery too; otherwise a new
 // queued run and its delivery row.
 Result<IntakeOutcome> record_push(Database& db, const RunRequest& request, const std::string& now);
+
+// After a pull request's run `newest` was queued: its older queued runs (same project and
+// ref) are cancelled as superseded; returns the older ones still running, for the caller to
+// stop.
+Result<std::vector<std::int64_t>> supersede_pull_request(Database& db, const std::string& project,
+                                                         const std::string& ref,
+                                                         std::int64_t newest,
+                                                         const std::string& now);
+
+// A pull request was closed or merged: its queued runs are cancelled with `reason`; returns
+// the ones running, for the caller to stop.
+Result<std::vector<std::int64_t>> close_pull_request(Database& db, const std::string& project,
+                                                     const std::string& ref,
+                                                     const std::string& reason,
+                                                     const std::string& now);
 
 // Newest first; with `before`, only runs whose id is below it (the next page's cursor).
 Result<std::vector<RunRecord>> list_runs(Database& db, const std::optional<std::string>& project,

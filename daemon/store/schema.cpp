@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 13> kMigrations{
+constexpr std::array<const char*, 14> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -239,7 +239,22 @@ CREATE UNIQUE INDEX deployments_one_per_run ON deployments (run_id, environment)
 CREATE INDEX deployments_by_project ON deployments (project, id);
 CREATE INDEX deployments_by_state ON deployments (state);
 CREATE INDEX deployments_by_environment ON deployments (project, environment, id);
-)sql",  // 13: commit statuses. Every change of a run's or a deployment's state, whichever path
+)sql",
+    // 13: pull/merge request runs — what the forge said about the request (pr_number is set
+    // for them alone), and their runs found by ref to supersede or cancel them. A running run
+    // a newer push or a close cancelled keeps why (cancel_reason): a restart before it stopped
+    // cancels it instead of queueing it again.
+    R"sql(
+ALTER TABLE runs ADD COLUMN pr_number INTEGER;
+ALTER TABLE runs ADD COLUMN pr_title TEXT;
+ALTER TABLE runs ADD COLUMN pr_source_branch TEXT;
+ALTER TABLE runs ADD COLUMN pr_target_branch TEXT;
+ALTER TABLE runs ADD COLUMN pr_fork INTEGER;
+ALTER TABLE runs ADD COLUMN pr_head_repository TEXT;
+ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
+CREATE INDEX runs_by_ref ON runs (project, ref, id) WHERE state IN ('queued', 'running');
+)sql",
+    // 14: commit statuses. Every change of a run's or a deployment's state, whichever path
     // makes it (intake, scheduler, executor, cancel, recovery, approvals, Flux, `juanie
     // trigger` in another process), enqueues its status in the outbox in the same transaction:
     // these triggers are the one place, so no path can forget one. Only projects listed in

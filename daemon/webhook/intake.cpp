@@ -6,6 +6,36 @@
 #include "pipelines/ref.hpp"
 
 namespace juanie::daemon {
+namespace {
+
+// A pull request's head, as a run that never deploys: no environment, whatever its branches.
+Intake pull_request_intake(Forge forge, const PullRequestEvent& pr, std::string delivery,
+                           const config::LoadedProject& project, const std::string& event) {
+  const std::string label = forge == Forge::kGitlab ? "merge request !" : "pull request #";
+  if (pr.action == PullRequestAction::kIgnore)
+    return Ignored{std::move(delivery), pr.ignore_reason};
+  if (pr.action == PullRequestAction::kClose) {
+    return PullRequestClosed{std::move(delivery), project.config.name, pr.head_ref, pr.number,
+                             label + std::to_string(pr.number) + " was " +
+                                 (pr.action_name == "merge" ? "merged" : "closed")};
+  }
+  store::RunRequest run;
+  run.project = project.config.name;
+  run.forge = std::string(to_string(forge));
+  run.delivery = std::move(delivery);
+  run.event = event;
+  run.ref = pr.head_ref;
+  run.ref_kind = "branch";
+  run.branch = pr.source_branch;
+  run.sha = pr.head_sha;
+  run.pusher = pr.sender;
+  run.sender = pr.sender;
+  run.pull_request = store::PullRequestFields{pr.number,        pr.title, pr.source_branch,
+                                              pr.target_branch, pr.fork,  pr.head_repository};
+  return run;
+}
+
+}  // namespace
 
 Intake classify_webhook(Forge forge, const http::Request& req, const config::LoadedProject* project,
                         std::chrono::system_clock::time_point now) {
@@ -28,6 +58,9 @@ Intake classify_webhook(Forge forge, const http::Request& req, const config::Loa
       return Ignored{*delivery, "ping"};
     case EventKind::kOther:
       return Ignored{*delivery, "event \"" + event->name + "\" needs no run"};
+    case EventKind::kPullRequest:
+      return pull_request_intake(forge, event->pull_request, std::move(*delivery), *project,
+                                 event->name);
     case EventKind::kPush:
       break;
   }

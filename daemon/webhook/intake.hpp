@@ -24,7 +24,16 @@ struct Ignored {
   std::string reason;
 };
 
-using Intake = std::variant<store::RunRequest, Ignored, Rejection>;
+// A pull/merge request closed or merged: its queued and running runs (those of `ref`) go.
+struct PullRequestClosed {
+  std::string delivery;
+  std::string project;
+  std::string ref;  // refs/pull/N/head, refs/merge-requests/N/head
+  std::int64_t number = 0;
+  std::string reason;
+};
+
+using Intake = std::variant<store::RunRequest, Ignored, Rejection, PullRequestClosed>;
 
 // Everything about a webhook that needs no I/O: the project's secret, the signature (before
 // the body is parsed), the delivery id, the event, the branch strategy. `project` is null

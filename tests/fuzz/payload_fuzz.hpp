@@ -17,6 +17,16 @@ inline void payload(daemon::Forge forge, const char* event_header, const char* p
   req.body.assign(reinterpret_cast<const char*>(data), size);
   req.headers = {{event_header, push_event}};
   auto event = daemon::parse_event(forge, req);
+  if (event && event->kind == daemon::EventKind::kPullRequest) {
+    const auto& pr = event->pull_request;
+    if (pr.action != daemon::PullRequestAction::kIgnore && pr.number <= 0) std::abort();
+    if (pr.action == daemon::PullRequestAction::kRun &&
+        (!pipelines::is_object_id(pr.head_sha) || pr.source_branch.empty() ||
+         pr.target_branch.empty() || pr.title.size() > 1024 ||
+         pr.title.find('\n') != std::string::npos)) {
+      std::abort();
+    }
+  }
   if (event && event->kind == daemon::EventKind::kPush) {
     if (!pipelines::is_object_id(event->push.after) ||
         !pipelines::is_object_id(event->push.before) || event->push.ref.empty() ||

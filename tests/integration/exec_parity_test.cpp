@@ -118,7 +118,9 @@ TEST(ExecParity, OneCommitRunByTheDaemonAndByExecRunsTheSame) {
 
   // The same variables, and the secret given and masked in both.
   const auto daemon_vars = variables(daemon_log), exec_vars = variables(out);
-  EXPECT_EQ(daemon_vars.size(), 5u) << daemon_log;  // project, ref, branch, sha, environment
+  // project, ref, branch, sha, environment, event, and the pull request's five (empty here)
+  EXPECT_EQ(daemon_vars.size(), 10u) << daemon_log;
+  EXPECT_TRUE(daemon_vars.contains("JUANIE_EVENT=push")) << daemon_log;
   EXPECT_EQ(daemon_vars, exec_vars) << daemon_log << "\n---\n" << out;
   EXPECT_TRUE(daemon_vars.contains("JUANIE_ENVIRONMENT=staging")) << daemon_log;
   for (const auto* text : {&daemon_log, &out}) {

@@ -127,6 +127,23 @@ TEST_F(RunTest, APushRunsThePipelineToSuccess) {
   EXPECT_NE(log.body.find("building " + sha), std::string::npos) << log.body;
   EXPECT_NE(log.body.find("token=***"), std::string::npos) << log.body;
   EXPECT_EQ(log.body.find("app-token-value-123"), std::string::npos);
+
+  // The daemon's own log: the run's lines carry its stable keys (what an operator greps the
+  // journal by), and no line carries the secret.
+  const std::string id = std::to_string(run);
+  const std::string keys = "run=" + id + " project=app environment=dev delivery=run-" + sha;
+  ASSERT_TRUE(d.wait_for_log("msg=\"run " + id + " succeeded\"")) << d.log();
+  const std::string daemon_log = d.log();
+  EXPECT_NE(daemon_log.find("juanie: level=info " + keys + "-1 msg=\"webhook github/app"),
+            std::string::npos)
+      << daemon_log;
+  EXPECT_NE(daemon_log.find("juanie: level=info " + keys + "-1 msg=\"run " + id + " started"),
+            std::string::npos)
+      << daemon_log;
+  EXPECT_NE(daemon_log.find("juanie: level=info " + keys + "-1 msg=\"run " + id + " succeeded\""),
+            std::string::npos)
+      << daemon_log;
+  EXPECT_EQ(daemon_log.find("app-token-value-123"), std::string::npos) << daemon_log;
 }
 
 TEST_F(RunTest, TheLogCanBeFollowedLiveUntilTheRunEnds) {

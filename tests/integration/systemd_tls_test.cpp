@@ -6,10 +6,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "integration/daemon_fixture.hpp"
+#include "integration/raw_client.hpp"
 
 namespace juanie::test {
 namespace {
@@ -92,6 +95,35 @@ TEST(Systemd, FeedsTheWatchdogAndReportsRunsInTheStatus) {
   }
   EXPECT_GE(pings, 3u) << said;
   EXPECT_NE(said.find("STATUS=0 run(s) running, 2 queued"), std::string::npos) << said;
+  EXPECT_EQ(d.stop(SIGTERM), 0);
+}
+
+// A stranger holding every connection the daemon takes leaves the loop alive: its probe is
+// answered (503 at the cap), so the watchdog is still fed and systemd restarts nothing.
+TEST(Systemd, EveryConnectionTakenStillFeedsTheWatchdog) {
+  Daemon d("limits:\n  max_connections: 4\n  header_timeout: 60s\n");
+  NotifySocket notify((d.home() / "notify.sock").string());
+  d.set_env("NOTIFY_SOCKET", (d.home() / "notify.sock").string());
+  d.set_env("WATCHDOG_USEC", "400000");
+  d.set_env_to_pid("WATCHDOG_PID");
+  ASSERT_TRUE(d.start()) << d.log();
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<RawConnection>(d.port()));
+    ASSERT_TRUE(held.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n"));  // never ends
+  }
+  notify.drain(500ms);  // pings from before the cap was reached
+  RawConnection one_more(d.port());
+  ASSERT_TRUE(one_more.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(status_of(one_more.read_response(3s)), 503) << "the cap is reached";
+  const std::string said = notify.drain(1500ms);
+  std::size_t pings = 0;
+  for (auto at = said.find("WATCHDOG=1"); at != std::string::npos;
+       at = said.find("WATCHDOG=1", at + 1)) {
+    ++pings;
+  }
+  EXPECT_GE(pings, 2u) << said;
+  held.clear();
   EXPECT_EQ(d.stop(SIGTERM), 0);
 }
 

@@ -88,9 +88,14 @@ TEST(PipelineFile, ErrorsNameLineColumnAndField) {
   EXPECT_EQ(error_of("steps:\n  - name: a b\n    commands: [x]\n"),
             ".juanie.yml:2:11: steps[0].name: \"a b\" must be letters, digits, '.', '_' or '-' (at "
             "most 63)");
-  EXPECT_EQ(
-      error_of("steps:\n  - name: a\n    commands: [x]\n    when: {event: pull}\n"),
-      ".juanie.yml:4:11: steps[0].when.event: \"pull\" is not an event (push, tag or manual)");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    when: {event: pull}\n"),
+            ".juanie.yml:4:19: steps[0].when.event: \"pull\" is not an event (push, tag, manual or "
+            "pull_request)");
+  // when.target_branch is a glob (or a list of them); a mapping there is refused with its place.
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    when: {target_branch: {a: b}}\n"),
+            ".juanie.yml:4:27: steps[0].when.target_branch: must be a list of strings");
+  EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\n    when: {target: main}\n"),
+            ".juanie.yml:4:12: steps[0].when.target: unknown key");
   EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: [x]\nimage: {context: ../..}\n"),
             ".juanie.yml:4:8: image: dockerfile and context must be paths inside the repository");
   EXPECT_EQ(error_of("steps:\n  - name: a\n    commands: {x: 1}\n"),

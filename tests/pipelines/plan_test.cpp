@@ -84,5 +84,53 @@ TEST(Plan, StepsGetJuanieVariablesThenTheirOwn) {
   EXPECT_EQ(var(plan(p, unmapped)[0], "JUANIE_ENVIRONMENT"), "");
 }
 
+RunContext pull_request() {
+  RunContext run = develop();
+  run.ref = "refs/pull/7/head";
+  run.branch = "feature/login";
+  run.environment.reset();
+  run.event = "pull_request";
+  run.pr_number = 7;
+  run.pr_title = "Log in with a passkey";
+  run.source_branch = "feature/login";
+  run.target_branch = "release/2.4";
+  return run;
+}
+
+TEST(Plan, PullRequestEventAndTargetBranch) {
+  auto p = parse(
+      "steps:\n"
+      "  - {name: test, commands: [x]}\n"
+      "  - {name: pr-only, commands: [x], when: {event: pull_request}}\n"
+      "  - {name: push-only, commands: [x], when: {event: push}}\n"
+      "  - {name: to-release, commands: [x], when: {target_branch: \"release/*\"}}\n"
+      "  - {name: to-main, commands: [x], when: {target_branch: [main, master]}}\n");
+  auto pr = plan(p, pull_request());
+  EXPECT_EQ(names(pr), (std::vector<std::string>{"test", "pr-only", "push-only(skipped)",
+                                                 "to-release", "to-main(skipped)"}));
+  EXPECT_EQ(pr[2].skip_reason, "when.event does not include pull_request");
+  EXPECT_EQ(pr[4].skip_reason, "when.target_branch does not match release/2.4");
+  auto push = plan(p, develop());
+  EXPECT_EQ(names(push), (std::vector<std::string>{"test", "pr-only(skipped)", "push-only",
+                                                   "to-release(skipped)", "to-main(skipped)"}));
+  EXPECT_EQ(push[3].skip_reason, "when.target_branch: not a pull request run");
+}
+
+TEST(Plan, PullRequestVariables) {
+  auto p = parse("steps:\n  - {name: a, commands: [x]}\n");
+  auto pr = plan(p, pull_request())[0];
+  EXPECT_EQ(var(pr, "JUANIE_EVENT"), "pull_request");
+  EXPECT_EQ(var(pr, "JUANIE_PR"), "7");
+  EXPECT_EQ(var(pr, "JUANIE_PR_TITLE"), "Log in with a passkey");
+  EXPECT_EQ(var(pr, "JUANIE_SOURCE_BRANCH"), "feature/login");
+  EXPECT_EQ(var(pr, "JUANIE_TARGET_BRANCH"), "release/2.4");
+  EXPECT_EQ(var(pr, "JUANIE_BRANCH"), "feature/login");
+  EXPECT_EQ(var(pr, "JUANIE_ENVIRONMENT"), "");
+  auto push = plan(p, develop())[0];
+  EXPECT_EQ(var(push, "JUANIE_EVENT"), "push");
+  EXPECT_EQ(var(push, "JUANIE_PR"), "");
+  EXPECT_EQ(var(push, "JUANIE_TARGET_BRANCH"), "");
+}
+
 }  // namespace
 }  // namespace juanie::pipelines

@@ -26,17 +26,35 @@ TEST(RevisionCommit, NamesNoCommitOtherwise) {
   EXPECT_FALSE(revision_commit("v1.2.3@sha256:" + std::string(64, 'G')));
 }
 
-TEST(RolloutVerdict, ByReasonThenSeverity) {
+TEST(RolloutVerdict, ReconciliationSucceededIsHealthy) {
   EXPECT_EQ(rollout_verdict("ReconciliationSucceeded", "info"), RolloutVerdict::kHealthy);
+}
+
+TEST(RolloutVerdict, TheKnownFailuresFailAtAnySeverity) {
   for (auto failed :
        {"HealthCheckFailed", "ReconciliationFailed", "BuildFailed", "ArtifactFailed"}) {
     EXPECT_EQ(rollout_verdict(failed, "error"), RolloutVerdict::kFailed) << failed;
     EXPECT_EQ(rollout_verdict(failed, "info"), RolloutVerdict::kFailed) << failed;
   }
-  EXPECT_EQ(rollout_verdict("Progressing", "info"), RolloutVerdict::kNone);
-  EXPECT_EQ(rollout_verdict("DependencyNotReady", "error"), RolloutVerdict::kNone);
-  EXPECT_EQ(rollout_verdict("PruneFailed", "error"), RolloutVerdict::kFailed);
-  EXPECT_EQ(rollout_verdict("Something", "info"), RolloutVerdict::kNone);
+}
+
+// Flux marks a failed reconciliation `error` whatever reason its controller gives: none of
+// them may pass for progress (the deployment would wait for the timeout, blamed on silence).
+TEST(RolloutVerdict, AnErrorFailsWhateverItsReason) {
+  for (auto reason :
+       {"PruneFailed", "DependencyNotReady", "Progressing", "ProgressingWithRetry",
+        "TerraformPlannedWithChanges", "SomethingNewInFlux3", "", "ReconciliationSucceeded"}) {
+    EXPECT_EQ(rollout_verdict(reason, "error"), RolloutVerdict::kFailed) << reason;
+  }
+}
+
+TEST(RolloutVerdict, AnInfoEventOfAnyOtherReasonChangesNothing) {
+  for (auto reason : {"Progressing", "DependencyNotReady", "ProgressingWithRetry",
+                      "SomethingNewInFlux3", "", "HealthCheckSucceeded"}) {
+    EXPECT_EQ(rollout_verdict(reason, "info"), RolloutVerdict::kNone) << reason;
+  }
+  // Flux's trace events (and a severity it may add) are not errors either.
+  EXPECT_EQ(rollout_verdict("Progressing", "trace"), RolloutVerdict::kNone);
 }
 
 }  // namespace

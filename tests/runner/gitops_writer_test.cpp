@@ -256,6 +256,36 @@ TEST_F(GitOpsWriterTest, PushesOverHttpsWithAToken) {
   EXPECT_EQ(git("-C " + bare.string() + " rev-parse main"), outcome->commit + "\n");
 }
 
+// A push the remote refuses for its own reasons (a pre-receive hook, as a protected or frozen
+// branch answers) did not lose a race: it fails at once with the remote's words, counted as
+// failed, instead of being redone on a tip that did not move and reported as others pushing.
+TEST_F(GitOpsWriterTest, APushTheRemoteRefusesFailsAtOnceWithItsReason) {
+  test::GitHttpServer server(home.path(), "juanie", "gitops-token");
+  const auto hook = bare / "hooks" / "pre-receive";
+  home.write("gitops.git/hooks/pre-receive", "#!/bin/sh\necho 'main is frozen' >&2\nexit 1\n");
+  fs::permissions(hook, fs::perms::owner_all);
+  std::vector<GitOpsPush> attempts;
+  GitOpsWriter writer(home / "clones",
+                      {6, std::chrono::milliseconds(0), std::chrono::milliseconds(0)}, nullptr,
+                      nullptr, [&](GitOpsPush p) { attempts.push_back(p); });
+  const std::string before = git("-C " + bare.string() + " rev-parse main");
+  auto outcome =
+      writer.apply({server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}},
+                   change("dev", "frozen"));
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().message, "the remote refused the push to main of " +
+                                         server.url("gitops.git") + ": pre-receive hook declined");
+  EXPECT_EQ(attempts, std::vector<GitOpsPush>{GitOpsPush::kFailed});
+  EXPECT_EQ(git("-C " + bare.string() + " rev-parse main"), before);
+  // Once the remote takes pushes again, the same writer's next change lands.
+  fs::remove(hook);
+  auto landed = writer.apply({server.url("gitops.git"), "main", {"juanie", "gitops-token", "", ""}},
+                             change("dev", "thawed"));
+  ASSERT_TRUE(landed) << landed.error().message;
+  EXPECT_EQ(git("-C " + bare.string() + " log --format=%s main"),
+            "deploy shop-api thawed to dev\ninit\n");
+}
+
 // A rejected push (someone else pushed first) is fetched again, the change made again on the
 // new tip and pushed again: deterministic here, where the concurrent test above only hits it
 // when the race happens to go that way.

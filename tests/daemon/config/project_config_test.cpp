@@ -97,9 +97,13 @@ TEST(ProjectConfig, RollbackPoliciesAndFluxKustomizations) {
   EXPECT_EQ(p->environment("staging")->rollback, pipelines::Rollback::kAuto);
   EXPECT_EQ(p->environment("prod")->rollback, pipelines::Rollback::kManual);
   EXPECT_TRUE(p->environment("prod")->rollback_needs_approval);
-  EXPECT_EQ(p->environment_of_kustomization("app-prod"), "prod");
-  EXPECT_EQ(p->environment_of_kustomization("app-qa"), std::nullopt);
-  EXPECT_EQ(p->environment_of_kustomization("shop-dev"), std::nullopt);
+  // What `project init` generates: <project>-<environment> in flux-system.
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-prod"), "prod");
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-qa"), std::nullopt);
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "shop-dev"), std::nullopt);
+  // The same name in another namespace (another tenant's, a copy) speaks for nothing here.
+  EXPECT_EQ(p->environment_of_kustomization("team-b", "app-prod"), std::nullopt);
+  EXPECT_EQ(p->environment_of_kustomization("", "app-prod"), std::nullopt);
 
   p = parse(kMinimal +
             "environments: {prod: {approvers: [alice], rollback: auto, rollback_approval: none}}\n"
@@ -108,9 +112,23 @@ TEST(ProjectConfig, RollbackPoliciesAndFluxKustomizations) {
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->environment("prod")->rollback, pipelines::Rollback::kAuto);
   EXPECT_FALSE(p->environment("prod")->rollback_needs_approval);
-  EXPECT_EQ(p->environment_of_kustomization("app-production"), "prod");
-  EXPECT_EQ(p->environment_of_kustomization("app-prod"), std::nullopt) << "mapped away";
-  EXPECT_EQ(p->environment_of_kustomization("app-dev"), "dev");
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-production"), "prod");
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-prod"), std::nullopt)
+      << "mapped away";
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-dev"), "dev");
+  EXPECT_EQ(p->environment_of_kustomization("apps", "app-production"), std::nullopt);
+
+  // NAMESPACE/NAME: a Kustomization outside flux-system; only that namespace matches.
+  p = parse(kMinimal + kProdApprover +
+            "flux: {hmac_key: app.flux, kustomizations: {prod: apps/app-production, "
+            "dev: team-a/app-dev}}\n");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->environment_of_kustomization("apps", "app-production"), "prod");
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-production"), std::nullopt);
+  EXPECT_EQ(p->environment_of_kustomization("team-a", "app-dev"), "dev");
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-dev"), std::nullopt);
+  EXPECT_EQ(p->environment_of_kustomization("flux-system", "app-staging"), "staging");
+  EXPECT_EQ(p->flux_kustomizations.at("prod"), (FluxObjectRef{"apps", "app-production"}));
 
   EXPECT_EQ(
       error_of(kMinimal + "environments: {dev: {rollback: sometimes}, prod: {approvers: [alice]}}\n"
@@ -128,6 +146,21 @@ TEST(ProjectConfig, RollbackPoliciesAndFluxKustomizations) {
       error_of(kMinimal + kProdApprover + "flux: {hmac_key: k, kustomizations: {dev: \"\"}}\n"),
       "projects.d/app.yaml:5: flux.kustomizations.dev: must name the environment's Flux "
       "Kustomization");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover +
+                     "flux: {hmac_key: k, kustomizations: {dev: Flux_System/app-dev}}\n"),
+            "projects.d/app.yaml:5: flux.kustomizations.dev: \"Flux_System\" is not a Kubernetes "
+            "namespace (lowercase letters, digits and '-'; write NAME or NAMESPACE/NAME)");
+  EXPECT_EQ(
+      error_of(kMinimal + kProdApprover + "flux: {hmac_key: k, kustomizations: {dev: /app-dev}}\n"),
+      "projects.d/app.yaml:5: flux.kustomizations.dev: \"\" is not a Kubernetes "
+      "namespace (lowercase letters, digits and '-'; write NAME or NAMESPACE/NAME)");
+  for (const char* bad : {"apps/", "apps/x/y"}) {
+    EXPECT_EQ(error_of(kMinimal + kProdApprover +
+                       "flux: {hmac_key: k, kustomizations: {dev: " + bad + "}}\n"),
+              "projects.d/app.yaml:5: flux.kustomizations.dev: must be NAME or NAMESPACE/NAME of "
+              "the environment's Flux Kustomization")
+        << bad;
+  }
 }
 
 TEST(ProjectConfig, ProdReachedByAnyRuleNeedsApprovers) {
@@ -180,8 +213,20 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
             "projects.d/app.yaml:5: environments2: unknown key");
   EXPECT_EQ(error_of("name: app\nrepo: {url: \"https://bot:ghp_x@github.com/a/b.git\", forge: "
                      "github, webhook_secret: s}\n"),
-            "projects.d/app.yaml:2: repo.url: must not carry a password (it would be in logs and "
-            "the database); put the token in a file in secrets_dir and name it as repo.token");
+            "projects.d/app.yaml:2: repo.url: must not carry credentials (they would be in logs "
+            "and the database); put the token in a file in secrets_dir and name it as repo.token "
+            "(and the user, if the forge needs one, as repo.username)");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover +
+                     "gitops: {url: \"https://ci:glpat-x@gitlab.example.com/ops.git\"}\n"),
+            "projects.d/app.yaml:5: gitops.url: must not carry credentials (they would be in logs "
+            "and the database); put the token in a file in secrets_dir and name it as "
+            "gitops.token (and the user, if the forge needs one, as gitops.username)");
+  // A token works as the user name over HTTPS: no userinfo there at all.
+  EXPECT_EQ(error_of(kMinimal + kProdApprover +
+                     "gitops: {url: \"https://ghp_x@github.com/acme/ops.git\"}\n"),
+            "projects.d/app.yaml:5: gitops.url: must not carry credentials (they would be in logs "
+            "and the database); put the token in a file in secrets_dir and name it as "
+            "gitops.token (and the user, if the forge needs one, as gitops.username)");
   EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets: {\"NPM TOKEN\": npm}\n"),
             "projects.d/app.yaml:5: secrets.NPM TOKEN: must be an environment variable name "
             "([A-Za-z_][A-Za-z0-9_]*)");
@@ -190,6 +235,30 @@ TEST(ProjectConfig, ErrorsNameFileLineAndField) {
             "([A-Za-z_][A-Za-z0-9_]*)");
   EXPECT_EQ(error_of(kMinimal + "environments:\n  dev: {replicas: many}\n" + "approvers: {}\n"),
             "projects.d/app.yaml:4: environments.dev.replicas: must be a whole number");
+}
+
+TEST(ProjectConfig, SecretsOpenedToForksAndForkNetwork) {
+  auto p = parse(kMinimal + kProdApprover +
+                 "secrets:\n  NPM_TOKEN: npm\n  CODECOV: {file: codecov, forks: true}\n"
+                 "  SONAR: {file: sonar, forks: false}\npull_requests: {fork_network: true}\n");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->secrets.at("NPM_TOKEN").file, "npm");
+  EXPECT_EQ(p->secrets.at("CODECOV").file, "codecov");
+  EXPECT_EQ(p->secrets.at("SONAR").file, "sonar");
+  EXPECT_EQ(p->fork_secrets, (std::set<std::string>{"CODECOV"}));
+  EXPECT_TRUE(p->fork_network);
+  auto defaults = parse(kMinimal + kProdApprover);
+  ASSERT_TRUE(defaults);
+  EXPECT_FALSE(defaults->fork_network);
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets:\n  CODECOV: {forks: true}\n"),
+            "projects.d/app.yaml:6: secrets.CODECOV: file: is required (a file in secrets_dir)");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "secrets:\n  CODECOV: {file: c, fork: true}\n"),
+            "projects.d/app.yaml:6: secrets.CODECOV.fork: unknown key");
+  EXPECT_EQ(
+      error_of(kMinimal + kProdApprover + "secrets:\n  CODECOV: {file: c, forks: yes please}\n"),
+      "projects.d/app.yaml:6: secrets.CODECOV.forks: must be true or false");
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "pull_requests: {fork_net: true}\n"),
+            "projects.d/app.yaml:5: pull_requests.fork_net: unknown key");
 }
 
 // The pipeline path is looked up in the commit's tree as git stores it: what could name

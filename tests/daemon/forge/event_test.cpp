@@ -70,11 +70,17 @@ TEST(GitlabEvent, SystemHookUsesObjectKind) {
                           with(fixture("gitlab-push.json"), {{"X-Gitlab-Event", "System Hook"}}));
   ASSERT_TRUE(push);
   EXPECT_EQ(push->kind, EventKind::kPush);
+  // A merge request is read as one (pull_request_test.cpp); without its attributes it is
+  // malformed.
   auto mr = parse_event(Forge::kGitlab, with(R"({"object_kind":"merge_request"})",
                                              {{"X-Gitlab-Event", "System Hook"}}));
-  ASSERT_TRUE(mr);
-  EXPECT_EQ(mr->kind, EventKind::kOther);
-  EXPECT_EQ(mr->name, "merge_request");
+  ASSERT_FALSE(mr);
+  EXPECT_EQ(mr.error().message, "object_attributes is missing or not an object");
+  auto issue = parse_event(Forge::kGitlab,
+                           with(R"({"object_kind":"issue"})", {{"X-Gitlab-Event", "System Hook"}}));
+  ASSERT_TRUE(issue);
+  EXPECT_EQ(issue->kind, EventKind::kOther);
+  EXPECT_EQ(issue->name, "issue");
 }
 
 TEST(GiteaEvent, Push) {

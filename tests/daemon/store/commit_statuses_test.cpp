@@ -1,4 +1,4 @@
-// The triggers of migration 13: every state change of a run or a deployment of a reporting
+// The triggers of migration 14: every state change of a run or a deployment of a reporting
 // project leaves exactly one status waiting per (commit, context) — the newest — in the same
 // transaction; projects that do not report leave nothing.
 #include "daemon/store/commit_statuses.hpp"

@@ -273,5 +273,89 @@ TEST_F(StoreTest, APushedImageIsOursBeforeAnyDeploymentRecordsIt) {
   EXPECT_FALSE(*image_recorded(*db, "other", "r/app", "0123456789ab", digest));
 }
 
+RunRequest pull_request_run(const std::string& delivery, const std::string& sha, bool fork) {
+  RunRequest r;
+  r.project = "shop-api";
+  r.forge = "github";
+  r.delivery = delivery;
+  r.event = "pull_request";
+  r.ref = "refs/pull/7/head";
+  r.ref_kind = "branch";
+  r.branch = "feature/login";
+  r.sha = sha;
+  r.pull_request =
+      PullRequestFields{7, "Log in", "feature/login", "main", fork, "someone/shop-api"};
+  return r;
+}
+
+TEST_F(StoreTest, APullRequestRunKeepsItsFieldsAndItsRetryToo) {
+  auto out = record_push(*db, pull_request_run("d-pr", kA, true), "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(out && out->created);
+  auto run = find_run(*db, out->run_id).value().value();
+  ASSERT_TRUE(run.pull_request);
+  EXPECT_EQ(run.pull_request->number, 7);
+  EXPECT_EQ(run.pull_request->title, "Log in");
+  EXPECT_EQ(run.pull_request->source_branch, "feature/login");
+  EXPECT_EQ(run.pull_request->target_branch, "main");
+  EXPECT_TRUE(run.pull_request->fork);
+  EXPECT_EQ(run.pull_request->head_repository, "someone/shop-api");
+  EXPECT_EQ(run_event(run), "pull_request");
+  EXPECT_EQ(run.environment, std::nullopt);
+  // A push run has none.
+  auto push = record_push(*db, request("d-push", kB), "2026-01-01T00:00:00Z");
+  EXPECT_FALSE(find_run(*db, push->run_id).value()->pull_request);
+  EXPECT_EQ(run_event(*find_run(*db, push->run_id).value()), "push");
+  // A retry is a pull request run of the same fork: it must not gain secrets by retrying.
+  ASSERT_TRUE(set_run_state(*db, out->run_id, pipelines::RunState::kRunning, std::nullopt, "t"));
+  ASSERT_TRUE(set_run_state(*db, out->run_id, pipelines::RunState::kFailed, "x", "t"));
+  auto retry = insert_retry(*db, out->run_id, std::nullopt, "t2");
+  ASSERT_TRUE(retry) << retry.error().message;
+  auto again = find_run(*db, *retry).value().value();
+  ASSERT_TRUE(again.pull_request);
+  EXPECT_TRUE(again.pull_request->fork);
+  EXPECT_EQ(again.pull_request->number, 7);
+}
+
+TEST_F(StoreTest, APullRequestsNewRunSupersedesItsOlderOnesAndAClosedOneCancelsAll) {
+  const std::string now = "2026-01-01T00:00:00Z";
+  auto first = record_push(*db, pull_request_run("d1", kA, false), now).value().run_id;
+  auto second = record_push(*db, pull_request_run("d2", kB, false), now).value().run_id;
+  // Another pull request and a push are not touched.
+  auto other_pr = pull_request_run("d3", kA, false);
+  other_pr.ref = "refs/pull/8/head";
+  auto other = record_push(*db, other_pr, now).value().run_id;
+  auto push = record_push(*db, request("d4", kA), now).value().run_id;
+  ASSERT_TRUE(set_run_state(*db, first, pipelines::RunState::kRunning, std::nullopt, now));
+  const std::string kC = "cccccccccccccccccccccccccccccccccccccccc";
+  auto third = record_push(*db, pull_request_run("d5", kC, false), now).value().run_id;
+  auto running = supersede_pull_request(*db, "shop-api", "refs/pull/7/head", third, now);
+  ASSERT_TRUE(running) << running.error().message;
+  EXPECT_EQ(*running, (std::vector<std::int64_t>{first}));
+  auto r2 = find_run(*db, second).value().value();
+  EXPECT_EQ(r2.state, pipelines::RunState::kCancelled);
+  EXPECT_EQ(r2.reason, "superseded by run " + std::to_string(third));
+  EXPECT_EQ(find_run(*db, third).value()->state, pipelines::RunState::kQueued);
+  EXPECT_EQ(find_run(*db, other).value()->state, pipelines::RunState::kQueued);
+  EXPECT_EQ(find_run(*db, push).value()->state, pipelines::RunState::kQueued);
+  auto closed =
+      close_pull_request(*db, "shop-api", "refs/pull/7/head", "pull request #7 was closed", now);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(*closed, (std::vector<std::int64_t>{first}));
+  EXPECT_EQ(find_run(*db, third).value()->reason, "pull request #7 was closed");
+  EXPECT_EQ(find_run(*db, third).value()->state, pipelines::RunState::kCancelled);
+  EXPECT_EQ(find_run(*db, other).value()->state, pipelines::RunState::kQueued);
+  // The daemon dies before the running one stopped: at start it is cancelled, not run again,
+  // while another interrupted run is queued again as before.
+  ASSERT_TRUE(set_run_state(*db, other, pipelines::RunState::kRunning, std::nullopt, now));
+  auto recovered = recover_interrupted_runs(*db, true, 3, now);
+  ASSERT_TRUE(recovered) << recovered.error().message;
+  EXPECT_EQ(recovered->cancelled, 1);
+  EXPECT_EQ(recovered->requeued, 1);
+  auto r1 = find_run(*db, first).value().value();
+  EXPECT_EQ(r1.state, pipelines::RunState::kCancelled);
+  EXPECT_EQ(r1.reason, "pull request #7 was closed");
+  EXPECT_EQ(find_run(*db, other).value()->state, pipelines::RunState::kQueued);
+}
+
 }  // namespace
 }  // namespace juanie::daemon::store

@@ -158,5 +158,94 @@ TEST(Intake, GitlabAndGiteaFixtures) {
   EXPECT_EQ(std::get<store::RunRequest>(gitea_run).environment, "dev");
 }
 
+std::string data(const std::string& name) {
+  return test::read_file(std::string(JUANIE_TEST_DATA) + "/" + name);
+}
+
+// A pull request never deploys, whatever its branches map to: here every branch maps to dev,
+// and its run still has no environment.
+TEST(Intake, GithubPullRequestQueuesARunOfItsHeadWithoutEnvironment) {
+  const auto p = project(Forge::kGithub, "branches: [{match: \"*\", environment: dev}]\n");
+  auto intake = classify_webhook(
+      Forge::kGithub, github(data("github-pull-request-opened.json"), "pull_request"), &p, kNow);
+  auto* run = std::get_if<store::RunRequest>(&intake);
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(run->ref, "refs/pull/2/head");
+  EXPECT_EQ(run->branch, "changes");
+  EXPECT_EQ(run->sha, "ec26c3e57ca3a959ca5aad62de7213c562f8c821");
+  EXPECT_EQ(run->environment, std::nullopt);
+  EXPECT_EQ(run->event, "pull_request");
+  ASSERT_TRUE(run->pull_request);
+  EXPECT_EQ(run->pull_request->number, 2);
+  EXPECT_EQ(run->pull_request->title, "Update the README with new information.");
+  EXPECT_EQ(run->pull_request->source_branch, "changes");
+  EXPECT_EQ(run->pull_request->target_branch, "master");
+  EXPECT_FALSE(run->pull_request->fork);
+  auto fork = classify_webhook(
+      Forge::kGithub, github(data("github-pull-request-fork-synchronize.json"), "pull_request"), &p,
+      kNow);
+  ASSERT_TRUE(std::holds_alternative<store::RunRequest>(fork));
+  EXPECT_TRUE(std::get<store::RunRequest>(fork).pull_request->fork);
+}
+
+TEST(Intake, ClosedPullRequestCancelsAndOtherActionsAreIgnored) {
+  const auto p = project(Forge::kGithub);
+  auto closed = classify_webhook(
+      Forge::kGithub, github(data("github-pull-request-closed.json"), "pull_request"), &p, kNow);
+  auto* c = std::get_if<PullRequestClosed>(&closed);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->ref, "refs/pull/2/head");
+  EXPECT_EQ(c->reason, "pull request #2 was closed");
+  std::string edited = data("github-pull-request-opened.json");
+  edited.replace(edited.find("\"opened\""), 8, "\"edited\"");
+  auto ignored = classify_webhook(Forge::kGithub, github(edited, "pull_request"), &p, kNow);
+  ASSERT_TRUE(std::holds_alternative<Ignored>(ignored));
+  EXPECT_EQ(std::get<Ignored>(ignored).reason, "pull request action \"edited\" brings no new code");
+  // A bad body is 400 with the field; a bad signature is 401 before the body is read.
+  std::string bad = data("github-pull-request-opened.json");
+  bad.replace(bad.find("\"number\": 2,\n    \"state\""), 11, "\"number\": 0");
+  bad.replace(bad.find("\"number\": 2"), 11, "\"number\": 0");
+  auto rejected = classify_webhook(Forge::kGithub, github(bad, "pull_request"), &p, kNow);
+  ASSERT_TRUE(std::holds_alternative<Rejection>(rejected));
+  EXPECT_EQ(std::get<Rejection>(rejected).status, 400);
+  EXPECT_NE(std::get<Rejection>(rejected).reason.find("number"), std::string::npos);
+  auto unsigned_request = github(data("github-pull-request-opened.json"), "pull_request");
+  unsigned_request.body += " ";
+  EXPECT_EQ(
+      std::get<Rejection>(classify_webhook(Forge::kGithub, unsigned_request, &p, kNow)).status,
+      401);
+}
+
+TEST(Intake, GitlabMergeRequestAndGiteaPullRequest) {
+  const auto gitlab = project(Forge::kGitlab);
+  http::Request r;
+  r.body = data("gitlab-merge-request-fork-update.json");
+  r.headers = {{"X-Gitlab-Event", "Merge Request Hook"},
+               {"X-Gitlab-Token", kSecret},
+               {"X-Gitlab-Event-UUID", "2b9d3c1a-6f0e-4d2c-9a7b-1c2d3e4f5a6b"}};
+  auto queued = classify_webhook(Forge::kGitlab, r, &gitlab, kNow);
+  auto* run = std::get_if<store::RunRequest>(&queued);
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(run->ref, "refs/merge-requests/1/head");
+  EXPECT_EQ(run->branch, "ms-viewport");
+  EXPECT_TRUE(run->pull_request->fork);
+  EXPECT_EQ(run->pusher, "root");
+  r.body = data("gitlab-merge-request-merge.json");
+  auto merged = classify_webhook(Forge::kGitlab, r, &gitlab, kNow);
+  ASSERT_TRUE(std::holds_alternative<PullRequestClosed>(merged));
+  EXPECT_EQ(std::get<PullRequestClosed>(merged).reason, "merge request !1 was merged");
+
+  const auto gitea = project(Forge::kGitea);
+  http::Request g;
+  g.body = data("gitea-pull-request-opened.json");
+  g.headers = {{"X-Gitea-Event", "pull_request"},
+               {"X-Gitea-Delivery", "7b1c4d6a-3f0e-4dd8-b6a5-2c8f5d2e9c11"},
+               {"X-Gitea-Signature", hex_encode(hmac_sha256(kSecret, g.body))}};
+  auto gitea_run = classify_webhook(Forge::kGitea, g, &gitea, kNow);
+  ASSERT_TRUE(std::holds_alternative<store::RunRequest>(gitea_run));
+  EXPECT_EQ(std::get<store::RunRequest>(gitea_run).ref, "refs/pull/1/head");
+  EXPECT_EQ(std::get<store::RunRequest>(gitea_run).environment, std::nullopt);
+}
+
 }  // namespace
 }  // namespace juanie::daemon

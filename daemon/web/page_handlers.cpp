@@ -1,0 +1,125 @@
+#include "daemon/web/page_handlers.hpp"
+
+#include "daemon/approvals/approval_desk.hpp"
+#include "daemon/approvals/approval_page.hpp"
+#include "daemon/http/form.hpp"
+#include "daemon/store/runs.hpp"
+#include "daemon/support/crypto.hpp"
+#include "daemon/web/pages.hpp"
+
+namespace juanie::daemon::web {
+namespace {
+
+constexpr std::string_view kCookie = "juanie_session";
+constexpr int kRunsShown = 50;
+
+http::Response page(int status, std::string html) {
+  return approvals::page_response(status, std::move(html));
+}
+
+http::Response see_home(std::string cookie) {
+  http::Response r = page(303, "");
+  r.headers.emplace_back("Location", "/");
+  r.headers.emplace_back("Set-Cookie", std::move(cookie));
+  return r;
+}
+
+std::string cookie_attributes(const RouteDeps& deps) {
+  // SameSite=Strict: no other site can make the browser send it, so no form elsewhere can act
+  // as the person; HttpOnly: no script reads it; Secure when served over TLS.
+  return "; Path=/; HttpOnly; SameSite=Strict" + std::string(deps.secure_cookies ? "; Secure" : "");
+}
+
+std::optional<Session> session_of(const RouteDeps& deps, const http::Request& req) {
+  const auto header = req.header("Cookie");
+  if (!header) return std::nullopt;
+  return deps.sessions->find(cookie_value(*header, kCookie), deps.clock.now());
+}
+
+// The configured token whose SHA-256 is that of `token`; every digest is compared, in
+// constant time.
+const config::ApiToken* token_named(const RouteDeps& deps, std::string_view token) {
+  const Digest digest = sha256(token);
+  const config::ApiToken* found = nullptr;
+  for (const auto& t : deps.api_tokens) {
+    if (constant_time_equal(digest, t.sha256)) found = &t;
+  }
+  return found;
+}
+
+void sign_in(const RouteDeps& deps, const http::Request& req, http::Reply reply) {
+  auto form = http::parse_form(req.body, 4);
+  const config::ApiToken* token =
+      form && form->contains("token") ? token_named(deps, form->at("token")) : nullptr;
+  if (!token) {
+    return reply(page(401, sign_in_page("That token is not one of the daemon's api_tokens.")));
+  }
+  auto opened = deps.sessions->open(token->name, token->person, deps.clock.now());
+  deps.log.info("status page: " + token->name + " signed in from " + req.remote_address);
+  reply(see_home(std::string(kCookie) + "=" + opened.id + cookie_attributes(deps) +
+                 "; Max-Age=" + std::to_string(deps.sessions->ttl().count())));
+}
+
+void sign_out(const RouteDeps& deps, const http::Request& req, http::Reply reply) {
+  auto session = session_of(deps, req);
+  auto form = http::parse_form(req.body, 4);
+  if (!session || !form || !form->contains("csrf") ||
+      !constant_time_equal(form->at("csrf"), session->csrf)) {
+    return reply(page(403, sign_in_page("Sign-out refused: the form was not this session's.")));
+  }
+  deps.sessions->close(cookie_value(*req.header("Cookie"), kCookie));
+  deps.log.info("status page: " + session->token_name + " signed out");
+  reply(see_home(std::string(kCookie) + "=" + cookie_attributes(deps) + "; Max-Age=0"));
+}
+
+void home(const RouteDeps& deps, const Session& session, http::Reply reply) {
+  auto runs = deps.reader.with(
+      [](store::Database& db) { return store::list_runs(db, std::nullopt, kRunsShown); });
+  if (!runs)
+    return reply(page(503, approvals::message_page("Not available", runs.error().message)));
+  HomeView v{session.person.empty() ? session.token_name : session.person, session.csrf, {}};
+  for (const auto& r : *runs) {
+    const std::string_view ref = r.ref;
+    v.runs.push_back(
+        {r.id, r.project, std::string(ref.starts_with("refs/heads/") ? ref.substr(11) : ref), r.sha,
+         r.environment.value_or(""), std::string(pipelines::to_string(r.state)), r.created_at});
+  }
+  reply(page(200, home_page(v)));
+}
+
+}  // namespace
+
+bool is_page_path(std::string_view path) {
+  return path == "/" || path == "/sign-in" || path == "/sign-out";
+}
+
+std::string cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto end = header.find(';');
+    std::string_view pair = header.substr(0, end);
+    while (pair.starts_with(' ')) pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1));
+    }
+    if (end == std::string_view::npos) break;
+    header.remove_prefix(end + 1);
+  }
+  return "";
+}
+
+void status_page(const RouteDeps& deps, const http::Request& req, http::Reply reply) {
+  if (!deps.sessions) return reply(http::error_response(404, "no such endpoint"));
+  const std::string_view path = req.path();
+  if (path == "/sign-in" && req.method == "POST") return sign_in(deps, req, std::move(reply));
+  if (path == "/sign-out" && req.method == "POST") return sign_out(deps, req, std::move(reply));
+  if (path == "/" && (req.method == "GET" || req.method == "HEAD")) {
+    auto session = session_of(deps, req);
+    if (!session) return reply(page(200, sign_in_page(std::nullopt)));
+    return home(deps, *session, std::move(reply));
+  }
+  auto r = page(405, approvals::message_page("Method not allowed", "Use the page's forms."));
+  r.headers.emplace_back("Allow", path == "/" ? "GET" : "POST");
+  reply(std::move(r));
+}
+
+}  // namespace juanie::daemon::web

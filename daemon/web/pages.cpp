@@ -1,0 +1,72 @@
+#include "daemon/web/pages.hpp"
+
+#include "daemon/approvals/approval_page.hpp"
+
+namespace juanie::daemon::web {
+namespace {
+
+using approvals::html_escape;
+
+constexpr std::string_view kStyle =
+    "body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:1.5rem auto;"
+    "padding:0 1rem;color:#1b1f23}h1{font-size:1.4rem}header{display:flex;flex-wrap:wrap;"
+    "justify-content:space-between;align-items:center;gap:.5rem}"
+    "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem .3rem 0;"
+    "border-bottom:1px solid #d0d7de;vertical-align:top}th{color:#57606a;font-weight:500}"
+    "code{font:13px ui-monospace,monospace;overflow-wrap:anywhere}"
+    "label{display:block;margin:.5rem 0 .2rem}input{font-size:1rem;padding:.4rem;width:100%;"
+    "max-width:28rem;box-sizing:border-box}button{font-size:1rem;padding:.45rem 1.2rem;"
+    "border-radius:6px;border:1px solid #57606a;background:#f6f8fa;color:#1b1f23;"
+    "cursor:pointer}.error{color:#a40e26}.state-succeeded{color:#116329}"
+    ".state-failed{color:#a40e26}@media (max-width:40rem){.wide{display:none}}";
+
+std::string head(std::string_view title) {
+  return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width\">"
+         "<meta name=\"referrer\" content=\"no-referrer\"><title>" +
+         html_escape(title) + "</title><style>" + std::string(kStyle) + "</style></head><body>";
+}
+
+}  // namespace
+
+std::string sign_in_page(std::optional<std::string_view> problem) {
+  std::string html = head("Sign in · juanie") + "<main><h1>Sign in to juanie</h1>";
+  if (problem) html += "<p class=\"error\" role=\"alert\">" + html_escape(*problem) + "</p>";
+  html +=
+      "<form method=\"post\" action=\"/sign-in\"><label for=\"token\">API token</label>"
+      "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" "
+      "required><p><button type=\"submit\">Sign in</button></p></form>"
+      "<p>Use a token listed under <code>api_tokens</code> in the daemon's configuration.</p>"
+      "</main></body></html>";
+  return html;
+}
+
+std::string home_page(const HomeView& v) {
+  std::string html = head("Runs · juanie");
+  html +=
+      "<header><h1>Runs</h1><form method=\"post\" action=\"/sign-out\">"
+      "<input type=\"hidden\" name=\"csrf\" value=\"" +
+      html_escape(v.csrf) + "\">Signed in as <strong>" + html_escape(v.signed_in_as) +
+      "</strong> <button type=\"submit\">Sign out</button></form></header><main>";
+  if (v.runs.empty()) {
+    html += "<p>No runs yet.</p>";
+  } else {
+    html +=
+        "<table><caption class=\"wide\">Newest first</caption><thead><tr><th scope=\"col\">Run"
+        "</th><th scope=\"col\">Project</th><th scope=\"col\">Branch</th><th scope=\"col\" "
+        "class=\"wide\">Commit</th><th scope=\"col\">Environment</th><th scope=\"col\">State"
+        "</th><th scope=\"col\" class=\"wide\">Queued</th></tr></thead><tbody>";
+    for (const auto& r : v.runs) {
+      html += "<tr><td>" + std::to_string(r.id) + "</td><td>" + html_escape(r.project) +
+              "</td><td>" + html_escape(r.branch) + "</td><td class=\"wide\"><code>" +
+              html_escape(r.sha.substr(0, 12)) + "</code></td><td>" + html_escape(r.environment) +
+              "</td><td class=\"state-" + html_escape(r.state) + "\">" + html_escape(r.state) +
+              "</td><td class=\"wide\">" + html_escape(r.created_at) + "</td></tr>";
+    }
+    html += "</tbody></table>";
+  }
+  html += "</main></body></html>";
+  return html;
+}
+
+}  // namespace juanie::daemon::web

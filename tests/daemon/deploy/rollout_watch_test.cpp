@@ -1,0 +1,185 @@
+// The RolloutWatch driven in-process: a real store, real application and GitOps repositories
+// (the GitOps pushes through a scripted remote), Flux's events stored as the hook stores them,
+// and each pass called by the test (no worker thread, a manual clock).
+#include "daemon/deploy/rollout_watch.hpp"
+
+#include "daemon/deploy/deploy_world.hpp"
+#include "daemon/store/flux_events.hpp"
+
+namespace juanie::daemon {
+namespace {
+
+using pipelines::DeploymentState;
+
+class RolloutWatchTest : public test_world::DeployWorld {
+ protected:
+  void SetUp() override {
+    DeployWorld::SetUp();
+    // Flux feedback on, and no rollback on failure: the verdict alone is looked at.
+    project.config.flux_hmac_key = config::SecretRef{"shop.flux", "shop.yaml:1: flux.hmac_key"};
+    for (auto& env : project.config.environments) env.rollback = pipelines::Rollback::kManual;
+    reload();
+  }
+
+  void reload() {
+    config::ProjectMap map;
+    map.emplace("shop", std::make_shared<config::LoadedProject>(project));
+    if (projects) {
+      projects->replace(std::move(map));
+    } else {
+      projects.emplace(std::move(map));
+    }
+    if (!watch) {
+      watch.emplace(RolloutWatchDeps{daemon, flow, notifier, *writer, *reader, *projects, clock,
+                                     log, gitops_writer, graph, nullptr, nullptr});
+    }
+  }
+
+  // A deployment of a new develop commit, committed and waiting for Flux.
+  store::DeploymentRecord deploying(const std::string& version) {
+    const auto sha = commit_app(version);
+    auto fetched = mirrors.update(app.bare());
+    EXPECT_TRUE(fetched) << fetched.error().message;
+    const auto r = running_run(sha);
+    deployer->deliver(r, project.config, test_world::kImage, pipelines::commit_tag(sha),
+                      "sha256:" + std::string(64, 'd'));
+    auto d = deployment_of(r.id);
+    EXPECT_TRUE(d && d->state == DeploymentState::kDeploying) << log_text.str();
+    return d ? *d : store::DeploymentRecord{};
+  }
+
+  // An event stored as POST /hooks/flux/shop stores it; its id.
+  std::int64_t flux(const std::string& reason, const std::string& severity,
+                    const std::string& commit, const std::string& message = "",
+                    const std::string& name = "shop-dev",
+                    const std::string& kube_namespace = "flux-system") {
+    flux::FluxEvent e;
+    e.kind = "Kustomization";
+    e.name = name;
+    e.namespace_ = kube_namespace;
+    e.severity = severity;
+    e.reason = reason;
+    e.message = message;
+    e.controller = "kustomize-controller";
+    e.revision = "main@sha1:" + commit;
+    e.commit = commit;
+    std::int64_t id = 0;
+    auto ok = store::write_and_wait(*writer, [&](store::Database& db) -> Result<void> {
+      auto stored = store::record_flux_event(db, "shop", e, rfc3339(clock.now()));
+      if (!stored) return std::unexpected(stored.error());
+      id = stored->id;
+      return {};
+    });
+    EXPECT_TRUE(ok) << ok.error().message;
+    return id;
+  }
+
+  std::string outcome_of(std::int64_t event) {
+    auto found = reader->with([&](store::Database& db) -> Result<std::string> {
+      auto stmt = db.prepare("SELECT coalesce(outcome, '(none)') FROM flux_events WHERE id = ?1");
+      if (!stmt) return std::unexpected(stmt.error());
+      stmt->bind(1, event);
+      auto row = stmt->step();
+      if (!row) return std::unexpected(row.error());
+      return *row ? stmt->text(0) : std::string("(missing)");
+    });
+    return found ? *found : found.error().message;
+  }
+
+  store::DeploymentRecord current(std::int64_t id) {
+    auto found = reader->with([&](store::Database& db) { return store::find_deployment(db, id); });
+    EXPECT_TRUE(found && *found);
+    return found && *found ? **found : store::DeploymentRecord{};
+  }
+
+  std::optional<ProjectRegistry> projects;
+  std::optional<RolloutWatch> watch;  // never started: the test calls pass()
+};
+
+// An `error` event fails the rollout whatever reason Flux gives it, with Flux's message.
+TEST_F(RolloutWatchTest, AnErrorEventOfAnyReasonFailsTheRolloutWithFluxsMessage) {
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto event =
+      flux("PruneFailed", "error", *d.gitops_commit,
+           "failed to delete Deployment/dev/shop-old: deployments.apps is forbidden");
+  watch->pass();
+  EXPECT_EQ(outcome_of(event), "applied");
+  const auto after = current(d.id);
+  EXPECT_EQ(after.state, DeploymentState::kFailed);
+  EXPECT_EQ(after.reason.value_or(""),
+            "Flux: PruneFailed: failed to delete Deployment/dev/shop-old: deployments.apps is "
+            "forbidden");
+}
+
+// Even a reason that, as info, only tells progress: as an error it is a failure.
+TEST_F(RolloutWatchTest, AnErrorEventWithAProgressReasonFailsTheRolloutToo) {
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto event = flux("DependencyNotReady", "error", *d.gitops_commit,
+                          "dependency 'flux-system/infra' revision is not up to date");
+  watch->pass();
+  EXPECT_EQ(outcome_of(event), "applied");
+  const auto after = current(d.id);
+  EXPECT_EQ(after.state, DeploymentState::kFailed);
+  EXPECT_EQ(after.reason.value_or(""),
+            "Flux: DependencyNotReady: dependency 'flux-system/infra' revision is not up to date");
+}
+
+// An info event of a reason the daemon does not know changes nothing; the verdict that comes
+// after it still decides.
+TEST_F(RolloutWatchTest, AnInfoEventOfAnUnknownReasonChangesNothing) {
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto noise = flux("SomethingNewInFlux", "info", *d.gitops_commit, "all is fine, maybe");
+  const auto progress = flux("Progressing", "info", *d.gitops_commit, "applying");
+  watch->pass();
+  EXPECT_EQ(outcome_of(noise), "no_verdict");
+  EXPECT_EQ(outcome_of(progress), "no_verdict");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kDeploying);
+  const auto done = flux("ReconciliationSucceeded", "info", *d.gitops_commit, "Applied revision");
+  watch->pass();
+  EXPECT_EQ(outcome_of(done), "applied");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kSuccess);
+}
+
+// Flux names each object by namespace and name: the environment's Kustomization is
+// flux-system/shop-dev (what `project init` generates); the same name elsewhere is another
+// object — another tenant's, a copy — and its news changes nothing.
+TEST_F(RolloutWatchTest, AKustomizationOfTheSameNameInAnotherNamespaceChangesNothing) {
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto elsewhere = flux("HealthCheckFailed", "error", *d.gitops_commit, "Health check failed",
+                              "shop-dev", "team-b");
+  const auto unnamed =
+      flux("ReconciliationSucceeded", "info", *d.gitops_commit, "Applied", "shop-dev", "");
+  watch->pass();
+  EXPECT_EQ(outcome_of(elsewhere), "other_environment");
+  EXPECT_EQ(outcome_of(unnamed), "other_environment");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kDeploying);
+  const auto own = flux("ReconciliationSucceeded", "info", *d.gitops_commit, "Applied");
+  watch->pass();
+  EXPECT_EQ(outcome_of(own), "applied");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kSuccess);
+}
+
+// flux.kustomizations may place the environment's Kustomization in a namespace of its own:
+// then that namespace is the one that counts, flux-system's namesake none.
+TEST_F(RolloutWatchTest, AMappedNamespaceIsTheOneThatCounts) {
+  project.config.flux_kustomizations["dev"] = config::FluxObjectRef{"apps", "shop-dev"};
+  reload();
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto namesake = flux("HealthCheckFailed", "error", *d.gitops_commit, "Health check failed");
+  watch->pass();
+  EXPECT_EQ(outcome_of(namesake), "other_environment");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kDeploying);
+  const auto own = flux("HealthCheckFailed", "error", *d.gitops_commit, "Health check failed",
+                        "shop-dev", "apps");
+  watch->pass();
+  EXPECT_EQ(outcome_of(own), "applied");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kFailed);
+}
+
+}  // namespace
+}  // namespace juanie::daemon

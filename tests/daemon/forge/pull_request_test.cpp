@@ -1,0 +1,209 @@
+#include "daemon/forge/pull_request.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
+
+namespace juanie::daemon {
+namespace {
+
+std::string fixture(const std::string& name) {
+  return test::read_file(std::string(JUANIE_TEST_DATA) + "/" + name);
+}
+
+http::Request with(std::string body, std::vector<std::pair<std::string, std::string>> headers) {
+  http::Request r;
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  return r;
+}
+
+// GitHub's documented pull_request "opened" example (Codertocat/Hello-World #2).
+TEST(PullRequestEvent, GithubOpenedFromTheSameRepository) {
+  auto e = parse_event(Forge::kGithub, with(fixture("github-pull-request-opened.json"),
+                                            {{"X-GitHub-Event", "pull_request"}}));
+  ASSERT_TRUE(e) << e.error().message;
+  ASSERT_EQ(e->kind, EventKind::kPullRequest);
+  const auto& pr = e->pull_request;
+  EXPECT_EQ(pr.action, PullRequestAction::kRun);
+  EXPECT_EQ(pr.number, 2);
+  EXPECT_EQ(pr.title, "Update the README with new information.");
+  EXPECT_EQ(pr.head_sha, "ec26c3e57ca3a959ca5aad62de7213c562f8c821");
+  EXPECT_EQ(pr.source_branch, "changes");
+  EXPECT_EQ(pr.target_branch, "master");
+  EXPECT_EQ(pr.head_repository, "Codertocat/Hello-World");
+  EXPECT_EQ(pr.base_repository, "Codertocat/Hello-World");
+  EXPECT_FALSE(pr.fork);
+  EXPECT_EQ(pr.head_ref, "refs/pull/2/head");
+  EXPECT_EQ(pr.sender, "Codertocat");
+}
+
+TEST(PullRequestEvent, GithubSynchronizeFromAFork) {
+  auto pr =
+      parse_pull_request(Forge::kGithub, fixture("github-pull-request-fork-synchronize.json"));
+  ASSERT_TRUE(pr) << pr.error().message;
+  EXPECT_EQ(pr->action, PullRequestAction::kRun);
+  EXPECT_EQ(pr->head_sha, "34c5c7793cb3b279e22454cb6750c80560547b3a");
+  EXPECT_EQ(pr->head_repository, "octo-fork/Hello-World");
+  EXPECT_TRUE(pr->fork);
+}
+
+TEST(PullRequestEvent, GithubDeletedForkAndCaseOfNames) {
+  // head.repo is null once the fork is deleted: treated as a fork.
+  std::string body = fixture("github-pull-request-opened.json");
+  const auto at = body.find("\"repo\": {");
+  ASSERT_NE(at, std::string::npos);
+  const auto end = body.find("},\n    \"base\"");
+  body = body.substr(0, at) + "\"repo\": null\n    " + body.substr(end);
+  auto deleted = parse_pull_request(Forge::kGithub, body);
+  ASSERT_TRUE(deleted) << deleted.error().message;
+  EXPECT_TRUE(deleted->fork);
+  // GitHub names are case-insensitive: the same repository spelt differently is no fork.
+  std::string spelt = fixture("github-pull-request-opened.json");
+  spelt.replace(spelt.find("\"full_name\": \"Codertocat/Hello-World\""), 37,
+                "\"full_name\": \"codertocat/hello-world\"");
+  auto same = parse_pull_request(Forge::kGithub, spelt);
+  ASSERT_TRUE(same);
+  EXPECT_FALSE(same->fork);
+}
+
+TEST(PullRequestEvent, GithubActions) {
+  for (const char* action : {"opened", "reopened", "synchronize", "ready_for_review"}) {
+    std::string body = fixture("github-pull-request-opened.json");
+    body.replace(body.find("\"opened\""), 8, std::string("\"") + action + "\"");
+    auto pr = parse_pull_request(Forge::kGithub, body);
+    ASSERT_TRUE(pr) << action;
+    EXPECT_EQ(pr->action, PullRequestAction::kRun) << action;
+  }
+  auto closed = parse_pull_request(Forge::kGithub, fixture("github-pull-request-closed.json"));
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->action, PullRequestAction::kClose);
+  EXPECT_EQ(closed->head_ref, "refs/pull/2/head");
+  for (const char* action : {"edited", "labeled", "converted_to_draft", "synchronized"}) {
+    std::string body = fixture("github-pull-request-opened.json");
+    body.replace(body.find("\"opened\""), 8, std::string("\"") + action + "\"");
+    auto pr = parse_pull_request(Forge::kGithub, body);
+    ASSERT_TRUE(pr);
+    EXPECT_EQ(pr->action, PullRequestAction::kIgnore) << action;
+    EXPECT_NE(pr->ignore_reason.find(action), std::string::npos);
+  }
+}
+
+TEST(PullRequestEvent, MalformedBodiesNameTheField) {
+  auto not_json = parse_pull_request(Forge::kGithub, "{\"action\":");
+  ASSERT_FALSE(not_json);
+  EXPECT_NE(not_json.error().message.find("not valid JSON"), std::string::npos);
+  std::string body = fixture("github-pull-request-opened.json");
+  body.replace(body.find("ec26c3e57ca3a959ca5aad62de7213c562f8c821"), 40, "HEAD");
+  auto bad_sha = parse_pull_request(Forge::kGithub, body);
+  ASSERT_FALSE(bad_sha);
+  EXPECT_NE(bad_sha.error().message.find("pull_request.head.sha"), std::string::npos);
+  std::string branch = fixture("github-pull-request-opened.json");
+  branch.replace(branch.find("\"ref\": \"changes\""), 16, "\"ref\": \"a..b\"");
+  auto bad_branch = parse_pull_request(Forge::kGithub, branch);
+  ASSERT_FALSE(bad_branch);
+  EXPECT_NE(bad_branch.error().message.find("pull_request.head.ref"), std::string::npos);
+  auto no_number = parse_pull_request(Forge::kGithub, R"({"action":"closed","pull_request":{}})");
+  ASSERT_FALSE(no_number);
+  EXPECT_NE(no_number.error().message.find("number"), std::string::npos);
+  auto no_pr = parse_pull_request(Forge::kGitea, R"({"action":"opened","number":3})");
+  ASSERT_FALSE(no_pr);
+  EXPECT_EQ(no_pr.error().message, "pull_request is missing or not an object");
+  auto negative =
+      parse_pull_request(Forge::kGitlab, R"({"object_attributes":{"action":"close","iid":-4}})");
+  ASSERT_FALSE(negative);
+  EXPECT_NE(negative.error().message.find("object_attributes.iid"), std::string::npos);
+}
+
+TEST(PullRequestEvent, TitleLosesControlCharacters) {
+  std::string body = fixture("github-pull-request-opened.json");
+  body.replace(body.find("Update the README"), 17, "Fix\\nINFO forged line\\u0007");
+  auto pr = parse_pull_request(Forge::kGithub, body);
+  ASSERT_TRUE(pr);
+  EXPECT_EQ(pr->title, "FixINFO forged line with new information.");
+}
+
+// GitLab's documented merge request example (object_attributes.iid 1, ms-viewport → master).
+TEST(PullRequestEvent, GitlabOpen) {
+  auto e = parse_event(Forge::kGitlab, with(fixture("gitlab-merge-request-open.json"),
+                                            {{"X-Gitlab-Event", "Merge Request Hook"}}));
+  ASSERT_TRUE(e) << e.error().message;
+  ASSERT_EQ(e->kind, EventKind::kPullRequest);
+  const auto& pr = e->pull_request;
+  EXPECT_EQ(pr.action, PullRequestAction::kRun);
+  EXPECT_EQ(pr.number, 1);
+  EXPECT_EQ(pr.title, "MS-Viewport");
+  EXPECT_EQ(pr.head_sha, "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
+  EXPECT_EQ(pr.source_branch, "ms-viewport");
+  EXPECT_EQ(pr.target_branch, "master");
+  EXPECT_EQ(pr.head_repository, "awesome_space/awesome_project");
+  EXPECT_FALSE(pr.fork);
+  EXPECT_EQ(pr.head_ref, "refs/merge-requests/1/head");
+  EXPECT_EQ(pr.sender, "root");
+  // A system hook says merge_request in object_kind.
+  auto system = parse_event(Forge::kGitlab, with(fixture("gitlab-merge-request-open.json"),
+                                                 {{"X-Gitlab-Event", "System Hook"}}));
+  ASSERT_TRUE(system);
+  EXPECT_EQ(system->kind, EventKind::kPullRequest);
+}
+
+TEST(PullRequestEvent, GitlabUpdateRunsOnlyWithNewCommits) {
+  auto commits =
+      parse_pull_request(Forge::kGitlab, fixture("gitlab-merge-request-fork-update.json"));
+  ASSERT_TRUE(commits) << commits.error().message;
+  EXPECT_EQ(commits->action, PullRequestAction::kRun);
+  EXPECT_EQ(commits->head_sha, "7e21ac7f3b0c0b9c5e4d3f0e6a1b2c3d4e5f6a7b");
+  EXPECT_TRUE(commits->fork);  // source_project_id 15, target 14
+  EXPECT_EQ(commits->head_repository, "contributor/awesome_project");
+  auto title =
+      parse_pull_request(Forge::kGitlab, fixture("gitlab-merge-request-title-update.json"));
+  ASSERT_TRUE(title);
+  EXPECT_EQ(title->action, PullRequestAction::kIgnore);
+  EXPECT_EQ(title->ignore_reason, "merge request update without new commits");
+  auto merged = parse_pull_request(Forge::kGitlab, fixture("gitlab-merge-request-merge.json"));
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(merged->action, PullRequestAction::kClose);
+  auto approved =
+      parse_pull_request(Forge::kGitlab, R"({"object_attributes":{"action":"approved","iid":1}})");
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->action, PullRequestAction::kIgnore);
+}
+
+// Gitea's documented pull_request example (gitea/webhooks #1).
+TEST(PullRequestEvent, GiteaOpenedSynchronizedClosed) {
+  auto e = parse_event(Forge::kGitea, with(fixture("gitea-pull-request-opened.json"),
+                                           {{"X-Gitea-Event", "pull_request"}}));
+  ASSERT_TRUE(e) << e.error().message;
+  ASSERT_EQ(e->kind, EventKind::kPullRequest);
+  EXPECT_EQ(e->pull_request.action, PullRequestAction::kRun);
+  EXPECT_EQ(e->pull_request.number, 1);
+  EXPECT_EQ(e->pull_request.title, "Update README.md");
+  EXPECT_EQ(e->pull_request.head_sha, "2be1b2ed2bbc6fd0ad4a00bfa8463ef36e11a3e6");
+  EXPECT_EQ(e->pull_request.source_branch, "test");
+  EXPECT_EQ(e->pull_request.target_branch, "master");
+  EXPECT_FALSE(e->pull_request.fork);
+  EXPECT_EQ(e->pull_request.head_ref, "refs/pull/1/head");
+  // Forgejo sends its own header too; a sync may name itself in the event header.
+  auto forgejo =
+      parse_event(Forge::kGitea, with(fixture("gitea-pull-request-fork-synchronized.json"),
+                                      {{"X-Forgejo-Event", "pull_request_sync"}}));
+  ASSERT_TRUE(forgejo) << forgejo.error().message;
+  EXPECT_EQ(forgejo->pull_request.action, PullRequestAction::kRun);
+  EXPECT_TRUE(forgejo->pull_request.fork);
+  EXPECT_EQ(forgejo->pull_request.head_repository, "someone/webhooks");
+  auto closed = parse_pull_request(Forge::kGitea, fixture("gitea-pull-request-closed.json"));
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->action, PullRequestAction::kClose);
+  auto label = parse_pull_request(Forge::kGitea, fixture("gitea-pull-request-label-updated.json"));
+  ASSERT_TRUE(label);
+  EXPECT_EQ(label->action, PullRequestAction::kIgnore);
+  // GitHub's word is not Gitea's: "synchronize" from a Gitea hook is not a known action.
+  std::string body = fixture("gitea-pull-request-opened.json");
+  body.replace(body.find("\"opened\""), 8, "\"synchronize\"");
+  auto github_word = parse_pull_request(Forge::kGitea, body);
+  ASSERT_TRUE(github_word);
+  EXPECT_EQ(github_word->action, PullRequestAction::kIgnore);
+}
+
+}  // namespace
+}  // namespace juanie::daemon
