@@ -7,6 +7,7 @@
 #include "daemon/api/log_follower.hpp"
 #include "daemon/api/paging.hpp"
 #include "daemon/api/runs_json.hpp"
+#include "daemon/store/commit_statuses.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/state_machines.hpp"
@@ -50,7 +51,11 @@ void run_item(const RouteDeps& deps, const http::Request& req, const config::Api
         approvals_by_id(deps.reader, *deployment ? std::vector{**deployment}
                                                  : std::vector<store::DeploymentRecord>{});
     if (!approvals) return reply(http::error_response(503, approvals.error().message));
-    return reply(http::json_response(200, run_json(**run, *steps, *deployment, *approvals)));
+    auto report =
+        deps.reader.with([&](store::Database& db) { return store::status_report(db, id); });
+    if (!report) return reply(http::error_response(503, report.error().message));
+    return reply(
+        http::json_response(200, run_json(**run, *steps, *deployment, *approvals, *report)));
   }
   if (action == "log" && req.method == "GET") {
     if (req.query("follow") == "1") {

@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace juanie::daemon::api {
@@ -160,7 +161,8 @@ std::string runs_list_json(const std::vector<store::RunRecord>& runs,
 
 std::string run_json(const store::RunRecord& run, const std::vector<store::StepRecord>& steps,
                      const std::optional<store::DeploymentRecord>& deployment,
-                     const ApprovalsById& approvals) {
+                     const ApprovalsById& approvals,
+                     const std::optional<std::string>& status_report) {
   json::object o = run_object(run);
   json::array list;
   for (const auto& s : steps) {
@@ -176,6 +178,10 @@ std::string run_json(const store::RunRecord& run, const std::vector<store::StepR
   o["steps"] = std::move(list);
   o["deployment"] =
       deployment ? json::value(deployment_object(*deployment, approvals)) : json::value(nullptr);
+  // Written by the dispatcher (an object); anything else reads as "nothing reported".
+  std::error_code ec;
+  json::value report = status_report ? json::parse(*status_report, ec) : json::value(nullptr);
+  o["status_report"] = !ec && report.is_object() ? std::move(report) : json::value(nullptr);
   return json::serialize(o);
 }
 

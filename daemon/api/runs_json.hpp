@@ -17,9 +17,11 @@ std::string runs_list_json(const std::vector<store::RunRecord>& runs,
                            std::optional<std::int64_t> next);
 using ApprovalsById = std::map<std::int64_t, std::vector<store::ApprovalRecord>>;
 
+// "status_report": how the forge took the newest commit status (null: none sent).
 std::string run_json(const store::RunRecord& run, const std::vector<store::StepRecord>& steps,
                      const std::optional<store::DeploymentRecord>& deployment,
-                     const ApprovalsById& approvals);
+                     const ApprovalsById& approvals,
+                     const std::optional<std::string>& status_report = std::nullopt);
 std::string deployment_json(const store::DeploymentRecord& deployment,
                             const ApprovalsById& approvals);
 std::string deployments_list_json(const std::vector<store::DeploymentRecord>& deployments,

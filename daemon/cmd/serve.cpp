@@ -26,6 +26,7 @@
 #include "daemon/runs/run_executor.hpp"
 #include "daemon/runs/sandbox_backend.hpp"
 #include "daemon/runs/scheduler.hpp"
+#include "daemon/store/commit_statuses.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/run_lifecycle.hpp"
@@ -129,8 +130,19 @@ std::vector<std::string> environments_of(const config::ProjectMap& projects) {
   return {names.begin(), names.end()};
 }
 
+// The projects whose state changes enqueue commit statuses (the triggers of schema 14 read it).
+void report_statuses_of(const config::ProjectMap& projects, store::Writer& writer, Log& log) {
+  std::vector<std::string> names;
+  for (const auto& [name, project] : projects) {
+    if (project->config.status_token) names.push_back(name);
+  }
+  auto ok = store::write_and_wait(
+      writer, [&](store::Database& db) { return store::set_status_projects(db, names); });
+  if (!ok) log.error("cannot record which projects report commit statuses: " + ok.error().message);
+}
+
 void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Metrics& metrics,
-            Log& log) {
+            store::Writer& writer, Log& log) {
   sd_notify(0, "RELOADING=1");
   auto loaded = config::load_projects(daemon);
   if (!loaded) {
@@ -138,6 +150,7 @@ void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Metri
   } else {
     log.info("reloaded " + std::to_string(loaded->size()) + " project(s)");
     metrics.declare_environments(environments_of(*loaded));
+    report_statuses_of(*loaded, writer, log);
     projects.replace(std::move(*loaded));
   }
   sd_notify(0, "READY=1");
@@ -198,6 +211,8 @@ int serve(const std::filesystem::path& config_file) {
     return 1;
   }
 
+  // Before recovery: the runs it ends or queues again report on their commits too.
+  report_statuses_of(configuration->projects, **writer, log);
   SystemClock clock;
   {
     auto recovered = store::write_and_wait(**writer, [&](store::Database& db) -> Result<void> {
@@ -259,8 +274,9 @@ int serve(const std::filesystem::path& config_file) {
   runner::GitOpsWriter gitops(
       daemon.data_dir / "gitops", {}, nullptr, &random,
       [&metrics](runner::GitOpsPush push) { metrics.gitops_push(runner::to_string(push)); });
-  notify::Dispatcher dispatcher(
-      notify::DispatcherDeps{daemon, **writer, *reader, clock, log, &metrics});
+  notify::DispatcherDeps dispatch{daemon, **writer, *reader, clock, log, &metrics};
+  dispatch.projects = &projects;
+  notify::Dispatcher dispatcher(dispatch);
   (*wiring)->wake_with([&dispatcher] { dispatcher.wake(); });
   notify::Notifier& notifier = (*wiring)->notifier();
   approvals::ApprovalFlow& flow = (*wiring)->flow();
@@ -376,7 +392,7 @@ int serve(const std::filesystem::path& config_file) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      reload(daemon, projects, metrics, log);
+      reload(daemon, projects, metrics, **writer, log);
       continue;
     }
     log.info("stopping: finishing requests in flight");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pipelines/commit_status.hpp"
 #include "pipelines/image_reference.hpp"
 #include "pipelines/message_template.hpp"
 #include "pipelines/yaml_reader.hpp"
@@ -61,6 +62,34 @@ GitAccess parse_git_access(MapReader& r) {
   return a;
 }
 
+void parse_status_reporting(MapReader& r, ProjectConfig& out) {
+  out.status_token = secret_ref(r, "status_token");
+  if (auto v = r.optional_string("api_url")) {
+    if (!v->starts_with("https://") && !v->starts_with("http://")) {
+      r.fail_at(*r.child("api_url"), "api_url", "must be an http:// or https:// URL");
+    }
+    out.status_api_url = *v;
+  }
+  if (auto v = r.optional_string("status_context")) {
+    if (v->empty() || v->size() > 255 ||
+        std::any_of(v->begin(), v->end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+      r.fail_at(*r.child("status_context"), "status_context",
+                "must be 1 to 255 printable characters");
+    }
+    out.status_context = *v;
+  }
+  if (!out.status_token) return;
+  // Said now rather than at the first status: a URL the API cannot be told from.
+  if (!pipelines::repository_path(out.repo_url)) {
+    r.fail_at(*r.child("url"), "url",
+              "names no owner/repository path, which commit statuses (status_token) need");
+  }
+  if (out.status_api_url.empty() &&
+      !pipelines::default_api_base(status_api(out.forge), out.repo_url)) {
+    r.fail_at(*r.child("url"), "url", "has no host for commit statuses; set repo.api_url");
+  }
+}
+
 // Credentials in a URL: a password in any userinfo (`https://bot:TOKEN@host/…`), or any
 // userinfo at all over HTTP(S), where a token works as the user name too
 // (`https://ghp_TOKEN@github.com/…`). They would be in logs and the database, where no secret
@@ -103,6 +132,7 @@ void parse_repo(MapReader& root, ProjectConfig& out) {
   if (!secret) r.fail_here("webhook_secret: is required (a file in secrets_dir)");
   out.webhook_secret = *secret;
   out.repo_access = parse_git_access(r);
+  parse_status_reporting(r, out);
   r.finish();
 }
 

@@ -60,6 +60,10 @@ struct ProjectConfig {
   std::string repo_url;
   GitAccess repo_access;
   Forge forge = Forge::kGithub;
+  // Commit statuses: reported only with a token (repo.status_token, a file in secrets_dir).
+  std::optional<SecretRef> status_token;
+  std::string status_api_url;  // repo.api_url; "": api.github.com, or the repository's host
+  std::string status_context;  // repo.status_context; "": juanie/<name>
   SecretRef webhook_secret;
   std::string pipeline = ".juanie.yml";
   std::string image;

@@ -21,4 +21,16 @@ std::optional<Forge> parse_forge(std::string_view text) {
   return std::nullopt;
 }
 
+pipelines::StatusApi status_api(Forge forge) {
+  switch (forge) {
+    case Forge::kGitlab:
+      return pipelines::StatusApi::kGitlab;
+    case Forge::kGitea:
+      return pipelines::StatusApi::kGitea;
+    case Forge::kGithub:
+      break;
+  }
+  return pipelines::StatusApi::kGithub;
+}
+
 }  // namespace juanie::daemon

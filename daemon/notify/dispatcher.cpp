@@ -1,6 +1,7 @@
 #include "daemon/notify/dispatcher.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "daemon/config/loader.hpp"
@@ -8,6 +9,7 @@
 #include "daemon/notify/message_format.hpp"
 #include "daemon/notify/notifier.hpp"
 #include "daemon/notify/smtp_client.hpp"
+#include "daemon/store/commit_statuses.hpp"
 
 namespace juanie::daemon::notify {
 namespace {
@@ -106,6 +108,10 @@ int Dispatcher::deliver_due() {
     if (worker_.stopping()) break;  // a slow sink must not hold up shutdown: the rest wait
     ++attempted;
     const config::NotificationSink sink = sink_from_json(m.sink);
+    if (sink.type == kStatusSink) {
+      deliver_status(m);
+      continue;
+    }
     auto sent = send(m, sink);
     const std::string at = rfc3339(deps_.clock.now());
     const std::string& type = sink.type;
@@ -133,6 +139,61 @@ int Dispatcher::deliver_due() {
         });
   }
   return attempted;
+}
+
+void Dispatcher::deliver_status(const store::OutboxMessage& m) {
+  using pipelines::StatusAnswer;
+  const StatusOutcome outcome = status_.send(m);
+  const StatusSubject subject = status_subject(m.payload);
+  const auto now = deps_.clock.now();
+  const auto report = [](std::string_view state, const std::string& reason) {
+    json::object o;
+    o["state"] = state;
+    if (!reason.empty()) o["reason"] = reason;
+    return json::serialize(o);
+  };
+  if (outcome.answer == StatusAnswer::kDelivered) {
+    if (deps_.metrics) deps_.metrics->notification(kStatusSink, "delivered");
+    (void)store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+      if (auto ok = store::mark_delivered(db, m.id, rfc3339(now)); !ok) return ok;
+      return store::set_status_report(db, subject.run, report("delivered", ""));
+    });
+    return;
+  }
+  std::optional<std::string> next;
+  if (outcome.answer == StatusAnswer::kRetry && m.attempts + 1 < deps_.max_attempts) {
+    auto delay = deps_.first_retry * (1LL << std::min(m.attempts, 20));
+    delay = std::min<std::chrono::milliseconds>(delay, std::chrono::hours(1));
+    auto at = now + delay;
+    if (outcome.not_before && *outcome.not_before > at) at = *outcome.not_before;
+    next = rfc3339(std::chrono::time_point_cast<std::chrono::seconds>(at));
+  }
+  const std::string_view state = outcome.answer == StatusAnswer::kRefused ? "refused"
+                                 : next                                   ? "retrying"
+                                                                          : "abandoned";
+  if (deps_.metrics && !outcome.off) {
+    deps_.metrics->notification(kStatusSink, next ? "retry" : "abandoned");
+  }
+  if (outcome.answer == StatusAnswer::kRefused && !outcome.off) {
+    auto& throttle = refusals_.try_emplace(subject.project, std::chrono::hours(1)).first->second;
+    if (auto unlogged = throttle.admit(now)) {
+      deps_.log.warn(
+          "commit statuses of " + subject.project + " refused: " + outcome.detail +
+          (*unlogged ? " (" + std::to_string(*unlogged) + " more since the last line)" : "") +
+          "; not retried, check repo.status_token and repo.api_url");
+    }
+  } else if (!outcome.off) {
+    deps_.log.warn("commit status " + std::to_string(m.id) + " of " + subject.project +
+                   " not delivered" +
+                   (next ? ", next attempt at " + *next
+                         : ", given up after " + std::to_string(m.attempts + 1) + " attempts") +
+                   ": " + outcome.detail);
+  }
+  (void)store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+    if (auto ok = store::mark_failed(db, m.id, outcome.detail, next); !ok) return ok;
+    if (outcome.off) return {};
+    return store::set_status_report(db, subject.run, report(state, outcome.detail));
+  });
 }
 
 Result<void> Dispatcher::send(const store::OutboxMessage& m,

@@ -1,15 +1,18 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/notify/notifier.hpp"
+#include "daemon/notify/status_sender.hpp"
 #include "daemon/notify/transport.hpp"
 #include "daemon/store/outbox.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
 #include "daemon/support/clock.hpp"
 #include "daemon/support/log.hpp"
+#include "daemon/support/log_throttle.hpp"
 #include "daemon/support/metrics.hpp"
 #include "daemon/support/periodic_worker.hpp"
 
@@ -25,6 +28,8 @@ struct DispatcherDeps {
   std::chrono::milliseconds first_retry{5000};  // doubled per failure, at most an hour
   int max_attempts = 10;
   const Transport* transport = nullptr;  // not owned; null: the network
+  // The projects in force, for commit statuses; null: statuses are dropped (commands).
+  const ProjectRegistry* projects = nullptr;
 };
 
 // Sends the outbox: each due message to its sink, then records delivered, or failed with the
@@ -36,6 +41,7 @@ class Dispatcher {
   explicit Dispatcher(DispatcherDeps deps)
       : deps_(deps),
         transport_(deps.transport ? *deps.transport : network_),
+        status_(deps.daemon, deps.projects, transport_, deps.clock),
         worker_(std::chrono::seconds(1), [this](bool) { deliver_due(); }) {}
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -56,12 +62,19 @@ class Dispatcher {
   // An approval request to its approver's member id.
   Result<void> slack_direct(const config::NotificationSink& sink, const Fields& fields) const;
 
+  // A commit status: delivered, retried (not before the forge's rate limit allows), or —
+  // refused by the forge — given up at once, logged at most hourly per project and shown in
+  // the run's JSON.
+  void deliver_status(const store::OutboxMessage& message);
+
   Result<void> post_json(const std::string& url, const std::string& file, const std::string& body,
                          std::vector<std::pair<std::string, std::string>> headers) const;
 
   DispatcherDeps deps_;
   NetworkTransport network_;
   const Transport& transport_;
+  StatusSender status_;
+  std::map<std::string, LogThrottle> refusals_;  // per project; only the worker's thread
   PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 

@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 13> kMigrations{
+constexpr std::array<const char*, 14> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -253,6 +253,75 @@ ALTER TABLE runs ADD COLUMN pr_fork INTEGER;
 ALTER TABLE runs ADD COLUMN pr_head_repository TEXT;
 ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
 CREATE INDEX runs_by_ref ON runs (project, ref, id) WHERE state IN ('queued', 'running');
+)sql",
+    // 14: commit statuses. Every change of a run's or a deployment's state, whichever path
+    // makes it (intake, scheduler, executor, cancel, recovery, approvals, Flux, `juanie
+    // trigger` in another process), enqueues its status in the outbox in the same transaction:
+    // these triggers are the one place, so no path can forget one. Only projects listed in
+    // status_projects (those with repo.status_token; the daemon rewrites the list at start and
+    // reload) report. `supersede_key` (project, sha, what) keeps at most one status pending per
+    // commit and context: a newer one abandons the older, so the older can never be delivered
+    // after it. The forge's word, the context and the link are worked out when it is sent.
+    // runs.status_report: how the forge took the newest status of the run or its deployments.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN supersede_key TEXT;
+CREATE INDEX outbox_superseding ON outbox (supersede_key) WHERE state = 'pending';
+ALTER TABLE runs ADD COLUMN status_report TEXT;
+CREATE TABLE status_projects (name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TRIGGER runs_status_inserted AFTER INSERT ON runs
+WHEN NEW.project IN (SELECT name FROM status_projects)
+BEGIN
+  UPDATE outbox SET state = 'abandoned', last_error = 'superseded by a newer status'
+    WHERE state = 'pending' AND supersede_key = NEW.project || ' ' || NEW.sha || ' run';
+  INSERT INTO outbox (sink, event, payload, state, next_attempt_at, created_at, supersede_key)
+  VALUES ('{"type":"commit_status"}', 'run_status',
+          json_object('project', NEW.project, 'run', NEW.id, 'sha', NEW.sha, 'state', NEW.state,
+                      'reason', coalesce(NEW.reason, ''), 'step_failed', json('false')),
+          'pending', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+          NEW.project || ' ' || NEW.sha || ' run');
+END;
+CREATE TRIGGER runs_status_changed AFTER UPDATE OF state ON runs
+WHEN NEW.state IS NOT OLD.state AND NEW.project IN (SELECT name FROM status_projects)
+BEGIN
+  UPDATE outbox SET state = 'abandoned', last_error = 'superseded by a newer status'
+    WHERE state = 'pending' AND supersede_key = NEW.project || ' ' || NEW.sha || ' run';
+  INSERT INTO outbox (sink, event, payload, state, next_attempt_at, created_at, supersede_key)
+  VALUES ('{"type":"commit_status"}', 'run_status',
+          json_object('project', NEW.project, 'run', NEW.id, 'sha', NEW.sha, 'state', NEW.state,
+                      'reason', coalesce(NEW.reason, ''),
+                      'step_failed', json(CASE WHEN EXISTS (SELECT 1 FROM steps
+                        WHERE run_id = NEW.id AND state = 'failed') THEN 'true' ELSE 'false' END)),
+          'pending', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+          NEW.project || ' ' || NEW.sha || ' run');
+END;
+CREATE TRIGGER deployments_status_inserted AFTER INSERT ON deployments
+WHEN NEW.project IN (SELECT name FROM status_projects)
+BEGIN
+  UPDATE outbox SET state = 'abandoned', last_error = 'superseded by a newer status'
+    WHERE state = 'pending' AND supersede_key = NEW.project || ' ' ||
+      (SELECT sha FROM runs WHERE id = NEW.run_id) || ' deploy/' || NEW.environment;
+  INSERT INTO outbox (sink, event, payload, state, next_attempt_at, created_at, supersede_key)
+  SELECT '{"type":"commit_status"}', 'deployment_status',
+         json_object('project', NEW.project, 'run', NEW.run_id, 'deployment', NEW.id,
+                     'sha', r.sha, 'environment', NEW.environment, 'state', NEW.state),
+         'pending', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+         NEW.project || ' ' || r.sha || ' deploy/' || NEW.environment
+  FROM runs r WHERE r.id = NEW.run_id;
+END;
+CREATE TRIGGER deployments_status_changed AFTER UPDATE OF state ON deployments
+WHEN NEW.state IS NOT OLD.state AND NEW.project IN (SELECT name FROM status_projects)
+BEGIN
+  UPDATE outbox SET state = 'abandoned', last_error = 'superseded by a newer status'
+    WHERE state = 'pending' AND supersede_key = NEW.project || ' ' ||
+      (SELECT sha FROM runs WHERE id = NEW.run_id) || ' deploy/' || NEW.environment;
+  INSERT INTO outbox (sink, event, payload, state, next_attempt_at, created_at, supersede_key)
+  SELECT '{"type":"commit_status"}', 'deployment_status',
+         json_object('project', NEW.project, 'run', NEW.run_id, 'deployment', NEW.id,
+                     'sha', r.sha, 'environment', NEW.environment, 'state', NEW.state),
+         'pending', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+         NEW.project || ' ' || r.sha || ' deploy/' || NEW.environment
+  FROM runs r WHERE r.id = NEW.run_id;
+END;
 )sql",
 };
 

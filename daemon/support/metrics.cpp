@@ -163,7 +163,7 @@ Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
     impl_->approval_refusals.Add({{"reason", reason}});
   }
   // A family without series is left out of the scrape: JuanieOutboxStuck asks for deliveries.
-  for (const char* sink : {"webhook", "dingtalk", "slack", "email"}) {
+  for (const char* sink : {"webhook", "dingtalk", "slack", "email", "commit_status"}) {
     for (const char* result : {"delivered", "retry", "abandoned"}) {
       impl_->notifications.Add({{"sink", sink}, {"result", result}});
     }

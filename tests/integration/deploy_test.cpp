@@ -423,5 +423,58 @@ TEST_F(DeployTest, AnImageUnderAnExistingTagIsNeverReplaced) {
   EXPECT_EQ(git("-C " + (d.home() / "gitops.git").string() + " rev-list --count main"), "1\n");
 }
 
+// The deployment reports on the deployed run's commit, beside the run's own status, under
+// juanie/deploy/<environment>: to be deployed, deploying, then deployed.
+TEST_F(DeployTest, TheDeploymentReportsOnTheRunsCommit) {
+  HookReceiver forge;
+  // The repository's path is the forge's owner/repo: a file:// URL gives one to the local repo.
+  std::ifstream in(d.home() / "projects.d/app.yaml");
+  std::string project((std::istreambuf_iterator<char>(in)), {});
+  const std::string url = "url: " + (d.home() / "app.git").string();
+  project.replace(project.find(url), url.size(),
+                  "url: \"file://" + (d.home() / "app.git").string() + "\"");
+  const std::string secret = "webhook_secret: app.webhook}";
+  project.replace(
+      project.find(secret), secret.size(),
+      "webhook_secret: app.webhook, status_token: app.status, api_url: \"" + forge.url("") + "\"}");
+  d.home().write("projects.d/app.yaml", project);
+  d.home().write("secrets/app.status", "deploy-status-token\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "deploy-status"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto run = json::parse(r.body).at("run").as_int64();
+  ASSERT_FALSE(wait_deployment(run, "success").empty());
+
+  std::string repo = (d.home() / "app").string().substr(1);  // without the leading "/"
+  const std::string path = "/repos/" + repo + "/statuses/" + sha;
+  std::vector<json::object> deploys, runs;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    deploys.clear();
+    runs.clear();
+    for (const auto& req : forge.received()) {
+      EXPECT_EQ(req.path(), path);
+      EXPECT_EQ(req.header("Authorization").value_or(""), "Bearer deploy-status-token");
+      auto o = json::parse(req.body).as_object();
+      (o.at("context").as_string() == "juanie/deploy/dev" ? deploys : runs).push_back(o);
+    }
+    if (!deploys.empty() && deploys.back().at("state").as_string() == "success") break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_FALSE(deploys.empty()) << d.log();
+  EXPECT_EQ(deploys.back(),
+            (json::object{{"state", "success"},
+                          {"description", "deployed to dev"},
+                          {"context", "juanie/deploy/dev"}}))  // no public_url: no link
+      << json::serialize(deploys.back());
+  for (std::size_t i = 0; i + 1 < deploys.size(); ++i) {
+    EXPECT_EQ(deploys[i].at("state").as_string(), "pending") << json::serialize(deploys[i]);
+  }
+  ASSERT_FALSE(runs.empty());
+  EXPECT_EQ(runs.back().at("state").as_string(), "success");
+  EXPECT_EQ(runs.back().at("context").as_string(), "juanie/app");
+}
+
 }  // namespace
 }  // namespace juanie::test

@@ -55,18 +55,18 @@ HookReceiver::HookReceiver() {
   options.port = 0;
   server_ = std::make_unique<daemon::http::Server>(
       options, [this](daemon::http::Request req, daemon::http::Reply reply) {
-        std::pair<int, std::string> answer;
+        daemon::http::Response answer;
         {
           std::lock_guard lock(mutex_);
           received_.push_back(req);
           if (answers_.empty()) {
-            answer = default_;
+            answer = daemon::http::json_response(default_.first, default_.second);
           } else {
             answer = answers_.front();
             answers_.pop_front();
           }
         }
-        reply(daemon::http::json_response(answer.first, answer.second));
+        reply(std::move(answer));
       });
   if (!server_->listen()) throw std::runtime_error("the hook receiver cannot listen");
   thread_ = std::thread([this] { server_->run(1); });
@@ -81,9 +81,12 @@ std::string HookReceiver::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
 }
 
-void HookReceiver::answer_next(int status, std::string body) {
+void HookReceiver::answer_next(int status, std::string body,
+                               std::vector<std::pair<std::string, std::string>> headers) {
+  auto answer = daemon::http::json_response(status, std::move(body));
+  answer.headers = std::move(headers);
   std::lock_guard lock(mutex_);
-  answers_.emplace_back(status, std::move(body));
+  answers_.push_back(std::move(answer));
 }
 
 void HookReceiver::default_answer(int status, std::string body) {

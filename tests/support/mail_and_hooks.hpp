@@ -34,13 +34,14 @@ class SmtpSink {
 };
 
 // An HTTP server on 127.0.0.1 (juanie's own, in this process) that records what is POSTed to
-// it and answers with the statuses queued by `answer_next`, then 200.
+// it and answers with the statuses (and headers) queued by `answer_next`, then the default.
 class HookReceiver {
  public:
   HookReceiver();
   ~HookReceiver();
   std::string url(const std::string& path = "/hook") const;
-  void answer_next(int status, std::string body = "");
+  void answer_next(int status, std::string body = "",
+                   std::vector<std::pair<std::string, std::string>> headers = {});
   void default_answer(int status, std::string body);
   std::vector<daemon::http::Request> received() const;
   std::vector<daemon::http::Request> wait_for(std::size_t n) const;
@@ -48,7 +49,7 @@ class HookReceiver {
  private:
   mutable std::mutex mutex_;
   std::vector<daemon::http::Request> received_;
-  std::deque<std::pair<int, std::string>> answers_;
+  std::deque<daemon::http::Response> answers_;
   std::pair<int, std::string> default_{200, "{}"};
   std::unique_ptr<daemon::http::Server> server_;
   std::thread thread_;

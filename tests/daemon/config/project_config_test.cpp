@@ -312,5 +312,36 @@ TEST(ProjectConfig, CustomEnvironmentsAndTagRules) {
   EXPECT_EQ(q->environment("preview")->approval, pipelines::Approval::kNone);
 }
 
+// Commit statuses need a token; the API and the repository path must be known when it loads,
+// not at the first status.
+TEST(ProjectConfig, CommitStatusSettings) {
+  auto off = parse(kMinimal + kProdApprover);
+  ASSERT_TRUE(off) << off.error().message;
+  EXPECT_FALSE(off->status_token);
+  auto on = parse(
+      "name: app\nrepo: {url: \"git@gitlab.example.com:group/sub/app.git\", forge: gitlab, "
+      "webhook_secret: app.hook, status_token: app.status, api_url: "
+      "\"https://gitlab.example.com/\", status_context: ci/app}\n" +
+      kProdApprover);
+  ASSERT_TRUE(on) << on.error().message;
+  EXPECT_EQ(on->status_token->file, "app.status");
+  EXPECT_EQ(on->status_api_url, "https://gitlab.example.com/");
+  EXPECT_EQ(on->status_context, "ci/app");
+
+  const std::string repo = "name: app\nrepo: {forge: github, webhook_secret: s, ";
+  EXPECT_EQ(error_of(repo + "url: /srv/git/app.git, status_token: t}\n"),
+            "projects.d/app.yaml:2: repo.url: names no owner/repository path, which commit "
+            "statuses (status_token) need");
+  EXPECT_EQ(error_of(repo + "url: https://x/a/b.git, api_url: ftp://x}\n"),
+            "projects.d/app.yaml:2: repo.api_url: must be an http:// or https:// URL");
+  EXPECT_EQ(error_of(repo + "url: https://x/a/b.git, status_context: \"\"}\n"),
+            "projects.d/app.yaml:2: repo.status_context: must be 1 to 255 printable characters");
+  EXPECT_EQ(error_of(repo + "url: https://x/a/b.git, status_token: ../t}\n"),
+            "projects.d/app.yaml:2: repo.status_token: \"../t\" must be a file name inside "
+            "secrets_dir, without directories");
+  EXPECT_EQ(error_of(repo + "url: https://x/a/b.git, status_tokn: t}\n"),
+            "projects.d/app.yaml:2: repo.status_tokn: unknown key");
+}
+
 }  // namespace
 }  // namespace juanie::daemon::config
