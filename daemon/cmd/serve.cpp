@@ -148,10 +148,12 @@ void reload(const config::DaemonConfig& daemon, ProjectRegistry& projects, Metri
   if (!loaded) {
     log.error("reload refused, the previous projects stay in force: " + loaded.error().message);
   } else {
-    log.info("reloaded " + std::to_string(loaded->size()) + " project(s)");
+    const std::size_t count = loaded->size();
     metrics.declare_environments(environments_of(*loaded));
     report_statuses_of(*loaded, writer, log);
     projects.replace(std::move(*loaded));
+    // Said once the new projects are in force: whoever waits for this line acts on them.
+    log.info("reloaded " + std::to_string(count) + " project(s)");
   }
   sd_notify(0, "READY=1");
 }

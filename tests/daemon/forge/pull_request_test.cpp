@@ -18,7 +18,8 @@ http::Request with(std::string body, std::vector<std::pair<std::string, std::str
   return r;
 }
 
-// GitHub's documented pull_request "opened" example (Codertocat/Hello-World #2).
+// GitHub's published pull_request "opened" example, byte for byte (octokit/webhooks'
+// payload-examples, Codertocat/Hello-World #2); "closed" likewise.
 TEST(PullRequestEvent, GithubOpenedFromTheSameRepository) {
   auto e = parse_event(Forge::kGithub, with(fixture("github-pull-request-opened.json"),
                                             {{"X-GitHub-Event", "pull_request"}}));
@@ -94,7 +95,8 @@ TEST(PullRequestEvent, MalformedBodiesNameTheField) {
   ASSERT_FALSE(not_json);
   EXPECT_NE(not_json.error().message.find("not valid JSON"), std::string::npos);
   std::string body = fixture("github-pull-request-opened.json");
-  body.replace(body.find("ec26c3e57ca3a959ca5aad62de7213c562f8c821"), 40, "HEAD");
+  const std::string head_sha = "\"sha\": \"ec26c3e57ca3a959ca5aad62de7213c562f8c821\"";
+  body.replace(body.find(head_sha), head_sha.size(), "\"sha\": \"HEAD\"");
   auto bad_sha = parse_pull_request(Forge::kGithub, body);
   ASSERT_FALSE(bad_sha);
   EXPECT_NE(bad_sha.error().message.find("pull_request.head.sha"), std::string::npos);
