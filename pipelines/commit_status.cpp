@@ -1,5 +1,7 @@
 #include "pipelines/commit_status.hpp"
 
+#include <algorithm>
+
 #include <array>
 #include <charconv>
 #include <ctime>
@@ -231,9 +233,16 @@ StatusAnswer classify_answer(StatusApi api, int status, const RateLimitHeaders& 
   return StatusAnswer::kRetry;  // 3xx: a redirect we did not follow; perhaps a moved API
 }
 
+// Any count of seconds past this means "much later", which the cap makes at most an hour;
+// taken as it is, 18 digits of seconds overflow system_clock's nanoseconds (fuzz_rate_limit_headers
+// found "70000060600").
+constexpr std::int64_t kMaxSeconds = 4'000'000'000;
+
 std::optional<system_clock::time_point> parse_retry_after(std::string_view value,
                                                           system_clock::time_point now) {
-  if (auto seconds = digits(value)) return now + std::chrono::seconds(*seconds);
+  if (auto seconds = digits(value)) {
+    return now + std::chrono::seconds(std::min(*seconds, kMaxSeconds));
+  }
   return imf_fixdate(value);
 }
 
@@ -244,7 +253,7 @@ std::optional<system_clock::time_point> not_before(int status, const RateLimitHe
   if (!headers.retry_after.empty()) at = parse_retry_after(headers.retry_after, now);
   if (!at && (digits(headers.remaining) == 0 || is_rate_limited(status, headers))) {
     if (auto reset = digits(headers.reset)) {
-      at = system_clock::time_point(std::chrono::seconds(*reset));
+      at = system_clock::time_point(std::chrono::seconds(std::min(*reset, kMaxSeconds)));
     }
   }
   if (!at) return std::nullopt;

@@ -161,6 +161,12 @@ TEST(CommitStatus, NotBeforeHonoursTheForgeWithinACap) {
   EXPECT_EQ(not_before(429, {"31536000", "", ""}, now, 1h), now + 1h);
   // Unparseable Retry-After falls back on the reset.
   EXPECT_EQ(not_before(429, {"later", "1700000060", "0"}, now, 1h), now + 60s);
+  // Numbers past what system_clock holds in nanoseconds are "much later", not an overflow
+  // (fuzz_rate_limit_headers found the first).
+  EXPECT_EQ(not_before(429, {"70000060600", "", ""}, now, 1h), now + 1h);
+  EXPECT_EQ(not_before(429, {"999999999999999999", "", ""}, now, 1h), now + 1h);
+  EXPECT_EQ(not_before(403, {"", "999999999999999999", "0"}, now, 1h), now + 1h);
+  EXPECT_GT(parse_retry_after("999999999999999999", now), now);
 }
 
 }  // namespace
