@@ -1,7 +1,6 @@
 #include "pipelines/commit_status.hpp"
 
 #include <algorithm>
-
 #include <array>
 #include <charconv>
 #include <ctime>

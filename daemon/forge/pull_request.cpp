@@ -144,9 +144,22 @@ Result<PullRequestEvent> hub_shape(Forge forge, const json::value& doc) {
         clean_text(string_at(member(member(&doc, "repository"), "full_name")), kMaxName);
   }
   // A head repository that is gone (a deleted fork: head.repo is null) or unnamed is
-  // somebody else's until shown otherwise. Names compare without case, as the forges do.
-  pr.fork = pr.head_repository.empty() || pr.base_repository.empty() ||
-            lower(pr.head_repository) != lower(pr.base_repository);
+  // somebody else's until shown otherwise. Names compare without case, as the forges do; ids
+  // too where both are given (head.repo.id, Gitea's head.repo_id). A head that is no branch
+  // but a ref (Gitea's and Forgejo's AGit flow: `git push origin HEAD:refs/for/main/topic`,
+  // open to anyone who may read the repository) names the base repository as its own, yet
+  // nobody with write access vouched for it: it is a stranger's too.
+  const auto head_id = identity(member(member(head, "repo"), "id"));
+  const auto base_id = identity(member(member(base, "repo"), "id"));
+  const auto head_repo_id = identity(member(head, "repo_id"));
+  const auto base_repo_id = identity(member(base, "repo_id"));
+  pr.fork =
+      pr.head_repository.empty() || pr.base_repository.empty() ||
+      lower(pr.head_repository) != lower(pr.base_repository) ||
+      (!head_id.empty() && !base_id.empty() && head_id != base_id) ||
+      (!head_repo_id.empty() && !base_repo_id.empty() && head_repo_id != base_repo_id) ||
+      pr.source_branch.starts_with("refs/") ||
+      (forge == Forge::kGitea && member(head, "label") && string_at(member(head, "label")).empty());
   return pr;
 }
 

@@ -172,6 +172,35 @@ TEST(PullRequestEvent, GitlabUpdateRunsOnlyWithNewCommits) {
 }
 
 // Gitea's documented pull_request example (gitea/webhooks #1).
+// Gitea's and Forgejo's AGit flow (`git push origin HEAD:refs/for/master/topic`, open to
+// anyone who can read the repository) reports the base repository as the head's: each of its
+// marks — a head that is a ref, an empty head label — makes it a stranger's request, and so
+// does a head repository id other than the base's under the same name.
+TEST(PullRequestEvent, GiteaAgitRequestsAndForeignIdsAreForks) {
+  const std::string opened = fixture("gitea-pull-request-opened.json");
+  auto variant = [&](const std::string& from, const std::string& to) {
+    std::string body = opened;
+    const auto at = body.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) body.replace(at, from.size(), to);
+    auto pr = parse_pull_request(Forge::kGitea, body);
+    EXPECT_TRUE(pr) << (pr ? "" : pr.error().message);
+    return pr ? pr->fork : false;
+  };
+  EXPECT_FALSE(variant("\"label\": \"test\"", "\"label\": \"test\""));
+  EXPECT_TRUE(variant("\"label\": \"test\"", "\"label\": \"\""));
+  EXPECT_TRUE(variant("\"ref\": \"test\"", "\"ref\": \"refs/pull/1/head\""));
+  EXPECT_TRUE(variant(
+      "\"repo_id\": 15,\n      \"repo\": {\"id\": 15, \"owner\": {\"id\": 1, \"login\": "
+      "\"gitea\", \"username\": \"gitea\"}, \"name\": \"webhooks\", \"full_name\": "
+      "\"gitea/webhooks\", \"private\": false, \"fork\": false, \"html_url\": "
+      "\"http://localhost:3000/gitea/webhooks\", \"clone_url\": "
+      "\"http://localhost:3000/gitea/webhooks.git\", \"default_branch\": \"master\"}\n    },\n    "
+      "\"merge_base\"",
+      "\"repo_id\": 16,\n      \"repo\": {\"id\": 16, \"full_name\": \"gitea/webhooks\"}\n    "
+      "},\n    \"merge_base\""));
+}
+
 TEST(PullRequestEvent, GiteaOpenedSynchronizedClosed) {
   auto e = parse_event(Forge::kGitea, with(fixture("gitea-pull-request-opened.json"),
                                            {{"X-Gitea-Event", "pull_request"}}));
