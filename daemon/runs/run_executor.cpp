@@ -116,8 +116,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.workspace = ws;
   options.logs_dir = logs(run.id);
   options.processes = &deps_.processes;
-  apply_daemon_limits(deps_.daemon, run.environment.has_value() || run.pull_request.has_value(),
-                      options);
+  apply_daemon_limits(deps_.daemon, secrets_reach(cfg, run), options);
   withhold_from_forks(cfg, run, options);
   options.hidden = {deps_.daemon.data_dir, deps_.daemon.projects_dir, deps_.daemon.secrets_dir.dir};
   // The configuration's own directory too, unless it is a whole root such as /etc itself.

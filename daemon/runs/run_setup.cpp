@@ -43,6 +43,15 @@ void withhold_from_forks(const config::ProjectConfig& project, const store::RunR
   }
 }
 
+bool secrets_reach(const config::ProjectConfig& project, const store::RunRecord& run) {
+  if (run.environment) return true;
+  const auto& pr = run.pull_request;
+  if (!pr) return false;
+  if (pr->fork) return true;  // withhold_from_forks keeps all but what is opened to forks
+  return pipelines::match_rule(project.rules, {pipelines::RefKind::kBranch, pr->source_branch}) !=
+         nullptr;
+}
+
 void apply_daemon_limits(const config::DaemonConfig& daemon, bool deploys,
                          runner::PipelineRunOptions& options) {
   options.log_max = daemon.limits.log_max;

@@ -32,6 +32,12 @@ pipelines::RunContext run_context(const store::RunRecord& run);
 void withhold_from_forks(const config::ProjectConfig& project, const store::RunRecord& run,
                          runner::PipelineRunOptions& options);
 
+// Whether a run may be given the project's secrets at all: a run a rule maps to an environment;
+// a pull request's run from the project's own repository only when a push of its source
+// branch would be given them (a pusher must not get by a pull request what a push of the same
+// branch would not); a fork's run, only what withhold_from_forks leaves (`forks: true`).
+bool secrets_reach(const config::ProjectConfig& project, const store::RunRecord& run);
+
 // The daemon's limits on every step: the log cap, the default timeout and the sandbox's
 // process, memory and file limits. Secrets go only to a run a rule maps to an environment
 // (`deploys`) or to a pull request's run (whose fork rule is withhold_from_forks): a push to
