@@ -20,6 +20,7 @@ struct Payload {
   std::string state;
   std::string reason;
   bool step_failed = false;
+  bool pull_request = false;  // a pull request's run: reported under `<context>/pr`
   std::string environment;
 };
 
@@ -42,6 +43,9 @@ std::optional<Payload> parse_payload(const std::string& text) {
   if (const auto* run = o.if_contains("run"); run && run->is_int64()) p.run = run->as_int64();
   if (const auto* d = o.if_contains("deployment"); d && d->is_int64()) p.deployment = d->as_int64();
   if (const auto* f = o.if_contains("step_failed"); f && f->is_bool()) p.step_failed = f->as_bool();
+  if (const auto* f = o.if_contains("pull_request"); f && f->is_bool()) {
+    p.pull_request = f->as_bool();
+  }
   if (p.project.empty() || p.sha.empty() || p.state.empty()) return std::nullopt;
   return p;
 }
@@ -99,6 +103,7 @@ StatusOutcome StatusSender::send(const store::OutboxMessage& m) const {
   body.context = payload->deployment              ? "juanie/deploy/" + payload->environment
                  : project.status_context.empty() ? "juanie/" + project.name
                                                   : project.status_context;
+  if (!payload->deployment && payload->pull_request) body.context += "/pr";
   if (!daemon_.public_url.empty() && payload->run > 0) {
     std::string base = daemon_.public_url;
     while (base.ends_with('/')) base.pop_back();

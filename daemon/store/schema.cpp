@@ -261,7 +261,9 @@ CREATE INDEX runs_by_ref ON runs (project, ref, id) WHERE state IN ('queued', 'r
     // status_projects (those with repo.status_token; the daemon rewrites the list at start and
     // reload) report. `supersede_key` (project, sha, what) keeps at most one status pending per
     // commit and context: a newer one abandons the older, so the older can never be delivered
-    // after it. The forge's word, the context and the link are worked out when it is sent.
+    // after it. A pull request's run reports under a context of its own (`…/pr`): a stranger's
+    // run of a commit (no secrets, other steps) must not overwrite what its push run said. The
+    // forge's word, the context and the link are worked out when it is sent.
     // runs.status_report: how the forge took the newest status of the run or its deployments.
     R"sql(
 ALTER TABLE outbox ADD COLUMN supersede_key TEXT;
@@ -272,27 +274,31 @@ CREATE TRIGGER runs_status_inserted AFTER INSERT ON runs
 WHEN NEW.project IN (SELECT name FROM status_projects)
 BEGIN
   UPDATE outbox SET state = 'abandoned', last_error = 'superseded by a newer status'
-    WHERE state = 'pending' AND supersede_key = NEW.project || ' ' || NEW.sha || ' run';
+    WHERE state = 'pending' AND supersede_key = NEW.project || ' ' || NEW.sha || CASE WHEN NEW.pr_number IS NULL THEN ' run' ELSE ' pr' END;
   INSERT INTO outbox (sink, event, payload, state, next_attempt_at, created_at, supersede_key)
   VALUES ('{"type":"commit_status"}', 'run_status',
           json_object('project', NEW.project, 'run', NEW.id, 'sha', NEW.sha, 'state', NEW.state,
-                      'reason', coalesce(NEW.reason, ''), 'step_failed', json('false')),
+                      'reason', coalesce(NEW.reason, ''), 'step_failed', json('false'),
+                      'pull_request', json(CASE WHEN NEW.pr_number IS NULL THEN 'false'
+                                                ELSE 'true' END)),
           'pending', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
-          NEW.project || ' ' || NEW.sha || ' run');
+          NEW.project || ' ' || NEW.sha || CASE WHEN NEW.pr_number IS NULL THEN ' run' ELSE ' pr' END);
 END;
 CREATE TRIGGER runs_status_changed AFTER UPDATE OF state ON runs
 WHEN NEW.state IS NOT OLD.state AND NEW.project IN (SELECT name FROM status_projects)
 BEGIN
   UPDATE outbox SET state = 'abandoned', last_error = 'superseded by a newer status'
-    WHERE state = 'pending' AND supersede_key = NEW.project || ' ' || NEW.sha || ' run';
+    WHERE state = 'pending' AND supersede_key = NEW.project || ' ' || NEW.sha || CASE WHEN NEW.pr_number IS NULL THEN ' run' ELSE ' pr' END;
   INSERT INTO outbox (sink, event, payload, state, next_attempt_at, created_at, supersede_key)
   VALUES ('{"type":"commit_status"}', 'run_status',
           json_object('project', NEW.project, 'run', NEW.id, 'sha', NEW.sha, 'state', NEW.state,
                       'reason', coalesce(NEW.reason, ''),
                       'step_failed', json(CASE WHEN EXISTS (SELECT 1 FROM steps
-                        WHERE run_id = NEW.id AND state = 'failed') THEN 'true' ELSE 'false' END)),
+                        WHERE run_id = NEW.id AND state = 'failed') THEN 'true' ELSE 'false' END),
+                      'pull_request', json(CASE WHEN NEW.pr_number IS NULL THEN 'false'
+                                                ELSE 'true' END)),
           'pending', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
-          NEW.project || ' ' || NEW.sha || ' run');
+          NEW.project || ' ' || NEW.sha || CASE WHEN NEW.pr_number IS NULL THEN ' run' ELSE ' pr' END);
 END;
 CREATE TRIGGER deployments_status_inserted AFTER INSERT ON deployments
 WHEN NEW.project IN (SELECT name FROM status_projects)

@@ -121,6 +121,35 @@ TEST_F(CommitStatusStoreTest, OnlyTheNewestStatusOfACommitWaits) {
   EXPECT_EQ(rows.back().state, "pending");
 }
 
+// A pull request's run of a commit a push already ran (a fork can open one on any commit)
+// reports under a context of its own: it supersedes nothing of the push run's, and says so.
+TEST_F(CommitStatusStoreTest, APullRequestRunOfAPushedCommitLeavesThePushRunsStatusAlone) {
+  ASSERT_TRUE(set_status_projects(*db, {"shop-api"}));
+  const auto pushed = push("shop-api", kA);
+  RunRequest r;
+  r.project = "shop-api";
+  r.forge = "github";
+  r.delivery = "pr-1";
+  r.event = "pull_request";
+  r.ref = "refs/pull/5/head";
+  r.ref_kind = "branch";
+  r.branch = "feature";
+  r.sha = kA;
+  r.pull_request = PullRequestFields{5, "t", "feature", "main", true, "stranger/app"};
+  auto pr = record_push(*db, r, "2026-11-30T10:00:00Z");
+  ASSERT_TRUE(pr) << pr.error().message;
+  ASSERT_NE(pr->run_id, pushed);
+  move(pr->run_id, RunState::kRunning);
+  const auto rows = statuses();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(field(rows[0], "run"), std::to_string(pushed));
+  EXPECT_EQ(rows[0].state, "pending")
+      << "the push run's status is not the pull request's to replace";
+  EXPECT_EQ(field(rows[0], "pull_request"), "false");
+  EXPECT_EQ(field(rows[2], "pull_request"), "true");
+  EXPECT_EQ(rows[1].state, "abandoned");  // the pull request run's own queued status
+}
+
 TEST_F(CommitStatusStoreTest, AFailedStepIsCarriedForTheVerdict) {
   ASSERT_TRUE(set_status_projects(*db, {"shop-api"}));
   const auto run = push("shop-api", kA);
