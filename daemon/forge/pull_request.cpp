@@ -122,6 +122,13 @@ Result<PullRequestEvent> hub_shape(Forge forge, const json::value& doc) {
   pr.number = *number;
   pr.head_ref = "refs/pull/" + std::to_string(pr.number) + "/head";
   pr.sender = clean_text(string_at(member(member(&doc, "sender"), "login")), kMaxName);
+  // Before a close returns too: intake checks the request is for the project's repository.
+  pr.base_repository =
+      clean_text(string_at(member(member(member(p, "base"), "repo"), "full_name")), kMaxName);
+  if (pr.base_repository.empty()) {
+    pr.base_repository =
+        clean_text(string_at(member(member(&doc, "repository"), "full_name")), kMaxName);
+  }
   if (pr.action == PullRequestAction::kClose) return pr;
   pr.title = clean_text(string_at(member(p, "title")), kMaxTitle);
   const json::value* head = member(p, "head");
@@ -138,11 +145,6 @@ Result<PullRequestEvent> hub_shape(Forge forge, const json::value& doc) {
     return std::unexpected(ok.error());
   }
   pr.head_repository = clean_text(string_at(member(member(head, "repo"), "full_name")), kMaxName);
-  pr.base_repository = clean_text(string_at(member(member(base, "repo"), "full_name")), kMaxName);
-  if (pr.base_repository.empty()) {
-    pr.base_repository =
-        clean_text(string_at(member(member(&doc, "repository"), "full_name")), kMaxName);
-  }
   // A head repository that is gone (a deleted fork: head.repo is null) or unnamed is
   // somebody else's until shown otherwise. Names compare without case, as the forges do; ids
   // too where both are given (head.repo.id, Gitea's head.repo_id). A head that is no branch
@@ -188,6 +190,12 @@ Result<PullRequestEvent> gitlab_shape(const json::value& doc) {
   pr.number = *number;
   pr.head_ref = "refs/merge-requests/" + std::to_string(pr.number) + "/head";
   pr.sender = clean_text(string_at(member(member(&doc, "user"), "username")), kMaxName);
+  pr.base_repository =
+      clean_text(string_at(member(member(o, "target"), "path_with_namespace")), kMaxName);
+  if (pr.base_repository.empty()) {
+    pr.base_repository =
+        clean_text(string_at(member(member(&doc, "project"), "path_with_namespace")), kMaxName);
+  }
   if (pr.action == PullRequestAction::kClose) return pr;
   pr.title = clean_text(string_at(member(o, "title")), kMaxTitle);
   if (auto ok = require_sha(member(member(o, "last_commit"), "id"),
@@ -209,8 +217,6 @@ Result<PullRequestEvent> gitlab_shape(const json::value& doc) {
   const std::string target_id = identity(member(o, "target_project_id"));
   pr.head_repository =
       clean_text(string_at(member(member(o, "source"), "path_with_namespace")), kMaxName);
-  pr.base_repository =
-      clean_text(string_at(member(member(o, "target"), "path_with_namespace")), kMaxName);
   if (pr.head_repository.empty()) pr.head_repository = source_id;
   if (pr.base_repository.empty()) pr.base_repository = target_id;
   pr.fork = source_id.empty() || target_id.empty() || source_id != target_id;

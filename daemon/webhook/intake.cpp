@@ -3,10 +3,20 @@
 #include "daemon/forge/event.hpp"
 #include "daemon/forge/signature.hpp"
 #include "pipelines/branch_strategy.hpp"
+#include "pipelines/commit_status.hpp"
 #include "pipelines/ref.hpp"
 
 namespace juanie::daemon {
 namespace {
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool is_number(std::string_view text) {
+  return text.find_first_not_of("0123456789") == std::string_view::npos;
+}
 
 // A pull request's head, as a run that never deploys: no environment, whatever its branches.
 Intake pull_request_intake(Forge forge, const PullRequestEvent& pr, std::string delivery,
@@ -14,6 +24,17 @@ Intake pull_request_intake(Forge forge, const PullRequestEvent& pr, std::string 
   const std::string label = forge == Forge::kGitlab ? "merge request !" : "pull request #";
   if (pr.action == PullRequestAction::kIgnore)
     return Ignored{std::move(delivery), pr.ignore_reason};
+  // Organisation, group and system hooks deliver other repositories' requests signed with the
+  // same secret: one of another repository must neither run here nor cancel this project's
+  // request of the same number. (A repository on the local disk has no forge path to
+  // compare with.)
+  const std::string& url = project.config.repo_url;
+  const auto own = url.starts_with("file:") ? std::nullopt : pipelines::repository_path(url);
+  if (own && !pr.base_repository.empty() && !is_number(pr.base_repository) &&
+      lower(pr.base_repository) != lower(*own)) {
+    return Ignored{std::move(delivery), label + std::to_string(pr.number) + " is for " +
+                                            pr.base_repository + ", not this project's " + *own};
+  }
   if (pr.action == PullRequestAction::kClose) {
     return PullRequestClosed{std::move(delivery), project.config.name, pr.head_ref, pr.number,
                              label + std::to_string(pr.number) + " was " +

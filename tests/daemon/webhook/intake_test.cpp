@@ -188,6 +188,33 @@ TEST(Intake, GithubPullRequestQueuesARunOfItsHeadWithoutEnvironment) {
   EXPECT_TRUE(std::get<store::RunRequest>(fork).pull_request->fork);
 }
 
+// An organisation's (or a GitLab group's, or a system) hook delivers every repository's
+// requests under one secret: only the project's own repository's may run or cancel here.
+TEST(Intake, APullRequestOfAnotherRepositoryNeitherRunsNorCancels) {
+  auto with_url = [](const std::string& url) {
+    auto parsed = config::parse_project_config(
+        "name: shop-api\nrepo: {url: \"" + url +
+            "\", forge: github, webhook_secret: s}\nenvironments: {prod: {approvers: [alice]}}\n"
+            "approvers: {alice: {email: a@x}}\n",
+        "shop-api.yaml");
+    EXPECT_TRUE(parsed) << parsed.error().message;
+    return config::LoadedProject{*parsed, kSecret, ""};
+  };
+  const auto own = with_url("https://github.com/codertocat/hello-world.git");
+  EXPECT_TRUE(std::holds_alternative<store::RunRequest>(classify_webhook(
+      Forge::kGithub, github(data("github-pull-request-opened.json"), "pull_request"), &own,
+      kNow)));
+  const auto other = with_url("git@github.com:acme/shop-api.git");
+  for (const char* file : {"github-pull-request-opened.json", "github-pull-request-closed.json"}) {
+    auto intake =
+        classify_webhook(Forge::kGithub, github(data(file), "pull_request"), &other, kNow);
+    auto* ignored = std::get_if<Ignored>(&intake);
+    ASSERT_NE(ignored, nullptr) << file;
+    EXPECT_EQ(ignored->reason,
+              "pull request #2 is for Codertocat/Hello-World, not this project's acme/shop-api");
+  }
+}
+
 TEST(Intake, ClosedPullRequestCancelsAndOtherActionsAreIgnored) {
   const auto p = project(Forge::kGithub);
   auto closed = classify_webhook(
