@@ -125,15 +125,39 @@ std::string webhook_signature(const std::string& secret, const std::string& body
   return "sha256=" + hex_encode(hmac_sha256(secret, body));
 }
 
+namespace {
+
+// Slack reads `<…>` as a link or a mention and `&` as an entity: text that came from outside
+// (a branch, a failure's reason quoting a pipeline file) must not ping a channel (`<!channel>`)
+// or pass off a link as "Approve" (`<https://…|Approve>`). Slack documents these three escapes.
+std::string slack_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '&') {
+      out += "&amp;";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string slack_body(const std::string& event, const Fields& f, const std::string& channel) {
-  std::string text = subject(event, f);
+  std::string text = slack_escape(subject(event, f));
   if (group_request(event, f)) {
     std::string mentions;
     for (const auto& id : list_items(field(f, "approvers_slack"), ','))
-      mentions += "<@" + id + "> ";
-    text = mentions + text + "\n" + where_to_decide(f);
+      mentions += "<@" + slack_escape(id) + "> ";
+    text = mentions + text + "\n" + slack_escape(where_to_decide(f));
   }
-  if (!field(f, "reason").empty()) text += "\nreason: " + field(f, "reason");
+  if (!field(f, "reason").empty()) text += "\nreason: " + slack_escape(field(f, "reason"));
   json::object o;
   if (!channel.empty()) o["channel"] = channel;
   o["text"] = text;
@@ -141,8 +165,9 @@ std::string slack_body(const std::string& event, const Fields& f, const std::str
 }
 
 std::string slack_direct_body(const Fields& f) {
-  std::string text = "<@" + field(f, "approver_slack") + "> " + subject("approval_requested", f) +
-                     "\n<" + field(f, "link") + "|Approve or reject>";
+  std::string text = "<@" + slack_escape(field(f, "approver_slack")) + "> " +
+                     slack_escape(subject("approval_requested", f)) + "\n<" + field(f, "link") +
+                     "|Approve or reject>";
   text += "\nThis link is yours alone";
   if (!field(f, "expires_at").empty()) text += " and works once, until " + field(f, "expires_at");
   text += ".";

@@ -48,7 +48,12 @@ void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfi
   auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
     auto set = store::set_run_state(db, run.id, to,
                                     reason.empty() ? std::nullopt : std::optional(reason), now);
-    if (!set || to != pipelines::RunState::kFailed) return set;
+    // A fork's pull request is a stranger's: its verdict goes to the forge (its commit
+    // status), not into the team's channels, where its text could speak for it.
+    if (!set || to != pipelines::RunState::kFailed ||
+        (run.pull_request && run.pull_request->fork)) {
+      return set;
+    }
     return deps_.notifier.enqueue(db, project, "run_failed",
                                   {{"project", run.project},
                                    {"run", std::to_string(run.id)},

@@ -52,6 +52,7 @@ class PullRequestTest : public ::testing::Test {
     d.home().write("secrets/app-gt.webhook", kGiteaSecret);
     d.home().write("secrets/app.token", "app-token-value-123");
     d.home().write("secrets/public.token", "public-token-value-456");
+    d.home().write("secrets/hook.url", "http://127.0.0.1:9/team-channel");
     const std::string url = (d.home() / "app.git").string();
     // Every branch maps to an environment and the project has an image: a push would build
     // and deploy; a pull request run must do neither.
@@ -60,7 +61,8 @@ class PullRequestTest : public ::testing::Test {
         "image: 127.0.0.1:9/never/pushed\n"
         "secrets:\n"
         "  APP_TOKEN: app.token\n"
-        "  PUBLIC_TOKEN: {file: public.token, forks: true}\n";
+        "  PUBLIC_TOKEN: {file: public.token, forks: true}\n"
+        "notifications:\n  - {type: webhook, url: hook.url}\n";
     d.home().write("projects.d/app.yaml", "name: app\nrepo: {url: " + url +
                                               ", forge: github, webhook_secret: app.webhook}\n" +
                                               common);
@@ -229,6 +231,10 @@ TEST_F(PullRequestTest, AForkPullRequestGetsOnlyTheSecretsOpenedToForks) {
       std::string(done.at("reason").as_string()).find("withheld from pull requests from forks"),
       std::string::npos);
   EXPECT_EQ(d.log().find("app-token-value-123"), std::string::npos);
+  // A stranger's failure is told on its commit, not in the team's channels.
+  EXPECT_EQ(count_rows((d.home() / "data/juanie.db").string(),
+                       "SELECT count(*) FROM outbox WHERE event = 'run_failed'"),
+            0);
 
   // Nor a network.
   const std::string net = commit_to(

@@ -95,6 +95,21 @@ TEST(MessageFormat, WebhookAndSlackBodies) {
       << dm.at("text");
 }
 
+// A failure's reason can quote a pusher's pipeline file, and a branch is theirs to name: in
+// Slack neither may ping the channel nor dress a link up as something to click.
+TEST(MessageFormat, SlackTextFromOutsideCannotMentionOrLink) {
+  Fields f = kRequest;
+  f["branch"] = "<!channel>";
+  f["reason"] = "step <https://evil.example/|Approve> & <!here> failed";
+  const auto text = std::string(json::parse(slack_body("run_failed", f)).at("text").as_string());
+  EXPECT_EQ(text.find("<!"), std::string::npos) << text;
+  EXPECT_EQ(text.find("<https"), std::string::npos) << text;
+  EXPECT_NE(text.find("reason: step &lt;https://evil.example/|Approve&gt; &amp; &lt;!here&gt; "
+                      "failed"),
+            std::string::npos)
+      << text;
+}
+
 TEST(MessageFormat, MailHeadersCannotBeInjected) {
   Fields f = kRequest;
   f["project"] = "shop\r\nBcc: victim@example.com";
