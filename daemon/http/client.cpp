@@ -9,13 +9,29 @@
 namespace juanie::daemon::http {
 namespace {
 
+// What a remote may make the daemon hold of one answer: a forge or chat service that streams
+// an endless body or endless headers stops the transfer instead.
+constexpr std::size_t kMaxHeaders = 200;
+
+struct Received {
+  std::string* body;
+  std::size_t max_body;
+  bool over = false;
+};
+
 std::size_t append(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
+  auto* r = static_cast<Received*>(out);
+  if (r->body->size() + size * count > r->max_body) {
+    r->over = true;
+    return 0;  // CURLE_WRITE_ERROR: the transfer stops here
+  }
+  r->body->append(data, size * count);
   return size * count;
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* out) {
   auto* headers = static_cast<std::vector<std::pair<std::string, std::string>>*>(out);
+  if (headers->size() >= kMaxHeaders) return 0;
   std::string_view line(data, size * count);
   if (line.starts_with("HTTP/")) headers->clear();  // a new response (after 100 Continue)
   const auto colon = line.find(':');
@@ -58,8 +74,13 @@ Result<ClientResponse> send(const ClientRequest& request) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  // http and https only, redirects included: a URL from configuration (or a forge's
+  // redirect) must not make the daemon read file:// or speak another protocol.
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  Received received{&response.body, request.max_body};
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &received);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
   if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
@@ -72,6 +93,10 @@ Result<ClientResponse> send(const ClientRequest& request) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
   const CURLcode rc = curl_easy_perform(h);
+  if (received.over) {
+    return fail(request.method + " " + request.url + ": the answer's body is over " +
+                std::to_string(request.max_body) + " bytes");
+  }
   if (rc != CURLE_OK) {
     return fail(request.method + " " + request.url + ": " + curl_easy_strerror(rc));
   }

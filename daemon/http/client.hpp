@@ -20,6 +20,7 @@ struct ClientRequest {
   std::string ca_file;  // trust this CA bundle instead of the system's (internal CAs, tests)
   // false: no certificate checks — only for the daemon probing itself over loopback.
   bool verify_tls = true;
+  std::size_t max_body = 1 << 20;  // a longer answer fails the request
 };
 
 struct ClientResponse {
