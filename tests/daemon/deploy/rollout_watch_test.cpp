@@ -92,6 +92,13 @@ class RolloutWatchTest : public test_world::DeployWorld {
     return found && *found ? **found : store::DeploymentRecord{};
   }
 
+  // A commit pushed to the GitOps branch by someone else (an operator) on top of what is
+  // there now, juanie's pushes included; juanie's clone has not seen it.
+  std::string operators_commit(const std::string& text) {
+    test::sh("git -C " + gitops.work() + " pull -q --ff-only " + gitops.bare() + " main");
+    return gitops.commit({{"NOTES.md", text + "\n"}}, "operator: " + text, "Ops <ops@example.com>");
+  }
+
   std::optional<ProjectRegistry> projects;
   std::optional<RolloutWatch> watch;  // never started: the test calls pass()
 };
@@ -178,6 +185,44 @@ TEST_F(RolloutWatchTest, AMappedNamespaceIsTheOneThatCounts) {
                         "shop-dev", "apps");
   watch->pass();
   EXPECT_EQ(outcome_of(own), "applied");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kFailed);
+}
+
+// Flux reports the branch's tip: an operator's commit after juanie's push carries the
+// deployment's change, and its success is the deployment's (juanie's clone fetches it first).
+TEST_F(RolloutWatchTest, AnOperatorsLaterCommitDecidesTheDeploymentItCarries) {
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto tip = operators_commit("scaled shop to 3 replicas");
+  const auto event =
+      flux("ReconciliationSucceeded", "info", tip, "Applied revision: main@sha1:" + tip);
+  watch->pass();
+  EXPECT_EQ(outcome_of(event), "applied") << log_text.str();
+  EXPECT_EQ(current(d.id).state, DeploymentState::kSuccess);
+}
+
+// While the GitOps repository cannot be fetched, an event naming a commit juanie has not seen
+// waits (no outcome) — and the rollout does not time out under it —; once the fetch works, it
+// decides the deployment.
+TEST_F(RolloutWatchTest, AnEventOfAnUnseenCommitWaitsWhileTheFetchFails) {
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto tip = operators_commit("scaled shop to 3 replicas");
+  const std::filesystem::path bare = gitops.bare();
+  const auto away = bare.string() + ".away";
+  std::filesystem::rename(bare, away);
+  const auto event = flux("HealthCheckFailed", "error", tip, "Health check failed");
+  watch->pass();
+  clock.advance(std::chrono::seconds(3600));  // far past limits.rollout_timeout
+  watch->pass();
+  EXPECT_EQ(outcome_of(event), "(none)");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kDeploying);
+  const auto text = log_text.str();
+  EXPECT_NE(text.find("waits: cannot fetch"), std::string::npos) << text;
+  EXPECT_EQ(text.find("waits: cannot fetch"), text.rfind("waits: cannot fetch")) << "logged once";
+  std::filesystem::rename(away, bare);
+  watch->pass();
+  EXPECT_EQ(outcome_of(event), "applied") << log_text.str();
   EXPECT_EQ(current(d.id).state, DeploymentState::kFailed);
 }
 
