@@ -168,6 +168,20 @@ Result<void> RolloutWatch::weigh(store::Database& db, const store::FluxEventReco
   } else {
     auto d = subject_of(db, *project, *env, *e.event.commit);
     if (!d) return std::unexpected(d.error());
+    if (!*d || (*d)->gitops_commit != e.event.commit ||
+        (*d)->state != DeploymentState::kDeploying) {
+      // A deployment being written may have pushed this very commit and not recorded it yet:
+      // weighed now, its news would go to an older deployment, or nowhere.
+      auto writing = store::running_deployments(db);
+      if (!writing) return std::unexpected(writing.error());
+      for (const auto& w : *writing) {
+        if (w.project == project->name && w.environment == *env) {
+          decision.waits =
+              "deployment " + std::to_string(w.id) + " of " + *env + " is being written";
+          return {};
+        }
+      }
+    }
     if (!*d) {
       decision.outcome = "unknown_revision";
     } else if ((*d)->state != DeploymentState::kDeploying) {

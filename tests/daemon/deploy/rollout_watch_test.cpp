@@ -226,5 +226,47 @@ TEST_F(RolloutWatchTest, AnEventOfAnUnseenCommitWaitsWhileTheFetchFails) {
   EXPECT_EQ(current(d.id).state, DeploymentState::kFailed);
 }
 
+// Deployer::write pushes its commit, then records it: an event of that commit arriving in
+// between waits for the record (not given to the older deployment the commit descends from,
+// nor called unknown), while other environments' events go on; the record in, it decides.
+TEST_F(RolloutWatchTest, AnEventBeforeItsDeploymentsRecordWaitsForTheRecord) {
+  const auto older = deploying("1");
+  ASSERT_TRUE(older.gitops_commit);
+  // The next deployment as Deployer::write leaves it between its push and its record.
+  const auto sha = commit_app("2");
+  ASSERT_TRUE(mirrors.update(app.bare()));
+  const auto d = record_deployment(running_run(sha));
+  auto ok = store::write_and_wait(*writer, [&](store::Database& db) {
+    return store::set_deployment_state(db, d.id, DeploymentState::kRunning, std::nullopt,
+                                       std::nullopt, rfc3339(clock.now()));
+  });
+  ASSERT_TRUE(ok) << ok.error().message;
+  const auto pushed = operators_commit("the change of deployment 2");  // stands for its push
+  const auto early = flux("ReconciliationSucceeded", "info", pushed, "Applied revision");
+  const auto behind = flux("HealthCheckFailed", "error", pushed, "Health check failed");
+  const auto staging =
+      flux("ReconciliationSucceeded", "info", pushed, "Applied revision", "shop-staging");
+  watch->pass();
+  EXPECT_EQ(outcome_of(early), "(none)") << log_text.str();
+  EXPECT_EQ(outcome_of(behind), "(none)");             // in order: it waits behind the first
+  EXPECT_EQ(outcome_of(staging), "unknown_revision");  // not stalled behind dev's
+  EXPECT_EQ(current(older.id).state, DeploymentState::kDeploying);
+  EXPECT_EQ(current(d.id).state, DeploymentState::kRunning);
+  // The record lands, as Deployer::record makes it.
+  ok = store::write_and_wait(*writer, [&](store::Database& db) {
+    return flow.finish(db, project.config, d.id, DeploymentState::kDeploying, std::nullopt, pushed,
+                       clock.now());
+  });
+  ASSERT_TRUE(ok) << ok.error().message;
+  watch->pass();
+  EXPECT_EQ(outcome_of(early), "applied") << log_text.str();
+  EXPECT_EQ(outcome_of(behind), "stale");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kSuccess);
+  const auto replaced = current(older.id);
+  EXPECT_EQ(replaced.state, DeploymentState::kFailed);
+  EXPECT_EQ(replaced.reason.value_or(""),
+            "replaced by deployment " + std::to_string(d.id) + " before Flux reported on it");
+}
+
 }  // namespace
 }  // namespace juanie::daemon
