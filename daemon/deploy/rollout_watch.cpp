@@ -133,6 +133,10 @@ Result<std::optional<store::DeploymentRecord>> RolloutWatch::subject_of(
   if (!known) return std::unexpected(known.error());
   if (!*known) return exact;
   for (auto it = watched->rbegin(); it != watched->rend(); ++it) {
+    // One pushed to another repository (gitops.url changed since) is below nothing here.
+    auto own = runner::has_commit(clone, *it->gitops_commit);
+    if (!own) return std::unexpected(own.error());
+    if (!*own) continue;
     auto below = deps_.graph.is_strict_ancestor(clone, *it->gitops_commit, commit);
     if (!below) return std::unexpected(below.error());
     if (*below) return std::optional<store::DeploymentRecord>(*it);
@@ -167,7 +171,11 @@ Result<void> RolloutWatch::weigh(store::Database& db, const store::FluxEventReco
     decision.outcome = "unknown_revision";
   } else {
     auto d = subject_of(db, *project, *env, *e.event.commit);
-    if (!d) return std::unexpected(d.error());
+    if (!d) {
+      // Not decided on a guess, and not in the way of other environments' events.
+      decision.waits = "cannot match it to a deployment yet: " + d.error().message;
+      return {};
+    }
     if (!*d || (*d)->gitops_commit != e.event.commit ||
         (*d)->state != DeploymentState::kDeploying) {
       // A deployment being written may have pushed this very commit and not recorded it yet:

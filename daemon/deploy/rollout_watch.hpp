@@ -58,10 +58,10 @@ struct RolloutWatchDeps {
 //   unknown_project    the project is no longer configured
 // An event with a verdict waits, without an outcome, for a later pass when it cannot be
 // weighed yet: its commit is not in the GitOps clone and the fetch that would bring it in (an
-// operator's commit on the branch after juanie's) failed; or no watched deployment is at its
-// commit while one of its environment is `running` (its push may be done and its record not
-// yet). Later events of that environment wait behind it; other environments' go on.
-// Runs at start, when the hook stores an event (wake), and every second.
+// operator's commit on the branch after juanie's) failed, or the clone cannot be read; or no
+// watched deployment is at its commit while one of its environment is `running` (its push may be
+// done and its record not yet). Later events of that environment wait behind it; other
+// environments' go on. Runs at start, when the hook stores an event (wake), and every second.
 class RolloutWatch {
  public:
   explicit RolloutWatch(RolloutWatchDeps deps)
