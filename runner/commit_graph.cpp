@@ -24,4 +24,23 @@ Result<bool> is_strict_ancestor(const std::filesystem::path& repo_dir, const std
   return descendant == 1;
 }
 
+Result<bool> has_commit(const std::filesystem::path& repo_dir, const std::string& commit) {
+  git_repository* raw = nullptr;
+  if (git_repository_open_ext(&raw, repo_dir.c_str(), 0, nullptr) != 0) {
+    return fail("cannot open a git repository at " + repo_dir.string() + ": " + git::last_error());
+  }
+  git::Repository repo(raw);
+  git_oid id;
+  if (git_oid_fromstr(&id, commit.c_str()) != 0) return false;
+  git_commit* found = nullptr;
+  const int looked = git_commit_lookup(&found, repo.get(), &id);
+  git_commit_free(found);
+  if (looked == GIT_ENOTFOUND || looked == GIT_EINVALIDSPEC) return false;
+  if (looked != 0) {
+    return fail("cannot look " + commit.substr(0, 12) + " up in " + repo_dir.string() + ": " +
+                git::last_error());
+  }
+  return true;
+}
+
 }  // namespace juanie::runner

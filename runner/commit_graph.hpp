@@ -12,6 +12,10 @@ namespace juanie::runner {
 Result<bool> is_strict_ancestor(const std::filesystem::path& repo, const std::string& older,
                                 const std::string& newer);
 
+// Whether the repository at `repo` holds commit `commit` (false: it has not been fetched, or is
+// not a commit). A repository that cannot be opened is an error.
+Result<bool> has_commit(const std::filesystem::path& repo, const std::string& commit);
+
 // The same question behind an interface: how the Deployer reads commit history (libgit2 in
 // the daemon; in component tests, the real graph with a hook that lets a test change the store
 // at the moment the Deployer compares).

@@ -172,6 +172,18 @@ Result<GitOpsOutcome> GitOpsWriter::apply(const GitOpsRepository& target,
               " of " + target.url + " were rejected (others kept pushing first); last: " + last);
 }
 
+Result<void> GitOpsWriter::refresh(const GitOpsRepository& target) const {
+  std::error_code ec;
+  std::filesystem::create_directories(root_, ec);
+  if (ec) return fail("cannot create " + root_.string() + ": " + ec.message());
+  const auto dir = root_ / directory_name(target.url, target.branch);
+  FileLock lock(dir.string() + ".lock");
+  if (!lock.held()) return fail("cannot lock the clone of " + target.url);
+  auto repo = open_or_create(dir, target.url);
+  if (!repo) return std::unexpected(repo.error());
+  return remote_->fetch(dir, target);
+}
+
 std::filesystem::path GitOpsWriter::clone_of(const std::string& url,
                                              const std::string& branch) const {
   return root_ / directory_name(url, branch);

@@ -70,6 +70,9 @@ class GitOpsWriter {
   // The bare clone this writer keeps of a repository's branch (it may not exist yet): where
   // the commits it pushed can be read.
   std::filesystem::path clone_of(const std::string& url, const std::string& branch) const;
+  // Brings the branch's commits into that clone (making it if needed) without changing
+  // anything: commits others pushed after the writer's last fetch become readable there.
+  Result<void> refresh(const GitOpsRepository& repository) const;
 
  private:
   std::filesystem::path root_;

@@ -1,5 +1,6 @@
 #include "daemon/deploy/rollout_watch.hpp"
 
+#include "daemon/runs/git_access.hpp"
 #include "daemon/store/flux_events.hpp"
 #include "daemon/store/log_keys.hpp"
 #include "pipelines/rollout.hpp"
@@ -43,7 +44,8 @@ Result<void> close_replaced(store::Database& db, const store::DeploymentRecord& 
 
 void RolloutWatch::pass() {
   // A rollout times out only once every word Flux sent about it has been weighed.
-  if (process_events()) time_out();
+  auto weighed = process_events();
+  if (!weighed.failed) time_out(weighed.held);
 }
 
 Result<std::optional<RollbackStart>> RolloutWatch::settle(store::Database& db,
@@ -120,87 +122,159 @@ Result<std::optional<store::DeploymentRecord>> RolloutWatch::subject_of(
   // Flux reports the branch's tip: the newest watched deployment whose commit it contains.
   auto watched = store::deployments_in_state(db, DeploymentState::kDeploying);
   if (!watched) return std::unexpected(watched.error());
+  std::erase_if(*watched, [&](const store::DeploymentRecord& d) {
+    return d.project != project.name || d.environment != environment || !d.gitops_commit;
+  });
+  if (watched->empty()) return exact;  // decided already (stale), or nothing (unknown)
   const auto clone = deps_.gitops.clone_of(project.gitops_url, project.gitops_branch);
+  // Fetched before (bring_in): a commit still missing is not on the branch, so none of ours
+  // is below it.
+  auto known = runner::has_commit(clone, commit);
+  if (!known) return std::unexpected(known.error());
+  if (!*known) return exact;
   for (auto it = watched->rbegin(); it != watched->rend(); ++it) {
-    if (it->project != project.name || it->environment != environment || !it->gitops_commit) {
-      continue;
-    }
+    // One pushed to another repository (gitops.url changed since) is below nothing here.
+    auto own = runner::has_commit(clone, *it->gitops_commit);
+    if (!own) return std::unexpected(own.error());
+    if (!*own) continue;
     auto below = deps_.graph.is_strict_ancestor(clone, *it->gitops_commit, commit);
-    if (below && *below) return std::optional<store::DeploymentRecord>(*it);
+    if (!below) return std::unexpected(below.error());
+    if (*below) return std::optional<store::DeploymentRecord>(*it);
   }
-  return exact;  // decided already (stale), or nothing of this environment (unknown)
+  return exact;
 }
 
-bool RolloutWatch::process_events() {
-  auto events = deps_.reader.with(
-      [](store::Database& db) { return store::unprocessed_flux_events(db, kEventsPerPass); });
-  if (!events) {
-    deps_.log.error("cannot read Flux events: " + events.error().message);
-    return false;
+Result<void> RolloutWatch::bring_in(const config::ProjectConfig& project,
+                                    const std::string& commit) const {
+  if (project.gitops_url.empty()) return {};  // nothing was ever pushed: nothing to compare
+  const auto clone = deps_.gitops.clone_of(project.gitops_url, project.gitops_branch);
+  if (auto known = runner::has_commit(clone, commit); known && *known) return {};
+  // The writer's credentials, read now as it reads them (a rotated token is used at once).
+  auto credentials = read_git_credentials(deps_.daemon.secrets_dir, project.gitops_access);
+  if (!credentials) return std::unexpected(credentials.error());
+  return deps_.gitops.refresh({project.gitops_url, project.gitops_branch, *credentials});
+}
+
+Result<void> RolloutWatch::weigh(store::Database& db, const store::FluxEventRecord& e,
+                                 const config::ProjectConfig* project,
+                                 const std::optional<std::string>& env,
+                                 pipelines::RolloutVerdict said, Decision& decision) const {
+  decision = Decision{};
+  decision.outcome = "applied";
+  if (!project) {
+    decision.outcome = "unknown_project";
+  } else if (!env) {
+    decision.outcome = "other_environment";
+  } else if (said == pipelines::RolloutVerdict::kNone) {
+    decision.outcome = "no_verdict";
+  } else if (!e.event.commit) {
+    decision.outcome = "unknown_revision";
+  } else {
+    auto d = subject_of(db, *project, *env, *e.event.commit);
+    if (!d) {
+      // Not decided on a guess, and not in the way of other environments' events.
+      decision.waits = "cannot match it to a deployment yet: " + d.error().message;
+      return {};
+    }
+    if (!*d || (*d)->gitops_commit != e.event.commit ||
+        (*d)->state != DeploymentState::kDeploying) {
+      // A deployment being written may have pushed this very commit and not recorded it yet:
+      // weighed now, its news would go to an older deployment, or nowhere.
+      auto writing = store::running_deployments(db);
+      if (!writing) return std::unexpected(writing.error());
+      for (const auto& w : *writing) {
+        if (w.project == project->name && w.environment == *env) {
+          decision.waits =
+              "deployment " + std::to_string(w.id) + " of " + *env + " is being written";
+          return {};
+        }
+      }
+    }
+    if (!*d) {
+      decision.outcome = "unknown_revision";
+    } else if ((*d)->state != DeploymentState::kDeploying) {
+      decision.outcome = "stale";
+    } else {
+      const bool healthy = said == pipelines::RolloutVerdict::kHealthy;
+      decision.verdict = Verdict{
+          healthy ? DeploymentState::kSuccess : DeploymentState::kFailed,
+          "Flux: " + e.event.reason + (e.event.message.empty() ? "" : ": " + e.event.message)};
+      auto settled = settle(db, *project, **d, *decision.verdict);
+      if (!settled) return std::unexpected(settled.error());
+      decision.rollback = std::move(*settled);
+      decision.decided = std::move(**d);
+    }
   }
+  return store::set_flux_event_outcome(db, e.id, decision.outcome, rfc3339(deps_.clock.now()));
+}
+
+RolloutWatch::Weighed RolloutWatch::process_events() {
+  Weighed weighed;
   const auto projects = deps_.projects.get();
-  for (const auto& e : *events) {
-    const auto it = projects->find(e.project);
-    const config::ProjectConfig* project = it == projects->end() ? nullptr : &it->second->config;
-    std::string outcome;
-    std::optional<store::DeploymentRecord> decided;
-    std::optional<Verdict> verdict;
-    std::optional<RollbackStart> rollback;
-    auto ok = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
-      decided.reset();
-      verdict.reset();
-      rollback.reset();
-      outcome = "applied";
+  std::int64_t from = 0;  // the last event seen: waiting ones are paged past
+  for (;;) {
+    auto events = deps_.reader.with([from](store::Database& db) {
+      return store::unprocessed_flux_events(db, kEventsPerPass, from);
+    });
+    if (!events) {
+      deps_.log.error("cannot read Flux events: " + events.error().message);
+      weighed.failed = true;
+      return weighed;
+    }
+    for (const auto& e : *events) {
+      from = e.id;
+      const auto it = projects->find(e.project);
+      const config::ProjectConfig* project = it == projects->end() ? nullptr : &it->second->config;
       const auto env = project && e.event.kind == "Kustomization"
                            ? project->environment_of_kustomization(e.event.namespace_, e.event.name)
                            : std::nullopt;
       const auto said = pipelines::rollout_verdict(e.event.reason, e.event.severity);
-      if (!project) {
-        outcome = "unknown_project";
-      } else if (!env) {
-        outcome = "other_environment";
-      } else if (said == pipelines::RolloutVerdict::kNone) {
-        outcome = "no_verdict";
-      } else if (!e.event.commit) {
-        outcome = "unknown_revision";
-      } else {
-        auto d = subject_of(db, *project, *env, *e.event.commit);
-        if (!d) return std::unexpected(d.error());
-        if (!*d) {
-          outcome = "unknown_revision";
-        } else if ((*d)->state != DeploymentState::kDeploying) {
-          outcome = "stale";
-        } else {
-          const bool healthy = said == pipelines::RolloutVerdict::kHealthy;
-          verdict = Verdict{
-              healthy ? DeploymentState::kSuccess : DeploymentState::kFailed,
-              "Flux: " + e.event.reason + (e.event.message.empty() ? "" : ": " + e.event.message)};
-          auto settled = settle(db, *project, **d, *verdict);
-          if (!settled) return std::unexpected(settled.error());
-          rollback = std::move(*settled);
-          decided = std::move(**d);
+      const bool weighs = env && said != pipelines::RolloutVerdict::kNone && e.event.commit;
+      std::optional<std::string> waits;  // why it is left for a later pass
+      if (weighs && weighed.held.contains({e.project, *env})) {
+        waits = "an earlier event of " + *env + " waits";
+      } else if (weighs) {
+        if (auto in = bring_in(*project, *e.event.commit); !in) {
+          waits = "cannot fetch " + project->gitops_url + " to find commit " +
+                  e.event.commit->substr(0, 12) + ": " + in.error().message;
         }
       }
-      return store::set_flux_event_outcome(db, e.id, outcome, rfc3339(deps_.clock.now()));
-    });
-    if (!ok) {
-      deps_.log.error({.project = e.project}, "Flux event " + std::to_string(e.id) +
-                                                  " not acted on yet: " + ok.error().message);
-      return false;  // the next pass tries again, in order
+      Decision decision;
+      decision.waits = std::move(waits);
+      auto ok = decision.waits ? Result<void>{}
+                               : store::write_and_wait(deps_.writer, [&](store::Database& db) {
+                                   return weigh(db, e, project, env, said, decision);
+                                 });
+      if (!ok) {
+        deps_.log.error({.project = e.project}, "Flux event " + std::to_string(e.id) +
+                                                    " not acted on yet: " + ok.error().message);
+        weighed.failed = true;
+        return weighed;  // the next pass tries again, in order
+      }
+      if (decision.waits) {
+        weighed.held.insert({e.project, *env});
+        if (told_waiting_.insert(e.id).second) {
+          deps_.log.info({.project = e.project}, "Flux event " + std::to_string(e.id) + " (" +
+                                                     e.event.name + " " + e.event.reason +
+                                                     ") waits: " + *decision.waits);
+        }
+        continue;
+      }
+      told_waiting_.erase(e.id);
+      if (deps_.metrics) deps_.metrics->flux_event(decision.outcome);
+      if (decision.outcome != "applied") {
+        deps_.log.info({.project = e.project}, "Flux event " + std::to_string(e.id) + " (" +
+                                                   e.event.name + " " + e.event.reason +
+                                                   ") changed nothing: " + decision.outcome);
+        continue;
+      }
+      after(*decision.decided, *decision.verdict, decision.rollback);
     }
-    if (deps_.metrics) deps_.metrics->flux_event(outcome);
-    if (outcome != "applied") {
-      deps_.log.info({.project = e.project}, "Flux event " + std::to_string(e.id) + " (" +
-                                                 e.event.name + " " + e.event.reason +
-                                                 ") changed nothing: " + outcome);
-      continue;
-    }
-    after(*decided, *verdict, rollback);
+    if (static_cast<int>(events->size()) < kEventsPerPass) return weighed;
   }
-  return static_cast<int>(events->size()) < kEventsPerPass;
 }
 
-void RolloutWatch::time_out() {
+void RolloutWatch::time_out(const Held& held) {
   const auto now = deps_.clock.now();
   if (now - deps_.daemon.limits.rollout_timeout < started_) return;
   const auto deadline = rfc3339(now - deps_.daemon.limits.rollout_timeout);
@@ -213,6 +287,7 @@ void RolloutWatch::time_out() {
       std::chrono::duration_cast<std::chrono::seconds>(deps_.daemon.limits.rollout_timeout);
   for (const auto& d : *waiting) {
     if (!d.committed_at || *d.committed_at > deadline) continue;
+    if (held.contains({d.project, d.environment})) continue;  // Flux's word on it may wait
     const auto it = projects->find(d.project);
     const config::ProjectConfig* project = it == projects->end() ? nullptr : &it->second->config;
     std::optional<Verdict> verdict;

@@ -39,13 +39,15 @@ Result<FluxIntake> record_flux_event(Database& db, const std::string& project,
   return FluxIntake{seen->int64(0), false};
 }
 
-Result<std::vector<FluxEventRecord>> unprocessed_flux_events(Database& db, int limit) {
+Result<std::vector<FluxEventRecord>> unprocessed_flux_events(Database& db, int limit,
+                                                             std::int64_t after) {
   auto stmt = db.prepare(
       "SELECT id, project, received_at, kind, name, namespace, severity, reason, message, "
       "event_time, revision, gitops_commit FROM flux_events WHERE outcome IS NULL "
-      "ORDER BY id LIMIT ?1");
+      "AND id > ?2 ORDER BY id LIMIT ?1");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, static_cast<std::int64_t>(limit));
+  stmt->bind(2, after);
   std::vector<FluxEventRecord> out;
   for (;;) {
     auto row = stmt->step();

@@ -32,8 +32,10 @@ struct FluxIntake {
 Result<FluxIntake> record_flux_event(Database& db, const std::string& project,
                                      const flux::FluxEvent& event, const std::string& now);
 
-// Stored events nobody has acted on yet, oldest first.
-Result<std::vector<FluxEventRecord>> unprocessed_flux_events(Database& db, int limit);
+// Stored events nobody has acted on yet, oldest first, from the one after id `after` (so a
+// pass can page past the events it leaves waiting).
+Result<std::vector<FluxEventRecord>> unprocessed_flux_events(Database& db, int limit,
+                                                             std::int64_t after = 0);
 Result<void> set_flux_event_outcome(Database& db, std::int64_t id, const std::string& outcome,
                                     const std::string& now);
 

@@ -239,6 +239,27 @@ TEST_F(RolloutTest, FluxReportingTheBranchTipDecidesEveryRolloutItContains) {
   EXPECT_EQ(text(environment("dev").at("state")), "active");
 }
 
+// An operator commits on the GitOps branch after juanie's push: Flux reports that newer tip,
+// which the daemon fetches to see it carries the deployment's commit; the rollout succeeds.
+TEST_F(RolloutTest, AnOperatorsCommitAfterJuaniesPushDecidesTheRolloutItCarries) {
+  ASSERT_TRUE(d.start()) << d.log();
+  auto dev = push("1", "deploying");
+  ASSERT_FALSE(dev.empty());
+  const std::string ops = d.home().path().string() + "/ops-work";
+  git("clone -q " + (d.home() / "gitops.git").string() + " " + ops);
+  d.home().write("ops-work/NOTES.md", "scaled app to 3 replicas\n");
+  git("-C " + ops + " add -A");
+  git("-C " + ops + " -c user.name=Ops -c user.email=ops@example.com commit -qm notes");
+  git("-C " + ops + " push -q origin main");
+  std::string tip = gitops("rev-parse main");
+  tip.pop_back();  // the newline
+  ASSERT_NE(tip, text(dev.at("gitops_commit")));
+  ASSERT_EQ(post_flux(flux_event("ReconciliationSucceeded", "info", tip)), 202);
+  dev = wait_state(dev.at("id").as_int64(), "success");
+  EXPECT_EQ(text(dev.at("reason")).rfind("Flux: ReconciliationSucceeded", 0), 0u)
+      << json::serialize(dev);
+}
+
 TEST_F(RolloutTest, ARolloutFluxNeverReportsFailsAtItsTimeout) {
   d.home().write("juanie.yaml",
                  read_file(d.home() / "juanie.yaml") + "limits:\n  rollout_timeout: 2s\n");

@@ -92,6 +92,13 @@ class RolloutWatchTest : public test_world::DeployWorld {
     return found && *found ? **found : store::DeploymentRecord{};
   }
 
+  // A commit pushed to the GitOps branch by someone else (an operator) on top of what is
+  // there now, juanie's pushes included; juanie's clone has not seen it.
+  std::string operators_commit(const std::string& text) {
+    test::sh("git -C " + gitops.work() + " pull -q --ff-only " + gitops.bare() + " main");
+    return gitops.commit({{"NOTES.md", text + "\n"}}, "operator: " + text, "Ops <ops@example.com>");
+  }
+
   std::optional<ProjectRegistry> projects;
   std::optional<RolloutWatch> watch;  // never started: the test calls pass()
 };
@@ -201,6 +208,86 @@ TEST_F(RolloutWatchTest, AMappedNamespaceIsTheOneThatCounts) {
   watch->pass();
   EXPECT_EQ(outcome_of(own), "applied");
   EXPECT_EQ(current(d.id).state, DeploymentState::kFailed);
+}
+
+// Flux reports the branch's tip: an operator's commit after juanie's push carries the
+// deployment's change, and its success is the deployment's (juanie's clone fetches it first).
+TEST_F(RolloutWatchTest, AnOperatorsLaterCommitDecidesTheDeploymentItCarries) {
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto tip = operators_commit("scaled shop to 3 replicas");
+  const auto event =
+      flux("ReconciliationSucceeded", "info", tip, "Applied revision: main@sha1:" + tip);
+  watch->pass();
+  EXPECT_EQ(outcome_of(event), "applied") << log_text.str();
+  EXPECT_EQ(current(d.id).state, DeploymentState::kSuccess);
+}
+
+// While the GitOps repository cannot be fetched, an event naming a commit juanie has not seen
+// waits (no outcome) — and the rollout does not time out under it —; once the fetch works, it
+// decides the deployment.
+TEST_F(RolloutWatchTest, AnEventOfAnUnseenCommitWaitsWhileTheFetchFails) {
+  const auto d = deploying("1");
+  ASSERT_TRUE(d.gitops_commit);
+  const auto tip = operators_commit("scaled shop to 3 replicas");
+  const std::filesystem::path bare = gitops.bare();
+  const auto away = bare.string() + ".away";
+  std::filesystem::rename(bare, away);
+  const auto event = flux("HealthCheckFailed", "error", tip, "Health check failed");
+  watch->pass();
+  clock.advance(std::chrono::seconds(3600));  // far past limits.rollout_timeout
+  watch->pass();
+  EXPECT_EQ(outcome_of(event), "(none)");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kDeploying);
+  const auto text = log_text.str();
+  EXPECT_NE(text.find("waits: cannot fetch"), std::string::npos) << text;
+  EXPECT_EQ(text.find("waits: cannot fetch"), text.rfind("waits: cannot fetch")) << "logged once";
+  std::filesystem::rename(away, bare);
+  watch->pass();
+  EXPECT_EQ(outcome_of(event), "applied") << log_text.str();
+  EXPECT_EQ(current(d.id).state, DeploymentState::kFailed);
+}
+
+// Deployer::write pushes its commit, then records it: an event of that commit arriving in
+// between waits for the record (not given to the older deployment the commit descends from,
+// nor called unknown), while other environments' events go on; the record in, it decides.
+TEST_F(RolloutWatchTest, AnEventBeforeItsDeploymentsRecordWaitsForTheRecord) {
+  const auto older = deploying("1");
+  ASSERT_TRUE(older.gitops_commit);
+  // The next deployment as Deployer::write leaves it between its push and its record.
+  const auto sha = commit_app("2");
+  ASSERT_TRUE(mirrors.update(app.bare()));
+  const auto d = record_deployment(running_run(sha));
+  auto ok = store::write_and_wait(*writer, [&](store::Database& db) {
+    return store::set_deployment_state(db, d.id, DeploymentState::kRunning, std::nullopt,
+                                       std::nullopt, rfc3339(clock.now()));
+  });
+  ASSERT_TRUE(ok) << ok.error().message;
+  const auto pushed = operators_commit("the change of deployment 2");  // stands for its push
+  const auto early = flux("ReconciliationSucceeded", "info", pushed, "Applied revision");
+  const auto behind = flux("HealthCheckFailed", "error", pushed, "Health check failed");
+  const auto staging =
+      flux("ReconciliationSucceeded", "info", pushed, "Applied revision", "shop-staging");
+  watch->pass();
+  EXPECT_EQ(outcome_of(early), "(none)") << log_text.str();
+  EXPECT_EQ(outcome_of(behind), "(none)");             // in order: it waits behind the first
+  EXPECT_EQ(outcome_of(staging), "unknown_revision");  // not stalled behind dev's
+  EXPECT_EQ(current(older.id).state, DeploymentState::kDeploying);
+  EXPECT_EQ(current(d.id).state, DeploymentState::kRunning);
+  // The record lands, as Deployer::record makes it.
+  ok = store::write_and_wait(*writer, [&](store::Database& db) {
+    return flow.finish(db, project.config, d.id, DeploymentState::kDeploying, std::nullopt, pushed,
+                       clock.now());
+  });
+  ASSERT_TRUE(ok) << ok.error().message;
+  watch->pass();
+  EXPECT_EQ(outcome_of(early), "applied") << log_text.str();
+  EXPECT_EQ(outcome_of(behind), "stale");
+  EXPECT_EQ(current(d.id).state, DeploymentState::kSuccess);
+  const auto replaced = current(older.id);
+  EXPECT_EQ(replaced.state, DeploymentState::kFailed);
+  EXPECT_EQ(replaced.reason.value_or(""),
+            "replaced by deployment " + std::to_string(d.id) + " before Flux reported on it");
 }
 
 }  // namespace
