@@ -3,32 +3,15 @@
 // object for the test that started it (tests/integration/approval_test.cpp).
 //
 //   node approval_page.mjs URL approve|reject COMMENT SCREENSHOT_PREFIX
-import { chromium } from 'playwright-core';
-import { createRequire } from 'node:module';
+import { accessibilityProblems, launch } from './browser.mjs';
 
-const require = createRequire(import.meta.url);
-const axeSource = require.resolve('axe-core/axe.min.js');
 const [url, decision, comment, shots] = process.argv.slice(2);
 if (!url || !['approve', 'reject'].includes(decision) || shots === undefined) {
   console.error('usage: node approval_page.mjs URL approve|reject COMMENT SCREENSHOT_PREFIX');
   process.exit(2);
 }
 
-// Root runs Chromium only without its own sandbox; the test's daemon is on loopback.
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-});
-
-// Serious and critical axe findings (WCAG 2 A and AA rules) on the page as it is now.
-async function accessibilityProblems(page) {
-  await page.addScriptTag({ path: axeSource });
-  const result = await page.evaluate(() =>
-    globalThis.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }));
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
+const browser = await launch();
 
 const out = { problems: [] };
 try {
@@ -45,7 +28,7 @@ try {
   // page's width with the phone's.
   out.phone_overflows = await small.evaluate(
     (width) => document.documentElement.scrollWidth > width, phoneWidth);
-  out.problems.push(...(await accessibilityProblems(small)).map((p) => `phone: ${p}`));
+  out.problems.push(...(await accessibilityProblems(small, 'phone')));
   await phone.close();
 
   // bypassCSP only lets axe's script in: the page itself runs none.
@@ -55,7 +38,7 @@ try {
   out.title = await page.title();
   out.heading = await page.locator('h1').innerText();
   await page.screenshot({ path: `${shots}-desktop.png`, fullPage: true });
-  out.problems.push(...(await accessibilityProblems(page)).map((p) => `desktop: ${p}`));
+  out.problems.push(...(await accessibilityProblems(page, 'desktop')));
 
   // By keyboard alone: Tab to the comment (found by its label), type, Tab to the button, Enter.
   const box = page.getByLabel('Comment (optional)');

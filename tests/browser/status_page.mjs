@@ -3,30 +3,15 @@
 // JSON object for the test that started it (tests/integration/status_page_test.cpp).
 //
 //   node status_page.mjs BASE_URL TOKEN SCREENSHOT_PREFIX
-import { chromium } from 'playwright-core';
-import { createRequire } from 'node:module';
+import { accessibilityProblems, launch } from './browser.mjs';
 
-const require = createRequire(import.meta.url);
-const axeSource = require.resolve('axe-core/axe.min.js');
 const [base, token, shots] = process.argv.slice(2);
 if (!base || !token || !shots) {
   console.error('usage: node status_page.mjs BASE_URL TOKEN SCREENSHOT_PREFIX');
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-});
-
-async function accessibilityProblems(page, where) {
-  await page.addScriptTag({ path: axeSource });
-  const result = await page.evaluate(() =>
-    globalThis.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }));
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${where}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
+const browser = await launch();
 
 const out = { problems: [] };
 try {

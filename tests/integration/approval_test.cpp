@@ -14,6 +14,7 @@
 
 #include "daemon/approvals/link_token.hpp"
 #include "daemon/support/crypto.hpp"
+#include "integration/browser_script.hpp"
 #include "integration/daemon_fixture.hpp"
 #include "support/busybox_image.hpp"
 #include "support/mail_and_hooks.hpp"
@@ -420,32 +421,6 @@ TEST_F(ApprovalTest, ProdChangesOnlyAfterTriggerAndTwoApprovalsFromTheirOwnLinks
   EXPECT_EQ(rows("SELECT count(*) FROM audit WHERE outcome = 'done' AND action = 'approve'"), 2);
 }
 
-// What tests/browser/approval_page.mjs saw and did with `link` in Debian's Chromium (driven by
-// playwright-core): axe-core's serious findings on a phone and a desktop, whether the phone
-// must scroll sideways, and the page it got after deciding by keyboard. Screenshots go to
-// the build's test-artifacts folder as `<name>-phone.png`, `-desktop.png` and `-answer.png`.
-json::object decide_in_browser(const std::string& link, const std::string& decision,
-                               const std::string& comment, const std::string& name) {
-  std::filesystem::create_directories(JUANIE_TEST_ARTIFACTS);
-  const std::string command = "node " JUANIE_SOURCE_DIR "/tests/browser/approval_page.mjs '" +
-                              link + "' " + decision + " '" + comment +
-                              "' " JUANIE_TEST_ARTIFACTS "/" + name + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  const auto json_start = out.rfind("\n{");
-  const std::string last = out.substr(json_start == std::string::npos ? 0 : json_start + 1);
-  boost::system::error_code ec;
-  auto parsed = json::parse(last, ec);
-  if (ec || !parsed.is_object() || status != 0) {
-    ADD_FAILURE() << "the browser script failed (status " << status << "):\n" << out;
-    return {};
-  }
-  return parsed.as_object();
-}
-
 // A person, not curl: the approver opens the link in a real browser on a phone and on a
 // desktop, the page passes axe-core's checks and fits the phone, and the decision is made by
 // keyboard alone — and counts exactly as the form's POST does.
@@ -459,9 +434,12 @@ TEST_F(ApprovalTest, ApproversDecideFromTheirLinksInARealBrowser) {
   auto links = approval_links(id, 3);
   ASSERT_EQ(links.size(), 3u) << d.log();
 
-  const auto bob = decide_in_browser(links["bob"], "approve", "fine on my phone", "approval-bob");
+  // What tests/browser/approval_page.mjs saw and did in Chromium: axe-core's serious findings
+  // on a phone and a desktop, whether the phone must scroll sideways, the page after deciding.
+  const auto bob = run_browser_script(
+      "approval_page.mjs", {links["bob"], "approve", "fine on my phone"}, "approval-bob");
   ASSERT_FALSE(bob.empty());
-  ASSERT_FALSE(bob.contains("error")) << json::serialize(bob);
+  ASSERT_FALSE(bob.contains("error"));
   EXPECT_EQ(bob.at("problems").as_array().size(), 0u) << json::serialize(bob.at("problems"));
   EXPECT_FALSE(bob.at("phone_overflows").as_bool());
   EXPECT_NE(std::string(bob.at("heading").as_string()).find("prod"), std::string::npos)
@@ -472,9 +450,10 @@ TEST_F(ApprovalTest, ApproversDecideFromTheirLinksInARealBrowser) {
       << json::serialize(bob);
   EXPECT_EQ(deployment_state(id), "awaiting_approval");
 
-  const auto carol = decide_in_browser(links["carol"], "approve", "ship it", "approval-carol");
+  const auto carol = run_browser_script("approval_page.mjs", {links["carol"], "approve", "ship it"},
+                                        "approval-carol");
   ASSERT_FALSE(carol.empty());
-  ASSERT_FALSE(carol.contains("error")) << json::serialize(carol);
+  ASSERT_FALSE(carol.contains("error"));
   EXPECT_EQ(carol.at("problems").as_array().size(), 0u) << json::serialize(carol.at("problems"));
   const auto done = wait_deployment(run, "success");
   ASSERT_FALSE(done.empty());

@@ -3,12 +3,10 @@
 // can use; signing out needs the session's own form.
 #include <gtest/gtest.h>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <cstdio>
-#include <filesystem>
 #include <string>
 
+#include "integration/browser_script.hpp"
 #include "integration/daemon_fixture.hpp"
 
 namespace juanie::test {
@@ -100,24 +98,18 @@ TEST(StatusPage, APersonSignsInSeesTheRunsAndSignsOutInARealBrowser) {
   ASSERT_EQ(
       d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "page-2")).status,
       202);
-  std::filesystem::create_directories(JUANIE_TEST_ARTIFACTS);
-  const std::string command =
-      "node " JUANIE_SOURCE_DIR "/tests/browser/status_page.mjs http://127.0.0.1:" +
-      std::to_string(d.port()) + " " + kApiToken + " " JUANIE_TEST_ARTIFACTS "/status-page 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  ASSERT_EQ(::pclose(pipe), 0) << out;
-  const auto seen = json::parse(out.substr(out.rfind("\n{") + 1)).as_object();
-  ASSERT_FALSE(seen.contains("error")) << out;
+  const auto seen = run_browser_script("status_page.mjs",
+                                       {"http://127.0.0.1:" + std::to_string(d.port()), kApiToken},
+                                       "status-page");
+  ASSERT_FALSE(seen.empty());
+  ASSERT_FALSE(seen.contains("error"));
   EXPECT_EQ(seen.at("problems").as_array().size(), 0u) << json::serialize(seen.at("problems"));
   EXPECT_NE(std::string(seen.at("wrong_token_alert").as_string()).find("api_tokens"),
             std::string::npos);
   EXPECT_EQ(seen.at("heading").as_string(), "Runs");
   EXPECT_EQ(seen.at("signed_in_as").as_string(), "tests");
   EXPECT_NE(std::string(seen.at("first_row").as_string()).find("shop-api"), std::string::npos)
-      << out;
+      << json::serialize(seen);
   EXPECT_FALSE(seen.at("cookie_visible_to_scripts").as_bool());
   EXPECT_FALSE(seen.at("phone_overflows").as_bool());
   EXPECT_EQ(seen.at("after_sign_out").as_string(), "Sign in to juanie");
