@@ -1,12 +1,65 @@
 #include "runner/git_mirror.hpp"
 
+#include <cstdlib>
 #include <functional>
 #include <memory>
 
 #include "runner/file_lock.hpp"
 #include "runner/git_handles.hpp"
+#include "runner/program_path.hpp"
+#include "runner/step_process.hpp"
 
 namespace juanie::runner {
+namespace {
+
+// A repository on this machine (a path or file://). libgit2 serves these itself, building a
+// pack object by object with a delta search of its own: 25 s for a 20k-file, 38 MB repository
+// that `git fetch` (upload-pack reusing the stored deltas) takes in 2.7 s. Over smart HTTP
+// both take the same time, so only local remotes go to the git CLI.
+bool is_local(const std::string& url) {
+  return url.starts_with("/") || url.starts_with("file://");
+}
+
+// `git fetch` into the bare mirror at `dir` by the fetchspec its config holds, dropping refs
+// the remote no longer has.
+// Nothing but the mirror's own config counts (no system or user config), only the file
+// protocol is allowed, and git never asks a terminal.
+Result<void> fetch_with_git(const std::filesystem::path& dir, const std::string& url) {
+  ProcessOptions process;
+  process.argv = {program_path("git"),
+                  "-C",
+                  dir.string(),
+                  "fetch",
+                  "--quiet",
+                  "--prune",
+                  "--no-recurse-submodules",
+                  "--no-write-fetch-head",
+                  "origin"};
+  const char* path = std::getenv("PATH");
+  process.env = {std::string("PATH=") + (path ? path : "/usr/bin:/bin"),
+                 "GIT_CONFIG_NOSYSTEM=1",
+                 "GIT_CONFIG_GLOBAL=/dev/null",
+                 "GIT_TERMINAL_PROMPT=0",
+                 "GIT_ALLOW_PROTOCOL=file",
+                 "HOME=/nonexistent",
+                 "LC_ALL=C"};
+  process.timeout = std::chrono::hours(1);
+  std::string said;
+  auto outcome = run_process(process, [&](std::string_view bytes) {
+    if (said.size() < 4096) said.append(bytes.substr(0, 4096 - said.size()));
+  });
+  if (!outcome)
+    return fail(ErrorKind::kUnavailable, "cannot fetch " + url + ": " + outcome.error().message);
+  if (outcome->exit_code != 0) {
+    while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
+    return fail(ErrorKind::kUnavailable, "cannot fetch " + url + ": git fetch exited " +
+                                             std::to_string(outcome->exit_code) +
+                                             (said.empty() ? "" : ": " + said));
+  }
+  return {};
+}
+
+}  // namespace
 
 std::filesystem::path GitMirrors::path_for(const std::string& url) const {
   // A readable prefix plus a hash: distinct URLs never share a mirror.
@@ -43,6 +96,10 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url,
     git_remote_free(remote);
   }
   std::unique_ptr<git_repository, decltype(&git_repository_free)> repo(raw, git_repository_free);
+  if (is_local(url)) {
+    if (auto fetched = fetch_with_git(dir, url); !fetched) return std::unexpected(fetched.error());
+    return dir;
+  }
   git_remote* remote = nullptr;
   if (git_remote_lookup(&remote, repo.get(), "origin") != 0) {
     return fail("the mirror of " + url + " has no origin: " + git::last_error());

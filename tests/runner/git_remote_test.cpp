@@ -35,6 +35,53 @@ class GitRemoteTest : public ::testing::Test {
   std::string sha;
 };
 
+// A repository on this machine is fetched by `git fetch` (see git_mirror.cpp): the mirror
+// holds every ref, follows new commits and deleted branches, and by path or file:// alike.
+TEST_F(GitRemoteTest, ALocalRepositoryIsMirroredWithEveryRefAndFollowed) {
+  GitMirrors mirrors(home / "mirrors");
+  const fs::path bare = home / "repos/app.git";
+  for (const std::string& url : {bare.string(), "file://" + bare.string()}) {
+    auto mirror = mirrors.update(url);
+    ASSERT_TRUE(mirror) << mirror.error().message;
+    ASSERT_EQ(mirrors.resolve(url, "refs/heads/main").value_or(""), sha) << url;
+  }
+  const std::string work = (home / "work").string();
+  int status = 0;
+  auto out = test::sh("git -C " + work + " -c user.email=dev@example.com -c user.name=Dev " +
+                          "commit -q --allow-empty -m second && git -C " + work + " push -q " +
+                          bare.string() + " main:topic refs/heads/main:refs/pull/7/head && " +
+                          "git -C " + work + " rev-parse HEAD",
+                      &status);
+  ASSERT_EQ(status, 0) << out;
+  const std::string second = out.substr(out.size() - 41, 40);
+  const std::string url = bare.string();
+  ASSERT_TRUE(mirrors.update(url));
+  EXPECT_EQ(mirrors.resolve(url, "refs/heads/topic").value_or(""), second);
+  EXPECT_EQ(mirrors.resolve(url, "refs/pull/7/head").value_or(""), second);
+  EXPECT_EQ(mirrors.resolve(url, "refs/heads/main").value_or(""), sha);
+  auto checked = checkout_commit(*mirrors.update(url), second, home / "ws");
+  EXPECT_TRUE(checked) << checked.error().message;
+  EXPECT_TRUE(fs::exists(home / "ws/README"));
+
+  out = test::sh("git -C " + bare.string() + " branch -D topic", &status);
+  ASSERT_EQ(status, 0) << out;
+  ASSERT_TRUE(mirrors.update(url));
+  EXPECT_FALSE(mirrors.resolve(url, "refs/heads/topic")) << "a deleted branch stays deleted";
+}
+
+TEST_F(GitRemoteTest, AMissingLocalRepositoryIsAnErrorNamingIt) {
+  GitMirrors mirrors(home / "mirrors");
+  const std::string url = (home / "repos/gone.git").string();
+  auto mirror = mirrors.update(url);
+  ASSERT_FALSE(mirror);
+  EXPECT_EQ(mirror.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(mirror.error().message.find("cannot fetch " + url), std::string::npos)
+      << mirror.error().message;
+  EXPECT_NE(mirror.error().message.find("does not appear to be a git repository"),
+            std::string::npos)
+      << "git's own reason is kept: " << mirror.error().message;
+}
+
 TEST_F(GitRemoteTest, HttpsTokenOpensAPrivateRepository) {
   test::GitHttpServer server(home / "repos", "x-access-token", "ghp_right_token");
   GitMirrors mirrors(home / "mirrors");
