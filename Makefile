@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build format-check test test-unit test-asan fuzz fuzz-run demo bench-intake bench-runner bench-gitops clean
+.PHONY: all deps build format-check test test-unit test-asan fuzz fuzz-run demo bench-intake bench-runner bench-gitops bench-repo clean
 
 all: build
 
@@ -60,6 +60,9 @@ bench-runner: build
 
 bench-gitops: build
 	scripts/bench-gitops $(BUILD)
+
+bench-repo: build
+	scripts/bench-repo $(BUILD)/juanie
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
