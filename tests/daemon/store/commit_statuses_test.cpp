@@ -14,6 +14,7 @@
 #include "daemon/store/runs.hpp"
 #include "daemon/store/schema.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 namespace juanie::daemon::store {
 namespace {
@@ -27,13 +28,7 @@ const std::string kB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
 class CommitStatusStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto opened = Database::open(dir / "juanie.db", false);
-    ASSERT_TRUE(opened) << opened.error().message;
-    db.emplace(std::move(*opened));
-    ASSERT_TRUE(configure_writer(*db));
-    ASSERT_TRUE(migrate(*db));
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(test::open_database(dir / "juanie.db", db)); }
 
   std::int64_t push(const std::string& project, const std::string& sha) {
     RunRequest r;

@@ -5,19 +5,14 @@
 #include "daemon/flux/flux_event.hpp"
 #include "daemon/store/schema.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 namespace juanie::daemon::store {
 namespace {
 
 class FluxEventStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto opened = Database::open(dir / "juanie.db", false);
-    ASSERT_TRUE(opened) << opened.error().message;
-    db.emplace(std::move(*opened));
-    ASSERT_TRUE(configure_writer(*db));
-    ASSERT_TRUE(migrate(*db));
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(test::open_database(dir / "juanie.db", db)); }
 
   static flux::FluxEvent event(const std::string& reason, const std::string& commit) {
     flux::FluxEvent e;

@@ -6,19 +6,14 @@
 #include "daemon/store/runs.hpp"
 #include "daemon/store/schema.hpp"
 #include "support/temp_dir.hpp"
+#include "support/temp_store.hpp"
 
 namespace juanie::daemon::store {
 namespace {
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto opened = Database::open(dir / "juanie.db", false);
-    ASSERT_TRUE(opened) << opened.error().message;
-    db.emplace(std::move(*opened));
-    ASSERT_TRUE(configure_writer(*db));
-    ASSERT_TRUE(migrate(*db));
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(test::open_database(dir / "juanie.db", db)); }
 
   RunRequest request(const std::string& delivery, const std::string& sha,
                      const std::string& ref = "refs/heads/develop") {
