@@ -213,6 +213,27 @@ boost::json::object Daemon::wait_deployment(std::int64_t run, const std::string&
   return {};
 }
 
+boost::json::object Daemon::wait_run(std::int64_t run, const std::string& state,
+                                     std::chrono::seconds limit) {
+  namespace json = boost::json;
+  json::object last;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = api("/api/v1/runs/" + std::to_string(run));
+    if (r.status == 200) {
+      last = json::parse(r.body).as_object();
+      const std::string s(last.at("state").as_string());
+      if (s == state) return last;
+      if (s == "succeeded" || s == "failed" || s == "cancelled") break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "run " << run << " did not become " << state << ": " << json::serialize(last)
+                << "\n"
+                << log();
+  return last;
+}
+
 daemon::http::ClientResponse Daemon::api_post(const std::string& path, const std::string& body) {
   return request("POST", path, body, {{"Authorization", std::string("Bearer ") + kApiToken}});
 }

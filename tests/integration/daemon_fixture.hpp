@@ -64,6 +64,10 @@ class Daemon {
   // Polls GET /api/v1/runs/{run} until its deployment is in `state` (up to 120 s): the
   // deployment, or an empty object and a test failure showing the run as last seen.
   boost::json::object wait_deployment(std::int64_t run, const std::string& state);
+  // Polls GET /api/v1/runs/{run} until it is in `state` (up to `limit`): the run, or — when it
+  // ended in another state or never got there — the run as last seen and a test failure.
+  boost::json::object wait_run(std::int64_t run, const std::string& state,
+                               std::chrono::seconds limit = std::chrono::seconds(120));
   // POSTs to the API with the bearer token.
   daemon::http::ClientResponse api_post(const std::string& path, const std::string& body = "");
 

@@ -180,14 +180,7 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "broken-1"));
   ASSERT_EQ(r.status, 202);
   const auto run = json::parse(r.body).at("run").as_int64();
-  json::object last;
-  for (int i = 0; i < 600; ++i) {
-    last = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
-    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded")
-      break;
-    std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_EQ(last.at("state").as_string(), "failed") << json::serialize(last);
+  const json::object last = d.wait_run(run, "failed");
   EXPECT_NE(std::string(last.at("reason").as_string()).find("image: podman build"),
             std::string::npos)
       << json::serialize(last);
@@ -225,14 +218,7 @@ TEST_F(DeployTest, AForkBombInADockerfileIsBoundedByTheBuildsCgroup) {
   auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "bomb-1"));
   ASSERT_EQ(r.status, 202);
   const auto run = json::parse(r.body).at("run").as_int64();
-  json::object last;
-  for (int i = 0; i < 600; ++i) {
-    last = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
-    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded")
-      break;
-    std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_EQ(last.at("state").as_string(), "failed") << json::serialize(last);
+  const json::object last = d.wait_run(run, "failed");
   const auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log").body;
   EXPECT_NE(log.find("can't fork"), std::string::npos) << log;
   EXPECT_TRUE(last.at("deployment").is_null());
@@ -401,14 +387,7 @@ TEST_F(DeployTest, AnImageUnderAnExistingTagIsNeverReplaced) {
   auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "squat-1"));
   ASSERT_EQ(r.status, 202) << r.body;
   const auto run = json::parse(r.body).at("run").as_int64();
-  json::object last;
-  for (int i = 0; i < 1200; ++i) {
-    last = json::parse(d.api("/api/v1/runs/" + std::to_string(run)).body).as_object();
-    if (last.at("state").as_string() == "failed" || last.at("state").as_string() == "succeeded")
-      break;
-    std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_EQ(last.at("state").as_string(), "failed") << json::serialize(last);
+  const json::object last = d.wait_run(run, "failed");
   EXPECT_NE(
       std::string(last.at("reason").as_string()).find(image + ":" + tag + " already names sha256:"),
       std::string::npos)

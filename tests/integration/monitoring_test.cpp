@@ -99,19 +99,6 @@ class BusyDaemonMetrics : public ::testing::Test {
     return r.status == 202 ? json::parse(r.body).at("run").as_int64() : 0;
   }
 
-  std::string wait_finished(std::int64_t run) {
-    for (int i = 0; i < 1200; ++i) {
-      auto r = d.api("/api/v1/runs/" + std::to_string(run));
-      if (r.status == 200) {
-        std::string s(json::parse(r.body).at("state").as_string());
-        if (s == "succeeded" || s == "failed" || s == "cancelled") return s;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << "run " << run << " did not finish\n" << d.log();
-    return "";
-  }
-
   void SetUp() override {
     d.home().write("secrets/app.webhook", kGithubSecret);
     d.home().write("projects.d/app.yaml",
@@ -121,10 +108,8 @@ class BusyDaemonMetrics : public ::testing::Test {
     ASSERT_TRUE(d.start()) << d.log();
     // Work of every kind the metrics count: runs that succeed and fail, a duplicate
     // delivery, a forged one, API and readiness requests.
-    EXPECT_EQ(wait_finished(push(commit("steps:\n  - name: ok\n    commands: [\"true\"]\n"))),
-              "succeeded");
-    EXPECT_EQ(wait_finished(push(commit("steps:\n  - name: bad\n    commands: [\"false\"]\n"))),
-              "failed");
+    d.wait_run(push(commit("steps:\n  - name: ok\n    commands: [\"true\"]\n")), "succeeded");
+    d.wait_run(push(commit("steps:\n  - name: bad\n    commands: [\"false\"]\n")), "failed");
     const std::string body = push_body("refs/heads/develop", sha_for(7));
     auto forged = github_headers(body, "forged", "push", "not-the-secret");
     EXPECT_EQ(d.request("POST", "/hooks/github/app", body, forged).status, 401);

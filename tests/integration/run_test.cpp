@@ -77,26 +77,6 @@ class RunTest : public ::testing::Test {
     return r.status == 202 ? json::parse(r.body).at("run").as_int64() : 0;
   }
 
-  json::object wait_for(std::int64_t run, const std::string& state,
-                        std::chrono::seconds limit = 60s) {
-    json::object last;
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto r = d.api("/api/v1/runs/" + std::to_string(run));
-      if (r.status == 200) {
-        last = json::parse(r.body).as_object();
-        if (last.at("state").as_string() == state) return last;
-        const std::string s(last.at("state").as_string());
-        if (s == "succeeded" || s == "failed" || s == "cancelled") break;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << "run " << run << " did not become " << state << ": " << json::serialize(last)
-                  << "\n"
-                  << d.log();
-    return last;
-  }
-
   Daemon d;
   int commits_ = 0;
   int deliveries_ = 0;
@@ -112,7 +92,7 @@ TEST_F(RunTest, APushRunsThePipelineToSuccess) {
       "app-token-value-123\"]\n"
       "  - name: release-only\n    commands: [\"false\"]\n    when: {branch: \"release/*\"}\n");
   const auto run = push(sha);
-  auto done = wait_for(run, "succeeded");
+  auto done = d.wait_run(run, "succeeded");
   EXPECT_FALSE(done.at("started_at").is_null());
   EXPECT_FALSE(done.at("finished_at").is_null());
   const auto& steps = done.at("steps").as_array();
@@ -174,17 +154,17 @@ TEST_F(RunTest, FailuresCarryTheirReason) {
   ASSERT_TRUE(d.start()) << d.log();
   const std::string failing = commit(
       "steps:\n  - {name: lint, commands: [\"exit 4\"]}\n  - {name: test, commands: [\"true\"]}\n");
-  auto run = wait_for(push(failing), "failed");
+  auto run = d.wait_run(push(failing), "failed");
   EXPECT_EQ(run.at("reason").as_string(), "step lint failed: exit code 4");
   EXPECT_EQ(run.at("steps").as_array()[1].at("state").as_string(), "skipped");
 
   const std::string broken = commit("steps:\n  - name: a\n    commands: [x]\n    commandz: [y]\n");
-  auto bad = wait_for(push(broken), "failed");
+  auto bad = d.wait_run(push(broken), "failed");
   EXPECT_NE(std::string(bad.at("reason").as_string())
                 .find(".juanie.yml:4:5: steps[0].commandz: unknown key"),
             std::string::npos);
 
-  auto missing = wait_for(push("0123456789abcdef0123456789abcdef01234567"), "failed");
+  auto missing = d.wait_run(push("0123456789abcdef0123456789abcdef01234567"), "failed");
   EXPECT_NE(std::string(missing.at("reason").as_string()).find("does not exist"),
             std::string::npos);
 }
@@ -206,7 +186,7 @@ TEST_F(RunTest, AHostilePipelineFileFailsTheRunAndLeavesTheDaemonUnharmed) {
   };
   fs::remove(d.home() / "work/.juanie.yml");
   fs::create_symlink("/dev/zero", d.home() / "work/.juanie.yml");
-  auto zero = wait_for(push(commit_work("pipeline -> /dev/zero")), "failed");
+  auto zero = d.wait_run(push(commit_work("pipeline -> /dev/zero")), "failed");
   EXPECT_NE(std::string(zero.at("reason").as_string())
                 .find(": .juanie.yml is a symbolic link; it must be a regular file"),
             std::string::npos)
@@ -215,13 +195,13 @@ TEST_F(RunTest, AHostilePipelineFileFailsTheRunAndLeavesTheDaemonUnharmed) {
 
   fs::remove(d.home() / "work/.juanie.yml");
   fs::create_symlink("/etc/passwd", d.home() / "work/.juanie.yml");
-  auto passwd = wait_for(push(commit_work("pipeline -> /etc/passwd")), "failed");
+  auto passwd = d.wait_run(push(commit_work("pipeline -> /etc/passwd")), "failed");
   EXPECT_EQ(std::string(passwd.at("reason").as_string()).find("root:"), std::string::npos);
 
   fs::remove(d.home() / "work/.juanie.yml");
   d.home().write("work/.juanie.yml",
                  "steps: []\n" + std::string(2 << 20, '#') + "\n");  // 2 MiB of comment
-  auto huge = wait_for(push(commit_work("a 2 MiB pipeline")), "failed");
+  auto huge = d.wait_run(push(commit_work("a 2 MiB pipeline")), "failed");
   EXPECT_NE(std::string(huge.at("reason").as_string()).find("bytes, more than the 1048576"),
             std::string::npos)
       << json::serialize(huge);
@@ -229,12 +209,12 @@ TEST_F(RunTest, AHostilePipelineFileFailsTheRunAndLeavesTheDaemonUnharmed) {
   fs::remove(d.home() / "work/.juanie.yml");
   fs::create_directories(d.home() / "work/.juanie.yml");
   d.home().write("work/.juanie.yml/x", "x\n");
-  auto dir = wait_for(push(commit_work("a directory")), "failed");
+  auto dir = d.wait_run(push(commit_work("a directory")), "failed");
   EXPECT_NE(std::string(dir.at("reason").as_string()).find("is a directory"), std::string::npos);
 
   // The same daemon, unharmed, runs the next good commit.
   fs::remove_all(d.home() / "work/.juanie.yml");
-  wait_for(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "succeeded");
+  d.wait_run(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "succeeded");
 }
 
 // The daemon holds its listening socket, accepted connections and the step's log file while
@@ -246,7 +226,7 @@ TEST_F(RunTest, AStepInheritsNoDescriptorFromTheDaemon) {
   ASSERT_TRUE(idle.connected());
   const auto run =
       push(commit("steps:\n  - name: fds\n    commands: [\"ls /proc/$$/fd\", \"echo listed\"]\n"));
-  wait_for(run, "succeeded");
+  d.wait_run(run, "succeeded");
   auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log");
   EXPECT_NE(log.body.find("+ ls /proc/$$/fd\n0\n1\n2\n+ echo listed"), std::string::npos)
       << log.body;
@@ -261,7 +241,7 @@ TEST_F(RunTest, RetryFromTheFailedStepReusesTheWorkspace) {
       "  - {name: flaky, depends_on: [build], commands: [\"test -f artifact\", "
       "\"if [ -f .seen ]; then echo second try; else touch .seen; exit 1; fi\"]}\n");
   const auto first = push(sha);
-  wait_for(first, "failed");
+  d.wait_run(first, "failed");
   const std::pair<std::string, std::string> auth{"Authorization",
                                                  std::string("Bearer ") + kApiToken};
 
@@ -269,7 +249,7 @@ TEST_F(RunTest, RetryFromTheFailedStepReusesTheWorkspace) {
       d.request("POST", "/api/v1/runs/" + std::to_string(first) + "/retry?from=failed", "", {auth});
   ASSERT_EQ(resumed.status, 202) << resumed.body;
   const auto second = json::parse(resumed.body).at("run").as_int64();
-  auto done = wait_for(second, "succeeded");
+  auto done = d.wait_run(second, "succeeded");
   EXPECT_EQ(done.at("trigger").as_string(), "retry");
   EXPECT_EQ(done.at("retry_of").as_int64(), first);
   const auto& steps = done.at("steps").as_array();
@@ -280,14 +260,14 @@ TEST_F(RunTest, RetryFromTheFailedStepReusesTheWorkspace) {
   // A whole retry starts from a fresh checkout: the flaky step fails again.
   auto whole = d.request("POST", "/api/v1/runs/" + std::to_string(second) + "/retry", "", {auth});
   ASSERT_EQ(whole.status, 202) << whole.body;
-  auto third = wait_for(json::parse(whole.body).at("run").as_int64(), "failed");
+  auto third = d.wait_run(json::parse(whole.body).at("run").as_int64(), "failed");
   EXPECT_EQ(third.at("reason").as_string(), "step flaky failed: exit code 1");
 
   // The first run's workspace moved to the second: resuming it again cannot work.
   auto again =
       d.request("POST", "/api/v1/runs/" + std::to_string(first) + "/retry?from=failed", "", {auth});
   ASSERT_EQ(again.status, 202);
-  auto gone = wait_for(json::parse(again.body).at("run").as_int64(), "failed");
+  auto gone = d.wait_run(json::parse(again.body).at("run").as_int64(), "failed");
   EXPECT_NE(std::string(gone.at("reason").as_string()).find("is gone"), std::string::npos);
 
   auto nothing_failed = d.request(
@@ -318,7 +298,7 @@ TEST_F(RunTest, CancelStopsTheRunningStep) {
   auto r = d.request("POST", "/api/v1/runs/" + std::to_string(run) + "/cancel", "",
                      {{"Authorization", std::string("Bearer ") + kApiToken}});
   EXPECT_EQ(r.status, 202) << r.body;
-  wait_for(run, "cancelled");
+  d.wait_run(run, "cancelled");
   EXPECT_TRUE(wait_until([&] { return !marker_alive(marker); }, 10s));
 }
 
@@ -339,7 +319,7 @@ TEST_F(RunTest, KillNineDuringAStepRequeuesTheRunAndLeavesNoOrphan) {
   // Queued again and started again from its first step; then stopped, not waited for.
   EXPECT_TRUE(wait_until([&] { return marker_alive(marker); }, 30s)) << d.log();
   EXPECT_EQ(d.api_post("/api/v1/runs/" + std::to_string(run) + "/cancel").status, 202);
-  auto done = wait_for(run, "cancelled");
+  auto done = d.wait_run(run, "cancelled");
   EXPECT_EQ(done.at("steps").as_array().size(), 1u);
   EXPECT_TRUE(wait_until([&] { return !marker_alive(marker); }, 30s));
 }
@@ -355,7 +335,7 @@ TEST_F(CheckoutLimitRunTest, ACommitOverTheCheckoutLimitsFailsBeforeItIsWritten)
   ASSERT_TRUE(d.start()) << d.log();
   d.home().write("work/zeros.bin", std::string(2 << 20, '\0'));
   const std::string big = commit("steps:\n  - {name: ok, commands: [\"true\"]}\n");
-  auto one = wait_for(push(big), "failed");
+  auto one = d.wait_run(push(big), "failed");
   EXPECT_NE(std::string(one.at("reason").as_string())
                 .find(": zeros.bin is 2097152 bytes, more than limits.checkout_file_max (1048576)"),
             std::string::npos)
@@ -367,14 +347,14 @@ TEST_F(CheckoutLimitRunTest, ACommitOverTheCheckoutLimitsFailsBeforeItIsWritten)
   for (int i = 0; i < 4; ++i) {
     d.home().write("work/part" + std::to_string(i), std::string(900 << 10, '\0'));
   }
-  auto total = wait_for(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "failed");
+  auto total = d.wait_run(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "failed");
   EXPECT_NE(
       std::string(total.at("reason").as_string()).find("more than limits.checkout_max (3145728)"),
       std::string::npos)
       << json::serialize(total);
 
   for (int i = 0; i < 4; ++i) fs::remove(d.home() / ("work/part" + std::to_string(i)));
-  wait_for(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "succeeded");
+  d.wait_run(push(commit("steps:\n  - {name: ok, commands: [\"true\"]}\n")), "succeeded");
 }
 
 // A run whose every attempt ends with the daemon killed (as a pipeline file that exhausted
@@ -399,7 +379,7 @@ TEST_F(CrashLoopRunTest, ARunInterruptedAtEveryAttemptEndsFailed) {
   d.kill9();
   ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 30s));
   ASSERT_TRUE(d.start()) << d.log();
-  auto failed = wait_for(run, "failed");
+  auto failed = d.wait_run(run, "failed");
   EXPECT_EQ(failed.at("reason").as_string(),
             "interrupted 2 times (limits.run_attempts: 2); not queued again");
   EXPECT_FALSE(marker_alive(marker));
@@ -433,7 +413,7 @@ TEST_F(FailRecoveryRunTest, SecretsFilesLeftByAKilledStepAreRemovedAtStart) {
   ASSERT_TRUE(wait_until([&] { return !marker_alive(marker); }, 30s));
   EXPECT_EQ(secrets_files(), 1);  // a crash removes nothing
   ASSERT_TRUE(d.start()) << d.log();
-  auto failed = wait_for(run, "failed");
+  auto failed = d.wait_run(run, "failed");
   EXPECT_EQ(failed.at("reason").as_string(), "interrupted by a daemon restart");
   EXPECT_EQ(secrets_files(), 0);
   EXPECT_NE(d.log().find("removed 1 step secrets file(s)"), std::string::npos) << d.log();
@@ -451,7 +431,7 @@ TEST_F(RunTest, APrivateRepositoryIsFetchedWithTheProjectsToken) {
                      "token: app.git-token}\nbranches: [{match: develop, environment: dev}]\n");
   ASSERT_TRUE(d.start()) << d.log();
   const auto refused = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
-  auto failed = wait_for(refused, "failed");
+  auto failed = d.wait_run(refused, "failed");
   EXPECT_NE(std::string(failed.at("reason").as_string()).find("refused the configured credentials"),
             std::string::npos)
       << json::serialize(failed);
@@ -459,7 +439,7 @@ TEST_F(RunTest, APrivateRepositoryIsFetchedWithTheProjectsToken) {
 
   d.home().write("secrets/app.git-token", "ghp_current\n");
   const auto run = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
-  wait_for(run, "succeeded");
+  d.wait_run(run, "succeeded");
 }
 
 // sandbox.memory holds for bwrap steps too: the kernel kills the step, the run says why, the
@@ -474,7 +454,7 @@ TEST_F(MemoryLimitRunTest, AStepPastSandboxMemoryFailsWithMemoryLimit) {
   const auto run =
       push(commit("steps:\n  - name: hog\n    commands: [\"head -c 400000000 "
                   "/dev/zero | tail | wc -c\"]\n"));
-  auto done = wait_for(run, "failed");
+  auto done = d.wait_run(run, "failed");
   ASSERT_TRUE(done.contains("steps")) << json::serialize(done);
   const auto& step = done.at("steps").as_array().at(0);
   EXPECT_EQ(step.at("reason").as_string(),
@@ -484,7 +464,7 @@ TEST_F(MemoryLimitRunTest, AStepPastSandboxMemoryFailsWithMemoryLimit) {
   EXPECT_NE(d.log().find("steps' cgroups: cgroup v"), std::string::npos) << d.log();
   // The next run has its memory again.
   const auto next = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
-  wait_for(next, "succeeded");
+  d.wait_run(next, "succeeded");
 }
 
 // Where no cgroup can be made (here /sys/fs/cgroup is covered, in a mount namespace of the
@@ -520,14 +500,14 @@ TEST_F(WorkspaceTtlRunTest, WorkspacesGoWhenRunsEndAndFailedOnesAfterTheTtl) {
   ASSERT_TRUE(d.start()) << d.log();
   const fs::path workspaces = d.home() / "data" / "workspaces";
   const auto passed = push(commit("steps:\n  - {name: a, commands: [\"echo x > out\"]}\n"));
-  wait_for(passed, "succeeded");
+  d.wait_run(passed, "succeeded");
   EXPECT_FALSE(fs::exists(workspaces / std::to_string(passed)));
   const auto failed = push(commit("steps:\n  - {name: a, commands: [\"echo x > out\", false]}\n"));
-  wait_for(failed, "failed");
+  d.wait_run(failed, "failed");
   EXPECT_TRUE(fs::exists(workspaces / std::to_string(failed) / "out")) << "kept for a retry";
   std::this_thread::sleep_for(2500ms);  // past the ttl
   const auto next = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
-  wait_for(next, "succeeded");
+  d.wait_run(next, "succeeded");
   EXPECT_TRUE(wait_until([&] { return !fs::exists(workspaces / std::to_string(failed)); }, 10s))
       << d.log();
   EXPECT_TRUE(fs::is_empty(workspaces));
@@ -554,11 +534,11 @@ TEST_F(RetentionRunTest, OldRunsAndLogsGoAtStartAndTheApiSaysSo) {
   ASSERT_TRUE(d.start()) << d.log();
   const fs::path logs = d.home() / "data" / "logs";
   const auto old_run = push(commit("steps:\n  - {name: a, commands: [\"echo old\"]}\n"));
-  wait_for(old_run, "succeeded");
+  d.wait_run(old_run, "succeeded");
   const auto month_old = push(commit("steps:\n  - {name: a, commands: [\"echo month\"]}\n"));
-  wait_for(month_old, "succeeded");
+  d.wait_run(month_old, "succeeded");
   const auto fresh = push(commit("steps:\n  - {name: a, commands: [\"echo fresh\"]}\n"));
-  wait_for(fresh, "succeeded");
+  d.wait_run(fresh, "succeeded");
   ASSERT_TRUE(fs::exists(logs / std::to_string(old_run)));
   ASSERT_EQ(d.stop(), 0) << d.log();
   finished_ago(old_run, std::chrono::hours(24 * 400));
@@ -631,7 +611,7 @@ TEST_F(PodmanRunTest, APushRunsThePipelineInContainers) {
       "    commands: [\"echo token=$APP_TOKEN\", \"test \\\"$APP_TOKEN\\\" = "
       "app-token-value-123\"]\n");
   const auto run = push(sha);
-  auto done = wait_for(run, "succeeded");
+  auto done = d.wait_run(run, "succeeded");
   auto log = d.api("/api/v1/runs/" + std::to_string(run) + "/log");
   EXPECT_NE(log.body.find("building " + sha), std::string::npos) << log.body;
   EXPECT_NE(log.body.find("nobody:x:65534:65534:nobody:/nonexistent:/bin/false"), std::string::npos)
@@ -647,7 +627,7 @@ TEST_F(PodmanRunTest, AnImageNamedLikeAnOptionFailsTheRunBeforeAnythingRuns) {
   const auto run =
       push(commit("steps:\n  - name: a\n    image: \"--privileged\"\n"
                   "    commands: [\"touch /workspace/ran\"]\n"));
-  auto failed = wait_for(run, "failed");
+  auto failed = d.wait_run(run, "failed");
   EXPECT_NE(std::string(failed.at("reason").as_string())
                 .find(".juanie.yml:3:12: steps[0].image: \"--privileged\" must not start with '-'"),
             std::string::npos)
@@ -672,7 +652,7 @@ TEST_F(PodmanRunTest, KillNineDuringAContainerStepLeavesNoContainerAfterRestart)
   ASSERT_TRUE(d.start()) << d.log();
   EXPECT_NE(d.log().find("removed 1 step container(s) left by a restart"), std::string::npos)
       << d.log();
-  auto done = wait_for(run, "succeeded");
+  auto done = d.wait_run(run, "succeeded");
   EXPECT_EQ(done.at("steps").as_array().size(), 1u);
   EXPECT_EQ(containers_left(), "");
   EXPECT_FALSE(marker_alive(marker));
