@@ -12,6 +12,7 @@
 
 #include "integration/daemon_fixture.hpp"
 #include "support/busybox_image.hpp"
+#include "support/pushed_repository.hpp"
 
 namespace juanie::test {
 namespace {
@@ -72,23 +73,11 @@ bool exported(const std::map<std::string, std::string>& fams, const std::string&
 
 class BusyDaemonMetrics : public ::testing::Test {
  protected:
-  BusyDaemonMetrics() : d("", true) {}
+  BusyDaemonMetrics() : d("", true), app(d.home(), "app", "develop") {}
 
   std::string commit(const std::string& pipeline) {
-    const std::string work = (d.home() / "work").string();
-    const std::string bare = (d.home() / "app.git").string();
-    if (!fs::exists(bare)) {
-      sh("git init -q --bare -b develop " + bare + " && git init -q -b develop " + work +
-         " && git -C " + work + " remote add origin " + bare);
-    }
-    d.home().write("work/.juanie.yml", pipeline);
-    d.home().write("work/VERSION", std::to_string(++commits_) + "\n");
-    sh("git -C " + work + " add -A && git -C " + work +
-       " -c user.email=dev@example.com -c user.name=Dev commit -qm change && git -C " + work +
-       " push -q origin develop");
-    std::string sha = sh("git -C " + work + " rev-parse HEAD");
-    sha.pop_back();
-    return sha;
+    return app.commit({{".juanie.yml", pipeline}, {"VERSION", std::to_string(++commits_) + "\n"}},
+                      "change");
   }
 
   std::int64_t push(const std::string& sha) {
@@ -121,6 +110,7 @@ class BusyDaemonMetrics : public ::testing::Test {
   }
 
   Daemon d;
+  PushedRepository app;
   std::string scrape;
   int commits_ = 0;
   int deliveries_ = 0;
