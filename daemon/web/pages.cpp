@@ -26,7 +26,7 @@ constexpr std::string_view kStyle =
     ".approve{background:#1f883d;color:#fff;border-color:#1a7f37}"
     ".reject{background:#cf222e;color:#fff;border-color:#a40e26}"
     "dl{display:grid;grid-template-columns:minmax(6rem,11rem) 1fr;gap:.2rem .8rem}"
-    "dt{color:#57606a}dd{margin:0;overflow-wrap:anywhere}";
+    "dt{color:#57606a}dd{margin:0;overflow-wrap:anywhere}.env td{overflow-wrap:anywhere}";
 
 }  // namespace
 

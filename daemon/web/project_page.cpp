@@ -24,7 +24,8 @@ std::string environments_section(const ProjectView& v) {
       "Environments</h2>";
   if (v.environments.empty()) return html + "<p>No environments.</p></section>";
   html +=
-      "<table><thead><tr><th scope=\"col\">Environment</th><th scope=\"col\">Runs now</th>"
+      "<table class=\"env\"><thead><tr><th scope=\"col\">Environment</th>"
+      "<th scope=\"col\">Runs now</th>"
       "<th scope=\"col\">Rollout</th><th scope=\"col\">Next</th></tr></thead><tbody>";
   for (const auto& e : v.environments) {
     html += "<tr><th scope=\"row\">" + html_escape(e.name) +
