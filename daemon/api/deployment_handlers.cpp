@@ -1,7 +1,6 @@
 #include "daemon/api/deployment_handlers.hpp"
 
-#include <memory>
-
+#include "daemon/api/deployment_actions.hpp"
 #include "daemon/api/error_status.hpp"
 #include "daemon/api/handler_support.hpp"
 #include "daemon/api/paging.hpp"
@@ -58,42 +57,16 @@ void deployment_item(const RouteDeps& deps, const http::Request& req,
 
 void change_deployment(const RouteDeps& deps, std::int64_t id, const std::string& action,
                        const std::string& who, const std::string& person, http::Reply reply) {
-  auto d = deps.reader.with([&](store::Database& db) { return store::find_deployment(db, id); });
-  if (!d) return reply(http::error_response(503, d.error().message));
-  if (!*d) return reply(http::error_response(404, "no such deployment"));
-  const auto projects = deps.projects.get();
-  auto it = projects->find((*d)->project);
-  if (it == projects->end()) {
-    return reply(
-        http::error_response(409, "project " + (*d)->project + " is no longer configured"));
-  }
-  auto project = it->second;
-  auto state = std::make_shared<std::string>();
-  deps.writer.submit(
-      [&deps, project, id, action, who, person, state,
-       now = deps.clock.now()](store::Database& db) -> Result<void> {
-        if (action == "cancel") {
-          if (auto ok = deps.flow.withdraw(db, project->config, id, who, now); !ok) return ok;
-        } else if (auto next = deps.flow.trigger(db, project->config, id, who, person, now);
-                   !next) {
-          return std::unexpected(next.error());
-        }
-        auto after = store::find_deployment(db, id);
-        if (!after) return std::unexpected(after.error());
-        *state = pipelines::to_string((*after)->state);
-        return {};
-      },
-      [&deps, id, action, who, state, reply = std::move(reply)](Result<void> ok) {
-        if (!ok)
-          return reply(http::error_response(http_status(ok.error().kind), ok.error().message));
-        deps.log.info({.deployment = id}, "deployment " + std::to_string(id) + " " +
-                                              (action == "cancel" ? "cancelled" : "triggered") +
-                                              " by " + who + ": " + *state);
-        if (deps.on_deployments_changed) deps.on_deployments_changed();
-        reply(http::json_response(
-            action == "cancel" ? 200 : 202,
-            R"({"deployment":)" + std::to_string(id) + R"(,"state":")" + *state + R"("})"));
-      });
+  change_deployment_state(deps, id, action, who, person,
+                          [id, action, reply = std::move(reply)](Result<std::string> state) {
+                            if (!state) {
+                              return reply(http::error_response(http_status(state.error().kind),
+                                                                state.error().message));
+                            }
+                            reply(http::json_response(action == "cancel" ? 200 : 202,
+                                                      R"({"deployment":)" + std::to_string(id) +
+                                                          R"(,"state":")" + *state + R"("})"));
+                          });
 }
 
 }  // namespace juanie::daemon::api

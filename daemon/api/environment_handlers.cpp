@@ -4,6 +4,7 @@
 #include <boost/json/value.hpp>
 #include <memory>
 
+#include "daemon/api/environment_state.hpp"
 #include "daemon/api/error_status.hpp"
 #include "daemon/api/rollback_body.hpp"
 #include "daemon/api/run_handlers.hpp"
@@ -24,56 +25,19 @@ json::value text_or_null(const std::optional<std::string>& v) {
 // How many of an environment's deployments the view reads back through (the newest).
 constexpr int kHistory = 100;
 
-// What the environment's overlay names now: its newest deployment whose GitOps commit was
-// made and not undone since (a rollback after it has a higher id).
-const store::DeploymentRecord* running_now(const std::vector<store::DeploymentRecord>& history) {
-  for (const auto& d : history) {
-    if (d.gitops_commit &&
-        (d.state == DeploymentState::kDeploying || d.state == DeploymentState::kSuccess ||
-         d.state == DeploymentState::kFailed)) {
-      return &d;
-    }
-  }
-  return nullptr;
-}
-
-// DESIGN's environment state, from its deployments: updating while one is being written or
-// rolled out, degraded when what it runs failed its rollout, active when that succeeded,
-// creating before anything was committed.
-std::string_view environment_state(const std::vector<store::DeploymentRecord>& history) {
-  for (const auto& d : history) {
-    if (d.state == DeploymentState::kRunning || d.state == DeploymentState::kDeploying) {
-      return "updating";
-    }
-  }
-  const auto* current = running_now(history);
-  if (!current) return "creating";
-  return current->state == DeploymentState::kFailed ? "degraded" : "active";
-}
-
 json::object environment_object(const pipelines::Environment& env,
                                 const std::vector<store::DeploymentRecord>& history) {
   json::object o;
   o["name"] = env.name;
   o["namespace"] = env.kube_namespace;
-  o["state"] = environment_state(history);
+  const EnvironmentStatus status = environment_status(history);
+  o["state"] = status.state;
   o["approval"] = pipelines::to_string(env.approval);
   o["rollback"] = pipelines::to_string(env.rollback);
   o["rollback_approval"] = env.rollback_needs_approval ? "approval" : "none";
-  const store::DeploymentRecord* current = running_now(history);
-  const store::DeploymentRecord* last = nullptr;
-  const store::DeploymentRecord* moving = nullptr;
-  for (const auto& d : history) {
-    if (!last && (d.state == DeploymentState::kSuccess || d.state == DeploymentState::kFailed ||
-                  d.state == DeploymentState::kRolledBack)) {
-      last = &d;
-    }
-    if (!moving &&
-        (d.state == DeploymentState::kPending || d.state == DeploymentState::kAwaitingApproval ||
-         d.state == DeploymentState::kRunning || d.state == DeploymentState::kDeploying)) {
-      moving = &d;
-    }
-  }
+  const store::DeploymentRecord* current = status.current;
+  const store::DeploymentRecord* last = status.last_rollout;
+  const store::DeploymentRecord* moving = status.in_flight;
   if (current) {
     json::object c;
     c["deployment"] = current->id;

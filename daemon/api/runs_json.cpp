@@ -69,6 +69,7 @@ json::object approval_object(const store::ApprovalRecord& a) {
   o["decided_at"] = a.decided_at;
   o["source_address"] = a.source_address;
   o["user_agent"] = a.user_agent;
+  o["via"] = a.via;
   return o;
 }
 

@@ -201,7 +201,8 @@ void ApprovalDesk::refuse(const http::Request& req, const std::string& approver,
                           "refused",
                           std::to_string(status) + ": " + message,
                           req.remote_address,
-                          std::string(req.header("User-Agent").value_or("")).substr(0, 300)};
+                          std::string(req.header("User-Agent").value_or("")).substr(0, 300),
+                          "link"};
   deps_.writer.submit([entry](store::Database& db) { return store::append_audit(db, entry); },
                       [reply = std::move(reply), status, title, message](Result<void>) {
                         reply(page_response(status, message_page(title, message)));

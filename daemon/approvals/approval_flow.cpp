@@ -43,6 +43,10 @@ DecisionOutcome answer(PageText text, Next next) {
 
 }  // namespace
 
+std::string page_nonce(std::int64_t deployment, const std::string& approver) {
+  return "page:" + id_text(deployment) + ":" + approver;
+}
+
 pipelines::Authors authors_of(const store::DeploymentRecord& d, const store::RunRecord* run) {
   pipelines::Authors a;
   auto add = [](std::vector<std::string>& list, const std::optional<std::string>& v) {
@@ -288,11 +292,12 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
                                              const DecisionRequest& r, TimePoint now) const {
   const std::string at = rfc3339(now);
   const LinkClaims& c = r.claims;
+  const bool by_link = r.via != "page";
   auto refuse = [&](DecisionOutcome outcome) -> Result<DecisionOutcome> {
     auto ok = store::append_audit(
-        db,
-        {at, r.decision.empty() ? "decide" : r.decision, c.approver, c.deployment, "refused",
-         std::to_string(outcome.status) + ": " + outcome.message, r.source_address, r.user_agent});
+        db, {at, r.decision.empty() ? "decide" : r.decision, c.approver, c.deployment, "refused",
+             std::to_string(outcome.status) + ": " + outcome.message, r.source_address,
+             r.user_agent, r.via});
     if (!ok) return std::unexpected(ok.error());
     return outcome;
   };
@@ -305,14 +310,22 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
   if (d.digest.value_or("") != c.digest) {
     return refuse(refusal(409, image_changed_text()));
   }
-  auto used = store::nonce_used(db, c.nonce);
-  if (!used) return std::unexpected(used.error());
-  if (*used) {
-    return refuse(refusal(409, link_used_text()));
+  if (by_link) {
+    auto used = store::nonce_used(db, c.nonce);
+    if (!used) return std::unexpected(used.error());
+    if (*used) {
+      return refuse(refusal(409, link_used_text()));
+    }
   }
   if (d.state != pipelines::DeploymentState::kAwaitingApproval) {
     return refuse(
         refusal(409, no_longer_waiting_text(d.id, pipelines::to_string(d.state), d.reason)));
+  }
+  // Past its deadline a deployment is as good as expired, whether or not the sweep that
+  // cancels it has run yet (a link carries the same deadline and is checked before).
+  if (const auto deadline = parse_rfc3339(d.expires_at.value_or(""));
+      deadline && *deadline <= now) {
+    return refuse(refusal(410, expired_text(*d.expires_at)));
   }
   const auto decision = pipelines::parse_decision(r.decision);
   if (!decision) {
@@ -342,10 +355,11 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
   a.decided_at = at;
   a.source_address = r.source_address;
   a.user_agent = r.user_agent;
-  a.token_nonce = c.nonce;
+  a.token_nonce = by_link ? c.nonce : page_nonce(d.id, c.approver);
+  a.via = by_link ? "link" : "page";
   if (auto ok = store::insert_approval(db, a); !ok) return std::unexpected(ok.error());
   if (auto ok = store::append_audit(db, {at, r.decision, c.approver, d.id, "done", r.comment,
-                                         r.source_address, r.user_agent});
+                                         r.source_address, r.user_agent, a.via});
       !ok) {
     return std::unexpected(ok.error());
   }

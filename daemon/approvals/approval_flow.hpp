@@ -26,14 +26,23 @@ enum class Next {
   kCarryOut,  // the GitOps write may be made now
 };
 
-// A decision as posted from the approval page, with where it came from.
+// A decision as posted from an approval link's page or from the status page, with where it
+// came from. Both go through `ApprovalFlow::decide`: the same rules, whichever way it came.
 struct DecisionRequest {
+  // What the decision is about, and by whom. From a link: its verified claims. From the status
+  // page: the deployment, the signed-in person as approver, the environment and image digest
+  // the page showed, the deployment's deadline; no nonce (one decision per person holds).
   LinkClaims claims;
   std::string decision;  // approve | reject
   std::string comment;
   std::string source_address;
   std::string user_agent;
+  std::string via = "link";  // link | page: recorded with the decision and in the audit log
 };
+
+// The nonce a status-page decision is stored with: approvals need one, and a person decides a
+// deployment once, so it is unique without being drawn.
+std::string page_nonce(std::int64_t deployment, const std::string& approver);
 
 // The answer to a decision or a refusal: an HTTP status and sentences for the page.
 struct DecisionOutcome {
@@ -65,8 +74,9 @@ class ApprovalFlow {
                        std::int64_t deployment, const std::string& who, const std::string& person,
                        TimePoint now) const;
 
-  // Records an approver's decision from a verified link. Refusals change nothing but the audit
-  // log. On the last approval the deployment becomes `running`; a rejection cancels it.
+  // Records an approver's decision from a verified link or a signed-in person's status page.
+  // Refusals change nothing but the audit log. On the last approval the deployment becomes
+  // `running`; a rejection cancels it.
   Result<DecisionOutcome> decide(store::Database& db, const config::ProjectConfig& project,
                                  const DecisionRequest& request, TimePoint now) const;
 

@@ -150,6 +150,11 @@ PageText choose_decision_text() {
   return {"Choose approve or reject", "The form did not say approve or reject."};
 }
 
+PageText expired_text(std::string_view deadline) {
+  return {"Too late to decide", "The deployment waited for approval until " +
+                                    std::string(deadline) + "; nothing was recorded."};
+}
+
 PageText gate_removed_text(std::string_view environment) {
   return {"Nothing to decide",
           "Environment " + std::string(environment) + " no longer asks for approval."};

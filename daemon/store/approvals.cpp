@@ -14,21 +14,21 @@ std::optional<std::string> nonempty(const std::string& s) {
 Result<void> insert_approval(Database& db, const ApprovalRecord& a) {
   auto stmt = db.prepare(
       "INSERT INTO approvals (deployment_id, approver, decision, comment, decided_at, "
-      "source_address, user_agent, token_nonce) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "source_address, user_agent, token_nonce, via) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, a.deployment)
       .bind(2, a.approver)
       .bind(3, pipelines::to_string(a.decision))
       .bind_optional(4, nonempty(a.comment));
   stmt->bind(5, a.decided_at).bind_optional(6, nonempty(a.source_address));
-  stmt->bind_optional(7, nonempty(a.user_agent)).bind(8, a.token_nonce);
+  stmt->bind_optional(7, nonempty(a.user_agent)).bind(8, a.token_nonce).bind(9, a.via);
   return stmt->run();
 }
 
 Result<std::vector<ApprovalRecord>> approvals_of(Database& db, std::int64_t deployment) {
   auto stmt = db.prepare(
       "SELECT id, deployment_id, approver, decision, coalesce(comment, ''), decided_at, "
-      "coalesce(source_address, ''), coalesce(user_agent, ''), token_nonce FROM approvals "
+      "coalesce(source_address, ''), coalesce(user_agent, ''), token_nonce, via FROM approvals "
       "WHERE deployment_id = ?1 ORDER BY id");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, deployment);
@@ -39,7 +39,8 @@ Result<std::vector<ApprovalRecord>> approvals_of(Database& db, std::int64_t depl
     if (!*row) return out;
     out.push_back(ApprovalRecord{stmt->int64(0), stmt->int64(1), stmt->text(2),
                                  state_column(*stmt, 3, pipelines::parse_decision), stmt->text(4),
-                                 stmt->text(5), stmt->text(6), stmt->text(7), stmt->text(8)});
+                                 stmt->text(5), stmt->text(6), stmt->text(7), stmt->text(8),
+                                 stmt->text(9)});
   }
 }
 
@@ -53,7 +54,7 @@ Result<bool> nonce_used(Database& db, const std::string& nonce) {
 Result<void> append_audit(Database& db, const AuditEntry& e) {
   auto stmt = db.prepare(
       "INSERT INTO audit (at, action, actor, deployment_id, outcome, detail, source_address, "
-      "user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "user_agent, via) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, e.at).bind(2, e.action).bind_optional(3, nonempty(e.actor));
   if (e.deployment) {
@@ -63,6 +64,7 @@ Result<void> append_audit(Database& db, const AuditEntry& e) {
   }
   stmt->bind(5, e.outcome).bind_optional(6, nonempty(e.detail));
   stmt->bind_optional(7, nonempty(e.source_address)).bind_optional(8, nonempty(e.user_agent));
+  stmt->bind_optional(9, nonempty(e.via));
   return stmt->run();
 }
 
@@ -70,7 +72,7 @@ Result<std::vector<AuditEntry>> audit_of(Database& db, std::optional<std::int64_
                                          int limit) {
   auto stmt = db.prepare(
       "SELECT at, action, coalesce(actor, ''), deployment_id, outcome, coalesce(detail, ''), "
-      "coalesce(source_address, ''), coalesce(user_agent, '') FROM audit "
+      "coalesce(source_address, ''), coalesce(user_agent, ''), coalesce(via, '') FROM audit "
       "WHERE ?1 IS NULL OR deployment_id = ?1 ORDER BY id DESC LIMIT ?2");
   if (!stmt) return std::unexpected(stmt.error());
   if (deployment) {
@@ -84,8 +86,8 @@ Result<std::vector<AuditEntry>> audit_of(Database& db, std::optional<std::int64_
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return out;
-    AuditEntry e{stmt->text(0), stmt->text(1), stmt->text(2), std::nullopt,
-                 stmt->text(4), stmt->text(5), stmt->text(6), stmt->text(7)};
+    AuditEntry e{stmt->text(0), stmt->text(1), stmt->text(2), std::nullopt, stmt->text(4),
+                 stmt->text(5), stmt->text(6), stmt->text(7), stmt->text(8)};
     if (!stmt->is_null(3)) e.deployment = stmt->int64(3);
     out.push_back(std::move(e));
   }

@@ -20,6 +20,7 @@ struct ApprovalRecord {
   std::string source_address;
   std::string user_agent;
   std::string token_nonce;
+  std::string via = "link";  // link | page: how the decision came
 };
 
 // Fails (writing nothing) when the nonce was used or the approver already decided.
@@ -44,6 +45,7 @@ struct AuditEntry {
   std::string detail;
   std::string source_address;
   std::string user_agent;
+  std::string via = "";  // link | page for an approver's decision; "" for anything else
 };
 
 Result<void> append_audit(Database& db, const AuditEntry& e);

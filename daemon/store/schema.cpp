@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 14> kMigrations{
+constexpr std::array<const char*, 15> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -328,6 +328,13 @@ BEGIN
          NEW.project || ' ' || r.sha || ' deploy/' || NEW.environment
   FROM runs r WHERE r.id = NEW.run_id;
 END;
+)sql",
+    // 15: how a decision reached juanie — an approver's signed link or the status page of a
+    // signed-in person. Everything decided before came through a link.
+    R"sql(
+ALTER TABLE approvals ADD COLUMN via TEXT NOT NULL DEFAULT 'link' CHECK (via IN ('link', 'page'));
+ALTER TABLE audit ADD COLUMN via TEXT CHECK (via IS NULL OR via IN ('link', 'page'));
+UPDATE audit SET via = 'link' WHERE action IN ('approve', 'reject', 'decide');
 )sql",
 };
 

@@ -5,6 +5,7 @@
 #include "daemon/http/form.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/support/crypto.hpp"
+#include "daemon/web/page_actions.hpp"
 #include "daemon/web/pages.hpp"
 
 namespace juanie::daemon::web {
@@ -84,13 +85,14 @@ void home(const RouteDeps& deps, const Session& session, http::Reply reply) {
         {r.id, r.project, std::string(ref.starts_with("refs/heads/") ? ref.substr(11) : ref), r.sha,
          r.environment.value_or(""), std::string(pipelines::to_string(r.state)), r.created_at});
   }
+  for (const auto& [name, project] : *deps.projects.get()) v.projects.push_back(name);
   reply(page(200, home_page(v)));
 }
 
 }  // namespace
 
 bool is_page_path(std::string_view path) {
-  return path == "/" || path == "/sign-in" || path == "/sign-out";
+  return path == "/" || path == "/sign-in" || path == "/sign-out" || is_deploy_page_path(path);
 }
 
 std::string cookie_value(std::string_view header, std::string_view name) {
@@ -112,6 +114,7 @@ void status_page(const RouteDeps& deps, const http::Request& req, http::Reply re
   const std::string_view path = req.path();
   if (path == "/sign-in" && req.method == "POST") return sign_in(deps, req, std::move(reply));
   if (path == "/sign-out" && req.method == "POST") return sign_out(deps, req, std::move(reply));
+  if (is_deploy_page_path(path)) return deploy_page(deps, req, std::move(reply));
   if (path == "/" && (req.method == "GET" || req.method == "HEAD")) {
     auto session = session_of(deps, req);
     if (!session) return reply(page(200, sign_in_page(std::nullopt)));

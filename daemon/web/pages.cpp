@@ -18,19 +18,36 @@ constexpr std::string_view kStyle =
     "max-width:28rem;box-sizing:border-box}button{font-size:1rem;padding:.45rem 1.2rem;"
     "border-radius:6px;border:1px solid #57606a;background:#f6f8fa;color:#1b1f23;"
     "cursor:pointer}.error{color:#a40e26}.state-succeeded{color:#116329}"
-    ".state-failed{color:#a40e26}@media (max-width:40rem){.wide{display:none}}";
+    ".state-failed{color:#a40e26}@media (max-width:40rem){.wide{display:none}}"
+    "nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1rem}"
+    "a{color:#0550ae}.notice{background:#dafbe1;padding:.5rem}section{margin:1.5rem 0}"
+    "h2{font-size:1.15rem}textarea{width:100%;max-width:28rem;min-height:3rem;font:inherit}"
+    "td form{margin:0}.actions button{margin:.2rem .6rem .2rem 0}"
+    ".approve{background:#1f883d;color:#fff;border-color:#1a7f37}"
+    ".reject{background:#cf222e;color:#fff;border-color:#a40e26}"
+    "dl{display:grid;grid-template-columns:minmax(6rem,11rem) 1fr;gap:.2rem .8rem}"
+    "dt{color:#57606a}dd{margin:0;overflow-wrap:anywhere}.env td{overflow-wrap:anywhere}";
 
-std::string head(std::string_view title) {
+}  // namespace
+
+std::string page_head(std::string_view title) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width\">"
          "<meta name=\"referrer\" content=\"no-referrer\"><title>" +
          html_escape(title) + "</title><style>" + std::string(kStyle) + "</style></head><body>";
 }
 
-}  // namespace
+std::string signed_in_header(std::string_view heading, std::string_view who,
+                             std::string_view csrf) {
+  return "<header><h1>" + html_escape(heading) +
+         "</h1><form method=\"post\" action=\"/sign-out\">"
+         "<input type=\"hidden\" name=\"csrf\" value=\"" +
+         html_escape(csrf) + "\">Signed in as <strong>" + html_escape(who) +
+         "</strong> <button type=\"submit\">Sign out</button></form></header>";
+}
 
 std::string sign_in_page(std::optional<std::string_view> problem) {
-  std::string html = head("Sign in · juanie") + "<main><h1>Sign in to juanie</h1>";
+  std::string html = page_head("Sign in · juanie") + "<main><h1>Sign in to juanie</h1>";
   if (problem) html += "<p class=\"error\" role=\"alert\">" + html_escape(*problem) + "</p>";
   html +=
       "<form method=\"post\" action=\"/sign-in\"><label for=\"token\">API token</label>"
@@ -42,12 +59,15 @@ std::string sign_in_page(std::optional<std::string_view> problem) {
 }
 
 std::string home_page(const HomeView& v) {
-  std::string html = head("Runs · juanie");
-  html +=
-      "<header><h1>Runs</h1><form method=\"post\" action=\"/sign-out\">"
-      "<input type=\"hidden\" name=\"csrf\" value=\"" +
-      html_escape(v.csrf) + "\">Signed in as <strong>" + html_escape(v.signed_in_as) +
-      "</strong> <button type=\"submit\">Sign out</button></form></header><main>";
+  std::string html = page_head("Runs · juanie") + signed_in_header("Runs", v.signed_in_as, v.csrf);
+  html += "<main>";
+  if (!v.projects.empty()) {
+    html += "<nav aria-label=\"Projects\"><ul>";
+    for (const auto& p : v.projects) {
+      html += "<li><a href=\"/projects/" + html_escape(p) + "\">" + html_escape(p) + "</a></li>";
+    }
+    html += "</ul></nav>";
+  }
   if (v.runs.empty()) {
     html += "<p>No runs yet.</p>";
   } else {

@@ -208,6 +208,40 @@ TEST_F(ApprovalClockTest, AnExpiredLinkIsRefusedAndTheWaitingDeploymentIsCancell
             1);
 }
 
+// The status page decides through the links' flow and keeps its rules: a person who is not an
+// approver is refused, and past the deployment's deadline — before the sweep has cancelled it
+// — so is an approver; nothing is recorded but the refusals, marked `via page`.
+TEST_F(ApprovalClockTest, APageDecisionKeepsTheLinksRulesAndItsDeadline) {
+  auto page_decision = [&](std::int64_t id, const std::string& approver) {
+    daemon::approvals::DecisionRequest r;
+    r.claims.deployment = id;
+    r.claims.approver = approver;
+    r.claims.environment = "prod";
+    r.claims.digest = "sha256:" + std::string(64, 'b');
+    r.decision = "approve";
+    r.source_address = "192.0.2.8";
+    r.via = "page";
+    daemon::approvals::DecisionOutcome outcome;
+    write([&](Database& db) -> Result<void> {
+      auto o = flow->decide(db, project(), r, clock.now());
+      if (!o) return std::unexpected(o.error());
+      outcome = *o;
+      return {};
+    });
+    return outcome;
+  };
+  const auto id = awaiting_deployment();
+  EXPECT_EQ(page_decision(id, "mallory").status, 403);
+  clock.advance(std::chrono::seconds(3601));
+  const auto late = page_decision(id, "bob");
+  EXPECT_EQ(late.status, 410);
+  EXPECT_NE(late.message.find("waited for approval until 2030-03-17T18:46:40Z"), std::string::npos)
+      << late.message;
+  EXPECT_EQ(count("SELECT count(*) FROM approvals"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM audit WHERE outcome = 'refused' AND via = 'page'"), 2);
+  EXPECT_EQ(state_of(id), "awaiting_approval");
+}
+
 TEST_F(ApprovalClockTest, AnEnvironmentDeadlineShortensTheWait) {
   write_project(", approval_timeout: 10m");
   load();
