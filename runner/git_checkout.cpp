@@ -78,6 +78,17 @@ Result<void> check_sizes(git_repository* repo, const git_commit* commit, const s
   return {};
 }
 
+Result<Commit> lookup_commit(git_repository* repo, const std::string& sha,
+                             const std::filesystem::path& repo_dir) {
+  git_oid oid;
+  if (git_oid_fromstr(&oid, sha.c_str()) != 0) return fail("\"" + sha + "\" is not a commit id");
+  git_commit* raw = nullptr;
+  if (git_commit_lookup(&raw, repo, &oid) != 0) {
+    return fail("commit " + sha + " does not exist in " + repo_dir.string());
+  }
+  return Commit(raw);
+}
+
 }  // namespace
 
 GitLibrary::GitLibrary() {
@@ -106,17 +117,23 @@ Result<HeadInfo> read_head(const std::filesystem::path& dir) {
 }
 
 Result<void> checkout_commit(const std::filesystem::path& repo_dir, const std::string& sha,
-                             const std::filesystem::path& workspace, CheckoutLimits limits) {
+                             const std::filesystem::path& workspace, CheckoutLimits limits,
+                             const std::string& from) {
   auto repo = open(repo_dir);
   if (!repo) return std::unexpected(repo.error());
-  git_oid oid;
-  if (git_oid_fromstr(&oid, sha.c_str()) != 0) return fail("\"" + sha + "\" is not a commit id");
-  git_commit* raw = nullptr;
-  if (git_commit_lookup(&raw, repo->get(), &oid) != 0) {
-    return fail("commit " + sha + " does not exist in " + repo_dir.string());
+  auto commit = lookup_commit(repo->get(), sha, repo_dir);
+  if (!commit) return std::unexpected(commit.error());
+  if (auto ok = check_sizes(repo->get(), commit->get(), sha, limits); !ok) return ok;
+  git::Tree baseline;
+  if (!from.empty()) {
+    auto held = lookup_commit(repo->get(), from, repo_dir);
+    if (!held) return std::unexpected(held.error());
+    git_tree* tree = nullptr;
+    if (git_commit_tree(&tree, held->get()) != 0) {
+      return fail(describe_git_error("commit " + from + ": cannot read its tree"));
+    }
+    baseline.reset(tree);
   }
-  Commit commit(raw);
-  if (auto ok = check_sizes(repo->get(), commit.get(), sha, limits); !ok) return ok;
   std::error_code ec;
   std::filesystem::create_directories(workspace, ec);
   if (ec) return fail("cannot create " + workspace.string() + ": " + ec.message());
@@ -124,7 +141,10 @@ Result<void> checkout_commit(const std::filesystem::path& repo_dir, const std::s
   opts.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
   const std::string target = workspace.string();
   opts.target_directory = target.c_str();
-  if (git_checkout_tree(repo->get(), reinterpret_cast<const git_object*>(commit.get()), &opts) !=
+  // The baseline is what the workspace holds: what both trees hold alike is not written, and
+  // what only the baseline holds is removed. Without one libgit2 takes the mirror's HEAD.
+  opts.baseline = baseline.get();
+  if (git_checkout_tree(repo->get(), reinterpret_cast<const git_object*>(commit->get()), &opts) !=
       0) {
     return fail(describe_git_error("cannot check out " + sha + " into " + workspace.string()));
   }

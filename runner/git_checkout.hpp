@@ -36,7 +36,10 @@ struct CheckoutLimits {
 // Writes the tree of commit `sha` of the repository at `repo` into `workspace` (created if
 // missing), without a .git: the exact files of that commit, nothing else. The sizes are read
 // from the objects' headers first; a commit over `limits` is refused naming the largest file.
+// With `from`, the commit `workspace` already holds exactly (checked out by this function and
+// not written since), only what differs between the two trees is written, removed or changed.
 Result<void> checkout_commit(const std::filesystem::path& repo, const std::string& sha,
-                             const std::filesystem::path& workspace, CheckoutLimits limits = {});
+                             const std::filesystem::path& workspace, CheckoutLimits limits = {},
+                             const std::string& from = "");
 
 }  // namespace juanie::runner
