@@ -35,8 +35,9 @@ class GitRemoteTest : public ::testing::Test {
   std::string sha;
 };
 
-// A repository on this machine is fetched by `git fetch` (see git_mirror.cpp): the mirror
-// holds every ref, follows new commits and deleted branches, and by path or file:// alike.
+// A new mirror of a repository on this machine is filled by `git fetch`, later fetches by
+// libgit2 (see git_mirror.cpp): either way it holds every ref and follows new commits and
+// deleted branches, by path or file:// alike.
 TEST_F(GitRemoteTest, ALocalRepositoryIsMirroredWithEveryRefAndFollowed) {
   GitMirrors mirrors(home / "mirrors");
   const fs::path bare = home / "repos/app.git";
@@ -80,6 +81,7 @@ TEST_F(GitRemoteTest, AMissingLocalRepositoryIsAnErrorNamingIt) {
   EXPECT_NE(mirror.error().message.find("does not appear to be a git repository"),
             std::string::npos)
       << "git's own reason is kept: " << mirror.error().message;
+  EXPECT_FALSE(fs::exists(mirrors.path_for(url))) << "no empty mirror is left to pass for one";
 }
 
 TEST_F(GitRemoteTest, HttpsTokenOpensAPrivateRepository) {
