@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "daemon/support/crypto.hpp"
 #include "integration/daemon_fixture.hpp"
+#include "integration/pull_request_bodies.hpp"
 
 namespace juanie::test {
 namespace {
@@ -107,15 +107,7 @@ class PullRequestTest : public ::testing::Test {
   // GitHub's documented example with this number, head and action (and a fork's head repo).
   static std::string github_body(int number, const std::string& sha, const std::string& action,
                                  bool fork = false) {
-    json::value doc = json::parse(fixture(fork ? "github-pull-request-fork-synchronize.json"
-                                               : "github-pull-request-opened.json"));
-    auto& o = doc.as_object();
-    o["action"] = action;
-    o["number"] = number;
-    auto& pr = o["pull_request"].as_object();
-    pr["number"] = number;
-    pr["head"].as_object()["sha"] = sha;
-    return json::serialize(doc);
+    return pull_request_delivery("github", {number, sha, action, fork}, "").body;
   }
 
   json::object post_github(const std::string& body, const std::string& delivery, int expect = 202) {
@@ -274,33 +266,16 @@ TEST_F(PullRequestTest, ASynchronizeSupersedesTheRunningRunAndClosedCancels) {
 TEST_F(PullRequestTest, GitlabMergeRequestAndGiteaPullRequestRunTheirHeads) {
   const std::string mr =
       commit_to("refs/merge-requests/3/head", pipeline(3, "ms-viewport", "master"));
-  json::value doc = json::parse(fixture("gitlab-merge-request-fork-update.json"));
-  auto& attrs = doc.as_object()["object_attributes"].as_object();
-  attrs["iid"] = 3;
-  attrs["last_commit"].as_object()["id"] = mr;
-  const std::string body = json::serialize(doc);
-  auto r = d.request("POST", "/hooks/gitlab/app-gl", body,
-                     gitlab_token_headers("gl-mr-3", "Merge Request Hook"));
+  auto gl_delivery = pull_request_delivery("gitlab", {3, mr, "update", true}, "gl-mr-3");
+  auto r = d.request("POST", "/hooks/gitlab/app-gl", gl_delivery.body, gl_delivery.headers);
   ASSERT_EQ(r.status, 202) << r.body;
   auto gl = wait_for(json::parse(r.body).at("run").as_int64(), "succeeded");
   EXPECT_EQ(gl.at("ref").as_string(), "refs/merge-requests/3/head");
   EXPECT_EQ(gl.at("pull_request").at("fork").as_bool(), true);
 
   const std::string pr = commit_to("refs/pull/4/head", pipeline(4, "test", "master"));
-  json::value gdoc = json::parse(fixture("gitea-pull-request-opened.json"));
-  auto& go = gdoc.as_object();
-  go["action"] = "synchronized";
-  go["number"] = 4;
-  go["pull_request"].as_object()["number"] = 4;
-  go["pull_request"].as_object()["head"].as_object()["sha"] = pr;
-  const std::string gbody = json::serialize(gdoc);
-  const std::string hex = daemon::hex_encode(daemon::hmac_sha256(kGiteaSecret, gbody));
-  auto g = d.request("POST", "/hooks/gitea/app-gt", gbody,
-                     {{"Content-Type", "application/json"},
-                      {"X-Gitea-Event", "pull_request"},
-                      {"X-Gitea-Event-Type", "pull_request_sync"},
-                      {"X-Gitea-Delivery", "gt-pr-4"},
-                      {"X-Gitea-Signature", hex}});
+  auto gt_delivery = pull_request_delivery("gitea", {4, pr, "synchronized"}, "gt-pr-4");
+  auto g = d.request("POST", "/hooks/gitea/app-gt", gt_delivery.body, gt_delivery.headers);
   ASSERT_EQ(g.status, 202) << g.body;
   auto gt = wait_for(json::parse(g.body).at("run").as_int64(), "succeeded");
   EXPECT_EQ(gt.at("pull_request").at("number").as_int64(), 4);
