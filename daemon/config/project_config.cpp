@@ -440,6 +440,9 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
   if (auto node = root.child("pull_requests")) {
     MapReader r = root.nested(*node, "pull_requests");
     out.fork_network = r.optional_bool("fork_network").value_or(false);
+    if (auto v = r.optional_int("max_concurrent_forks", 1, 1024)) {
+      out.max_concurrent_forks = static_cast<int>(*v);
+    }
     r.finish();
   }
   if (auto node = root.child("flux")) {

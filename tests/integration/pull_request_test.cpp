@@ -44,7 +44,7 @@ const std::string kCheckVariables =
 
 class PullRequestTest : public ::testing::Test {
  protected:
-  PullRequestTest() : d("", true) {}
+  explicit PullRequestTest(const std::string& extra_config = "") : d(extra_config, true) {}
 
   void SetUp() override {
     d.home().write("secrets/app.webhook", kGithubSecret);
@@ -280,6 +280,56 @@ TEST_F(PullRequestTest, GitlabMergeRequestAndGiteaPullRequestRunTheirHeads) {
   auto gt = wait_for(json::parse(g.body).at("run").as_int64(), "succeeded");
   EXPECT_EQ(gt.at("pull_request").at("number").as_int64(), 4);
   EXPECT_EQ(gt.at("pull_request").at("fork").as_bool(), false);
+}
+
+// Room for every run at once, but for the project's fork places (pull_requests.
+// max_concurrent_forks, 2 by default).
+class ForkPlacesTest : public PullRequestTest {
+ protected:
+  ForkPlacesTest() : PullRequestTest("limits:\n  concurrent_runs: 8\n  runs_per_project: 8\n") {}
+
+  // Lets a run of kHeld end: its step waits for this file in its workspace.
+  void release(std::int64_t id) {
+    d.home().write("data/workspaces/" + std::to_string(id) + "/release", "");
+  }
+
+  static constexpr const char* kHeld =
+      "steps:\n  - {name: held, commands: [\"while [ ! -e release ]; do sleep 0.1; done\"]}\n";
+};
+
+TEST_F(ForkPlacesTest, AtMostTwoForkRunsRunAtOnceTheThirdWaitsAndAPushGoesPast) {
+  std::vector<std::int64_t> forks;
+  for (int n = 21; n <= 23; ++n) {
+    const std::string sha = commit_to("refs/pull/" + std::to_string(n) + "/head", kHeld);
+    forks.push_back(
+        post_github(github_body(n, sha, "synchronize", true), "gh-fork-" + std::to_string(n))
+            .at("run")
+            .as_int64());
+  }
+  wait_step_running(forks[0]);
+  wait_step_running(forks[1]);
+
+  // A push of the project's, queued after the third fork run, runs to its end past it.
+  const std::string pushed =
+      commit_to("refs/heads/develop", "steps:\n  - {name: quick, commands: [\"true\"]}\n");
+  const std::string body = push_body("refs/heads/develop", pushed);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "gh-push-develop"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  wait_for(json::parse(r.body).at("run").as_int64(), "succeeded");
+  // Every pass since the third fork run was queued held it: it waits, never dropped.
+  auto waiting = run(forks[2]);
+  EXPECT_EQ(waiting.at("state").as_string(), "queued") << json::serialize(waiting);
+  EXPECT_EQ(run(forks[0]).at("state").as_string(), "running");
+  EXPECT_EQ(run(forks[1]).at("state").as_string(), "running");
+
+  // One ends: the third runs, and ends when let.
+  release(forks[0]);
+  wait_for(forks[0], "succeeded");
+  wait_step_running(forks[2]);
+  release(forks[1]);
+  release(forks[2]);
+  wait_for(forks[1], "succeeded");
+  wait_for(forks[2], "succeeded");
 }
 
 }  // namespace

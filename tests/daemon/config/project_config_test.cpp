@@ -378,5 +378,23 @@ TEST(ProjectConfig, ApiUrlRefusesCredentialsAndPlainHttpBeyondLoopback) {
   }
 }
 
+// A stranger's fork pull requests have places of their own in the project: 2 unless set.
+TEST(ProjectConfig, MaxConcurrentForks) {
+  auto defaults = parse(kMinimal + kProdApprover);
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->max_concurrent_forks, 2);
+  auto set = parse(kMinimal + kProdApprover +
+                   "pull_requests: {fork_network: true, max_concurrent_forks: 5}\n");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->max_concurrent_forks, 5);
+  EXPECT_TRUE(set->fork_network);
+  // Zero would hold every fork's run forever: refused, as is a typo.
+  EXPECT_NE(error_of(kMinimal + kProdApprover + "pull_requests: {max_concurrent_forks: 0}\n")
+                .find("projects.d/app.yaml:5: pull_requests.max_concurrent_forks"),
+            std::string::npos);
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "pull_requests: {max_concurrent_fork: 1}\n"),
+            "projects.d/app.yaml:5: pull_requests.max_concurrent_fork: unknown key");
+}
+
 }  // namespace
 }  // namespace juanie::daemon::config
