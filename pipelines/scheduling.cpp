@@ -5,14 +5,15 @@
 namespace juanie::pipelines {
 
 ScheduleDecision schedule(const std::vector<QueuedRun>& queued,
-                          const std::map<std::string, int>& running, const ScheduleLimits& limits) {
+                          const std::map<std::string, RunningRuns>& running,
+                          const ScheduleLimits& limits) {
   ScheduleDecision decision;
   // The newest queued run of each (project, ref) survives.
   std::map<std::pair<std::string, std::string>, std::int64_t> newest;
   for (const auto& run : queued) newest[{run.project, run.ref}] = run.id;
   int total = 0;
-  std::map<std::string, int> per_project = running;
-  for (const auto& [project, n] : running) total += n;
+  std::map<std::string, RunningRuns> per_project = running;
+  for (const auto& [project, n] : running) total += n.all;
   for (const auto& run : queued) {
     const std::int64_t survivor = newest[{run.project, run.ref}];
     if (survivor != run.id) {
@@ -20,10 +21,16 @@ ScheduleDecision schedule(const std::vector<QueuedRun>& queued,
       continue;
     }
     if (total >= limits.concurrent_runs) continue;
-    if (per_project[run.project] >= limits.per_project) continue;
+    auto& project = per_project[run.project];
+    if (project.all >= limits.per_project) continue;
+    if (run.fork) {
+      const auto cap = limits.forks_per_project.find(run.project);
+      if (cap != limits.forks_per_project.end() && project.forks >= cap->second) continue;
+      ++project.forks;
+    }
     decision.start.push_back(run.id);
     ++total;
-    ++per_project[run.project];
+    ++project.all;
   }
   return decision;
 }

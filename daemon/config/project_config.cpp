@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
 
 #include "pipelines/commit_status.hpp"
 #include "pipelines/image_reference.hpp"
@@ -62,11 +63,74 @@ GitAccess parse_git_access(MapReader& r) {
   return a;
 }
 
+// Credentials in a URL: a password in any userinfo (`https://bot:TOKEN@host/…`), or any
+// userinfo at all over HTTP(S), where a token works as the user name too
+// (`https://ghp_TOKEN@github.com/…`). They would be in logs and the database, where no secret
+// belongs. ssh's `git@host` names a user, not a secret.
+bool carries_credentials(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  const auto authority = url.substr(scheme + 3, url.find('/', scheme + 3) - scheme - 3);
+  const auto at = authority.rfind('@');
+  if (at == std::string::npos) return false;
+  const std::string name = url.substr(0, scheme);
+  return name == "http" || name == "https" ||
+         authority.substr(0, at).find(':') != std::string::npos;
+}
+
+// http://127.0.0.1:8080/…, http://[::1]/…, http://localhost/…: a host whose traffic never
+// leaves the machine (a forge on the build node, or behind a local TLS proxy).
+bool names_loopback_host(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return false;
+  auto authority = url.substr(scheme + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority = authority.substr(at + 1);
+  }
+  std::string host;
+  if (authority.starts_with("[")) {
+    host = std::string(authority.substr(1, authority.find(']') - 1));
+  } else {
+    host = std::string(authority.substr(0, authority.find(':')));
+  }
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8, written as four decimal parts (not 127.1 or 0x7f.0.0.1, which resolvers read
+  // differently).
+  int parts = 0;
+  std::size_t i = 0;
+  while (i <= host.size()) {
+    const auto dot = std::min(host.find('.', i), host.size());
+    const auto part = std::string_view(host).substr(i, dot - i);
+    if (part.empty() || part.size() > 3 ||
+        !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoi(std::string(part)) > 255 || (parts == 0 && part != "127")) {
+      return false;
+    }
+    ++parts;
+    i = dot + 1;
+  }
+  return parts == 4;
+}
+
 void parse_status_reporting(MapReader& r, ProjectConfig& out) {
   out.status_token = secret_ref(r, "status_token");
   if (auto v = r.optional_string("api_url")) {
     if (!v->starts_with("https://") && !v->starts_with("http://")) {
       r.fail_at(*r.child("api_url"), "api_url", "must be an http:// or https:// URL");
+    }
+    if (carries_credentials(*v)) {
+      r.fail_at(*r.child("api_url"), "api_url",
+                "must not carry credentials (they would be in logs and the database); the "
+                "token belongs in a file in secrets_dir named as repo.status_token");
+    }
+    // Every status carries the token in a header: over plain http anyone on the path reads it.
+    if (v->starts_with("http://") && !names_loopback_host(*v)) {
+      r.fail_at(*r.child("api_url"), "api_url",
+                "must be https:// (plain http:// would send repo.status_token in clear; it is "
+                "allowed only to a loopback host)");
     }
     out.status_api_url = *v;
   }
@@ -88,21 +152,6 @@ void parse_status_reporting(MapReader& r, ProjectConfig& out) {
       !pipelines::default_api_base(status_api(out.forge), out.repo_url)) {
     r.fail_at(*r.child("url"), "url", "has no host for commit statuses; set repo.api_url");
   }
-}
-
-// Credentials in a URL: a password in any userinfo (`https://bot:TOKEN@host/…`), or any
-// userinfo at all over HTTP(S), where a token works as the user name too
-// (`https://ghp_TOKEN@github.com/…`). They would be in logs and the database, where no secret
-// belongs. ssh's `git@host` names a user, not a secret.
-bool carries_credentials(const std::string& url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return false;
-  const auto authority = url.substr(scheme + 3, url.find('/', scheme + 3) - scheme - 3);
-  const auto at = authority.rfind('@');
-  if (at == std::string::npos) return false;
-  const std::string name = url.substr(0, scheme);
-  return name == "http" || name == "https" ||
-         authority.substr(0, at).find(':') != std::string::npos;
 }
 
 // `url` of the section `r` reads (repo or gitops), refused when it carries credentials.
@@ -391,6 +440,9 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
   if (auto node = root.child("pull_requests")) {
     MapReader r = root.nested(*node, "pull_requests");
     out.fork_network = r.optional_bool("fork_network").value_or(false);
+    if (auto v = r.optional_int("max_concurrent_forks", 1, 1024)) {
+      out.max_concurrent_forks = static_cast<int>(*v);
+    }
     r.finish();
   }
   if (auto node = root.child("flux")) {

@@ -85,6 +85,9 @@ struct ProjectConfig {
   // other one is withheld from such runs.
   std::set<std::string> fork_secrets;
   bool fork_network = false;  // pull_requests.fork_network: fork PR steps may ask for a network
+  // pull_requests.max_concurrent_forks: the project's pull request runs from forks running at
+  // once; more wait in the queue (anyone can open them: they must not take every place).
+  int max_concurrent_forks = 2;
   std::optional<SecretRef> flux_hmac_key;
   // Environment → its Flux Kustomization, where it is not `flux-system/<project>-<env>` (what
   // `project init` generates); written `name` (in flux-system) or `namespace/name`.

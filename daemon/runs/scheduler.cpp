@@ -100,8 +100,12 @@ void Scheduler::tick() {
     holding_ = hold.value_or("");
   }
   if (hold || shutdown_.stop_requested()) return;
-  const auto decision =
-      pipelines::schedule(*queued, *running, {deps_.concurrent_runs, deps_.runs_per_project});
+  pipelines::ScheduleLimits limits{deps_.concurrent_runs, deps_.runs_per_project, {}};
+  // Read each pass: a reload changes the caps of the next.
+  for (const auto& [name, project] : *deps_.projects.get()) {
+    limits.forks_per_project[name] = project->config.max_concurrent_forks;
+  }
+  const auto decision = pipelines::schedule(*queued, *running, limits);
   const std::string now = rfc3339(deps_.clock.now());
   for (const auto& [run, by] : decision.superseded) {
     auto ok = store::write_and_wait(deps_.writer, [run, by, now](store::Database& db) {

@@ -88,28 +88,31 @@ Result<std::vector<StepRecord>> list_steps(Database& db, std::int64_t run) {
 }
 
 Result<std::vector<pipelines::QueuedRun>> queued_runs(Database& db) {
-  auto stmt = db.prepare("SELECT id, project, ref FROM runs WHERE state = 'queued' ORDER BY id");
+  auto stmt = db.prepare(
+      "SELECT id, project, ref, coalesce(pr_fork, 0) FROM runs WHERE state = 'queued' ORDER BY "
+      "id");
   if (!stmt) return std::unexpected(stmt.error());
   std::vector<pipelines::QueuedRun> out;
   for (;;) {
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    out.push_back({stmt->int64(0), stmt->text(1), stmt->text(2)});
+    out.push_back({stmt->int64(0), stmt->text(1), stmt->text(2), stmt->int64(3) != 0});
   }
   return out;
 }
 
-Result<std::map<std::string, int>> running_per_project(Database& db) {
-  auto stmt =
-      db.prepare("SELECT project, count(*) FROM runs WHERE state = 'running' GROUP BY project");
+Result<std::map<std::string, pipelines::RunningRuns>> running_per_project(Database& db) {
+  auto stmt = db.prepare(
+      "SELECT project, count(*), sum(coalesce(pr_fork, 0) != 0) FROM runs WHERE state = "
+      "'running' GROUP BY project");
   if (!stmt) return std::unexpected(stmt.error());
-  std::map<std::string, int> out;
+  std::map<std::string, pipelines::RunningRuns> out;
   for (;;) {
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    out[stmt->text(0)] = static_cast<int>(stmt->int64(1));
+    out[stmt->text(0)] = {static_cast<int>(stmt->int64(1)), static_cast<int>(stmt->int64(2))};
   }
   return out;
 }

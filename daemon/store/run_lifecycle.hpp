@@ -39,7 +39,7 @@ Result<std::vector<StepRecord>> list_steps(Database& db, std::int64_t run);
 
 // Queued runs, oldest first, and how many run per project now.
 Result<std::vector<pipelines::QueuedRun>> queued_runs(Database& db);
-Result<std::map<std::string, int>> running_per_project(Database& db);
+Result<std::map<std::string, pipelines::RunningRuns>> running_per_project(Database& db);
 
 struct Recovered {
   int requeued = 0;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "integration/daemon_fixture.hpp"
+#include "integration/pull_request_bodies.hpp"
 #include "support/git_servers.hpp"
 #include "support/mail_and_hooks.hpp"
 
@@ -97,13 +98,15 @@ class StatusTest : public ::testing::Test {
     return f.name == "github" ? kGithubSecret : f.name == "gitlab" ? kGitlabSecret : kGiteaSecret;
   }
 
-  std::string commit(const std::string& pipeline) {
+  // A commit pushed to `ref` of the forge's repository: develop, or a pull request's head
+  // (head_ref), which no branch holds.
+  std::string commit(const std::string& pipeline, const std::string& ref = "develop") {
     const std::string work = (d.home() / "work").string();
     d.home().write("work/.juanie.yml", pipeline);
     d.home().write("work/VERSION", std::to_string(++commits_) + "\n");
     sh("git -C " + work + " add -A && git -C " + work +
        " -c user.email=dev@example.com -c user.name=Dev commit -qm change && git -C " + work +
-       " push -q origin develop");
+       " push -q -f origin HEAD:" + ref);
     std::string sha = sh("git -C " + work + " rev-parse HEAD");
     sha.pop_back();
     return sha;
@@ -118,6 +121,29 @@ class StatusTest : public ::testing::Test {
     auto r = d.request("POST", "/hooks/" + forge_.name + "/app", body, headers);
     EXPECT_EQ(r.status, 202) << r.body;
     return r.status == 202 ? json::parse(r.body).at("run").as_int64() : 0;
+  }
+
+  // Where the forge keeps pull request `number`'s head.
+  std::string head_ref(int number) const {
+    return (forge_.name == "gitlab" ? "refs/merge-requests/" : "refs/pull/") +
+           std::to_string(number) + "/head";
+  }
+
+  // The forge's delivery of pull request `number` of the project's repository, opened (or, from
+  // a fork, moved to `sha`), from its documented example; the run it queued.
+  std::int64_t pull_request(int number, const std::string& sha, bool fork = false) {
+    const std::string action = forge_.name == "github"   ? (fork ? "synchronize" : "opened")
+                               : forge_.name == "gitlab" ? (fork ? "update" : "open")
+                                                         : (fork ? "synchronized" : "opened");
+    const auto delivery =
+        pull_request_delivery(forge_.name, {number, sha, action, fork, forge_.repo},
+                              "status-pr-" + std::to_string(++deliveries_));
+    auto r = d.request("POST", "/hooks/" + forge_.name + "/app", delivery.body, delivery.headers);
+    EXPECT_EQ(r.status, 202) << r.body;
+    if (r.status != 202) return 0;
+    const auto answer = json::parse(r.body);
+    EXPECT_EQ(answer.at("pull_request").as_int64(), number) << r.body;
+    return answer.at("run").as_int64();
   }
 
   // Restarts the daemon with room for one run: the queued runs start.
@@ -271,6 +297,72 @@ TEST_F(StatusTest, GitlabSeesAFailingRunAsFailed) {
 }
 TEST_F(StatusTest, GiteaSeesAFailingRunAsFailure) {
   failing_run(*this, gitea(), "failure");
+}
+
+// A pull request's run reports on the request's head, a commit no branch holds, under its own
+// context: a check of the pull request, never the push run's check of the same commit.
+void pull_request_pending_then_success(StatusTest& t, const Forge& f,
+                                       const std::string& running_word) {
+  t.configure(f);
+  ASSERT_TRUE(t.d.start()) << t.d.log();
+  const std::string sha = t.commit(kPassing, t.head_ref(5));
+  const auto run = t.pull_request(5, sha);
+  auto first = t.wait_state(sha, "pending");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0], (json::object{{"state", "pending"},
+                                    {"target_url", t.link(run)},
+                                    {"description", "queued"},
+                                    {f.context_key, "juanie/app/pr"}}));
+  t.run_queued();
+  t.wait_run(run, "succeeded");
+  auto seen = t.wait_state(sha, "success");
+  EXPECT_EQ(seen.back(), (json::object{{"state", "success"},
+                                       {"target_url", t.link(run)},
+                                       {"description", "passed"},
+                                       {f.context_key, "juanie/app/pr"}}));
+  for (std::size_t i = 1; i + 1 < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].at("state").as_string(), running_word);
+    EXPECT_EQ(seen[i].at(f.context_key).as_string(), "juanie/app/pr");
+  }
+  EXPECT_EQ(json::serialize(t.run_json(run).at("status_report")), R"({"state":"delivered"})");
+}
+
+TEST_F(StatusTest, GithubPullRequestRunSeesPendingThenSuccessOnItsHead) {
+  pull_request_pending_then_success(*this, github(), "pending");
+}
+TEST_F(StatusTest, GitlabMergeRequestRunSeesPendingThenSuccessOnItsHead) {
+  pull_request_pending_then_success(*this, gitlab(), "running");
+}
+TEST_F(StatusTest, GiteaPullRequestRunSeesPendingThenSuccessOnItsHead) {
+  pull_request_pending_then_success(*this, gitea(), "pending");
+}
+
+// A fork's failing pull request is told on its head (to its author, who sees the check), and
+// under the pull request's context only.
+void failing_fork_pull_request(StatusTest& t, const Forge& f, const std::string& word) {
+  t.configure(f);
+  ASSERT_TRUE(t.d.start()) << t.d.log();
+  t.run_queued();
+  const std::string sha = t.commit(kFailing, t.head_ref(6));
+  const auto run = t.pull_request(6, sha, true);
+  const auto done = t.wait_run(run, "failed");
+  EXPECT_EQ(done.at("pull_request").at("fork").as_bool(), true);
+  auto seen = t.wait_state(sha, word);
+  EXPECT_EQ(seen.back(), (json::object{{"state", word},
+                                       {"target_url", t.link(run)},
+                                       {"description", "step lint failed: exit code 3"},
+                                       {f.context_key, "juanie/app/pr"}}));
+  for (const auto& s : seen) EXPECT_EQ(s.at(f.context_key).as_string(), "juanie/app/pr");
+}
+
+TEST_F(StatusTest, GithubForkPullRequestRunThatFailsSeesFailure) {
+  failing_fork_pull_request(*this, github(), "failure");
+}
+TEST_F(StatusTest, GitlabForkMergeRequestRunThatFailsSeesFailed) {
+  failing_fork_pull_request(*this, gitlab(), "failed");
+}
+TEST_F(StatusTest, GiteaForkPullRequestRunThatFailsSeesFailure) {
+  failing_fork_pull_request(*this, gitea(), "failure");
 }
 
 // A run that could not be carried out (here: a commit the repository does not have) is an

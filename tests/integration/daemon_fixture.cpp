@@ -277,11 +277,13 @@ std::vector<std::pair<std::string, std::string>> gitlab_signed_headers(const std
 }
 
 std::vector<std::pair<std::string, std::string>> gitea_headers(const std::string& body,
-                                                               const std::string& delivery) {
+                                                               const std::string& delivery,
+                                                               const std::string& event,
+                                                               const std::string& event_type) {
   const std::string hex = hex_encode(hmac_sha256(kGiteaSecret, body));
   return {{"Content-Type", "application/json"},
-          {"X-Gitea-Event", "push"},
-          {"X-Gitea-Event-Type", "push"},
+          {"X-Gitea-Event", event},
+          {"X-Gitea-Event-Type", event_type},
           {"X-Gitea-Delivery", delivery},
           {"X-Gitea-Signature", hex},
           {"X-Gogs-Signature", hex},

@@ -90,8 +90,9 @@ std::vector<std::pair<std::string, std::string>> gitlab_token_headers(
 std::vector<std::pair<std::string, std::string>> gitlab_signed_headers(const std::string& body,
                                                                        const std::string& delivery,
                                                                        long long timestamp);
-std::vector<std::pair<std::string, std::string>> gitea_headers(const std::string& body,
-                                                               const std::string& delivery);
+std::vector<std::pair<std::string, std::string>> gitea_headers(
+    const std::string& body, const std::string& delivery, const std::string& event = "push",
+    const std::string& event_type = "push");
 
 std::string push_body(const std::string& ref, const std::string& after,
                       const std::string& before = "1111111111111111111111111111111111111111");

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "daemon/support/crypto.hpp"
 #include "integration/daemon_fixture.hpp"
+#include "integration/pull_request_bodies.hpp"
 
 namespace juanie::test {
 namespace {
@@ -44,7 +44,7 @@ const std::string kCheckVariables =
 
 class PullRequestTest : public ::testing::Test {
  protected:
-  PullRequestTest() : d("", true) {}
+  explicit PullRequestTest(const std::string& extra_config = "") : d(extra_config, true) {}
 
   void SetUp() override {
     d.home().write("secrets/app.webhook", kGithubSecret);
@@ -107,15 +107,7 @@ class PullRequestTest : public ::testing::Test {
   // GitHub's documented example with this number, head and action (and a fork's head repo).
   static std::string github_body(int number, const std::string& sha, const std::string& action,
                                  bool fork = false) {
-    json::value doc = json::parse(fixture(fork ? "github-pull-request-fork-synchronize.json"
-                                               : "github-pull-request-opened.json"));
-    auto& o = doc.as_object();
-    o["action"] = action;
-    o["number"] = number;
-    auto& pr = o["pull_request"].as_object();
-    pr["number"] = number;
-    pr["head"].as_object()["sha"] = sha;
-    return json::serialize(doc);
+    return pull_request_delivery("github", {number, sha, action, fork}, "").body;
   }
 
   json::object post_github(const std::string& body, const std::string& delivery, int expect = 202) {
@@ -274,37 +266,70 @@ TEST_F(PullRequestTest, ASynchronizeSupersedesTheRunningRunAndClosedCancels) {
 TEST_F(PullRequestTest, GitlabMergeRequestAndGiteaPullRequestRunTheirHeads) {
   const std::string mr =
       commit_to("refs/merge-requests/3/head", pipeline(3, "ms-viewport", "master"));
-  json::value doc = json::parse(fixture("gitlab-merge-request-fork-update.json"));
-  auto& attrs = doc.as_object()["object_attributes"].as_object();
-  attrs["iid"] = 3;
-  attrs["last_commit"].as_object()["id"] = mr;
-  const std::string body = json::serialize(doc);
-  auto r = d.request("POST", "/hooks/gitlab/app-gl", body,
-                     gitlab_token_headers("gl-mr-3", "Merge Request Hook"));
+  auto gl_delivery = pull_request_delivery("gitlab", {3, mr, "update", true}, "gl-mr-3");
+  auto r = d.request("POST", "/hooks/gitlab/app-gl", gl_delivery.body, gl_delivery.headers);
   ASSERT_EQ(r.status, 202) << r.body;
   auto gl = wait_for(json::parse(r.body).at("run").as_int64(), "succeeded");
   EXPECT_EQ(gl.at("ref").as_string(), "refs/merge-requests/3/head");
   EXPECT_EQ(gl.at("pull_request").at("fork").as_bool(), true);
 
   const std::string pr = commit_to("refs/pull/4/head", pipeline(4, "test", "master"));
-  json::value gdoc = json::parse(fixture("gitea-pull-request-opened.json"));
-  auto& go = gdoc.as_object();
-  go["action"] = "synchronized";
-  go["number"] = 4;
-  go["pull_request"].as_object()["number"] = 4;
-  go["pull_request"].as_object()["head"].as_object()["sha"] = pr;
-  const std::string gbody = json::serialize(gdoc);
-  const std::string hex = daemon::hex_encode(daemon::hmac_sha256(kGiteaSecret, gbody));
-  auto g = d.request("POST", "/hooks/gitea/app-gt", gbody,
-                     {{"Content-Type", "application/json"},
-                      {"X-Gitea-Event", "pull_request"},
-                      {"X-Gitea-Event-Type", "pull_request_sync"},
-                      {"X-Gitea-Delivery", "gt-pr-4"},
-                      {"X-Gitea-Signature", hex}});
+  auto gt_delivery = pull_request_delivery("gitea", {4, pr, "synchronized"}, "gt-pr-4");
+  auto g = d.request("POST", "/hooks/gitea/app-gt", gt_delivery.body, gt_delivery.headers);
   ASSERT_EQ(g.status, 202) << g.body;
   auto gt = wait_for(json::parse(g.body).at("run").as_int64(), "succeeded");
   EXPECT_EQ(gt.at("pull_request").at("number").as_int64(), 4);
   EXPECT_EQ(gt.at("pull_request").at("fork").as_bool(), false);
+}
+
+// Room for every run at once, but for the project's fork places (pull_requests.
+// max_concurrent_forks, 2 by default).
+class ForkPlacesTest : public PullRequestTest {
+ protected:
+  ForkPlacesTest() : PullRequestTest("limits:\n  concurrent_runs: 8\n  runs_per_project: 8\n") {}
+
+  // Lets a run of kHeld end: its step waits for this file in its workspace.
+  void release(std::int64_t id) {
+    d.home().write("data/workspaces/" + std::to_string(id) + "/release", "");
+  }
+
+  static constexpr const char* kHeld =
+      "steps:\n  - {name: held, commands: [\"while [ ! -e release ]; do sleep 0.1; done\"]}\n";
+};
+
+TEST_F(ForkPlacesTest, AtMostTwoForkRunsRunAtOnceTheThirdWaitsAndAPushGoesPast) {
+  std::vector<std::int64_t> forks;
+  for (int n = 21; n <= 23; ++n) {
+    const std::string sha = commit_to("refs/pull/" + std::to_string(n) + "/head", kHeld);
+    forks.push_back(
+        post_github(github_body(n, sha, "synchronize", true), "gh-fork-" + std::to_string(n))
+            .at("run")
+            .as_int64());
+  }
+  wait_step_running(forks[0]);
+  wait_step_running(forks[1]);
+
+  // A push of the project's, queued after the third fork run, runs to its end past it.
+  const std::string pushed =
+      commit_to("refs/heads/develop", "steps:\n  - {name: quick, commands: [\"true\"]}\n");
+  const std::string body = push_body("refs/heads/develop", pushed);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "gh-push-develop"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  wait_for(json::parse(r.body).at("run").as_int64(), "succeeded");
+  // Every pass since the third fork run was queued held it: it waits, never dropped.
+  auto waiting = run(forks[2]);
+  EXPECT_EQ(waiting.at("state").as_string(), "queued") << json::serialize(waiting);
+  EXPECT_EQ(run(forks[0]).at("state").as_string(), "running");
+  EXPECT_EQ(run(forks[1]).at("state").as_string(), "running");
+
+  // One ends: the third runs, and ends when let.
+  release(forks[0]);
+  wait_for(forks[0], "succeeded");
+  wait_step_running(forks[2]);
+  release(forks[1]);
+  release(forks[2]);
+  wait_for(forks[1], "succeeded");
+  wait_for(forks[2], "succeeded");
 }
 
 }  // namespace

@@ -343,5 +343,58 @@ TEST(ProjectConfig, CommitStatusSettings) {
             "projects.d/app.yaml:2: repo.status_tokn: unknown key");
 }
 
+// The status token goes in a header of every request to api_url: never to a URL that holds
+// credentials of its own (they would be logged), never in clear beyond this machine.
+TEST(ProjectConfig, ApiUrlRefusesCredentialsAndPlainHttpBeyondLoopback) {
+  const std::string repo =
+      "name: app\nrepo: {url: https://git.example.com/a/b.git, forge: gitea, webhook_secret: s, "
+      "status_token: t,\n  api_url: ";
+  const std::string credentials =
+      "projects.d/app.yaml:3: repo.api_url: must not carry credentials (they would be in logs "
+      "and the database); the token belongs in a file in secrets_dir named as repo.status_token";
+  EXPECT_EQ(error_of(repo + "\"https://bot:s3cret@git.example.com\"}\n"), credentials);
+  EXPECT_EQ(error_of(repo + "\"https://ghp_x@api.github.com\"}\n"), credentials);
+  EXPECT_EQ(error_of(repo + "\"http://u:p@127.0.0.1:3000\"}\n"), credentials);
+  const std::string clear =
+      "projects.d/app.yaml:3: repo.api_url: must be https:// (plain http:// would send "
+      "repo.status_token in clear; it is allowed only to a loopback host)";
+  for (const char* url :
+       {"http://git.example.com", "http://10.0.0.7:3000/", "http://127.0.0.1.example.com/",
+        "http://127.1/", "http://0x7f.0.0.1/", "http://128.0.0.1/", "http://[::2]:3000",
+        "http://localhost.example.com", "http://127.0.0.256/", "http://example.com/127.0.0.1"}) {
+    EXPECT_EQ(error_of(repo + "\"" + url + "\"}\n"), clear) << url;
+  }
+  // Refused even without a status token: the setting would wait, wrong, for the day one is set.
+  EXPECT_EQ(error_of("name: app\nrepo: {url: https://git.example.com/a/b.git, forge: gitea, "
+                     "webhook_secret: s,\n  api_url: \"http://git.example.com\"}\n"),
+            clear);
+
+  for (const char* url : {"https://git.example.com", "https://git.example.com:8443/gitea/",
+                          "http://127.0.0.1:3000", "http://127.12.0.9/", "http://localhost:8080/",
+                          "http://LocalHost", "http://[::1]:3000/", "http://127.0.0.1"}) {
+    auto p = parse(repo + "\"" + url + "\"}\n" + kProdApprover);
+    ASSERT_TRUE(p) << url << ": " << p.error().message;
+    EXPECT_EQ(p->status_api_url, url);
+  }
+}
+
+// A stranger's fork pull requests have places of their own in the project: 2 unless set.
+TEST(ProjectConfig, MaxConcurrentForks) {
+  auto defaults = parse(kMinimal + kProdApprover);
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->max_concurrent_forks, 2);
+  auto set = parse(kMinimal + kProdApprover +
+                   "pull_requests: {fork_network: true, max_concurrent_forks: 5}\n");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->max_concurrent_forks, 5);
+  EXPECT_TRUE(set->fork_network);
+  // Zero would hold every fork's run forever: refused, as is a typo.
+  EXPECT_NE(error_of(kMinimal + kProdApprover + "pull_requests: {max_concurrent_forks: 0}\n")
+                .find("projects.d/app.yaml:5: pull_requests.max_concurrent_forks"),
+            std::string::npos);
+  EXPECT_EQ(error_of(kMinimal + kProdApprover + "pull_requests: {max_concurrent_fork: 1}\n"),
+            "projects.d/app.yaml:5: pull_requests.max_concurrent_fork: unknown key");
+}
+
 }  // namespace
 }  // namespace juanie::daemon::config

@@ -233,6 +233,40 @@ TEST_F(StoreTest, RecoveryRequeuesOrFailsInterruptedRuns) {
   EXPECT_EQ(queued_runs(*db)->size(), 1u);
 }
 
+// The scheduler's view: which queued runs are forks' pull requests, and how many of each
+// project's running runs are (what pull_requests.max_concurrent_forks counts).
+TEST_F(StoreTest, QueuedAndRunningRunsSayWhichAreForks) {
+  auto pull_request = [&](const std::string& delivery, int number, bool fork) {
+    auto r = request(delivery, kA, "refs/pull/" + std::to_string(number) + "/head");
+    r.event = "pull_request";
+    r.environment = std::nullopt;
+    r.pull_request = PullRequestFields{number, "t", "changes", "main", fork, "o/r"};
+    return record_push(*db, r, "t0")->run_id;
+  };
+  const auto own = pull_request("p1", 1, false);
+  const auto fork1 = pull_request("p2", 2, true);
+  const auto fork2 = pull_request("p3", 3, true);
+  const auto push = record_push(*db, request("d1", kB), "t0")->run_id;
+  auto queued = queued_runs(*db);
+  ASSERT_TRUE(queued) << queued.error().message;
+  ASSERT_EQ(queued->size(), 4u);
+  EXPECT_FALSE((*queued)[0].fork);
+  EXPECT_TRUE((*queued)[1].fork);
+  EXPECT_TRUE((*queued)[2].fork);
+  EXPECT_FALSE((*queued)[3].fork);
+  for (auto id : {own, fork1, push}) {
+    ASSERT_TRUE(set_run_state(*db, id, pipelines::RunState::kRunning, std::nullopt, "t1"));
+  }
+  auto running = running_per_project(*db);
+  ASSERT_TRUE(running) << running.error().message;
+  EXPECT_EQ(running->at("shop-api").all, 3);
+  EXPECT_EQ(running->at("shop-api").forks, 1);
+  auto waiting = queued_runs(*db);
+  ASSERT_TRUE(waiting && waiting->size() == 1u);
+  EXPECT_EQ(waiting->front().id, fork2);
+  EXPECT_TRUE(waiting->front().fork);
+}
+
 // A run interrupted by a crash at every attempt ends: requeued while it has attempts left,
 // then failed with the count, so a run that kills the daemon cannot loop forever.
 TEST_F(StoreTest, ARunInterruptedAtEveryAttemptFailsAfterTheLimit) {
