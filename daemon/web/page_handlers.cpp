@@ -5,16 +5,17 @@
 #include "daemon/http/form.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/support/crypto.hpp"
+#include "daemon/web/page_support.hpp"
 #include "daemon/web/pages.hpp"
+#include "daemon/web/run_page_handlers.hpp"
 
 namespace juanie::daemon::web {
 namespace {
 
-constexpr std::string_view kCookie = "juanie_session";
-constexpr int kRunsShown = 50;
+constexpr std::string_view kCookie = kSessionCookie;
 
 http::Response page(int status, std::string html) {
-  return approvals::page_response(status, std::move(html));
+  return html_page(status, std::move(html));
 }
 
 http::Response see_home(std::string cookie) {
@@ -28,12 +29,6 @@ std::string cookie_attributes(const RouteDeps& deps) {
   // SameSite=Strict: no other site can make the browser send it, so no form elsewhere can act
   // as the person; HttpOnly: no script reads it; Secure when served over TLS.
   return "; Path=/; HttpOnly; SameSite=Strict" + std::string(deps.secure_cookies ? "; Secure" : "");
-}
-
-std::optional<Session> session_of(const RouteDeps& deps, const http::Request& req) {
-  const auto header = req.header("Cookie");
-  if (!header) return std::nullopt;
-  return deps.sessions->find(cookie_value(*header, kCookie), deps.clock.now());
 }
 
 // The configured token whose SHA-256 is that of `token`; every digest is compared, in
@@ -73,24 +68,16 @@ void sign_out(const RouteDeps& deps, const http::Request& req, http::Reply reply
 }
 
 void home(const RouteDeps& deps, const Session& session, http::Reply reply) {
-  auto runs = deps.reader.with(
-      [](store::Database& db) { return store::list_runs(db, std::nullopt, kRunsShown); });
+  auto runs = recent_runs(deps);
   if (!runs)
     return reply(page(503, approvals::message_page("Not available", runs.error().message)));
-  HomeView v{session.person.empty() ? session.token_name : session.person, session.csrf, {}};
-  for (const auto& r : *runs) {
-    const std::string_view ref = r.ref;
-    v.runs.push_back(
-        {r.id, r.project, std::string(ref.starts_with("refs/heads/") ? ref.substr(11) : ref), r.sha,
-         r.environment.value_or(""), std::string(pipelines::to_string(r.state)), r.created_at});
-  }
-  reply(page(200, home_page(v)));
+  reply(page(200, home_page({actor_of(session), session.csrf, std::move(*runs)})));
 }
 
 }  // namespace
 
 bool is_page_path(std::string_view path) {
-  return path == "/" || path == "/sign-in" || path == "/sign-out";
+  return path == "/" || path == "/sign-in" || path == "/sign-out" || is_run_page_path(path);
 }
 
 std::string cookie_value(std::string_view header, std::string_view name) {
@@ -110,6 +97,7 @@ std::string cookie_value(std::string_view header, std::string_view name) {
 void status_page(const RouteDeps& deps, const http::Request& req, http::Reply reply) {
   if (!deps.sessions) return reply(http::error_response(404, "no such endpoint"));
   const std::string_view path = req.path();
+  if (is_run_page_path(path)) return run_pages(deps, req, std::move(reply));
   if (path == "/sign-in" && req.method == "POST") return sign_in(deps, req, std::move(reply));
   if (path == "/sign-out" && req.method == "POST") return sign_out(deps, req, std::move(reply));
   if (path == "/" && (req.method == "GET" || req.method == "HEAD")) {

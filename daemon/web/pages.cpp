@@ -20,14 +20,16 @@ constexpr std::string_view kStyle =
     "cursor:pointer}.error{color:#a40e26}.state-succeeded{color:#116329}"
     ".state-failed{color:#a40e26}@media (max-width:40rem){.wide{display:none}}";
 
-std::string head(std::string_view title) {
+}  // namespace
+
+std::string head(std::string_view title, std::string_view style, bool script) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width\">"
          "<meta name=\"referrer\" content=\"no-referrer\"><title>" +
-         html_escape(title) + "</title><style>" + std::string(kStyle) + "</style></head><body>";
+         html_escape(title) + "</title><style>" + std::string(kStyle) + std::string(style) +
+         "</style>" + (script ? "<script src=\"/assets/juanie.js\" defer></script>" : "") +
+         "</head><body>";
 }
-
-}  // namespace
 
 std::string sign_in_page(std::optional<std::string_view> problem) {
   std::string html = head("Sign in · juanie") + "<main><h1>Sign in to juanie</h1>";
@@ -41,30 +43,33 @@ std::string sign_in_page(std::optional<std::string_view> problem) {
   return html;
 }
 
+std::string runs_table(const std::vector<RunRow>& runs) {
+  if (runs.empty()) return "<p>No runs yet.</p>";
+  std::string html =
+      "<table><caption class=\"wide\">Newest first</caption><thead><tr><th scope=\"col\">Run"
+      "</th><th scope=\"col\">Project</th><th scope=\"col\">Branch</th><th scope=\"col\" "
+      "class=\"wide\">Commit</th><th scope=\"col\">Environment</th><th scope=\"col\">State"
+      "</th><th scope=\"col\" class=\"wide\">Queued</th></tr></thead><tbody>";
+  for (const auto& r : runs) {
+    const std::string id = std::to_string(r.id);
+    html += "<tr><td><a href=\"/runs/" + id + "\">" + id + "</a></td><td>" +
+            html_escape(r.project) + "</td><td>" + html_escape(r.branch) +
+            "</td><td class=\"wide\"><code>" + html_escape(r.sha.substr(0, 12)) +
+            "</code></td><td>" + html_escape(r.environment) + "</td><td class=\"state-" +
+            html_escape(r.state) + "\">" + html_escape(r.state) + "</td><td class=\"wide\">" +
+            html_escape(r.created_at) + "</td></tr>";
+  }
+  return html + "</tbody></table>";
+}
+
 std::string home_page(const HomeView& v) {
-  std::string html = head("Runs · juanie");
+  std::string html = head("Runs · juanie", "", true);
   html +=
       "<header><h1>Runs</h1><form method=\"post\" action=\"/sign-out\">"
       "<input type=\"hidden\" name=\"csrf\" value=\"" +
       html_escape(v.csrf) + "\">Signed in as <strong>" + html_escape(v.signed_in_as) +
       "</strong> <button type=\"submit\">Sign out</button></form></header><main>";
-  if (v.runs.empty()) {
-    html += "<p>No runs yet.</p>";
-  } else {
-    html +=
-        "<table><caption class=\"wide\">Newest first</caption><thead><tr><th scope=\"col\">Run"
-        "</th><th scope=\"col\">Project</th><th scope=\"col\">Branch</th><th scope=\"col\" "
-        "class=\"wide\">Commit</th><th scope=\"col\">Environment</th><th scope=\"col\">State"
-        "</th><th scope=\"col\" class=\"wide\">Queued</th></tr></thead><tbody>";
-    for (const auto& r : v.runs) {
-      html += "<tr><td>" + std::to_string(r.id) + "</td><td>" + html_escape(r.project) +
-              "</td><td>" + html_escape(r.branch) + "</td><td class=\"wide\"><code>" +
-              html_escape(r.sha.substr(0, 12)) + "</code></td><td>" + html_escape(r.environment) +
-              "</td><td class=\"state-" + html_escape(r.state) + "\">" + html_escape(r.state) +
-              "</td><td class=\"wide\">" + html_escape(r.created_at) + "</td></tr>";
-    }
-    html += "</tbody></table>";
-  }
+  html += "<div id=\"runs\" data-refresh=\"/runs/table\">" + runs_table(v.runs) + "</div>";
   html += "</main></body></html>";
   return html;
 }

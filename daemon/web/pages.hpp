@@ -8,8 +8,12 @@
 
 namespace juanie::daemon::web {
 
-// The status page's HTML, as pure functions of what they show. No script: forms and links
-// only, so the page works in any browser and its CSP forbids scripts outright.
+// The status page's HTML, as pure functions of what they show. Forms and links work without
+// script; where `script` is set the page loads /assets/juanie.js (the only script its CSP
+// lets in), which keeps it live.
+
+// The document up to <body>: the shared style plus `style`.
+std::string head(std::string_view title, std::string_view style = "", bool script = false);
 
 // The sign-in form (a token from api_tokens); `problem` when the last attempt failed.
 std::string sign_in_page(std::optional<std::string_view> problem);
@@ -31,5 +35,8 @@ struct HomeView {
 };
 
 std::string home_page(const HomeView& v);
+// The runs as the home page's table (each linking to /runs/{id}), or a line saying there are
+// none: also what /runs/table answers, so the page's script can refresh it.
+std::string runs_table(const std::vector<RunRow>& runs);
 
 }  // namespace juanie::daemon::web
