@@ -61,8 +61,13 @@ try {
   await red.waitFor({ timeout: 60000 });
   out.red_text = await red.innerText();
   out.red_colour = await red.evaluate((e) => getComputedStyle(e).color);
-  out.log_before = await page.locator('#steps pre.log').first().innerText();
-  await page.locator('#steps pre.log .ansi-fg2').first().waitFor({ timeout: 30000 });
+  const redLines = () => page.locator('#steps pre.log .ansi-fg1').count();
+  out.red_lines_before = await redLines();
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('#steps pre.log .ansi-fg1').length > n,
+    out.red_lines_before,
+    { timeout: 30000 });
+  out.red_lines_after = await redLines();
   out.log_after = await page.locator('#steps pre.log').first().innerText();
   out.green_bold = await page.locator('#steps pre.log .ansi-fg2').first().evaluate((e) => getComputedStyle(e).fontWeight);
   out.grew_without_reload = await page.evaluate(() => globalThis.notReloaded === true);
