@@ -176,7 +176,7 @@ void run_pages(const RouteDeps& deps, const http::Request& req, http::Reply repl
       action.empty() || action == "events" || action == "cancel" || action == "retry";
   if (!id || !known_action) return reply(message(404, "Not found", "There is no such page."));
   const bool post = action == "cancel" || action == "retry";
-  if (post ? req.method != "POST" : !get) {
+  if (post ? req.method != "POST" : action == "events" ? req.method != "GET" : !get) {
     auto r = message(405, "Method not allowed", "Use the page's forms.");
     r.headers.emplace_back("Allow", post ? "POST" : "GET");
     return reply(std::move(r));
