@@ -18,9 +18,21 @@ http::Response page(int status, std::string html) {
   return html_page(status, std::move(html));
 }
 
-http::Response see_home(std::string cookie) {
+// Where a signed-in person lands: the page they asked for (the form's `next`) when it is one
+// of this daemon's own paths, else `/` — never another site (//evil.example, /\evil).
+std::string landing(const Result<std::map<std::string, std::string>>& form) {
+  if (!form || !form->contains("next")) return "/";
+  const std::string& next = form->at("next");
+  const bool local = next.starts_with('/') && !next.starts_with("//") &&
+                     next.find_first_not_of(
+                         "abcdefghijklmnopqrstuvwxyz"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.-") == std::string::npos;
+  return local ? next : "/";
+}
+
+http::Response see_home(std::string cookie, std::string location = "/") {
   http::Response r = page(303, "");
-  r.headers.emplace_back("Location", "/");
+  r.headers.emplace_back("Location", std::move(location));
   r.headers.emplace_back("Set-Cookie", std::move(cookie));
   return r;
 }
@@ -47,12 +59,14 @@ void sign_in(const RouteDeps& deps, const http::Request& req, http::Reply reply)
   const config::ApiToken* token =
       form && form->contains("token") ? token_named(deps, form->at("token")) : nullptr;
   if (!token) {
-    return reply(page(401, sign_in_page("That token is not one of the daemon's api_tokens.")));
+    return reply(page(
+        401, sign_in_page("That token is not one of the daemon's api_tokens.", landing(form))));
   }
   auto opened = deps.sessions->open(token->name, token->person, deps.clock.now());
   deps.log.info("status page: " + token->name + " signed in from " + req.remote_address);
   reply(see_home(std::string(kCookie) + "=" + opened.id + cookie_attributes(deps) +
-                 "; Max-Age=" + std::to_string(deps.sessions->ttl().count())));
+                     "; Max-Age=" + std::to_string(deps.sessions->ttl().count()),
+                 landing(form)));
 }
 
 void sign_out(const RouteDeps& deps, const http::Request& req, http::Reply reply) {

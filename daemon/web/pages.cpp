@@ -31,11 +31,14 @@ std::string head(std::string_view title, std::string_view style, bool script) {
          "</head><body>";
 }
 
-std::string sign_in_page(std::optional<std::string_view> problem) {
+std::string sign_in_page(std::optional<std::string_view> problem, std::string_view next) {
   std::string html = head("Sign in · juanie") + "<main><h1>Sign in to juanie</h1>";
   if (problem) html += "<p class=\"error\" role=\"alert\">" + html_escape(*problem) + "</p>";
   html +=
-      "<form method=\"post\" action=\"/sign-in\"><label for=\"token\">API token</label>"
+      "<form method=\"post\" action=\"/sign-in\">" +
+      (next == "/" ? std::string()
+                   : "<input type=\"hidden\" name=\"next\" value=\"" + html_escape(next) + "\">") +
+      "<label for=\"token\">API token</label>"
       "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" "
       "required><p><button type=\"submit\">Sign in</button></p></form>"
       "<p>Use a token listed under <code>api_tokens</code> in the daemon's configuration.</p>"

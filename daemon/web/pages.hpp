@@ -15,8 +15,9 @@ namespace juanie::daemon::web {
 // The document up to <body>: the shared style plus `style`.
 std::string head(std::string_view title, std::string_view style = "", bool script = false);
 
-// The sign-in form (a token from api_tokens); `problem` when the last attempt failed.
-std::string sign_in_page(std::optional<std::string_view> problem);
+// The sign-in form (a token from api_tokens); `problem` when the last attempt failed. `next`:
+// the page to land on once signed in (a deep link such as /runs/7), "/" by default.
+std::string sign_in_page(std::optional<std::string_view> problem, std::string_view next = "/");
 
 struct RunRow {
   std::int64_t id = 0;

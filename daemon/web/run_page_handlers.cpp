@@ -185,7 +185,7 @@ void run_pages(const RouteDeps& deps, const http::Request& req, http::Reply repl
     if (post)
       return reply(message(403, "Not done", "Sign in first: the form was not a session's."));
     if (action == "events") return reply(http::text_response(401, "sign in first\n"));
-    return reply(html_page(200, sign_in_page(std::nullopt)));
+    return reply(html_page(200, sign_in_page(std::nullopt, path)));
   }
   if (post && !csrf_matches(*session, req.body)) {
     deps.log.warn({.run = *id}, "status page: " + std::string(action) + " of run " +

@@ -82,6 +82,20 @@ TEST(RunPage, AStrangerAndAnotherSitesFormChangeNothing) {
   EXPECT_EQ(d.request("GET", page + "/events").status, 401);
   EXPECT_EQ(d.request("GET", "/runs/table").status, 401);
 
+  // Signing in from the run's page lands on it; a `next` naming another site lands on /.
+  EXPECT_NE(anonymous.body.find("name=\"next\" value=\"" + page + "\""), std::string::npos);
+  auto deep = d.request(
+      "POST", "/sign-in",
+      std::string("token=") + kApiToken + "&next=%2Fruns%2F" + std::to_string(run), {kForm});
+  EXPECT_EQ(deep.status, 303);
+  EXPECT_EQ(deep.header("Location"), page);
+  for (const std::string next :
+       {"%2F%2Fevil.example%2F", "https%3A%2F%2Fevil.example", "%2F%5Cevil"}) {
+    auto away =
+        d.request("POST", "/sign-in", std::string("token=") + kApiToken + "&next=" + next, {kForm});
+    EXPECT_EQ(away.header("Location"), "/") << next;
+  }
+
   const SignedIn me = sign_in(d);
   // Another site's form: the browser sends no SameSite=Strict cookie with it, and even with
   // the cookie a form without the session's CSRF value is refused.
