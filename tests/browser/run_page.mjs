@@ -20,7 +20,9 @@ async function signIn(page) {
 }
 
 const browser = await launch();
-const out = { problems: [], csp_violations: [] };
+const out = { problems: [], csp_violations: [], timings_ms: {} };
+const start = Date.now();
+const mark = (what) => { out.timings_ms[what] = Date.now() - start; };
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const axeContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
@@ -30,6 +32,7 @@ try {
   });
   page.on('pageerror', (e) => out.problems.push('script error: ' + e.message));
   await signIn(page);
+  mark('signed_in');
   out.before = await page.locator('#runs').innerText();
   await page.evaluate(() => { globalThis.notReloaded = true; });
 
@@ -46,6 +49,7 @@ try {
   out.hook_status = hook.status;
   const link = page.locator('#runs a[href^="/runs/"]').first();
   await link.waitFor({ timeout: 30000 });
+  mark('run_listed');
   out.appeared_without_reload = await page.evaluate(() => globalThis.notReloaded === true);
   out.first_row = await page.locator('#runs tbody tr').first().innerText();
   await page.screenshot({ path: `${shots}-runs-desktop.png`, fullPage: true });
@@ -59,6 +63,7 @@ try {
   await page.evaluate(() => { globalThis.notReloaded = true; });
   const red = page.locator('#steps pre.log .ansi-fg1').first();
   await red.waitFor({ timeout: 60000 });
+  mark('log_shown');
   out.red_text = await red.innerText();
   out.red_colour = await red.evaluate((e) => getComputedStyle(e).color);
   const redLines = () => page.locator('#steps pre.log .ansi-fg1').count();
@@ -89,10 +94,12 @@ try {
   }
   await phone.close();
 
+  mark('phone_done');
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Cancel run' }).click()]);
   await page.locator('#run-state.state-cancelled').waitFor({ timeout: 60000 });
   const retry = page.getByRole('button', { name: 'Retry run', exact: true });
   await retry.waitFor({ timeout: 30000 });
+  mark('cancelled');
   out.state_after_cancel = await page.locator('#run-state').innerText();
   await page.screenshot({ path: `${shots}-run-cancelled-desktop.png`, fullPage: true });
   await axePage.goto(base + out.run_url);
@@ -100,11 +107,13 @@ try {
 
   await Promise.all([page.waitForNavigation(), retry.click()]);
   out.retry_url = new URL(page.url()).pathname;
+  mark('retried');
   out.retry_heading = await page.locator('h1').innerText();
   out.retry_trigger = await page.locator('dd', { hasText: 'retry of' }).innerText();
   // The new run runs the same slow step: end it from its page too.
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Cancel run' }).click()]);
   await page.locator('#run-state.state-cancelled').waitFor({ timeout: 60000 });
+  mark('done');
 } catch (e) {
   out.error = String(e?.stack ?? e);
 } finally {

@@ -327,9 +327,7 @@ TEST_F(LiveRunPage, APersonFollowsCancelsAndRetriesARunInARealBrowser) {
   EXPECT_NE(seen.at("retry_url").as_string(), seen.at("run_url").as_string());
   EXPECT_NE(std::string(seen.at("retry_trigger").as_string()).find("retry of run"),
             std::string::npos);
-  EXPECT_TRUE(d.wait_for_log("cancelled by tests via page") ||
-              d.wait_for_log("cancel requested by tests via page"))
-      << d.log();
+  EXPECT_NE(d.log().find("cancel requested by tests via page"), std::string::npos) << d.log();
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
