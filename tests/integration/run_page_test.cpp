@@ -284,6 +284,39 @@ TEST_F(LiveRunPage, TheEventStreamCarriesColouredLinesWhileTheStepRuns) {
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
+// A failed run's page offers a retry from the failed step; the form resumes there, as the
+// API's ?from=failed does.
+TEST_F(LiveRunPage, RetryFromTheFailedStepResumesThere) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string sha = commit(R"(steps:
+  - {name: first, commands: ["echo fine"]}
+  - {name: second, commands: ["printf '\\033[31mbroken\\033[0m\\n'", "exit 3"]}
+)");
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto queued = d.request("POST", "/hooks/github/app", body, github_headers(body, "failing-1"));
+  ASSERT_EQ(queued.status, 202) << queued.body;
+  const auto run = json::parse(queued.body).at("run").as_int64();
+  const std::string page = "/runs/" + std::to_string(run);
+  const SignedIn me = sign_in(d);
+  RawConnection c(d.port());
+  ASSERT_TRUE(c.send(events_request(run, me.cookie)));
+  EXPECT_NE(c.read_until("event: end", 60s).find(R"(data: {"state":"failed")"), std::string::npos);
+
+  auto shown = d.request("GET", page, "", {{"Cookie", me.cookie}});
+  EXPECT_NE(shown.body.find("Retry from the failed step"), std::string::npos) << shown.body;
+  EXPECT_NE(shown.body.find("<span class=\"ansi-fg1\">broken</span>"), std::string::npos);
+  EXPECT_EQ(shown.body.find("Cancel run"), std::string::npos);
+  auto retried = d.request("POST", page + "/retry", "csrf=" + me.csrf + "&from=failed",
+                           {{"Cookie", me.cookie}, kForm});
+  ASSERT_EQ(retried.status, 303) << retried.body;
+  const std::string location = retried.header("Location");
+  const auto resumed = json::parse(d.api("/api/v1" + location).body).as_object();
+  EXPECT_EQ(resumed.at("retry_of").as_int64(), run);
+  EXPECT_EQ(resumed.at("resume_from").as_int64(), 2) << json::serialize(resumed);  // step 2: second
+  EXPECT_TRUE(d.wait_for_log("from step 2 for tests via page")) << d.log();
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
 // The whole page in Debian's Chromium (tests/browser/run_page.mjs), its CSP in force: the run
 // appears at / without a reload, its log grows in colour while the step runs, a hostile line
 // stays text, cancel and retry work from the page, axe finds nothing serious, and neither page
