@@ -53,7 +53,7 @@ std::string step_html(const StepView& s) {
                      html_escape(s.state) + "</span>";
   if (!s.duration.empty()) html += " <small>" + html_escape(s.duration) + "</small>";
   html += "</h3>";
-  if (!s.reason.empty()) html += "<p>" + html_escape(s.reason) + "</p>";
+  if (!s.reason.empty() && s.reason != s.state) html += "<p>" + html_escape(s.reason) + "</p>";
   // tabindex: a log wider than the window scrolls, and a keyboard must reach it.
   html += "<pre class=\"log\" id=\"log-" + i + "\" tabindex=\"0\" aria-label=\"log of " +
           html_escape(s.name) + "\">" + s.log_html + "</pre></section>";
@@ -87,9 +87,10 @@ std::string run_page(const RunView& v) {
   html += "<main id=\"run\"";
   if (v.live) html += " data-events=\"/runs/" + id + "/events\"";
   html += "><h1>Run " + id + " · " + html_escape(v.project) + "</h1><dl>";
-  html += row("State", "<span id=\"run-state\" class=\"state-" + html_escape(v.state) + "\">" +
-                           html_escape(v.state) + "</span>" +
-                           (v.reason.empty() ? "" : " — " + html_escape(v.reason)));
+  html += row("State",
+              "<span id=\"run-state\" class=\"state-" + html_escape(v.state) + "\">" +
+                  html_escape(v.state) + "</span>" +
+                  (v.reason.empty() || v.reason == v.state ? "" : " — " + html_escape(v.reason)));
   if (v.pull_request) {
     html += row("Pull request", "#" + std::to_string(*v.pull_request) + " " +
                                     html_escape(v.pull_request_title) + " (" +
