@@ -1,11 +1,10 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 
+#include "daemon/api/log_tail.hpp"
 #include "daemon/http/message.hpp"
-#include "daemon/store/reader.hpp"
 
 namespace juanie::daemon::api {
 
@@ -13,21 +12,11 @@ namespace juanie::daemon::api {
 // header line, until the run has ended and every log is read to its end.
 class LogFollower final : public http::ResponseStream {
  public:
-  LogFollower(store::Reader& reader, std::int64_t run) : reader_(reader), run_(run) {}
+  LogFollower(store::Reader& reader, std::int64_t run) : tail_(reader, run) {}
   std::optional<std::string> next() override;
 
  private:
-  std::string read_new();
-
-  store::Reader& reader_;
-  std::int64_t run_;
-  struct Progress {
-    bool opened = false;  // its header was sent
-    bool closed = false;  // its outcome line was sent
-    std::uint64_t offset = 0;
-  };
-  std::map<int, Progress> progress_;  // by step index
-  bool ended_ = false;
+  LogTail tail_;
 };
 
 // The step header line shared by the plain and the followed log.

@@ -13,6 +13,23 @@
 #include "pipelines/state_machines.hpp"
 
 namespace juanie::daemon::api {
+namespace {
+
+// The API's answer to a cancel or a retry.
+RunActionDone action_json(http::Reply reply) {
+  return [reply = std::move(reply)](RunAction a) {
+    if (!a.error.empty()) return reply(http::error_response(a.status, a.error));
+    if (a.retry_of) {
+      return reply(http::json_response(a.status, R"({"run":)" + std::to_string(a.run) +
+                                                     R"(,"retry_of":)" +
+                                                     std::to_string(*a.retry_of) + "}"));
+    }
+    reply(http::json_response(
+        a.status, R"({"run":)" + std::to_string(a.run) + R"(,"state":")" + a.state + "\"}"));
+  };
+}
+
+}  // namespace
 
 void list_runs(const RouteDeps& deps, const http::Request& req, http::Reply reply) {
   auto project = req.query("project");
@@ -66,12 +83,12 @@ void run_item(const RouteDeps& deps, const http::Request& req, const config::Api
     return reply(run_log(deps, id));
   }
   if (action == "cancel" && req.method == "POST")
-    return cancel_run(deps, id, caller.name, std::move(reply));
+    return cancel_run(deps, id, caller.name, action_json(std::move(reply)));
   if (action == "retry" && req.method == "POST") {
     const auto from = req.query("from");
     if (from && *from != "failed")
       return reply(http::error_response(400, "from must be \"failed\""));
-    return retry_run(deps, **run, from.has_value(), caller.name, std::move(reply));
+    return retry_run(deps, **run, from.has_value(), caller.name, action_json(std::move(reply)));
   }
   reply(http::error_response(action == "log" || action == "cancel" || action.empty() ? 405 : 404,
                              action.empty() || action == "log" || action == "cancel"
@@ -101,12 +118,12 @@ http::Response run_log(const RouteDeps& deps, std::int64_t id) {
 }
 
 void retry_run(const RouteDeps& deps, const store::RunRecord& run, bool from_failed,
-               const std::string& who, http::Reply reply) {
+               const std::string& who, RunActionDone done) {
   std::optional<std::int64_t> resume_from;
   if (from_failed) {
     auto steps =
         deps.reader.with([&](store::Database& db) { return store::list_steps(db, run.id); });
-    if (!steps) return reply(http::error_response(503, steps.error().message));
+    if (!steps) return done({.status = 503, .error = steps.error().message});
     for (const auto& step : *steps) {
       if (step.state == pipelines::StepState::kFailed) {
         resume_from = step.index;
@@ -114,8 +131,8 @@ void retry_run(const RouteDeps& deps, const store::RunRecord& run, bool from_fai
       }
     }
     if (!resume_from) {
-      return reply(
-          http::error_response(409, "run " + std::to_string(run.id) + " has no failed step"));
+      return done(
+          {.status = 409, .error = "run " + std::to_string(run.id) + " has no failed step"});
     }
   }
   auto new_id = std::make_shared<std::int64_t>(0);
@@ -127,35 +144,32 @@ void retry_run(const RouteDeps& deps, const store::RunRecord& run, bool from_fai
         *new_id = *r;
         return {};
       },
-      [&deps, id = run.id, who, new_id, resume_from, reply = std::move(reply)](Result<void> ok) {
-        if (!ok)
-          return reply(http::error_response(http_status(ok.error().kind), ok.error().message));
+      [&deps, id = run.id, who, new_id, resume_from, done = std::move(done)](Result<void> ok) {
+        if (!ok) return done({.status = http_status(ok.error().kind), .error = ok.error().message});
         deps.log.info({.run = *new_id},
                       "run " + std::to_string(*new_id) + " retries run " + std::to_string(id) +
                           (resume_from ? " from step " + std::to_string(*resume_from) : "") +
                           " for " + who);
         if (deps.on_queued) deps.on_queued();
-        reply(http::json_response(202, R"({"run":)" + std::to_string(*new_id) + R"(,"retry_of":)" +
-                                           std::to_string(id) + "}"));
+        done({.status = 202, .run = *new_id, .retry_of = id, .state = "queued"});
       });
 }
 
-void cancel_run(const RouteDeps& deps, std::int64_t id, const std::string& who, http::Reply reply) {
+void cancel_run(const RouteDeps& deps, std::int64_t id, const std::string& who,
+                RunActionDone done) {
   if (deps.cancel_running && deps.cancel_running(id)) {
     deps.log.info({.run = id}, "run " + std::to_string(id) + " cancel requested by " + who);
-    return reply(
-        http::json_response(202, R"({"run":)" + std::to_string(id) + R"(,"state":"cancelling"})"));
+    return done({.status = 202, .run = id, .state = "cancelling"});
   }
   deps.writer.submit(
       [id, who, at = rfc3339(deps.clock.now())](store::Database& db) {
         return store::set_run_state(db, id, pipelines::RunState::kCancelled, "cancelled by " + who,
                                     at);
       },
-      [id, reply = std::move(reply)](Result<void> ok) {
-        if (!ok)
-          return reply(http::error_response(http_status(ok.error().kind), ok.error().message));
-        reply(http::json_response(200,
-                                  R"({"run":)" + std::to_string(id) + R"(,"state":"cancelled"})"));
+      [&deps, id, who, done = std::move(done)](Result<void> ok) {
+        if (!ok) return done({.status = http_status(ok.error().kind), .error = ok.error().message});
+        deps.log.info({.run = id}, "run " + std::to_string(id) + " cancelled by " + who);
+        done({.status = 200, .run = id, .state = "cancelled"});
       });
 }
 

@@ -107,7 +107,7 @@ StatusOutcome StatusSender::send(const store::OutboxMessage& m) const {
   if (!daemon_.public_url.empty() && payload->run > 0) {
     std::string base = daemon_.public_url;
     while (base.ends_with('/')) base.pop_back();
-    body.target_url = base + "/api/v1/runs/" + std::to_string(payload->run);
+    body.target_url = base + "/runs/" + std::to_string(payload->run);
   }
   auto response = transport_.send(forge::status_request(endpoint, body));
   if (!response) {

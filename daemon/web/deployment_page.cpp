@@ -93,11 +93,11 @@ std::string approvals_section(const DeploymentView& v) {
 
 std::string deployment_page(const DeploymentView& v) {
   const std::string title = "Deployment " + std::to_string(v.id);
-  std::string html =
-      page_head(title + " · juanie") + signed_in_header(title, v.signed_in_as, v.csrf) +
-      "<main><nav aria-label=\"Pages\"><ul><li><a href=\"/\">All runs</a></li>"
-      "<li><a href=\"/projects/" +
-      html_escape(v.project) + "\">" + html_escape(v.project) + "</a></li></ul></nav>";
+  std::string html = head(title + " · juanie") + signed_in_header(title, v.signed_in_as, v.csrf) +
+                     "<main><nav aria-label=\"Pages\"><ul><li><a href=\"/\">All runs</a></li>"
+                     "<li><a href=\"/projects/" +
+                     html_escape(v.project) + "\">" + html_escape(v.project) +
+                     "</a></li></ul></nav>";
   if (!v.outcome.empty()) {
     html += v.outcome_refused
                 ? "<p class=\"error\" role=\"alert\">" + html_escape(v.outcome) + "</p>"

@@ -10,9 +10,9 @@
 #include "daemon/http/form.hpp"
 #include "daemon/store/approvals.hpp"
 #include "daemon/store/deployments.hpp"
-#include "daemon/support/crypto.hpp"
 #include "daemon/web/deploy_views.hpp"
 #include "daemon/web/page_handlers.hpp"
+#include "daemon/web/page_support.hpp"
 #include "daemon/web/pages.hpp"
 
 namespace juanie::daemon::web {
@@ -23,7 +23,7 @@ constexpr std::string_view kDeployments = "/deployments/";
 constexpr std::size_t kMaxComment = 2000;
 
 http::Response page(int status, std::string html) {
-  return approvals::page_response(status, std::move(html));
+  return html_page(status, std::move(html));
 }
 
 http::Response message(int status, std::string_view title, std::string_view text) {
@@ -36,22 +36,15 @@ http::Response see(std::string location) {
   return r;
 }
 
-std::optional<Session> signed_in(const RouteDeps& deps, const http::Request& req) {
-  const auto header = req.header("Cookie");
-  if (!header) return std::nullopt;
-  return deps.sessions->find(cookie_value(*header, "juanie_session"), deps.clock.now());
-}
-
 // The posted form when it carries this session's CSRF value (compared in constant time).
 std::optional<std::map<std::string, std::string>> session_form(const http::Request& req,
                                                                const Session& session) {
   if (!req.header("Content-Type").value_or("").starts_with("application/x-www-form-urlencoded")) {
     return std::nullopt;
   }
+  if (!csrf_matches(session, req.body)) return std::nullopt;
   auto form = http::parse_form(req.body, 8);
   if (!form) return std::nullopt;
-  const auto csrf = form->find("csrf");
-  if (csrf == form->end() || !constant_time_equal(csrf->second, session.csrf)) return std::nullopt;
   return std::move(*form);
 }
 
@@ -234,10 +227,10 @@ void deploy_page(const RouteDeps& deps, const http::Request& req, http::Reply re
   const bool get = req.method == "GET" || req.method == "HEAD";
   const bool post = req.method == "POST";
   if (!get && !post) return reply(not_allowed("GET, POST"));
-  auto session = signed_in(deps, req);
+  auto session = session_of(deps, req);
   if (!session) {
     if (post) return reply(page(403, sign_in_page("Sign in first: that form needs a session.")));
-    return reply(page(200, sign_in_page(std::nullopt)));
+    return reply(page(200, sign_in_page(std::nullopt, path)));  // back here once signed in
   }
   const bool projects = path.starts_with(kProjects);
   std::string_view rest = path.substr(projects ? kProjects.size() : kDeployments.size());

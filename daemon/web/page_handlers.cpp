@@ -6,21 +6,34 @@
 #include "daemon/store/runs.hpp"
 #include "daemon/support/crypto.hpp"
 #include "daemon/web/page_actions.hpp"
+#include "daemon/web/page_support.hpp"
 #include "daemon/web/pages.hpp"
+#include "daemon/web/run_page_handlers.hpp"
 
 namespace juanie::daemon::web {
 namespace {
 
-constexpr std::string_view kCookie = "juanie_session";
-constexpr int kRunsShown = 50;
+constexpr std::string_view kCookie = kSessionCookie;
 
 http::Response page(int status, std::string html) {
-  return approvals::page_response(status, std::move(html));
+  return html_page(status, std::move(html));
 }
 
-http::Response see_home(std::string cookie) {
+// Where a signed-in person lands: the page they asked for (the form's `next`) when it is one
+// of this daemon's own paths, else `/` — never another site (//evil.example, /\evil).
+std::string landing(const Result<std::map<std::string, std::string>>& form) {
+  if (!form || !form->contains("next")) return "/";
+  const std::string& next = form->at("next");
+  const bool local = next.starts_with('/') && !next.starts_with("//") &&
+                     next.find_first_not_of(
+                         "abcdefghijklmnopqrstuvwxyz"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.-") == std::string::npos;
+  return local ? next : "/";
+}
+
+http::Response see_home(std::string cookie, std::string location = "/") {
   http::Response r = page(303, "");
-  r.headers.emplace_back("Location", "/");
+  r.headers.emplace_back("Location", std::move(location));
   r.headers.emplace_back("Set-Cookie", std::move(cookie));
   return r;
 }
@@ -29,12 +42,6 @@ std::string cookie_attributes(const RouteDeps& deps) {
   // SameSite=Strict: no other site can make the browser send it, so no form elsewhere can act
   // as the person; HttpOnly: no script reads it; Secure when served over TLS.
   return "; Path=/; HttpOnly; SameSite=Strict" + std::string(deps.secure_cookies ? "; Secure" : "");
-}
-
-std::optional<Session> session_of(const RouteDeps& deps, const http::Request& req) {
-  const auto header = req.header("Cookie");
-  if (!header) return std::nullopt;
-  return deps.sessions->find(cookie_value(*header, kCookie), deps.clock.now());
 }
 
 // The configured token whose SHA-256 is that of `token`; every digest is compared, in
@@ -53,12 +60,14 @@ void sign_in(const RouteDeps& deps, const http::Request& req, http::Reply reply)
   const config::ApiToken* token =
       form && form->contains("token") ? token_named(deps, form->at("token")) : nullptr;
   if (!token) {
-    return reply(page(401, sign_in_page("That token is not one of the daemon's api_tokens.")));
+    return reply(page(
+        401, sign_in_page("That token is not one of the daemon's api_tokens.", landing(form))));
   }
   auto opened = deps.sessions->open(token->name, token->person, deps.clock.now());
   deps.log.info("status page: " + token->name + " signed in from " + req.remote_address);
   reply(see_home(std::string(kCookie) + "=" + opened.id + cookie_attributes(deps) +
-                 "; Max-Age=" + std::to_string(deps.sessions->ttl().count())));
+                     "; Max-Age=" + std::to_string(deps.sessions->ttl().count()),
+                 landing(form)));
 }
 
 void sign_out(const RouteDeps& deps, const http::Request& req, http::Reply reply) {
@@ -74,17 +83,10 @@ void sign_out(const RouteDeps& deps, const http::Request& req, http::Reply reply
 }
 
 void home(const RouteDeps& deps, const Session& session, http::Reply reply) {
-  auto runs = deps.reader.with(
-      [](store::Database& db) { return store::list_runs(db, std::nullopt, kRunsShown); });
+  auto runs = recent_runs(deps);
   if (!runs)
     return reply(page(503, approvals::message_page("Not available", runs.error().message)));
-  HomeView v{session.person.empty() ? session.token_name : session.person, session.csrf, {}};
-  for (const auto& r : *runs) {
-    const std::string_view ref = r.ref;
-    v.runs.push_back(
-        {r.id, r.project, std::string(ref.starts_with("refs/heads/") ? ref.substr(11) : ref), r.sha,
-         r.environment.value_or(""), std::string(pipelines::to_string(r.state)), r.created_at});
-  }
+  HomeView v{actor_of(session), session.csrf, std::move(*runs), {}};
   for (const auto& [name, project] : *deps.projects.get()) v.projects.push_back(name);
   reply(page(200, home_page(v)));
 }
@@ -92,7 +94,8 @@ void home(const RouteDeps& deps, const Session& session, http::Reply reply) {
 }  // namespace
 
 bool is_page_path(std::string_view path) {
-  return path == "/" || path == "/sign-in" || path == "/sign-out" || is_deploy_page_path(path);
+  return path == "/" || path == "/sign-in" || path == "/sign-out" || is_run_page_path(path) ||
+         is_deploy_page_path(path);
 }
 
 std::string cookie_value(std::string_view header, std::string_view name) {
@@ -112,6 +115,7 @@ std::string cookie_value(std::string_view header, std::string_view name) {
 void status_page(const RouteDeps& deps, const http::Request& req, http::Reply reply) {
   if (!deps.sessions) return reply(http::error_response(404, "no such endpoint"));
   const std::string_view path = req.path();
+  if (is_run_page_path(path)) return run_pages(deps, req, std::move(reply));
   if (path == "/sign-in" && req.method == "POST") return sign_in(deps, req, std::move(reply));
   if (path == "/sign-out" && req.method == "POST") return sign_out(deps, req, std::move(reply));
   if (is_deploy_page_path(path)) return deploy_page(deps, req, std::move(reply));

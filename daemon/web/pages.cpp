@@ -30,11 +30,13 @@ constexpr std::string_view kStyle =
 
 }  // namespace
 
-std::string page_head(std::string_view title) {
+std::string head(std::string_view title, std::string_view style, bool script) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width\">"
          "<meta name=\"referrer\" content=\"no-referrer\"><title>" +
-         html_escape(title) + "</title><style>" + std::string(kStyle) + "</style></head><body>";
+         html_escape(title) + "</title><style>" + std::string(kStyle) + std::string(style) +
+         "</style>" + (script ? "<script src=\"/assets/juanie.js\" defer></script>" : "") +
+         "</head><body>";
 }
 
 std::string signed_in_header(std::string_view heading, std::string_view who,
@@ -46,11 +48,14 @@ std::string signed_in_header(std::string_view heading, std::string_view who,
          "</strong> <button type=\"submit\">Sign out</button></form></header>";
 }
 
-std::string sign_in_page(std::optional<std::string_view> problem) {
-  std::string html = page_head("Sign in · juanie") + "<main><h1>Sign in to juanie</h1>";
+std::string sign_in_page(std::optional<std::string_view> problem, std::string_view next) {
+  std::string html = head("Sign in · juanie") + "<main><h1>Sign in to juanie</h1>";
   if (problem) html += "<p class=\"error\" role=\"alert\">" + html_escape(*problem) + "</p>";
   html +=
-      "<form method=\"post\" action=\"/sign-in\"><label for=\"token\">API token</label>"
+      "<form method=\"post\" action=\"/sign-in\">" +
+      (next == "/" ? std::string()
+                   : "<input type=\"hidden\" name=\"next\" value=\"" + html_escape(next) + "\">") +
+      "<label for=\"token\">API token</label>"
       "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" "
       "required><p><button type=\"submit\">Sign in</button></p></form>"
       "<p>Use a token listed under <code>api_tokens</code> in the daemon's configuration.</p>"
@@ -58,9 +63,28 @@ std::string sign_in_page(std::optional<std::string_view> problem) {
   return html;
 }
 
+std::string runs_table(const std::vector<RunRow>& runs) {
+  if (runs.empty()) return "<p>No runs yet.</p>";
+  std::string html =
+      "<table><caption class=\"wide\">Newest first</caption><thead><tr><th scope=\"col\">Run"
+      "</th><th scope=\"col\">Project</th><th scope=\"col\">Branch</th><th scope=\"col\" "
+      "class=\"wide\">Commit</th><th scope=\"col\">Environment</th><th scope=\"col\">State"
+      "</th><th scope=\"col\" class=\"wide\">Queued</th></tr></thead><tbody>";
+  for (const auto& r : runs) {
+    const std::string id = std::to_string(r.id);
+    html += "<tr><td><a href=\"/runs/" + id + "\">" + id + "</a></td><td>" +
+            html_escape(r.project) + "</td><td>" + html_escape(r.branch) +
+            "</td><td class=\"wide\"><code>" + html_escape(r.sha.substr(0, 12)) +
+            "</code></td><td>" + html_escape(r.environment) + "</td><td class=\"state-" +
+            html_escape(r.state) + "\">" + html_escape(r.state) + "</td><td class=\"wide\">" +
+            html_escape(r.created_at) + "</td></tr>";
+  }
+  return html + "</tbody></table>";
+}
+
 std::string home_page(const HomeView& v) {
-  std::string html = page_head("Runs · juanie") + signed_in_header("Runs", v.signed_in_as, v.csrf);
-  html += "<main>";
+  std::string html =
+      head("Runs · juanie", "", true) + signed_in_header("Runs", v.signed_in_as, v.csrf) + "<main>";
   if (!v.projects.empty()) {
     html += "<nav aria-label=\"Projects\"><ul>";
     for (const auto& p : v.projects) {
@@ -68,23 +92,7 @@ std::string home_page(const HomeView& v) {
     }
     html += "</ul></nav>";
   }
-  if (v.runs.empty()) {
-    html += "<p>No runs yet.</p>";
-  } else {
-    html +=
-        "<table><caption class=\"wide\">Newest first</caption><thead><tr><th scope=\"col\">Run"
-        "</th><th scope=\"col\">Project</th><th scope=\"col\">Branch</th><th scope=\"col\" "
-        "class=\"wide\">Commit</th><th scope=\"col\">Environment</th><th scope=\"col\">State"
-        "</th><th scope=\"col\" class=\"wide\">Queued</th></tr></thead><tbody>";
-    for (const auto& r : v.runs) {
-      html += "<tr><td>" + std::to_string(r.id) + "</td><td>" + html_escape(r.project) +
-              "</td><td>" + html_escape(r.branch) + "</td><td class=\"wide\"><code>" +
-              html_escape(r.sha.substr(0, 12)) + "</code></td><td>" + html_escape(r.environment) +
-              "</td><td class=\"state-" + html_escape(r.state) + "\">" + html_escape(r.state) +
-              "</td><td class=\"wide\">" + html_escape(r.created_at) + "</td></tr>";
-    }
-    html += "</tbody></table>";
-  }
+  html += "<div id=\"runs\" data-refresh=\"/runs/table\">" + runs_table(v.runs) + "</div>";
   html += "</main></body></html>";
   return html;
 }

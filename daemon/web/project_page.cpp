@@ -114,7 +114,7 @@ std::string runs_section(const ProjectView& v) {
 }  // namespace
 
 std::string project_page(const ProjectView& v) {
-  std::string html = page_head(v.project + " · juanie") +
+  std::string html = head(v.project + " · juanie") +
                      signed_in_header(v.project, v.signed_in_as, v.csrf) +
                      "<main><nav aria-label=\"Pages\"><ul><li><a href=\"/\">All runs</a></li>"
                      "</ul></nav>";

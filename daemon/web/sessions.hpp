@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/web/stream_slots.hpp"
 #include "runner/random_source.hpp"
 
 namespace juanie::daemon::web {
@@ -43,6 +44,8 @@ class Sessions {
   void close(std::string_view id);
   std::size_t size() const;
   std::chrono::seconds ttl() const { return ttl_; }
+  // The live event streams of the sessions' pages (run_events.hpp).
+  StreamSlots& streams() { return streams_; }
 
  private:
   const runner::RandomSource& random_;
@@ -50,6 +53,7 @@ class Sessions {
   std::size_t max_;
   mutable std::mutex mutex_;
   std::map<std::string, Session> by_digest_;
+  StreamSlots streams_;
 };
 
 }  // namespace juanie::daemon::web

@@ -224,7 +224,7 @@ class StatusTest : public ::testing::Test {
   }
 
   std::string link(std::int64_t run) const {
-    return std::string(kPublicUrl) + "/api/v1/runs/" + std::to_string(run);
+    return std::string(kPublicUrl) + "/runs/" + std::to_string(run);
   }
 
   Daemon d;

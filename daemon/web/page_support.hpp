@@ -1,0 +1,28 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "daemon/api/route_deps.hpp"
+#include "daemon/http/message.hpp"
+#include "daemon/web/sessions.hpp"
+
+namespace juanie::daemon::web {
+
+inline constexpr std::string_view kSessionCookie = "juanie_session";
+
+// The session the request's cookie names, if it is live.
+std::optional<Session> session_of(const RouteDeps& deps, const http::Request& req);
+// The cookie's session id ("" without one).
+std::string session_id_of(const http::Request& req);
+// Who a session acts as, in pages and logs: its token's person, else the token's name.
+std::string actor_of(const Session& session);
+// True when the form body carries the session's CSRF value (compared in constant time).
+bool csrf_matches(const Session& session, std::string_view form_body);
+
+// A page: no caching, no framing, no referrer, and a CSP that lets in only the daemon's own
+// script (/assets/juanie.js) and connections back to it — no inline script, no other origin.
+http::Response html_page(int status, std::string html);
+
+}  // namespace juanie::daemon::web
