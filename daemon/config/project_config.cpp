@@ -115,6 +115,28 @@ bool names_loopback_host(std::string_view url) {
   return parts == 4;
 }
 
+// A URL whose traffic anyone on the path reads: plain http to a host that is not loopback.
+bool plain_http_beyond_loopback(std::string_view url) {
+  constexpr std::string_view kHttp = "http://";
+  if (url.size() < kHttp.size()) return false;
+  for (std::size_t i = 0; i < kHttp.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(url[i])) != kHttp[i]) return false;
+  }
+  return !names_loopback_host(url);
+}
+
+// A token given with a plain-http git URL would go over the wire in clear at every fetch or
+// push (HTTP basic authentication), whatever the URL's host answers.
+void refuse_token_in_clear(MapReader& r, const std::string& url, const GitAccess& access,
+                           std::string_view section) {
+  if (access.token && plain_http_beyond_loopback(url)) {
+    r.fail_at(*r.child("url"), "url",
+              "must be https:// when " + std::string(section) +
+                  ".token is set (plain http:// would send the token in clear; it is allowed "
+                  "only to a loopback host)");
+  }
+}
+
 void parse_status_reporting(MapReader& r, ProjectConfig& out) {
   out.status_token = secret_ref(r, "status_token");
   if (auto v = r.optional_string("api_url")) {
@@ -127,7 +149,7 @@ void parse_status_reporting(MapReader& r, ProjectConfig& out) {
                 "token belongs in a file in secrets_dir named as repo.status_token");
     }
     // Every status carries the token in a header: over plain http anyone on the path reads it.
-    if (v->starts_with("http://") && !names_loopback_host(*v)) {
+    if (plain_http_beyond_loopback(*v)) {
       r.fail_at(*r.child("api_url"), "api_url",
                 "must be https:// (plain http:// would send repo.status_token in clear; it is "
                 "allowed only to a loopback host)");
@@ -181,6 +203,7 @@ void parse_repo(MapReader& root, ProjectConfig& out) {
   if (!secret) r.fail_here("webhook_secret: is required (a file in secrets_dir)");
   out.webhook_secret = *secret;
   out.repo_access = parse_git_access(r);
+  refuse_token_in_clear(r, out.repo_url, out.repo_access, "repo");
   parse_status_reporting(r, out);
   r.finish();
 }
@@ -376,6 +399,7 @@ ProjectConfig parse(const YAML::Node& doc, const std::filesystem::path& file) {
     out.gitops_url = url_without_credentials(r, "gitops");
     if (auto v = r.optional_string("branch")) out.gitops_branch = *v;
     out.gitops_access = parse_git_access(r);
+    refuse_token_in_clear(r, out.gitops_url, out.gitops_access, "gitops");
     // The commit always pins the approved digest (newTag stays for people to read): a tag
     // alone can be moved under an approval.
     if (auto v = r.optional_string("update"); v && *v != "digest") {

@@ -378,6 +378,31 @@ TEST(ProjectConfig, ApiUrlRefusesCredentialsAndPlainHttpBeyondLoopback) {
   }
 }
 
+// A git token goes in every fetch or push as HTTP basic authentication: never over plain http
+// beyond loopback. Without a token plain http is the operator's choice (a public mirror).
+TEST(ProjectConfig, AGitTokenIsNeverSentOverPlainHttpBeyondLoopback) {
+  auto repo = [](const std::string& url, const std::string& extra) {
+    return "name: app\nrepo: {url: \"" + url + "\", forge: gitlab, webhook_secret: app.hook" +
+           extra + "}\n" + kProdApprover;
+  };
+  EXPECT_EQ(error_of(repo("http://git.example.com/a/app.git", ", token: app.git")),
+            "projects.d/app.yaml:2: repo.url: must be https:// when repo.token is set (plain "
+            "http:// would send the token in clear; it is allowed only to a loopback host)");
+  EXPECT_NE(error_of(repo("HTTP://git.example.com/a/app.git", ", token: app.git")), "")
+      << "the scheme is read in any case";
+  for (const auto& [url, extra] : std::vector<std::pair<std::string, std::string>>{
+           {"http://git.example.com/a/app.git", ""},
+           {"http://127.0.0.1:8080/a/app.git", ", token: app.git"},
+           {"https://git.example.com/a/app.git", ", token: app.git"}}) {
+    auto p = parse(repo(url, extra));
+    EXPECT_TRUE(p) << url << extra << ": " << p.error().message;
+  }
+  EXPECT_EQ(error_of(kMinimal + kProdApprover +
+                     "gitops: {url: \"http://git.example.com/ops.git\", token: ops.git}\n"),
+            "projects.d/app.yaml:5: gitops.url: must be https:// when gitops.token is set (plain "
+            "http:// would send the token in clear; it is allowed only to a loopback host)");
+}
+
 // A stranger's fork pull requests have places of their own in the project: 2 unless set.
 TEST(ProjectConfig, MaxConcurrentForks) {
   auto defaults = parse(kMinimal + kProdApprover);
