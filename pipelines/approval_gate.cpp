@@ -4,15 +4,13 @@
 #include <cctype>
 #include <set>
 
+#include "pipelines/ascii.hpp"
+
 namespace juanie::pipelines {
 namespace {
 
 bool same_person(std::string_view a, std::string_view b) {
-  if (a.empty() || b.empty() || a.size() != b.size()) return false;
-  return std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
+  return !a.empty() && ascii_iequals(a, b);
 }
 
 }  // namespace

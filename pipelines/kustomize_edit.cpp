@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include "pipelines/ascii.hpp"
+
 namespace juanie::pipelines {
 namespace {
 
@@ -42,9 +44,7 @@ std::size_t scalar_end(std::string_view text, std::size_t start, bool flow) {
 // YAML would read these plain values as something other than a string (1.1 and 1.2 rules).
 bool needs_quotes(std::string_view v) {
   if (v.empty()) return true;
-  std::string lower(v);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = ascii_lower(std::string(v));
   for (const char* word : {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"}) {
     if (lower == word) return true;
   }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string>
 
+#include "pipelines/ascii.hpp"
 #include "pipelines/commit_status.hpp"
 #include "pipelines/image_reference.hpp"
 #include "pipelines/message_template.hpp"
@@ -94,8 +95,7 @@ bool names_loopback_host(std::string_view url) {
   } else {
     host = std::string(authority.substr(0, authority.find(':')));
   }
-  std::transform(host.begin(), host.end(), host.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  host = pipelines::ascii_lower(std::move(host));
   if (host == "localhost" || host == "::1") return true;
   // 127.0.0.0/8, written as four decimal parts (not 127.1 or 0x7f.0.0.1, which resolvers read
   // differently).
@@ -118,11 +118,7 @@ bool names_loopback_host(std::string_view url) {
 // A URL whose traffic anyone on the path reads: plain http to a host that is not loopback.
 bool plain_http_beyond_loopback(std::string_view url) {
   constexpr std::string_view kHttp = "http://";
-  if (url.size() < kHttp.size()) return false;
-  for (std::size_t i = 0; i < kHttp.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(url[i])) != kHttp[i]) return false;
-  }
-  return !names_loopback_host(url);
+  return pipelines::ascii_iequals(url.substr(0, kHttp.size()), kHttp) && !names_loopback_host(url);
 }
 
 // A token given with a plain-http git URL would go over the wire in clear at every fetch or

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "daemon/support/crypto.hpp"
+#include "pipelines/ascii.hpp"
 #include "pipelines/encoding.hpp"
 #include "pipelines/rollout.hpp"
 
@@ -86,12 +87,8 @@ Result<void> verify_flux_signature(std::optional<std::string_view> header, std::
   if (!header) return fail("missing X-Signature (the project has a flux.hmac_key)");
   const auto equals = header->find('=');
   if (equals == std::string_view::npos) return fail("X-Signature must be <hash>=<hex HMAC>");
-  std::string hash(header->substr(0, equals));
-  std::transform(hash.begin(), hash.end(), hash.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string sent(header->substr(equals + 1));
-  std::transform(sent.begin(), sent.end(), sent.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string hash = pipelines::ascii_lower(std::string(header->substr(0, equals)));
+  const std::string sent = pipelines::ascii_lower(std::string(header->substr(equals + 1)));
   auto mac = hmac_sha2(hash, key, body);
   if (!mac)
     return fail("X-Signature uses " + cut(hash.substr(0, 16)) +

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "daemon/forge/pull_request.hpp"
+#include "pipelines/ascii.hpp"
 #include "pipelines/ref.hpp"
 
 namespace juanie::daemon {
@@ -85,7 +86,7 @@ void head_commit(const json::value& doc, PushEvent& push) {
 
 void add_email(PushEvent& push, std::string email) {
   if (email.empty() || email.size() > kMaxEmail || push.emails.size() >= kMaxEmails) return;
-  for (char& c : email) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  email = pipelines::ascii_lower(std::move(email));
   if (std::find(push.emails.begin(), push.emails.end(), email) == push.emails.end()) {
     push.emails.push_back(std::move(email));
   }

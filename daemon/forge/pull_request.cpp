@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <cctype>
 
+#include "pipelines/ascii.hpp"
 #include "pipelines/ref.hpp"
 
 namespace juanie::daemon {
@@ -37,11 +38,6 @@ std::string clean_text(std::string text, std::size_t max) {
     }
     if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
   }
-  return text;
-}
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
 
@@ -157,7 +153,7 @@ Result<PullRequestEvent> hub_shape(Forge forge, const json::value& doc) {
   const auto base_repo_id = identity(member(base, "repo_id"));
   pr.fork =
       pr.head_repository.empty() || pr.base_repository.empty() ||
-      lower(pr.head_repository) != lower(pr.base_repository) ||
+      !pipelines::ascii_iequals(pr.head_repository, pr.base_repository) ||
       (!head_id.empty() && !base_id.empty() && head_id != base_id) ||
       (!head_repo_id.empty() && !base_repo_id.empty() && head_repo_id != base_repo_id) ||
       pr.source_branch.starts_with("refs/") ||

@@ -5,6 +5,7 @@
 
 #include "daemon/runs/git_access.hpp"
 #include "daemon/support/crypto.hpp"
+#include "pipelines/ascii.hpp"
 #include "pipelines/branch_strategy.hpp"
 #include "pipelines/ref.hpp"
 
@@ -67,7 +68,7 @@ Result<store::RunRequest> manual_run_request(const config::ProjectConfig& projec
   run.pusher = who.name;
   run.sender = who.person;
   for (auto& a : *addresses) {
-    for (char& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    a = pipelines::ascii_lower(std::move(a));
     if (std::find(run.author_emails.begin(), run.author_emails.end(), a) ==
         run.author_emails.end()) {
       run.author_emails.push_back(a);

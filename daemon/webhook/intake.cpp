@@ -2,17 +2,13 @@
 
 #include "daemon/forge/event.hpp"
 #include "daemon/forge/signature.hpp"
+#include "pipelines/ascii.hpp"
 #include "pipelines/branch_strategy.hpp"
 #include "pipelines/commit_status.hpp"
 #include "pipelines/ref.hpp"
 
 namespace juanie::daemon {
 namespace {
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 bool is_number(std::string_view text) {
   return text.find_first_not_of("0123456789") == std::string_view::npos;
@@ -31,7 +27,7 @@ Intake pull_request_intake(Forge forge, const PullRequestEvent& pr, std::string 
   const std::string& url = project.config.repo_url;
   const auto own = url.starts_with("file:") ? std::nullopt : pipelines::repository_path(url);
   if (own && !pr.base_repository.empty() && !is_number(pr.base_repository) &&
-      lower(pr.base_repository) != lower(*own)) {
+      !pipelines::ascii_iequals(pr.base_repository, *own)) {
     return Ignored{std::move(delivery), label + std::to_string(pr.number) + " is for " +
                                             pr.base_repository + ", not this project's " + *own};
   }
