@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "support/shell.hpp"
+
 namespace juanie::test {
 
 boost::json::object run_browser_script(const std::string& script,
@@ -14,12 +16,9 @@ boost::json::object run_browser_script(const std::string& script,
   std::filesystem::create_directories(JUANIE_TEST_ARTIFACTS);
   std::string command = "node " JUANIE_SOURCE_DIR "/tests/browser/" + script;
   for (const auto& a : args) command += " '" + a + "'";
-  command += " '" JUANIE_TEST_ARTIFACTS "/" + name + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = ::pclose(pipe);
+  command += " '" JUANIE_TEST_ARTIFACTS "/" + name + "'";
+  int status = 0;
+  const std::string out = sh(command, &status);
   const auto json_start = out.rfind("\n{");
   boost::system::error_code ec;
   auto parsed =

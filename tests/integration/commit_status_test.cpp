@@ -17,6 +17,7 @@
 #include "integration/pull_request_bodies.hpp"
 #include "support/git_servers.hpp"
 #include "support/mail_and_hooks.hpp"
+#include "support/shell.hpp"
 
 namespace juanie::test {
 namespace {
@@ -27,15 +28,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPublicUrl = "https://ci.example.com";
 constexpr const char* kStatusToken = "forge-status-token-0123";
-
-std::string sh(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
 
 struct Forge {
   std::string name;       // github | gitlab | gitea

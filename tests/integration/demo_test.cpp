@@ -1,27 +1,17 @@
 // `juanie demo` end to end: the real binary starts its daemon, registry and GitOps repository
 // in a temporary home and walks the whole flow; its exit status says whether every stage did.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <string>
+
+#include "support/shell.hpp"
 
 namespace juanie::test {
 namespace {
 
-std::string run(const std::string& command, int* status) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int raw = ::pclose(pipe);
-  *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return out;
-}
-
 TEST(Demo, EveryStageOfTheFlowSucceedsAndTheExitStatusSaysSo) {
   int status = -1;
-  const std::string out = run(std::string(JUANIE_BINARY) + " demo 2>&1", &status);
+  const std::string out = sh(std::string(JUANIE_BINARY) + " demo 2>&1", &status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("juanie demo: every stage went as shown"), std::string::npos) << out;
   EXPECT_EQ(out.find("✗"), std::string::npos) << out;
@@ -35,14 +25,14 @@ TEST(Demo, EveryStageOfTheFlowSucceedsAndTheExitStatusSaysSo) {
 TEST(Demo, AFailedStageMakesItExitOne) {
   int status = -1;
   const std::string bin = ::testing::TempDir() + "demo-path";
-  run("rm -rf " + bin + " && mkdir -p " + bin +
-          " && for f in /usr/local/bin/* /usr/bin/* /bin/* /usr/sbin/* /sbin/*; do "
-          "n=$(basename $f); [ \"$n\" = docker-registry ] || [ -e " +
-          bin + "/$n ] || ln -s $f " + bin + "/$n; done",
-      &status);
+  sh("rm -rf " + bin + " && mkdir -p " + bin +
+         " && for f in /usr/local/bin/* /usr/bin/* /bin/* /usr/sbin/* /sbin/*; do "
+         "n=$(basename $f); [ \"$n\" = docker-registry ] || [ -e " +
+         bin + "/$n ] || ln -s $f " + bin + "/$n; done",
+     &status);
   ASSERT_EQ(status, 0);
   const std::string out =
-      run("PATH=" + bin + " " + std::string(JUANIE_BINARY) + " demo 2>&1", &status);
+      sh("PATH=" + bin + " " + std::string(JUANIE_BINARY) + " demo 2>&1", &status);
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("juanie demo: FAILED"), std::string::npos) << out;
   EXPECT_NE(out.find("✗ the registry and GitOps repository could not be set up"), std::string::npos)

@@ -15,21 +15,13 @@
 
 #include "integration/daemon_fixture.hpp"
 #include "support/pushed_repository.hpp"
+#include "support/shell.hpp"
 
 namespace juanie::test {
 namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-
-std::pair<int, std::string> sh(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 // Lines of `text` that set a JUANIE_ variable (as `env` prints them), but JUANIE_RUN: exec has
 // no run record, so its JUANIE_RUN is 0.
@@ -85,9 +77,10 @@ TEST(ExecParity, OneCommitRunByTheDaemonAndByExecRunsTheSame) {
 
   d.home().write("exec.secrets",
                  "# what the secret files hold\nAPP_TOKEN=" + std::string(kSecret) + "\n");
-  const auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + app.work() +
-                              " --branch topic/x --config " + (d.home() / "juanie.yaml").string() +
-                              " --project app --secrets " + (d.home() / "exec.secrets").string());
+  const auto [code, out] =
+      sh_with_status(std::string(JUANIE_BINARY) + " exec " + app.work() +
+                     " --branch topic/x --config " + (d.home() / "juanie.yaml").string() +
+                     " --project app --secrets " + (d.home() / "exec.secrets").string());
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("environment staging"), std::string::npos) << out;
 
@@ -131,8 +124,8 @@ TEST(ExecParity, OneCommitRunByTheDaemonAndByExecRunsTheSame) {
   // Without the project, exec falls back to the default rules: topic/x deploys nowhere, so
   // (as the daemon would) the step asking for a secret fails — the difference the flags make.
   const auto [plain_code, plain] =
-      sh(std::string(JUANIE_BINARY) + " exec " + app.work() + " --branch topic/x --secrets " +
-         (d.home() / "exec.secrets").string());
+      sh_with_status(std::string(JUANIE_BINARY) + " exec " + app.work() +
+                     " --branch topic/x --secrets " + (d.home() / "exec.secrets").string());
   EXPECT_EQ(plain_code, 1) << plain;
   EXPECT_NE(plain.find("environment none"), std::string::npos) << plain;
   EXPECT_NE(plain.find("its steps get no secrets"), std::string::npos) << plain;
@@ -140,13 +133,13 @@ TEST(ExecParity, OneCommitRunByTheDaemonAndByExecRunsTheSame) {
 
   // A bad secrets file or an unknown project is refused before anything runs.
   d.home().write("bad.secrets", "APP_TOKEN=x\nnot a pair\n");
-  const auto [bad_code, bad] = sh(std::string(JUANIE_BINARY) + " exec " + app.work() +
-                                  " --secrets " + (d.home() / "bad.secrets").string());
+  const auto [bad_code, bad] = sh_with_status(std::string(JUANIE_BINARY) + " exec " + app.work() +
+                                              " --secrets " + (d.home() / "bad.secrets").string());
   EXPECT_EQ(bad_code, 1) << bad;
   EXPECT_NE(bad.find("bad.secrets:2: expected NAME=VALUE"), std::string::npos) << bad;
   const auto [none_code, none] =
-      sh(std::string(JUANIE_BINARY) + " exec " + app.work() + " --config " +
-         (d.home() / "juanie.yaml").string() + " --project nope");
+      sh_with_status(std::string(JUANIE_BINARY) + " exec " + app.work() + " --config " +
+                     (d.home() / "juanie.yaml").string() + " --project nope");
   EXPECT_EQ(none_code, 1) << none;
   EXPECT_NE(none.find("no project nope"), std::string::npos) << none;
 }

@@ -5,19 +5,11 @@
 #include <string>
 
 #include "support/busybox_image.hpp"
+#include "support/shell.hpp"
 #include "support/temp_dir.hpp"
 
 namespace juanie::test {
 namespace {
-
-std::pair<int, std::string> sh(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), out};
-}
 
 // A real repository made with the git CLI, with `pipeline` committed as .juanie.yml.
 void make_repo(const TempDir& dir, const std::string& pipeline,
@@ -25,11 +17,11 @@ void make_repo(const TempDir& dir, const std::string& pipeline,
   dir.write("repo/.juanie.yml", pipeline);
   dir.write("repo/main.c", "int main(void) { return 0; }\n");
   const std::string repo = (dir / "repo").string();
-  ASSERT_EQ(
-      sh("git -C " + repo + " init -q -b " + branch + " && git -C " + repo + " add -A && git -C " +
-         repo + " -c user.email=dev@example.com -c user.name=Dev commit -qm init")
-          .first,
-      0);
+  ASSERT_EQ(sh_with_status("git -C " + repo + " init -q -b " + branch + " && git -C " + repo +
+                           " add -A && git -C " + repo +
+                           " -c user.email=dev@example.com -c user.name=Dev commit -qm init")
+                .first,
+            0);
 }
 
 TEST(Exec, RunsTheCommittedPipelineInTheSandbox) {
@@ -43,7 +35,8 @@ TEST(Exec, RunsTheCommittedPipelineInTheSandbox) {
       "  - name: release-only\n    commands: [\"false\"]\n    when: {branch: \"release/*\"}\n");
   // An uncommitted change is not part of the run: the daemon would not see it either.
   dir.write("repo/.juanie.yml", "steps: []\n");
-  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
+  auto [code, out] =
+      sh_with_status(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("✓ build"), std::string::npos) << out;
   EXPECT_NE(out.find("branch=develop env=dev"), std::string::npos) << out;
@@ -52,8 +45,8 @@ TEST(Exec, RunsTheCommittedPipelineInTheSandbox) {
       << out;
   EXPECT_NE(out.find("pipeline succeeded"), std::string::npos);
 
-  auto [code2, out2] =
-      sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string() + " --branch release/1.0");
+  auto [code2, out2] = sh_with_status(std::string(JUANIE_BINARY) + " exec " +
+                                      (dir / "repo").string() + " --branch release/1.0");
   EXPECT_EQ(code2, 1) << out2;
   EXPECT_NE(out2.find("✗ release-only failed: exit code 1"), std::string::npos) << out2;
 }
@@ -71,8 +64,8 @@ TEST(Exec, RunsInPodmanContainersWithTheDaemonsSandboxSettings) {
                                 "sandbox:\n  backend: podman\n  runtime: runc\n"
                                 "  default_image: " +
                                     image + "\n");
-  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string() +
-                        " --config " + config.string());
+  auto [code, out] = sh_with_status(std::string(JUANIE_BINARY) + " exec " +
+                                    (dir / "repo").string() + " --config " + config.string());
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("sandbox podman"), std::string::npos) << out;
   // The image's /etc/passwd, not the host's.
@@ -81,8 +74,8 @@ TEST(Exec, RunsInPodmanContainersWithTheDaemonsSandboxSettings) {
   EXPECT_NE(out.find("✓ test"), std::string::npos) << out;
 
   // --backend alone: a step without an image cannot run, and says why.
-  auto [code2, out2] =
-      sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string() + " --backend podman");
+  auto [code2, out2] = sh_with_status(std::string(JUANIE_BINARY) + " exec " +
+                                      (dir / "repo").string() + " --backend podman");
   EXPECT_EQ(code2, 1) << out2;
   EXPECT_NE(out2.find("✗ build failed: step build names no image and sandbox.default_image is "
                       "not set"),
@@ -95,7 +88,8 @@ TEST(Exec, AFailingStepFailsThePipelineAndSkipsTheRest) {
   make_repo(dir,
             "steps:\n  - {name: lint, commands: [\"echo bad style\", \"exit 4\"]}\n"
             "  - {name: test, commands: [\"true\"]}\n");
-  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
+  auto [code, out] =
+      sh_with_status(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("✗ lint failed: exit code 4"), std::string::npos) << out;
   EXPECT_NE(out.find("- test skipped: an earlier step failed"), std::string::npos) << out;
@@ -104,14 +98,15 @@ TEST(Exec, AFailingStepFailsThePipelineAndSkipsTheRest) {
 TEST(Exec, ABadPipelineFileIsReportedWithItsLine) {
   TempDir dir;
   make_repo(dir, "steps:\n  - name: a\n    commands: [x]\n    retries: 3\n");
-  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
+  auto [code, out] =
+      sh_with_status(std::string(JUANIE_BINARY) + " exec " + (dir / "repo").string());
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find(".juanie.yml:4:5: steps[0].retries: unknown key"), std::string::npos) << out;
 }
 
 TEST(Exec, NotARepository) {
   TempDir dir;
-  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + dir.path().string());
+  auto [code, out] = sh_with_status(std::string(JUANIE_BINARY) + " exec " + dir.path().string());
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("cannot open a git repository"), std::string::npos) << out;
 }
@@ -122,12 +117,12 @@ TEST(Exec, ACommittedSymlinkAsPipelineIsRefusedNotFollowed) {
   TempDir dir;
   make_repo(dir, "steps: []\n");
   const std::string repo = (dir / "repo").string();
-  ASSERT_EQ(sh("cd " + repo +
-               " && ln -sf /dev/zero .juanie.yml && git add -A && "
-               "git -c user.email=dev@example.com -c user.name=Dev commit -qm link")
+  ASSERT_EQ(sh_with_status("cd " + repo +
+                           " && ln -sf /dev/zero .juanie.yml && git add -A && "
+                           "git -c user.email=dev@example.com -c user.name=Dev commit -qm link")
                 .first,
             0);
-  auto [code, out] = sh(std::string(JUANIE_BINARY) + " exec " + repo);
+  auto [code, out] = sh_with_status(std::string(JUANIE_BINARY) + " exec " + repo);
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find(".juanie.yml is a symbolic link"), std::string::npos) << out;
 }

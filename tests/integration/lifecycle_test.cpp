@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "integration/daemon_fixture.hpp"
+#include "support/shell.hpp"
 
 namespace juanie::test {
 namespace {
@@ -17,13 +18,7 @@ namespace json = boost::json;
 
 // Runs the real binary with arguments; returns (exit code, stdout+stderr).
 std::pair<int, std::string> run_juanie(const std::string& args) {
-  const std::string command = std::string(JUANIE_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), out};
+  return sh_with_status(std::string(JUANIE_BINARY) + " " + args);
 }
 
 TEST(Lifecycle, RunsSurviveARestart) {
@@ -54,13 +49,8 @@ TEST(Lifecycle, ASecondDaemonOnTheSameDataDirRefusesToStart) {
   auto r = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "lock-1"));
   ASSERT_EQ(r.status, 202);
   // (Under `timeout`: were the lock not there, the second daemon would serve on.)
-  const std::string command = "timeout 20 " + std::string(JUANIE_BINARY) + " serve --config " +
-                              (d.home() / "juanie.yaml").string() + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int code = WEXITSTATUS(::pclose(pipe));
+  const auto [code, out] = sh_with_status("timeout 20 " + std::string(JUANIE_BINARY) +
+                                          " serve --config " + (d.home() / "juanie.yaml").string());
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find(" is in use by another juanie serve (pid "), std::string::npos) << out;
   EXPECT_EQ(d.request("GET", "/healthz").status, 200);

@@ -12,6 +12,7 @@
 
 #include "integration/daemon_fixture.hpp"
 #include "integration/pull_request_bodies.hpp"
+#include "support/shell.hpp"
 
 namespace juanie::test {
 namespace {
@@ -19,15 +20,6 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string sh(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
 
 // Steps that check what a pull request run is told, and fail if it is told otherwise.
 const std::string kCheckVariables =

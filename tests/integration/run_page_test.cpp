@@ -13,6 +13,7 @@
 #include "integration/browser_script.hpp"
 #include "integration/daemon_fixture.hpp"
 #include "integration/raw_client.hpp"
+#include "support/shell.hpp"
 
 namespace juanie::test {
 namespace {
@@ -198,15 +199,6 @@ TEST(RunPage, LiveStreamsAreBoundedAndEndWithTheSession) {
 class LiveRunPage : public ::testing::Test {
  protected:
   LiveRunPage() : d("", true) {}
-
-  static std::string sh(const std::string& command) {
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    std::string out;
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-    ::pclose(pipe);
-    return out;
-  }
 
   void SetUp() override {
     d.home().write("secrets/app.webhook", kGithubSecret);

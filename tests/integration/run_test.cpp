@@ -19,6 +19,7 @@
 #include "support/busybox_image.hpp"
 #include "support/git_servers.hpp"
 #include "support/processes.hpp"
+#include "support/shell.hpp"
 
 namespace juanie::test {
 namespace {
@@ -26,15 +27,6 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string sh(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
 
 class RunTest : public ::testing::Test {
  protected:

@@ -8,21 +8,12 @@
 
 #include "integration/daemon_fixture.hpp"
 #include "support/pushed_repository.hpp"
+#include "support/shell.hpp"
 
 namespace juanie::test {
 namespace {
 
 namespace json = boost::json;
-
-std::string sh(const std::string& command, int* status) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int raw = ::pclose(pipe);
-  *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return out;
-}
 
 class StartRunTest : public ::testing::Test {
  protected:

@@ -13,17 +13,6 @@ namespace juanie::test {
 
 namespace fs = std::filesystem;
 
-std::string sh(const std::string& command, int* status) {
-  std::string out;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) throw std::runtime_error("popen failed: " + command);
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int rc = ::pclose(p);
-  if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
-  return out;
-}
-
 void make_busybox_rootfs(const fs::path& dir) {
   for (const char* sub : {"bin", "proc", "dev", "tmp", "run", "var", "workspace", "etc"}) {
     fs::create_directories(dir / sub);

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string>
 
+#include "support/shell.hpp"  // sh(), which most users of the image also need
+
 namespace juanie::test {
 
 // A root filesystem made of Debian's busybox-static: /bin/busybox with its applets linked,
@@ -13,8 +15,5 @@ void make_busybox_rootfs(const std::filesystem::path& dir);
 // filesystem (`podman import`: no registry is reachable here) when it is not there yet.
 // Returns the image's name.
 std::string ensure_busybox_image();
-
-// Runs `command` with /bin/sh; returns its output, and its exit status in `status`.
-std::string sh(const std::string& command, int* status = nullptr);
 
 }  // namespace juanie::test
