@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "daemon/support/crypto.hpp"
+#include "support/test_data.hpp"
 
 extern char** environ;
 
@@ -305,7 +306,7 @@ std::string sha_for(int n) {
 }
 
 std::string fixture(const std::string& name) {
-  return read_file(std::string(JUANIE_TEST_DATA) + "/" + name);
+  return test_data(name);
 }
 
 long long count_rows(const std::string& db_file, const std::string& sql) {

@@ -2,25 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
+#include "daemon/forge/request_with.hpp"
+#include "support/test_data.hpp"
 
 namespace juanie::daemon {
 namespace {
 
-std::string fixture(const std::string& name) {
-  return test::read_file(std::string(JUANIE_TEST_DATA) + "/" + name);
-}
-
-http::Request with(std::string body, std::vector<std::pair<std::string, std::string>> headers) {
-  http::Request r;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
+using test::test_data;
 
 TEST(GithubEvent, Push) {
-  auto e =
-      parse_event(Forge::kGithub, with(fixture("github-push.json"), {{"X-GitHub-Event", "push"}}));
+  auto e = parse_event(Forge::kGithub,
+                       with(test_data("github-push.json"), {{"X-GitHub-Event", "push"}}));
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->kind, EventKind::kPush);
   EXPECT_EQ(e->push.ref, "refs/heads/develop");
@@ -35,8 +27,8 @@ TEST(GithubEvent, Push) {
 }
 
 TEST(GithubEvent, PingAndOthers) {
-  auto ping =
-      parse_event(Forge::kGithub, with(fixture("github-ping.json"), {{"X-GitHub-Event", "ping"}}));
+  auto ping = parse_event(Forge::kGithub,
+                          with(test_data("github-ping.json"), {{"X-GitHub-Event", "ping"}}));
   ASSERT_TRUE(ping);
   EXPECT_EQ(ping->kind, EventKind::kPing);
   auto issue = parse_event(Forge::kGithub, with("{}", {{"X-GitHub-Event", "issues"}}));
@@ -47,7 +39,7 @@ TEST(GithubEvent, PingAndOthers) {
 
 TEST(GitlabEvent, PushAndTagPush) {
   auto push = parse_event(Forge::kGitlab,
-                          with(fixture("gitlab-push.json"), {{"X-Gitlab-Event", "Push Hook"}}));
+                          with(test_data("gitlab-push.json"), {{"X-Gitlab-Event", "Push Hook"}}));
   ASSERT_TRUE(push) << push.error().message;
   EXPECT_EQ(push->push.ref, "refs/heads/release/2.4");
   EXPECT_EQ(push->push.after, "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
@@ -59,15 +51,15 @@ TEST(GitlabEvent, PushAndTagPush) {
   // The head commit is the entry whose id is `after`, not simply the first.
   EXPECT_EQ(push->push.commit_message, "fixed readme");
   EXPECT_EQ(push->push.commit_author, "GitLab dev user");
-  auto tag = parse_event(
-      Forge::kGitlab, with(fixture("gitlab-tag-push.json"), {{"X-Gitlab-Event", "Tag Push Hook"}}));
+  auto tag = parse_event(Forge::kGitlab, with(test_data("gitlab-tag-push.json"),
+                                              {{"X-Gitlab-Event", "Tag Push Hook"}}));
   ASSERT_TRUE(tag);
   EXPECT_EQ(tag->push.ref, "refs/tags/v1.0.0");
 }
 
 TEST(GitlabEvent, SystemHookUsesObjectKind) {
   auto push = parse_event(Forge::kGitlab,
-                          with(fixture("gitlab-push.json"), {{"X-Gitlab-Event", "System Hook"}}));
+                          with(test_data("gitlab-push.json"), {{"X-Gitlab-Event", "System Hook"}}));
   ASSERT_TRUE(push);
   EXPECT_EQ(push->kind, EventKind::kPush);
   // A merge request is read as one (pull_request_test.cpp); without its attributes it is
@@ -85,7 +77,7 @@ TEST(GitlabEvent, SystemHookUsesObjectKind) {
 
 TEST(GiteaEvent, Push) {
   auto e =
-      parse_event(Forge::kGitea, with(fixture("gitea-push.json"), {{"X-Gitea-Event", "push"}}));
+      parse_event(Forge::kGitea, with(test_data("gitea-push.json"), {{"X-Gitea-Event", "push"}}));
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->push.ref, "refs/heads/feature/cart");
   EXPECT_EQ(e->push.pusher, "bob");
@@ -93,7 +85,7 @@ TEST(GiteaEvent, Push) {
   EXPECT_EQ(e->push.emails, std::vector<std::string>{"bob@example.com"});
   EXPECT_EQ(e->push.commit_message, "Add the cart\n");
   auto forgejo =
-      parse_event(Forge::kGitea, with(fixture("gitea-push.json"), {{"X-Forgejo-Event", "push"}}));
+      parse_event(Forge::kGitea, with(test_data("gitea-push.json"), {{"X-Forgejo-Event", "push"}}));
   ASSERT_TRUE(forgejo);
   EXPECT_EQ(forgejo->kind, EventKind::kPush);
 }

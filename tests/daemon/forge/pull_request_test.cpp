@@ -2,26 +2,18 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
+#include "daemon/forge/request_with.hpp"
+#include "support/test_data.hpp"
 
 namespace juanie::daemon {
 namespace {
 
-std::string fixture(const std::string& name) {
-  return test::read_file(std::string(JUANIE_TEST_DATA) + "/" + name);
-}
-
-http::Request with(std::string body, std::vector<std::pair<std::string, std::string>> headers) {
-  http::Request r;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
+using test::test_data;
 
 // GitHub's published pull_request "opened" example, byte for byte (octokit/webhooks'
 // payload-examples, Codertocat/Hello-World #2); "closed" likewise.
 TEST(PullRequestEvent, GithubOpenedFromTheSameRepository) {
-  auto e = parse_event(Forge::kGithub, with(fixture("github-pull-request-opened.json"),
+  auto e = parse_event(Forge::kGithub, with(test_data("github-pull-request-opened.json"),
                                             {{"X-GitHub-Event", "pull_request"}}));
   ASSERT_TRUE(e) << e.error().message;
   ASSERT_EQ(e->kind, EventKind::kPullRequest);
@@ -41,7 +33,7 @@ TEST(PullRequestEvent, GithubOpenedFromTheSameRepository) {
 
 TEST(PullRequestEvent, GithubSynchronizeFromAFork) {
   auto pr =
-      parse_pull_request(Forge::kGithub, fixture("github-pull-request-fork-synchronize.json"));
+      parse_pull_request(Forge::kGithub, test_data("github-pull-request-fork-synchronize.json"));
   ASSERT_TRUE(pr) << pr.error().message;
   EXPECT_EQ(pr->action, PullRequestAction::kRun);
   EXPECT_EQ(pr->head_sha, "ec26c3e57ca3a959ca5aad62de7213c562f8c821");
@@ -51,7 +43,7 @@ TEST(PullRequestEvent, GithubSynchronizeFromAFork) {
 
 TEST(PullRequestEvent, GithubDeletedForkAndCaseOfNames) {
   // head.repo is null once the fork is deleted: treated as a fork.
-  std::string body = fixture("github-pull-request-opened.json");
+  std::string body = test_data("github-pull-request-opened.json");
   const auto at = body.find("\"repo\": {");
   ASSERT_NE(at, std::string::npos);
   const auto end = body.find("},\n    \"base\"");
@@ -60,7 +52,7 @@ TEST(PullRequestEvent, GithubDeletedForkAndCaseOfNames) {
   ASSERT_TRUE(deleted) << deleted.error().message;
   EXPECT_TRUE(deleted->fork);
   // GitHub names are case-insensitive: the same repository spelt differently is no fork.
-  std::string spelt = fixture("github-pull-request-opened.json");
+  std::string spelt = test_data("github-pull-request-opened.json");
   spelt.replace(spelt.find("\"full_name\": \"Codertocat/Hello-World\""), 37,
                 "\"full_name\": \"codertocat/hello-world\"");
   auto same = parse_pull_request(Forge::kGithub, spelt);
@@ -70,18 +62,18 @@ TEST(PullRequestEvent, GithubDeletedForkAndCaseOfNames) {
 
 TEST(PullRequestEvent, GithubActions) {
   for (const char* action : {"opened", "reopened", "synchronize", "ready_for_review"}) {
-    std::string body = fixture("github-pull-request-opened.json");
+    std::string body = test_data("github-pull-request-opened.json");
     body.replace(body.find("\"opened\""), 8, std::string("\"") + action + "\"");
     auto pr = parse_pull_request(Forge::kGithub, body);
     ASSERT_TRUE(pr) << action;
     EXPECT_EQ(pr->action, PullRequestAction::kRun) << action;
   }
-  auto closed = parse_pull_request(Forge::kGithub, fixture("github-pull-request-closed.json"));
+  auto closed = parse_pull_request(Forge::kGithub, test_data("github-pull-request-closed.json"));
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->action, PullRequestAction::kClose);
   EXPECT_EQ(closed->head_ref, "refs/pull/2/head");
   for (const char* action : {"edited", "labeled", "converted_to_draft", "synchronized"}) {
-    std::string body = fixture("github-pull-request-opened.json");
+    std::string body = test_data("github-pull-request-opened.json");
     body.replace(body.find("\"opened\""), 8, std::string("\"") + action + "\"");
     auto pr = parse_pull_request(Forge::kGithub, body);
     ASSERT_TRUE(pr);
@@ -94,13 +86,13 @@ TEST(PullRequestEvent, MalformedBodiesNameTheField) {
   auto not_json = parse_pull_request(Forge::kGithub, "{\"action\":");
   ASSERT_FALSE(not_json);
   EXPECT_NE(not_json.error().message.find("not valid JSON"), std::string::npos);
-  std::string body = fixture("github-pull-request-opened.json");
+  std::string body = test_data("github-pull-request-opened.json");
   const std::string head_sha = "\"sha\": \"ec26c3e57ca3a959ca5aad62de7213c562f8c821\"";
   body.replace(body.find(head_sha), head_sha.size(), "\"sha\": \"HEAD\"");
   auto bad_sha = parse_pull_request(Forge::kGithub, body);
   ASSERT_FALSE(bad_sha);
   EXPECT_NE(bad_sha.error().message.find("pull_request.head.sha"), std::string::npos);
-  std::string branch = fixture("github-pull-request-opened.json");
+  std::string branch = test_data("github-pull-request-opened.json");
   branch.replace(branch.find("\"ref\": \"changes\""), 16, "\"ref\": \"a..b\"");
   auto bad_branch = parse_pull_request(Forge::kGithub, branch);
   ASSERT_FALSE(bad_branch);
@@ -118,7 +110,7 @@ TEST(PullRequestEvent, MalformedBodiesNameTheField) {
 }
 
 TEST(PullRequestEvent, TitleLosesControlCharacters) {
-  std::string body = fixture("github-pull-request-opened.json");
+  std::string body = test_data("github-pull-request-opened.json");
   body.replace(body.find("Update the README"), 17, "Fix\\nINFO forged line\\u0007");
   auto pr = parse_pull_request(Forge::kGithub, body);
   ASSERT_TRUE(pr);
@@ -129,7 +121,7 @@ TEST(PullRequestEvent, TitleLosesControlCharacters) {
 // ms-viewport → master, source and target project 14); the other GitLab fixtures are it with
 // the fewest edits (tests/data/README.md).
 TEST(PullRequestEvent, GitlabOpen) {
-  auto e = parse_event(Forge::kGitlab, with(fixture("gitlab-merge-request-open.json"),
+  auto e = parse_event(Forge::kGitlab, with(test_data("gitlab-merge-request-open.json"),
                                             {{"X-Gitlab-Event", "Merge Request Hook"}}));
   ASSERT_TRUE(e) << e.error().message;
   ASSERT_EQ(e->kind, EventKind::kPullRequest);
@@ -145,7 +137,7 @@ TEST(PullRequestEvent, GitlabOpen) {
   EXPECT_EQ(pr.head_ref, "refs/merge-requests/1/head");
   EXPECT_EQ(pr.sender, "root");
   // A system hook says merge_request in object_kind.
-  auto system = parse_event(Forge::kGitlab, with(fixture("gitlab-merge-request-open.json"),
+  auto system = parse_event(Forge::kGitlab, with(test_data("gitlab-merge-request-open.json"),
                                                  {{"X-Gitlab-Event", "System Hook"}}));
   ASSERT_TRUE(system);
   EXPECT_EQ(system->kind, EventKind::kPullRequest);
@@ -153,18 +145,18 @@ TEST(PullRequestEvent, GitlabOpen) {
 
 TEST(PullRequestEvent, GitlabUpdateRunsOnlyWithNewCommits) {
   auto commits =
-      parse_pull_request(Forge::kGitlab, fixture("gitlab-merge-request-fork-update.json"));
+      parse_pull_request(Forge::kGitlab, test_data("gitlab-merge-request-fork-update.json"));
   ASSERT_TRUE(commits) << commits.error().message;
   EXPECT_EQ(commits->action, PullRequestAction::kRun);
   EXPECT_EQ(commits->head_sha, "da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
   EXPECT_TRUE(commits->fork);  // source_project_id 15, target 14: the ids decide, not names
   EXPECT_EQ(commits->head_repository, "awesome_space/awesome_project");
   auto title = parse_pull_request(Forge::kGitlab,
-                                  fixture("gitlab-merge-request-update-without-commits.json"));
+                                  test_data("gitlab-merge-request-update-without-commits.json"));
   ASSERT_TRUE(title);
   EXPECT_EQ(title->action, PullRequestAction::kIgnore);
   EXPECT_EQ(title->ignore_reason, "merge request update without new commits");
-  auto merged = parse_pull_request(Forge::kGitlab, fixture("gitlab-merge-request-merge.json"));
+  auto merged = parse_pull_request(Forge::kGitlab, test_data("gitlab-merge-request-merge.json"));
   ASSERT_TRUE(merged);
   EXPECT_EQ(merged->action, PullRequestAction::kClose);
   auto approved =
@@ -180,7 +172,7 @@ TEST(PullRequestEvent, GitlabUpdateRunsOnlyWithNewCommits) {
 // marks — a head that is a ref, an empty head label — makes it a stranger's request, and so
 // does a head repository id other than the base's under the same name.
 TEST(PullRequestEvent, GiteaAgitRequestsAndForeignIdsAreForks) {
-  const std::string opened = fixture("gitea-pull-request-opened.json");
+  const std::string opened = test_data("gitea-pull-request-opened.json");
   auto variant = [&](const std::string& from, const std::string& to) {
     std::string body = opened;
     const auto at = body.find(from);
@@ -205,7 +197,7 @@ TEST(PullRequestEvent, GiteaAgitRequestsAndForeignIdsAreForks) {
 }
 
 TEST(PullRequestEvent, GiteaOpenedSynchronizedClosed) {
-  auto e = parse_event(Forge::kGitea, with(fixture("gitea-pull-request-opened.json"),
+  auto e = parse_event(Forge::kGitea, with(test_data("gitea-pull-request-opened.json"),
                                            {{"X-Gitea-Event", "pull_request"}}));
   ASSERT_TRUE(e) << e.error().message;
   ASSERT_EQ(e->kind, EventKind::kPullRequest);
@@ -219,20 +211,21 @@ TEST(PullRequestEvent, GiteaOpenedSynchronizedClosed) {
   EXPECT_EQ(e->pull_request.head_ref, "refs/pull/1/head");
   // Forgejo sends its own header too; a sync may name itself in the event header.
   auto forgejo =
-      parse_event(Forge::kGitea, with(fixture("gitea-pull-request-fork-synchronized.json"),
+      parse_event(Forge::kGitea, with(test_data("gitea-pull-request-fork-synchronized.json"),
                                       {{"X-Forgejo-Event", "pull_request_sync"}}));
   ASSERT_TRUE(forgejo) << forgejo.error().message;
   EXPECT_EQ(forgejo->pull_request.action, PullRequestAction::kRun);
   EXPECT_TRUE(forgejo->pull_request.fork);
   EXPECT_EQ(forgejo->pull_request.head_repository, "someone/webhooks");
-  auto closed = parse_pull_request(Forge::kGitea, fixture("gitea-pull-request-closed.json"));
+  auto closed = parse_pull_request(Forge::kGitea, test_data("gitea-pull-request-closed.json"));
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->action, PullRequestAction::kClose);
-  auto label = parse_pull_request(Forge::kGitea, fixture("gitea-pull-request-label-updated.json"));
+  auto label =
+      parse_pull_request(Forge::kGitea, test_data("gitea-pull-request-label-updated.json"));
   ASSERT_TRUE(label);
   EXPECT_EQ(label->action, PullRequestAction::kIgnore);
   // GitHub's word is not Gitea's: "synchronize" from a Gitea hook is not a known action.
-  std::string body = fixture("gitea-pull-request-opened.json");
+  std::string body = test_data("gitea-pull-request-opened.json");
   body.replace(body.find("\"opened\""), 8, "\"synchronize\"");
   auto github_word = parse_pull_request(Forge::kGitea, body);
   ASSERT_TRUE(github_word);

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/support/crypto.hpp"
-#include "support/temp_dir.hpp"
+#include "support/test_data.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -158,16 +158,13 @@ TEST(Intake, GitlabAndGiteaFixtures) {
   EXPECT_EQ(std::get<store::RunRequest>(gitea_run).environment, "dev");
 }
 
-std::string data(const std::string& name) {
-  return test::read_file(std::string(JUANIE_TEST_DATA) + "/" + name);
-}
-
 // A pull request never deploys, whatever its branches map to: here every branch maps to dev,
 // and its run still has no environment.
 TEST(Intake, GithubPullRequestQueuesARunOfItsHeadWithoutEnvironment) {
   const auto p = project(Forge::kGithub, "branches: [{match: \"*\", environment: dev}]\n");
   auto intake = classify_webhook(
-      Forge::kGithub, github(data("github-pull-request-opened.json"), "pull_request"), &p, kNow);
+      Forge::kGithub, github(test::test_data("github-pull-request-opened.json"), "pull_request"),
+      &p, kNow);
   auto* run = std::get_if<store::RunRequest>(&intake);
   ASSERT_NE(run, nullptr);
   EXPECT_EQ(run->ref, "refs/pull/2/head");
@@ -182,7 +179,8 @@ TEST(Intake, GithubPullRequestQueuesARunOfItsHeadWithoutEnvironment) {
   EXPECT_EQ(run->pull_request->target_branch, "master");
   EXPECT_FALSE(run->pull_request->fork);
   auto fork = classify_webhook(
-      Forge::kGithub, github(data("github-pull-request-fork-synchronize.json"), "pull_request"), &p,
+      Forge::kGithub,
+      github(test::test_data("github-pull-request-fork-synchronize.json"), "pull_request"), &p,
       kNow);
   ASSERT_TRUE(std::holds_alternative<store::RunRequest>(fork));
   EXPECT_TRUE(std::get<store::RunRequest>(fork).pull_request->fork);
@@ -202,12 +200,12 @@ TEST(Intake, APullRequestOfAnotherRepositoryNeitherRunsNorCancels) {
   };
   const auto own = with_url("https://github.com/codertocat/hello-world.git");
   EXPECT_TRUE(std::holds_alternative<store::RunRequest>(classify_webhook(
-      Forge::kGithub, github(data("github-pull-request-opened.json"), "pull_request"), &own,
-      kNow)));
+      Forge::kGithub, github(test::test_data("github-pull-request-opened.json"), "pull_request"),
+      &own, kNow)));
   const auto other = with_url("git@github.com:acme/shop-api.git");
   for (const char* file : {"github-pull-request-opened.json", "github-pull-request-closed.json"}) {
-    auto intake =
-        classify_webhook(Forge::kGithub, github(data(file), "pull_request"), &other, kNow);
+    auto intake = classify_webhook(Forge::kGithub, github(test::test_data(file), "pull_request"),
+                                   &other, kNow);
     auto* ignored = std::get_if<Ignored>(&intake);
     ASSERT_NE(ignored, nullptr) << file;
     EXPECT_EQ(ignored->reason,
@@ -218,25 +216,27 @@ TEST(Intake, APullRequestOfAnotherRepositoryNeitherRunsNorCancels) {
 TEST(Intake, ClosedPullRequestCancelsAndOtherActionsAreIgnored) {
   const auto p = project(Forge::kGithub);
   auto closed = classify_webhook(
-      Forge::kGithub, github(data("github-pull-request-closed.json"), "pull_request"), &p, kNow);
+      Forge::kGithub, github(test::test_data("github-pull-request-closed.json"), "pull_request"),
+      &p, kNow);
   auto* c = std::get_if<PullRequestClosed>(&closed);
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->ref, "refs/pull/2/head");
   EXPECT_EQ(c->reason, "pull request #2 was closed");
-  std::string edited = data("github-pull-request-opened.json");
+  std::string edited = test::test_data("github-pull-request-opened.json");
   edited.replace(edited.find("\"opened\""), 8, "\"edited\"");
   auto ignored = classify_webhook(Forge::kGithub, github(edited, "pull_request"), &p, kNow);
   ASSERT_TRUE(std::holds_alternative<Ignored>(ignored));
   EXPECT_EQ(std::get<Ignored>(ignored).reason, "pull request action \"edited\" brings no new code");
   // A bad body is 400 with the field; a bad signature is 401 before the body is read.
-  std::string bad = data("github-pull-request-opened.json");
+  std::string bad = test::test_data("github-pull-request-opened.json");
   bad.replace(bad.find("\"number\": 2,\n    \"state\""), 11, "\"number\": 0");
   bad.replace(bad.find("\"number\": 2"), 11, "\"number\": 0");
   auto rejected = classify_webhook(Forge::kGithub, github(bad, "pull_request"), &p, kNow);
   ASSERT_TRUE(std::holds_alternative<Rejection>(rejected));
   EXPECT_EQ(std::get<Rejection>(rejected).status, 400);
   EXPECT_NE(std::get<Rejection>(rejected).reason.find("number"), std::string::npos);
-  auto unsigned_request = github(data("github-pull-request-opened.json"), "pull_request");
+  auto unsigned_request =
+      github(test::test_data("github-pull-request-opened.json"), "pull_request");
   unsigned_request.body += " ";
   EXPECT_EQ(
       std::get<Rejection>(classify_webhook(Forge::kGithub, unsigned_request, &p, kNow)).status,
@@ -246,7 +246,7 @@ TEST(Intake, ClosedPullRequestCancelsAndOtherActionsAreIgnored) {
 TEST(Intake, GitlabMergeRequestAndGiteaPullRequest) {
   const auto gitlab = project(Forge::kGitlab);
   http::Request r;
-  r.body = data("gitlab-merge-request-fork-update.json");
+  r.body = test::test_data("gitlab-merge-request-fork-update.json");
   r.headers = {{"X-Gitlab-Event", "Merge Request Hook"},
                {"X-Gitlab-Token", kSecret},
                {"X-Gitlab-Event-UUID", "2b9d3c1a-6f0e-4d2c-9a7b-1c2d3e4f5a6b"}};
@@ -257,14 +257,14 @@ TEST(Intake, GitlabMergeRequestAndGiteaPullRequest) {
   EXPECT_EQ(run->branch, "ms-viewport");
   EXPECT_TRUE(run->pull_request->fork);
   EXPECT_EQ(run->pusher, "root");
-  r.body = data("gitlab-merge-request-merge.json");
+  r.body = test::test_data("gitlab-merge-request-merge.json");
   auto merged = classify_webhook(Forge::kGitlab, r, &gitlab, kNow);
   ASSERT_TRUE(std::holds_alternative<PullRequestClosed>(merged));
   EXPECT_EQ(std::get<PullRequestClosed>(merged).reason, "merge request !1 was merged");
 
   const auto gitea = project(Forge::kGitea);
   http::Request g;
-  g.body = data("gitea-pull-request-opened.json");
+  g.body = test::test_data("gitea-pull-request-opened.json");
   g.headers = {{"X-Gitea-Event", "pull_request"},
                {"X-Gitea-Delivery", "7b1c4d6a-3f0e-4dd8-b6a5-2c8f5d2e9c11"},
                {"X-Gitea-Signature", hex_encode(hmac_sha256(kSecret, g.body))}};
