@@ -104,10 +104,13 @@ StatusOutcome StatusSender::send(const store::OutboxMessage& m) const {
                  : project.status_context.empty() ? "juanie/" + project.name
                                                   : project.status_context;
   if (!payload->deployment && payload->pull_request) body.context += "/pr";
-  if (!daemon_.public_url.empty() && payload->run > 0) {
+  // The status page's deep link: a deployment's own page, else the run's.
+  if (!daemon_.public_url.empty() && (payload->deployment || payload->run > 0)) {
     std::string base = daemon_.public_url;
     while (base.ends_with('/')) base.pop_back();
-    body.target_url = base + "/runs/" + std::to_string(payload->run);
+    body.target_url =
+        base + (payload->deployment ? "/deployments/" + std::to_string(*payload->deployment)
+                                    : "/runs/" + std::to_string(payload->run));
   }
   auto response = transport_.send(forge::status_request(endpoint, body));
   if (!response) {

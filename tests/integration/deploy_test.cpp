@@ -418,12 +418,15 @@ TEST_F(DeployTest, TheDeploymentReportsOnTheRunsCommit) {
       "webhook_secret: app.webhook, status_token: app.status, api_url: \"" + forge.url("") + "\"}");
   d.home().write("projects.d/app.yaml", project);
   d.home().write("secrets/app.status", "deploy-status-token\n");
+  d.home().write("juanie.yaml",
+                 read_file(d.home() / "juanie.yaml") + "public_url: https://ci.example.com/\n");
   ASSERT_TRUE(d.start()) << d.log();
   const std::string body = push_body("refs/heads/develop", sha);
   auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "deploy-status"));
   ASSERT_EQ(r.status, 202) << r.body;
   const auto run = json::parse(r.body).at("run").as_int64();
-  ASSERT_FALSE(wait_deployment(run, "success").empty());
+  const auto deployment = wait_deployment(run, "success");
+  ASSERT_FALSE(deployment.empty());
 
   std::string repo = (d.home() / "app").string().substr(1);  // without the leading "/"
   const std::string path = "/repos/" + repo + "/statuses/" + sha;
@@ -442,10 +445,13 @@ TEST_F(DeployTest, TheDeploymentReportsOnTheRunsCommit) {
     std::this_thread::sleep_for(50ms);
   }
   ASSERT_FALSE(deploys.empty()) << d.log();
+  // Each links to its page on the status page: the deployment's, and the run's.
   EXPECT_EQ(deploys.back(),
             (json::object{{"state", "success"},
                           {"description", "deployed to dev"},
-                          {"context", "juanie/deploy/dev"}}))  // no public_url: no link
+                          {"context", "juanie/deploy/dev"},
+                          {"target_url", "https://ci.example.com/deployments/" +
+                                             std::to_string(deployment.at("id").as_int64())}}))
       << json::serialize(deploys.back());
   for (std::size_t i = 0; i + 1 < deploys.size(); ++i) {
     EXPECT_EQ(deploys[i].at("state").as_string(), "pending") << json::serialize(deploys[i]);
@@ -453,6 +459,8 @@ TEST_F(DeployTest, TheDeploymentReportsOnTheRunsCommit) {
   ASSERT_FALSE(runs.empty());
   EXPECT_EQ(runs.back().at("state").as_string(), "success");
   EXPECT_EQ(runs.back().at("context").as_string(), "juanie/app");
+  EXPECT_EQ(runs.back().at("target_url").as_string(),
+            "https://ci.example.com/runs/" + std::to_string(run));
 }
 
 }  // namespace
