@@ -93,6 +93,7 @@ std::string plain_text(const std::string& event, const Fields& f) {
             field(f, "restored_digest") + " by deployment " + field(f, "rollback_deployment") +
             ", GitOps commit " + field(f, "rollback_commit") + "\n";
   }
+  if (!field(f, "page").empty()) text += "status page: " + field(f, "page") + "\n";
   if (!field(f, "link").empty()) {
     text +=
         "\nReview it, then approve or reject (the page changes nothing until you press a "
@@ -158,6 +159,8 @@ std::string slack_body(const std::string& event, const Fields& f, const std::str
     text = mentions + text + "\n" + slack_escape(where_to_decide(f));
   }
   if (!field(f, "reason").empty()) text += "\nreason: " + slack_escape(field(f, "reason"));
+  // juanie's own link (public_url and a number): Slack's link syntax, not escaped text.
+  if (!field(f, "page").empty()) text += "\n<" + field(f, "page") + "|Open in juanie>";
   json::object o;
   if (!channel.empty()) o["channel"] = channel;
   o["text"] = text;
@@ -183,6 +186,7 @@ std::string dingtalk_body(const std::string& event, const Fields& f) {
   if (!field(f, "sha").empty())
     markdown += "- commit: `" + field(f, "sha").substr(0, 12) + "` on " + field(f, "branch") + "\n";
   if (!field(f, "reason").empty()) markdown += "- reason: " + field(f, "reason") + "\n";
+  if (!field(f, "page").empty()) markdown += "- [open in juanie](" + field(f, "page") + ")\n";
   json::object o;
   json::array mobiles;
   if (group_request(event, f)) {

@@ -1,5 +1,6 @@
 #include "daemon/notify/notifier.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -88,10 +89,28 @@ config::NotificationSink sink_from_json(const std::string& text) {
   return sink;
 }
 
+Fields Notifier::with_page(Fields fields) const {
+  // The status page's deep link (a sign-in stands before it): the deployment's page, else the
+  // run's. Built from the operator's public_url and a number only.
+  std::string base = daemon_.public_url;
+  while (base.ends_with('/')) base.pop_back();
+  const std::string deployment = field(fields, "deployment");
+  const std::string run = field(fields, "run");
+  const bool number = [&] {
+    const std::string& id = deployment.empty() ? run : deployment;
+    return !id.empty() && id.size() < 20 &&
+           std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }();
+  if (!base.empty() && number) {
+    fields["page"] = base + (deployment.empty() ? "/runs/" + run : "/deployments/" + deployment);
+  }
+  return fields;
+}
+
 Result<void> Notifier::enqueue(store::Database& db, const config::ProjectConfig& project,
                                const std::string& event, const Fields& fields,
                                const std::string& now) const {
-  Fields group = fields;
+  Fields group = with_page(fields);
   group.erase("link");
   const std::string body = payload_of(event, group);
   for (const auto* sinks : {&daemon_.notifications, &project.notifications}) {
@@ -106,7 +125,7 @@ Result<void> Notifier::enqueue(store::Database& db, const config::ProjectConfig&
 Result<int> Notifier::enqueue_personal(store::Database& db, const config::ProjectConfig& project,
                                        const std::string& event, const Fields& fields,
                                        const std::string& now) const {
-  const std::string body = payload_of(event, fields);
+  const std::string body = payload_of(event, with_page(fields));
   int rows = 0;
   for (const auto* sinks : {&daemon_.notifications, &project.notifications}) {
     for (const auto& sink : *sinks) {

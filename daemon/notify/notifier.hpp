@@ -15,7 +15,8 @@ namespace juanie::daemon::notify {
 // "branch", "reason"; an approval request to a group also "approvers" (names, ", "-separated),
 // "required_approvals", "approvers_slack", "approvers_dingtalk" (member ids and mobiles to
 // mention, ","-separated) and "unreached" (approvers no personal channel reaches); one to an
-// approver "approver", "approver_email", "approver_slack", "link", "expires_at".
+// approver "approver", "approver_email", "approver_slack", "link", "expires_at". With the
+// daemon's public_url, "page": the deployment's (else the run's) page on the status page.
 using Fields = std::map<std::string, std::string, std::less<>>;
 
 // The value of `name`, or "" when the message does not carry it.
@@ -48,6 +49,9 @@ class Notifier {
   }
 
  private:
+  // `fields` and, with a public_url, "page": the status page's link to what it tells of.
+  Fields with_page(Fields fields) const;
+
   const config::DaemonConfig& daemon_;
   std::function<void()> on_enqueued_;
 };

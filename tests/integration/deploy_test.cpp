@@ -174,7 +174,8 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   d.home().write("secrets/hook.url", hooks.url());
   d.home().write("juanie.yaml",
                  read_file(d.home() / "juanie.yaml") +
-                     "notifications: [{type: webhook, url: hook.url, events: [run_failed]}]\n");
+                     "notifications: [{type: webhook, url: hook.url, events: [run_failed]}]\n"
+                     "public_url: https://ci.example.com\n");
   ASSERT_TRUE(d.start()) << d.log();
   const std::string body = push_body("refs/heads/develop", sha);
   auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "broken-1"));
@@ -194,6 +195,8 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   EXPECT_EQ(event.at("branch").as_string(), "develop");
   EXPECT_EQ(event.at("sha").as_string(), sha);
   EXPECT_TRUE(std::string(event.at("reason").as_string()).starts_with("image: podman build"));
+  EXPECT_EQ(event.at("page").as_string(), "https://ci.example.com/runs/" + std::to_string(run))
+      << "the message links to the run on the status page";
 }
 
 // A Dockerfile's RUN lines run as root, whom RLIMIT_NPROC does not bound: the image build's own

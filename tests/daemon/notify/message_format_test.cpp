@@ -95,6 +95,27 @@ TEST(MessageFormat, WebhookAndSlackBodies) {
       << dm.at("text");
 }
 
+// With a public_url every message links to what it tells of on the status page.
+TEST(MessageFormat, EveryFormatLinksToTheStatusPage) {
+  Fields f = kRequest;
+  f.erase("link");
+  f["page"] = "https://ci.example.com/deployments/7";
+  EXPECT_NE(plain_text("deployment_succeeded", f)
+                .find("status page: https://ci.example.com/deployments/7\n"),
+            std::string::npos);
+  EXPECT_NE(std::string(json::parse(slack_body("deployment_succeeded", f)).at("text").as_string())
+                .find("\n<https://ci.example.com/deployments/7|Open in juanie>"),
+            std::string::npos);
+  EXPECT_NE(std::string(json::parse(dingtalk_body("deployment_succeeded", f))
+                            .at("markdown")
+                            .at("text")
+                            .as_string())
+                .find("- [open in juanie](https://ci.example.com/deployments/7)"),
+            std::string::npos);
+  EXPECT_EQ(json::parse(webhook_body(1, "deployment_succeeded", f)).at("page").as_string(),
+            "https://ci.example.com/deployments/7");
+}
+
 // A failure's reason can quote a pusher's pipeline file, and a branch is theirs to name: in
 // Slack neither may ping the channel nor dress a link up as something to click.
 TEST(MessageFormat, SlackTextFromOutsideCannotMentionOrLink) {
