@@ -340,11 +340,13 @@ struct Server::Impl {
     shared.handler = std::move(handler);
   }
 
-  net::io_context ioc;
+  // Declared before the io_context, so destroyed after it: handlers still queued when the
+  // drain gave up own sessions whose destructors reach `shared` and whose streams use `tls`.
+  Shared shared;
   std::optional<net::ssl::context> tls;
+  net::io_context ioc;
   tcp::acceptor acceptor;
   net::steady_timer timer;
-  Shared shared;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
 
   void accept() {

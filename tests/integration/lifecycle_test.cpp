@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "integration/daemon_fixture.hpp"
+#include "integration/raw_client.hpp"
 #include "support/shell.hpp"
 
 namespace juanie::test {
@@ -190,6 +191,23 @@ TEST(Lifecycle, SigtermFinishesRequestsInFlight) {
     EXPECT_EQ(count_rows(db, "SELECT count(*) FROM deliveries WHERE delivery_id = '" + id + "'"), 1)
         << id;
   }
+}
+
+// Connections the drain gives up on (a half-sent head, a half-sent body: a stranger needs no
+// session for either) are torn down with the server: the daemon still stops cleanly, never
+// with a crash after "stopped" (the io_context outlived the state its sessions use).
+TEST(Lifecycle, HalfSentRequestsAtTheStopDoNotCrashIt) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  RawConnection head(d.port());
+  ASSERT_TRUE(head.send("GET / HTTP/1.1\r\nHost: x\r\n"));
+  RawConnection body(d.port());
+  ASSERT_TRUE(
+      body.send("POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                "application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ntok"));
+  ASSERT_TRUE(d.wait_for_log("juanie")) << d.log();  // both are in by the time it answers
+  EXPECT_EQ(d.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
 }  // namespace
