@@ -166,9 +166,17 @@ void parse_status_reporting(MapReader& r, ProjectConfig& out) {
     r.fail_at(*r.child("url"), "url",
               "names no owner/repository path, which commit statuses (status_token) need");
   }
-  if (out.status_api_url.empty() &&
-      !pipelines::default_api_base(status_api(out.forge), out.repo_url)) {
-    r.fail_at(*r.child("url"), "url", "has no host for commit statuses; set repo.api_url");
+  if (out.status_api_url.empty()) {
+    const auto base = pipelines::default_api_base(status_api(out.forge), out.repo_url);
+    if (!base) {
+      r.fail_at(*r.child("url"), "url", "has no host for commit statuses; set repo.api_url");
+    }
+    // The API base taken from an http:// repository URL is held to api_url's rule.
+    if (plain_http_beyond_loopback(*base)) {
+      r.fail_at(*r.child("url"), "url",
+                "is plain http://, so commit statuses would send repo.status_token in clear; set "
+                "an https:// repo.api_url");
+    }
   }
 }
 

@@ -378,6 +378,24 @@ TEST(ProjectConfig, ApiUrlRefusesCredentialsAndPlainHttpBeyondLoopback) {
   }
 }
 
+// GitLab's and Gitea's status API defaults to the repository URL's host: an http:// URL would
+// carry repo.status_token in clear as surely as an http:// api_url.
+TEST(ProjectConfig, AStatusApiBaseTakenFromAPlainHttpUrlIsRefused) {
+  EXPECT_EQ(error_of("name: app\nrepo: {url: \"http://git.example.com/group/app.git\", forge: "
+                     "gitea, webhook_secret: s, status_token: t}\n"),
+            "projects.d/app.yaml:2: repo.url: is plain http://, so commit statuses would send "
+            "repo.status_token in clear; set an https:// repo.api_url");
+  for (const char* repo :
+       {"url: \"http://git.example.com/group/app.git\", forge: gitea, webhook_secret: s, "
+        "status_token: t, api_url: \"https://git.example.com\"",
+        "url: \"http://127.0.0.1:3000/group/app.git\", forge: gitlab, webhook_secret: s, "
+        "status_token: t",
+        "url: \"http://git.example.com/group/app.git\", forge: gitea, webhook_secret: s"}) {
+    auto p = parse("name: app\nrepo: {" + std::string(repo) + "}\n" + kProdApprover);
+    EXPECT_TRUE(p) << repo << ": " << p.error().message;
+  }
+}
+
 // A git token goes in every fetch or push as HTTP basic authentication: never over plain http
 // beyond loopback. Without a token plain http is the operator's choice (a public mirror).
 TEST(ProjectConfig, AGitTokenIsNeverSentOverPlainHttpBeyondLoopback) {
