@@ -1,0 +1,186 @@
+// Security review of the status page's project and deployment views and their forms
+// (issue 14, commits 46e0b7f..ee03db4): attacks over real HTTP against the real daemon. Each
+// test here FAILS on main as of 25d7338 and states the rule it holds the page to.
+//
+// The waiting deployment is written straight into the daemon's store (as the fixture's other
+// tests read it), so no registry, podman or git is needed: the page reads deployments from
+// the store and decides through ApprovalFlow::decide like a link.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <regex>
+#include <string>
+
+#include "integration/daemon_fixture.hpp"
+#include "integration/raw_client.hpp"
+
+namespace juanie::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::pair<std::string, std::string> kForm{"Content-Type",
+                                                "application/x-www-form-urlencoded"};
+
+std::string csrf_of(const std::string& html) {
+  std::smatch m;
+  static const std::regex re(R"re(name="csrf" value="([^"]+)")re");
+  return std::regex_search(html, m, re) ? m[1].str() : "";
+}
+
+// Runs `sql` on the daemon's store from another connection (WAL: the daemon keeps running).
+bool exec_sql(const std::string& db_file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return false;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  char* error = nullptr;
+  const bool ok = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK;
+  if (error) {
+    ADD_FAILURE() << error;
+    sqlite3_free(error);
+  }
+  sqlite3_close(db);
+  return ok;
+}
+
+struct Person {
+  std::string cookie;
+  std::string csrf;
+};
+
+class ReviewPageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    d.add_api_token("alice", "alice-token", "alice");  // shop-api's prod approver
+    d.add_api_token("dave", "dave-token", "dave");     // signed in, approves nothing
+    ASSERT_TRUE(d.start()) << d.log();
+  }
+
+  std::string db_file() const { return (d.home() / "data/juanie.db").string(); }
+
+  // A deployment of shop-api to prod that waits for approval until 2099, pushed by mallory.
+  std::int64_t awaiting_deployment() {
+    EXPECT_TRUE(exec_sql(
+        db_file(),
+        "INSERT INTO runs (id, project, ref, ref_kind, branch, sha, environment, deploy_trigger, "
+        "trigger, state, forge, pusher, commit_message, created_at) VALUES (41, 'shop-api', "
+        "'refs/heads/main', 'branch', 'main', '" +
+            std::string(40, 'a') +
+            "', 'prod', 'manual', 'push', 'succeeded', 'github', 'mallory', 'v1', "
+            "'2026-11-01T00:00:00Z');"
+            "INSERT INTO deployments (id, run_id, project, environment, state, image, tag, "
+            "digest, created_at, triggered_by, triggered_at, expires_at) VALUES (42, 41, "
+            "'shop-api', 'prod', 'awaiting_approval', 'registry.example.com/shop-api', 'v1', "
+            "'sha256:" +
+            std::string(64, 'b') +
+            "', '2026-11-01T00:00:00Z', 'ops', '2026-11-01T00:00:00Z', "
+            "'2099-01-01T00:00:00Z');"));
+    return 42;
+  }
+
+  Person sign_in(const std::string& token) {
+    auto r = d.request("POST", "/sign-in", "token=" + token, {kForm});
+    EXPECT_EQ(r.status, 303) << r.body;
+    const std::string set = r.header("Set-Cookie");
+    Person p{set.substr(0, set.find(';')), ""};
+    p.csrf = csrf_of(d.request("GET", "/", "", {{"Cookie", p.cookie}}).body);
+    EXPECT_EQ(p.csrf.size(), 64u);
+    return p;
+  }
+
+  daemon::http::ClientResponse post(const Person& p, const std::string& path,
+                                    const std::string& body) {
+    return d.request("POST", path, body, {{"Cookie", p.cookie}, kForm});
+  }
+
+  long long rows(const std::string& sql) { return count_rows(db_file(), sql); }
+
+  Daemon d;
+};
+
+// Headers announcing a 10 MiB body, and not one byte of it: what the daemon answers within
+// 5 s (nothing when it waits for the body).
+std::string answer_to_head(Daemon& d, const std::string& path, const std::string& extra = "") {
+  RawConnection c(d.port());
+  c.send("POST " + path +
+         " HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+         "Content-Length: 10485760\r\n" +
+         extra + "\r\n");
+  return c.read_response(5s);
+}
+
+// FINDING (medium): Routes::screen lets every page path through before the body
+// (daemon/api/routes.cpp:130), so a stranger with no cookie makes the daemon read and buffer
+// up to limits.body_max (25 MiB by default) per request on the new POST routes, only to answer
+// 403 "Sign in first" afterwards. tests/integration/edge_test.cpp holds every other route to
+// "never read a body nobody will use" (/api/v1 answers 401, /approve/ 403 before the body).
+TEST_F(ReviewPageTest, AStrangersFormPostIsRefusedBeforeItsBody) {
+  for (const std::string path :
+       {"/deployments/42/decide", "/projects/shop-api/trigger", "/projects/shop-api/runs"}) {
+    const std::string answer = answer_to_head(d, path);
+    EXPECT_EQ(status_of(answer), 403) << path << ": the daemon waited for 10 MiB nobody uses\n"
+                                      << answer;
+  }
+  // A cookie that names no session is no better than none.
+  const std::string forged =
+      answer_to_head(d, "/deployments/42/decide", "Cookie: juanie_session=" +
+                                                      std::string(64, 'f') + "\r\n");
+  EXPECT_EQ(status_of(forged), 403) << forged;
+}
+
+// FINDING (low): the page's forms are a few hundred bytes (the comment is capped at 2000
+// characters) but a signed-in form POST may be limits.body_max (25 MiB) long; page routes
+// should cap their bodies (e.g. 16 KiB) before reading, as the sign-in form is anyone's.
+TEST_F(ReviewPageTest, APageFormLargerThanAnyFormIsRefusedBeforeItsBody) {
+  const std::string answer = answer_to_head(d, "/sign-in");
+  EXPECT_EQ(status_of(answer), 413) << "a sign-in form of 10 MiB was awaited\n" << answer;
+}
+
+// FINDING (medium): the posted `decision` is written unchecked and unbounded as the audit
+// row's `action` (ApprovalFlow::decide's refuse, daemon/approvals/approval_flow.cpp:298, fed by
+// daemon/web/page_actions.cpp:171). Any signed-in person with a token that names a person —
+// no approver needed — writes rows of any size (up to limits.body_max) and any action name
+// into the append-only audit log, one per POST. The comment is capped (2000); the decision
+// is not, and is not one of approve|reject when it reaches the audit.
+TEST_F(ReviewPageTest, ADecisionThatIsNeitherApproveNorRejectLeavesABoundedAuditRow) {
+  const auto id = awaiting_deployment();
+  const Person dave = sign_in("dave-token");
+  const std::string digest = "sha256:" + std::string(64, 'b');
+  const std::string path = "/deployments/" + std::to_string(id) + "/decide";
+  auto big = post(dave, path,
+                  "csrf=" + dave.csrf + "&digest=" + digest + "&decision=" +
+                      std::string(1 << 20, 'x'));
+  EXPECT_EQ(big.status, 400) << big.body.substr(0, 400);
+  auto spoofed = post(dave, path, "csrf=" + dave.csrf + "&digest=" + digest + "&decision=rollback");
+  EXPECT_EQ(spoofed.status, 400);
+  EXPECT_EQ(rows("SELECT count(*) FROM approvals"), 0);
+  EXPECT_LE(rows("SELECT coalesce(max(length(action)), 0) FROM audit"), 64)
+      << "a 1 MiB decision became an audit row's action";
+  EXPECT_EQ(rows("SELECT count(*) FROM audit WHERE deployment_id = 42 AND action NOT IN "
+                 "('approve', 'reject', 'decide')"),
+            0)
+      << "the audit log names actions the daemon never took";
+}
+
+// FINDING (info): the pages link every run to /runs/{id} and a started run redirects there
+// (page_actions.cpp:107), but the daemon serves no /runs/{id} (web::is_page_path): a person
+// who starts a run from the page lands on a JSON 404 "no such endpoint".
+TEST_F(ReviewPageTest, TheRunLinkThePagesGiveIsServed) {
+  const Person dave = sign_in("dave-token");
+  const std::string body = push_body("refs/heads/develop", std::string(40, 'c'));
+  ASSERT_EQ(d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "rv-1")).status,
+            202);
+  auto project = d.request("GET", "/projects/shop-api", "", {{"Cookie", dave.cookie}});
+  std::smatch m;
+  const std::regex re(R"re(<a href="(/runs/[0-9]+)">)re");
+  ASSERT_TRUE(std::regex_search(project.body, m, re)) << project.body;
+  auto run = d.request("GET", m[1].str(), "", {{"Cookie", dave.cookie}});
+  EXPECT_EQ(run.status, 200) << m[1].str() << ": " << run.body;
+}
+
+}  // namespace
+}  // namespace juanie::test
