@@ -182,5 +182,72 @@ TEST_F(ReviewPageTest, TheRunLinkThePagesGiveIsServed) {
   EXPECT_EQ(run.status, 200) << m[1].str() << ": " << run.body;
 }
 
+// Checked, holds on main (a guard, not a finding): a hostile repository's branch, commit
+// message, pusher and image tag, and a hostile reason, are escaped in text and in attributes
+// on the project and deployment pages.
+TEST_F(ReviewPageTest, HostileRepositoryFieldsAreEscapedEverywhere) {
+  const std::string evil = R"(x"'><script>alert(1)</script><img src=x onerror=alert(2)>)";
+  auto q = [](std::string s) {
+    for (std::size_t at = s.find('\''); at != std::string::npos; at = s.find('\'', at + 2))
+      s.insert(at, "'");
+    return "'" + s + "'";
+  };
+  ASSERT_TRUE(exec_sql(
+      db_file(),
+      "INSERT INTO runs (id, project, ref, ref_kind, branch, sha, environment, deploy_trigger, "
+      "trigger, state, forge, pusher, commit_message, created_at) VALUES (51, 'shop-api', " +
+          q("refs/heads/" + evil) + ", 'branch', " + q(evil) + ", " + q(evil) +
+          ", 'prod', 'manual', 'push', 'succeeded', 'github', " + q(evil) + ", " +
+          q(evil + "\nsecond line") + ", 't');"
+          "INSERT INTO deployments (id, run_id, project, environment, state, image, tag, digest, "
+          "created_at, reason, triggered_by, triggered_person, expires_at) VALUES (52, 51, "
+          "'shop-api', 'prod', 'awaiting_approval', " +
+          q(evil) + ", " + q(evil) + ", " + q(evil) + ", 't', " + q(evil) + ", " + q(evil) +
+          ", " + q(evil) + ", '2099-01-01T00:00:00Z');"
+          "INSERT INTO deployments (id, run_id, project, environment, state, image, tag, "
+          "created_at) VALUES (53, 51, 'shop-api', 'staging', 'pending', " +
+          q(evil) + ", " + q(evil) + ", 't');"));
+  const Person alice = sign_in("alice-token");
+  for (const std::string path : {"/projects/shop-api", "/deployments/52", "/deployments/53"}) {
+    auto r = d.request("GET", path, "", {{"Cookie", alice.cookie}});
+    ASSERT_EQ(r.status, 200) << path << r.body;
+    EXPECT_EQ(r.body.find("<script"), std::string::npos) << path << r.body;
+    EXPECT_EQ(r.body.find("<img"), std::string::npos) << path << r.body;
+    EXPECT_EQ(r.body.find("x\"'"), std::string::npos) << path << r.body;
+    EXPECT_NE(r.body.find("x&quot;&#39;&gt;&lt;script&gt;"), std::string::npos) << path << r.body;
+  }
+}
+
+// Checked, holds on main (a guard, not a finding): the pusher under another case may not
+// approve; past the deadline (sweep not yet run) nobody may; an approver decides once, the
+// second try (a race lost, or twice) is 409; every decision is audited `via page`.
+TEST_F(ReviewPageTest, ThePageKeepsTheLinksRulesAgainstCaseDeadlineAndRepeats) {
+  const std::string digest = "sha256:" + std::string(64, 'b');
+  ASSERT_TRUE(exec_sql(
+      db_file(),
+      "INSERT INTO runs (id, project, ref, ref_kind, branch, sha, environment, deploy_trigger, "
+      "trigger, state, forge, pusher, created_at) VALUES (61, 'shop-api', 'refs/heads/main', "
+      "'branch', 'main', 'abc', 'prod', 'manual', 'push', 'succeeded', 'github', 'ALICE', 't');"
+      "INSERT INTO runs (id, project, ref, ref_kind, branch, sha, environment, deploy_trigger, "
+      "trigger, state, forge, pusher, created_at) VALUES (62, 'shop-api', 'refs/tags/v2', "
+      "'tag', 'v2', 'abd', 'prod', 'manual', 'push', 'succeeded', 'github', 'mallory', 't');"
+      "INSERT INTO deployments (id, run_id, project, environment, state, image, tag, digest, "
+      "created_at, expires_at) VALUES (71, 61, 'shop-api', 'prod', 'awaiting_approval', 'i', "
+      "'t1', '" + digest + "', 't', '2099-01-01T00:00:00Z'),"
+      "(72, 62, 'shop-api', 'prod', 'awaiting_approval', 'i', 't2', '" + digest +
+      "', 't', '2000-01-01T00:00:00Z');"));
+  const Person alice = sign_in("alice-token");
+  auto decide = [&](int id, const std::string& decision) {
+    return post(alice, "/deployments/" + std::to_string(id) + "/decide",
+                "csrf=" + alice.csrf + "&digest=" + digest + "&decision=" + decision);
+  };
+  EXPECT_EQ(decide(71, "approve").status, 403) << "ALICE pushed it";
+  EXPECT_EQ(decide(72, "approve").status, 410) << "past its deadline";
+  EXPECT_EQ(decide(71, "reject").status, 200) << "a pusher may reject";
+  EXPECT_EQ(decide(71, "reject").status, 409);
+  EXPECT_EQ(rows("SELECT count(*) FROM approvals"), 1);
+  EXPECT_EQ(rows("SELECT count(*) FROM audit WHERE actor = 'alice' AND via = 'page'"), 4);
+}
+
 }  // namespace
 }  // namespace juanie::test
