@@ -249,5 +249,20 @@ TEST_F(ReviewPageTest, ThePageKeepsTheLinksRulesAgainstCaseDeadlineAndRepeats) {
   EXPECT_EQ(rows("SELECT count(*) FROM audit WHERE actor = 'alice' AND via = 'page'"), 4);
 }
 
+// FINDING (info): a signed-in person's decision on a deployment that does not exist (or whose
+// project is no longer configured) is answered 404 with no audit row
+// (daemon/web/page_actions.cpp:150-153), where every other refused decision from the page —
+// even one without the CSRF value — and a link's decision on a deployment that does not match
+// the record (ApprovalDesk::refuse "wrong_deployment") are audited. Probing ids leaves no trace.
+TEST_F(ReviewPageTest, ARefusedDecisionOnAnUnknownDeploymentIsAudited) {
+  const Person alice = sign_in("alice-token");
+  auto r = post(alice, "/deployments/999/decide",
+                "csrf=" + alice.csrf + "&digest=x&decision=approve");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(rows("SELECT count(*) FROM audit WHERE actor = 'alice' AND outcome = 'refused' AND "
+                 "via = 'page'"),
+            1);
+}
+
 }  // namespace
 }  // namespace juanie::test
