@@ -142,7 +142,7 @@ TEST_F(ReviewPageTest, APageFormLargerThanAnyFormIsRefusedBeforeItsBody) {
 
 // FINDING (medium): the posted `decision` is written unchecked and unbounded as the audit
 // row's `action` (ApprovalFlow::decide's refuse, daemon/approvals/approval_flow.cpp:298, fed by
-// daemon/web/page_actions.cpp:171). Any signed-in person with a token that names a person —
+// daemon/web/page_actions.cpp:178). Any signed-in person with a token that names a person —
 // no approver needed — writes rows of any size (up to limits.body_max) and any action name
 // into the append-only audit log, one per POST. The comment is capped (2000); the decision
 // is not, and is not one of approve|reject when it reaches the audit.
@@ -251,7 +251,7 @@ TEST_F(ReviewPageTest, ThePageKeepsTheLinksRulesAgainstCaseDeadlineAndRepeats) {
 
 // FINDING (info): a signed-in person's decision on a deployment that does not exist (or whose
 // project is no longer configured) is answered 404 with no audit row
-// (daemon/web/page_actions.cpp:150-153), where every other refused decision from the page —
+// (daemon/web/page_actions.cpp:161-164), where every other refused decision from the page —
 // even one without the CSRF value — and a link's decision on a deployment that does not match
 // the record (ApprovalDesk::refuse "wrong_deployment") are audited. Probing ids leaves no trace.
 TEST_F(ReviewPageTest, ARefusedDecisionOnAnUnknownDeploymentIsAudited) {
