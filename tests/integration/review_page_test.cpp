@@ -12,6 +12,7 @@
 #include <regex>
 #include <string>
 
+#include "daemon/approvals/link_token.hpp"
 #include "integration/daemon_fixture.hpp"
 #include "integration/raw_client.hpp"
 
@@ -261,6 +262,44 @@ TEST_F(ReviewPageTest, ARefusedDecisionOnAnUnknownDeploymentIsAudited) {
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(rows("SELECT count(*) FROM audit WHERE actor = 'alice' AND outcome = 'refused' AND "
                  "via = 'page'"),
+            1);
+}
+
+// Checked, holds on main (a guard, not a finding): an approver who approved from the page
+// and then uses their link (or the other way round) is one approval, not two, where two
+// distinct approvers are required.
+TEST_F(ReviewPageTest, OnePersonByPageAndByLinkIsOneApproval) {
+  ASSERT_EQ(d.stop(), 0) << d.log();
+  d.home().write("projects.d/shop-api.yaml",
+                 "name: shop-api\nrepo: {url: https://github.com/acme/shop-api.git, forge: "
+                 "github, webhook_secret: shop-api.webhook}\n"
+                 "environments: {prod: {approvers: [alice, bob], required_approvals: 2}}\n"
+                 "approvers: {alice: {email: a@x}, bob: {email: b@x}}\n"
+                 "branches: [{match: main, environment: prod, trigger: manual}]\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  const auto id = awaiting_deployment();
+  const std::string digest = "sha256:" + std::string(64, 'b');
+  const auto key = daemon::approvals::make_signing_key(kApprovalKey);
+  daemon::approvals::LinkClaims claims;
+  claims.deployment = id;
+  claims.approver = "alice";
+  claims.environment = "prod";
+  claims.digest = digest;
+  claims.expires = 4070908800;  // 2099
+  const std::string link = daemon::approvals::mint_link("", claims, key);
+  auto verified = daemon::approvals::verify_link(link.substr(9), {key});
+  ASSERT_TRUE(verified);
+  const std::string csrf = daemon::approvals::csrf_value(*verified, {key});
+
+  const Person alice = sign_in("alice-token");
+  auto by_page = post(alice, "/deployments/" + std::to_string(id) + "/decide",
+                      "csrf=" + alice.csrf + "&digest=" + digest + "&decision=approve");
+  EXPECT_EQ(by_page.status, 200) << by_page.body;
+  auto by_link = d.request("POST", link, "csrf=" + csrf + "&decision=approve", {kForm});
+  EXPECT_EQ(by_link.status, 409) << by_link.body;
+  EXPECT_EQ(rows("SELECT count(*) FROM approvals"), 1);
+  EXPECT_EQ(rows("SELECT count(*) FROM deployments WHERE id = 42 AND state = "
+                 "'awaiting_approval'"),
             1);
 }
 
