@@ -34,6 +34,11 @@ std::optional<Decision> parse_decision(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view decision_action(std::string_view posted) {
+  const auto decision = parse_decision(posted);
+  return decision ? to_string(*decision) : "decide";
+}
+
 Verdict tally(const Gate& gate, const std::vector<Recorded>& decisions) {
   std::set<std::string> approved;
   for (const auto& d : decisions) {

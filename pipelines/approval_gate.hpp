@@ -27,6 +27,9 @@ std::optional<Gate> gate_of(const Environment& environment);
 enum class Decision { kApprove, kReject };
 std::string_view to_string(Decision decision);
 std::optional<Decision> parse_decision(std::string_view text);
+// The audit log's action for a posted decision: "approve" or "reject", else "decide" — never
+// the posted text itself, which whoever sends the form chooses.
+std::string_view decision_action(std::string_view posted);
 
 struct Recorded {
   std::string approver;

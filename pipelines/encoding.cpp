@@ -94,4 +94,20 @@ std::string percent_encode(std::string_view in) {
   return out;
 }
 
+std::string quoted_excerpt(std::string_view bytes, std::size_t max) {
+  std::string out = "\"";
+  for (unsigned char c : bytes.substr(0, max)) {
+    if (c == '"' || c == '\\') {
+      out += {'\\', static_cast<char>(c)};
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += {'\\', 'x', kLowerHex[c >> 4], kLowerHex[c & 15]};
+    }
+  }
+  out += '"';
+  if (bytes.size() > max) out += "...";
+  return out;
+}
+
 }  // namespace juanie::pipelines

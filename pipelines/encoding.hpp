@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,5 +21,11 @@ std::optional<std::string> base64_decode(std::string_view text);
 
 // RFC 3986 percent-encoding of everything but the unreserved characters (A-Z a-z 0-9 - _ . ~).
 std::string percent_encode(std::string_view bytes);
+
+// Untrusted bytes as a short quoted excerpt for a log line or an audit row: the first `max`
+// bytes between double quotes, printable ASCII kept but `"` and `\` escaped, every other byte
+// as \xNN (so no newline, control or invalid UTF-8 gets through), and "..." after the closing
+// quote when there was more.
+std::string quoted_excerpt(std::string_view bytes, std::size_t max);
 
 }  // namespace juanie::pipelines

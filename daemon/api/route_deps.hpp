@@ -41,7 +41,7 @@ struct RouteDeps {
   ManualRuns* manual_runs = nullptr;
   std::function<void()> on_flux_event = nullptr;  // a Flux event was stored: act on it
   web::Sessions* sessions = nullptr;              // the status page's (null: no page)
-  bool secure_cookies = false;                    // served over TLS: cookies say Secure
+  bool secure_cookies = false;  // reached over https (TLS here or at a proxy): Secure, __Host-
 };
 
 }  // namespace juanie::daemon

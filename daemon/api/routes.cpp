@@ -97,7 +97,16 @@ void Routes::handle(http::Request req, http::Reply reply) {
   reply(http::error_response(404, "no such endpoint"));
 }
 
-std::optional<http::Response> Routes::screen(const http::Request& head) {
+http::Screening Routes::screen(const http::Request& head) {
+  if (web::is_page_path(head.path()) && deps_.sessions) {
+    http::Screening screening = web::screen_page(deps_, head);
+    if (screening.answer) deps_.metrics.http_request("/", screening.answer->status, 0);
+    return screening;
+  }
+  return {refuse_before_body(head), std::nullopt, ""};
+}
+
+std::optional<http::Response> Routes::refuse_before_body(const http::Request& head) {
   const std::string_view path = head.path();
   std::string_view forge_name, project_name;
   if (api::split_hook_path(path, forge_name, project_name)) {
@@ -127,7 +136,6 @@ std::optional<http::Response> Routes::screen(const http::Request& head) {
     return http::error_response(404, "no project takes " + forge_label + " webhooks here");
   }
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") return std::nullopt;
-  if (web::is_page_path(path) && deps_.sessions) return std::nullopt;
   if (path.starts_with("/approve/")) {
     auto refused = deps_.desk.screen(head);
     if (refused) deps_.metrics.http_request("/approve", refused->status, 0);

@@ -21,13 +21,16 @@ class Routes {
   void handle(http::Request request, http::Reply reply);
   // Once a request's header is read, before its body: the answer to a request that no body
   // can make right (no such endpoint or project, wrong method, no valid bearer token or
-  // approval link), else nullopt. The server then answers without reading the body.
-  std::optional<http::Response> screen(const http::Request& head);
+  // approval link, a page's form without a session), which the server sends without reading
+  // the body; else how much body the route takes (a page's form: web::kFormMax).
+  http::Screening screen(const http::Request& head);
   // For the server's own refusals (413, 431): counted and logged like the handlers' answers.
   void refused(int status, std::string_view target, std::string_view remote);
 
  private:
   void api(const http::Request& request, http::Reply reply);
+  // The refusals of `screen` for every route but the status page's.
+  std::optional<http::Response> refuse_before_body(const http::Request& head);
 
   RouteDeps deps_;
   Readiness readiness_;

@@ -236,6 +236,10 @@ void ApprovalDesk::decide(const http::Request& req, const LinkClaims& c, http::R
                   "Keep the comment under " + std::to_string(kMaxComment) + " characters.",
                   std::move(reply));
   }
+  if (!pipelines::parse_decision(request.decision)) {
+    return refuse(req, c.approver, c.deployment, "bad_form", 400, choose_decision_text().title,
+                  undecided_text(request.decision), std::move(reply));
+  }
   request.source_address = req.remote_address;
   request.user_agent = std::string(req.header("User-Agent").value_or("")).substr(0, 300);
 

@@ -3,6 +3,7 @@
 #include "daemon/approvals/approval_page.hpp"
 #include "daemon/store/approvals.hpp"
 #include "daemon/support/clock.hpp"
+#include "pipelines/encoding.hpp"
 
 namespace juanie::daemon::approvals {
 namespace {
@@ -293,11 +294,18 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
   const std::string at = rfc3339(now);
   const LinkClaims& c = r.claims;
   const bool by_link = r.via != "page";
+  // The action is approve, reject or decide; what else the form said is kept, short and
+  // escaped, in the detail: the audit names no action the daemon never takes.
+  const std::string action(pipelines::decision_action(r.decision));
+  const std::string posted =
+      action == "decide" && !r.decision.empty()
+          ? " (the form said " + pipelines::quoted_excerpt(r.decision, 32) + ")"
+          : "";
   auto refuse = [&](DecisionOutcome outcome) -> Result<DecisionOutcome> {
-    auto ok = store::append_audit(
-        db, {at, r.decision.empty() ? "decide" : r.decision, c.approver, c.deployment, "refused",
-             std::to_string(outcome.status) + ": " + outcome.message, r.source_address,
-             r.user_agent, r.via});
+    auto ok =
+        store::append_audit(db, {at, action, c.approver, c.deployment, "refused",
+                                 std::to_string(outcome.status) + ": " + outcome.message + posted,
+                                 r.source_address, r.user_agent, r.via});
     if (!ok) return std::unexpected(ok.error());
     return outcome;
   };
@@ -358,7 +366,7 @@ Result<DecisionOutcome> ApprovalFlow::decide(store::Database& db,
   a.token_nonce = by_link ? c.nonce : page_nonce(d.id, c.approver);
   a.via = by_link ? "link" : "page";
   if (auto ok = store::insert_approval(db, a); !ok) return std::unexpected(ok.error());
-  if (auto ok = store::append_audit(db, {at, r.decision, c.approver, d.id, "done", r.comment,
+  if (auto ok = store::append_audit(db, {at, action, c.approver, d.id, "done", r.comment,
                                          r.source_address, r.user_agent, a.via});
       !ok) {
     return std::unexpected(ok.error());

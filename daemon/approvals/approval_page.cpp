@@ -1,5 +1,7 @@
 #include "daemon/approvals/approval_page.hpp"
 
+#include "pipelines/encoding.hpp"
+
 namespace juanie::daemon::approvals {
 namespace {
 
@@ -148,6 +150,12 @@ PageText no_longer_waiting_text(std::int64_t deployment, std::string_view state,
 
 PageText choose_decision_text() {
   return {"Choose approve or reject", "The form did not say approve or reject."};
+}
+
+std::string undecided_text(std::string_view posted) {
+  if (posted.empty()) return choose_decision_text().message;
+  return "The form did not say approve or reject (it said " +
+         pipelines::quoted_excerpt(posted, 32) + ").";
 }
 
 PageText expired_text(std::string_view deadline) {

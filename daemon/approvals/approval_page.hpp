@@ -63,6 +63,8 @@ PageText link_used_text();
 PageText no_longer_waiting_text(std::int64_t deployment, std::string_view state,
                                 const std::optional<std::string>& reason);
 PageText choose_decision_text();
+// choose_decision_text's message with what the form said instead, short and escaped.
+std::string undecided_text(std::string_view posted);
 PageText expired_text(std::string_view deadline);
 PageText gate_removed_text(std::string_view environment);
 // A decision the gate refuses: `why` is the gate's sentence; `twice` when it is the second one

@@ -331,12 +331,15 @@ int serve(const std::filesystem::path& config_file) {
   });
   ManualRuns manual_runs(mirrors, daemon.secrets_dir);
   web::Sessions sessions(random, kSessionTtl);
+  // People reach the page over https when the daemon serves TLS or sits behind a TLS proxy
+  // (public_url is https): the session cookie is Secure then, never sent over plain http.
+  const bool secure_cookies = daemon.tls.has_value() || daemon.public_url.starts_with("https://");
   Routes routes(RouteDeps{
       clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
       [&scheduler] { scheduler.wake(); },
       [&scheduler](std::int64_t run) { return scheduler.cancel(run); }, flow, desk, changed,
       [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }, &manual_runs,
-      [&rollouts] { rollouts.wake(); }, &sessions, daemon.tls.has_value()});
+      [&rollouts] { rollouts.wake(); }, &sessions, secure_cookies});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;

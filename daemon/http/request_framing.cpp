@@ -35,17 +35,28 @@ RequestFraming::RequestFraming(const FramingLimits& limits) : limits_(limits) {
   parser_.on_chunk_header(on_chunk_header_);
 }
 
+std::optional<Refusal> RequestFraming::limit_body(std::uint64_t max, std::string name) {
+  if (max >= limits_.body_max) return std::nullopt;
+  limits_.body_max = max;
+  body_max_name_ = name.empty() ? "this route's body cap" : std::move(name);
+  parser_.body_limit(max);
+  if (auto length = parser_.content_length(); length && *length > max) {
+    return Refusal{413, "the body is larger than " + body_max_name_};
+  }
+  return std::nullopt;
+}
+
 std::optional<Refusal> RequestFraming::consumed(std::size_t bytes) {
   consumed_ += bytes;
   if (consumed_ <= limits_.request_max()) return std::nullopt;
-  return Refusal{413, "the request (body and chunk framing) is larger than limits.body_max allows"};
+  return Refusal{
+      413, "the request (body and chunk framing) is larger than " + body_max_name_ + " allows"};
 }
 
 std::optional<Refusal> RequestFraming::refusal(const error_code& ec) const {
   if (ec == bhttp::error::header_limit) return Refusal{431, "request headers too large"};
-  if (ec == bhttp::error::body_limit) {
-    return Refusal{413, "the body is larger than limits.body_max"};
-  }
+  if (ec == bhttp::error::body_limit)
+    return Refusal{413, "the body is larger than " + body_max_name_};
   if (ec == bhttp::error::buffer_overflow) {
     return Refusal{
         400, "a chunk-size line or the trailers are longer than " + kib(limits_.buffer_max())};

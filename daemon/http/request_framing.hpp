@@ -65,6 +65,11 @@ class RequestFraming {
   Parser& parser() { return parser_; }
   const Parser& parser() const { return parser_; }
 
+  // Lowers this request's body cap to `max` (named `name` in the 413) once its header is read
+  // and before any of its body is: a 413 at once when the announced Content-Length passes it;
+  // else the parser refuses a body (chunked or not) as it passes it. A higher `max` changes
+  // nothing.
+  std::optional<Refusal> limit_body(std::uint64_t max, std::string name);
   // Counts `bytes` the parser has just taken; a 413 once the request passes request_max().
   std::optional<Refusal> consumed(std::size_t bytes);
   // The answer to a read that failed with `ec`; nullopt when there is nobody to answer (the
@@ -76,6 +81,7 @@ class RequestFraming {
 
  private:
   FramingLimits limits_;
+  std::string body_max_name_ = "limits.body_max";
   Parser parser_;
   std::uint64_t consumed_ = 0;
   bool extension_too_long_ = false;

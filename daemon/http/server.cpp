@@ -155,9 +155,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     head_.remote_address = peer_;
     if (shared_.options.screen) {
-      if (auto answer = shared_.options.screen(head_)) {
+      Screening screening = shared_.options.screen(head_);
+      if (screening.answer) {
         // A body still to come is not read: answer, then close.
-        return write(std::move(*answer), !parser.is_done());
+        return write(std::move(*screening.answer), !parser.is_done());
+      }
+      if (screening.body_max) {
+        if (auto refusal = framing_->limit_body(*screening.body_max, screening.body_max_name))
+          return refuse(refusal->status, refusal->message);
       }
     }
     if (!parser.is_done() && beast::iequals(header[bhttp::field::expect], "100-continue")) {

@@ -21,6 +21,17 @@ using Reply = std::function<void(Response)>;
 // call `reply` when done).
 using Handler = std::function<void(Request, Reply)>;
 
+// What `ServerOptions::screen` decides once a request's header is read, before its body.
+struct Screening {
+  // Sent without reading the body, which is then never read (the connection closes).
+  std::optional<Response> answer;
+  // Else the body is read, at most this many bytes when a route takes less than
+  // ServerOptions::body_max (a form): past it the answer is 413, before the body when its
+  // Content-Length says so, else as soon as a chunked body passes it.
+  std::optional<std::uint64_t> body_max;
+  std::string body_max_name;  // what the 413 calls that cap ("a form's 16 KiB")
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0: any free port (tests)
@@ -32,9 +43,9 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{60'000};
   std::optional<std::filesystem::path> tls_cert;
   std::optional<std::filesystem::path> tls_key;
-  // Called once a request's header is read (the Request has no body yet): an answer here is
-  // sent without reading the body, which is then never read (the connection closes).
-  std::function<std::optional<Response>(const Request& head)> screen;
+  // Called once a request's header is read (the Request has no body yet): an answer now, or
+  // the body to read and how much of it at most.
+  std::function<Screening(const Request& head)> screen;
   // Told of requests the server refuses itself (413, 431) before any handler sees them.
   std::function<void(int status, std::string_view target, std::string_view remote)> on_refused;
 };

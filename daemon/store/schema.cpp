@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 15> kMigrations{
+constexpr std::array<const char*, 16> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -335,6 +335,18 @@ END;
 ALTER TABLE approvals ADD COLUMN via TEXT NOT NULL DEFAULT 'link' CHECK (via IN ('link', 'page'));
 ALTER TABLE audit ADD COLUMN via TEXT CHECK (via IS NULL OR via IN ('link', 'page'));
 UPDATE audit SET via = 'link' WHERE action IN ('approve', 'reject', 'decide');
+)sql",
+    // 16: migration 15 marked the decisions of the audit log by their action's name, but a
+    // refused decision's action was whatever its form posted ('yes', 'Approve', ...), so those
+    // kept no `via`. Marked by what the rows are instead: before 15 every decision came by
+    // link, and only decisions were ever audited as refused (every other row — requests,
+    // triggers, cancels, expiries, supersedes, rollbacks — is 'done' by the daemon or an
+    // operator, and no decision), so every refused row, and every done approve or reject,
+    // still without a `via` is a link's. Since 15 every decision is written with its `via`,
+    // so no page decision is among them. Not left NULL ("unknown"): how they came is known.
+    R"sql(
+UPDATE audit SET via = 'link'
+  WHERE via IS NULL AND (outcome = 'refused' OR action IN ('approve', 'reject', 'decide'));
 )sql",
 };
 

@@ -14,6 +14,8 @@
 #include "daemon/web/page_handlers.hpp"
 #include "daemon/web/page_support.hpp"
 #include "daemon/web/pages.hpp"
+#include "pipelines/approval_gate.hpp"
+#include "pipelines/encoding.hpp"
 
 namespace juanie::daemon::web {
 namespace {
@@ -21,6 +23,8 @@ namespace {
 constexpr std::string_view kProjects = "/projects/";
 constexpr std::string_view kDeployments = "/deployments/";
 constexpr std::size_t kMaxComment = 2000;
+// sha256:<64 hex> is 71 characters, sha512:<128 hex> 135: a longer one names no image.
+constexpr std::size_t kMaxDigest = 160;
 
 http::Response page(int status, std::string html) {
   return html_page(status, std::move(html));
@@ -151,10 +155,21 @@ void decide(const RouteDeps& deps, const http::Request& req, const Session& sess
             std::int64_t id, const std::map<std::string, std::string>& form, http::Reply reply) {
   auto d = deps.reader.with([&](store::Database& db) { return store::find_deployment(db, id); });
   if (!d) return reply(message(503, "Not available", d.error().message));
-  if (!*d) return reply(not_found("no deployment " + std::to_string(id)));
+  // Refused like every other decision, in the audit log: probing for ids leaves a trace.
+  if (!*d) {
+    return refuse_decision(deps, req, session, id, 404,
+                           "There is no deployment " + std::to_string(id) + "; nothing changed",
+                           std::move(reply));
+  }
   const auto projects = deps.projects.get();
   auto it = projects->find((*d)->project);
-  if (it == projects->end()) return reply(not_found("project " + (*d)->project + " is gone"));
+  if (it == projects->end()) {
+    return refuse_decision(deps, req, session, id, 404,
+                           "Project " + (*d)->project +
+                               " is no longer configured here, so nobody can decide its "
+                               "deployments; nothing changed",
+                           std::move(reply));
+  }
   // The approver is the person the session's token names, exactly as the environment's
   // `approvers` name them; a token that names nobody approves nothing.
   if (session.person.empty()) {
@@ -176,6 +191,21 @@ void decide(const RouteDeps& deps, const http::Request& req, const Session& sess
   if (request.comment.size() > kMaxComment) {
     return refuse_decision(deps, req, session, id, 400,
                            "Keep the comment under " + std::to_string(kMaxComment) + " characters",
+                           std::move(reply));
+  }
+  // The page's form says approve or reject and carries the digest it showed: anything else
+  // is not from it, and goes no further than an audit row of bounded size.
+  if (!pipelines::parse_decision(request.decision)) {
+    return refuse_decision(deps, req, session, id, 400,
+                           "Choose approve or reject (the form said " +
+                               pipelines::quoted_excerpt(request.decision, 32) +
+                               "); nothing changed",
+                           std::move(reply));
+  }
+  if (request.claims.digest.size() > kMaxDigest) {
+    return refuse_decision(deps, req, session, id, 400,
+                           "The form's image digest is longer than any digest (" +
+                               std::to_string(kMaxDigest) + " characters); nothing changed",
                            std::move(reply));
   }
   auto project = it->second;  // kept alive across a reload until the write is done

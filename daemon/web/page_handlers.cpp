@@ -13,8 +13,6 @@
 namespace juanie::daemon::web {
 namespace {
 
-constexpr std::string_view kCookie = kSessionCookie;
-
 http::Response page(int status, std::string html) {
   return html_page(status, std::move(html));
 }
@@ -38,10 +36,13 @@ http::Response see_home(std::string cookie, std::string location = "/") {
   return r;
 }
 
-std::string cookie_attributes(const RouteDeps& deps) {
+// `name=value` and the attributes of the session cookie.
+std::string session_cookie(const RouteDeps& deps, std::string_view value) {
   // SameSite=Strict: no other site can make the browser send it, so no form elsewhere can act
-  // as the person; HttpOnly: no script reads it; Secure when served over TLS.
-  return "; Path=/; HttpOnly; SameSite=Strict" + std::string(deps.secure_cookies ? "; Secure" : "");
+  // as the person; HttpOnly: no script reads it; Secure when the page is reached over https
+  // (served over TLS, or public_url is https behind a TLS proxy), named __Host- then.
+  return std::string(session_cookie_name(deps)) + "=" + std::string(value) +
+         "; Path=/; HttpOnly; SameSite=Strict" + (deps.secure_cookies ? "; Secure" : "");
 }
 
 // The configured token whose SHA-256 is that of `token`; every digest is compared, in
@@ -65,9 +66,9 @@ void sign_in(const RouteDeps& deps, const http::Request& req, http::Reply reply)
   }
   auto opened = deps.sessions->open(token->name, token->person, deps.clock.now());
   deps.log.info("status page: " + token->name + " signed in from " + req.remote_address);
-  reply(see_home(std::string(kCookie) + "=" + opened.id + cookie_attributes(deps) +
-                     "; Max-Age=" + std::to_string(deps.sessions->ttl().count()),
-                 landing(form)));
+  reply(see_home(
+      session_cookie(deps, opened.id) + "; Max-Age=" + std::to_string(deps.sessions->ttl().count()),
+      landing(form)));
 }
 
 void sign_out(const RouteDeps& deps, const http::Request& req, http::Reply reply) {
@@ -77,9 +78,9 @@ void sign_out(const RouteDeps& deps, const http::Request& req, http::Reply reply
       !constant_time_equal(form->at("csrf"), session->csrf)) {
     return reply(page(403, sign_in_page("Sign-out refused: the form was not this session's.")));
   }
-  deps.sessions->close(cookie_value(*req.header("Cookie"), kCookie));
+  deps.sessions->close(session_id_of(deps, req));
   deps.log.info("status page: " + session->token_name + " signed out");
-  reply(see_home(std::string(kCookie) + "=" + cookie_attributes(deps) + "; Max-Age=0"));
+  reply(see_home(session_cookie(deps, "") + "; Max-Age=0"));
 }
 
 void home(const RouteDeps& deps, const Session& session, http::Reply reply) {
@@ -92,6 +93,18 @@ void home(const RouteDeps& deps, const Session& session, http::Reply reply) {
 }
 
 }  // namespace
+
+http::Screening screen_page(const RouteDeps& deps, const http::Request& head) {
+  const std::string_view path = head.path();
+  // Every form but the sign-in form is a session's: without one, its body is of no use.
+  const bool session_form = head.method == "POST" &&
+                            (path == "/sign-out" || path.starts_with("/runs/") ||
+                             path.starts_with("/projects/") || path.starts_with("/deployments/"));
+  if (session_form && !session_of(deps, head)) {
+    return {page(403, sign_in_page("Sign in first: that form needs a session.")), std::nullopt, ""};
+  }
+  return {std::nullopt, kFormMax, "a page form's " + std::to_string(kFormMax / 1024) + " KiB"};
+}
 
 bool is_page_path(std::string_view path) {
   return path == "/" || path == "/sign-in" || path == "/sign-out" || is_run_page_path(path) ||

@@ -6,14 +6,18 @@
 
 namespace juanie::daemon::web {
 
-std::string session_id_of(const http::Request& req) {
+std::string_view session_cookie_name(const RouteDeps& deps) {
+  return deps.secure_cookies ? kSecureSessionCookie : kSessionCookie;
+}
+
+std::string session_id_of(const RouteDeps& deps, const http::Request& req) {
   const auto header = req.header("Cookie");
-  return header ? cookie_value(*header, kSessionCookie) : "";
+  return header ? cookie_value(*header, session_cookie_name(deps)) : "";
 }
 
 std::optional<Session> session_of(const RouteDeps& deps, const http::Request& req) {
   if (!deps.sessions) return std::nullopt;
-  return deps.sessions->find(session_id_of(req), deps.clock.now());
+  return deps.sessions->find(session_id_of(deps, req), deps.clock.now());
 }
 
 std::string actor_of(const Session& session) {

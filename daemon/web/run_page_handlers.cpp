@@ -110,8 +110,8 @@ void open_events(const RouteDeps& deps, const http::Request& req, const store::R
   }
   http::Response r{200, "text/event-stream; charset=utf-8", "retry: 3000\n\n", {}};
   r.headers.emplace_back("X-Accel-Buffering", "no");
-  r.stream = std::make_shared<RunEvents>(deps.reader, run.id, *deps.sessions, session_id_of(req),
-                                         deps.clock, std::move(*slot));
+  r.stream = std::make_shared<RunEvents>(deps.reader, run.id, *deps.sessions,
+                                         session_id_of(deps, req), deps.clock, std::move(*slot));
   reply(std::move(r));
 }
 

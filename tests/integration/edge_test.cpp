@@ -158,5 +158,56 @@ TEST(Edge, ABodyIsReadOnlyForARouteAndProjectThatExist) {
   EXPECT_NE(log.find("refused (404) before its body"), std::string::npos) << log;
 }
 
+// A body sent in chunks of 4 KiB, `total` bytes in all, to `path`, then its answer.
+std::string chunked_post(Daemon& d, const std::string& path, std::size_t total,
+                         const std::string& extra = "") {
+  RawConnection c(d.port());
+  if (!c.send("POST " + path +
+              " HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+              "Transfer-Encoding: chunked\r\n" +
+              extra + "\r\n")) {
+    return "";
+  }
+  const std::string chunk = "1000\r\n" + std::string(4096, 'x') + "\r\n";
+  for (std::size_t sent = 0; sent < total; sent += 4096) {
+    if (!c.send(chunk)) break;
+  }
+  c.send("0\r\n\r\n");
+  return c.read_response(5s);
+}
+
+// The status page's forms are a few hundred bytes, and all but the sign-in form are a
+// session's: a stranger's POST to one (no cookie, or one that names no session) is refused
+// before its body, and no page request — the sign-in form, anyone's, included — may carry
+// more than a form's 16 KiB, whether announced or chunked.
+TEST(Edge, APageFormIsReadOnlyFromASessionAndOnlyFormSized) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  for (const std::string path : {"/deployments/42/decide", "/projects/shop-api/trigger",
+                                 "/projects/shop-api/runs", "/runs/1/cancel", "/sign-out"}) {
+    const std::string answer = answer_to_head(d, "POST", path);
+    EXPECT_EQ(status_of(answer), 403) << path << ": the daemon waited for 10 MiB nobody uses\n"
+                                      << answer;
+  }
+  const std::string forged =
+      answer_to_head(d, "POST", "/deployments/42/decide",
+                     "Cookie: juanie_session=" + std::string(64, 'f') + "\r\n");
+  EXPECT_EQ(status_of(forged), 403) << "a cookie that names no session is none\n" << forged;
+  const std::string sign_in = answer_to_head(d, "POST", "/sign-in");
+  EXPECT_EQ(status_of(sign_in), 413) << "a sign-in form of 10 MiB was awaited\n" << sign_in;
+  EXPECT_NE(sign_in.find("16 KiB"), std::string::npos) << sign_in;
+  EXPECT_EQ(status_of(chunked_post(d, "/sign-in", 64 * 1024)), 413);
+
+  auto signed_in = d.request("POST", "/sign-in", std::string("token=") + kApiToken, kForm);
+  ASSERT_EQ(signed_in.status, 303);
+  const std::string cookie =
+      "Cookie: " +
+      signed_in.header("Set-Cookie").substr(0, signed_in.header("Set-Cookie").find(';')) + "\r\n";
+  EXPECT_EQ(status_of(answer_to_head(d, "POST", "/projects/shop-api/runs", cookie)), 413);
+  EXPECT_EQ(status_of(chunked_post(d, "/deployments/42/decide", 64 * 1024, cookie)), 413);
+  // A form-sized chunked body is read and answered by the page (its CSRF value is missing).
+  EXPECT_EQ(status_of(chunked_post(d, "/projects/shop-api/runs", 8 * 1024, cookie)), 403);
+}
+
 }  // namespace
 }  // namespace juanie::test

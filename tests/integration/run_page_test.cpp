@@ -166,6 +166,22 @@ TEST(RunPage, AStrangerAndAnotherSitesFormChangeNothing) {
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
+// The project page links each run to /runs/{id} (so does a run started from it, by its
+// redirect): the link is served, not the JSON 404 it once was.
+TEST(RunPage, TheProjectPagesRunLinksAreServed) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  queue_run(d, "run-link-1", 'c');
+  const SignedIn me = sign_in(d);
+  auto project = d.request("GET", "/projects/shop-api", "", {{"Cookie", me.cookie}});
+  const auto at = project.body.find("<a href=\"/runs/");
+  ASSERT_NE(at, std::string::npos) << project.body;
+  const std::string link = project.body.substr(at + 9, project.body.find('"', at + 9) - at - 9);
+  auto run = d.request("GET", link, "", {{"Cookie", me.cookie}});
+  EXPECT_EQ(run.status, 200) << link << ": " << run.body;
+  EXPECT_NE(run.header("Content-Type").find("text/html"), std::string::npos);
+}
+
 // A session holds at most 4 streams; signing out ends them (and frees the slots).
 TEST(RunPage, LiveStreamsAreBoundedAndEndWithTheSession) {
   Daemon d;

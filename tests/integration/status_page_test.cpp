@@ -86,6 +86,37 @@ TEST(StatusPage, OnlyASignedInPersonSeesRunsAndSignOutNeedsTheSessionsForm) {
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
+// Behind a TLS proxy (public_url is https) people reach the page over https though the daemon
+// serves plain http: the cookie is Secure, never sent over http, and named __Host- so no other
+// host of the domain and no http page can plant or overwrite it. Only that name is read.
+TEST(StatusPage, BehindAnHttpsProxyTheCookieIsSecureAndHostOnly) {
+  Daemon d("public_url: https://ci.example.com\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  auto signed_in = d.request("POST", "/sign-in", std::string("token=") + kApiToken, kForm);
+  ASSERT_EQ(signed_in.status, 303) << signed_in.body;
+  const std::string set_cookie = signed_in.header("Set-Cookie");
+  ASSERT_TRUE(set_cookie.starts_with("__Host-juanie_session=")) << set_cookie;
+  EXPECT_NE(set_cookie.find("; Secure"), std::string::npos) << set_cookie;
+  EXPECT_NE(set_cookie.find("; Path=/;"), std::string::npos) << set_cookie;
+  EXPECT_EQ(set_cookie.find("Domain"), std::string::npos) << set_cookie;
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  const std::string id = cookie.substr(cookie.find('=') + 1);
+
+  auto home = d.request("GET", "/", "", {{"Cookie", cookie}});
+  EXPECT_NE(home.body.find("Signed in as"), std::string::npos) << home.body;
+  // The same id under the plain name (which anyone may set) is no session here.
+  auto plain = d.request("GET", "/", "", {{"Cookie", "juanie_session=" + id}});
+  EXPECT_EQ(plain.body.find("Signed in as"), std::string::npos) << plain.body;
+
+  auto out =
+      d.request("POST", "/sign-out", "csrf=" + csrf_of(home.body), {{"Cookie", cookie}, kForm[0]});
+  EXPECT_EQ(out.status, 303);
+  EXPECT_TRUE(out.header("Set-Cookie").starts_with("__Host-juanie_session=;"))
+      << out.header("Set-Cookie");
+  EXPECT_NE(out.header("Set-Cookie").find("; Secure"), std::string::npos);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
 // A person in Debian's Chromium (tests/browser/status_page.mjs through playwright-core): a
 // wrong token is told so, the right one shows the runs (on a phone without scrolling
 // sideways), no script can read the session cookie, axe-core finds nothing serious on either

@@ -161,6 +161,13 @@ TEST(Tls, ServesWebhooksOverHttps) {
   auto r = d.request("POST", "/hooks/github/shop-api", body, github_headers(body, "tls-1"));
   EXPECT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(d.request("GET", "/healthz").status, 200);
+  // Served over TLS, the status page's session cookie is Secure and __Host- (host-only).
+  auto signed_in = d.request("POST", "/sign-in", std::string("token=") + kApiToken,
+                             {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(signed_in.status, 303) << signed_in.body;
+  EXPECT_TRUE(signed_in.header("Set-Cookie").starts_with("__Host-juanie_session="))
+      << signed_in.header("Set-Cookie");
+  EXPECT_NE(signed_in.header("Set-Cookie").find("; Secure"), std::string::npos);
   const std::string said = notify.drain(1000ms);
   EXPECT_NE(said.find("WATCHDOG=1"), std::string::npos) << said;
 }

@@ -48,6 +48,16 @@ TEST(ApprovalGate, EachApproverCountsOnceAndAnyRejectionStops) {
             Verdict::kRejected);
 }
 
+// The audit names only actions the daemon knows: whatever else a form posts is "decide".
+TEST(ApprovalGate, TheAuditActionOfAPostedDecisionIsOneOfThree) {
+  EXPECT_EQ(decision_action("approve"), "approve");
+  EXPECT_EQ(decision_action("reject"), "reject");
+  for (const std::string& posted : std::vector<std::string>{
+           "", "Approve", "approve ", "rollback", "trigger", "yes", std::string(1 << 16, 'x')}) {
+    EXPECT_EQ(decision_action(posted), "decide") << posted.substr(0, 20);
+  }
+}
+
 TEST(ApprovalGate, WhoMayDecide) {
   const Gate gate = *gate_of(prod());
   const Authors from{.forge = "github", .logins = {"Alice"}, .emails = {}, .triggered = {"bob"}};

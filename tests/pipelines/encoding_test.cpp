@@ -38,5 +38,18 @@ TEST(Encoding, PercentEncodingKeepsOnlyUnreserved) {
   EXPECT_EQ(percent_encode("a b/+=\xe2\x9c\x93"), "a%20b%2F%2B%3D%E2%9C%93");
 }
 
+// What a stranger posts reaches an audit row or a log line only as this: short, one line,
+// nothing that a terminal or a log reader takes for anything but text.
+TEST(Encoding, AQuotedExcerptIsShortOneLineAndEscaped) {
+  EXPECT_EQ(quoted_excerpt("yes", 32), "\"yes\"");
+  EXPECT_EQ(quoted_excerpt("", 32), "\"\"");
+  EXPECT_EQ(quoted_excerpt("a\"b\\c", 32), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(quoted_excerpt("x\n2026 approve ok\r\x1b[31m", 32),
+            "\"x\\x0a2026 approve ok\\x0d\\x1b[31m\"");
+  EXPECT_EQ(quoted_excerpt("\xe2\x9c\x93", 32), "\"\\xe2\\x9c\\x93\"");
+  EXPECT_EQ(quoted_excerpt(std::string(1 << 20, 'x'), 8), "\"xxxxxxxx\"...");
+  EXPECT_EQ(quoted_excerpt("12345678", 8), "\"12345678\"");
+}
+
 }  // namespace
 }  // namespace juanie::pipelines

@@ -63,5 +63,44 @@ TEST(RequestFraming, TheFirstReadStaysWithinSmallLimits) {
   EXPECT_LE(buffer.capacity(), limits.buffer_max());
 }
 
+// A route's smaller cap, set once the header is read: a Content-Length over it is refused at
+// once, a chunked body as soon as it passes it, and the 413 names the route's cap.
+TEST(RequestFraming, ARouteCapsItsBodyBelowBodyMaxWhateverTheFraming) {
+  const FramingLimits limits;
+  RequestFraming announced(limits);
+  boost::system::error_code header_ec;
+  announced.parser().put(
+      boost::asio::buffer(std::string_view("POST /sign-in HTTP/1.1\r\nHost: x\r\n"
+                                           "Content-Length: 20000\r\n\r\n")),
+      header_ec);
+  ASSERT_TRUE(announced.parser().is_header_done());
+  auto refused = announced.limit_body(16 * 1024, "a page form's 16 KiB");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413);
+  EXPECT_EQ(refused->message, "the body is larger than a page form's 16 KiB");
+  EXPECT_FALSE(RequestFraming(limits).limit_body(limits.body_max + 1, "more"));
+
+  RequestFraming chunked(limits);
+  const std::string head =
+      "POST /sign-in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  boost::system::error_code ec;
+  std::size_t used = chunked.parser().put(boost::asio::buffer(head), ec);
+  ASSERT_EQ(used, head.size());
+  EXPECT_FALSE(chunked.limit_body(1024, "a 1 KiB form"));
+  const std::string body =
+      "200\r\n" + std::string(512, 'x') + "\r\n401\r\n" + std::string(1025, 'x') + "\r\n0\r\n\r\n";
+  std::string_view rest = body;
+  while (!rest.empty() && !ec) {
+    used = chunked.parser().put(boost::asio::buffer(rest.data(), rest.size()), ec);
+    rest.remove_prefix(used);
+    if (ec == boost::beast::http::error::need_more) break;
+  }
+  ASSERT_EQ(ec, boost::beast::http::error::body_limit);
+  auto over = chunked.refusal(ec);
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->status, 413);
+  EXPECT_EQ(over->message, "the body is larger than a 1 KiB form");
+}
+
 }  // namespace
 }  // namespace juanie::daemon::http
