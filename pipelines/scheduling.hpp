@@ -18,8 +18,9 @@ struct ScheduleLimits {
   int concurrent_runs = 2;  // across all projects
   int per_project = 2;      // within one project
   // Runs of pull requests from forks, within one project (pull_requests.max_concurrent_forks):
-  // anyone may open them, so they must not fill the project's places. A project not listed
-  // has no cap of its own.
+  // anyone may open them, so they must not fill the project's places. Whatever is listed, fork
+  // runs leave one place of the daemon and one of each project to other runs (when there are
+  // two or more).
   std::map<std::string, int> forks_per_project;
 };
 

@@ -278,7 +278,9 @@ TEST_F(PullRequestTest, GitlabMergeRequestAndGiteaPullRequestRunTheirHeads) {
 // max_concurrent_forks, 2 by default).
 class ForkPlacesTest : public PullRequestTest {
  protected:
-  ForkPlacesTest() : PullRequestTest("limits:\n  concurrent_runs: 8\n  runs_per_project: 8\n") {}
+  explicit ForkPlacesTest(
+      const std::string& limits = "limits:\n  concurrent_runs: 8\n  runs_per_project: 8\n")
+      : PullRequestTest(limits) {}
 
   // Lets a run of kHeld end: its step waits for this file in its workspace.
   void release(std::int64_t id) {
@@ -322,6 +324,38 @@ TEST_F(ForkPlacesTest, AtMostTwoForkRunsRunAtOnceTheThirdWaitsAndAPushGoesPast) 
   release(forks[2]);
   wait_for(forks[1], "succeeded");
   wait_for(forks[2], "succeeded");
+}
+
+// Under the daemon's default limits (two places, a fork cap of two) a stranger's two fork pull
+// requests take one place: the project's own push runs in the other, to its end, meanwhile.
+class ForkDefaultsTest : public ForkPlacesTest {
+ protected:
+  ForkDefaultsTest() : ForkPlacesTest("") {}
+};
+
+TEST_F(ForkDefaultsTest, TwoForkPullRequestsLeaveAPlaceForThePush) {
+  std::vector<std::int64_t> forks;
+  for (int n = 31; n <= 32; ++n) {
+    const std::string sha = commit_to("refs/pull/" + std::to_string(n) + "/head", kHeld);
+    forks.push_back(
+        post_github(github_body(n, sha, "synchronize", true), "gh-fork-" + std::to_string(n))
+            .at("run")
+            .as_int64());
+  }
+  wait_step_running(forks[0]);
+  const std::string pushed =
+      commit_to("refs/heads/develop", "steps:\n  - {name: quick, commands: [\"true\"]}\n");
+  const std::string body = push_body("refs/heads/develop", pushed);
+  auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, "gh-push-dev-31"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  wait_for(json::parse(r.body).at("run").as_int64(), "succeeded");
+  EXPECT_EQ(run(forks[0]).at("state").as_string(), "running");
+  EXPECT_EQ(run(forks[1]).at("state").as_string(), "queued");
+  release(forks[0]);
+  wait_for(forks[0], "succeeded");
+  wait_step_running(forks[1]);
+  release(forks[1]);
+  wait_for(forks[1], "succeeded");
 }
 
 }  // namespace

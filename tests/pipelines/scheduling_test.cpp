@@ -85,6 +85,34 @@ TEST(Schedule, TheForkCapIsWithinTheProjectAndGlobalLimits) {
   EXPECT_EQ(one.start, (Ids{1}));
 }
 
+// Whatever max_concurrent_forks says, fork runs leave a place of the daemon and of each project
+// to other runs: under the defaults (2 places, a cap of 2) a stranger's two pull requests take
+// one place, and a push of the project takes the other.
+TEST(Schedule, ForkRunsNeverTakeTheLastPlaceOfTheDaemonOrOfAProject) {
+  const ScheduleLimits defaults{
+      .concurrent_runs = 2, .per_project = 2, .forks_per_project = {{"a", 2}, {"b", 2}}};
+  auto d = schedule({{1, "a", "refs/pull/1/head", true}, {2, "a", "refs/pull/2/head", true}}, {},
+                    defaults);
+  EXPECT_EQ(d.start, (Ids{1}));
+  auto push = schedule({{2, "a", "refs/pull/2/head", true}, {3, "a", "refs/heads/main"}},
+                       {{"a", {1, 1}}}, defaults);
+  EXPECT_EQ(push.start, (Ids{3}));
+  // Across projects: four places, forks of two projects take three at most.
+  const ScheduleLimits four{
+      .concurrent_runs = 4, .per_project = 4, .forks_per_project = {{"a", 2}, {"b", 2}}};
+  auto spread = schedule({{1, "a", "refs/pull/1/head", true},
+                          {2, "a", "refs/pull/2/head", true},
+                          {3, "b", "refs/pull/1/head", true},
+                          {4, "b", "refs/pull/2/head", true},
+                          {5, "c", "refs/heads/main"}},
+                         {}, four);
+  EXPECT_EQ(spread.start, (Ids{1, 2, 3, 5}));
+  // A project of one place: its fork run waits for it like any run, never past the cap.
+  auto single = schedule({{1, "a", "refs/pull/1/head", true}}, {},
+                         {.concurrent_runs = 1, .per_project = 1, .forks_per_project = {{"a", 2}}});
+  EXPECT_EQ(single.start, (Ids{1}));
+}
+
 // A newer push to a fork's pull request still supersedes its older queued run, held or not.
 TEST(Schedule, AHeldForkRunIsStillSupersededByANewerOne) {
   auto d = schedule({{1, "a", "refs/pull/1/head", true}, {2, "a", "refs/pull/1/head", true}},
