@@ -1,5 +1,6 @@
 #include "daemon/api/log_tail.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 #include "daemon/store/run_lifecycle.hpp"
@@ -9,6 +10,15 @@
 namespace juanie::daemon::api {
 namespace {
 constexpr std::size_t kMaxChunk = 64 * 1024;
+}
+
+std::size_t clean_start(std::string_view tail) {
+  // Only a near line end: a log of one long line still shows its end.
+  const auto newline = tail.substr(0, kCleanStartReach).find('\n');
+  if (newline != std::string_view::npos) return newline + 1;
+  std::size_t at = 0;
+  while (at < tail.size() && (static_cast<unsigned char>(tail[at]) & 0xC0) == 0x80) ++at;
+  return at;
 }
 
 std::vector<LogEvent> LogTail::read_new() {
@@ -22,12 +32,25 @@ std::vector<LogEvent> LogTail::read_new() {
       p.opened = true;
     }
     if (step.log) {
-      std::ifstream in(*step.log, std::ios::binary);
+      std::ifstream in(*step.log, std::ios::binary | std::ios::ate);
+      if (!p.placed && in) {
+        p.placed = true;
+        const auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(in.tellg(), 0));
+        if (tail_ > 0 && size > tail_) {
+          p.offset = size - tail_;
+          in.seekg(static_cast<std::streamoff>(p.offset - 1));
+          p.mid_line = in.get() != '\n';
+        }
+      }
       in.seekg(static_cast<std::streamoff>(p.offset));
       std::string buf(kMaxChunk, '\0');
       in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
       buf.resize(static_cast<std::size_t>(in.gcount()));
       p.offset += buf.size();
+      if (p.mid_line && !buf.empty()) {
+        buf.erase(0, clean_start(buf));
+        p.mid_line = false;
+      }
       if (!buf.empty()) {
         // One step's bytes at a time keeps them in order.
         out.push_back(

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/store/reader.hpp"
@@ -21,12 +22,23 @@ struct LogEvent {
   std::string bytes;  // kOutput: at most 64 KiB of one step's log
 };
 
+// Where a tail cut from the middle of a log starts cleanly: after the first line end within
+// kCleanStartReach bytes, so a UTF-8 character or an escape sequence cut at the front is not
+// shown as garbage; with no line end that near, after any UTF-8 continuation bytes at the
+// front (the rest of the cut character).
+inline constexpr std::size_t kCleanStartReach = 4096;
+std::size_t clean_start(std::string_view tail);
+
 // Follows a run's step logs as the steps write them, for every live view of a log (the API's
 // chunked text, the page's Server-Sent Events): the files are read from where the last look
 // stopped, in step order, until the run has ended and every log is read to its end.
 class LogTail {
  public:
   LogTail(store::Reader& reader, std::int64_t run) : reader_(reader), run_(run) {}
+  // Starts each step's log at most `tail` bytes before its end as it is when first looked at
+  // (at the next line start past that point), so a late viewer of a long log gets its end.
+  LogTail(store::Reader& reader, std::int64_t run, std::uint64_t tail)
+      : reader_(reader), run_(run), tail_(tail) {}
 
   // What is new (nothing yet: empty, ask again later). Once the run has ended and its logs
   // are read, the last answer ends with kRunEnded and ended() is true.
@@ -43,8 +55,11 @@ class LogTail {
     bool opened = false;  // its start was told
     bool closed = false;  // its outcome was told
     std::uint64_t offset = 0;
+    bool placed = false;    // its start within the log was chosen
+    bool mid_line = false;  // it starts mid-line: skip to the next line start
   };
   std::map<int, Progress> progress_;  // by step index
+  std::uint64_t tail_ = 0;            // 0: every log from its start
   bool ended_ = false;
 };
 

@@ -45,7 +45,7 @@ std::string action_form(std::int64_t run, std::string_view action, const std::st
          std::string(extra) + "<button type=\"submit\">" + std::string(label) + "</button></form>";
 }
 
-std::string step_html(const StepView& s) {
+std::string step_html(std::int64_t run, const StepView& s) {
   const std::string i = std::to_string(s.index);
   std::string html = "<section class=\"step\" id=\"step-" + i + "\" aria-labelledby=\"step-" + i +
                      "-name\"><h3 id=\"step-" + i + "-name\">" + html_escape(s.name) +
@@ -54,6 +54,11 @@ std::string step_html(const StepView& s) {
   if (!s.duration.empty()) html += " <small>" + html_escape(s.duration) + "</small>";
   html += "</h3>";
   if (!s.reason.empty() && s.reason != s.state) html += "<p>" + html_escape(s.reason) + "</p>";
+  if (!s.log_cut.empty()) {
+    html += "<p class=\"log-cut\">" + html_escape(s.log_cut) +
+            " The whole log (with your api token as a bearer): <a href=\"/api/v1/runs/" +
+            std::to_string(run) + "/log\">/api/v1/runs/" + std::to_string(run) + "/log</a>.</p>";
+  }
   // tabindex: a log wider than the window scrolls, and a keyboard must reach it.
   html += "<pre class=\"log\" id=\"log-" + i + "\" tabindex=\"0\" aria-label=\"log of " +
           html_escape(s.name) + "\">" + s.log_html + "</pre></section>";
@@ -130,7 +135,7 @@ std::string run_page(const RunView& v) {
     html += "<p id=\"no-steps\">" +
             std::string(v.live ? "No step has started yet." : "This run ran no step.") + "</p>";
   }
-  for (const auto& s : v.steps) html += step_html(s);
+  for (const auto& s : v.steps) html += step_html(v.id, s);
   html += "</div>";
   if (v.live) {
     html +=

@@ -17,7 +17,8 @@ struct StepView {
   std::string state;
   std::string reason;
   std::string duration;
-  std::string log_html;  // ansi_html of the step's log
+  std::string log_html;  // ansi_html of the step's log (of its end, when it is long)
+  std::string log_cut;   // what of the log is not shown, said in words ("": all of it is)
 };
 
 struct RunView {

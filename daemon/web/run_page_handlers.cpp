@@ -1,16 +1,18 @@
 #include "daemon/web/run_page_handlers.hpp"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "daemon/api/handler_support.hpp"
 #include "daemon/api/run_handlers.hpp"
 #include "daemon/approvals/approval_page.hpp"
-#include "daemon/config/loader.hpp"
 #include "daemon/http/form.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/web/ansi_html.hpp"
 #include "daemon/web/assets.hpp"
+#include "daemon/web/log_excerpt.hpp"
 #include "daemon/web/page_support.hpp"
 #include "daemon/web/run_events.hpp"
 #include "daemon/web/run_page.hpp"
@@ -80,14 +82,30 @@ Result<RunView> view_of(const RouteDeps& deps, const Session& session, const sto
   v.can_retry = final;
   for (const auto& s : *steps) {
     StepView step{
-        s.index, s.name, std::string(pipelines::to_string(s.state)), s.reason.value_or(""), "", ""};
+        s.index, s.name, std::string(pipelines::to_string(s.state)), s.reason.value_or(""), "",
+        "",      ""};
     if (s.started_at) step.duration = duration_between(*s.started_at, s.finished_at.value_or(now));
-    if (s.log) {
-      auto text = config::read_text_file(*s.log);
-      if (text) step.log_html = ansi_to_html(*text);
-    }
     if (final && s.state == pipelines::StepState::kFailed) v.can_retry_failed = true;
     v.steps.push_back(std::move(step));
+  }
+  // The page's budget goes to the last steps first: a run's failure is at its end.
+  std::size_t budget = kPageLogHtml;
+  for (std::size_t k = steps->size(); k-- > 0;) {
+    if (!(*steps)[k].log) continue;
+    StepView& step = v.steps[k];
+    const LogExcerpt e = read_log_tail(*(*steps)[k].log, kStepLogTail);
+    if (budget == 0 && !e.text.empty()) {
+      step.log_cut = "This log (" + std::to_string(e.size) +
+                     " bytes) is not shown: the page shows at most " +
+                     std::to_string(kPageLogHtml / 1024) + " KiB of logs.";
+      continue;
+    }
+    step.log_html = ansi_to_html(e.text, std::min(budget, kStepLogHtml));
+    budget -= std::min(budget, step.log_html.size());
+    if (e.left_out > 0) {
+      step.log_cut = "Only the end of this log is shown: the first " + std::to_string(e.left_out) +
+                     " of its " + std::to_string(e.size) + " bytes are left out.";
+    }
   }
   return v;
 }
@@ -99,10 +117,28 @@ void show_run(const RouteDeps& deps, const Session& session, const store::RunRec
   reply(html_page(200, run_page(*v)));
 }
 
+// A stream with nothing more to send.
+class Ended final : public http::ResponseStream {
+ public:
+  std::optional<std::string> next() override { return std::nullopt; }
+};
+
 void open_events(const RouteDeps& deps, const http::Request& req, const store::RunRecord& run,
                  const Session& session, http::Reply reply) {
-  // The session's CSRF value is as unique as its id and, unlike the id, may sit in memory.
-  auto slot = deps.sessions->streams().acquire(session.csrf);
+  if (pipelines::is_final(run.state)) {
+    // Nothing to follow: the page reloads on `end` and shows the logs' ends it rendered, so
+    // the stream does not replay whole logs.
+    http::Response r{
+        200,
+        "text/event-stream; charset=utf-8",
+        "retry: 3000\n\n" + sse_end(pipelines::to_string(run.state), run.reason.value_or("")),
+        {}};
+    r.stream = std::make_shared<Ended>();  // a stream's end: the connection closes after it
+    return reply(std::move(r));
+  }
+  // Keyed by the token, not the session: each sign-in is a new session, so a per-session cap
+  // would let one token holder take every stream of the daemon by signing in again.
+  auto slot = deps.sessions->streams().acquire(session.token_name);
   if (!slot) {
     http::Response r = http::text_response(429, "too many live views are open; close some\n");
     r.headers.emplace_back("Retry-After", "10");

@@ -4,15 +4,15 @@ namespace juanie::daemon::web {
 
 struct StreamSlots::Slot::State {
   std::mutex mutex;
-  std::size_t per_session;
+  std::size_t per_viewer;
   std::size_t total;
   std::size_t open = 0;
   std::map<std::string, std::size_t, std::less<>> by_key;
 };
 
-StreamSlots::StreamSlots(std::size_t per_session, std::size_t total)
+StreamSlots::StreamSlots(std::size_t per_viewer, std::size_t total)
     : state_(std::make_shared<Slot::State>()) {
-  state_->per_session = per_session;
+  state_->per_viewer = per_viewer;
   state_->total = total;
 }
 
@@ -20,7 +20,7 @@ std::optional<StreamSlots::Slot> StreamSlots::acquire(std::string_view key) {
   std::lock_guard lock(state_->mutex);
   auto it = state_->by_key.find(key);
   const std::size_t held = it == state_->by_key.end() ? 0 : it->second;
-  if (held >= state_->per_session || state_->open >= state_->total) return std::nullopt;
+  if (held >= state_->per_viewer || state_->open >= state_->total) return std::nullopt;
   ++state_->open;
   ++state_->by_key[std::string(key)];
   return Slot(state_, std::string(key));

@@ -14,13 +14,14 @@ namespace juanie::daemon::web {
 // person (or a script in a signed-in browser) opening streams without end would cost the
 // daemon without end. A slot is held while its stream lives and freed when it is destroyed
 // (the run ended, the browser went away, the daemon drains). Thread-safe; a slot may outlive
-// this object.
+// this object. The per-viewer cap is keyed by the session's api token, not by the session:
+// signing in again is free, so a per-session cap would let one token holder take every slot.
 class StreamSlots {
  public:
-  static constexpr std::size_t kPerSession = 4;
+  static constexpr std::size_t kPerViewer = 8;
   static constexpr std::size_t kTotal = 64;
 
-  explicit StreamSlots(std::size_t per_session = kPerSession, std::size_t total = kTotal);
+  explicit StreamSlots(std::size_t per_viewer = kPerViewer, std::size_t total = kTotal);
 
   class Slot {
    public:
@@ -39,7 +40,7 @@ class StreamSlots {
     std::string key_;
   };
 
-  // A slot for one more stream of session `key`; nullopt when that session or the daemon
+  // A slot for one more stream of viewer `key`; nullopt when that viewer or the daemon
   // already holds as many as allowed.
   std::optional<Slot> acquire(std::string_view key);
   std::size_t open() const;

@@ -7,8 +7,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
+#include <future>
 #include <thread>
 
+#include "daemon/http/client.hpp"
 #include "daemon/support/crypto.hpp"
 #include "integration/browser_script.hpp"
 #include "integration/daemon_fixture.hpp"
@@ -38,8 +40,8 @@ struct SignedIn {
   std::string csrf;
 };
 
-SignedIn sign_in(Daemon& d) {
-  auto r = d.request("POST", "/sign-in", std::string("token=") + kApiToken, {kForm});
+SignedIn sign_in(Daemon& d, const std::string& token = kApiToken) {
+  auto r = d.request("POST", "/sign-in", "token=" + token, {kForm});
   EXPECT_EQ(r.status, 303) << r.body;
   const std::string set_cookie = r.header("Set-Cookie");
   SignedIn s{set_cookie.substr(0, set_cookie.find(';')), ""};
@@ -182,14 +184,16 @@ TEST(RunPage, TheProjectPagesRunLinksAreServed) {
   EXPECT_NE(run.header("Content-Type").find("text/html"), std::string::npos);
 }
 
-// A session holds at most 4 streams; signing out ends them (and frees the slots).
-TEST(RunPage, LiveStreamsAreBoundedAndEndWithTheSession) {
+// A person (an api token) holds at most 8 streams, however many times they sign in; another
+// token's viewer is still served; signing out ends that session's streams (and frees them).
+TEST(RunPage, LiveStreamsAreBoundedPerTokenAndEndWithTheSession) {
   Daemon d;
+  d.add_api_token("second", "second-person-token", "Bob");
   ASSERT_TRUE(d.start()) << d.log();
   const auto run = queue_run(d, "run-page-2", 'd');
   const SignedIn me = sign_in(d);
   std::vector<std::unique_ptr<RawConnection>> open;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 8; ++i) {
     open.push_back(std::make_unique<RawConnection>(d.port()));
     ASSERT_TRUE(open.back()->send(events_request(run, me.cookie)));
     const std::string head = open.back()->read_until("retry: 3000", 10s);
@@ -198,10 +202,15 @@ TEST(RunPage, LiveStreamsAreBoundedAndEndWithTheSession) {
   auto refused =
       d.request("GET", "/runs/" + std::to_string(run) + "/events", "", {{"Cookie", me.cookie}});
   EXPECT_EQ(refused.status, 429);
-  const SignedIn other = sign_in(d);
+  // Signing in again is a new session of the same token: no more streams for it.
+  const SignedIn me_again = sign_in(d);
+  auto again = d.request("GET", "/runs/" + std::to_string(run) + "/events", "",
+                         {{"Cookie", me_again.cookie}});
+  EXPECT_EQ(again.status, 429) << "a new sign-in of the same token took more streams";
+  const SignedIn other = sign_in(d, "second-person-token");
   RawConnection theirs(d.port());
   ASSERT_TRUE(theirs.send(events_request(run, other.cookie)));
-  EXPECT_EQ(status_of(theirs.read_until("retry: 3000", 10s)), 200) << "a cap per session";
+  EXPECT_EQ(status_of(theirs.read_until("retry: 3000", 10s)), 200) << "a cap per token";
 
   EXPECT_EQ(
       d.request("POST", "/sign-out", "csrf=" + me.csrf, {{"Cookie", me.cookie}, kForm}).status,
@@ -289,6 +298,129 @@ TEST_F(LiveRunPage, TheEventStreamCarriesColouredLinesWhileTheStepRuns) {
   EXPECT_EQ(page.body.find("<script>alert"), std::string::npos);
   EXPECT_EQ(page.body.find("data-events"), std::string::npos) << "a finished run is not followed";
   EXPECT_NE(page.body.find("Retry run"), std::string::npos);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+std::int64_t wait_until_final(Daemon& d, std::int64_t run) {
+  for (int i = 0; i < 600; ++i) {
+    const std::string state = state_of(d, run);
+    if (state == "succeeded" || state == "failed" || state == "cancelled") break;
+    std::this_thread::sleep_for(200ms);
+  }
+  return run;
+}
+
+// A run's page holds at most a budget of its logs, however much its steps wrote: each step's
+// log is read from its last 256 KiB (by seeking), the page's 2 MiB of log HTML go to the last
+// steps first, and what is cut is said with the whole log's address. The live stream of a
+// finished run is its `end` alone, not a replay of every log.
+TEST_F(LiveRunPage, AHugeRunPageIsBoundedAndSaysWhatItCut) {
+  ASSERT_TRUE(d.start()) << d.log();
+  std::string pipeline = "steps:\n";
+  for (int i = 1; i <= 8; ++i) {
+    pipeline += "  - {name: big" + std::to_string(i) +
+                ", commands: [\"head -c 2000000 /dev/zero | tr '\\\\0' '<'\", \"echo end-of-" +
+                std::to_string(i) + "\"]}\n";
+  }
+  const std::string sha = commit(pipeline);
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto queued = d.request("POST", "/hooks/github/app", body, github_headers(body, "huge-1"));
+  ASSERT_EQ(queued.status, 202) << queued.body;
+  const auto run = wait_until_final(d, json::parse(queued.body).at("run").as_int64());
+  ASSERT_EQ(state_of(d, run), "succeeded") << d.log();
+  const SignedIn me = sign_in(d);
+  const std::string page_path = "/runs/" + std::to_string(run);
+  auto get_page = [&] {
+    daemon::http::ClientRequest req;
+    req.url = "http://127.0.0.1:" + std::to_string(d.port()) + page_path;
+    req.headers = {{"Cookie", me.cookie}};
+    req.timeout = 120s;
+    req.max_body = std::size_t{1} << 30;
+    auto r = daemon::http::send(req);
+    return r ? r->body : std::string();
+  };
+  const std::string page = get_page();
+  // 16 MB of logs, 64 MB as HTML: the page holds 2 MiB of log HTML and its own markup.
+  EXPECT_LT(page.size(), std::size_t{3} << 20) << "one run's page is " << page.size() << " bytes";
+  EXPECT_GT(page.size(), std::size_t{2} << 20) << "the budget is used";
+  EXPECT_NE(page.find("end-of-8"), std::string::npos) << "the last step's end is shown";
+  EXPECT_NE(page.find("end-of-7"), std::string::npos);
+  EXPECT_EQ(page.find("end-of-1"), std::string::npos) << "past the budget";
+  EXPECT_NE(page.find("Only the end of this log is shown"), std::string::npos);
+  EXPECT_NE(page.find("is not shown: the page shows at most 2048 KiB of logs"), std::string::npos);
+  EXPECT_NE(page.find("<a href=\"/api/v1/runs/" + std::to_string(run) + "/log\">"),
+            std::string::npos);
+
+  // Four viewers at once each get the same bounded page, and the daemon still answers.
+  std::vector<std::future<std::string>> viewers;
+  for (int i = 0; i < 4; ++i) viewers.push_back(std::async(std::launch::async, get_page));
+  EXPECT_EQ(d.request("GET", "/healthz").status, 200);
+  for (auto& v : viewers) EXPECT_EQ(v.get().size(), page.size());
+
+  // The whole text is still the API's.
+  daemon::http::ClientRequest log;
+  log.url = "http://127.0.0.1:" + std::to_string(d.port()) + "/api/v1/runs/" + std::to_string(run) +
+            "/log";
+  log.headers = {{"Authorization", std::string("Bearer ") + kApiToken}};
+  log.timeout = 120s;
+  log.max_body = std::size_t{1} << 30;
+  auto whole = daemon::http::send(log);
+  ASSERT_TRUE(whole);
+  EXPECT_GT(whole->body.size(), std::size_t{16'000'000});
+
+  // A finished run's stream is its end alone.
+  RawConnection c(d.port());
+  ASSERT_TRUE(c.send(events_request(run, me.cookie)));
+  const std::string streamed = c.read_until("event: end", 10s);
+  EXPECT_TRUE(c.closed_by_peer(10s));
+  EXPECT_LT(streamed.size(), std::size_t{1024}) << streamed.substr(0, 2000);
+  EXPECT_EQ(streamed.find("event: log"), std::string::npos);
+  EXPECT_NE(streamed.find("event: end\ndata: {\"state\":\"succeeded\""), std::string::npos);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+// A stream opened on a step that already wrote a long log starts at the log's end (at a line
+// start), and carries at most its budget of that log.
+TEST_F(LiveRunPage, ALateLiveViewOfALongLogStartsAtItsEnd) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string sha = commit(
+      "steps:\n"
+      "  - {name: long, commands: [\"seq 1 400000\", \"echo written-all\", \"sleep 600\"]}\n");
+  const std::string body = push_body("refs/heads/develop", sha);
+  auto queued = d.request("POST", "/hooks/github/app", body, github_headers(body, "late-1"));
+  ASSERT_EQ(queued.status, 202) << queued.body;
+  const auto run = json::parse(queued.body).at("run").as_int64();
+  const SignedIn me = sign_in(d);
+  const std::string page_path = "/runs/" + std::to_string(run);
+  bool written = false;
+  for (int i = 0; i < 600 && !written; ++i) {
+    written = d.request("GET", page_path, "", {{"Cookie", me.cookie}}).body.find("written-all") !=
+              std::string::npos;
+    if (!written) std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_TRUE(written) << d.log();
+
+  RawConnection c(d.port());
+  ASSERT_TRUE(c.send(events_request(run, me.cookie)));
+  const std::string early = c.read_until("written-all", 30s);
+  ASSERT_NE(early.find("written-all"), std::string::npos) << early.substr(0, 2000);
+  EXPECT_EQ(early.find("\ndata: 100000\n"), std::string::npos) << "the log's start is not sent";
+  EXPECT_NE(early.find("\ndata: 399999\n"), std::string::npos);
+  // The last 256 KiB of the 2.7 MB log, each short line framed as "data: …\n" (about twice).
+  EXPECT_LT(early.size(), std::size_t{600} * 1024) << "about the last 256 KiB of the log";
+  // The first log line sent is a whole one: the line cut by the tail's start is left out.
+  const auto event = early.find("event: log\ndata: ");
+  ASSERT_NE(event, std::string::npos) << early.substr(0, 2000);
+  const auto first = early.find("\ndata: ", event + 17) + 7;  // past the step's index
+  const std::string line = early.substr(first, early.find('\n', first) - first);
+  const std::string next = std::to_string(std::stol(line) + 1);
+  EXPECT_NE(early.find("\ndata: " + line + "\ndata: " + next + "\n"), std::string::npos) << line;
+
+  EXPECT_EQ(
+      d.request("POST", page_path + "/cancel", "csrf=" + me.csrf, {{"Cookie", me.cookie}, kForm})
+          .status,
+      303);
+  EXPECT_NE(c.read_until("event: end", 60s).find("event: end"), std::string::npos);
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
