@@ -10,6 +10,8 @@
 namespace juanie::daemon::approvals {
 
 std::string html_escape(std::string_view text);
+// Appends `c` to `out` as html_escape would: for text escaped a byte at a time.
+void append_html_escaped(std::string& out, char c);
 
 struct PageDecision {
   std::string approver;

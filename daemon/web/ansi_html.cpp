@@ -3,6 +3,8 @@
 #include <optional>
 #include <vector>
 
+#include "daemon/approvals/approval_page.hpp"
+
 namespace juanie::daemon::web {
 namespace {
 
@@ -12,28 +14,6 @@ constexpr std::size_t kMaxHeld = 4096;
 
 bool in(unsigned char c, unsigned char lo, unsigned char hi) {
   return c >= lo && c <= hi;
-}
-
-void escape_into(std::string& out, char c) {
-  switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out += c;
-  }
 }
 
 // The length a UTF-8 lead byte announces (1 for a byte that leads nothing).
@@ -214,7 +194,7 @@ std::string AnsiHtml::feed(std::string_view bytes, std::size_t max_out) {
     }
     if (c < 0x80) {
       sync_style();
-      escape_into(out, static_cast<char>(c));
+      approvals::append_html_escaped(out, static_cast<char>(c));
       ++i;
       continue;
     }
