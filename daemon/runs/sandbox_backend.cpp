@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "runner/program_path.hpp"
+#include "runner/sandbox.hpp"
 #include "runner/step_process.hpp"
 #include "runner/workspace_layers.hpp"
 
@@ -24,8 +25,13 @@ std::optional<std::string> workspace_launcher_problem(const std::filesystem::pat
   std::vector<std::vector<std::string>> probes{
       {"/bin/sh", "-c", "echo upper > \"$0/probe\"", layers.merged.string()}};
   if (backend == "bwrap") {
-    probes.push_back({runner::program_path("bwrap"), "--unshare-user", "--unshare-net", "--ro-bind",
-                      "/", "/", "--bind", layers.merged.string(), "/workspace", "/bin/true"});
+    // A step's own sandbox, as steps get it (without the uid of a run of its own).
+    runner::SandboxSpec spec;
+    spec.workspace = layers.merged;
+    spec.commands = {"test \"$(cat probe)\" = upper"};
+    auto argv = runner::bwrap_argv(spec);
+    argv[0] = runner::program_path(argv[0]);
+    probes.push_back(std::move(argv));
   }
   std::optional<std::string> problem;
   for (const auto& argv : probes) {
