@@ -128,6 +128,10 @@ Result<PristineTrees::Lease> PristineTrees::acquire(const fs::path& repo, const 
   if (held == sha) return lease;
 
   std::error_code ec;
+  // Only the daemon enters: the trees hold private repositories' files, and a tree is handed
+  // to the uid of the run that leases it (the overlay reaches it with the mounter's rights).
+  fs::create_directories(root_, ec);
+  fs::permissions(root_, fs::perms::owner_all, ec);
   fs::create_directories(slot, ec);
   if (ec) return fail("cannot create " + slot.string() + ": " + ec.message());
   fs::remove(slot / kCommitFile, ec);

@@ -344,6 +344,7 @@ int serve(const std::filesystem::path& config_file) {
     }
   });
   ManualRuns manual_runs(mirrors, daemon.secrets_dir);
+  const DiskUsage disk_usage(mirrors, trees, clock);
   web::Sessions sessions(random, kSessionTtl);
   // People reach the page over https when the daemon serves TLS or sits behind a TLS proxy
   // (public_url is https): the session cookie is Secure then, never sent over plain http.
@@ -353,7 +354,7 @@ int serve(const std::filesystem::path& config_file) {
       [&scheduler] { scheduler.wake(); },
       [&scheduler](std::int64_t run) { return scheduler.cancel(run); }, flow, desk, changed,
       [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }, &manual_runs,
-      [&rollouts] { rollouts.wake(); }, &sessions, secure_cookies});
+      [&rollouts] { rollouts.wake(); }, &sessions, secure_cookies, &disk_usage});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;

@@ -113,6 +113,15 @@ TEST_F(WorkspaceTest, EachRunSeesExactlyItsCommitsFilesWhateverEarlierStepsDid) 
   EXPECT_EQ(run_manifest(three), git_manifest(second));
   // Nothing of a finished run's workspace is left behind.
   EXPECT_FALSE(fs::exists(d.home() / "data/workspaces" / std::to_string(three)));
+
+  // What the project keeps between runs: its mirror and its branch's pristine trees.
+  auto project = d.api("/api/v1/projects/app");
+  ASSERT_EQ(project.status, 200) << project.body;
+  const auto disk = boost::json::parse(project.body).at("disk");
+  EXPECT_GT(disk.at("mirror_bytes").to_number<std::int64_t>(), 0) << project.body;
+  EXPECT_GT(disk.at("trees_bytes").to_number<std::int64_t>(), 0) << project.body;
+  EXPECT_EQ(d.api("/api/v1/projects/nothing-here").status, 404);
+  EXPECT_EQ(d.api_post("/api/v1/projects/app").status, 405);
 }
 
 TEST_F(WorkspaceTest, TwoRunsOfOneBranchAtOnceDoNotSeeEachOthersWrites) {

@@ -173,5 +173,35 @@ TEST_F(PristineTreesTest, ACommitOverTheLimitsIsRefusedAndLeavesNoTree) {
   EXPECT_EQ(fs::file_size(again->path() / "big"), 5000u);
 }
 
+TEST_F(PristineTreesTest, ASweepRemovesTreesUnusedSinceTheCutoffButNeverALeasedOne) {
+  const std::string first = commit("echo 1 > v");
+  PristineTrees trees(home / "pristine", 1);
+  fs::path idle;
+  {
+    auto lease = trees.acquire(bare(), "app", "feature/old", first);
+    ASSERT_TRUE(lease) << lease.error().message;
+    idle = lease->path();
+  }
+  auto held = trees.acquire(bare(), "app", "main", first);
+  ASSERT_TRUE(held) << held.error().message;
+  // Private repositories' files: nobody but the daemon passes the trees' root.
+  EXPECT_EQ(fs::status(home / "pristine").permissions() & fs::perms::all, fs::perms::owner_all);
+  const auto before_use = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  EXPECT_EQ(trees.sweep(before_use), 0);  // both used since
+  EXPECT_TRUE(fs::exists(idle));
+
+  const auto later = fs::file_time_type::clock::now() + std::chrono::seconds(1);
+  EXPECT_EQ(trees.sweep(later), 1);
+  EXPECT_FALSE(fs::exists(idle));
+  EXPECT_FALSE(fs::exists(idle.parent_path().parent_path()));  // the branch's directory too
+  ASSERT_TRUE(fs::exists(held->path() / "v"));
+  EXPECT_EQ(trees.size_of("app"), 2u + 41u);  // v, and the file naming the commit it holds
+
+  // A swept branch's next run gets its tree made afresh.
+  auto again = trees.acquire(bare(), "app", "feature/old", first);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(entries(again->path()), git_checkout(first));
+}
+
 }  // namespace
 }  // namespace juanie::runner
