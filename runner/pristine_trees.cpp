@@ -1,10 +1,12 @@
 #include "runner/pristine_trees.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <optional>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 namespace juanie::runner {
 namespace {
@@ -38,8 +40,10 @@ Result<void> record_commit(const fs::path& slot, const std::string& sha) {
 
 }  // namespace
 
-PristineTrees::PristineTrees(fs::path root, std::size_t per_key)
-    : root_(std::move(root)), per_key_(per_key == 0 ? 1 : per_key) {}
+PristineTrees::PristineTrees(fs::path root, std::size_t per_key, std::size_t keys_per_group)
+    : root_(std::move(root)),
+      per_key_(per_key == 0 ? 1 : per_key),
+      max_keys_(keys_per_group == 0 ? 1 : keys_per_group) {}
 
 PristineTrees::Lease::Lease(PristineTrees* owner, fs::path slot, fs::path path, std::string commit,
                             bool spare)
@@ -101,8 +105,11 @@ Result<PristineTrees::Lease> PristineTrees::acquire(const fs::path& repo, const 
                                                     const std::string& key, const std::string& sha,
                                                     CheckoutLimits limits) {
   const fs::path dir = key_dir(group, key);
+  std::error_code exists_ec;
+  if (!fs::exists(dir, exists_ec)) make_room(dir.parent_path(), dir);
   fs::path slot;
   bool spare = false;
+  std::error_code ec;
   {
     std::lock_guard lock(mutex_);
     std::optional<fs::path> same, other;
@@ -122,18 +129,18 @@ Result<PristineTrees::Lease> PristineTrees::acquire(const fs::path& repo, const 
       spare = true;
     }
     leased_[slot] = true;
+    // Only the daemon enters: the trees hold private repositories' files, and a tree is
+    // handed to the uid of the run that leases it (the overlay reaches it with the mounter's
+    // rights). Made under the lock, which a sweep's removal of empty directories takes too.
+    fs::create_directories(root_, ec);
+    fs::permissions(root_, fs::perms::owner_all, ec);
+    fs::create_directories(slot, ec);
   }
   Lease lease(this, slot, slot / kTreeDir, sha, spare);
+  if (ec) return fail("cannot create " + slot.string() + ": " + ec.message());
   const std::string held = held_commit(slot);
   if (held == sha) return lease;
 
-  std::error_code ec;
-  // Only the daemon enters: the trees hold private repositories' files, and a tree is handed
-  // to the uid of the run that leases it (the overlay reaches it with the mounter's rights).
-  fs::create_directories(root_, ec);
-  fs::permissions(root_, fs::perms::owner_all, ec);
-  fs::create_directories(slot, ec);
-  if (ec) return fail("cannot create " + slot.string() + ": " + ec.message());
   fs::remove(slot / kCommitFile, ec);
   if (held.empty()) fs::remove_all(slot / kTreeDir, ec);
   auto moved = checkout_commit(repo, sha, slot / kTreeDir, limits, held);
@@ -171,6 +178,65 @@ std::uintmax_t PristineTrees::size_of(const std::string& group) const {
   return total;
 }
 
+fs::file_time_type PristineTrees::last_used(const fs::path& slot) {
+  std::error_code ec;
+  auto used = fs::last_write_time(slot / kCommitFile, ec);
+  if (ec) used = fs::last_write_time(slot, ec);
+  return ec ? fs::file_time_type::min() : used;
+}
+
+bool PristineTrees::remove_if_idle(const fs::path& slot, fs::file_time_type cutoff) {
+  {
+    // Taken as if leased while it goes, so that no acquire picks it meanwhile.
+    std::lock_guard lock(mutex_);
+    if (leased_[slot]) return false;
+    leased_[slot] = true;
+  }
+  bool removed = false;
+  if (last_used(slot) < cutoff) {
+    std::error_code ec;
+    fs::remove_all(slot, ec);
+    removed = !ec;
+  }
+  std::lock_guard lock(mutex_);
+  leased_.erase(slot);
+  return removed;
+}
+
+void PristineTrees::remove_if_empty(const fs::path& dir) {
+  std::lock_guard lock(mutex_);
+  std::error_code ec;
+  fs::remove(dir, ec);  // fails, harmlessly, unless empty
+}
+
+void PristineTrees::make_room(const fs::path& group, const fs::path& keep) {
+  std::vector<std::pair<fs::file_time_type, fs::path>> keys;
+  std::error_code ec;
+  for (fs::directory_iterator key(group, ec), end; !ec && key != end; key.increment(ec)) {
+    if (key->path() == keep) continue;
+    auto newest = fs::file_time_type::min();
+    std::error_code sec;
+    for (fs::directory_iterator slot(key->path(), sec); !sec && slot != end; slot.increment(sec))
+      newest = std::max(newest, last_used(slot->path()));
+    keys.emplace_back(newest, key->path());
+  }
+  if (keys.size() < max_keys_) return;
+  // The branches used least lately go, whole, until there is room for one more.
+  std::sort(keys.begin(), keys.end());
+  // A branch with a leased tree stays (the limit yields to leases, never the reverse).
+  std::size_t needed = keys.size() + 1 - max_keys_;
+  for (std::size_t i = 0; i < keys.size() && needed > 0; ++i) {
+    std::error_code sec;
+    for (fs::directory_iterator slot(keys[i].second, sec), end; !sec && slot != end;
+         slot.increment(sec)) {
+      remove_if_idle(slot->path(), fs::file_time_type::max());
+    }
+    remove_if_empty(keys[i].second);
+    std::error_code gone;
+    if (!fs::exists(keys[i].second, gone)) --needed;
+  }
+}
+
 int PristineTrees::sweep(fs::file_time_type cutoff) {
   int removed = 0;
   std::error_code ec;
@@ -180,27 +246,11 @@ int PristineTrees::sweep(fs::file_time_type cutoff) {
       std::error_code sec;
       for (fs::directory_iterator slot(key->path(), sec); !sec && slot != end;
            slot.increment(sec)) {
-        const fs::path path = slot->path();
-        {
-          // Taken as if leased while it goes, so that no acquire picks it meanwhile.
-          std::lock_guard lock(mutex_);
-          if (leased_[path]) continue;
-          leased_[path] = true;
-        }
-        std::error_code tec;
-        auto used = fs::last_write_time(path / kCommitFile, tec);
-        if (tec) used = fs::last_write_time(path, tec);
-        if (!tec && used < cutoff) {
-          std::error_code rec;
-          fs::remove_all(path, rec);
-          if (!rec) ++removed;
-        }
-        std::lock_guard lock(mutex_);
-        leased_.erase(path);
+        if (remove_if_idle(slot->path(), cutoff)) ++removed;
       }
-      fs::remove(key->path(), sec);  // only when empty
+      remove_if_empty(key->path());
     }
-    fs::remove(group->path(), kec);
+    remove_if_empty(group->path());
   }
   return removed;
 }

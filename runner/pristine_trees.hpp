@@ -21,8 +21,11 @@ namespace juanie::runner {
 class PristineTrees {
  public:
   // Trees live under `root`; at most `per_key` are kept per key (more are made while that
-  // many are leased at once, and removed when their lease ends).
-  explicit PristineTrees(std::filesystem::path root, std::size_t per_key = 2);
+  // many are leased at once, and removed when their lease ends), and those of at most
+  // `keys_per_group` keys per group: a new key's first tree makes room by removing the trees
+  // of the group's least lately used keys (a project's branches) that are not leased.
+  explicit PristineTrees(std::filesystem::path root, std::size_t per_key = 2,
+                         std::size_t keys_per_group = 16);
 
   class Lease {
    public:
@@ -58,9 +61,15 @@ class PristineTrees {
  private:
   std::filesystem::path key_dir(const std::string& group, const std::string& key) const;
   void release(const std::filesystem::path& slot, bool spare);
+  static std::filesystem::file_time_type last_used(const std::filesystem::path& slot);
+  // Removes `slot` unless leased or used since `cutoff`; whether it did.
+  bool remove_if_idle(const std::filesystem::path& slot, std::filesystem::file_time_type cutoff);
+  void remove_if_empty(const std::filesystem::path& dir);
+  void make_room(const std::filesystem::path& group, const std::filesystem::path& keep);
 
   std::filesystem::path root_;
   std::size_t per_key_;
+  std::size_t max_keys_;
   mutable std::mutex mutex_;
   std::map<std::filesystem::path, bool> leased_;  // slot → leased now
   std::size_t spares_ = 0;                        // names for slots made beyond per_key

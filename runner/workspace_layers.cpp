@@ -10,15 +10,30 @@ WorkspaceLayers layers_in(const fs::path& run_dir, const fs::path& lower) {
   return {lower, run_dir / "upper", run_dir / "work", run_dir / "view"};
 }
 
-bool has_layers(const fs::path& run_dir) {
-  std::error_code ec;
-  return fs::is_directory(run_dir / "upper", ec);
+fs::path layers_mark(const fs::path& run_dir) {
+  return run_dir.string() + ".layers";
 }
 
 Result<void> make_layer_dirs(const WorkspaceLayers& layers) {
-  for (const auto* dir : {&layers.upper, &layers.work, &layers.merged}) {
+  const fs::path run_dir = layers.upper.parent_path();
+  for (const auto* dir : {&run_dir, &layers.upper, &layers.work, &layers.merged}) {
     std::error_code ec;
-    fs::create_directories(*dir, ec);
+    const auto status = fs::symlink_status(*dir, ec);
+    if (fs::exists(status)) {
+      // Never followed: overlayfs would write where a planted symlink points, as root.
+      if (!fs::is_directory(status)) {
+        return fail(dir->string() + " is not a directory the daemon made; retry the whole run");
+      }
+      continue;
+    }
+    fs::create_directory(*dir, ec);
+    if (!ec)
+      fs::permissions(*dir,
+                      dir == &run_dir
+                          ? fs::perms::owner_all
+                          : fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec,
+                      ec);
     if (ec) return fail("cannot create " + dir->string() + ": " + ec.message());
   }
   return {};

@@ -23,11 +23,14 @@ struct WorkspaceLayers {
 // The layers of a run whose directory is `run_dir` (upper/, work/, view/ in it) over `lower`.
 WorkspaceLayers layers_in(const std::filesystem::path& run_dir, const std::filesystem::path& lower);
 
-// Whether `run_dir` was laid out as layers (a retried run keeps the layout it was made with).
-bool has_layers(const std::filesystem::path& run_dir);
+// The daemon's mark, beside `run_dir` and out of every step's reach, that the run's directory
+// was laid out as layers. A whole checkout is the step's own to shape — it could hold an
+// `upper` that is a symlink to /etc — so a retry trusts a layout only by this mark.
+std::filesystem::path layers_mark(const std::filesystem::path& run_dir);
 
-// Makes the run's upper, work and mount-point directories (kept if they exist: a retry from
-// a failed step goes on from the upper its run left).
+// Makes the run's directory (mode 0700: it holds the repository's files) and its upper, work
+// and mount-point directories, keeping those that exist (a retry from a failed step goes on
+// from the upper its run left); an error for one that is not a directory, a symlink above all.
 Result<void> make_layer_dirs(const WorkspaceLayers& layers);
 
 // The overlay mount's option string. Pure. An error for a path overlayfs could not take

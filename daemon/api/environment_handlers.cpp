@@ -149,14 +149,12 @@ void describe_project(const RouteDeps& deps, const config::ProjectConfig& projec
   json::array environments;
   for (const auto& env : project.environments) environments.emplace_back(env.name);
   o["environments"] = std::move(environments);
-  if (deps.disk) {
-    // Walks the project's directories (at most once per period, whoever asks): off the
-    // event loop, as every handler runs.
-    const ProjectDisk disk = deps.disk->of(project);
+  // The last measurement, made on a thread of its own (null until the first one).
+  if (const auto disk = deps.disk ? deps.disk->of(project) : std::nullopt) {
     json::object d;
-    d["mirror_bytes"] = disk.mirror_bytes;
-    d["trees_bytes"] = disk.trees_bytes;
-    d["measured_at"] = disk.measured_at;
+    d["mirror_bytes"] = disk->mirror_bytes;
+    d["trees_bytes"] = disk->trees_bytes;
+    d["measured_at"] = disk->measured_at;
     o["disk"] = std::move(d);
   } else {
     o["disk"] = nullptr;

@@ -344,7 +344,8 @@ int serve(const std::filesystem::path& config_file) {
     }
   });
   ManualRuns manual_runs(mirrors, daemon.secrets_dir);
-  const DiskUsage disk_usage(mirrors, trees, clock);
+  DiskUsage disk_usage(mirrors, trees, clock);
+  disk_usage.start();
   web::Sessions sessions(random, kSessionTtl);
   // People reach the page over https when the daemon serves TLS or sits behind a TLS proxy
   // (public_url is https): the session cookie is Secure then, never sent over plain http.

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "daemon/config/project_config.hpp"
 #include "daemon/support/clock.hpp"
+#include "daemon/support/periodic_worker.hpp"
 #include "runner/git_mirror.hpp"
 #include "runner/pristine_trees.hpp"
 
@@ -24,17 +26,26 @@ struct ProjectDisk {
 // The sum of the sizes of the regular files under `dir` (0 when there is none).
 std::uintmax_t bytes_under(const std::filesystem::path& dir);
 
-// Measures a project's disk by walking its directories, at most once per `fresh_for`: an
-// API caller asking in a loop costs one walk per period, not one per request. Thread-safe.
+// A project's disk, measured by walking its directories on a thread of its own: an HTTP
+// thread only reads the last measurement (a walk of 100k files must not hold up webhooks), and
+// a measurement older than `fresh_for` is made again when asked for, once however many ask.
 class DiskUsage {
  public:
   DiskUsage(const runner::GitMirrors& mirrors, const runner::PristineTrees& trees,
-            const Clock& clock, std::chrono::seconds fresh_for = std::chrono::seconds(30))
-      : mirrors_(mirrors), trees_(trees), clock_(clock), fresh_for_(fresh_for) {}
+            const Clock& clock, std::chrono::seconds fresh_for = std::chrono::seconds(30));
+  ~DiskUsage() { worker_.stop(); }
+  DiskUsage(const DiskUsage&) = delete;
+  DiskUsage& operator=(const DiskUsage&) = delete;
 
-  ProjectDisk of(const config::ProjectConfig& project) const;
+  void start() { worker_.start(); }
+
+  // The last measurement of `project` (nullopt before the first); asks for a new one when it
+  // is older than fresh_for.
+  std::optional<ProjectDisk> of(const config::ProjectConfig& project) const;
 
  private:
+  void measure_wanted();
+
   const runner::GitMirrors& mirrors_;
   const runner::PristineTrees& trees_;
   const Clock& clock_;
@@ -42,6 +53,8 @@ class DiskUsage {
   mutable std::mutex mutex_;
   mutable std::map<std::string, std::pair<std::chrono::system_clock::time_point, ProjectDisk>>
       measured_;
+  mutable std::map<std::string, std::string> wanted_;  // project → repository URL
+  mutable PeriodicWorker worker_;
 };
 
 }  // namespace juanie::daemon

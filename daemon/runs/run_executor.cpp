@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <fstream>
 #include <future>
 
 #include "daemon/runs/git_access.hpp"
@@ -77,9 +78,11 @@ void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfi
   const fs::path ws = workspace(run.id);
   if (to == pipelines::RunState::kFailed) {
     fs::last_write_time(ws, fs::file_time_type::clock::now(), ec);
+    fs::last_write_time(runner::layers_mark(ws), fs::file_time_type::clock::now(), ec);
     runner::remove_workspace_dir(ws / "context");  // made again by a retry
   } else {
     runner::remove_workspace_dir(ws);
+    fs::remove(runner::layers_mark(ws), ec);
   }
   fs::remove(runner::secrets_file_for(ws), ec);
   const std::string now = rfc3339(deps_.clock.now());
@@ -122,7 +125,9 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   std::error_code ec;
   runner::remove_workspace_dir(ws);
   fs::remove(runner::secrets_file_for(ws), ec);  // left by a crash mid-step
+  fs::remove(runner::layers_mark(ws), ec);
   const bool resuming = run.resume_from && run.retry_of;
+  const bool layers = layered();
   if (resuming) {
     // Resuming: the workspace the earlier run left, with its build outputs, moves here.
     fs::rename(workspace(*run.retry_of), ws, ec);
@@ -131,9 +136,16 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
                     "the workspace of run " + std::to_string(*run.retry_of) +
                         " is gone: " + ec.message() + "; retry the whole run");
     }
+    // Only a layout the daemon marked is taken for one: a whole checkout could hold anything.
+    std::error_code mark_ec;
+    fs::rename(runner::layers_mark(workspace(*run.retry_of)), runner::layers_mark(ws), mark_ec);
+    if (!mark_ec != layers) {
+      return finish(run, cfg, pipelines::RunState::kFailed,
+                    "the workspace of run " + std::to_string(*run.retry_of) + " was made " +
+                        (layers ? "as a whole checkout" : "as copy-on-write layers") +
+                        " and this daemon's workspaces are not; retry the whole run");
+    }
   }
-  // A resumed run keeps the layout its workspace was made with.
-  const bool layers = resuming ? runner::has_layers(ws) && layered() : layered();
   const runner::CheckoutLimits limits{deps_.daemon.limits.checkout_file_max,
                                       deps_.daemon.limits.checkout_max};
   if (!resuming) {
@@ -160,6 +172,10 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     layout = runner::layers_in(ws, tree->path());
     if (auto ok = runner::make_layer_dirs(*layout); !ok)
       return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
+    // Paths overlayfs (and podman's :O) can take; the launcher checks bwrap's again.
+    if (auto ok = runner::overlay_options(*layout, false); !ok)
+      return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
+    if (!resuming) std::ofstream(runner::layers_mark(ws)) << run.sha << '\n';
   }
   // From the commit's tree, not the workspace: a pushed symlink must not make the daemon read
   // /dev/zero or a host file.

@@ -12,6 +12,7 @@
 
 #include "integration/daemon_fixture.hpp"
 #include "integration/pull_request_bodies.hpp"
+#include "support/processes.hpp"
 #include "support/shell.hpp"
 
 namespace juanie::test {
@@ -282,13 +283,17 @@ class ForkPlacesTest : public PullRequestTest {
       const std::string& limits = "limits:\n  concurrent_runs: 8\n  runs_per_project: 8\n")
       : PullRequestTest(limits) {}
 
-  // Lets a run of kHeld end: its step waits for this file in its workspace.
+  // Lets a run of kHeld end: its step sleeps until killed (a file written into its
+  // workspace from outside would not reach it: the step sees its workspace through an overlay).
   void release(std::int64_t id) {
-    d.home().write("data/workspaces/" + std::to_string(id) + "/release", "");
+    for (int i = 0; i < 200 && kill_processes_running({"sleep", "1000" + std::to_string(id)}) == 0;
+         ++i) {
+      std::this_thread::sleep_for(50ms);
+    }
   }
 
   static constexpr const char* kHeld =
-      "steps:\n  - {name: held, commands: [\"while [ ! -e release ]; do sleep 0.1; done\"]}\n";
+      "steps:\n  - {name: held, commands: [\"sleep 1000$JUANIE_RUN || true\"]}\n";
 };
 
 TEST_F(ForkPlacesTest, AtMostTwoForkRunsRunAtOnceTheThirdWaitsAndAPushGoesPast) {

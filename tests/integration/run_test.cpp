@@ -451,7 +451,8 @@ TEST_F(WorkspaceTtlRunTest, WorkspacesGoWhenRunsEndAndFailedOnesAfterTheTtl) {
   EXPECT_FALSE(fs::exists(workspaces / std::to_string(passed)));
   const auto failed = push(commit("steps:\n  - {name: a, commands: [\"echo x > out\", false]}\n"));
   d.wait_run(failed, "failed");
-  EXPECT_TRUE(fs::exists(workspaces / std::to_string(failed) / "out")) << "kept for a retry";
+  EXPECT_TRUE(fs::exists(workspaces / std::to_string(failed) / "upper" / "out"))
+      << "kept for a retry";
   std::this_thread::sleep_for(2500ms);  // past the ttl
   const auto next = push(commit("steps:\n  - {name: a, commands: [\"cat VERSION\"]}\n"));
   d.wait_run(next, "succeeded");

@@ -115,7 +115,14 @@ TEST_F(WorkspaceTest, EachRunSeesExactlyItsCommitsFilesWhateverEarlierStepsDid) 
   EXPECT_FALSE(fs::exists(d.home() / "data/workspaces" / std::to_string(three)));
 
   // What the project keeps between runs: its mirror and its branch's pristine trees.
+  // Measured off the HTTP threads: the first answer may come before the first measurement.
   auto project = d.api("/api/v1/projects/app");
+  for (int i = 0;
+       i < 200 && project.status == 200 && boost::json::parse(project.body).at("disk").is_null();
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    project = d.api("/api/v1/projects/app");
+  }
   ASSERT_EQ(project.status, 200) << project.body;
   const auto disk = boost::json::parse(project.body).at("disk");
   EXPECT_GT(disk.at("mirror_bytes").to_number<std::int64_t>(), 0) << project.body;
@@ -179,6 +186,52 @@ TEST_F(WorkspaceTest, RetryFromTheFailedStepGoesOnFromItsOwnWritesOverItsOwnComm
   // Its own commit's VERSION (the first), and the mark its failed attempt left.
   EXPECT_NE(log.find("\n1\n+ if"), std::string::npos) << log;
   EXPECT_NE(log.find("\nsecond try\n"), std::string::npos) << log;
+}
+
+// A whole checkout is the step's to shape: one that failed could leave an `upper` that is a
+// symlink to /etc. Overlayfs, mounted as root, would write where it points. A retry takes a
+// workspace for layers only when the daemon marked it so, and never follows such a link.
+TEST_F(WorkspaceTest, ARetryNeverTakesALayoutTheDaemonDidNotMakeForLayers) {
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string sha =
+      commit("steps:\n  - {name: a, commands: [\"echo x > target\", \"exit 1\"]}\n");
+  const auto failed = push(sha);
+  d.wait_run(failed, "failed");
+  const fs::path workspaces = d.home() / "data/workspaces";
+  const fs::path ws = workspaces / std::to_string(failed);
+  const fs::path victim = d.home() / "victim";
+  fs::create_directories(victim);
+  auto plant = [&] {
+    fs::remove_all(ws);
+    fs::create_directories(ws / "work");
+    fs::create_directories(ws / "view");
+    fs::create_symlink(victim, ws / "upper");
+  };
+
+  // As a whole checkout would have left it: no mark.
+  plant();
+  fs::remove(workspaces / (std::to_string(failed) + ".layers"));
+  auto retry = d.api_post("/api/v1/runs/" + std::to_string(failed) + "/retry?from=failed");
+  ASSERT_EQ(retry.status, 202) << retry.body;
+  auto refused = d.wait_run(boost::json::parse(retry.body).at("run").as_int64(), "failed");
+  EXPECT_NE(std::string(refused.at("reason").as_string()).find("as a whole checkout"),
+            std::string::npos)
+      << refused;
+  EXPECT_TRUE(fs::is_empty(victim));
+
+  // Marked, yet a symlink where a layer must be: refused too, nothing written through it.
+  const auto second = push(sha);
+  d.wait_run(second, "failed");
+  const fs::path ws2 = workspaces / std::to_string(second);
+  fs::remove_all(ws2 / "upper");
+  fs::create_symlink(victim, ws2 / "upper");
+  retry = d.api_post("/api/v1/runs/" + std::to_string(second) + "/retry?from=failed");
+  ASSERT_EQ(retry.status, 202) << retry.body;
+  refused = d.wait_run(boost::json::parse(retry.body).at("run").as_int64(), "failed");
+  EXPECT_NE(std::string(refused.at("reason").as_string()).find("not a directory the daemon made"),
+            std::string::npos)
+      << refused;
+  EXPECT_TRUE(fs::is_empty(victim));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "support/busybox_image.hpp"
 #include "support/temp_dir.hpp"
@@ -201,6 +202,30 @@ TEST_F(PristineTreesTest, ASweepRemovesTreesUnusedSinceTheCutoffButNeverALeasedO
   auto again = trees.acquire(bare(), "app", "feature/old", first);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(entries(again->path()), git_checkout(first));
+}
+
+TEST_F(PristineTreesTest, ANewBranchMakesRoomByRemovingTheLeastLatelyUsedIdleBranch) {
+  const std::string first = commit("echo 1 > v");
+  PristineTrees trees(home / "pristine", 1, 2);
+  auto path_of = [&](const std::string& key) {
+    auto lease = trees.acquire(bare(), "app", key, first);
+    EXPECT_TRUE(lease) << lease.error().message;
+    return lease ? lease->path() : fs::path();
+  };
+  const fs::path oldest = path_of("feature/a");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto held = trees.acquire(bare(), "app", "main", first);  // older use, but leased
+  ASSERT_TRUE(held) << held.error().message;
+  const fs::path newer = path_of("feature/b");
+  // Three branches, room for two: the least lately used idle one goes.
+  EXPECT_FALSE(fs::exists(oldest));
+  EXPECT_TRUE(fs::exists(held->path() / "v"));
+  EXPECT_TRUE(fs::exists(newer / "v"));
+  // A fourth: main is leased, so feature/b goes (the limit yields to leases, never the reverse).
+  const fs::path fourth = path_of("feature/c");
+  EXPECT_FALSE(fs::exists(newer));
+  EXPECT_TRUE(fs::exists(held->path() / "v"));
+  EXPECT_TRUE(fs::exists(fourth / "v"));
 }
 
 }  // namespace
