@@ -18,6 +18,14 @@ Result<bool> is_strict_ancestor(const std::filesystem::path& repo_dir, const std
   // 1: `newer` descends from `older`; 0: it does not; < 0: a commit is missing.
   const int descendant = git_graph_descendant_of(repo.get(), &b, &a);
   if (descendant < 0) {
+    // A shallow mirror (repo.depth) ends where it was cut: a walk that reaches the cut cannot
+    // say "not an ancestor", only that it does not know.
+    if (git_repository_is_shallow(repo.get()) == 1) {
+      return fail("cannot tell whether " + older.substr(0, 12) + " comes before " +
+                  newer.substr(0, 12) +
+                  ": the mirror is shallow (repo.depth) and their history reaches past its "
+                  "depth; raise repo.depth or remove it");
+    }
     return fail("cannot compare " + older.substr(0, 12) + " with " + newer.substr(0, 12) + ": " +
                 git::last_error());
   }
