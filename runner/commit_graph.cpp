@@ -1,8 +1,55 @@
 #include "runner/commit_graph.hpp"
 
+#include <cstring>
+#include <set>
+#include <vector>
+
 #include "runner/git_handles.hpp"
 
 namespace juanie::runner {
+namespace {
+
+struct OidLess {
+  bool operator()(const git_oid& a, const git_oid& b) const {
+    return std::memcmp(a.id, b.id, GIT_OID_RAWSZ) < 0;
+  }
+};
+
+// libgit2 1.5 knows nothing of a shallow repository's cut: its merge-base walk fails on the
+// first missing parent, even when `older` was found above it. git's own walk stops at the cut
+// and answers "no" for a parent it hides. So a shallow mirror (repo.depth) is walked here:
+// from `newer` down every parent the mirror holds; `older` met on the way is a sure "yes"; a
+// walk that ends without meeting it is a sure "no" only if it never reached a missing commit,
+// else "cannot tell".
+Result<bool> shallow_ancestry(git_repository* repo, const git_oid& older, const git_oid& newer,
+                              const std::string& older_hex, const std::string& newer_hex) {
+  std::set<git_oid, OidLess> seen;
+  std::vector<git_oid> next{newer};
+  bool cut = false;
+  while (!next.empty()) {
+    const git_oid id = next.back();
+    next.pop_back();
+    if (!seen.insert(id).second) continue;
+    git_commit* found = nullptr;
+    if (git_commit_lookup(&found, repo, &id) != 0) {
+      cut = true;  // past the depth: never fetched
+      continue;
+    }
+    git::Commit commit(found);
+    for (unsigned i = 0; i < git_commit_parentcount(commit.get()); ++i) {
+      const git_oid* parent = git_commit_parent_id(commit.get(), i);
+      if (git_oid_equal(parent, &older)) return true;
+      next.push_back(*parent);
+    }
+  }
+  if (!cut) return false;
+  return fail("cannot tell whether " + older_hex.substr(0, 12) + " comes before " +
+              newer_hex.substr(0, 12) +
+              ": the mirror is shallow (repo.depth) and their history reaches past its depth; "
+              "raise repo.depth or remove it");
+}
+
+}  // namespace
 
 Result<bool> is_strict_ancestor(const std::filesystem::path& repo_dir, const std::string& older,
                                 const std::string& newer) {
@@ -18,14 +65,8 @@ Result<bool> is_strict_ancestor(const std::filesystem::path& repo_dir, const std
   // 1: `newer` descends from `older`; 0: it does not; < 0: a commit is missing.
   const int descendant = git_graph_descendant_of(repo.get(), &b, &a);
   if (descendant < 0) {
-    // A shallow mirror (repo.depth) ends where it was cut: a walk that reaches the cut cannot
-    // say "not an ancestor", only that it does not know.
-    if (git_repository_is_shallow(repo.get()) == 1) {
-      return fail("cannot tell whether " + older.substr(0, 12) + " comes before " +
-                  newer.substr(0, 12) +
-                  ": the mirror is shallow (repo.depth) and their history reaches past its "
-                  "depth; raise repo.depth or remove it");
-    }
+    if (git_repository_is_shallow(repo.get()) == 1)
+      return shallow_ancestry(repo.get(), a, b, older, newer);
     return fail("cannot compare " + older.substr(0, 12) + " with " + newer.substr(0, 12) + ": " +
                 git::last_error());
   }

@@ -86,23 +86,50 @@ TEST_F(GitFetchShapeTest, ADepthOfOneKeepsTheMirrorShallowAndFollowsPushes) {
 }
 
 // History past the cut is not "not an ancestor": the deployer's comparisons say they cannot
-// tell, and why. (libgit2 reads a commit's parents to finish a walk, so the older commit must
-// be above the cut: depth 3 for a parent and its child.)
-TEST_F(GitFetchShapeTest, AShallowMirrorSaysItCannotTellAncestryPastItsDepth) {
+// tell, and why; within the depth they are answered, both ways.
+TEST_F(GitFetchShapeTest, AShallowMirrorAnswersAncestryWithinItsDepthAndSaysWhenItCannot) {
+  // A branch off the second commit, pushed too: not an ancestor of main, known for sure only
+  // when the mirror holds where they part.
+  const std::string side = run("cd " + work() + " && git checkout -q -b side " + shas[1] +
+                               " && echo side > SIDE && git add -A && git -c "
+                               "user.email=dev@example.com -c user.name=Dev commit -qm side && "
+                               "git push -q " +
+                               bare() +
+                               " side && git checkout -q main && "
+                               "git rev-parse side");
   GitMirrors mirrors(home / "mirrors");
   const std::string url = bare();
-  auto mirror = mirrors.update(url, {}, {3, ""});
-  ASSERT_TRUE(mirror) << mirror.error().message;
-  auto apart = is_strict_ancestor(*mirror, shas[3], shas[2]);
+  auto shallow = mirrors.update(url, {}, {1, ""});
+  ASSERT_TRUE(shallow) << shallow.error().message;
+  const auto fifth = commit("version 5");
+  ASSERT_TRUE(mirrors.update(url, {}, {1, ""}));  // holds the fourth and fifth, cut at the fifth
+
+  auto parent = is_strict_ancestor(*shallow, shas[3], fifth);
+  ASSERT_TRUE(parent) << parent.error().message;
+  EXPECT_TRUE(*parent) << "the previous tip comes before the new one";
+  for (const auto& [older, newer] : {std::pair{shas[0], fifth}, std::pair{side, fifth}}) {
+    auto far = is_strict_ancestor(*shallow, older, newer);
+    ASSERT_FALSE(far) << older << " before " << newer << " answered " << *far;
+    EXPECT_NE(far.error().message.find("the mirror is shallow (repo.depth)"), std::string::npos)
+        << far.error().message;
+  }
+
+  auto backwards = is_strict_ancestor(*shallow, fifth, shas[3]);
+  if (backwards) {
+    EXPECT_FALSE(*backwards) << "never a wrong yes";
+  }
+
+  auto deep = mirrors.update(url, {}, {4, ""});  // main from the second commit; side whole
+  ASSERT_TRUE(deep) << deep.error().message;
+  auto apart = is_strict_ancestor(*deep, side, fifth);
   ASSERT_TRUE(apart) << apart.error().message;
-  EXPECT_FALSE(*apart) << "a child is no ancestor of its parent";
-  auto near = is_strict_ancestor(*mirror, shas[2], shas[3]);
+  EXPECT_FALSE(*apart) << "a side branch whose fork point is held is surely not an ancestor";
+  auto child = is_strict_ancestor(*deep, fifth, shas[3]);
+  ASSERT_TRUE(child) << child.error().message;
+  EXPECT_FALSE(*child) << "a child is no ancestor of its parent";
+  auto near = is_strict_ancestor(*deep, shas[2], fifth);
   ASSERT_TRUE(near) << near.error().message;
   EXPECT_TRUE(*near);
-  auto far = is_strict_ancestor(*mirror, shas[0], shas[3]);
-  ASSERT_FALSE(far) << "answered " << *far;
-  EXPECT_NE(far.error().message.find("the mirror is shallow (repo.depth)"), std::string::npos)
-      << far.error().message;
 }
 
 TEST_F(GitFetchShapeTest, ABlobFilterFetchesOnlyTheBlobsOfTheCommitsThatRun) {
