@@ -15,16 +15,13 @@ struct OidLess {
   }
 };
 
-// libgit2 1.5 knows nothing of a shallow repository's cut: its merge-base walk fails on the
-// first missing parent, even when `older` was found above it. git's own walk stops at the cut
-// and answers "no" for a parent it hides. So a shallow mirror (repo.depth) is walked here:
-// from `newer` down every parent the mirror holds; `older` met on the way is a sure "yes"; a
-// walk that ends without meeting it is a sure "no" only if it never reached a missing commit,
-// else "cannot tell".
-Result<bool> shallow_ancestry(git_repository* repo, const git_oid& older, const git_oid& newer,
-                              const std::string& older_hex, const std::string& newer_hex) {
+enum class Walk { kFound, kNotFound, kCut };
+
+// Whether `target` is met walking down from `from` through every parent the mirror holds;
+// kCut: not met, and the walk reached a commit the mirror never fetched.
+Walk walk_down(git_repository* repo, const git_oid& from, const git_oid& target) {
   std::set<git_oid, OidLess> seen;
-  std::vector<git_oid> next{newer};
+  std::vector<git_oid> next{from};
   bool cut = false;
   while (!next.empty()) {
     const git_oid id = next.back();
@@ -32,17 +29,35 @@ Result<bool> shallow_ancestry(git_repository* repo, const git_oid& older, const 
     if (!seen.insert(id).second) continue;
     git_commit* found = nullptr;
     if (git_commit_lookup(&found, repo, &id) != 0) {
-      cut = true;  // past the depth: never fetched
+      cut = true;  // past the depth
       continue;
     }
     git::Commit commit(found);
     for (unsigned i = 0; i < git_commit_parentcount(commit.get()); ++i) {
       const git_oid* parent = git_commit_parent_id(commit.get(), i);
-      if (git_oid_equal(parent, &older)) return true;
+      if (git_oid_equal(parent, &target)) return Walk::kFound;
       next.push_back(*parent);
     }
   }
-  if (!cut) return false;
+  return cut ? Walk::kCut : Walk::kNotFound;
+}
+
+// libgit2 1.5 knows nothing of a shallow repository's cut: its merge-base walk fails on the
+// first missing parent, even when `older` was found above it; git's own walk stops at the cut
+// and says "no" for a parent it hides. So a shallow mirror (repo.depth) is walked here. `older`
+// met below `newer` is a sure yes; a walk that never reached the cut, or `newer` met below
+// `older` (history has no cycles), is a sure no; anything else is "cannot tell".
+Result<bool> shallow_ancestry(git_repository* repo, const git_oid& older, const git_oid& newer,
+                              const std::string& older_hex, const std::string& newer_hex) {
+  switch (walk_down(repo, newer, older)) {
+    case Walk::kFound:
+      return true;
+    case Walk::kNotFound:
+      return false;
+    case Walk::kCut:
+      break;
+  }
+  if (walk_down(repo, older, newer) == Walk::kFound) return false;
   return fail("cannot tell whether " + older_hex.substr(0, 12) + " comes before " +
               newer_hex.substr(0, 12) +
               ": the mirror is shallow (repo.depth) and their history reaches past its depth; "

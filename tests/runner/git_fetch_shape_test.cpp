@@ -115,9 +115,8 @@ TEST_F(GitFetchShapeTest, AShallowMirrorAnswersAncestryWithinItsDepthAndSaysWhen
   }
 
   auto backwards = is_strict_ancestor(*shallow, fifth, shas[3]);
-  if (backwards) {
-    EXPECT_FALSE(*backwards) << "never a wrong yes";
-  }
+  ASSERT_TRUE(backwards) << backwards.error().message;
+  EXPECT_FALSE(*backwards) << "the new tip does not come before the one it descends from";
 
   auto deep = mirrors.update(url, {}, {4, ""});  // main from the second commit; side whole
   ASSERT_TRUE(deep) << deep.error().message;
