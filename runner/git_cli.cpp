@@ -92,14 +92,17 @@ Result<void> credential_env(const PrivateDir& dir, const std::string& url, const
       {"credential.helper", ""},  // none but ours
       {"core.askPass", ""},
   };
-  if (!c.token.empty()) {
+  const auto scheme = url.find("://");
+  if (!c.token.empty() && scheme != std::string::npos) {
     const std::string user = c.username.empty() ? "git" : c.username;
     if (!one_line(user) || !one_line(c.token))
       return fail("the repository's username or token holds a line break");
     const auto file = dir.write("credentials", "username=" + user + "\npassword=" + c.token + "\n");
     if (file.empty()) return fail("cannot write the credentials for git");
-    // Answers git's "get" only; "store" and "erase" change nothing.
-    config.emplace_back("credential.helper",
+    // Answers git's "get" only; "store" and "erase" change nothing. Given for the URL's own
+    // scheme, host and port alone: a redirect elsewhere gets no token.
+    const auto host_end = url.find('/', scheme + 3);
+    config.emplace_back("credential." + url.substr(0, host_end) + ".helper",
                         "!f() { test \"$1\" = get && cat " + shell_quote(file) + "; }; f");
   }
   // ssh: only the configured known hosts (daemon/runs/git_access.cpp puts the system's there
