@@ -239,6 +239,21 @@ TEST_F(GitFetchShapeTest, ATokenOpensAPrivateRepositoryForShallowAndPartialFetch
   EXPECT_EQ(entries, 2);
 }
 
+// The token is git's for the URL's own host and port: a redirect to another host (a renamed
+// repository, or a hostile server sending it elsewhere) is asked for credentials and gets none.
+TEST_F(GitFetchShapeTest, ATokenIsNotGivenToTheHostARedirectPointsTo) {
+  test::GitHttpServer server(home / "repos", "x-access-token", "ghp_right_token");
+  GitMirrors mirrors(home / "mirrors");
+  const GitCredentials right{"x-access-token", "ghp_right_token", "", ""};
+  ASSERT_TRUE(mirrors.update(server.url("app.git"), right, {1, ""})) << "the token is right";
+  const auto moved = server.url("moved/app.git");
+  auto refused = mirrors.update(moved, right, {1, ""});
+  ASSERT_FALSE(refused) << "localhost, where the redirect points, was given the token";
+  EXPECT_NE(refused.error().message.find("could not read Username for 'http://localhost:"),
+            std::string::npos)
+      << refused.error().message;
+}
+
 TEST_F(GitFetchShapeTest, AnSshKeyOpensAPrivateRepositoryForAShallowFetch) {
   test::GitSshServer server(home / "sshd");
   GitMirrors mirrors(home / "mirrors");
