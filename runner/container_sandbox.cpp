@@ -8,6 +8,14 @@ std::string ulimit(const char* name, std::uint64_t value) {
   return std::string(name) + "=" + v + ":" + v;
 }
 
+// The workspace as the engine mounts it: the run's directory, or over the commit's pristine
+// tree an overlay the engine makes (":O" with the run's own upper and work directories).
+std::string workspace_volume(const SandboxSpec& spec) {
+  if (!spec.layers) return spec.workspace.string() + ":/workspace:rw";
+  return spec.layers->lower.string() + ":/workspace:O,upperdir=" + spec.layers->upper.string() +
+         ",workdir=" + spec.layers->work.string();
+}
+
 }  // namespace
 
 std::vector<std::string> engine_command(const ContainerEngine& engine) {
@@ -54,7 +62,7 @@ std::vector<std::string> container_run_argv(const SandboxSpec& spec, const Conta
   }
   a.insert(a.end(),
            {"--tmpfs", "/tmp:rw,nosuid,nodev,mode=1777,size=" + std::to_string(l.tmpfs_size),
-            "--volume", spec.workspace.string() + ":/workspace:rw", "--workdir", "/workspace"});
+            "--volume", workspace_volume(spec), "--workdir", "/workspace"});
   if (spec.secrets_file) {
     a.insert(a.end(), {"--volume", spec.secrets_file->string() + ":" + kSecretsPath + ":ro"});
   }

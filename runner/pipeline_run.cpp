@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "runner/held_step.hpp"
+#include "runner/program_path.hpp"
 #include "runner/step_log.hpp"
 #include "runner/step_process.hpp"
 #include "runner/user_network.hpp"
@@ -131,6 +132,10 @@ StepCommand step_command(const SandboxSpec& spec, const pipelines::PlannedStep& 
       }
     }
     c.process.argv = bwrap_argv(s);
+    if (s.layers) {
+      c.process.argv[0] = program_path(c.process.argv[0]);  // the launcher execs it by path
+      c.process.argv = layered_argv(backend.workspace_launcher, *s.layers, c.process.argv);
+    }
     c.process.env = {"PATH=/usr/bin:/bin"};
     return c;
   }
@@ -207,7 +212,13 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
   result.succeeded = true;
   std::error_code ec;
   std::filesystem::create_directories(options.logs_dir, ec);
-  if (options.sandbox_user) hand_over(options.workspace, *options.sandbox_user);
+  if (options.sandbox_user) {
+    hand_over(options.workspace, *options.sandbox_user);
+    // The lower layer too: the overlay shows a file of the commit with its owner and mode, and
+    // the step's uid must be able to write it (a write copies it up; the lower stays as it
+    // is). The pristine tree is leased to this run alone, under a directory only root enters.
+    if (options.layers) hand_over(options.layers->lower, *options.sandbox_user);
+  }
   int index = 0;
   for (const auto& planned : plan) {
     ++index;
@@ -234,7 +245,8 @@ PipelineResult run_pipeline(const std::vector<pipelines::PlannedStep>& plan,
     if (options.on_step) options.on_step(report);
 
     SandboxSpec spec;
-    spec.workspace = options.workspace;
+    spec.workspace = options.layers ? options.layers->merged : options.workspace;
+    spec.layers = options.layers;
     spec.env = planned.env;
     spec.env.emplace_back("PATH", "/usr/local/bin:/usr/bin:/bin");
     spec.env.emplace_back("HOME", "/tmp");

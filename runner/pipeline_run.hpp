@@ -43,11 +43,17 @@ struct SandboxBackend {
   StepCgroups* cgroups = nullptr;
   // bwrap: a memory limit no cgroup can enforce fails the step; off, the log warns instead.
   bool require_memory_cgroup = true;
+  // bwrap: juanie-workspace, which mounts a run's copy-on-write workspace for each step.
+  std::filesystem::path workspace_launcher;
 };
 
 struct PipelineRunOptions {
   SandboxBackend backend;
+  // The run's directory: its workspace, or with `layers` where its layers live.
   std::filesystem::path workspace;
+  // A copy-on-write workspace over the commit's pristine tree (workspace_layers.hpp); bwrap
+  // steps run under backend.workspace_launcher, which mounts it.
+  std::optional<WorkspaceLayers> layers;
   std::filesystem::path logs_dir;  // one <n>-<step>.log per step
   std::uint64_t log_max = 10ULL << 20;
   std::chrono::milliseconds default_timeout{30 * 60 * 1000};

@@ -77,20 +77,30 @@ void PristineTrees::Lease::release() {
   owner_ = nullptr;
 }
 
-fs::path PristineTrees::key_dir(const std::string& key) const {
-  // A readable prefix plus a hash, as the mirrors are named: distinct keys never share trees.
-  std::string name;
-  for (char c : key) {
-    name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
+namespace {
+
+// A readable prefix plus a hash, as the mirrors are named: distinct names never share a
+// directory, and none is "." or "..".
+std::string dir_name(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
   }
   char hash[17];
-  std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(key));
-  return root_ / (name.substr(0, 40) + "-" + hash);
+  std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(name));
+  return out.substr(0, 40) + "-" + hash;
 }
 
-Result<PristineTrees::Lease> PristineTrees::acquire(const fs::path& repo, const std::string& key,
-                                                    const std::string& sha, CheckoutLimits limits) {
-  const fs::path dir = key_dir(key);
+}  // namespace
+
+fs::path PristineTrees::key_dir(const std::string& group, const std::string& key) const {
+  return root_ / dir_name(group) / dir_name(key);
+}
+
+Result<PristineTrees::Lease> PristineTrees::acquire(const fs::path& repo, const std::string& group,
+                                                    const std::string& key, const std::string& sha,
+                                                    CheckoutLimits limits) {
+  const fs::path dir = key_dir(group, key);
   fs::path slot;
   bool spare = false;
   {
@@ -118,6 +128,10 @@ Result<PristineTrees::Lease> PristineTrees::acquire(const fs::path& repo, const 
   if (held == sha) return lease;
 
   std::error_code ec;
+  // Only the daemon enters: the trees hold private repositories' files, and a tree is handed
+  // to the uid of the run that leases it (the overlay reaches it with the mounter's rights).
+  fs::create_directories(root_, ec);
+  fs::permissions(root_, fs::perms::owner_all, ec);
   fs::create_directories(slot, ec);
   if (ec) return fail("cannot create " + slot.string() + ": " + ec.message());
   fs::remove(slot / kCommitFile, ec);
@@ -132,9 +146,12 @@ Result<PristineTrees::Lease> PristineTrees::acquire(const fs::path& repo, const 
 }
 
 void PristineTrees::release(const fs::path& slot, bool spare) {
+  std::error_code ec;
   if (spare) {
-    std::error_code ec;
     fs::remove_all(slot, ec);
+  } else {
+    // When it was last used, for sweep.
+    fs::last_write_time(slot / kCommitFile, fs::file_time_type::clock::now(), ec);
   }
   std::lock_guard lock(mutex_);
   if (spare) {
@@ -144,14 +161,48 @@ void PristineTrees::release(const fs::path& slot, bool spare) {
   }
 }
 
-std::uintmax_t PristineTrees::size_of(const std::string& key) const {
+std::uintmax_t PristineTrees::size_of(const std::string& group) const {
   std::uintmax_t total = 0;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(key_dir(key), ec), end; !ec && it != end;
+  for (fs::recursive_directory_iterator it(root_ / dir_name(group), ec), end; !ec && it != end;
        it.increment(ec)) {
     if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
   }
   return total;
+}
+
+int PristineTrees::sweep(fs::file_time_type cutoff) {
+  int removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator group(root_, ec), end; !ec && group != end; group.increment(ec)) {
+    std::error_code kec;
+    for (fs::directory_iterator key(group->path(), kec); !kec && key != end; key.increment(kec)) {
+      std::error_code sec;
+      for (fs::directory_iterator slot(key->path(), sec); !sec && slot != end;
+           slot.increment(sec)) {
+        const fs::path path = slot->path();
+        {
+          // Taken as if leased while it goes, so that no acquire picks it meanwhile.
+          std::lock_guard lock(mutex_);
+          if (leased_[path]) continue;
+          leased_[path] = true;
+        }
+        std::error_code tec;
+        auto used = fs::last_write_time(path / kCommitFile, tec);
+        if (tec) used = fs::last_write_time(path, tec);
+        if (!tec && used < cutoff) {
+          std::error_code rec;
+          fs::remove_all(path, rec);
+          if (!rec) ++removed;
+        }
+        std::lock_guard lock(mutex_);
+        leased_.erase(path);
+      }
+      fs::remove(key->path(), sec);  // only when empty
+    }
+    fs::remove(group->path(), kec);
+  }
+  return removed;
 }
 
 }  // namespace juanie::runner

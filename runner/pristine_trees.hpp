@@ -12,7 +12,8 @@
 
 namespace juanie::runner {
 
-// Checked-out trees kept between runs, a few per key (a project and branch), each moved from
+// Checked-out trees kept between runs, a few per key (a branch) of a group (a project), each
+// moved from
 // the commit it holds to the next by what differs between the two trees, so a push that
 // changes ten files of a 100k-file repository writes ten files. Only the daemon writes them:
 // a run sees one only as the read-only lower layer of its workspace, and a tree leased to a
@@ -44,14 +45,18 @@ class PristineTrees {
 
   // A tree holding exactly commit `sha` of the repository at `repo` (a mirror), leased to the
   // caller: no other lease gets it until this one ends. Limits as checkout_commit's.
-  Result<Lease> acquire(const std::filesystem::path& repo, const std::string& key,
-                        const std::string& sha, CheckoutLimits limits = {});
+  Result<Lease> acquire(const std::filesystem::path& repo, const std::string& group,
+                        const std::string& key, const std::string& sha, CheckoutLimits limits = {});
 
-  // What the trees of `key` hold on disk, in bytes (file sizes, as du counts without blocks).
-  std::uintmax_t size_of(const std::string& key) const;
+  // What the trees of `group` hold on disk, in bytes (file sizes, as du counts without blocks).
+  std::uintmax_t size_of(const std::string& group) const;
+
+  // Removes every tree not leased now whose last lease ended before `cutoff` (a branch no
+  // longer pushed to, or, with now, all that can go when the disk runs low); how many.
+  int sweep(std::filesystem::file_time_type cutoff);
 
  private:
-  std::filesystem::path key_dir(const std::string& key) const;
+  std::filesystem::path key_dir(const std::string& group, const std::string& key) const;
   void release(const std::filesystem::path& slot, bool spare);
 
   std::filesystem::path root_;

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "runner/workspace_layers.hpp"
+
 namespace juanie::runner {
 
 struct StepLimits {
@@ -25,6 +27,9 @@ struct StepLimits {
 // Everything one step's sandbox is made of.
 struct SandboxSpec {
   std::filesystem::path workspace;  // bound read-write at /workspace, the working directory
+  // A copy-on-write workspace: `workspace` is then its mount point (layers->merged), mounted by
+  // the launcher bwrap runs under; a container engine mounts the overlay itself.
+  std::optional<WorkspaceLayers> layers;
   // The whole environment, except secrets. Given on the sandbox's command line, never in the
   // environment of the programs that build the sandbox (setpriv, podman), which must not be
   // steered by a pipeline's LD_PRELOAD or CONTAINERS_CONF.

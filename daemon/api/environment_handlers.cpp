@@ -1,5 +1,6 @@
 #include "daemon/api/environment_handlers.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <memory>
@@ -140,6 +141,29 @@ void roll_back(const RouteDeps& deps, std::shared_ptr<const config::LoadedProjec
       });
 }
 
+// GET /api/v1/projects/{p}: the project, its environments and what it keeps on disk.
+void describe_project(const RouteDeps& deps, const config::ProjectConfig& project,
+                      http::Reply reply) {
+  json::object o;
+  o["name"] = project.name;
+  json::array environments;
+  for (const auto& env : project.environments) environments.emplace_back(env.name);
+  o["environments"] = std::move(environments);
+  if (deps.disk) {
+    // Walks the project's directories (at most once per period, whoever asks): off the
+    // event loop, as every handler runs.
+    const ProjectDisk disk = deps.disk->of(project);
+    json::object d;
+    d["mirror_bytes"] = disk.mirror_bytes;
+    d["trees_bytes"] = disk.trees_bytes;
+    d["measured_at"] = disk.measured_at;
+    o["disk"] = std::move(d);
+  } else {
+    o["disk"] = nullptr;
+  }
+  reply(http::json_response(200, json::serialize(o) + "\n"));
+}
+
 }  // namespace
 
 void project_item(const RouteDeps& deps, const http::Request& req, const config::ApiToken& caller,
@@ -147,13 +171,18 @@ void project_item(const RouteDeps& deps, const http::Request& req, const config:
   const auto parts = project_path_parts(req.path());
   if (parts.size() == 2 && parts[1] == "runs")
     return start_run(deps, req, caller, std::move(reply));
+  const bool describe = parts.size() == 1;
   const bool list = parts.size() == 2 && parts[1] == "environments";
   const bool rollback = parts.size() == 4 && parts[1] == "environments" && parts[3] == "rollback";
-  if (!list && !rollback) return reply(http::error_response(404, "no such endpoint"));
+  if (!describe && !list && !rollback) return reply(http::error_response(404, "no such endpoint"));
   const auto projects = deps.projects.get();
   auto it = projects->find(parts[0]);
   if (it == projects->end()) {
     return reply(http::error_response(404, "no project " + std::string(parts[0])));
+  }
+  if (describe) {
+    if (req.method != "GET") return reply(http::error_response(405, "a project is read by GET"));
+    return describe_project(deps, it->second->config, std::move(reply));
   }
   if (list) {
     if (req.method != "GET")

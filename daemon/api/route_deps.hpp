@@ -10,6 +10,7 @@
 #include "daemon/approvals/approval_flow.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/config/project_registry.hpp"
+#include "daemon/runs/disk_usage.hpp"
 #include "daemon/runs/manual_run.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
@@ -42,6 +43,8 @@ struct RouteDeps {
   std::function<void()> on_flux_event = nullptr;  // a Flux event was stored: act on it
   web::Sessions* sessions = nullptr;              // the status page's (null: no page)
   bool secure_cookies = false;  // reached over https (TLS here or at a proxy): Secure, __Host-
+  // What each project keeps on disk, for GET /api/v1/projects/{p} (null: not reported).
+  const DiskUsage* disk = nullptr;
 };
 
 }  // namespace juanie::daemon

@@ -251,6 +251,18 @@ int serve(const std::filesystem::path& config_file) {
   const runner::SandboxBackend sandbox = [&] {
     auto b = sandbox_backend(daemon);
     b.cgroups = cgroups->get();
+    // Copy-on-write workspaces when this machine can mount them; else whole checkouts.
+    std::error_code ec;
+    const auto launcher =
+        std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "juanie-workspace";
+    if (auto problem = workspace_launcher_problem(launcher, daemon.data_dir, b.kind)) {
+      log.warn("copy-on-write workspaces are unavailable (" + *problem +
+               "): each run checks its whole commit out");
+    } else {
+      b.workspace_launcher = launcher;
+      log.info("workspaces: copy-on-write over each branch's pristine tree (" + launcher.string() +
+               ")");
+    }
     return b;
   }();
   if (sandbox.kind != "bwrap") {
@@ -270,6 +282,7 @@ int serve(const std::filesystem::path& config_file) {
   ProjectRegistry projects(std::move(configuration->projects));
   runner::GitLibrary git;
   runner::GitMirrors mirrors(daemon.data_dir / "mirrors");
+  runner::PristineTrees trees(daemon.data_dir / "trees");
   const OpenSslRandom random;
   const runner::SupervisedProcesses processes;
   const runner::PodmanEngine engine;
@@ -301,7 +314,7 @@ int serve(const std::filesystem::path& config_file) {
       [&metrics](std::string_view result, double seconds) { metrics.run_ended(result, seconds); },
       [&metrics](std::string_view result, double seconds) { metrics.step_ended(result, seconds); }};
   RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer,
-                                    notifier, processes, engine, observed});
+                                    notifier, processes, engine, observed, &trees});
   SchedulerDeps scheduling{
       **writer,
       *reader,
@@ -314,6 +327,7 @@ int serve(const std::filesystem::path& config_file) {
                                          : daemon.limits.concurrent_runs,
       daemon.data_dir / "workspaces",
       daemon.limits.workspace_ttl,
+      &trees,
       [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }};
   scheduling.observer = observed;
   Scheduler scheduler(scheduling);
@@ -330,6 +344,7 @@ int serve(const std::filesystem::path& config_file) {
     }
   });
   ManualRuns manual_runs(mirrors, daemon.secrets_dir);
+  const DiskUsage disk_usage(mirrors, trees, clock);
   web::Sessions sessions(random, kSessionTtl);
   // People reach the page over https when the daemon serves TLS or sits behind a TLS proxy
   // (public_url is https): the session cookie is Secure then, never sent over plain http.
@@ -339,7 +354,7 @@ int serve(const std::filesystem::path& config_file) {
       [&scheduler] { scheduler.wake(); },
       [&scheduler](std::int64_t run) { return scheduler.cancel(run); }, flow, desk, changed,
       [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }, &manual_runs,
-      [&rollouts] { rollouts.wake(); }, &sessions, secure_cookies});
+      [&rollouts] { rollouts.wake(); }, &sessions, secure_cookies, &disk_usage});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;

@@ -17,7 +17,9 @@
 #include "runner/git_checkout.hpp"
 #include "runner/pipeline_run.hpp"
 #include "runner/step_log.hpp"
+#include "runner/step_process.hpp"
 #include "runner/tree_file.hpp"
+#include "runner/workspace_layers.hpp"
 
 namespace juanie::daemon {
 
@@ -32,6 +34,41 @@ fs::path RunExecutor::logs(std::int64_t run) const {
   return deps_.daemon.data_dir / "logs" / std::to_string(run);
 }
 
+bool RunExecutor::layered() const {
+  const auto& kind = deps_.sandbox.kind;
+  return deps_.trees && !deps_.sandbox.workspace_launcher.empty() &&
+         (kind == "bwrap" || (kind == "podman" && ::geteuid() == 0));
+}
+
+Result<fs::path> RunExecutor::build_context(const store::RunRecord& run,
+                                            const runner::WorkspaceLayers& layers,
+                                            const std::atomic<bool>& stop) const {
+  const fs::path context = workspace(run.id) / "context";
+  runner::remove_workspace_dir(context);
+  std::error_code ec;
+  fs::create_directory(context, ec);
+  if (ec) return fail("cannot create " + context.string() + ": " + ec.message());
+  // Read through the overlay, as the steps saw it; never the pristine tree itself, which the
+  // engine must not be handed (nothing it does may reach what later runs start from).
+  runner::ProcessOptions copy;
+  copy.argv = runner::layered_argv(
+      deps_.sandbox.workspace_launcher, layers,
+      {"/bin/cp", "-a", "--reflink=auto", "--", layers.merged.string() + "/.", context.string()});
+  copy.env = {"PATH=/usr/bin:/bin"};
+  copy.timeout = deps_.daemon.limits.step_timeout;
+  copy.cancel = &stop;
+  std::string output;
+  auto done = runner::run_process(copy, [&output](std::string_view bytes) {
+    if (output.size() < 4096) output.append(bytes);
+  });
+  if (!done) return std::unexpected(done.error());
+  if (done->exit_code != 0) {
+    return fail("cannot copy the workspace out for the image build: " +
+                (output.empty() ? "exit code " + std::to_string(done->exit_code) : output));
+  }
+  return context;
+}
+
 void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfig& project,
                          pipelines::RunState to, const std::string& reason) const {
   // Disk is bounded too: a workspace outlives its run only to let a failed run be retried
@@ -40,8 +77,9 @@ void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfi
   const fs::path ws = workspace(run.id);
   if (to == pipelines::RunState::kFailed) {
     fs::last_write_time(ws, fs::file_time_type::clock::now(), ec);
+    runner::remove_workspace_dir(ws / "context");  // made again by a retry
   } else {
-    fs::remove_all(ws, ec);
+    runner::remove_workspace_dir(ws);
   }
   fs::remove(runner::secrets_file_for(ws), ec);
   const std::string now = rfc3339(deps_.clock.now());
@@ -82,9 +120,10 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   const auto& cfg = project.config;
   const fs::path ws = workspace(run.id);
   std::error_code ec;
-  fs::remove_all(ws, ec);
+  runner::remove_workspace_dir(ws);
   fs::remove(runner::secrets_file_for(ws), ec);  // left by a crash mid-step
-  if (run.resume_from && run.retry_of) {
+  const bool resuming = run.resume_from && run.retry_of;
+  if (resuming) {
     // Resuming: the workspace the earlier run left, with its build outputs, moves here.
     fs::rename(workspace(*run.retry_of), ws, ec);
     if (ec) {
@@ -92,7 +131,12 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
                     "the workspace of run " + std::to_string(*run.retry_of) +
                         " is gone: " + ec.message() + "; retry the whole run");
     }
-  } else {
+  }
+  // A resumed run keeps the layout its workspace was made with.
+  const bool layers = resuming ? runner::has_layers(ws) && layered() : layered();
+  const runner::CheckoutLimits limits{deps_.daemon.limits.checkout_file_max,
+                                      deps_.daemon.limits.checkout_max};
+  if (!resuming) {
     auto credentials = read_git_credentials(deps_.daemon.secrets_dir, cfg.repo_access);
     if (!credentials)
       return finish(run, cfg, pipelines::RunState::kFailed, credentials.error().message);
@@ -101,11 +145,24 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     // A partial mirror (repo.filter) gets the blobs of this commit before libgit2 reads them.
     if (auto ok = deps_.mirrors.materialize(cfg.repo_url, run.sha, *credentials); !ok)
       return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
-    const runner::CheckoutLimits limits{deps_.daemon.limits.checkout_file_max,
-                                        deps_.daemon.limits.checkout_max};
-    if (auto ok = runner::checkout_commit(*mirror, run.sha, ws, limits); !ok) {
-      return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
+    if (!layers) {
+      if (auto ok = runner::checkout_commit(*mirror, run.sha, ws, limits); !ok) {
+        return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
+      }
     }
+  }
+  // The commit's files: a pristine tree of the project's branch, moved to this commit by what
+  // changed, leased to this run until it ends (nothing moves it under the run's overlay).
+  std::optional<runner::PristineTrees::Lease> tree;
+  std::optional<runner::WorkspaceLayers> layout;
+  if (layers) {
+    auto leased = deps_.trees->acquire(deps_.mirrors.path_for(cfg.repo_url), cfg.name, run.branch,
+                                       run.sha, limits);
+    if (!leased) return finish(run, cfg, pipelines::RunState::kFailed, leased.error().message);
+    tree.emplace(std::move(*leased));
+    layout = runner::layers_in(ws, tree->path());
+    if (auto ok = runner::make_layer_dirs(*layout); !ok)
+      return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
   }
   // From the commit's tree, not the workspace: a pushed symlink must not make the daemon read
   // /dev/zero or a host file.
@@ -122,6 +179,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
   options.backend = deps_.sandbox;
   options.backend.container_prefix += "-" + std::to_string(run.id);
   options.workspace = ws;
+  options.layers = layout;
   options.logs_dir = logs(run.id);
   options.processes = &deps_.processes;
   apply_daemon_limits(deps_.daemon, secrets_reach(cfg, run), options);
@@ -179,7 +237,8 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     if (pipeline->image) skip_image(run, static_cast<int>(plan.size()) + 1);
     image.emplace(std::optional<runner::PushedImage>{});
   } else if (result.succeeded) {
-    image = push_image(run, cfg, *pipeline, static_cast<int>(plan.size()) + 1, stop);
+    image = push_image(run, cfg, *pipeline, layout ? &*layout : nullptr,
+                       static_cast<int>(plan.size()) + 1, stop);
   }
 
   const bool interrupted = result.cancelled || (image && !*image && stop.load());
@@ -229,7 +288,8 @@ void RunExecutor::skip_image(const store::RunRecord& run, int index) const {
 
 Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
     const store::RunRecord& run, const config::ProjectConfig& project,
-    const pipelines::Pipeline& pipeline, int index, const std::atomic<bool>& stop) const {
+    const pipelines::Pipeline& pipeline, const runner::WorkspaceLayers* layers, int index,
+    const std::atomic<bool>& stop) const {
   if (!pipeline.image || !run.environment || run.pull_request || project.image.empty()) {
     return std::optional<runner::PushedImage>{};
   }
@@ -293,6 +353,19 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
   std::error_code ec;
   fs::create_directories(log_file.parent_path(), ec);
   runner::StepLog log(log_file, deps_.daemon.limits.log_max, {});
+  if (layers) {
+    auto context = build_context(run, *layers, stop);
+    if (!context) {
+      step.state = stop.load() ? pipelines::StepState::kCancelled : pipelines::StepState::kFailed;
+      step.reason = context.error().message;
+      log.write("juanie: " + *step.reason + "\n");
+      log.close();
+      ended();
+      save(step);
+      return std::unexpected(context.error());
+    }
+    request.workspace = *context;
+  }
   // RUN lines run as root, whom RLIMIT_NPROC does not bound: the pids.max of a cgroup of the
   // build's own, above all its containers, does (a rootless engine cannot be given one).
   std::optional<runner::StepCgroup> build_cgroup;

@@ -16,6 +16,7 @@
 #include "runner/image_build.hpp"
 #include "runner/image_engine.hpp"
 #include "runner/pipeline_run.hpp"
+#include "runner/pristine_trees.hpp"
 #include "runner/process_runner.hpp"
 
 namespace juanie::daemon {
@@ -32,10 +33,14 @@ struct ExecutorDeps {
   const runner::ProcessRunner& processes;  // each step's process
   const runner::ImageEngine& engine;       // the run's image, built and pushed
   RunObserver observer = {};               // told each step's and the run's end
+  // The commits' pristine trees, the lower layers of copy-on-write workspaces; null (or no
+  // sandbox.workspace_launcher): each run checks its whole commit out into its workspace.
+  runner::PristineTrees* trees = nullptr;
 };
 
-// Carries one run, already marked running, to its end: fetch the repository's mirror, check
-// out the exact commit into data_dir/workspaces/<run>, read and plan the pipeline file, run
+// Carries one run, already marked running, to its end: fetch the repository's mirror, give
+// the run the exact commit in data_dir/workspaces/<run> (a copy-on-write view over the
+// commit's pristine tree, or a whole checkout), read and plan the pipeline file, run
 // the steps in the sandbox while recording each step, then record the run's final state.
 // A stop on `cancel` ends it as cancelled; on `shutdown`, stops it and queues it again.
 class RunExecutor final : public RunLauncher {
@@ -47,6 +52,9 @@ class RunExecutor final : public RunLauncher {
 
   std::filesystem::path workspace(std::int64_t run) const;
   std::filesystem::path logs(std::int64_t run) const;
+  // Whether runs get copy-on-write workspaces: bwrap, or podman as root (a rootless engine's
+  // overlay volumes are not relied on), with the launcher and the pristine trees at hand.
+  bool layered() const;
 
  private:
   // After the steps passed: the image built and pushed as the run's last step ("image").
@@ -56,8 +64,14 @@ class RunExecutor final : public RunLauncher {
   Result<std::optional<runner::PushedImage>> push_image(const store::RunRecord& run,
                                                         const config::ProjectConfig& project,
                                                         const pipelines::Pipeline& pipeline,
+                                                        const runner::WorkspaceLayers* layers,
                                                         int index,
                                                         const std::atomic<bool>& stop) const;
+  // The image's build context when the workspace is layers: the merged view copied out
+  // (podman builds from a directory), into <run>/context.
+  Result<std::filesystem::path> build_context(const store::RunRecord& run,
+                                              const runner::WorkspaceLayers& layers,
+                                              const std::atomic<bool>& stop) const;
   // Records the run's end; a failure is told to the notification sinks in the same write.
   void finish(const store::RunRecord& run, const config::ProjectConfig& project,
               pipelines::RunState to, const std::string& reason) const;

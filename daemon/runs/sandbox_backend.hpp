@@ -1,6 +1,8 @@
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,14 @@ runner::SandboxBackend sandbox_backend(const config::DaemonConfig& daemon);
 // or none is writable and none is required. `notes` gets what the log should say.
 Result<std::unique_ptr<runner::StepCgroups>> open_step_cgroups(const config::DaemonConfig& daemon,
                                                                std::vector<std::string>& notes);
+
+// Whether `launcher` (juanie-workspace) can give steps copy-on-write workspaces here: it mounts
+// an overlay in a scratch directory under `scratch` and runs /bin/true in it (and, for the
+// bwrap backend, bwrap in it: an unprivileged daemon's sandbox then nests a user namespace).
+// Nullopt when it can; else why not, for the log (runs then check out whole commits).
+std::optional<std::string> workspace_launcher_problem(const std::filesystem::path& launcher,
+                                                      const std::filesystem::path& scratch,
+                                                      const std::string& backend);
 
 // The limits of every step, from `sandbox:` (memory, tmpfs_size).
 runner::StepLimits step_limits(const config::DaemonConfig& daemon);

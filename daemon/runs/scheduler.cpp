@@ -77,6 +77,12 @@ void Scheduler::sweep() {
     deps_.log.info("removed " + std::to_string(removed) +
                    " workspace(s) older than limits.workspace_ttl");
   }
+  if (deps_.trees) {
+    if (const int trees = deps_.trees->sweep(cutoff); trees > 0) {
+      deps_.log.info("removed " + std::to_string(trees) +
+                     " pristine tree(s) unused for limits.workspace_ttl");
+    }
+  }
 }
 
 void Scheduler::tick() {
@@ -94,6 +100,15 @@ void Scheduler::tick() {
   if (hold.value_or("") != holding_) {
     if (hold) {
       deps_.log.warn(*hold);
+      // What can be made again from the mirrors goes first: a branch's next run checks its
+      // commit out afresh.
+      if (deps_.trees) {
+        const int trees = deps_.trees->sweep(std::filesystem::file_time_type::clock::now());
+        if (trees > 0) {
+          deps_.log.warn("removed " + std::to_string(trees) +
+                         " pristine tree(s) not in use to free disk");
+        }
+      }
     } else {
       deps_.log.info("runs start again: free disk is above limits.min_free_disk");
     }

@@ -21,6 +21,7 @@
 #include "daemon/support/clock.hpp"
 #include "daemon/support/log.hpp"
 #include "daemon/support/periodic_worker.hpp"
+#include "runner/pristine_trees.hpp"
 
 namespace juanie::daemon {
 
@@ -37,6 +38,9 @@ struct SchedulerDeps {
   // untouched for workspace_ttl goes (a failed run's is kept that long for a retry).
   std::filesystem::path workspaces;
   std::chrono::milliseconds workspace_ttl = std::chrono::hours(24);
+  // The pristine trees of the branches (null: none): swept with the workspaces (a tree unused
+  // for workspace_ttl goes), and every one not leased goes when `hold` says the disk is low.
+  runner::PristineTrees* trees = nullptr;
   // Why no new run may start now (too little free disk); nullopt: they may.
   std::function<std::optional<std::string>()> hold;
   // The pass that comes without a wake: for what cannot wake it (a run `juanie trigger`

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string>
 
+#include "runner/workspace_layers.hpp"
+
 namespace juanie::daemon {
 
 namespace fs = std::filesystem;
@@ -23,9 +25,9 @@ int sweep_workspaces(const fs::path& workspaces, fs::file_time_type cutoff,
                              ? cutoff - fs::file_time_type::duration(1)
                              : fs::last_write_time(entry.path(), age_ec);
     if (age_ec || touched >= cutoff) continue;
-    std::error_code rm_ec;
-    fs::remove_all(entry.path(), rm_ec);
-    if (!rm_ec) ++removed;
+    runner::remove_workspace_dir(entry.path());
+    std::error_code gone_ec;
+    if (!fs::exists(fs::symlink_status(entry.path(), gone_ec))) ++removed;
   }
   return removed;
 }

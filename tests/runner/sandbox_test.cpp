@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "pipelines/pipeline_file.hpp"
@@ -25,6 +27,7 @@
 #include "support/busybox_image.hpp"
 #include "support/listener.hpp"
 #include "support/processes.hpp"
+#include "support/shell.hpp"
 #include "support/temp_dir.hpp"
 
 namespace juanie::runner {
@@ -94,6 +97,12 @@ class SandboxTest : public ::testing::TestWithParam<std::string> {
     options.secrets = std::move(secrets);
     options.secrets_allowed = true;
     options.sandbox_user = own_uid ? std::nullopt : default_sandbox_user();
+    if (lower) {
+      // A copy-on-write workspace as the daemon gives one: the run's layers over `lower`.
+      options.layers = layers_in(workspace, *lower);
+      EXPECT_TRUE(make_layer_dirs(*options.layers));
+      options.backend.workspace_launcher = JUANIE_WORKSPACE_LAUNCHER;
+    }
     options.backend.root_filesystems = std::move(root_filesystems);
     if (backend() != "bwrap") {
       options.backend.kind = backend();
@@ -153,6 +162,7 @@ class SandboxTest : public ::testing::TestWithParam<std::string> {
   std::uint64_t tmpfs_size = 64ULL << 20;
   const std::atomic<bool>* cancel = nullptr;
   bool own_uid = false;  // the steps run under this process's uid, as under a non-root daemon
+  std::optional<fs::path> lower;  // a pristine tree: the workspace is then layers over it
   test::TempDir home;
   fs::path data_dir, etc_secrets, workspace, other;
 };
@@ -535,6 +545,148 @@ TEST_P(SandboxTest, ProcessesAreBoundedPerStepByItsPidsCgroup) {
                       << log_of(r);
   EXPECT_GT(peak, 0u);
   EXPECT_LE(peak, 200u);
+}
+
+// Every entry under `root`: a file's content and mode, a symlink's target, a directory, a
+// whiteout (what overlayfs leaves in an upper layer for a deletion).
+std::map<std::string, std::string> entries(const fs::path& root) {
+  std::map<std::string, std::string> out;
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+       ++it) {
+    const std::string rel = it->path().lexically_relative(root).string();
+    struct stat st {};
+    ::lstat(it->path().c_str(), &st);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+    if (S_ISLNK(st.st_mode)) {
+      out[rel] = "link -> " + fs::read_symlink(it->path()).string();
+    } else if (S_ISDIR(st.st_mode)) {
+      out[rel] = std::string("dir ") + mode;
+    } else if (S_ISCHR(st.st_mode)) {
+      out[rel] = "whiteout";
+    } else {
+      out[rel] = std::string(mode) + " " + test::read_file(it->path());
+    }
+  }
+  return out;
+}
+
+// The pristine tree of a commit, as PristineTrees leaves one.
+fs::path make_pristine(const fs::path& dir) {
+  fs::create_directories(dir / "src");
+  std::ofstream(dir / "a.txt") << "a\n";
+  std::ofstream(dir / "src/b.txt") << "b\n";
+  std::ofstream(dir / "build.sh") << "echo build\n";
+  fs::permissions(dir / "build.sh", fs::perms::owner_all | fs::perms::group_read |
+                                        fs::perms::group_exec | fs::perms::others_read |
+                                        fs::perms::others_exec);
+  fs::create_symlink("a.txt", dir / "link");
+  return dir;
+}
+
+TEST_P(SandboxTest, ALayeredStepWritesOnlyItsRunsOwnLayer) {
+  lower = make_pristine(home / "trees/app/main/0/tree");
+  const auto before = entries(*lower);
+  auto r =
+      run("steps:\n  - name: a\n    commands: [\"cat a.txt\", \"echo changed > a.txt\", "
+          "\"rm -r src\", \"echo new > new.txt\", \"chmod 600 build.sh\", \"chmod 755 a.txt\", "
+          "\"ln -sfn new.txt link\", \"mkdir out && echo x > out/x\"]\n"
+          "  - name: b\n    commands: [\"test ! -e src/b.txt\", \"cat a.txt new.txt out/x\", "
+          "\"readlink link\"]\n");
+  ASSERT_TRUE(r.succeeded) << log_of(r) << log_of(r, 1);
+  EXPECT_NE(log_of(r, 1).find("changed\nnew\nx\n+ readlink link\nnew.txt\n"), std::string::npos)
+      << log_of(r, 1);
+  // The commit's files are as they were, owner aside (handed to the step's uid with the run).
+  EXPECT_EQ(entries(*lower), before);
+  // The run's writes, and only they, are in its upper layer.
+  const auto upper = entries(workspace / "upper");
+  auto in_upper = [&upper](const std::string& name) {
+    auto it = upper.find(name);
+    return it == upper.end() ? std::string("(missing)") : it->second;
+  };
+  EXPECT_EQ(in_upper("a.txt"), "0755 changed\n");
+  EXPECT_EQ(in_upper("new.txt").substr(5), "new\n");
+  EXPECT_EQ(in_upper("src"), "whiteout");
+  EXPECT_EQ(in_upper("link"), "link -> new.txt");
+  EXPECT_EQ(in_upper("build.sh").substr(0, 4), "0600");
+  EXPECT_FALSE(upper.contains("src/b.txt"));
+
+  // The next run over the same tree starts from the commit's files, not from these.
+  workspace = home / "workspaces/3";
+  fs::create_directories(workspace);
+  auto next =
+      run("steps:\n  - name: a\n    commands: [\"cat a.txt src/b.txt\", \"test ! -e new.txt\", "
+          "\"test ! -e out\", \"test -x build.sh\", \"test ! -x a.txt\", \"readlink link\"]\n");
+  ASSERT_TRUE(next.succeeded) << log_of(next);
+  EXPECT_NE(log_of(next).find("a\nb\n"), std::string::npos) << log_of(next);
+  EXPECT_NE(log_of(next).find("\na.txt\n"), std::string::npos) << log_of(next);
+}
+
+TEST_P(SandboxTest, ALayeredStepCannotReachThePristineTreeByItsPath) {
+  lower = make_pristine(home / "trees/app/main/0/tree");
+  const auto before = entries(*lower);
+  auto r =
+      run("steps:\n  - name: a\n    commands: [\"echo poisoned > " + (*lower / "a.txt").string() +
+          "\"]\n  - name: b\n    commands: [\"ls " + lower->string() + "\"]\n");
+  EXPECT_FALSE(r.succeeded);
+  EXPECT_EQ(entries(*lower), before);
+  EXPECT_EQ(test::read_file(*lower / "a.txt"), "a\n");
+}
+
+// What an unprivileged daemon does (systemd's User=juanie): the launcher keeps its own uid in a
+// user namespace of its own, mounts the overlay there, and bwrap nests its sandbox in it.
+TEST(WorkspaceLauncher, UnprivilegedItMountsTheOverlayInAUserNamespaceOfItsOwn) {
+  test::TempDir home;
+  const fs::path lower = make_pristine(home / "tree");
+  const auto layers = layers_in(home / "run", lower);
+  ASSERT_TRUE(make_layer_dirs(layers));
+  ASSERT_EQ(::chmod(home.path().c_str(), 0755), 0);
+  test::sh("chown -R 65534:65534 " + home.path().string());
+  const auto before = entries(lower);
+  std::string command = "setpriv --reuid=65534 --regid=65534 --clear-groups --";
+  for (const auto& word :
+       layered_argv(JUANIE_WORKSPACE_LAUNCHER, layers,
+                    {"/usr/bin/bwrap",
+                     "--unshare-user",
+                     "--unshare-pid",
+                     "--unshare-net",
+                     "--die-with-parent",
+                     "--ro-bind",
+                     "/usr",
+                     "/usr",
+                     "--symlink",
+                     "usr/bin",
+                     "/bin",
+                     "--symlink",
+                     "usr/lib",
+                     "/lib",
+                     "--symlink",
+                     "usr/lib64",
+                     "/lib64",
+                     "--proc",
+                     "/proc",
+                     "--dev",
+                     "/dev",
+                     "--bind",
+                     layers.merged.string(),
+                     "/workspace",
+                     "--chdir",
+                     "/workspace",
+                     "/bin/sh",
+                     "-c",
+                     "id -u; cat a.txt; echo changed > a.txt; rm -r src; echo new > new.txt"})) {
+    command += " " + shell_quote(word);
+  }
+  int status = -1;
+  const std::string out = test::sh(command + " 2>&1", &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(out, "65534\na\n");
+  EXPECT_EQ(entries(lower), before);
+  EXPECT_EQ(test::read_file(layers.upper / "a.txt"), "changed\n");
+  EXPECT_EQ(test::read_file(layers.upper / "new.txt"), "new\n");
+  // Overlayfs's work directory is left at mode 000 to its owner; the run's end still removes it.
+  remove_workspace_dir(home / "run");
+  EXPECT_FALSE(fs::exists(home / "run"));
 }
 
 }  // namespace
