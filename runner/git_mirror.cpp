@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "runner/file_lock.hpp"
+#include "runner/git_cli.hpp"
 #include "runner/git_handles.hpp"
 #include "runner/program_path.hpp"
 #include "runner/step_process.hpp"
@@ -22,42 +23,42 @@ bool is_local(const std::string& url) {
   return url.starts_with("/") || url.starts_with("file://");
 }
 
+constexpr const char* kShapeKey = "juanie.shape";
+
 // `git fetch` into the bare mirror at `dir` by the fetchspec its config holds, dropping refs
-// the remote no longer has.
-// Nothing but the mirror's own config counts (no system or user config), only the file
-// protocol is allowed, and git never asks a terminal.
-Result<void> fetch_with_git(const std::filesystem::path& dir, const std::string& url) {
-  ProcessOptions process;
-  process.argv = {program_path("git"),
-                  "-C",
-                  dir.string(),
-                  "fetch",
-                  "--quiet",
-                  "--prune",
-                  "--no-recurse-submodules",
-                  "--no-write-fetch-head",
-                  "origin"};
-  const char* path = std::getenv("PATH");
-  process.env = {std::string("PATH=") + (path ? path : "/usr/bin:/bin"),
-                 "GIT_CONFIG_NOSYSTEM=1",
-                 "GIT_CONFIG_GLOBAL=/dev/null",
-                 "GIT_TERMINAL_PROMPT=0",
-                 "GIT_ALLOW_PROTOCOL=file",
-                 "HOME=/nonexistent",
-                 "LC_ALL=C"};
-  process.timeout = std::chrono::hours(1);
-  std::string said;
-  auto outcome = run_process(process, [&](std::string_view bytes) {
-    if (said.size() < 4096) said.append(bytes.substr(0, 4096 - said.size()));
-  });
-  if (!outcome)
-    return fail(ErrorKind::kUnavailable, "cannot fetch " + url + ": " + outcome.error().message);
-  if (outcome->exit_code != 0) {
-    while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
-    return fail(ErrorKind::kUnavailable, "cannot fetch " + url + ": git fetch exited " +
-                                             std::to_string(outcome->exit_code) +
-                                             (said.empty() ? "" : ": " + said));
-  }
+// the remote no longer has; shallow or partial as `shape` says.
+Result<void> fetch_with_git(const std::filesystem::path& dir, const std::string& url,
+                            const GitCredentials& credentials, const pipelines::FetchShape& shape) {
+  GitCommand command{
+      dir,
+      url,
+      {"fetch", "--quiet", "--prune", "--no-recurse-submodules", "--no-write-fetch-head"},
+      {}};
+  if (shape.depth > 0) command.args.push_back("--depth=" + std::to_string(shape.depth));
+  if (!shape.filter.empty()) command.args.push_back("--filter=" + shape.filter);
+  command.args.push_back("origin");
+  auto done = run_git(command, credentials);
+  if (!done) return std::unexpected(done.error());
+  return {};
+}
+
+// The shape the mirror in `repo` was made with ("" for one made before shapes, which was whole).
+std::string recorded_shape(git_repository* repo) {
+  git_config* raw = nullptr;
+  if (git_repository_config_snapshot(&raw, repo) != 0) return {};
+  std::unique_ptr<git_config, decltype(&git_config_free)> config(raw, git_config_free);
+  const char* value = nullptr;
+  if (git_config_get_string(&value, config.get(), kShapeKey) != 0) return {};
+  return value;
+}
+
+Result<void> record_shape(git_repository* repo, const std::string& shape) {
+  if (shape.empty()) return {};
+  git_config* raw = nullptr;
+  if (git_repository_config(&raw, repo) != 0) return fail(git::last_error());
+  std::unique_ptr<git_config, decltype(&git_config_free)> config(raw, git_config_free);
+  if (git_config_set_string(config.get(), kShapeKey, shape.c_str()) != 0)
+    return fail(git::last_error());
   return {};
 }
 
@@ -75,7 +76,8 @@ std::filesystem::path GitMirrors::path_for(const std::string& url) const {
 }
 
 Result<std::filesystem::path> GitMirrors::update(const std::string& url,
-                                                 const GitCredentials& credentials) const {
+                                                 const GitCredentials& credentials,
+                                                 const pipelines::FetchShape& shape) const {
   std::error_code ec;
   std::filesystem::create_directories(root_, ec);
   if (ec) return fail("cannot create " + root_.string() + ": " + ec.message());
@@ -83,9 +85,16 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url,
   FileLock lock(dir.string() + ".lock");
   if (!lock.held()) return fail(ErrorKind::kUnavailable, "cannot lock the mirror of " + url);
 
+  const std::string wanted = pipelines::describe(shape);
   git_repository* raw = nullptr;
   bool created = false;
-  if (git_repository_open_bare(&raw, dir.c_str()) != 0) {
+  if (git_repository_open_bare(&raw, dir.c_str()) == 0 && recorded_shape(raw) != wanted) {
+    // Made with another depth or filter: a shallow mirror must not be deepened by libgit2,
+    // nor a partial one taken for whole. Made afresh in the shape asked for.
+    git_repository_free(raw);
+    raw = nullptr;
+  }
+  if (raw == nullptr) {
     created = true;
     std::filesystem::remove_all(dir, ec);
     if (git_repository_init(&raw, dir.c_str(), 1) != 0) {
@@ -98,10 +107,16 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url,
       return fail("cannot configure the mirror of " + url + ": " + git::last_error());
     }
     git_remote_free(remote);
+    if (auto recorded = record_shape(raw, wanted); !recorded) {
+      git_repository_free(raw);
+      return fail("cannot configure the mirror of " + url + ": " + recorded.error().message);
+    }
   }
   std::unique_ptr<git_repository, decltype(&git_repository_free)> repo(raw, git_repository_free);
-  if (created && is_local(url)) {
-    if (auto fetched = fetch_with_git(dir, url); !fetched) {
+  if ((created && is_local(url)) || !shape.whole()) {
+    if (auto fetched = fetch_with_git(dir, url, credentials, shape); !fetched) {
+      if (!created) return std::unexpected(fetched.error());
+      repo.reset();
       std::filesystem::remove_all(dir, ec);  // no half-filled mirror taken for a filled one
       return std::unexpected(fetched.error());
     }
@@ -120,6 +135,45 @@ Result<std::filesystem::path> GitMirrors::update(const std::string& url,
     return fail(ErrorKind::kUnavailable, "cannot fetch " + url + ": " + git::last_error());
   }
   return dir;
+}
+
+Result<void> GitMirrors::materialize(const std::string& url, const std::string& sha,
+                                     const GitCredentials& credentials) const {
+  const auto dir = path_for(url);
+  git_repository* raw = nullptr;
+  if (git_repository_open_bare(&raw, dir.c_str()) != 0) {
+    return fail("no mirror of " + url + ": " + git::last_error());
+  }
+  const bool partial = recorded_shape(raw).find("filter=") != std::string::npos;
+  git_repository_free(raw);
+  if (!partial) return {};
+  FileLock lock(dir.string() + ".lock");
+  if (!lock.held()) return fail(ErrorKind::kUnavailable, "cannot lock the mirror of " + url);
+  // rev-list never fetches what it lists as missing ("?<oid>"); trees are all there (only blob
+  // filters are allowed), so one listing finds every missing blob of the commit.
+  auto listed = run_git(
+      {dir, url, {"rev-list", "--objects", "--no-walk", "--missing=print", sha}, {}}, credentials);
+  if (!listed) return std::unexpected(listed.error());
+  std::vector<std::string> missing;
+  std::size_t at = 0;
+  while (at < listed->size()) {
+    const auto end = std::min(listed->find('\n', at), listed->size());
+    const std::string_view line(listed->data() + at, end - at);
+    if (line.size() >= 41 && line[0] == '?') missing.emplace_back(line.substr(1));
+    at = end + 1;
+  }
+  if (missing.empty()) return {};
+  // What promisor-remote.c runs when git itself lacks objects: no negotiation (the server
+  // sends exactly these), no tags, no FETCH_HEAD, no submodules.
+  auto fetched = run_git(
+      {dir,
+       url,
+       {"-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "origin", "--no-tags",
+        "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin"},
+       std::move(missing)},
+      credentials);
+  if (!fetched) return std::unexpected(fetched.error());
+  return {};
 }
 
 Result<std::string> GitMirrors::resolve(const std::string& url, const std::string& full_ref) const {

@@ -196,6 +196,21 @@ std::string url_without_credentials(MapReader& r, std::string_view section) {
   return url;
 }
 
+// How much history the mirror holds (see pipelines/fetch_shape.hpp).
+pipelines::FetchShape parse_fetch_shape(MapReader& r) {
+  pipelines::FetchShape shape;
+  if (auto v = r.optional_int("depth", 1, pipelines::kMaxFetchDepth))
+    shape.depth = static_cast<int>(*v);
+  if (auto v = r.optional_string("filter")) {
+    if (!pipelines::valid_fetch_filter(*v)) {
+      r.fail_at(*r.child("filter"), "filter",
+                "must be blob:none or blob:limit=<size> (a number with an optional k, m or g)");
+    }
+    shape.filter = *v;
+  }
+  return shape;
+}
+
 void parse_repo(MapReader& root, ProjectConfig& out) {
   MapReader r(root.required_child("repo"), root.file(), "repo");
   out.repo_url = url_without_credentials(r, "repo");
@@ -208,6 +223,7 @@ void parse_repo(MapReader& root, ProjectConfig& out) {
   out.webhook_secret = *secret;
   out.repo_access = parse_git_access(r);
   refuse_token_in_clear(r, out.repo_url, out.repo_access, "repo");
+  out.repo_fetch = parse_fetch_shape(r);
   parse_status_reporting(r, out);
   r.finish();
 }

@@ -13,6 +13,7 @@
 #include "pipelines/branch_strategy.hpp"
 #include "pipelines/environment.hpp"
 #include "pipelines/error.hpp"
+#include "pipelines/fetch_shape.hpp"
 
 namespace juanie::daemon::config {
 
@@ -59,6 +60,8 @@ struct ProjectConfig {
   std::string name;
   std::string repo_url;
   GitAccess repo_access;
+  // repo.depth and repo.filter: a shallow or partial mirror, made and fetched by the git CLI.
+  pipelines::FetchShape repo_fetch;
   Forge forge = Forge::kGithub;
   // Commit statuses: reported only with a token (repo.status_token, a file in secrets_dir).
   std::optional<SecretRef> status_token;

@@ -55,7 +55,11 @@ std::optional<std::string> Deployer::backwards(
   // A commit a force-push took off its branch is not deployed by a replay of its old push.
   if (auto tip = deps_.mirrors.resolve(project.repo_url, run.ref); tip && *tip != run.sha) {
     auto on_branch = deps_.graph.is_strict_ancestor(repo, run.sha, *tip);
-    if (!on_branch || !*on_branch) {
+    if (!on_branch) {
+      return "cannot tell whether commit " + run.sha.substr(0, 12) + " is still on " + run.ref +
+             ": " + on_branch.error().message;
+    }
+    if (!*on_branch) {
       return "commit " + run.sha.substr(0, 12) + " is no longer on " + run.ref + " (now " +
              tip->substr(0, 12) +
              "); a push that is not the branch's history does not deploy "

@@ -31,7 +31,7 @@ Result<store::RunRequest> manual_run_request(const config::ProjectConfig& projec
   }
   auto credentials = read_git_credentials(secrets_dir, project.repo_access);
   if (!credentials) return std::unexpected(credentials.error());
-  if (auto fetched = mirrors.update(project.repo_url, *credentials); !fetched) {
+  if (auto fetched = mirrors.update(project.repo_url, *credentials, project.repo_fetch); !fetched) {
     return std::unexpected(fetched.error());
   }
   std::optional<pipelines::Ref> ref;

@@ -152,8 +152,11 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     auto credentials = read_git_credentials(deps_.daemon.secrets_dir, cfg.repo_access);
     if (!credentials)
       return finish(run, cfg, pipelines::RunState::kFailed, credentials.error().message);
-    auto mirror = deps_.mirrors.update(cfg.repo_url, *credentials);
+    auto mirror = deps_.mirrors.update(cfg.repo_url, *credentials, cfg.repo_fetch);
     if (!mirror) return finish(run, cfg, pipelines::RunState::kFailed, mirror.error().message);
+    // A partial mirror (repo.filter) gets the blobs of this commit before libgit2 reads them.
+    if (auto ok = deps_.mirrors.materialize(cfg.repo_url, run.sha, *credentials); !ok)
+      return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
     if (!layers) {
       if (auto ok = runner::checkout_commit(*mirror, run.sha, ws, limits); !ok) {
         return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);

@@ -3,7 +3,8 @@
 HTTP basic authentication, the way a private git host answers.
 
 usage: git_http_server.py ROOT USER TOKEN
-Prints the port it listens on, then serves the repositories under ROOT until killed."""
+Prints the port it listens on, then serves the repositories under ROOT until killed; /moved/NAME
+redirects to NAME at http://localhost:PORT."""
 import base64
 import http.server
 import os
@@ -35,6 +36,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def serve(self):
         body = self.body()
+        if self.path.startswith("/moved/"):
+            # A renamed repository, as forges answer for one: a redirect, here to another host
+            # name of this same server, before any authentication.
+            port = self.server.server_address[1]
+            self.send_response(301)
+            self.send_header("Location", f"http://localhost:{port}/{self.path[len('/moved/'):]}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.headers.get("Authorization") != expected:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="git"')

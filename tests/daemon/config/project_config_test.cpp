@@ -343,6 +343,31 @@ TEST(ProjectConfig, CommitStatusSettings) {
             "projects.d/app.yaml:2: repo.status_tokn: unknown key");
 }
 
+// repo.depth and repo.filter: a shallow or partial mirror; anything git would take but the
+// daemon cannot serve (a tree filter, a depth of 0) is refused at the line that says it.
+TEST(ProjectConfig, ShallowAndPartialFetchSettings) {
+  auto whole = parse(kMinimal + kProdApprover);
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_TRUE(whole->repo_fetch.whole());
+  const std::string repo =
+      "name: app\nrepo: {url: https://x/a/b.git, forge: github, "
+      "webhook_secret: s, ";
+  auto shaped = parse(repo + "depth: 50, filter: \"blob:limit=1m\"}\n" + kProdApprover);
+  ASSERT_TRUE(shaped) << shaped.error().message;
+  EXPECT_EQ(shaped->repo_fetch, (pipelines::FetchShape{50, "blob:limit=1m"}));
+  EXPECT_EQ(error_of(repo + "depth: 0}\n"),
+            "projects.d/app.yaml:2: repo.depth: must be between 1 and 1000000");
+  EXPECT_EQ(error_of(repo + "depth: many}\n"),
+            "projects.d/app.yaml:2: repo.depth: must be a whole number");
+  EXPECT_EQ(error_of(repo + "filter: \"tree:0\"}\n"),
+            "projects.d/app.yaml:2: repo.filter: must be blob:none or blob:limit=<size> (a number "
+            "with an optional k, m or g)");
+  EXPECT_EQ(error_of("name: app\nrepo:\n  url: https://x/a/b.git\n  forge: github\n"
+                     "  webhook_secret: s\n  filter: \"blob:limit=1kb\"\n"),
+            "projects.d/app.yaml:6: repo.filter: must be blob:none or blob:limit=<size> (a number "
+            "with an optional k, m or g)");
+}
+
 // The status token goes in a header of every request to api_url: never to a URL that holds
 // credentials of its own (they would be logged), never in clear beyond this machine.
 TEST(ProjectConfig, ApiUrlRefusesCredentialsAndPlainHttpBeyondLoopback) {

@@ -91,6 +91,46 @@ TEST_F(DeployerTest, ANewerDeploymentRecordedDuringTheCheckKeepsTheOlderOneBack)
   EXPECT_NE(dev_overlay().find("newTag: initial"), std::string::npos);
 }
 
+// A shallow mirror (repo.depth: 1): a push that descends from what dev runs goes; a commit
+// whose place in history lies past the depth is not taken for older or newer, and says why.
+TEST_F(DeployerTest, AShallowMirrorDeploysNewerCommitsAndSaysWhenItCannotCompare) {
+  const auto first = commit_app("1");
+  const auto second = commit_app("2");
+  const auto third = commit_app("3");
+  ASSERT_TRUE(mirrors.update(app.bare(), {}, {1, ""}));
+  deliver(running_run(third));
+  ASSERT_EQ(test::sh("git -C " + mirrors.path_for(app.bare()).string() +
+                     " rev-parse --is-shallow-repository"),
+            "true\n");
+  const auto fourth = commit_app("4");
+  ASSERT_TRUE(mirrors.update(app.bare(), {}, {1, ""}));
+  const auto newer = running_run(fourth);
+  deliver(newer);
+  auto went = deployment_of(newer.id);
+  ASSERT_TRUE(went);
+  EXPECT_EQ(went->state, pipelines::DeploymentState::kSuccess)
+      << went->reason.value_or("") << log_text.str();
+  EXPECT_TRUE(dev_overlay_has_tag(pipelines::commit_tag(fourth)));
+
+  // The third commit names the second as its parent, so the second is known to come before
+  // the fourth without being fetched; the first is past what the mirror can tell.
+  const auto parent_of_third = running_run(second);
+  deliver(parent_of_third);
+  auto older = deployment_of(parent_of_third.id);
+  ASSERT_TRUE(older);
+  EXPECT_NE(older->reason.value_or("").find("is older than " + fourth.substr(0, 12)),
+            std::string::npos)
+      << older->reason.value_or("");
+  const auto replay = running_run(first);
+  deliver(replay);
+  auto held = deployment_of(replay.id);
+  ASSERT_TRUE(held);
+  EXPECT_NE(held->state, pipelines::DeploymentState::kSuccess);
+  EXPECT_NE(held->reason.value_or("").find("the mirror is shallow (repo.depth)"), std::string::npos)
+      << held->reason.value_or("");
+  EXPECT_TRUE(dev_overlay_has_tag(pipelines::commit_tag(fourth))) << "dev stays on the fourth";
+}
+
 // A rollback that waited (for approval, for its turn) is checked again when it goes: a newer
 // deployment that changed the environment meanwhile is not undone by it.
 TEST_F(DeployerTest, AWaitingRollbackThatANewerDeploymentOvertookFailsInsteadOfUndoingIt) {
