@@ -106,6 +106,10 @@ std::int64_t Rows::affected() const {
   return out;
 }
 
+std::string Rows::command() const {
+  return result_ ? PQcmdStatus(result_.get()) : "";
+}
+
 Result<Connection> Connection::connect(const std::string& uri) {
   // The URI is expanded in place of `dbname`; what comes after it would override it, so the
   // defaults come first and the URI decides.
@@ -226,6 +230,11 @@ Result<void> Transaction::commit() {
   // back; PostgreSQL says so with its SQLSTATE, which the error carries.
   auto ok = conn->exec("COMMIT");
   if (!ok) return std::unexpected(ok.error());
+  // COMMIT of a transaction a failed statement aborted answers ROLLBACK, without an error:
+  // a caller that went on past that failure must not take it for a commit.
+  if (ok->command() == "ROLLBACK") {
+    return failure("COMMIT", "the transaction had failed and was rolled back", "25P02");
+  }
   return {};
 }
 

@@ -51,6 +51,8 @@ class Rows {
   std::int64_t int64(int row, int column) const;
   // Rows an INSERT, UPDATE or DELETE changed.
   std::int64_t affected() const;
+  // The command tag ("INSERT 0 1", "COMMIT", "ROLLBACK" …).
+  std::string command() const;
 
  private:
   struct Free {

@@ -75,6 +75,23 @@ TEST_F(PgTest, TransactionRollsBackWhenItEndsUncommitted) {
   EXPECT_EQ(rows->int64(0, 0), 2);
 }
 
+// A statement failed and the caller went on to commit: PostgreSQL answers that COMMIT with
+// ROLLBACK and no error; the layer reports the failure.
+TEST_F(PgTest, CommitOfAFailedTransactionIsAnError) {
+  auto conn = connect();
+  ASSERT_TRUE(conn.exec_script("CREATE TABLE t (id BIGINT PRIMARY KEY)"));
+  auto tx = Transaction::begin(conn);
+  ASSERT_TRUE(tx);
+  ASSERT_TRUE(conn.exec("INSERT INTO t VALUES (1)"));
+  ASSERT_FALSE(conn.exec("INSERT INTO t VALUES (1)"));
+  auto committed = tx->commit();
+  ASSERT_FALSE(committed);
+  EXPECT_EQ(sqlstate(committed.error()), "25P02") << committed.error().message;
+  auto rows = conn.exec("SELECT count(*) FROM t");
+  ASSERT_TRUE(rows) << rows.error().message;
+  EXPECT_EQ(rows->int64(0, 0), 0);
+}
+
 // Write skew under SERIALIZABLE: each transaction reads what the other writes. PostgreSQL
 // lets one commit and fails the other with 40001, which with_retry runs again.
 TEST_F(PgTest, SerializationFailureIsRetryable) {
