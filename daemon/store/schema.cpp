@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 16> kMigrations{
+constexpr std::array<const char*, 17> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -347,6 +347,17 @@ UPDATE audit SET via = 'link' WHERE action IN ('approve', 'reject', 'decide');
     R"sql(
 UPDATE audit SET via = 'link'
   WHERE via IS NULL AND (outcome = 'refused' OR action IN ('approve', 'reject', 'decide'));
+)sql",
+    // 17: several build nodes sharing one queue on PostgreSQL (issue 15; daemon/store/pg_schema.cpp
+    // has the same migration): the node holding a running run and the end of its lease, and the
+    // labels a run asks of the node that claims it (a JSON array). A single node leaves them
+    // empty; they are here so both backends keep one schema and one numbering.
+    R"sql(
+ALTER TABLE runs ADD COLUMN node TEXT;
+ALTER TABLE runs ADD COLUMN lease_until TEXT;
+ALTER TABLE runs ADD COLUMN runs_on TEXT NOT NULL DEFAULT '[]';
+CREATE INDEX runs_by_lease ON runs (lease_until) WHERE state = 'running';
+CREATE INDEX runs_queued ON runs (id) WHERE state = 'queued';
 )sql",
 };
 

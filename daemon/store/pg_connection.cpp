@@ -1,0 +1,261 @@
+#include "daemon/store/pg_connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+namespace juanie::daemon::store::pg {
+namespace {
+
+constexpr std::string_view kMarker = " [SQLSTATE ";
+
+std::string trimmed(std::string s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return s.substr(first, last - first + 1);
+}
+
+ErrorKind kind_of(std::string_view state) {
+  if (state == "40001" || state == "40P01") return ErrorKind::kUnavailable;
+  if (state.starts_with("08") || state.starts_with("57P") || state.starts_with("53")) {
+    return ErrorKind::kUnavailable;  // connection, shutdown, out of resources
+  }
+  if (state.starts_with("23")) return ErrorKind::kConflict;  // integrity constraints
+  return ErrorKind::kFailed;
+}
+
+// PostgreSQL's messages end with a newline; the first line is the one that says what failed.
+std::string first_line(const char* message) {
+  std::string s = message ? message : "";
+  return trimmed(s.substr(0, s.find('\n')));
+}
+
+std::unexpected<Error> failure(std::string_view what, const std::string& message,
+                               std::string_view state) {
+  std::string text = "postgresql: " + std::string(what) + ": " + message;
+  if (!state.empty()) text += std::string(kMarker) + std::string(state) + "]";
+  return fail(kind_of(state), std::move(text));
+}
+
+// What a statement is, for its errors: its first words, never its parameters.
+std::string purpose(std::string_view sql) {
+  std::string s = trimmed(std::string(sql.substr(0, 60)));
+  for (char& c : s) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  return sql.size() > 60 ? s + "…" : s;
+}
+
+}  // namespace
+
+Param Param::array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return Param(out);
+}
+
+Rows::Rows(pg_result* result) : result_(result) {}
+
+void Rows::Free::operator()(pg_result* r) const {
+  PQclear(r);
+}
+
+int Rows::size() const {
+  return result_ ? PQntuples(result_.get()) : 0;
+}
+
+bool Rows::is_null(int row, int column) const {
+  return PQgetisnull(result_.get(), row, column) != 0;
+}
+
+std::string Rows::text(int row, int column) const {
+  return std::string(PQgetvalue(result_.get(), row, column),
+                     static_cast<std::size_t>(PQgetlength(result_.get(), row, column)));
+}
+
+std::optional<std::string> Rows::optional_text(int row, int column) const {
+  if (is_null(row, column)) return std::nullopt;
+  return text(row, column);
+}
+
+std::int64_t Rows::int64(int row, int column) const {
+  const char* v = PQgetvalue(result_.get(), row, column);
+  std::int64_t out = 0;
+  std::from_chars(v, v + PQgetlength(result_.get(), row, column), out);
+  return out;
+}
+
+std::int64_t Rows::affected() const {
+  if (!result_) return 0;
+  const char* n = PQcmdTuples(result_.get());
+  std::int64_t out = 0;
+  std::from_chars(n, n + std::char_traits<char>::length(n), out);
+  return out;
+}
+
+std::string Rows::command() const {
+  return result_ ? PQcmdStatus(result_.get()) : "";
+}
+
+Result<Connection> Connection::connect(const std::string& uri) {
+  // The URI is expanded in place of `dbname`; what comes after it would override it, so the
+  // defaults come first and the URI decides.
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"10", "juanie", uri.c_str(), nullptr};
+  pg_conn* conn = PQconnectdbParams(keys, values, 1);
+  if (!conn) return fail(ErrorKind::kUnavailable, "postgresql: connect: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    auto error = failure("connect", first_line(PQerrorMessage(conn)), "08001");
+    PQfinish(conn);
+    return error;
+  }
+  // Notices ("already exists, skipping") are not failures; libpq would print them to stderr.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+  return Connection(conn);
+}
+
+Result<Connection> Connection::connect_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail(ErrorKind::kNotFound, file.string() + ": cannot read the connection URI");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string uri = trimmed(text.str());
+  if (uri.empty()) return fail(ErrorKind::kInvalid, file.string() + ": no connection URI in it");
+  auto conn = connect(uri);
+  if (!conn) {
+    return fail(conn.error().kind, file.string() + ": " + conn.error().message);
+  }
+  return conn;
+}
+
+Connection::Connection(Connection&& other) noexcept : conn_(other.conn_) {
+  other.conn_ = nullptr;
+}
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    if (conn_) PQfinish(conn_);
+    conn_ = other.conn_;
+    other.conn_ = nullptr;
+  }
+  return *this;
+}
+
+Connection::~Connection() {
+  if (conn_) PQfinish(conn_);
+}
+
+Result<Rows> Connection::exec(std::string_view sql, std::initializer_list<Param> params) {
+  return run(sql, std::vector<Param>(params));
+}
+
+Result<Rows> Connection::exec(std::string_view sql, const std::vector<Param>& params) {
+  return run(sql, params);
+}
+
+Result<Rows> Connection::run(std::string_view sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p.value ? p.value->c_str() : nullptr);
+  const std::string text(sql);
+  pg_result* result = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                                   values.data(), nullptr, nullptr, 0);
+  Rows rows(result);  // freed on every path below
+  if (!result) {
+    // Only when out of memory or when the connection is gone.
+    return failure(purpose(sql), first_line(PQerrorMessage(conn_)), "08006");
+  }
+  const auto status = PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    return failure(purpose(sql), first_line(PQresultErrorMessage(result)),
+                   state ? state : (PQstatus(conn_) == CONNECTION_BAD ? "08006" : ""));
+  }
+  return rows;
+}
+
+Result<void> Connection::exec_script(std::string_view sql) {
+  const std::string text(sql);
+  pg_result* result = PQexec(conn_, text.c_str());
+  Rows rows(result);
+  if (!result) return failure(purpose(sql), first_line(PQerrorMessage(conn_)), "08006");
+  const auto status = PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    return failure(purpose(sql), first_line(PQresultErrorMessage(result)), state ? state : "");
+  }
+  return {};
+}
+
+int Connection::backend_pid() const {
+  return PQbackendPID(conn_);
+}
+
+Result<Transaction> Transaction::begin(Connection& conn, Isolation isolation) {
+  const char* sql = isolation == Isolation::kSerializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                    : isolation == Isolation::kRepeatableRead
+                        ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+                        : "BEGIN";
+  if (auto ok = conn.exec(sql); !ok) return std::unexpected(ok.error());
+  return Transaction(&conn);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept : conn_(other.conn_) {
+  other.conn_ = nullptr;
+}
+
+Transaction::~Transaction() {
+  // An error here leaves nothing to do: a dead connection has no transaction left either.
+  if (conn_) (void)conn_->exec("ROLLBACK");
+}
+
+Result<void> Transaction::commit() {
+  if (!conn_) return fail("postgresql: COMMIT: the transaction has ended");
+  Connection* conn = std::exchange(conn_, nullptr);
+  // A COMMIT that fails (a deferred constraint, a serialization failure at commit) has rolled
+  // back; PostgreSQL says so with its SQLSTATE, which the error carries.
+  auto ok = conn->exec("COMMIT");
+  if (!ok) return std::unexpected(ok.error());
+  // COMMIT of a transaction a failed statement aborted answers ROLLBACK, without an error:
+  // a caller that went on past that failure must not take it for a commit.
+  if (ok->command() == "ROLLBACK") {
+    return failure("COMMIT", "the transaction had failed and was rolled back", "25P02");
+  }
+  return {};
+}
+
+Result<void> Transaction::rollback() {
+  if (!conn_) return {};
+  auto ok = std::exchange(conn_, nullptr)->exec("ROLLBACK");
+  if (!ok) return std::unexpected(ok.error());
+  return {};
+}
+
+std::string_view sqlstate(const Error& error) {
+  const std::string_view m = error.message;
+  const auto at = m.rfind(kMarker);
+  if (at == std::string_view::npos || !m.ends_with(']')) return {};
+  const auto state = m.substr(at + kMarker.size(), m.size() - 1 - at - kMarker.size());
+  return state.size() == 5 ? state : std::string_view{};
+}
+
+bool is_retryable(const Error& error) {
+  const auto state = sqlstate(error);
+  return state == "40001" || state == "40P01";
+}
+
+}  // namespace juanie::daemon::store::pg
