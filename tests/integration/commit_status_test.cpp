@@ -432,6 +432,8 @@ TEST_F(StatusTest, AForgeRefusingWith403IsReportedAndTheRunCarriesOn) {
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_EQ(statuses(sha).back().at("state").as_string(), "success");
+  // The forge has the status as it answers; the daemon logs the refusal after the answer.
+  EXPECT_TRUE(d.wait_for_log("commit statuses of app refused")) << d.log();
   const std::string log = d.log();
   const std::regex refused("commit statuses of app refused");
   EXPECT_EQ(

@@ -283,17 +283,18 @@ class ForkPlacesTest : public PullRequestTest {
       const std::string& limits = "limits:\n  concurrent_runs: 8\n  runs_per_project: 8\n")
       : PullRequestTest(limits) {}
 
-  // Lets a run of kHeld end: its step sleeps until killed (a file written into its
-  // workspace from outside would not reach it: the step sees its workspace through an overlay).
-  void release(std::int64_t id) {
-    for (int i = 0; i < 200 && kill_processes_running({"sleep", "1000" + std::to_string(id)}) == 0;
-         ++i) {
+  // Lets the run of kHeld for pull request `number` end: its step sleeps until killed (a file
+  // written into its workspace from outside would not reach it through its overlay). By the
+  // request's number, which no other test uses, not the run's, which every daemon's runs share.
+  void release(int number) {
+    for (int i = 0;
+         i < 200 && kill_processes_running({"sleep", "1000" + std::to_string(number)}) == 0; ++i) {
       std::this_thread::sleep_for(50ms);
     }
   }
 
   static constexpr const char* kHeld =
-      "steps:\n  - {name: held, commands: [\"sleep 1000$JUANIE_RUN || true\"]}\n";
+      "steps:\n  - {name: held, commands: [\"sleep 1000$JUANIE_PR || true\"]}\n";
 };
 
 TEST_F(ForkPlacesTest, AtMostTwoForkRunsRunAtOnceTheThirdWaitsAndAPushGoesPast) {
@@ -322,11 +323,11 @@ TEST_F(ForkPlacesTest, AtMostTwoForkRunsRunAtOnceTheThirdWaitsAndAPushGoesPast) 
   EXPECT_EQ(run(forks[1]).at("state").as_string(), "running");
 
   // One ends: the third runs, and ends when let.
-  release(forks[0]);
+  release(21);
   wait_for(forks[0], "succeeded");
   wait_step_running(forks[2]);
-  release(forks[1]);
-  release(forks[2]);
+  release(22);
+  release(23);
   wait_for(forks[1], "succeeded");
   wait_for(forks[2], "succeeded");
 }
@@ -356,10 +357,10 @@ TEST_F(ForkDefaultsTest, TwoForkPullRequestsLeaveAPlaceForThePush) {
   wait_for(json::parse(r.body).at("run").as_int64(), "succeeded");
   EXPECT_EQ(run(forks[0]).at("state").as_string(), "running");
   EXPECT_EQ(run(forks[1]).at("state").as_string(), "queued");
-  release(forks[0]);
+  release(31);
   wait_for(forks[0], "succeeded");
   wait_step_running(forks[1]);
-  release(forks[1]);
+  release(32);
   wait_for(forks[1], "succeeded");
 }
 
