@@ -11,9 +11,9 @@
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/config/project_config.hpp"
 #include "daemon/notify/notifier.hpp"
+#include "daemon/store/database.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/runs.hpp"
-#include "daemon/store/sqlite.hpp"
 #include "pipelines/approval_gate.hpp"
 
 namespace juanie::daemon::approvals {

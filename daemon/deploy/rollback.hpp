@@ -7,8 +7,8 @@
 #include "daemon/approvals/approval_flow.hpp"
 #include "daemon/config/project_config.hpp"
 #include "daemon/deploy/rollback_target.hpp"
+#include "daemon/store/database.hpp"
 #include "daemon/store/deployments.hpp"
-#include "daemon/store/sqlite.hpp"
 
 namespace juanie::daemon {
 

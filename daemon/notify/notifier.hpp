@@ -7,7 +7,7 @@
 
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/config/project_config.hpp"
-#include "daemon/store/sqlite.hpp"
+#include "daemon/store/database.hpp"
 
 namespace juanie::daemon::notify {
 

@@ -73,7 +73,7 @@ Result<std::vector<AuditEntry>> audit_of(Database& db, std::optional<std::int64_
   auto stmt = db.prepare(
       "SELECT at, action, coalesce(actor, ''), deployment_id, outcome, coalesce(detail, ''), "
       "coalesce(source_address, ''), coalesce(user_agent, ''), coalesce(via, '') FROM audit "
-      "WHERE ?1 IS NULL OR deployment_id = ?1 ORDER BY id DESC LIMIT ?2");
+      "WHERE CAST(?1 AS BIGINT) IS NULL OR deployment_id = ?1 ORDER BY id DESC LIMIT ?2");
   if (!stmt) return std::unexpected(stmt.error());
   if (deployment) {
     stmt->bind(1, *deployment);

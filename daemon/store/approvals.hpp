@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/store/database.hpp"
 #include "pipelines/approval_gate.hpp"
 
 namespace juanie::daemon::store {

@@ -4,7 +4,7 @@ namespace juanie::daemon::store {
 
 Result<void> set_status_projects(Database& db, const std::vector<std::string>& projects) {
   if (auto ok = db.exec("DELETE FROM status_projects"); !ok) return ok;
-  auto insert = db.prepare("INSERT OR IGNORE INTO status_projects (name) VALUES (?1)");
+  auto insert = db.prepare("INSERT INTO status_projects (name) VALUES (?1) ON CONFLICT DO NOTHING");
   if (!insert) return std::unexpected(insert.error());
   for (const auto& name : projects) {
     insert->bind(1, name);

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/store/database.hpp"
 
 // The store's side of commit statuses: which projects report (the triggers of migration 14
 // enqueue a status only for them) and how the forge took a run's newest status.

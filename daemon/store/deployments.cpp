@@ -101,10 +101,10 @@ Result<void> set_deployment_state(Database& db, std::int64_t id, pipelines::Depl
   auto update = db.prepare(
       "UPDATE deployments SET state = ?2, reason = coalesce(?3, reason), "
       "gitops_commit = coalesce(?4, gitops_commit), "
-      "committed_at = CASE WHEN ?4 IS NOT NULL THEN coalesce(committed_at, ?5) "
+      "committed_at = CASE WHEN CAST(?4 AS TEXT) IS NOT NULL THEN coalesce(committed_at, ?5) "
       "ELSE committed_at END, "
       "started_at = CASE WHEN ?2 = 'running' THEN coalesce(started_at, ?5) ELSE started_at END, "
-      "finished_at = CASE WHEN ?6 THEN ?5 ELSE finished_at END WHERE id = ?1");
+      "finished_at = CASE WHEN ?6 != 0 THEN ?5 ELSE finished_at END WHERE id = ?1");
   if (!update) return std::unexpected(update.error());
   update->bind(1, id).bind(2, pipelines::to_string(to)).bind_optional(3, reason);
   update->bind_optional(4, commit).bind(5, now).bind(6, static_cast<std::int64_t>(final));
@@ -131,8 +131,8 @@ Result<std::vector<DeploymentRecord>> list_deployments(
     Database& db, const std::optional<std::string>& project, int limit,
     std::optional<std::int64_t> before, std::optional<pipelines::DeploymentState> state) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
-                         " FROM deployments WHERE (?1 IS NULL OR project = ?1) AND id < ?3 "
-                         "AND (?4 IS NULL OR state = ?4) ORDER BY id DESC LIMIT ?2");
+                         " FROM deployments WHERE (CAST(?1 AS TEXT) IS NULL OR project = ?1) AND id < ?3 "
+                         "AND (CAST(?4 AS TEXT) IS NULL OR state = ?4) ORDER BY id DESC LIMIT ?2");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_optional(1, project).bind(2, static_cast<std::int64_t>(limit));
   if (state) {
@@ -181,7 +181,7 @@ Result<std::vector<EnvironmentCommit>> environment_commits(Database& db, const s
       "SELECT * FROM (SELECT d.id, d.state, r.sha FROM deployments d JOIN runs r ON r.id = "
       "d.run_id "
       "WHERE d.project = ?1 AND d.environment = ?2 AND d.run_id != ?3 AND d.state = 'success' "
-      "ORDER BY d.finished_at DESC, d.id DESC LIMIT 1) "
+      "ORDER BY d.finished_at DESC NULLS LAST, d.id DESC LIMIT 1) AS newest "
       "UNION ALL SELECT d.id, d.state, r.sha FROM deployments d JOIN runs r ON r.id = d.run_id "
       "WHERE d.project = ?1 AND d.environment = ?2 AND d.run_id != ?3 AND d.state IN "
       "('pending', 'awaiting_approval', 'running', 'deploying')");
@@ -277,9 +277,9 @@ Result<std::optional<DeploymentRecord>> previous_success(Database& db, const std
                                                          const std::optional<std::string>& tag) {
   auto stmt = db.prepare(std::string("SELECT ") + kColumns +
                          " FROM deployments WHERE project = ?1 AND environment = ?2 AND id != ?3 "
-                         "AND state = 'success' AND digest IS NOT NULL AND (?4 IS NULL OR tag = "
-                         "?4) AND rollback_commit IS NULL AND digest IS NOT (SELECT digest FROM "
-                         "deployments WHERE id = ?3) ORDER BY finished_at DESC, id DESC LIMIT 1");
+                         "AND state = 'success' AND digest IS NOT NULL AND (CAST(?4 AS TEXT) IS NULL OR tag = "
+                         "?4) AND rollback_commit IS NULL AND digest IS DISTINCT FROM (SELECT digest FROM "
+                         "deployments WHERE id = ?3) ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT 1");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, project).bind(2, environment).bind(3, except).bind_optional(4, tag);
   return read_one(*stmt);
@@ -289,13 +289,14 @@ Result<DeploymentRecord> create_rollback(Database& db, const DeploymentRecord& u
                                          const DeploymentRecord& restored, const std::string& now) {
   auto insert = db.prepare(
       "INSERT INTO deployments (run_id, project, environment, state, image, tag, digest, "
-      "created_at, rollback_of) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8)");
+      "created_at, rollback_of) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8) RETURNING id");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(1, restored.run).bind(2, undone.project).bind(3, undone.environment);
   insert->bind(4, restored.image).bind(5, restored.tag).bind_optional(6, restored.digest);
   insert->bind(7, now).bind(8, undone.id);
-  if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
-  auto found = find_deployment(db, db.last_insert_rowid());
+  auto id = inserted_id(*insert);
+  if (!id) return std::unexpected(id.error());
+  auto found = find_deployment(db, *id);
   if (!found) return std::unexpected(found.error());
   if (!*found) return fail("the rollback of deployment " + std::to_string(undone.id) + " vanished");
   return std::move(**found);
@@ -360,8 +361,8 @@ Result<void> record_pushed_image(Database& db, const std::string& project, const
                                  const std::string& tag, const std::string& digest,
                                  const std::string& now) {
   auto stmt = db.prepare(
-      "INSERT OR IGNORE INTO pushed_images (project, image, tag, digest, pushed_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
+      "INSERT INTO pushed_images (project, image, tag, digest, pushed_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, project).bind(2, image).bind(3, tag).bind(4, digest).bind(5, now);
   return stmt->run();

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/store/database.hpp"
 #include "pipelines/error.hpp"
 #include "pipelines/state_machines.hpp"
 

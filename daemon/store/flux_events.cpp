@@ -22,13 +22,14 @@ Result<FluxIntake> record_flux_event(Database& db, const std::string& project,
       "INSERT INTO flux_events (project, dedupe_key, received_at, kind, name, namespace, "
       "severity, reason, message, event_time, revision, gitops_commit) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-      "ON CONFLICT (project, dedupe_key) WHERE outcome IS NULL DO NOTHING");
+      "ON CONFLICT (project, dedupe_key) WHERE outcome IS NULL DO NOTHING RETURNING id");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(1, project).bind(2, dedupe_key(e)).bind(3, now).bind(4, e.kind).bind(5, e.name);
   insert->bind(6, e.namespace_).bind(7, e.severity).bind(8, e.reason).bind(9, e.message);
   insert->bind(10, e.timestamp).bind_optional(11, e.revision).bind_optional(12, e.commit);
-  if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
-  if (db.changes() > 0) return FluxIntake{db.last_insert_rowid(), true};
+  auto inserted = insert->step();
+  if (!inserted) return std::unexpected(inserted.error());
+  if (*inserted) return FluxIntake{insert->int64(0), true};
   auto seen = db.cached(
       "SELECT id FROM flux_events WHERE project = ?1 AND dedupe_key = ?2 AND outcome IS NULL");
   if (!seen) return std::unexpected(seen.error());

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "daemon/flux/flux_event.hpp"
-#include "daemon/store/sqlite.hpp"
+#include "daemon/store/database.hpp"
 
 // Flux's word on rollouts, stored before the hook answers 2xx (like a webhook's delivery), so
 // a verdict the daemon has acknowledged survives a crash before it is acted on.

@@ -52,7 +52,7 @@ Result<void> mark_failed(Database& db, std::int64_t id, const std::string& error
                          const std::optional<std::string>& next_attempt_at) {
   auto stmt = db.prepare(
       "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, "
-      "state = CASE WHEN ?3 IS NULL THEN 'abandoned' ELSE 'pending' END, "
+      "state = CASE WHEN CAST(?3 AS TEXT) IS NULL THEN 'abandoned' ELSE 'pending' END, "
       "next_attempt_at = coalesce(?3, next_attempt_at) WHERE id = ?1 AND state = 'pending'");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, id).bind(2, error).bind_optional(3, next_attempt_at);

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/store/database.hpp"
 
 namespace juanie::daemon::store {
 

@@ -99,18 +99,20 @@ Result<std::optional<Claim>> claim_run(Connection& conn, const ClaimRequest& req
   }
 }
 
-Result<void> renew_lease(Connection& conn, std::int64_t run, const std::string& node,
-                         std::chrono::seconds lease_ttl) {
+Result<std::optional<std::string>> renew_lease(Connection& conn, std::int64_t run,
+                                               const std::string& node,
+                                               std::chrono::seconds lease_ttl) {
   auto rows = conn.exec(
       "UPDATE runs SET lease_until = now() + $3::bigint * interval '1 second' "
-      "WHERE id = $1 AND node = $2 AND state = 'running'",
+      "WHERE id = $1 AND node = $2 AND state <> 'queued' "
+      "RETURNING CASE WHEN state = 'running' THEN cancel_reason END",
       {run, node, static_cast<std::int64_t>(lease_ttl.count())});
   if (!rows) return std::unexpected(rows.error());
   if (rows->affected() == 0) {
     return fail(ErrorKind::kConflict, "run " + std::to_string(run) + " is no longer held by node " +
                                           node + ": its lease passed");
   }
-  return {};
+  return rows->optional_text(0, 0);
 }
 
 Result<Expired> requeue_expired(Connection& conn, int max_attempts, const std::string& now) {
@@ -158,6 +160,63 @@ Result<Expired> requeue_expired(Connection& conn, int max_attempts, const std::s
   if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
   for (auto* ids : {&out.requeued, &out.failed, &out.cancelled})
     std::sort(ids->begin(), ids->end());
+  return out;
+}
+
+Result<void> register_node(Connection& conn, const std::string& node,
+                           const std::vector<std::string>& labels, int capacity,
+                           const std::string& started_at) {
+  auto ok = conn.exec(
+      "INSERT INTO nodes (name, labels, capacity, started_at, heartbeat_at) "
+      "VALUES ($1, $2::text[], $3, $4, now()) ON CONFLICT (name) DO UPDATE SET "
+      "labels = excluded.labels, capacity = excluded.capacity, started_at = excluded.started_at, "
+      "heartbeat_at = excluded.heartbeat_at",
+      {node, Param::array(labels), capacity, started_at});
+  if (!ok) return std::unexpected(ok.error());
+  return {};
+}
+
+Result<void> node_heartbeat(Connection& conn, const std::string& node) {
+  auto ok = conn.exec("UPDATE nodes SET heartbeat_at = now() WHERE name = $1", {node});
+  if (!ok) return std::unexpected(ok.error());
+  if (ok->affected() == 0) return fail(ErrorKind::kNotFound, "node " + node + " is not registered");
+  return {};
+}
+
+Result<bool> carried_out_elsewhere(Connection& conn, std::int64_t id, const std::string& me) {
+  auto rows = conn.exec(
+      "SELECT count(*) FROM deployments d JOIN runs r ON r.id = d.run_id "
+      "WHERE d.id = $1 AND r.node <> $2 AND r.lease_until > now()",
+      {id, me});
+  if (!rows) return std::unexpected(rows.error());
+  return rows->int64(0, 0) > 0;
+}
+
+Result<std::vector<NodeRecord>> list_nodes(Connection& conn, std::chrono::seconds lease_ttl) {
+  auto rows = conn.exec(
+      "SELECT n.name, array_to_string(n.labels, E'\\n'), n.capacity, "
+      "(SELECT count(*) FROM runs r WHERE r.state = 'running' AND r.node = n.name), "
+      "n.started_at, to_char(n.heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+      "n.heartbeat_at > now() - $1::bigint * interval '1 second' FROM nodes n ORDER BY n.name",
+      {static_cast<std::int64_t>(lease_ttl.count())});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<NodeRecord> out;
+  for (int i = 0; i < rows->size(); ++i) {
+    NodeRecord n;
+    n.name = rows->text(i, 0);
+    // Labels are names without line breaks (config: node.labels).
+    for (std::string rest = rows->text(i, 1); !rest.empty();) {
+      const auto end = rest.find('\n');
+      n.labels.push_back(rest.substr(0, end));
+      rest = end == std::string::npos ? std::string() : rest.substr(end + 1);
+    }
+    n.capacity = rows->int64(i, 2);
+    n.running = rows->int64(i, 3);
+    n.started_at = rows->text(i, 4);
+    n.heartbeat_at = rows->text(i, 5);
+    n.alive = rows->int64(i, 6) == 1;
+    out.push_back(std::move(n));
+  }
   return out;
 }
 

@@ -55,11 +55,15 @@ struct Claim {
 // A retryable error (a deadlock the server broke) may be retried at once.
 Result<std::optional<Claim>> claim_run(Connection& conn, const ClaimRequest& request);
 
-// The heartbeat: the lease of `run` held by `node` is extended to now + ttl. kConflict when
-// the node no longer holds it (the lease passed and another node requeued the run): the node
-// must stop the run, its result no longer counts.
-Result<void> renew_lease(Connection& conn, std::int64_t run, const std::string& node,
-                         std::chrono::seconds lease_ttl);
+// The heartbeat: the lease of `run` held by `node` — running, or ended but its execution (the
+// delivery of its image) not yet returned — is extended to now + ttl; returns the
+// cancel someone asked for meanwhile (cancel_reason: a person on another node, a pull request
+// closed), which the node carries out. kConflict when the node no longer holds it (the lease
+// passed and another node requeued the run): the node must stop the run, its result no longer
+// counts (the store refuses its writes: set_run_state).
+Result<std::optional<std::string>> renew_lease(Connection& conn, std::int64_t run,
+                                               const std::string& node,
+                                               std::chrono::seconds lease_ttl);
 
 struct Expired {
   std::vector<std::int64_t> requeued;
@@ -72,5 +76,32 @@ struct Expired {
 // or is cancelled when its cancel was asked while it ran. Any node may call it at any time;
 // rows another caller is handling are skipped, so each expiry is handled once.
 Result<Expired> requeue_expired(Connection& conn, int max_attempts, const std::string& now);
+
+// This node's row among the nodes (18): its labels and capacity, when this process started
+// (RFC 3339, the node's clock), and a first heartbeat.
+Result<void> register_node(Connection& conn, const std::string& node,
+                           const std::vector<std::string>& labels, int capacity,
+                           const std::string& started_at);
+// The node's heartbeat: it is alive now (the database's clock).
+Result<void> node_heartbeat(Connection& conn, const std::string& node);
+
+// Whether deployment `id` is being carried out by another node: its run's lease, held by a
+// node other than `me`, has not passed. The node that executed a run delivers its image right
+// after (renew_lease keeps the lease of a run whose execution has not returned, whatever its
+// state); the node on duty (pg_duty.hpp) carries out what waited on a person, and what a dead
+// or restarted node left, once that lease has passed.
+Result<bool> carried_out_elsewhere(Connection& conn, std::int64_t id, const std::string& me);
+
+struct NodeRecord {
+  std::string name;
+  std::vector<std::string> labels;
+  std::int64_t capacity = 0;
+  std::int64_t running = 0;  // runs it holds now
+  std::string started_at;
+  std::string heartbeat_at;  // RFC 3339, UTC
+  bool alive = false;        // heartbeat younger than the lease
+};
+// Every node that ever registered, by name.
+Result<std::vector<NodeRecord>> list_nodes(Connection& conn, std::chrono::seconds lease_ttl);
 
 }  // namespace juanie::daemon::store::pg

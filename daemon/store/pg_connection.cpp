@@ -67,6 +67,12 @@ Param Param::array(const std::vector<std::string>& items) {
   return Param(out);
 }
 
+Param Param::bigint(std::int64_t number) {
+  Param p(number);
+  p.integer = true;
+  return p;
+}
+
 Rows::Rows(pg_result* result) : result_(result) {}
 
 void Rows::Free::operator()(pg_result* r) const {
@@ -93,6 +99,8 @@ std::optional<std::string> Rows::optional_text(int row, int column) const {
 
 std::int64_t Rows::int64(int row, int column) const {
   const char* v = PQgetvalue(result_.get(), row, column);
+  if (v[0] == 't' && v[1] == '\0') return 1;
+  if (v[0] == 'f' && v[1] == '\0') return 0;
   std::int64_t out = 0;
   std::from_chars(v, v + PQgetlength(result_.get(), row, column), out);
   return out;
@@ -142,7 +150,8 @@ Result<Connection> Connection::connect_file(const std::filesystem::path& file) {
   return conn;
 }
 
-Connection::Connection(Connection&& other) noexcept : conn_(other.conn_) {
+Connection::Connection(Connection&& other) noexcept
+    : conn_(other.conn_), open_transaction_(other.open_transaction_) {
   other.conn_ = nullptr;
 }
 
@@ -150,6 +159,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
     if (conn_) PQfinish(conn_);
     conn_ = other.conn_;
+    open_transaction_ = other.open_transaction_;
     other.conn_ = nullptr;
   }
   return *this;
@@ -167,14 +177,45 @@ Result<Rows> Connection::exec(std::string_view sql, const std::vector<Param>& pa
   return run(sql, params);
 }
 
+std::optional<Result<Rows>> Connection::reconnect_for(std::string_view sql) {
+  if (PQstatus(conn_) != CONNECTION_BAD) return std::nullopt;
+  const std::string words = trimmed(std::string(sql.substr(0, 16)));
+  const bool rollback = words.starts_with("ROLLBACK") && !words.starts_with("ROLLBACK TO");
+  if (open_transaction_ && !rollback) {
+    return failure(purpose(sql), "the connection was lost inside a transaction", "08006");
+  }
+  PQreset(conn_);
+  open_transaction_ = false;
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    return failure("reconnect", first_line(PQerrorMessage(conn_)), "08001");
+  }
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
+  if (rollback) return Rows();  // the server rolled the transaction back with the connection
+  return std::nullopt;
+}
+
+void Connection::note_transaction_status() {
+  const auto status = PQtransactionStatus(conn_);
+  open_transaction_ = status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
+}
+
 Result<Rows> Connection::run(std::string_view sql, const std::vector<Param>& params) {
+  if (auto instead = reconnect_for(sql)) return std::move(*instead);
+  constexpr Oid kBigint = 20;  // INT8OID, from the server's catalog headers
   std::vector<const char*> values;
+  std::vector<Oid> types;
   values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p.value ? p.value->c_str() : nullptr);
+  types.reserve(params.size());
+  for (const auto& p : params) {
+    values.push_back(p.value ? p.value->c_str() : nullptr);
+    types.push_back(p.integer ? kBigint : 0);
+  }
   const std::string text(sql);
-  pg_result* result = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                                   values.data(), nullptr, nullptr, 0);
+  pg_result* result = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()),
+                                   types.data(), values.data(), nullptr, nullptr, 0);
   Rows rows(result);  // freed on every path below
+  note_transaction_status();
   if (!result) {
     // Only when out of memory or when the connection is gone.
     return failure(purpose(sql), first_line(PQerrorMessage(conn_)), "08006");
@@ -188,10 +229,20 @@ Result<Rows> Connection::run(std::string_view sql, const std::vector<Param>& par
   return rows;
 }
 
+bool Connection::in_transaction() const {
+  const auto status = PQtransactionStatus(conn_);
+  return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+}
+
 Result<void> Connection::exec_script(std::string_view sql) {
+  if (auto instead = reconnect_for(sql)) {
+    if (!*instead) return std::unexpected(instead->error());
+    return {};
+  }
   const std::string text(sql);
   pg_result* result = PQexec(conn_, text.c_str());
   Rows rows(result);
+  note_transaction_status();
   if (!result) return failure(purpose(sql), first_line(PQerrorMessage(conn_)), "08006");
   const auto status = PQresultStatus(result);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {

@@ -34,8 +34,14 @@ struct Param {
   Param(const std::optional<std::string>& text) : value(text) {}  // NOLINT
   // A text[] literal of `items` (each quoted and escaped): for `= ANY($1)` and `<@ $1`.
   static Param array(const std::vector<std::string>& items);
+  // A number sent as bigint, where nothing in the statement may tell its type
+  // (`$1 IS NULL OR id = $1`): the store's statements, written for SQLite, bind them so.
+  static Param bigint(std::int64_t number);
 
   std::optional<std::string> value;
+  // Sent as bigint (Param::bigint); otherwise untyped, for PostgreSQL to infer from where it
+  // stands (an int argument takes an untyped number, not a bigint one).
+  bool integer = false;
 };
 
 // The rows of one statement; the result is freed when this ends.
@@ -48,6 +54,7 @@ class Rows {
   bool is_null(int row, int column) const;
   std::string text(int row, int column) const;
   std::optional<std::string> optional_text(int row, int column) const;
+  // Also a boolean's 't' or 'f' as 1 or 0, as SQLite's comparisons give them.
   std::int64_t int64(int row, int column) const;
   // Rows an INSERT, UPDATE or DELETE changed.
   std::int64_t affected() const;
@@ -83,13 +90,23 @@ class Connection {
   // Several statements, no parameters: a migration's DDL, written in the source.
   Result<void> exec_script(std::string_view sql);
 
+  // Inside a transaction (also one a failed statement aborted).
+  bool in_transaction() const;
+
   // The server's process id for this session (pg_backend_pid): names the session in a test.
   int backend_pid() const;
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
   Result<Rows> run(std::string_view sql, const std::vector<Param>& params);
+  // A lost connection is made again before the next statement — unless it was lost inside a
+  // transaction, whose later statements must not run as transactions of their own: those fail
+  // until the ROLLBACK, which then succeeds (the server has rolled back) and reconnects.
+  // nullopt: go on with `sql`; otherwise what to answer instead.
+  std::optional<Result<Rows>> reconnect_for(std::string_view sql);
+  void note_transaction_status();
   pg_conn* conn_ = nullptr;
+  bool open_transaction_ = false;  // as the last statement left it
 };
 
 // BEGIN … COMMIT; rolled back when it ends uncommitted (an early return, an error).

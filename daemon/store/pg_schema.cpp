@@ -235,7 +235,7 @@ CREATE TRIGGER deployments_status_changed AFTER UPDATE OF state ON deployments
 
 // Migrations after 16, numbered on from 17 as in SQLite's kMigrations, each the PostgreSQL
 // form of SQLite's of the same number. Append only.
-constexpr std::array<const char*, 1> kLaterMigrations{
+constexpr std::array<const char*, 2> kLaterMigrations{
     // 17: several build nodes — the node holding a running run and the end of its lease
     // (the database's clock), and the labels a run asks of the node that claims it.
     R"sql(
@@ -244,6 +244,17 @@ ALTER TABLE runs ADD COLUMN lease_until TIMESTAMPTZ;
 ALTER TABLE runs ADD COLUMN runs_on TEXT[] NOT NULL DEFAULT '{}';
 CREATE INDEX runs_by_lease ON runs (lease_until) WHERE state = 'running';
 CREATE INDEX runs_queued ON runs (id) WHERE state = 'queued';
+)sql",
+    // 18: the build nodes, their labels, capacity, start and last heartbeat (the database's
+    // clock, as leases).
+    R"sql(
+CREATE TABLE nodes (
+  name         TEXT PRIMARY KEY,
+  labels       TEXT[] NOT NULL DEFAULT '{}',
+  capacity     BIGINT NOT NULL,
+  started_at   TEXT NOT NULL,
+  heartbeat_at TIMESTAMPTZ NOT NULL
+);
 )sql",
 };
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/store/database.hpp"
 
 namespace juanie::daemon::store {
 

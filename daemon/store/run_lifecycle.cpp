@@ -10,13 +10,21 @@ using pipelines::RunState;
 
 Result<void> set_run_state(Database& db, std::int64_t run, RunState to,
                            const std::optional<std::string>& reason, const std::string& now) {
-  auto current = db.cached("SELECT state FROM runs WHERE id = ?1");
+  auto current = db.cached("SELECT state, node FROM runs WHERE id = ?1");
   if (!current) return std::unexpected(current.error());
   current->bind(1, run);
   auto row = current->step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return fail(ErrorKind::kNotFound, "no run " + std::to_string(run));
   const auto from = state_column(*current, 0, pipelines::parse_run_state);
+  // Several nodes: a running run is moved only by the node that holds it. One whose lease
+  // passed was taken back (and may run elsewhere now): what its old node still has to say
+  // about it must change nothing. Others ask it to stop (request_cancel).
+  if (const auto holder = current->optional_text(1);
+      from == RunState::kRunning && !db.node().empty() && holder && *holder != db.node()) {
+    return fail(ErrorKind::kConflict,
+                "run " + std::to_string(run) + " is held by node " + *holder + ", not this one");
+  }
   if (auto ok = pipelines::transition(from, to); !ok) {
     return fail(ErrorKind::kConflict, "run " + std::to_string(run) + ": " + ok.error().message);
   }
@@ -29,6 +37,22 @@ Result<void> set_run_state(Database& db, std::int64_t run, RunState to,
   if (!update) return std::unexpected(update.error());
   update->bind(1, run).bind(2, pipelines::to_string(to)).bind_optional(3, reason).bind(4, now);
   return update->run();
+}
+
+Result<CancelOutcome> cancel_run(Database& db, std::int64_t run, const std::string& reason,
+                                 const std::string& now) {
+  auto ok = set_run_state(db, run, RunState::kCancelled, reason, now);
+  if (ok) return CancelOutcome::kCancelled;
+  if (ok.error().kind != ErrorKind::kConflict || db.node().empty()) {
+    return std::unexpected(ok.error());
+  }
+  auto mark = db.cached(
+      "UPDATE runs SET cancel_reason = ?2 WHERE id = ?1 AND state = 'running' AND node != ?3");
+  if (!mark) return std::unexpected(mark.error());
+  mark->bind(1, run).bind(2, reason).bind(3, db.node());
+  if (auto done = mark->run(); !done) return std::unexpected(done.error());
+  if (db.changes() == 0) return std::unexpected(ok.error());
+  return CancelOutcome::kAsked;
 }
 
 Result<void> requeue_run(Database& db, std::int64_t run, const std::string& reason,
@@ -104,7 +128,8 @@ Result<std::vector<pipelines::QueuedRun>> queued_runs(Database& db) {
 
 Result<std::map<std::string, pipelines::RunningRuns>> running_per_project(Database& db) {
   auto stmt = db.prepare(
-      "SELECT project, count(*), sum(coalesce(pr_fork, 0) != 0) FROM runs WHERE state = "
+      "SELECT project, count(*), sum(CASE WHEN coalesce(pr_fork, 0) != 0 THEN 1 ELSE 0 END) "
+      "FROM runs WHERE state = "
       "'running' GROUP BY project");
   if (!stmt) return std::unexpected(stmt.error());
   std::map<std::string, pipelines::RunningRuns> out;
@@ -118,11 +143,13 @@ Result<std::map<std::string, pipelines::RunningRuns>> running_per_project(Databa
 }
 
 Result<Recovered> recover_interrupted_runs(Database& db, bool requeue, int max_attempts,
-                                           const std::string& now) {
+                                           const std::string& now,
+                                           const std::optional<std::string>& node) {
   auto stmt = db.prepare(
       "UPDATE runs SET interruptions = interruptions + 1 WHERE state = 'running' "
-      "RETURNING id, interruptions, cancel_reason");
+      "AND (CAST(?1 AS TEXT) IS NULL OR node = ?1) RETURNING id, interruptions, cancel_reason");
   if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_optional(1, node);
   struct Interrupted {
     std::int64_t id;
     std::int64_t interruptions;

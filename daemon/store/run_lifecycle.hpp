@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/store/database.hpp"
 #include "pipelines/scheduling.hpp"
 #include "pipelines/state_machines.hpp"
 
@@ -28,6 +28,16 @@ struct StepRecord {
 
 Result<void> set_run_state(Database& db, std::int64_t run, pipelines::RunState to,
                            const std::optional<std::string>& reason, const std::string& now);
+
+enum class CancelOutcome {
+  kCancelled,  // the run is cancelled now
+  kAsked,      // another node holds it running: it stops it at its next heartbeat
+};
+
+// A person's cancel: the run is cancelled at once — unless another node holds it running,
+// which is asked to stop it (cancel_reason, read by its heartbeat) and then records it.
+Result<CancelOutcome> cancel_run(Database& db, std::int64_t run, const std::string& reason,
+                                 const std::string& now);
 
 // Back to the queue with `reason`, its step rows of the stopped attempt removed: the next
 // attempt starts from the beginning.
@@ -52,8 +62,11 @@ struct Recovered {
 // interrupted `max_attempts` times fails whatever `requeue` says; one whose cancel was asked
 // while it ran (a pull request's newer push or close: cancel_reason) is cancelled with that
 // reason ("interrupted N times"): a run
-// whose pipeline kills the daemon must not do so after every restart.
+// whose pipeline kills the daemon must not do so after every restart. With `node` (several
+// nodes sharing a store), only the runs that node held: the others' are theirs, or go back to
+// the queue when their leases pass.
 Result<Recovered> recover_interrupted_runs(Database& db, bool requeue, int max_attempts,
-                                           const std::string& now);
+                                           const std::string& now,
+                                           const std::optional<std::string>& node = std::nullopt);
 
 }  // namespace juanie::daemon::store

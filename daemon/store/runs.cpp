@@ -90,6 +90,19 @@ Result<void> insert_delivery(Database& db, const RunRequest& req, std::int64_t r
 }  // namespace
 
 Result<IntakeOutcome> record_push(Database& db, const RunRequest& req, const std::string& now) {
+  if (db.backend() == Backend::kPostgresql) {
+    // Several nodes take webhooks at once, and a forge may redeliver to another node while the
+    // first still writes: whoever comes second for the same commit of the same ref waits for
+    // the first's transaction here, then finds its delivery or its run below. (On SQLite the
+    // one writer is the serialization.) The first key is the class 0x4a550004, beside the
+    // claims' classes in pg_claims.cpp.
+    auto lock = db.cached(
+        "SELECT pg_advisory_xact_lock(1247084548, "
+        "hashtext(CAST(?1 AS text) || ' ' || CAST(?2 AS text) || ' ' || CAST(?3 AS text)))");
+    if (!lock) return std::unexpected(lock.error());
+    lock->bind(1, req.project).bind(2, req.ref).bind(3, req.sha);
+    if (auto ok = lock->run(); !ok) return std::unexpected(ok.error());
+  }
   {
     auto seen = db.cached(
         "SELECT d.run_id, r.environment FROM deliveries d JOIN runs r ON r.id = d.run_id "
@@ -122,7 +135,7 @@ Result<IntakeOutcome> record_push(Database& db, const RunRequest& req, const std
       "sender, author_emails, pr_number, pr_title, pr_source_branch, pr_target_branch, pr_fork, "
       "pr_head_repository) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-      "?17, ?18, ?19, ?20, ?21, ?22)");
+      "?17, ?18, ?19, ?20, ?21, ?22) RETURNING id");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(1, req.project).bind(2, req.ref).bind(3, req.ref_kind).bind(4, req.branch);
   insert->bind(5, req.sha).bind_optional(6, req.environment).bind(7, req.deploy_trigger);
@@ -136,8 +149,9 @@ Result<IntakeOutcome> record_push(Database& db, const RunRequest& req, const std
   } else {
     for (int i = 17; i <= 22; ++i) insert->bind(i, std::nullopt);
   }
-  if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
-  const std::int64_t run_id = db.last_insert_rowid();
+  auto inserted = inserted_id(*insert);
+  if (!inserted) return std::unexpected(inserted.error());
+  const std::int64_t run_id = *inserted;
   if (auto ok = insert_delivery(db, req, run_id, now); !ok) return std::unexpected(ok.error());
   return IntakeOutcome{run_id, true, req.environment};
 }
@@ -278,7 +292,7 @@ Result<std::int64_t> insert_retry(Database& db, std::int64_t run,
       "SELECT project, ref, ref_kind, branch, sha, environment, deploy_trigger, 'retry', 'queued', "
       "forge, pusher, commit_message, commit_author, ?2, id, ?3, sender, author_emails, "
       "pr_number, pr_title, pr_source_branch, pr_target_branch, pr_fork, pr_head_repository "
-      "FROM runs WHERE id = ?1");
+      "FROM runs WHERE id = ?1 RETURNING id");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(1, run).bind(2, now);
   if (resume_from) {
@@ -286,8 +300,7 @@ Result<std::int64_t> insert_retry(Database& db, std::int64_t run,
   } else {
     insert->bind(3, std::nullopt);
   }
-  if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
-  return db.last_insert_rowid();
+  return inserted_id(*insert);
 }
 
 Result<void> write_probe(Database& db, const std::string& now) {

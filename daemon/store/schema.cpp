@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 17> kMigrations{
+constexpr std::array<const char*, 18> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -358,6 +358,18 @@ ALTER TABLE runs ADD COLUMN lease_until TEXT;
 ALTER TABLE runs ADD COLUMN runs_on TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX runs_by_lease ON runs (lease_until) WHERE state = 'running';
 CREATE INDEX runs_queued ON runs (id) WHERE state = 'queued';
+)sql",
+    // 18: the build nodes sharing a store, each with its labels, capacity, when it started and
+    // its last heartbeat (GET /api/v1/nodes; whether a node that started a deployment is still
+    // alive to finish it). Empty on a single node.
+    R"sql(
+CREATE TABLE nodes (
+  name         TEXT PRIMARY KEY,
+  labels       TEXT NOT NULL DEFAULT '[]',
+  capacity     INTEGER NOT NULL,
+  started_at   TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL
+);
 )sql",
 };
 

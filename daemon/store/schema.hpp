@@ -1,6 +1,6 @@
 #pragma once
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/store/database.hpp"
 
 namespace juanie::daemon::store {
 

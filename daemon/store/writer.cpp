@@ -1,10 +1,10 @@
 #include "daemon/store/writer.hpp"
 
-#include <sqlite3.h>
-
 #include <future>
 #include <vector>
 
+#include "daemon/store/pg_connection.hpp"
+#include "daemon/store/pg_schema.hpp"
 #include "daemon/store/schema.hpp"
 
 namespace juanie::daemon::store {
@@ -29,6 +29,17 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::filesystem::path& file,
   }
   if (auto ok = configure_writer(*db); !ok) return std::unexpected(ok.error());
   if (auto ok = migrate(*db); !ok) return std::unexpected(ok.error());
+  return std::unique_ptr<Writer>(new Writer(std::move(*db), max_pending));
+}
+
+Result<std::unique_ptr<Writer>> Writer::open_postgresql(const std::filesystem::path& url_file,
+                                                        std::size_t max_pending,
+                                                        const std::string& node) {
+  auto conn = pg::Connection::connect_file(url_file);
+  if (!conn) return std::unexpected(conn.error());
+  if (auto migrated = pg::migrate(*conn); !migrated) return std::unexpected(migrated.error());
+  auto db = Database::open_postgresql(std::move(*conn), false, node);
+  if (!db) return std::unexpected(db.error());
   return std::unique_ptr<Writer>(new Writer(std::move(*db), max_pending));
 }
 
@@ -100,12 +111,12 @@ void Writer::loop() {
 }
 
 bool Writer::in_transaction() const {
-  return sqlite3_get_autocommit(db_.handle()) == 0;
+  return db_.in_transaction();
 }
 
 Result<void> Writer::commit(std::int64_t changes_before) {
-  const bool changed = sqlite3_total_changes64(db_.handle()) != changes_before;
-  if (auto committed = db_.exec("COMMIT"); !committed) {
+  const bool changed = db_.total_changes() != changes_before;
+  if (auto committed = db_.commit(); !committed) {
     if (in_transaction()) (void)db_.exec("ROLLBACK");
     commit_failed_ = true;
     return committed;
@@ -115,8 +126,8 @@ Result<void> Writer::commit(std::int64_t changes_before) {
 }
 
 bool Writer::run_together(std::vector<Job>& batch, std::vector<Result<void>>& results) {
-  const auto changes_before = sqlite3_total_changes64(db_.handle());
-  if (auto begun = db_.exec("BEGIN IMMEDIATE"); !begun) {
+  const auto changes_before = db_.total_changes();
+  if (auto begun = db_.begin(); !begun) {
     // Nothing ran (the database is locked or unreachable); alone each would wait as long again.
     results.assign(batch.size(), std::unexpected(begun.error()));
     return true;
@@ -130,7 +141,8 @@ bool Writer::run_together(std::vector<Job>& batch, std::vector<Result<void>>& re
     if (!db_.exec("SAVEPOINT job")) return abandon();
     Result<void> r = job.work(db_);
     // SQLite ends the whole transaction itself on some errors (a full disk, an I/O error,
-    // ON CONFLICT ROLLBACK): the neighbours' work is gone with it.
+    // ON CONFLICT ROLLBACK): the neighbours' work is gone with it. (PostgreSQL only marks it
+    // failed; ROLLBACK TO the job's savepoint mends that.)
     if (!in_transaction()) return false;
     if (!r && !db_.exec("ROLLBACK TO job")) return abandon();
     if (!db_.exec("RELEASE job")) return abandon();
@@ -140,8 +152,8 @@ bool Writer::run_together(std::vector<Job>& batch, std::vector<Result<void>>& re
 }
 
 Result<void> Writer::run_alone(Job& job) {
-  const auto changes_before = sqlite3_total_changes64(db_.handle());
-  if (auto begun = db_.exec("BEGIN IMMEDIATE"); !begun) return begun;
+  const auto changes_before = db_.total_changes();
+  if (auto begun = db_.begin(); !begun) return begun;
   Result<void> r = job.work(db_);
   if (!in_transaction()) {
     return r ? fail("the store rolled the write back") : r;

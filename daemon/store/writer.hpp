@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/store/sqlite.hpp"
+#include "daemon/store/database.hpp"
 
 namespace juanie::daemon::store {
 
@@ -29,6 +29,12 @@ class Writer {
   // Opens, configures (WAL, synchronous=FULL) and migrates the database.
   static Result<std::unique_ptr<Writer>> open(const std::filesystem::path& file,
                                               std::size_t max_pending);
+  // On PostgreSQL, the connection URI in `url_file`; migrated under the migrations' advisory
+  // lock (pg_schema.hpp), so several nodes starting at once apply each migration once.
+  // `node`: the build node it writes for (Database::node).
+  static Result<std::unique_ptr<Writer>> open_postgresql(const std::filesystem::path& url_file,
+                                                         std::size_t max_pending,
+                                                         const std::string& node);
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
