@@ -12,6 +12,7 @@
 #include "daemon/config/project_registry.hpp"
 #include "daemon/runs/disk_usage.hpp"
 #include "daemon/runs/manual_run.hpp"
+#include "daemon/store/pg_claims.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/writer.hpp"
 #include "daemon/support/clock.hpp"
@@ -45,6 +46,8 @@ struct RouteDeps {
   bool secure_cookies = false;  // reached over https (TLS here or at a proxy): Secure, __Host-
   // What each project keeps on disk, for GET /api/v1/projects/{p} (null: not reported).
   const DiskUsage* disk = nullptr;
+  // The build nodes sharing the store, for GET /api/v1/nodes (null: not reported).
+  std::function<Result<std::vector<store::pg::NodeRecord>>()> nodes = nullptr;
 };
 
 }  // namespace juanie::daemon

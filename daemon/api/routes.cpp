@@ -10,6 +10,7 @@
 #include "daemon/api/flux_handlers.hpp"
 #include "daemon/api/health_handlers.hpp"
 #include "daemon/api/loggable_path.hpp"
+#include "daemon/api/node_handlers.hpp"
 #include "daemon/api/run_handlers.hpp"
 #include "daemon/api/webhook_handlers.hpp"
 #include "daemon/web/page_handlers.hpp"
@@ -53,6 +54,10 @@ constexpr ApiRoute kApiRoutes[] = {
     {"GET", "/api/v1/approvals",
      [](const RouteDeps& d, const http::Request& r, const config::ApiToken&, http::Reply reply) {
        reply(api::list_approvals(d, r));
+     }},
+    {"GET", "/api/v1/nodes",
+     [](const RouteDeps& d, const http::Request&, const config::ApiToken&, http::Reply reply) {
+       reply(api::list_nodes(d));
      }},
     {"", "/api/v1/projects/", api::project_item},
     {"", "/api/v1/runs/", api::run_item},

@@ -161,13 +161,22 @@ void cancel_run(const RouteDeps& deps, std::int64_t id, const std::string& who,
     deps.log.info({.run = id}, "run " + std::to_string(id) + " cancel requested by " + who);
     return done({.status = 202, .run = id, .state = "cancelling"});
   }
+  auto outcome = std::make_shared<store::CancelOutcome>(store::CancelOutcome::kCancelled);
   deps.writer.submit(
-      [id, who, at = rfc3339(deps.clock.now())](store::Database& db) {
-        return store::set_run_state(db, id, pipelines::RunState::kCancelled, "cancelled by " + who,
-                                    at);
+      [id, who, outcome, at = rfc3339(deps.clock.now())](store::Database& db) -> Result<void> {
+        auto cancelled = store::cancel_run(db, id, "cancelled by " + who, at);
+        if (!cancelled) return std::unexpected(cancelled.error());
+        *outcome = *cancelled;
+        return {};
       },
-      [&deps, id, who, done = std::move(done)](Result<void> ok) {
+      [&deps, id, who, outcome, done = std::move(done)](Result<void> ok) {
         if (!ok) return done({.status = http_status(ok.error().kind), .error = ok.error().message});
+        if (*outcome == store::CancelOutcome::kAsked) {
+          // Running on another node: it stops the run at its next heartbeat and records it.
+          deps.log.info({.run = id}, "run " + std::to_string(id) + " cancel requested by " + who +
+                                         " (it runs on another node)");
+          return done({.status = 202, .run = id, .state = "cancelling"});
+        }
         deps.log.info({.run = id}, "run " + std::to_string(id) + " cancelled by " + who);
         done({.status = 200, .run = id, .state = "cancelled"});
       });

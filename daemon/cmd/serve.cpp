@@ -28,6 +28,8 @@
 #include "daemon/runs/scheduler.hpp"
 #include "daemon/store/commit_statuses.hpp"
 #include "daemon/store/deployments.hpp"
+#include "daemon/store/pg_claims.hpp"
+#include "daemon/store/pg_duty.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
@@ -201,25 +203,67 @@ int serve(const std::filesystem::path& config_file) {
     log.warn("removed " + std::to_string(n) + " step secrets file(s) left by an interrupted run");
   }
 
+  // One node: a SQLite file of its own. Several: one PostgreSQL database they share, the
+  // connection URI in a secrets file (it may carry a password).
+  const bool shared = daemon.store.backend == config::Store::Backend::kPostgresql;
   const auto db_file = daemon.data_dir / "juanie.db";
-  auto writer = store::Writer::open(db_file, kMaxPendingWrites);
+  const auto url_file = daemon.secrets_dir.file(daemon.store.url_file);
+  auto writer = shared
+                    ? store::Writer::open_postgresql(url_file, kMaxPendingWrites, daemon.node.name)
+                    : store::Writer::open(db_file, kMaxPendingWrites);
   if (!writer) {
-    log.error(writer.error().message);
+    log.error(shared ? "store (postgresql, store.url_file " + daemon.store.url_file +
+                           "): " + writer.error().message
+                     : writer.error().message);
     return 1;
   }
-  auto reader = store::Reader::open(db_file);
+  auto reader = shared ? store::Reader::open_postgresql(url_file) : store::Reader::open(db_file);
   if (!reader) {
     log.error(reader.error().message);
     return 1;
+  }
+  std::unique_ptr<ClusterClaims> cluster;
+  std::unique_ptr<store::pg::Duty> duty;
+  if (shared) {
+    auto claims = ClusterClaims::open(
+        url_file,
+        ClusterSeat{daemon.node.name, daemon.node.labels,
+                    std::chrono::duration_cast<std::chrono::seconds>(daemon.cluster.lease_ttl),
+                    daemon.limits.concurrent_runs,
+                    daemon.limits.runs_per_project > 0 ? daemon.limits.runs_per_project
+                                                       : daemon.limits.concurrent_runs,
+                    daemon.limits.run_attempts},
+        rfc3339(SystemClock().now()));
+    if (!claims) {
+      log.error(claims.error().message);
+      return 1;
+    }
+    cluster = std::move(*claims);
+    auto on_duty = store::pg::Duty::open(url_file);
+    if (!on_duty) {
+      log.error(on_duty.error().message);
+      return 1;
+    }
+    duty = std::move(*on_duty);
+    // Before the loops' first passes, which resume what a crash left: whoever is on duty does.
+    if (auto first = duty->check(); first && *first)
+      log.info("node " + daemon.node.name + " is on duty");
+    std::string labels;
+    for (const auto& label : daemon.node.labels) labels += (labels.empty() ? "" : ", ") + label;
+    log.info("store: postgresql, shared as node " + daemon.node.name +
+             (labels.empty() ? std::string() : " (labels " + labels + ")"));
   }
 
   // Before recovery: the runs it ends or queues again report on their commits too.
   report_statuses_of(configuration->projects, **writer, log);
   SystemClock clock;
+  const std::string started_at = rfc3339(clock.now());
   {
     auto recovered = store::write_and_wait(**writer, [&](store::Database& db) -> Result<void> {
-      auto n = store::recover_interrupted_runs(db, daemon.requeue_interrupted,
-                                               daemon.limits.run_attempts, rfc3339(clock.now()));
+      // Sharing a store, only this node's own runs: the others' are theirs.
+      auto n = store::recover_interrupted_runs(
+          db, daemon.requeue_interrupted, daemon.limits.run_attempts, rfc3339(clock.now()),
+          shared ? std::optional<std::string>(daemon.node.name) : std::nullopt);
       if (!n) return std::unexpected(n.error());
       if (n->requeued > 0) {
         log.warn(std::to_string(n->requeued) +
@@ -289,8 +333,24 @@ int serve(const std::filesystem::path& config_file) {
   runner::GitOpsWriter gitops(
       daemon.data_dir / "gitops", {}, nullptr, &random,
       [&metrics](runner::GitOpsPush push) { metrics.gitops_push(runner::to_string(push)); });
+  // Sharing a store, the work done once for all nodes is done by the node on duty.
+  const std::function<bool()> on_duty =
+      duty ? std::function<bool()>([&duty] { return duty->held(); }) : std::function<bool()>();
+  PeriodicWorker duty_worker(std::chrono::seconds(2), [&](bool) {
+    const bool was = duty->held();
+    auto now_on = duty->check();
+    if (!now_on) {
+      log.error("cannot tell whether this node is on duty: " + now_on.error().message);
+    } else if (*now_on != was) {
+      log.info(*now_on ? "node " + daemon.node.name +
+                             " is on duty: approved and resumed deployments, rollouts and "
+                             "notifications are carried out here"
+                       : "node " + daemon.node.name + " is off duty");
+    }
+  });
   notify::DispatcherDeps dispatch{daemon, **writer, *reader, clock, log, &metrics};
   dispatch.projects = &projects;
+  dispatch.on_duty = on_duty;
   notify::Dispatcher dispatcher(dispatch);
   (*wiring)->wake_with([&dispatcher] { dispatcher.wake(); });
   notify::Notifier& notifier = (*wiring)->notifier();
@@ -298,15 +358,26 @@ int serve(const std::filesystem::path& config_file) {
   const runner::LibGit2CommitGraph graph;
   Deployer deployer(
       DeployerDeps{daemon, **writer, clock, log, gitops, flow, notifier, mirrors, graph});
-  DeploymentLoop deployments(
-      DeploymentLoopDeps{deployer, flow, notifier, **writer, *reader, projects, clock, log});
+  DeploymentLoopDeps deployment_deps{deployer, flow,     notifier, **writer,
+                                     *reader,  projects, clock,    log};
+  deployment_deps.on_duty = on_duty;
+  if (shared) {
+    deployment_deps.elsewhere = [&](std::int64_t id) {
+      auto there = reader->with([&](store::Database& db) {
+        return store::pg::carried_out_elsewhere(*db.postgresql(), id, daemon.node.name);
+      });
+      // Unknown is "elsewhere": the next pass asks again; a GitOps write is not done twice.
+      return !there || *there;
+    };
+  }
+  DeploymentLoop deployments(deployment_deps);
 
   auto changed = [&deployments, &notifier] {
     deployments.wake();
     notifier.wake();
   };
   RolloutWatch rollouts(RolloutWatchDeps{daemon, flow, notifier, **writer, *reader, projects, clock,
-                                         log, gitops, graph, changed, &metrics});
+                                         log, gitops, graph, changed, &metrics, on_duty});
   approvals::ApprovalDesk desk(
       approvals::DeskDeps{flow, **writer, *reader, projects, clock, log, changed, &metrics});
   const RunObserver observed{
@@ -330,6 +401,7 @@ int serve(const std::filesystem::path& config_file) {
       &trees,
       [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }};
   scheduling.observer = observed;
+  scheduling.cluster = cluster.get();
   Scheduler scheduler(scheduling);
   RetentionSweep retention(
       RetentionDeps{**writer, *reader, daemon.data_dir / "logs", daemon.retention, clock, log});
@@ -355,7 +427,24 @@ int serve(const std::filesystem::path& config_file) {
       [&scheduler] { scheduler.wake(); },
       [&scheduler](std::int64_t run) { return scheduler.cancel(run); }, flow, desk, changed,
       [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }, &manual_runs,
-      [&rollouts] { rollouts.wake(); }, &sessions, secure_cookies, &disk_usage});
+      [&rollouts] { rollouts.wake(); }, &sessions, secure_cookies, &disk_usage,
+      [&]() -> Result<std::vector<store::pg::NodeRecord>> {
+        const auto lease =
+            std::chrono::duration_cast<std::chrono::seconds>(daemon.cluster.lease_ttl);
+        if (shared) {
+          return reader->with(
+              [&](store::Database& db) { return store::pg::list_nodes(*db.postgresql(), lease); });
+        }
+        // One node: itself, alive as it answers.
+        auto running =
+            reader->with([](store::Database& db) { return store::count_runs_by_state(db); });
+        if (!running) return std::unexpected(running.error());
+        const auto it = running->find("running");
+        const std::string now = rfc3339(clock.now());
+        return std::vector<store::pg::NodeRecord>{
+            {daemon.node.name, daemon.node.labels, daemon.limits.concurrent_runs,
+             it == running->end() ? 0 : it->second, started_at, now, true}};
+      }});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;
@@ -386,6 +475,7 @@ int serve(const std::filesystem::path& config_file) {
            daemon.listen.host + ":" + std::to_string(server.port()) + " with " +
            std::to_string(projects.get()->size()) + " project(s), data in " +
            daemon.data_dir.string());
+  if (duty) duty_worker.start();
   scheduler.start();
   // Deployments a crash left `running` are carried out again by the loop's first pass (a file
   // that already has the value is not committed twice); expired approvals are cancelled.
@@ -426,6 +516,7 @@ int serve(const std::filesystem::path& config_file) {
   retention_worker.stop();
   manual_runs.stop();
   scheduler.stop();
+  if (duty) duty_worker.stop();
   rollouts.stop();
   deployments.stop();
   dispatcher.stop();

@@ -1,5 +1,7 @@
 #include "daemon/config/daemon_config.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -15,6 +17,20 @@ using pipelines::MapReader;
 using pipelines::parse_yaml;
 
 namespace fs = std::filesystem;
+
+// The default node name: the host's own, as several nodes on several machines differ by it.
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "juanie";
+  std::string out(name);
+  for (char& c : out) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.')) {
+      c = '-';
+    }
+  }
+  return out.substr(0, 63);
+}
 
 fs::path resolve(const fs::path& base_dir, const std::string& value) {
   fs::path p(value);
@@ -103,6 +119,77 @@ Retention parse_retention(MapReader& root) {
   MapReader r(*node, root.file(), "retention");
   if (auto v = kept_for(r, "logs")) out.logs = *v;
   if (auto v = kept_for(r, "runs")) out.runs = *v;
+  r.finish();
+  return out;
+}
+
+Store parse_store(MapReader& root) {
+  Store out;
+  auto node = root.child("store");
+  if (!node) return out;
+  MapReader r(*node, root.file(), "store");
+  const std::string backend = r.optional_string("backend").value_or("sqlite");
+  if (backend == "postgresql") {
+    out.backend = Store::Backend::kPostgresql;
+    auto url = r.optional_secret_file("url_file");
+    if (!url)
+      r.fail_at(
+          *node, "url_file",
+          "is required with backend postgresql (a file in secrets_dir holding the connection URI)");
+    out.url_file = *url;
+  } else if (backend == "sqlite") {
+    if (auto n = r.child("url_file")) r.fail_at(*n, "url_file", "is for the postgresql backend");
+  } else {
+    r.fail_at(*r.child("backend"), "backend", "must be sqlite or postgresql");
+  }
+  r.finish();
+  return out;
+}
+
+bool is_label(std::string_view s) {
+  return !s.empty() && s.size() <= 63 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+Node parse_node(MapReader& root, std::string default_name) {
+  Node out;
+  out.name = std::move(default_name);
+  auto node = root.child("node");
+  if (!node) return out;
+  MapReader r(*node, root.file(), "node");
+  if (auto name = r.optional_string("name")) {
+    if (!is_label(*name)) {
+      r.fail_at(*r.child("name"), "name",
+                "\"" + *name + "\" must be 1 to 63 letters, digits, '-', '_' or '.'");
+    }
+    out.name = *name;
+  }
+  if (auto labels = r.optional_string_list("labels")) {
+    for (const auto& label : *labels) {
+      if (!is_label(label)) {
+        r.fail_at(*r.child("labels"), "labels",
+                  "\"" + label + "\" must be 1 to 63 letters, digits, '-', '_' or '.'");
+      }
+    }
+    out.labels = *labels;
+  }
+  r.finish();
+  return out;
+}
+
+Cluster parse_cluster(MapReader& root) {
+  Cluster out;
+  auto node = root.child("cluster");
+  if (!node) return out;
+  MapReader r(*node, root.file(), "cluster");
+  if (auto ttl = r.optional_duration("lease_ttl")) {
+    if (*ttl < std::chrono::seconds(3)) {
+      r.fail_at(*r.child("lease_ttl"), "lease_ttl", "must be at least 3s");
+    }
+    out.lease_ttl = *ttl;
+  }
   r.finish();
   return out;
 }
@@ -257,6 +344,17 @@ DaemonConfig parse(const YAML::Node& doc, const fs::path& file,
   }
   out.api_tokens = parse_api_tokens(root);
   out.notifications = parse_notification_sinks(root);
+  out.store = parse_store(root);
+  out.node = parse_node(root, host_name());
+  out.cluster = parse_cluster(root);
+  if (out.store.backend == Store::Backend::kSqlite) {
+    for (const char* key : {"node", "cluster"}) {
+      if (auto n = root.child(key)) {
+        root.fail_at(*n, key,
+                     "is for several nodes sharing a store: set store.backend: postgresql");
+      }
+    }
+  }
   root.finish();
   return out;
 }

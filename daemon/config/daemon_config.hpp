@@ -106,6 +106,28 @@ struct SecretsDir {
   bool operator==(const SecretsDir&) const = default;
 };
 
+// Where runs, deliveries, deployments and the rest are kept: a SQLite file in data_dir (one
+// build node), or a PostgreSQL database several nodes share (one queue, one history).
+struct Store {
+  enum class Backend { kSqlite, kPostgresql };
+  Backend backend = Backend::kSqlite;
+  // postgresql: a file in secrets_dir holding the libpq connection URI (TLS options and all).
+  std::string url_file;
+};
+
+// This build node among those sharing a PostgreSQL store. Its capacity is
+// limits.concurrent_runs; limits.runs_per_project holds across all of them.
+struct Node {
+  std::string name;                 // default: the host's name
+  std::vector<std::string> labels;  // a run's runs_on must be among them for it to claim it
+};
+
+struct Cluster {
+  // A node that has not renewed a run's lease for this long is taken for dead: another node
+  // puts the run back in the queue (counting the attempt against limits.run_attempts).
+  std::chrono::milliseconds lease_ttl = std::chrono::seconds(60);
+};
+
 struct DaemonConfig {
   std::filesystem::path source;
   ListenAddress listen;
@@ -123,6 +145,9 @@ struct DaemonConfig {
   Approvals approvals;
   std::vector<ApiToken> api_tokens;
   std::vector<NotificationSink> notifications;
+  Store store;
+  Node node;
+  Cluster cluster;
 };
 
 // Relative paths are taken from the directory of `file`. `credentials_directory` is the value

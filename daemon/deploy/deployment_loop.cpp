@@ -5,6 +5,7 @@
 namespace juanie::daemon {
 
 void DeploymentLoop::pass(bool first) {
+  if (deps_.on_duty && !deps_.on_duty()) return;
   const auto projects = deps_.projects.get();
   auto project_of = [&](const std::string& name) -> const config::ProjectConfig* {
     auto it = projects->find(name);
@@ -36,6 +37,7 @@ void DeploymentLoop::pass(bool first) {
     return deps_.log.error("cannot list running deployments: " + running.error().message);
   for (const auto& d : *running) {
     if (deps_.deployer.in_flight(d.id)) continue;
+    if (deps_.elsewhere && deps_.elsewhere(d.id)) continue;
     auto run = deps_.reader.with([&](store::Database& db) { return store::find_run(db, d.run); });
     const auto* project = project_of(d.project);
     if (!run || !*run || !project) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <set>
 
 #include "daemon/approvals/approval_flow.hpp"
@@ -23,6 +24,12 @@ struct DeploymentLoopDeps {
   const ProjectRegistry& projects;
   const Clock& clock;
   Log& log;
+  // Several nodes sharing a store: whether this node is the one on duty (store/pg_duty.hpp)
+  // now; a pass of a node off duty does nothing. Empty: always (one node).
+  std::function<bool()> on_duty = {};
+  // Whether a running deployment is being carried out by another node (the live node that
+  // executed its run); empty: never.
+  std::function<bool(std::int64_t deployment)> elsewhere = {};
 };
 
 // Moves deployments that wait on time or on someone else: cancels those whose approval

@@ -43,6 +43,7 @@ Result<void> close_replaced(store::Database& db, const store::DeploymentRecord& 
 }  // namespace
 
 void RolloutWatch::pass() {
+  if (deps_.on_duty && !deps_.on_duty()) return;
   // A rollout times out only once every word Flux sent about it has been weighed.
   auto weighed = process_events();
   if (!weighed.failed) time_out(weighed.held);

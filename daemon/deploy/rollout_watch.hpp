@@ -37,6 +37,9 @@ struct RolloutWatchDeps {
   // A rollback may go (`running`): the deployment loop carries it out.
   std::function<void()> on_deployments_changed;
   Metrics* metrics = nullptr;  // null in component tests that do not look at metrics
+  // Several nodes sharing a store: whether this node is the one on duty (store/pg_duty.hpp)
+  // now; a pass of a node off duty does nothing. Empty: always (one node).
+  std::function<bool()> on_duty = {};
 };
 
 // Learns from Flux how each `deploying` deployment's rollout went. Each stored Flux event is

@@ -96,6 +96,7 @@ Result<void> Dispatcher::slack_direct(const config::NotificationSink& sink,
 }
 
 int Dispatcher::deliver_due() {
+  if (deps_.on_duty && !deps_.on_duty()) return 0;
   const auto now = deps_.clock.now();
   auto due = deps_.reader.with(
       [&](store::Database& db) { return store::due_messages(db, rfc3339(now), 50); });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 
 #include "daemon/config/daemon_config.hpp"
@@ -30,6 +31,9 @@ struct DispatcherDeps {
   const Transport* transport = nullptr;  // not owned; null: the network
   // The projects in force, for commit statuses; null: statuses are dropped (commands).
   const ProjectRegistry* projects = nullptr;
+  // Several nodes sharing a store: whether this node is the one on duty (store/pg_duty.hpp)
+  // now; a pass of a node off duty does nothing. Empty: always (one node).
+  std::function<bool()> on_duty = {};
 };
 
 // Sends the outbox: each due message to its sink, then records delivered, or failed with the

@@ -85,16 +85,7 @@ void Scheduler::sweep() {
   }
 }
 
-void Scheduler::tick() {
-  auto queued = deps_.reader.with([](store::Database& db) { return store::queued_runs(db); });
-  auto running =
-      deps_.reader.with([](store::Database& db) { return store::running_per_project(db); });
-  if (!queued || !running) {
-    deps_.log.error("scheduler: cannot read the queue: " +
-                    (queued ? running.error().message : queued.error().message));
-    return;
-  }
-  if (queued->empty()) return;
+bool Scheduler::may_start() {
   // Queued runs wait (their deliveries are stored and answered) until there is room again.
   const auto hold = deps_.hold ? deps_.hold() : std::nullopt;
   if (hold.value_or("") != holding_) {
@@ -114,15 +105,12 @@ void Scheduler::tick() {
     }
     holding_ = hold.value_or("");
   }
-  if (hold || shutdown_.stop_requested()) return;
-  pipelines::ScheduleLimits limits{deps_.concurrent_runs, deps_.runs_per_project, {}};
-  // Read each pass: a reload changes the caps of the next.
-  for (const auto& [name, project] : *deps_.projects.get()) {
-    limits.forks_per_project[name] = project->config.max_concurrent_forks;
-  }
-  const auto decision = pipelines::schedule(*queued, *running, limits);
+  return !hold && !shutdown_.stop_requested();
+}
+
+void Scheduler::cancel_superseded(const std::map<std::int64_t, std::int64_t>& superseded) {
   const std::string now = rfc3339(deps_.clock.now());
-  for (const auto& [run, by] : decision.superseded) {
+  for (const auto& [run, by] : superseded) {
     auto ok = store::write_and_wait(deps_.writer, [run, by, now](store::Database& db) {
       return store::set_run_state(db, run, RunState::kCancelled,
                                   "superseded by run " + std::to_string(by), now);
@@ -131,6 +119,28 @@ void Scheduler::tick() {
       deps_.log.info({.run = run},
                      "run " + std::to_string(run) + " superseded by run " + std::to_string(by));
   }
+}
+
+void Scheduler::tick() {
+  if (deps_.cluster) return tick_cluster();
+  auto queued = deps_.reader.with([](store::Database& db) { return store::queued_runs(db); });
+  auto running =
+      deps_.reader.with([](store::Database& db) { return store::running_per_project(db); });
+  if (!queued || !running) {
+    deps_.log.error("scheduler: cannot read the queue: " +
+                    (queued ? running.error().message : queued.error().message));
+    return;
+  }
+  if (queued->empty()) return;
+  if (!may_start()) return;
+  pipelines::ScheduleLimits limits{deps_.concurrent_runs, deps_.runs_per_project, {}};
+  // Read each pass: a reload changes the caps of the next.
+  for (const auto& [name, project] : *deps_.projects.get()) {
+    limits.forks_per_project[name] = project->config.max_concurrent_forks;
+  }
+  const auto decision = pipelines::schedule(*queued, *running, limits);
+  cancel_superseded(decision.superseded);
+  const std::string now = rfc3339(deps_.clock.now());
   for (auto run : decision.start) {
     auto ok = store::write_and_wait(deps_.writer, [run, now](store::Database& db) {
       return store::set_run_state(db, run, RunState::kRunning, std::nullopt, now);
@@ -141,6 +151,67 @@ void Scheduler::tick() {
       continue;
     }
     launch(run);
+  }
+}
+
+void Scheduler::tick_cluster() {
+  ClusterClaims& cluster = *deps_.cluster;
+  std::vector<std::int64_t> held;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [run, worker] : workers_) {
+      if (!worker->done.load()) held.push_back(run);
+    }
+  }
+  // The heartbeat first: a run whose lease another node took back stops here at once.
+  if (auto stops = cluster.renew(held, std::chrono::steady_clock::now()); !stops) {
+    deps_.log.error("scheduler: cannot renew this node's leases: " + stops.error().message);
+  } else {
+    for (const auto run : stops->lost) {
+      deps_.log.warn({.run = run}, "run " + std::to_string(run) +
+                                       " is no longer this node's (its lease passed or it ended "
+                                       "elsewhere); stopping it here, its outcome not recorded");
+      cancel(run);
+    }
+    // Asked on another node (whose log says by whom), or a pull request closed there.
+    for (const auto run : stops->cancelled) cancel(run);
+  }
+  const std::string now = rfc3339(deps_.clock.now());
+  if (auto expired = cluster.requeue_expired(now); !expired) {
+    deps_.log.error("scheduler: cannot requeue the runs of lost leases: " +
+                    expired.error().message);
+  } else {
+    for (const auto run : expired->requeued) {
+      deps_.log.warn({.run = run},
+                     "run " + std::to_string(run) + ": its node's lease passed; queued again");
+    }
+    for (const auto run : expired->failed) {
+      deps_.log.warn({.run = run}, "run " + std::to_string(run) +
+                                       ": its node's lease passed too many times; failed");
+    }
+  }
+  auto queued = deps_.reader.with([](store::Database& db) { return store::queued_runs(db); });
+  auto running =
+      deps_.reader.with([](store::Database& db) { return store::running_per_project(db); });
+  if (!queued || !running) {
+    deps_.log.error("scheduler: cannot read the queue: " +
+                    (queued ? running.error().message : queued.error().message));
+    return;
+  }
+  if (queued->empty()) return;
+  // Superseded pull request runs, as one node would see them; any node may cancel them (a
+  // second cancel of the same run is refused by its state and changes nothing).
+  pipelines::ScheduleLimits limits{deps_.concurrent_runs, deps_.runs_per_project, {}};
+  cancel_superseded(pipelines::schedule(*queued, *running, limits).superseded);
+  if (!may_start()) return;
+  for (auto free = deps_.concurrent_runs - static_cast<int>(held.size()); free > 0; --free) {
+    auto claim = cluster.claim(now);
+    if (!claim) {
+      deps_.log.error("scheduler: cannot claim a run: " + claim.error().message);
+      return;
+    }
+    if (!*claim) return;
+    launch((*claim)->run);
   }
 }
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "daemon/config/project_registry.hpp"
+#include "daemon/runs/cluster_claims.hpp"
 #include "daemon/runs/run_launcher.hpp"
 #include "daemon/runs/run_observer.hpp"
 #include "daemon/store/reader.hpp"
@@ -48,6 +49,9 @@ struct SchedulerDeps {
   std::chrono::milliseconds poll = std::chrono::seconds(1);
   // Told how long each run it starts waited in the queue.
   RunObserver observer = {};
+  // Several nodes sharing a PostgreSQL store: runs are claimed from the shared queue as leases
+  // and kept by a heartbeat (null: this node alone chooses from its own queue).
+  ClusterClaims* cluster = nullptr;
 };
 
 // The driver around pipelines::schedule: reads the queue, cancels superseded runs, marks the
@@ -79,6 +83,11 @@ class Scheduler {
   };
 
   void tick();
+  // The cluster's pass: heartbeat, expired leases, superseded runs, then claims.
+  void tick_cluster();
+  // false when runs must wait (low disk, shutting down); logs a change of why.
+  bool may_start();
+  void cancel_superseded(const std::map<std::int64_t, std::int64_t>& superseded);
   void reap();
   void sweep();  // with mutex_ held
   void launch(std::int64_t run);

@@ -242,8 +242,7 @@ Result<Database> Database::open(const std::filesystem::path& file, bool read_onl
   return Database(db);
 }
 
-Result<Database> Database::open_postgresql(pg::Connection conn, bool read_only,
-                                           std::string node) {
+Result<Database> Database::open_postgresql(pg::Connection conn, bool read_only, std::string node) {
   if (read_only) {
     if (auto ok = conn.exec_script("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"); !ok) {
       return std::unexpected(ok.error());

@@ -130,9 +130,10 @@ Result<std::optional<DeploymentRecord>> deployment_of_run(Database& db, std::int
 Result<std::vector<DeploymentRecord>> list_deployments(
     Database& db, const std::optional<std::string>& project, int limit,
     std::optional<std::int64_t> before, std::optional<pipelines::DeploymentState> state) {
-  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
-                         " FROM deployments WHERE (CAST(?1 AS TEXT) IS NULL OR project = ?1) AND id < ?3 "
-                         "AND (CAST(?4 AS TEXT) IS NULL OR state = ?4) ORDER BY id DESC LIMIT ?2");
+  auto stmt =
+      db.prepare(std::string("SELECT ") + kColumns +
+                 " FROM deployments WHERE (CAST(?1 AS TEXT) IS NULL OR project = ?1) AND id < ?3 "
+                 "AND (CAST(?4 AS TEXT) IS NULL OR state = ?4) ORDER BY id DESC LIMIT ?2");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_optional(1, project).bind(2, static_cast<std::int64_t>(limit));
   if (state) {
@@ -275,11 +276,12 @@ Result<std::optional<DeploymentRecord>> previous_success(Database& db, const std
                                                          const std::string& environment,
                                                          std::int64_t except,
                                                          const std::optional<std::string>& tag) {
-  auto stmt = db.prepare(std::string("SELECT ") + kColumns +
-                         " FROM deployments WHERE project = ?1 AND environment = ?2 AND id != ?3 "
-                         "AND state = 'success' AND digest IS NOT NULL AND (CAST(?4 AS TEXT) IS NULL OR tag = "
-                         "?4) AND rollback_commit IS NULL AND digest IS DISTINCT FROM (SELECT digest FROM "
-                         "deployments WHERE id = ?3) ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT 1");
+  auto stmt = db.prepare(
+      std::string("SELECT ") + kColumns +
+      " FROM deployments WHERE project = ?1 AND environment = ?2 AND id != ?3 "
+      "AND state = 'success' AND digest IS NOT NULL AND (CAST(?4 AS TEXT) IS NULL OR tag = "
+      "?4) AND rollback_commit IS NULL AND digest IS DISTINCT FROM (SELECT digest FROM "
+      "deployments WHERE id = ?3) ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT 1");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, project).bind(2, environment).bind(3, except).bind_optional(4, tag);
   return read_one(*stmt);

@@ -1,0 +1,56 @@
+#include "daemon/runs/cluster_claims.hpp"
+
+namespace juanie::daemon {
+
+Result<std::unique_ptr<ClusterClaims>> ClusterClaims::open(const std::filesystem::path& url_file,
+                                                           ClusterSeat seat,
+                                                           const std::string& now) {
+  auto conn = store::pg::Connection::connect_file(url_file);
+  if (!conn) return std::unexpected(conn.error());
+  if (auto ok = store::pg::register_node(*conn, seat.node, seat.labels, seat.capacity, now); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return std::unique_ptr<ClusterClaims>(new ClusterClaims(std::move(*conn), std::move(seat)));
+}
+
+Result<std::optional<store::pg::Claim>> ClusterClaims::claim(const std::string& now) {
+  store::pg::ClaimRequest request;
+  request.node = seat_.node;
+  request.labels = seat_.labels;
+  request.lease_ttl = seat_.lease_ttl;
+  request.node_capacity = seat_.capacity;
+  request.per_project = seat_.per_project;
+  request.now = now;
+  // A deadlock the server broke is retried at once; anything else waits for the next pass.
+  return store::pg::with_retry(3, [&] { return store::pg::claim_run(conn_, request); });
+}
+
+Result<ClusterClaims::Stops> ClusterClaims::renew(const std::vector<std::int64_t>& runs,
+                                                  std::chrono::steady_clock::time_point now) {
+  Stops stops;
+  // Every pass for the runs' cancels (a person waits on them); the lease every third of it.
+  const bool due = !renewed_at_ || now - *renewed_at_ >= seat_.lease_ttl / 3;
+  if (!due && runs.empty()) return stops;
+  if (due) {
+    if (auto ok = store::pg::node_heartbeat(conn_, seat_.node); !ok) {
+      return std::unexpected(ok.error());
+    }
+    renewed_at_ = now;
+  }
+  for (const auto run : runs) {
+    auto ok = store::pg::renew_lease(conn_, run, seat_.node, seat_.lease_ttl);
+    if (ok) {
+      if (*ok) stops.cancelled.push_back(run);
+      continue;
+    }
+    if (ok.error().kind != ErrorKind::kConflict) return std::unexpected(ok.error());
+    stops.lost.push_back(run);
+  }
+  return stops;
+}
+
+Result<store::pg::Expired> ClusterClaims::requeue_expired(const std::string& now) {
+  return store::pg::requeue_expired(conn_, seat_.max_attempts, now);
+}
+
+}  // namespace juanie::daemon

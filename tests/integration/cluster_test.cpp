@@ -1,0 +1,297 @@
+// Several real `juanie serve` processes sharing one real PostgreSQL database (store.backend:
+// postgresql): one queue, one history. Each daemon has its own home (data_dir, mirrors,
+// workspaces), as nodes on different machines would; they share the database and the project's
+// repository.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/store/pg_connection.hpp"
+#include "daemon/store/pg_fixture.hpp"
+#include "integration/daemon_fixture.hpp"
+#include "support/shell.hpp"
+
+namespace juanie::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+// A repository for the nodes' project `app` and the nodes themselves, on one fresh database.
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    uri_ = shared_postgres().uri(shared_postgres().create_database());
+    const std::string bare = (shared_.path() / "app.git").string();
+    const std::string work = (shared_.path() / "work").string();
+    sh("git init -q --bare -b develop " + bare + " && git init -q -b develop " + work +
+       " && git -C " + work + " remote add origin " + bare);
+    // The daemons' sandbox users reach the repository through the shared folder.
+    fs::permissions(shared_.path(),
+                    fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  }
+
+  // A node named `name`; `extra` goes into its juanie.yaml.
+  Daemon& node(const std::string& name, const std::string& extra = "",
+               const std::string& lease_ttl = "60s") {
+    auto d = std::make_unique<Daemon>(
+        "store: {backend: postgresql, url_file: pg.url}\nnode: {name: " + name +
+            ", labels: [linux, " + name + "-label]}\ncluster: {lease_ttl: " + lease_ttl + "}\n" +
+            extra,
+        true);
+    d->home().write("secrets/pg.url", uri_ + "\n");
+    d->home().write("secrets/app.webhook", kGithubSecret);
+    d->home().write("projects.d/app.yaml",
+                    "name: app\nrepo: {url: " + (shared_.path() / "app.git").string() +
+                        ", forge: github, webhook_secret: app.webhook}\n"
+                        "branches: [{match: develop, environment: dev}]\n");
+    nodes_.push_back(std::move(d));
+    return *nodes_.back();
+  }
+
+  // Commits `pipeline` on develop and pushes it, with `branches` more branches at the same
+  // commit; returns the commit.
+  std::string commit(const std::string& pipeline, int branches = 0) {
+    const std::string work = (shared_.path() / "work").string();
+    shared_.write("work/.juanie.yml", pipeline);
+    shared_.write("work/VERSION", std::to_string(++commits_) + "\n");
+    std::string refs;
+    for (int i = 0; i < branches; ++i) refs += " HEAD:refs/heads/b" + std::to_string(i);
+    sh("git -C " + work + " add -A && git -C " + work +
+       " -c user.email=dev@example.com -c user.name=Dev commit -qm change && git -C " + work +
+       " push -q origin develop" + refs);
+    std::string sha = sh("git -C " + work + " rev-parse HEAD");
+    sha.pop_back();
+    return sha;
+  }
+
+  // A signed push webhook to `d`: the run's id, or 0 when it was not acknowledged.
+  static std::int64_t push(Daemon& d, const std::string& branch, const std::string& sha,
+                           const std::string& delivery) {
+    const std::string body = push_body("refs/heads/" + branch, sha);
+    auto r = d.request("POST", "/hooks/github/app", body, github_headers(body, delivery));
+    if (r.status != 202 && r.status != 200) return 0;
+    return json::parse(r.body).at("run").as_int64();
+  }
+
+  daemon::store::pg::Connection db() {
+    auto conn = daemon::store::pg::Connection::connect(uri_);
+    if (!conn) throw std::runtime_error(conn.error().message);
+    return std::move(*conn);
+  }
+
+  long long count(const std::string& sql) {
+    auto conn = db();
+    auto rows = conn.exec(sql);
+    if (!rows) throw std::runtime_error(rows.error().message);
+    return rows->int64(0, 0);
+  }
+
+  // How many times each run was started, across the nodes' logs.
+  std::map<std::int64_t, int> starts() const {
+    std::map<std::int64_t, int> out;
+    const std::regex started(R"(msg="run (\d+) started: )");
+    for (const auto& d : nodes_) {
+      const std::string log = d->log();
+      for (std::sregex_iterator it(log.begin(), log.end(), started), end; it != end; ++it) {
+        ++out[std::stoll((*it)[1].str())];
+      }
+    }
+    return out;
+  }
+
+  std::string uri_;
+  TempDir shared_;
+  std::vector<std::unique_ptr<Daemon>> nodes_;
+  int commits_ = 0;
+};
+
+TEST_F(ClusterTest, ADaemonOnPostgresqlRunsAPushToSuccessAndKeepsItThere) {
+  Daemon& a = node("a");
+  ASSERT_TRUE(a.start()) << a.log();
+  EXPECT_TRUE(a.wait_for_log("store: postgresql, shared as node a (labels linux, a-label)"))
+      << a.log();
+  const std::string sha = commit("steps:\n  - {name: ok, commands: [\"echo hello from $0\"]}\n");
+  const auto run = push(a, "develop", sha, "first");
+  ASSERT_GT(run, 0);
+  auto done = a.wait_run(run, "succeeded");
+  EXPECT_EQ(done.at("sha").as_string(), sha);
+  // In PostgreSQL, with the node that ran it; and still there for a daemon started afresh.
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE id = " + std::to_string(run) +
+                  " AND state = 'succeeded' AND node = 'a'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM deliveries WHERE delivery_id = 'first'"), 1);
+  EXPECT_EQ(a.stop(), 0);
+  EXPECT_FALSE(fs::exists(a.home() / "data/juanie.db")) << "no SQLite file beside PostgreSQL";
+  ASSERT_TRUE(a.start()) << a.log();
+  auto again = a.api("/api/v1/runs/" + std::to_string(run));
+  EXPECT_EQ(again.status, 200);
+  EXPECT_NE(again.body.find("\"succeeded\""), std::string::npos) << again.body;
+  // A redelivery to the restarted node is the same run.
+  EXPECT_EQ(push(a, "develop", sha, "first"), run);
+}
+
+TEST_F(ClusterTest, ThreeNodesRunEveryAcknowledgedDeliveryOnceWhereverItArrived) {
+  Daemon& a = node("a");
+  Daemon& b = node("b");
+  Daemon& c = node("c");
+  ASSERT_TRUE(a.start()) << a.log();
+  ASSERT_TRUE(b.start()) << b.log();
+  ASSERT_TRUE(c.start()) << c.log();
+  // 300 branches at one commit: 300 runs (each ref its own), each delivered twice — the second
+  // time to another node, as a forge retrying through a load balancer would — 600 webhooks
+  // from six clients at once.
+  constexpr int kBranches = 300;
+  const std::string sha = commit("steps:\n  - {name: ok, commands: [\"true\"]}\n", kBranches);
+  std::vector<Daemon*> all{&a, &b, &c};
+  std::mutex mutex;
+  std::map<std::string, std::set<std::int64_t>> answers;  // delivery → the runs it was told
+  int refused = 0;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 6; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = t; i < 2 * kBranches; i += 6) {
+        const int branch = i % kBranches;
+        const std::string delivery = "d" + std::to_string(branch);
+        Daemon& to = *all[(branch + (i >= kBranches ? 1 : 0)) % 3];
+        const auto run = push(to, "b" + std::to_string(branch), sha, delivery);
+        std::lock_guard lock(mutex);
+        if (run > 0) {
+          answers[delivery].insert(run);
+        } else {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(refused, 0);
+  ASSERT_EQ(answers.size(), static_cast<std::size_t>(kBranches));
+  std::set<std::int64_t> runs;
+  for (const auto& [delivery, told] : answers) {
+    EXPECT_EQ(told.size(), 1U) << delivery << " was answered with different runs";
+    runs.insert(*told.begin());
+  }
+  EXPECT_EQ(runs.size(), static_cast<std::size_t>(kBranches));
+  for (const auto run : runs) {
+    auto ended = a.wait_run(run, "succeeded", std::chrono::seconds(300));
+    if (ended.at("state").as_string() != "succeeded") break;
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM runs"), kBranches);
+  EXPECT_EQ(count("SELECT count(*) FROM deliveries"), kBranches);
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE state = 'succeeded' AND interruptions = 0"),
+            kBranches);
+  // Executed once each, by one node: every run started exactly once across the three logs.
+  const auto started = starts();
+  EXPECT_EQ(started.size(), static_cast<std::size_t>(kBranches));
+  for (const auto& [run, n] : started) EXPECT_EQ(n, 1) << "run " << run << " started " << n;
+  // Every node took part.
+  for (const char* name : {"a", "b", "c"}) {
+    EXPECT_GT(count(std::string("SELECT count(*) FROM runs WHERE node = '") + name + "'"), 0)
+        << name;
+  }
+}
+
+TEST_F(ClusterTest, RunsOfANodeKilledMidwayFinishOnTheOthersAfterItsLease) {
+  Daemon& a = node("a", "limits: {concurrent_runs: 2}\n", "3s");
+  ASSERT_TRUE(a.start()) << a.log();
+  const std::string sha = commit("steps:\n  - {name: slow, commands: [\"sleep 4\"]}\n", 2);
+  const auto first = push(a, "b0", sha, "k0");
+  const auto second = push(a, "b1", sha, "k1");
+  ASSERT_GT(first, 0);
+  ASSERT_GT(second, 0);
+  a.wait_run(first, "running");
+  a.wait_run(second, "running");
+  Daemon& b = node("b", "", "3s");
+  Daemon& c = node("c", "", "3s");
+  ASSERT_TRUE(b.start()) << b.log();
+  ASSERT_TRUE(c.start()) << c.log();
+  // Its steps die with it (bwrap --die-with-parent), as they would with its machine.
+  a.kill9();
+  auto one = b.wait_run(first, "succeeded");
+  auto two = b.wait_run(second, "succeeded");
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE node IN ('b', 'c') AND state = 'succeeded' "
+                  "AND interruptions = 1"),
+            2)
+      << json::serialize(one) << json::serialize(two);
+  EXPECT_EQ(count("SELECT count(*) FROM runs"), 2) << "no run was made twice";
+  EXPECT_TRUE(b.log().find("lease passed; queued again") != std::string::npos ||
+              c.log().find("lease passed; queued again") != std::string::npos)
+      << b.log() << c.log();
+  // Started on a, then once more elsewhere: twice each, never more.
+  for (const auto& [run, n] : starts()) EXPECT_EQ(n, 2) << "run " << run;
+}
+
+TEST_F(ClusterTest, ACancelAskedOnAnotherNodeStopsTheRunWhereItRuns) {
+  Daemon& a = node("a");
+  Daemon& b = node("b", "limits: {concurrent_runs: 0}\n");  // takes requests, runs nothing
+  ASSERT_TRUE(a.start()) << a.log();
+  ASSERT_TRUE(b.start()) << b.log();
+  const std::string sha = commit("steps:\n  - {name: long, commands: [\"sleep 300\"]}\n");
+  const auto run = push(b, "develop", sha, "long");
+  ASSERT_GT(run, 0);
+  b.wait_run(run, "running");
+  auto asked = b.api_post("/api/v1/runs/" + std::to_string(run) + "/cancel");
+  EXPECT_EQ(asked.status, 202) << asked.body;
+  EXPECT_NE(asked.body.find("cancelling"), std::string::npos) << asked.body;
+  auto ended = b.wait_run(run, "cancelled", std::chrono::seconds(60));
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE node = 'a' AND state = 'cancelled'"), 1)
+      << json::serialize(ended);
+}
+
+TEST_F(ClusterTest, OneNodeIsOnDutyAndAnotherTakesOverWhenItDies) {
+  Daemon& a = node("a");
+  ASSERT_TRUE(a.start()) << a.log();
+  ASSERT_TRUE(a.wait_for_log("node a is on duty")) << a.log();
+  Daemon& b = node("b");
+  ASSERT_TRUE(b.start()) << b.log();
+  EXPECT_TRUE(b.wait_for_log("store: postgresql, shared as node b"));
+  EXPECT_EQ(b.log().find("is on duty"), std::string::npos) << b.log();
+  a.kill9();
+  EXPECT_TRUE(b.wait_for_log("node b is on duty")) << b.log();
+}
+
+TEST_F(ClusterTest, EveryNodeListsTheNodesWithTheirLabelsAndHeartbeats) {
+  Daemon& a = node("a");
+  Daemon& b = node("b", "limits: {concurrent_runs: 3}\n");
+  ASSERT_TRUE(a.start()) << a.log();
+  ASSERT_TRUE(b.start()) << b.log();
+  for (Daemon* d : {&a, &b}) {
+    auto r = d->api("/api/v1/nodes");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto nodes = json::parse(r.body).at("nodes").as_array();
+    ASSERT_EQ(nodes.size(), 2U) << r.body;
+    EXPECT_EQ(nodes[0].at("name").as_string(), "a");
+    EXPECT_EQ(nodes[1].at("name").as_string(), "b");
+    EXPECT_EQ(nodes[1].at("capacity").as_int64(), 3);
+    EXPECT_EQ(json::serialize(nodes[0].at("labels")), R"(["linux","a-label"])");
+    EXPECT_TRUE(nodes[0].at("alive").as_bool());
+    EXPECT_EQ(nodes[0].at("running").as_int64(), 0);
+    EXPECT_FALSE(nodes[0].at("last_heartbeat").as_string().empty());
+  }
+  // Unauthenticated: refused, as the rest of the API.
+  EXPECT_EQ(a.request("GET", "/api/v1/nodes").status, 401);
+}
+
+TEST_F(ClusterTest, AStoreItCannotReachIsAClearErrorAtStart) {
+  Daemon& a = node("a");
+  a.home().write("secrets/pg.url", "postgresql://juanie@127.0.0.1:1/nothing?sslmode=disable\n");
+  EXPECT_FALSE(a.start());
+  EXPECT_NE(a.log().find("store (postgresql, store.url_file pg.url)"), std::string::npos)
+      << a.log();
+  EXPECT_EQ(a.log().find("127.0.0.1:1/nothing"), std::string::npos)
+      << "the URI (it may hold a password) is never logged";
+}
+
+}  // namespace
+}  // namespace juanie::test
