@@ -146,6 +146,44 @@ TEST(DaemonConfig, ErrorsNameFileLineAndField) {
             "/etc/juanie/juanie.yaml:1: data_dir: is required");
 }
 
+TEST(DaemonConfig, SharedStoreNodeAndCluster) {
+  const std::string base = "data_dir: /d\nprojects_dir: /p\nsecrets_dir: /s\n";
+  auto has = [](const std::string& error, const std::string& part) {
+    return error.find(part) != std::string::npos;
+  };
+  EXPECT_EQ(parse(base)->store.backend, Store::Backend::kSqlite);
+  auto shared = parse(base +
+                      "store: {backend: postgresql, url_file: pg.url}\n"
+                      "node: {name: build-1, labels: [linux, amd64]}\ncluster: {lease_ttl: 30s}\n");
+  ASSERT_TRUE(shared) << shared.error().message;
+  EXPECT_EQ(shared->store.backend, Store::Backend::kPostgresql);
+  EXPECT_EQ(shared->store.url_file, "pg.url");
+  EXPECT_EQ(shared->node.name, "build-1");
+  EXPECT_EQ(shared->node.labels, (std::vector<std::string>{"linux", "amd64"}));
+  EXPECT_EQ(shared->cluster.lease_ttl, std::chrono::seconds(30));
+  EXPECT_FALSE(parse(base + "store: {backend: postgresql, url_file: pg.url}\n")->node.name.empty());
+  EXPECT_TRUE(has(error_of(base + "store: {backend: mysql}\n"),
+                  "juanie.yaml:4: store.backend: must be sqlite or postgresql"));
+  EXPECT_TRUE(
+      has(error_of(base + "store: {backend: postgresql}\n"), "store.url_file: is required"));
+  EXPECT_TRUE(has(error_of(base + "store: {backend: postgresql, url_file: ../pg.url}\n"),
+                  "store.url_file"));
+  EXPECT_TRUE(has(error_of(base + "store: {url_file: pg.url}\n"),
+                  "store.url_file: is for the postgresql backend"));
+  EXPECT_TRUE(has(error_of(base + "node: {name: a}\n"), "node: is for several nodes"));
+  EXPECT_TRUE(
+      has(error_of(base + "store: {backend: postgresql, url_file: u}\nnode: {name: \"a b\"}\n"),
+          "node.name: \"a b\" must be 1 to 63 letters"));
+  EXPECT_TRUE(
+      has(error_of(base + "store: {backend: postgresql, url_file: u}\nnode: {labels: [\"x;y\"]}\n"),
+          "node.labels: \"x;y\" must be"));
+  EXPECT_TRUE(
+      has(error_of(base + "store: {backend: postgresql, url_file: u}\ncluster: {lease_ttl: 1s}\n"),
+          "cluster.lease_ttl: must be at least 3s"));
+  EXPECT_TRUE(has(error_of(base + "store: {backend: postgresql, url_file: u, pool: 3}\n"),
+                  "store.pool: unknown key"));
+}
+
 TEST(DaemonConfig, SandboxBackends) {
   const std::string base = "data_dir: /d\nprojects_dir: /p\nsecrets_dir: /s\n";
   auto podman = parse(base +
