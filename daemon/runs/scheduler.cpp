@@ -121,24 +121,30 @@ void Scheduler::cancel_superseded(const std::map<std::int64_t, std::int64_t>& su
   }
 }
 
-void Scheduler::tick() {
-  if (deps_.cluster) return tick_cluster();
+std::optional<Scheduler::Queue> Scheduler::read_queue() {
   auto queued = deps_.reader.with([](store::Database& db) { return store::queued_runs(db); });
   auto running =
       deps_.reader.with([](store::Database& db) { return store::running_per_project(db); });
   if (!queued || !running) {
     deps_.log.error("scheduler: cannot read the queue: " +
                     (queued ? running.error().message : queued.error().message));
-    return;
+    return std::nullopt;
   }
-  if (queued->empty()) return;
+  return Queue{std::move(*queued), std::move(*running)};
+}
+
+void Scheduler::tick() {
+  if (deps_.cluster) return tick_cluster();
+  auto queue = read_queue();
+  if (!queue || queue->queued.empty()) return;
+  const auto& [queued, running] = *queue;
   if (!may_start()) return;
   pipelines::ScheduleLimits limits{deps_.concurrent_runs, deps_.runs_per_project, {}};
   // Read each pass: a reload changes the caps of the next.
   for (const auto& [name, project] : *deps_.projects.get()) {
     limits.forks_per_project[name] = project->config.max_concurrent_forks;
   }
-  const auto decision = pipelines::schedule(*queued, *running, limits);
+  const auto decision = pipelines::schedule(queued, running, limits);
   cancel_superseded(decision.superseded);
   const std::string now = rfc3339(deps_.clock.now());
   for (auto run : decision.start) {
@@ -190,19 +196,13 @@ void Scheduler::tick_cluster() {
                                        ": its node's lease passed too many times; failed");
     }
   }
-  auto queued = deps_.reader.with([](store::Database& db) { return store::queued_runs(db); });
-  auto running =
-      deps_.reader.with([](store::Database& db) { return store::running_per_project(db); });
-  if (!queued || !running) {
-    deps_.log.error("scheduler: cannot read the queue: " +
-                    (queued ? running.error().message : queued.error().message));
-    return;
-  }
-  if (queued->empty()) return;
+  auto queue = read_queue();
+  if (!queue || queue->queued.empty()) return;
+  const auto& [queued, running] = *queue;
   // Superseded pull request runs, as one node would see them; any node may cancel them (a
   // second cancel of the same run is refused by its state and changes nothing).
   pipelines::ScheduleLimits limits{deps_.concurrent_runs, deps_.runs_per_project, {}};
-  cancel_superseded(pipelines::schedule(*queued, *running, limits).superseded);
+  cancel_superseded(pipelines::schedule(queued, running, limits).superseded);
   if (!may_start()) return;
   for (auto free = deps_.concurrent_runs - static_cast<int>(held.size()); free > 0; --free) {
     auto claim = cluster.claim(now);

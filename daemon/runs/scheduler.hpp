@@ -12,6 +12,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/config/project_registry.hpp"
 #include "daemon/runs/cluster_claims.hpp"
@@ -22,6 +23,7 @@
 #include "daemon/support/clock.hpp"
 #include "daemon/support/log.hpp"
 #include "daemon/support/periodic_worker.hpp"
+#include "pipelines/scheduling.hpp"
 #include "runner/pristine_trees.hpp"
 
 namespace juanie::daemon {
@@ -82,6 +84,13 @@ class Scheduler {
     std::jthread thread;  // its stop source is the run's cancel
   };
 
+  struct Queue {
+    std::vector<pipelines::QueuedRun> queued;
+    std::map<std::string, pipelines::RunningRuns> running;
+  };
+  // The queued runs, oldest first, and the running ones per project; nullopt (logged) when the
+  // store cannot be read.
+  std::optional<Queue> read_queue();
   void tick();
   // The cluster's pass: heartbeat, expired leases, superseded runs, then claims.
   void tick_cluster();
