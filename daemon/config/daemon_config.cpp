@@ -18,16 +18,19 @@ using pipelines::parse_yaml;
 
 namespace fs = std::filesystem;
 
+// What a node's name and labels are made of.
+bool is_label_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
 // The default node name: the host's own, as several nodes on several machines differ by it.
 std::string host_name() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "juanie";
   std::string out(name);
   for (char& c : out) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-          c == '_' || c == '.')) {
-      c = '-';
-    }
+    if (!is_label_char(c)) c = '-';
   }
   return out.substr(0, 63);
 }
@@ -147,10 +150,7 @@ Store parse_store(MapReader& root) {
 }
 
 bool is_label(std::string_view s) {
-  return !s.empty() && s.size() <= 63 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.';
-  });
+  return !s.empty() && s.size() <= 63 && std::all_of(s.begin(), s.end(), is_label_char);
 }
 
 Node parse_node(MapReader& root, std::string default_name) {
