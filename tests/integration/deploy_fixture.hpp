@@ -4,6 +4,7 @@
 // an app repository whose develop branch builds an image, and a GitOps repository whose dev
 // overlay names it — project `app`, the real daemon running pipelines.
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <boost/json/object.hpp>
 #include <memory>
@@ -23,6 +24,32 @@ inline const char* kOverlay =
     "namespace: dev\n"
     "resources:\n  - ../../base\n"
     "images:\n";
+
+// A YAML document as Flux reads it: structure and scalar values, not quoting or comments. The
+// editor keeps the replaced value's quotes, so a restored tag can come back quoted where the
+// tag it replaced needed quotes (about one short hash in 100, e.g. 1234e567).
+inline std::string yaml_as_read(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar:
+      return "'" + n.Scalar() + "'";
+    case YAML::NodeType::Sequence: {
+      std::string out = "[";
+      for (const auto& item : n) out += yaml_as_read(item) + ",";
+      return out + "]";
+    }
+    case YAML::NodeType::Map: {
+      std::string out = "{";
+      for (const auto& kv : n) out += yaml_as_read(kv.first) + ":" + yaml_as_read(kv.second) + ",";
+      return out + "}";
+    }
+    default:
+      return "~";
+  }
+}
+
+inline std::string yaml_as_read(const std::string& yaml) {
+  return yaml_as_read(YAML::Load(yaml));
+}
 
 class DeployTest : public ::testing::Test {
  protected:

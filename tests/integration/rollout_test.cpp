@@ -150,8 +150,8 @@ TEST_F(RolloutTest, FluxDecidesRolloutsAndAFailedOneIsRolledBackByANewCommit) {
   const auto overlay = gitops("show main:overlays/dev/kustomization.yaml");
   EXPECT_NE(overlay.find(first_tag), std::string::npos) << overlay;
   EXPECT_NE(overlay.find("digest: " + first_digest), std::string::npos) << overlay;
-  EXPECT_EQ(gitops("show main:overlays/dev/kustomization.yaml"),
-            gitops("show " + first_commit + ":overlays/dev/kustomization.yaml"));
+  EXPECT_EQ(yaml_as_read(gitops("show main:overlays/dev/kustomization.yaml")),
+            yaml_as_read(gitops("show " + first_commit + ":overlays/dev/kustomization.yaml")));
   EXPECT_NE(gitops("log -1 --format=%s main").find("Roll back dev to "), std::string::npos);
 
   // The notification says what failed and what was restored.
@@ -319,8 +319,9 @@ TEST_F(RolloutTest, JuanieRollbackRestoresAnEarlierImageAndHonoursTheApprovalPol
   const auto rollback = list.at("deployments").as_array().at(0).as_object();
   const auto done = wait_state(rollback.at("id").as_int64(), "deploying");
   EXPECT_EQ(text(done.at("triggered_by")), "tests");
-  EXPECT_EQ(gitops("show main:overlays/dev/kustomization.yaml"),
-            gitops("show " + text(first.at("gitops_commit")) + ":overlays/dev/kustomization.yaml"));
+  EXPECT_EQ(yaml_as_read(gitops("show main:overlays/dev/kustomization.yaml")),
+            yaml_as_read(gitops("show " + text(first.at("gitops_commit")) +
+                                ":overlays/dev/kustomization.yaml")));
   // A successful deployment rolled back by hand was not a failure: it stays success, marked
   // as rolled back, so the next plain rollback does not go back to it.
   const auto undone = deployment(second.at("id").as_int64());
