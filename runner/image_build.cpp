@@ -19,6 +19,42 @@ bool inside(const fs::path& path, const fs::path& root) {
   return r == root.end();
 }
 
+// The last non-empty line of what a command printed, at most 300 bytes: podman ends a failure
+// with its "Error: ..." line, which belongs in the step's reason (the run's page, the API, a CI
+// log), not only deep in the step's log.
+class LastLine {
+ public:
+  void add(std::string_view chunk) {
+    pending_.append(chunk);
+    if (pending_.size() > 4096) pending_.erase(0, pending_.size() - 4096);
+    for (auto end = pending_.find('\n'); end != std::string::npos; end = pending_.find('\n')) {
+      keep(pending_.substr(0, end));
+      pending_.erase(0, end + 1);
+    }
+  }
+  std::string get() {
+    keep(pending_);
+    pending_.clear();
+    return last_;
+  }
+
+ private:
+  void keep(std::string line) {
+    for (auto& c : line) {  // no terminal escapes in a reason
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    if (line.empty()) return;
+    if (line.size() > 300) {
+      std::size_t cut = 300;  // not inside a UTF-8 sequence
+      while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+      line = line.substr(0, cut) + "...";
+    }
+    last_ = std::move(line);
+  }
+  std::string pending_, last_;
+};
+
 Result<void> run(const std::vector<std::string>& argv, const ImageBuildRequest& request,
                  const std::function<void(std::string_view)>& output, const std::string& what) {
   output("+ " + what + "\n");
@@ -27,12 +63,18 @@ Result<void> run(const std::vector<std::string>& argv, const ImageBuildRequest& 
   process.env = engine_environment();
   process.timeout = request.timeout;
   process.cancel = request.cancel;
-  auto outcome = run_process(process, output);
+  LastLine last;
+  auto outcome = run_process(process, [&](std::string_view chunk) {
+    last.add(chunk);
+    output(chunk);
+  });
   if (!outcome) return std::unexpected(outcome.error());
   if (outcome->cancelled) return fail("cancelled");
   if (outcome->timed_out) return fail(what + " timed out");
   if (outcome->exit_code != 0) {
-    return fail(what + " failed (exit " + std::to_string(outcome->exit_code) + ")");
+    const auto said = last.get();
+    return fail(what + " failed (exit " + std::to_string(outcome->exit_code) + ")" +
+                (said.empty() ? "" : ": " + said));
   }
   return {};
 }

@@ -71,7 +71,8 @@ class DeployTest : public ::testing::Test {
         {{".juanie.yml",
           "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
           "image: {dockerfile: Dockerfile, context: .}\n"},
-         {"Dockerfile", "FROM " + base + "\nRUN echo built > /built\nCOPY VERSION /VERSION\n"},
+         {"Dockerfile",
+          "FROM " + base + "\nWORKDIR /app\nRUN echo built > built\nCOPY VERSION /VERSION\n"},
          {"VERSION", "1\n"}},
         "app");
     // The GitOps repository: the overlay names the image with an old tag.

@@ -185,6 +185,11 @@ TEST_F(DeployTest, ADockerfileThatFailsFailsTheRunAndDeploysNothing) {
   EXPECT_NE(std::string(last.at("reason").as_string()).find("image: podman build"),
             std::string::npos)
       << json::serialize(last);
+  // The reason says why, in podman's own last line, without opening the log.
+  EXPECT_NE(std::string(last.at("reason").as_string())
+                .find("failed (exit 3): Error: building at STEP \"RUN exit 3\""),
+            std::string::npos)
+      << json::serialize(last);
   EXPECT_TRUE(last.at("deployment").is_null());
   EXPECT_EQ(git("-C " + (d.home() / "gitops.git").string() + " rev-list --count main"), "1\n");
   const auto told = hooks.wait_for(1);
