@@ -145,6 +145,13 @@ Result<GitOpsOutcome> GitOpsWriter::apply(const GitOpsRepository& target,
   const auto dir = root_ / directory_name(target.url, target.branch);
   FileLock lock(dir.string() + ".lock");
   if (!lock.held()) return failed(Error{"cannot lock the clone of " + target.url});
+  // After the lock file: this node's writers of the branch wait here, not in the store.
+  std::unique_ptr<HeldBranch> held;
+  if (across_nodes_) {
+    auto branch = across_nodes_->hold(target.url, target.branch);
+    if (!branch) return failed(branch.error());
+    held = std::move(*branch);
+  }
   auto repo = open_or_create(dir, target.url);
   if (!repo) return failed(repo.error());
 

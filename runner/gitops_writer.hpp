@@ -7,6 +7,7 @@
 
 #include "pipelines/error.hpp"
 #include "pipelines/kustomize_edit.hpp"
+#include "runner/branch_lock.hpp"
 #include "runner/gitops_remote.hpp"
 #include "runner/random_source.hpp"
 
@@ -48,20 +49,23 @@ using GitOpsPushObserver = std::function<void(GitOpsPush)>;
 // fetched before each change; the file edited in place (pipelines::set_image), committed on
 // the branch's tip and pushed without force. A push rejected because someone else pushed
 // first is retried on the new tip after a backoff, a bounded number of times. One writer per
-// repository and branch at a time (a lock file), in this process and across processes.
+// repository and branch at a time (a lock file), in this process and across processes, and
+// across build nodes sharing a store when a BranchLock is given.
 class GitOpsWriter {
  public:
   // `remote`: how it fetches and pushes (not owned); null: libgit2. `random`: where the
   // backoff's jitter comes from (not owned); null: the system's. `observer`: told of each
-  // push attempt; empty: nobody.
+  // push attempt; empty: nobody. `across_nodes` (not owned): held around each change beside
+  // the lock file; null: this node is the only writer.
   explicit GitOpsWriter(std::filesystem::path root, GitOpsRetry retry = {},
                         const GitOpsRemote* remote = nullptr, const RandomSource* random = nullptr,
-                        GitOpsPushObserver observer = {})
+                        GitOpsPushObserver observer = {}, const BranchLock* across_nodes = nullptr)
       : root_(std::move(root)),
         retry_(retry),
         remote_(remote ? remote : &libgit2_),
         random_(random ? random : &system_random_),
-        observer_(std::move(observer)) {}
+        observer_(std::move(observer)),
+        across_nodes_(across_nodes) {}
   GitOpsWriter(const GitOpsWriter&) = delete;
   GitOpsWriter& operator=(const GitOpsWriter&) = delete;
 
@@ -82,6 +86,7 @@ class GitOpsWriter {
   SystemRandom system_random_;
   const RandomSource* random_;
   GitOpsPushObserver observer_;
+  const BranchLock* across_nodes_;
 };
 
 }  // namespace juanie::runner

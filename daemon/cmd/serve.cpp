@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "daemon/api/routes.hpp"
@@ -19,6 +20,7 @@
 #include "daemon/config/project_registry.hpp"
 #include "daemon/deploy/deployment_loop.hpp"
 #include "daemon/deploy/rollout_watch.hpp"
+#include "daemon/deploy/shared_branch_lock.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/notify/dispatcher.hpp"
 #include "daemon/notify/notifier.hpp"
@@ -330,9 +332,14 @@ int serve(const std::filesystem::path& config_file) {
   const OpenSslRandom random;
   const runner::SupervisedProcesses processes;
   const runner::PodmanEngine engine;
+  // Sharing a store, the nodes' writers of one GitOps branch take turns (an advisory lock):
+  // a change waits for another node's for up to two minutes — a push, not a build.
+  std::optional<SharedBranchLock> branch_lock;
+  if (shared) branch_lock.emplace(url_file, std::chrono::minutes(2));
   runner::GitOpsWriter gitops(
       daemon.data_dir / "gitops", {}, nullptr, &random,
-      [&metrics](runner::GitOpsPush push) { metrics.gitops_push(runner::to_string(push)); });
+      [&metrics](runner::GitOpsPush push) { metrics.gitops_push(runner::to_string(push)); },
+      branch_lock ? &*branch_lock : nullptr);
   // Sharing a store, the work done once for all nodes is done by the node on duty.
   const std::function<bool()> on_duty =
       duty ? std::function<bool()>([&duty] { return duty->held(); }) : std::function<bool()>();
