@@ -4,17 +4,15 @@
 #include <map>
 
 #include "pipelines/image_reference.hpp"
+#include "pipelines/node_label.hpp"
 #include "pipelines/yaml_reader.hpp"
 
 namespace juanie::pipelines {
 namespace {
 
+// A step's name is made as a node label is (it names containers and log files).
 bool is_step_name(std::string_view name) {
-  if (name.empty() || name.size() > 63) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.';
-  });
+  return is_node_label(name);
 }
 
 bool is_env_name(std::string_view name) {
@@ -31,6 +29,19 @@ std::vector<std::string> string_or_list(MapReader& r, std::string_view key) {
   if (node->IsScalar()) return {node->Scalar()};
   auto list = r.optional_string_list(key);
   return list.value_or(std::vector<std::string>{});
+}
+
+// runs_on: node labels, one or a list.
+std::vector<std::string> parse_runs_on(MapReader& r) {
+  auto labels = string_or_list(r, "runs_on");
+  for (const auto& label : labels) {
+    if (!is_node_label(label)) {
+      r.fail_at(
+          *r.child("runs_on"), "runs_on",
+          "\"" + label + "\" must be 1 to 63 letters, digits, '-', '_' or '.' (a node label)");
+    }
+  }
+  return labels;
 }
 
 When parse_when(MapReader& step) {
@@ -106,6 +117,7 @@ Step parse_step(const MapReader& root, const YAML::Node& node, std::size_t index
   step.network = r.optional_bool("network").value_or(false);
   step.when = parse_when(r);
   step.depends_on = string_or_list(r, "depends_on");
+  step.runs_on = parse_runs_on(r);
   r.finish();
   return step;
 }
@@ -187,11 +199,24 @@ Pipeline parse(const YAML::Node& doc, std::string_view file) {
     r.finish();
     pipeline.image = build;
   }
+  pipeline.runs_on = parse_runs_on(root);
   root.finish();
   return pipeline;
 }
 
 }  // namespace
+
+std::vector<std::string> labels_needed(const Pipeline& pipeline) {
+  std::vector<std::string> out;
+  auto add = [&out](const std::vector<std::string>& labels) {
+    for (const auto& label : labels) {
+      if (std::find(out.begin(), out.end(), label) == out.end()) out.push_back(label);
+    }
+  };
+  add(pipeline.runs_on);
+  for (const auto& step : pipeline.steps) add(step.runs_on);
+  return out;
+}
 
 Result<Pipeline> parse_pipeline(std::string_view text, std::string_view file) {
   return read_document(text, file, [&](const YAML::Node& doc) { return parse(doc, file); });

@@ -30,6 +30,9 @@ struct Step {
   bool network = false;
   When when;
   std::vector<std::string> depends_on;
+  // Labels the build node must have (node.labels): a run's steps share one workspace, so
+  // they run on one node, which must have what any of them asks (labels_needed).
+  std::vector<std::string> runs_on;
   int line = 0;  // where the step starts, for messages about it
 };
 
@@ -43,7 +46,12 @@ struct ImageBuild {
 struct Pipeline {
   std::vector<Step> steps;
   std::optional<ImageBuild> image;
+  std::vector<std::string> runs_on;  // labels the run's build node must have
 };
+
+// The labels the node that runs `pipeline` must have: its own runs_on and every step's, each
+// once, in the order first asked.
+std::vector<std::string> labels_needed(const Pipeline& pipeline);
 
 inline constexpr std::string_view kPipelineEvents[] = {"push", "tag", "manual", "pull_request"};
 

@@ -42,6 +42,7 @@
 #include "daemon/support/log.hpp"
 #include "daemon/support/metrics.hpp"
 #include "daemon/support/periodic_worker.hpp"
+#include "pipelines/node_label.hpp"
 #include "runner/git_checkout.hpp"
 #include "runner/git_mirror.hpp"
 #include "runner/gitops_writer.hpp"
@@ -250,8 +251,7 @@ int serve(const std::filesystem::path& config_file) {
     // Before the loops' first passes, which resume what a crash left: whoever is on duty does.
     if (auto first = duty->check(); first && *first)
       log.info("node " + daemon.node.name + " is on duty");
-    std::string labels;
-    for (const auto& label : daemon.node.labels) labels += (labels.empty() ? "" : ", ") + label;
+    const std::string labels = pipelines::join_labels(daemon.node.labels);
     log.info("store: postgresql, shared as node " + daemon.node.name +
              (labels.empty() ? std::string() : " (labels " + labels + ")"));
   }

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "pipelines/image_reference.hpp"
+#include "pipelines/node_label.hpp"
 #include "pipelines/yaml_reader.hpp"
 
 namespace juanie::daemon::config {
@@ -18,19 +19,13 @@ using pipelines::parse_yaml;
 
 namespace fs = std::filesystem;
 
-// What a node's name and labels are made of.
-bool is_label_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.';
-}
-
 // The default node name: the host's own, as several nodes on several machines differ by it.
 std::string host_name() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "juanie";
   std::string out(name);
   for (char& c : out) {
-    if (!is_label_char(c)) c = '-';
+    if (!pipelines::is_label_char(c)) c = '-';
   }
   return out.substr(0, 63);
 }
@@ -149,10 +144,6 @@ Store parse_store(MapReader& root) {
   return out;
 }
 
-bool is_label(std::string_view s) {
-  return !s.empty() && s.size() <= 63 && std::all_of(s.begin(), s.end(), is_label_char);
-}
-
 Node parse_node(MapReader& root, std::string default_name) {
   Node out;
   out.name = std::move(default_name);
@@ -160,7 +151,7 @@ Node parse_node(MapReader& root, std::string default_name) {
   if (!node) return out;
   MapReader r(*node, root.file(), "node");
   if (auto name = r.optional_string("name")) {
-    if (!is_label(*name)) {
+    if (!pipelines::is_node_label(*name)) {
       r.fail_at(*r.child("name"), "name",
                 "\"" + *name + "\" must be 1 to 63 letters, digits, '-', '_' or '.'");
     }
@@ -168,7 +159,7 @@ Node parse_node(MapReader& root, std::string default_name) {
   }
   if (auto labels = r.optional_string_list("labels")) {
     for (const auto& label : *labels) {
-      if (!is_label(label)) {
+      if (!pipelines::is_node_label(label)) {
         r.fail_at(*r.child("labels"), "labels",
                   "\"" + label + "\" must be 1 to 63 letters, digits, '-', '_' or '.'");
       }

@@ -13,6 +13,7 @@
 #include "daemon/store/log_keys.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "pipelines/image_tag.hpp"
+#include "pipelines/node_label.hpp"
 #include "pipelines/pipeline_file.hpp"
 #include "pipelines/plan.hpp"
 #include "runner/git_checkout.hpp"
@@ -118,6 +119,48 @@ void RunExecutor::finish(const store::RunRecord& run, const config::ProjectConfi
                                           (reason.empty() ? "" : ": " + reason));
 }
 
+bool RunExecutor::for_this_node(const store::RunRecord& run, const config::ProjectConfig& project,
+                                const pipelines::Pipeline& pipeline) const {
+  const auto needed = pipelines::labels_needed(pipeline);
+  const auto missing = pipelines::missing_labels(needed, deps_.daemon.node.labels);
+  if (missing.empty()) return true;
+  const std::string asked = pipelines::join_labels(needed);
+  if (deps_.daemon.store.backend != config::Store::Backend::kPostgresql) {
+    finish(run, project, pipelines::RunState::kFailed,
+           "the pipeline asks for a build node with labels " + asked +
+               " (runs_on); this daemon runs alone, without labels (node.labels come with "
+               "store.backend: postgresql)");
+    return false;
+  }
+  const std::string now = rfc3339(deps_.clock.now());
+  store::HandBack outcome = store::HandBack::kQueued;
+  auto handed = store::write_and_wait(deps_.writer, [&](store::Database& db) -> Result<void> {
+    auto h = store::hand_back_run(db, run.id, needed,
+                                  "node " + deps_.daemon.node.name + " lacks " +
+                                      pipelines::join_labels(missing) + " of the labels " + asked +
+                                      " the pipeline asks for (runs_on); queued for a node that "
+                                      "has them",
+                                  now);
+    if (!h) return std::unexpected(h.error());
+    outcome = *h;
+    return {};
+  });
+  if (!handed) {
+    // Still this node's lease: when it passes, the run goes back to the queue all the same.
+    deps_.log.error(store::keys_of(run),
+                    "run " + std::to_string(run.id) +
+                        ": cannot hand it back to the queue: " + handed.error().message);
+  } else if (outcome == store::HandBack::kNoNodeHasThem) {
+    finish(run, project, pipelines::RunState::kFailed,
+           "no build node has all the labels " + asked +
+               " the pipeline asks for (runs_on); add them to a node's node.labels");
+  } else {
+    deps_.log.info(store::keys_of(run), "run " + std::to_string(run.id) + " needs a node with " +
+                                            asked + " (runs_on); handed back to the queue");
+  }
+  return false;
+}
+
 void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProject& project,
                           std::stop_token cancel, std::stop_token shutdown) const {
   const auto& cfg = project.config;
@@ -157,10 +200,20 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     // A partial mirror (repo.filter) gets the blobs of this commit before libgit2 reads them.
     if (auto ok = deps_.mirrors.materialize(cfg.repo_url, run.sha, *credentials); !ok)
       return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
-    if (!layers) {
-      if (auto ok = runner::checkout_commit(*mirror, run.sha, ws, limits); !ok) {
-        return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
-      }
+  }
+  // From the commit's tree, not the workspace: a pushed symlink must not make the daemon read
+  // /dev/zero or a host file. Before the checkout: a run for another node leaves at once.
+  auto text =
+      runner::read_file_at_commit(deps_.mirrors.path_for(cfg.repo_url), run.sha, cfg.pipeline);
+  if (!text) return finish(run, cfg, pipelines::RunState::kFailed, text.error().message);
+  auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
+  if (!pipeline) return finish(run, cfg, pipelines::RunState::kFailed, pipeline.error().message);
+  if (!for_this_node(run, cfg, *pipeline)) return;
+  if (!resuming && !layers) {
+    if (auto ok =
+            runner::checkout_commit(deps_.mirrors.path_for(cfg.repo_url), run.sha, ws, limits);
+        !ok) {
+      return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
     }
   }
   // The commit's files: a pristine tree of the project's branch, moved to this commit by what
@@ -180,14 +233,6 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
       return finish(run, cfg, pipelines::RunState::kFailed, ok.error().message);
     if (!resuming) std::ofstream(runner::layers_mark(ws)) << run.sha << '\n';
   }
-  // From the commit's tree, not the workspace: a pushed symlink must not make the daemon read
-  // /dev/zero or a host file.
-  auto text =
-      runner::read_file_at_commit(deps_.mirrors.path_for(cfg.repo_url), run.sha, cfg.pipeline);
-  if (!text) return finish(run, cfg, pipelines::RunState::kFailed, text.error().message);
-  auto pipeline = pipelines::parse_pipeline(*text, cfg.pipeline);
-  if (!pipeline) return finish(run, cfg, pipelines::RunState::kFailed, pipeline.error().message);
-
   const auto context = run_context(run);
   const auto plan = pipelines::plan(*pipeline, context);
 

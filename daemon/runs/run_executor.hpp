@@ -72,6 +72,12 @@ class RunExecutor final : public RunLauncher {
   Result<std::filesystem::path> build_context(const store::RunRecord& run,
                                               const runner::WorkspaceLayers& layers,
                                               const std::atomic<bool>& stop) const;
+  // Whether the run stays on this node: its pipeline's runs_on labels (labels_needed) are all
+  // this node's. Otherwise, sharing a store, it goes back to the queue asking for them (not
+  // counted as an attempt) for a node that has them — or fails when no node has them; alone,
+  // it fails: a single node has no labels.
+  bool for_this_node(const store::RunRecord& run, const config::ProjectConfig& project,
+                     const pipelines::Pipeline& pipeline) const;
   // Records the run's end; a failure is told to the notification sinks in the same write.
   void finish(const store::RunRecord& run, const config::ProjectConfig& project,
               pipelines::RunState to, const std::string& reason) const;

@@ -35,7 +35,9 @@ Result<void> set_run_state(Database& db, std::int64_t run, RunState to,
                         : "UPDATE runs SET state = ?2, reason = ?3, finished_at = ?4 WHERE id = ?1";
   auto update = db.cached(sql);
   if (!update) return std::unexpected(update.error());
-  update->bind(1, run).bind(2, pipelines::to_string(to)).bind_optional(3, reason).bind(4, now);
+  update->bind(1, run).bind(2, pipelines::to_string(to)).bind_optional(3, reason);
+  // PostgreSQL refuses a parameter its statement never names (it cannot tell its type).
+  if (to != RunState::kQueued) update->bind(4, now);
   return update->run();
 }
 
@@ -62,6 +64,42 @@ Result<void> requeue_run(Database& db, std::int64_t run, const std::string& reas
   if (!clear) return std::unexpected(clear.error());
   clear->bind(1, run);
   return clear->run();
+}
+
+Result<HandBack> hand_back_run(Database& db, std::int64_t run,
+                               const std::vector<std::string>& labels, const std::string& reason,
+                               const std::string& now) {
+  if (db.backend() != Backend::kPostgresql || db.node().empty()) {
+    return fail(ErrorKind::kInvalid, "only a node sharing a store hands runs back");
+  }
+  // A text[] literal; labels are letters, digits, '-', '_' and '.' (is_node_label), quoted
+  // all the same.
+  std::string array = "{";
+  for (const auto& label : labels) array += (array.size() > 1 ? ",\"" : "\"") + label + "\"";
+  array += "}";
+  auto able = db.prepare("SELECT count(*) FROM nodes WHERE labels @> CAST(?1 AS text[])");
+  if (!able) return std::unexpected(able.error());
+  able->bind(1, array);
+  auto row = able->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row || able->int64(0) == 0) return HandBack::kNoNodeHasThem;
+  auto held = db.prepare("SELECT node FROM runs WHERE id = ?1 AND state = 'running'");
+  if (!held) return std::unexpected(held.error());
+  held->bind(1, run);
+  auto found = held->step();
+  if (!found) return std::unexpected(found.error());
+  if (!*found || held->optional_text(0) != db.node()) {
+    return fail(ErrorKind::kConflict,
+                "run " + std::to_string(run) + " is not held running by node " + db.node());
+  }
+  if (auto ok = requeue_run(db, run, reason, now); !ok) return std::unexpected(ok.error());
+  auto ask = db.prepare(
+      "UPDATE runs SET runs_on = CAST(?2 AS text[]), node = NULL, lease_until = NULL "
+      "WHERE id = ?1");
+  if (!ask) return std::unexpected(ask.error());
+  ask->bind(1, run).bind(2, array);
+  if (auto ok = ask->run(); !ok) return std::unexpected(ok.error());
+  return HandBack::kQueued;
 }
 
 Result<void> save_step(Database& db, std::int64_t run, const StepRecord& s) {

@@ -44,6 +44,15 @@ Result<CancelOutcome> cancel_run(Database& db, std::int64_t run, const std::stri
 Result<void> requeue_run(Database& db, std::int64_t run, const std::string& reason,
                          const std::string& now);
 
+// Several nodes: a running run whose pipeline asks for labels (runs_on) its node lacks goes
+// back to the queue asking for `labels` — only a node that has them all claims it then — with
+// `reason`, its attempt not counted. Refused (kConflict) unless this session's node holds it
+// running. kNoNodeHasThem: no node ever registered has them all; the run is left as it was.
+enum class HandBack { kQueued, kNoNodeHasThem };
+Result<HandBack> hand_back_run(Database& db, std::int64_t run,
+                               const std::vector<std::string>& labels, const std::string& reason,
+                               const std::string& now);
+
 Result<void> save_step(Database& db, std::int64_t run, const StepRecord& step);
 Result<std::vector<StepRecord>> list_steps(Database& db, std::int64_t run);
 

@@ -235,6 +235,50 @@ TEST_F(ClusterTest, RunsOfANodeKilledMidwayFinishOnTheOthersAfterItsLease) {
   for (const auto& [run, n] : starts()) EXPECT_EQ(n, 2) << "run " << run;
 }
 
+// The labels a pipeline asks for are known only once its file is read (after the claim): the
+// node that claimed it without them hands it back, asking for them, and only a node that has
+// them takes it next.
+TEST_F(ClusterTest, ARunAskingForLabelsRunsOnlyOnANodeThatHasThem) {
+  // b has joined the cluster (its labels are known) but is down for now: a takes the run.
+  Daemon& b = node("b");
+  ASSERT_TRUE(b.start()) << b.log();
+  EXPECT_EQ(b.stop(), 0);
+  Daemon& a = node("a");
+  ASSERT_TRUE(a.start()) << a.log();
+  const std::string sha = commit(
+      "runs_on: [linux]\nsteps:\n  - {name: ok, commands: [\"true\"]}\n"
+      "  - {name: arm, commands: [\"echo on b\"], runs_on: [b-label]}\n");
+  const auto run = push(a, "develop", sha, "labelled");
+  ASSERT_GT(run, 0);
+  ASSERT_TRUE(
+      a.wait_for_log("run " + std::to_string(run) +
+                     " needs a node with linux, b-label (runs_on); handed back to the queue"))
+      << a.log();
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE id = " + std::to_string(run) +
+                  " AND state = 'queued' AND node IS NULL AND runs_on = '{linux,b-label}'"),
+            1);
+  ASSERT_TRUE(b.start()) << b.log();
+  auto done = b.wait_run(run, "succeeded");
+  EXPECT_EQ(done.at("state").as_string(), "succeeded") << b.log();
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE id = " + std::to_string(run) +
+                  " AND state = 'succeeded' AND node = 'b'"),
+            1);
+  const auto log = b.api("/api/v1/runs/" + std::to_string(run) + "/log").body;
+  EXPECT_NE(log.find("on b"), std::string::npos) << log;
+}
+
+TEST_F(ClusterTest, ARunAskingForLabelsNoNodeHasFailsSayingWhich) {
+  Daemon& a = node("a");
+  ASSERT_TRUE(a.start()) << a.log();
+  const std::string sha = commit("runs_on: [gpu]\nsteps:\n  - {name: ok, commands: [\"true\"]}\n");
+  const auto run = push(a, "develop", sha, "nobody");
+  ASSERT_GT(run, 0);
+  auto failed = a.wait_run(run, "failed");
+  EXPECT_EQ(failed.at("reason").as_string(),
+            "no build node has all the labels gpu the pipeline asks for (runs_on); add them to a "
+            "node's node.labels");
+}
+
 TEST_F(ClusterTest, ACancelAskedOnAnotherNodeStopsTheRunWhereItRuns) {
   Daemon& a = node("a");
   Daemon& b = node("b", "limits: {concurrent_runs: 0}\n");  // takes requests, runs nothing

@@ -111,6 +111,15 @@ TEST_F(RunTest, FailuresCarryTheirReason) {
                 .find(".juanie.yml:4:5: steps[0].commandz: unknown key"),
             std::string::npos);
 
+  // A daemon alone (SQLite) has no labels: a pipeline asking for some fails, saying so.
+  const std::string labelled =
+      commit("steps:\n  - {name: a, commands: [\"true\"], runs_on: [arm64]}\n");
+  auto unplaced = d.wait_run(push(labelled), "failed");
+  EXPECT_EQ(unplaced.at("reason").as_string(),
+            "the pipeline asks for a build node with labels arm64 (runs_on); this daemon runs "
+            "alone, without labels (node.labels come with store.backend: postgresql)");
+  EXPECT_EQ(unplaced.at("steps").as_array().size(), 0U) << "nothing ran";
+
   auto missing = d.wait_run(push("0123456789abcdef0123456789abcdef01234567"), "failed");
   EXPECT_NE(std::string(missing.at("reason").as_string()).find("does not exist"),
             std::string::npos);

@@ -134,6 +134,40 @@ TEST(PipelineFile, CyclesAreNamed) {
             std::string::npos);
 }
 
+TEST(PipelineFile, RunsOnAsksTheNodeForTheLabelsOfTheRunAndOfEveryStep) {
+  auto p = parse_pipeline(
+      "runs_on: arm64\n"
+      "steps:\n"
+      "  - {name: build, commands: [make]}\n"
+      "  - {name: gpu-test, commands: [make gpu], runs_on: [gpu, arm64]}\n"
+      "  - {name: lint, commands: [make lint], runs_on: [fast.disk]}\n",
+      ".juanie.yml");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->runs_on, (std::vector<std::string>{"arm64"}));
+  EXPECT_TRUE(p->steps[0].runs_on.empty());
+  EXPECT_EQ(p->steps[1].runs_on, (std::vector<std::string>{"gpu", "arm64"}));
+  // One node runs every step of a run (they share its workspace): it needs them all, once.
+  EXPECT_EQ(labels_needed(*p), (std::vector<std::string>{"arm64", "gpu", "fast.disk"}));
+  auto none = parse_pipeline("steps:\n  - {name: a, commands: [x]}\n", ".juanie.yml");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(labels_needed(*none).empty());
+}
+
+TEST(PipelineFile, RunsOnLabelsAreNodeLabels) {
+  EXPECT_EQ(error_of("runs_on: [arm64, \"x y\"]\nsteps:\n  - {name: a, commands: [x]}\n"),
+            ".juanie.yml:1:10: runs_on: \"x y\" must be 1 to 63 letters, digits, '-', '_' or '.' "
+            "(a node label)");
+  EXPECT_EQ(error_of("steps:\n  - {name: a, commands: [x], runs_on: [\"\"]}\n"),
+            ".juanie.yml:2:40: steps[0].runs_on: must be a list of non-empty strings");
+  EXPECT_EQ(error_of("runs_on: {arch: arm64}\nsteps:\n  - {name: a, commands: [x]}\n"),
+            ".juanie.yml:1:10: runs_on: must be a list of strings");
+  EXPECT_EQ(error_of("runs_on: [" + std::string(64, 'a') +
+                     "]\nsteps:\n  - {name: a, commands: "
+                     "[x]}\n")
+                .substr(0, 30),
+            ".juanie.yml:1:10: runs_on: \"aa");
+}
+
 TEST(PipelineFile, SyntaxErrors) {
   const std::string message = error_of("steps:\n  - name: [a\n");
   EXPECT_EQ(message.rfind(".juanie.yml:", 0), 0u);

@@ -13,6 +13,7 @@
 
 #include "daemon/store/pg_fixture.hpp"
 #include "daemon/store/pg_schema.hpp"
+#include "daemon/store/run_lifecycle.hpp"
 
 namespace juanie::daemon::store::pg {
 namespace {
@@ -267,6 +268,52 @@ TEST_F(PgClaims, OnlyANodeWithTheLabelsClaimsARunAskingForThem) {
   auto both =
       claim_run(*conn_, {.node = "arm", .labels = {"gpu", "arm64"}, .per_project = 5, .now = kNow});
   ASSERT_TRUE(both && *both);
+}
+
+// A run is queued before anyone reads its pipeline; the node that claims it and finds labels
+// it lacks (runs_on) hands it back asking for them.
+TEST_F(PgClaims, ARunHandedBackAsksForItsLabelsAndOnlyANodeWithThemClaimsItNext) {
+  ASSERT_TRUE(register_node(*conn_, "x86", {"amd64"}, 2, kNow));
+  ASSERT_TRUE(register_node(*conn_, "arm", {"arm64", "gpu"}, 2, kNow));
+  queue("shop", 1);
+  auto first = claim_run(*conn_, {.node = "x86", .labels = {"amd64"}, .now = kNow});
+  ASSERT_TRUE(first && *first);
+  const auto run = (*first)->run;
+
+  // Only the holder hands it back.
+  auto as_arm = Database::open_postgresql(connect(), false, "arm");
+  ASSERT_TRUE(as_arm);
+  auto refused = hand_back_run(*as_arm, run, {"arm64"}, "not mine", kNow);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(refused.error().message,
+            "run " + std::to_string(run) + " is not held running by node arm");
+
+  auto as_x86 = Database::open_postgresql(connect(), false, "x86");
+  ASSERT_TRUE(as_x86);
+  // No node has both "arm64" and "riscv": nothing changes, the caller fails the run.
+  auto nobody = hand_back_run(*as_x86, run, {"arm64", "riscv"}, "lacks them", kNow);
+  ASSERT_TRUE(nobody) << nobody.error().message;
+  EXPECT_EQ(*nobody, HandBack::kNoNodeHasThem);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE id = $1 AND state = 'running' AND node = "
+                   "'x86'",
+                   {run}),
+            1);
+
+  auto handed = hand_back_run(*as_x86, run, {"arm64"}, "x86 lacks arm64", kNow);
+  ASSERT_TRUE(handed) << handed.error().message;
+  EXPECT_EQ(*handed, HandBack::kQueued);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE id = $1 AND state = 'queued' AND node IS "
+                   "NULL AND lease_until IS NULL AND interruptions = 0 AND runs_on = '{arm64}' "
+                   "AND reason = 'x86 lacks arm64'",
+                   {run}),
+            1);
+  auto again = claim_run(*conn_, {.node = "x86", .labels = {"amd64"}, .now = kNow});
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again) << "the node that handed it back cannot claim it";
+  auto arm = claim_run(*conn_, {.node = "arm", .labels = {"arm64", "gpu"}, .now = kNow});
+  ASSERT_TRUE(arm && *arm);
+  EXPECT_EQ((*arm)->run, run);
 }
 
 }  // namespace
