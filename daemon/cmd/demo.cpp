@@ -514,7 +514,10 @@ void show_rollback(const std::string& base, const fs::path& home, const std::str
                          "Health check failed after 5m0s: timeout waiting for: "
                          "[Deployment/dev/shop-api status: 'InProgress']")
             << "\n";
-  auto undone = flux.wait(id, {"rolled_back", "failed", "success"});
+  // failed comes first (the verdict), rolled_back once the revert is committed: only
+  // rolled_back ends the wait, or the wait's minute — then the state says what happened.
+  auto undone = flux.wait(id, {"rolled_back", "success"});
+  if (!undone.is_object()) undone = flux.wait(id, {"failed", "deploying", "rolled_back"});
   const std::string state = undone.is_object() ? std::string(undone.at("state").as_string()) : "?";
   if (!failures.check(state == "rolled_back", "the failed rollout of deployment " +
                                                   std::to_string(id) + " ended " + state +
