@@ -9,6 +9,7 @@
 #include "daemon/cmd/project_init.hpp"
 #include "daemon/cmd/rollback_command.hpp"
 #include "daemon/cmd/serve.hpp"
+#include "daemon/cmd/store_command.hpp"
 #include "daemon/cmd/trigger_command.hpp"
 #include "daemon/cmd/validate.hpp"
 #include "daemon/config/loader.hpp"
@@ -33,6 +34,8 @@ commands:
                           print APPROVER's signed approve/reject link for a waiting deployment
   project init NAME ...   lay out a new project's GitOps repository, Flux objects and project
                           file (juanie project init --help)
+  store migrate --config FILE --from sqlite:PATH --to postgresql
+                          copy a stopped node's history into the PostgreSQL store FILE names
   demo                    start a daemon on a temporary home and send it signed pushes
   help                    this text
 )";
@@ -76,6 +79,7 @@ int run_cli(const std::vector<std::string>& args) {
   if (command == "trigger") return run_trigger(rest);
   if (command == "rollback") return run_rollback(rest);
   if (command == "approval-link") return run_approval_link(rest);
+  if (command == "store") return run_store(rest);
   if (command == "project" && !rest.empty() && rest[0] == "init") {
     return run_project_init(std::vector<std::string>(rest.begin() + 1, rest.end()));
   }

@@ -323,7 +323,7 @@ int serve(const std::filesystem::path& config_file) {
       log.warn("removed " + std::to_string(*removed) + " step container(s) left by a restart");
     }
   }
-  Metrics metrics;
+  Metrics metrics(shared ? daemon.node.name : std::string());
   metrics.declare_environments(environments_of(configuration->projects));
   ProjectRegistry projects(std::move(configuration->projects));
   runner::GitLibrary git;

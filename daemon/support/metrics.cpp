@@ -14,6 +14,7 @@
 namespace juanie::daemon {
 
 struct Metrics::Impl {
+  std::string node;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   prometheus::Family<prometheus::Counter>& webhooks =
       prometheus::BuildCounter()
@@ -150,7 +151,8 @@ void Metrics::Impl::add_operations_series() {
   build_info.Add({{"version", JUANIE_VERSION}, {"compiler", JUANIE_COMPILER}}).Set(1);
 }
 
-Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
+Metrics::Metrics(std::string node) : impl_(std::make_unique<Impl>()) {
+  impl_->node = std::move(node);
   // Every state appears from the start, so dashboards and alerts see zeros, not gaps.
   for (const char* state : {"queued", "running", "succeeded", "failed", "cancelled"}) {
     impl_->runs.Add({{"state", state}}).Set(0);
@@ -298,7 +300,14 @@ void Metrics::gitops_push(std::string_view result) {
 }
 
 std::string Metrics::render() const {
-  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+  auto families = impl_->registry->Collect();
+  if (!impl_->node.empty()) {
+    // Added at the scrape, not to each family: one place, and no series can miss it.
+    for (auto& family : families) {
+      for (auto& metric : family.metric) metric.label.push_back({"node", impl_->node});
+    }
+  }
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace juanie::daemon

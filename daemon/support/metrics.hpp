@@ -12,7 +12,9 @@ namespace juanie::daemon {
 // The daemon's Prometheus metrics (prometheus-cpp registry, text exposition format).
 class Metrics {
  public:
-  Metrics();
+  // `node`: the build node's name when several share a store; every series then carries it as
+  // the label `node` (empty: a daemon alone, no such label).
+  explicit Metrics(std::string node = {});
   ~Metrics();
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;

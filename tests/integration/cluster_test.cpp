@@ -12,6 +12,7 @@
 #include <mutex>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,11 +45,17 @@ class ClusterTest : public ::testing::Test {
   // A node named `name`; `extra` goes into its juanie.yaml.
   Daemon& node(const std::string& name, const std::string& extra = "",
                const std::string& lease_ttl = "60s") {
-    auto d = std::make_unique<Daemon>(
+    return with_project(std::make_unique<Daemon>(
         "store: {backend: postgresql, url_file: pg.url}\nnode: {name: " + name +
             ", labels: [linux, " + name + "-label]}\ncluster: {lease_ttl: " + lease_ttl + "}\n" +
             extra,
-        true);
+        true));
+  }
+
+  // A daemon alone, on its own SQLite file.
+  Daemon& solo() { return with_project(std::make_unique<Daemon>("", true)); }
+
+  Daemon& with_project(std::unique_ptr<Daemon> d) {
     d->home().write("secrets/pg.url", uri_ + "\n");
     d->home().write("secrets/app.webhook", kGithubSecret);
     d->home().write("projects.d/app.yaml",
@@ -328,6 +335,114 @@ TEST_F(ClusterTest, EveryNodeListsTheNodesWithTheirLabelsAndHeartbeats) {
   }
   // Unauthenticated: refused, as the rest of the API.
   EXPECT_EQ(a.request("GET", "/api/v1/nodes").status, 401);
+  // Each node's metrics say which node they are from, every series of them.
+  for (auto [d, name] : {std::pair{&a, "a"}, std::pair{&b, "b"}}) {
+    const auto scrape = d->request("GET", "/metrics").body;
+    std::istringstream lines(scrape);
+    int series = 0;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      ++series;
+      EXPECT_NE(line.find(std::string("node=\"") + name + "\""), std::string::npos) << line;
+    }
+    EXPECT_GT(series, 20) << scrape;
+  }
+}
+
+// A node that outgrows itself: its SQLite history moves into PostgreSQL with its ids, and the
+// node goes on from there on the shared store.
+TEST_F(ClusterTest, StoreMigrateMovesASingleNodesHistoryIntoAnEmptyStore) {
+  Daemon& d = solo();
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string good = commit("steps:\n  - {name: ok, commands: [\"echo moved\"]}\n");
+  const auto first = push(d, "develop", good, "m1");
+  ASSERT_GT(first, 0);
+  d.wait_run(first, "succeeded");
+  const std::string bad = commit("steps:\n  - {name: no, commands: [\"exit 3\"]}\n");
+  const auto second = push(d, "develop", bad, "m2");
+  ASSERT_GT(second, 0);
+  d.wait_run(second, "failed");
+  EXPECT_EQ(d.stop(), 0);
+
+  const fs::path config = d.home() / "juanie.yaml";
+  d.home().write("juanie.yaml", read_file(config) +
+                                    "store: {backend: postgresql, url_file: pg.url}\n"
+                                    "node: {name: solo}\n");
+  const std::string migrate =
+      std::string(JUANIE_BINARY) + " store migrate --config " + config.string() +
+      " --from sqlite:" + (d.home() / "data/juanie.db").string() + " --to postgresql 2>&1";
+  int status = -1;
+  const auto said = sh(migrate, &status);
+  ASSERT_EQ(status, 0) << said;
+  EXPECT_NE(said.find("runs: 2\n"), std::string::npos) << said;
+  EXPECT_NE(said.find("deliveries: 2\n"), std::string::npos) << said;
+  EXPECT_NE(said.find("into PostgreSQL"), std::string::npos) << said;
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE id = " + std::to_string(first) +
+                  " AND state = 'succeeded' AND sha = '" + good + "'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM steps WHERE run_id = " + std::to_string(second) +
+                  " AND state = 'failed' AND exit_code = 3"),
+            1);
+
+  // Once is all: a store that holds a history is refused, and left as it was.
+  const auto again = sh(migrate, &status);
+  EXPECT_EQ(status, 1) << again;
+  EXPECT_NE(again.find("already holds a history"), std::string::npos) << again;
+  EXPECT_EQ(count("SELECT count(*) FROM runs"), 2);
+
+  // The node, now on PostgreSQL, serves the old runs, knows the old deliveries, and numbers new
+  // runs after them.
+  ASSERT_TRUE(d.start()) << d.log();
+  auto old = d.api("/api/v1/runs/" + std::to_string(first));
+  EXPECT_EQ(old.status, 200);
+  EXPECT_NE(old.body.find("\"succeeded\""), std::string::npos) << old.body;
+  EXPECT_EQ(push(d, "develop", good, "m1"), first) << "a redelivery is the run it was";
+  const auto third =
+      push(d, "develop", commit("steps:\n  - {name: ok, commands: [\"true\"]}\n"), "m3");
+  EXPECT_EQ(third, std::max(first, second) + 1);
+  EXPECT_EQ(d.wait_run(third, "succeeded").at("state").as_string(), "succeeded") << d.log();
+}
+
+TEST_F(ClusterTest, StoreMigrateRefusesWhatItCannotMoveAndChangesNothing) {
+  Daemon& d = solo();
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.stop(), 0);
+  const fs::path config = d.home() / "juanie.yaml";
+  const std::string db = (d.home() / "data/juanie.db").string();
+  const std::string juanie = std::string(JUANIE_BINARY) + " store migrate ";
+  int status = -1;
+  // Not the command's shape: the usage, exit 2.
+  for (const std::string& args :
+       {"--config " + config.string() + " --from " + db + " --to postgresql",
+        "--config " + config.string() + " --from sqlite:" + db + " --to mysql",
+        "--from sqlite:" + db + " --to postgresql"}) {
+    const auto out = sh(juanie + args + " 2>&1", &status);
+    EXPECT_EQ(status, 2) << args;
+    EXPECT_NE(out.find("usage: juanie store migrate"), std::string::npos) << out;
+  }
+  // A configuration on SQLite names no PostgreSQL store to move to.
+  auto out =
+      sh(juanie + "--config " + config.string() + " --from sqlite:" + db + " --to postgresql 2>&1",
+         &status);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("does not name a PostgreSQL store"), std::string::npos) << out;
+  d.home().write("juanie.yaml", read_file(config) +
+                                    "store: {backend: postgresql, url_file: pg.url}\n"
+                                    "node: {name: solo}\n");
+  out = sh(juanie + "--config " + config.string() + " --from sqlite:" + db + "-missing" +
+               " --to postgresql 2>&1",
+           &status);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("juanie.db-missing is not a SQLite store"), std::string::npos) << out;
+  // A store at an older schema version is not copied half-understood.
+  sh("sqlite3 " + db + " 'PRAGMA user_version = 3'", &status);
+  out =
+      sh(juanie + "--config " + config.string() + " --from sqlite:" + db + " --to postgresql 2>&1",
+         &status);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("the SQLite store is at schema version 3"), std::string::npos) << out;
+  EXPECT_EQ(count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'"), 0)
+      << "nothing was made";
 }
 
 TEST_F(ClusterTest, AStoreItCannotReachIsAClearErrorAtStart) {
