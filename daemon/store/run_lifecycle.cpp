@@ -103,6 +103,20 @@ Result<HandBack> hand_back_run(Database& db, std::int64_t run,
 }
 
 Result<void> save_step(Database& db, std::int64_t run, const StepRecord& s) {
+  if (!db.node().empty()) {
+    // Several nodes: only the run's holder writes its steps. The row stays locked to the end
+    // of the transaction, so the lease cannot pass to another node between this and the write.
+    auto held = db.cached("SELECT node FROM runs WHERE id = ?1 FOR SHARE");
+    if (!held) return std::unexpected(held.error());
+    held->bind(1, run);
+    auto row = held->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row || held->optional_text(0) != db.node()) {
+      return fail(ErrorKind::kConflict, "run " + std::to_string(run) + " is not held by node " +
+                                            db.node() + ": its step is not recorded");
+    }
+    held->reset();
+  }
   auto stmt = db.cached(
       "INSERT INTO steps (run_id, idx, name, state, exit_code, reason, started_at, finished_at, "
       "log) "

@@ -210,6 +210,54 @@ TEST_F(PgClaims, ExpiredLeaseIsRequeuedOnceAndClaimedByAnotherNode) {
   EXPECT_EQ((*b)->interruptions, 1);
 }
 
+// Fencing: a node whose lease passed (a long pause, a lost network) may still be executing
+// the run and go on reporting it. Once another node took the run, nothing the old one says
+// moves the run or writes its steps.
+TEST_F(PgClaims, ANodeWhoseLeasePassedCanNoLongerMoveTheRunNorWriteItsSteps) {
+  queue("shop", 1);
+  auto first = claim_run(*conn_, {.node = "a", .now = kNow});
+  ASSERT_TRUE(first && *first);
+  const auto run = (*first)->run;
+  auto as_a = Database::open_postgresql(connect(), false, "a");
+  ASSERT_TRUE(as_a);
+  StepRecord step{.index = 0, .name = "build", .state = pipelines::StepState::kRunning};
+  ASSERT_TRUE(save_step(*as_a, run, step)) << "the holder writes its steps";
+
+  ASSERT_TRUE(conn_->exec("UPDATE runs SET lease_until = now() - interval '1 second' WHERE id = $1",
+                          {run}));
+  auto expired = requeue_expired(*conn_, 3, kNow);
+  ASSERT_TRUE(expired && expired->requeued.size() == 1U);
+  // Between the requeue and the next claim: a's word changes nothing either.
+  auto queued_then = set_run_state(*as_a, run, pipelines::RunState::kSucceeded, std::nullopt, kNow);
+  ASSERT_FALSE(queued_then);
+  EXPECT_EQ(queued_then.error().kind, ErrorKind::kConflict);
+  auto b = claim_run(*conn_, {.node = "b", .now = kNow});
+  ASSERT_TRUE(b && *b);
+  ASSERT_EQ((*b)->run, run);
+
+  auto moved = set_run_state(*as_a, run, pipelines::RunState::kSucceeded, std::nullopt, kNow);
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(moved.error().message,
+            "run " + std::to_string(run) + " is held by node b, not this one");
+  step.state = pipelines::StepState::kSucceeded;
+  auto written = save_step(*as_a, run, step);
+  ASSERT_FALSE(written);
+  EXPECT_EQ(written.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(scalar("SELECT count(*) FROM steps WHERE run_id = $1", {run}), 0)
+      << "the requeue cleared a's steps and a wrote none back";
+
+  // The holder's own word still counts.
+  auto as_b = Database::open_postgresql(connect(), false, "b");
+  ASSERT_TRUE(as_b);
+  ASSERT_TRUE(save_step(*as_b, run, step));
+  ASSERT_TRUE(set_run_state(*as_b, run, pipelines::RunState::kSucceeded, std::nullopt, kNow));
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE id = $1 AND state = 'succeeded' AND node = "
+                   "'b'",
+                   {run}),
+            1);
+}
+
 // The attempt limit of the single-node store: interrupted max_attempts times, the run fails
 // with the same reason; a cancel asked while it ran wins over the queue.
 TEST_F(PgClaims, LostLeasesPastTheAttemptLimitFailTheRun) {
