@@ -8,6 +8,7 @@
 #include "daemon/approvals/approval_wiring.hpp"
 #include "daemon/config/loader.hpp"
 #include "daemon/store/deployments.hpp"
+#include "daemon/store/pg_connection.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -74,6 +75,21 @@ std::unique_ptr<CommandContext> load_context(const std::string& config_file) {
   return context;
 }
 
+// The store the configuration names, read-only: the node's SQLite file, or the PostgreSQL store
+// several nodes share (a link minted on any node is honoured on every node).
+Result<store::Database> open_store(const config::DaemonConfig& daemon) {
+  if (daemon.store.backend != config::Store::Backend::kPostgresql) {
+    return store::Database::open(daemon.data_dir / "juanie.db", true);
+  }
+  auto conn = store::pg::Connection::connect_file(daemon.secrets_dir.file(daemon.store.url_file));
+  if (!conn) {
+    // Named by its file: the URI may hold a password.
+    return fail(conn.error().kind, "the PostgreSQL store (store.url_file " + daemon.store.url_file +
+                                       "): " + conn.error().message);
+  }
+  return store::Database::open_postgresql(std::move(*conn), true, daemon.node.name);
+}
+
 }  // namespace
 
 int run_approval_link(const std::vector<std::string>& args) {
@@ -86,7 +102,7 @@ int run_approval_link(const std::vector<std::string>& args) {
   const std::int64_t id = *parsed;
   auto context = load_context(o->config);
   if (!context) return 1;
-  auto db = store::Database::open(context->configuration.daemon.data_dir / "juanie.db", true);
+  auto db = open_store(context->configuration.daemon);
   if (!db) {
     std::cerr << db.error().message << '\n';
     return 1;

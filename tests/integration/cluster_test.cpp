@@ -20,6 +20,9 @@
 #include "daemon/store/pg_connection.hpp"
 #include "daemon/store/pg_fixture.hpp"
 #include "integration/daemon_fixture.hpp"
+#include "support/busybox_image.hpp"
+#include "support/pushed_repository.hpp"
+#include "support/registry.hpp"
 #include "support/shell.hpp"
 
 namespace juanie::test {
@@ -284,6 +287,84 @@ TEST_F(ClusterTest, ARunAskingForLabelsNoNodeHasFailsSayingWhich) {
   EXPECT_EQ(failed.at("reason").as_string(),
             "no build node has all the labels gpu the pipeline asks for (runs_on); add them to a "
             "node's node.labels");
+}
+
+// A production deployment across three nodes: the push arrives at a, the build runs wherever
+// it is claimed, the trigger is asked of b, the approval link minted on a is honoured on c and
+// refused on a afterwards, and prod gets one GitOps commit.
+TEST_F(ClusterTest, AnApprovalLinkMintedOnOneNodeIsHonouredOnAnotherOnce) {
+  Registry registry(shared_.path() / "registry");
+  const std::string image = registry.host() + "/acme/app";
+  const auto base = ensure_busybox_image();
+  const fs::path gitops = shared_.path() / "gitops.git";
+  PushedRepository(shared_, "gitops", "main")
+      .commit({{"overlays/prod/kustomization.yaml",
+                "resources:\n  - ../../base\nimages:\n  - name: " + image + "\n    newTag: old\n"},
+               {"base/kustomization.yaml", "resources: []\n"}},
+              "init", "Ops <ops@example.com>");
+  const std::string project =
+      "name: app\nrepo: {url: " + (shared_.path() / "app.git").string() +
+      ", forge: github, webhook_secret: app.webhook}\nimage: " + image +
+      "\nregistry: {tls_verify: false}\ngitops: {url: " + gitops.string() +
+      ", branch: main}\nenvironments:\n  prod: {approvers: [alice, bob], required_approvals: 1}\n"
+      "approvers:\n  alice: {email: alice@example.com}\n  bob: {email: bob@example.com}\n"
+      "branches: [{match: main, environment: prod, trigger: manual}]\n";
+  std::vector<Daemon*> all;
+  for (const char* name : {"a", "b", "c"}) {
+    Daemon& n = node(name);
+    n.home().write("projects.d/app.yaml", project);
+    ASSERT_TRUE(n.start()) << n.log();
+    all.push_back(&n);
+  }
+  Daemon& a = *all[0];
+  Daemon& b = *all[1];
+  Daemon& c = *all[2];
+  shared_.write("work/Dockerfile", "FROM " + base + "\nCOPY VERSION /VERSION\n");
+  const std::string sha = commit(
+      "steps:\n  - {name: test, commands: [\"test -f VERSION\"]}\n"
+      "image: {dockerfile: Dockerfile, context: .}\n");
+  sh("git -C " + (shared_.path() / "work").string() + " push -q origin HEAD:refs/heads/main");
+  // alice pushes (push_body's pusher) and cannot approve her own change: bob's link.
+  const std::string body = push_body("refs/heads/main", sha);
+  auto pushed = a.request("POST", "/hooks/github/app", body, github_headers(body, "prod-1"));
+  ASSERT_EQ(pushed.status, 202) << pushed.body;
+  const auto run = json::parse(pushed.body).at("run").as_int64();
+  const auto pending = a.wait_deployment(run, "pending");
+  ASSERT_FALSE(pending.empty()) << a.log() << b.log() << c.log();
+  const auto id = pending.at("id").as_int64();
+  const std::string deployment = "/api/v1/deployments/" + std::to_string(id);
+
+  auto triggered = b.api_post(deployment + "/trigger");
+  ASSERT_EQ(triggered.status, 202) << triggered.body;
+  int status = -1;
+  std::string link =
+      sh(std::string(JUANIE_BINARY) + " approval-link --config " +
+             (a.home() / "juanie.yaml").string() + " " + std::to_string(id) + " bob 2>&1",
+         &status);
+  ASSERT_EQ(status, 0) << link;
+  link.pop_back();
+  const std::string path = link.substr(link.find("/approve/"));
+  auto page = c.request("GET", path);
+  ASSERT_EQ(page.status, 200) << page.body;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(page.body, m, std::regex(R"re(name="csrf" value="([^"]+)")re")));
+  const std::string form = "csrf=" + m[1].str() + "&decision=approve&comment=";
+  const std::vector<std::pair<std::string, std::string>> kForm{
+      {"Content-Type", "application/x-www-form-urlencoded"}};
+  auto approved = c.request("POST", path, form, kForm);
+  EXPECT_EQ(approved.status, 200) << approved.body;
+  auto again = a.request("POST", path, form, kForm);
+  EXPECT_EQ(again.status, 409) << "a link works once, whichever node is asked: " << again.body;
+
+  auto done = b.wait_deployment(run, "success");
+  ASSERT_FALSE(done.empty()) << a.log() << b.log() << c.log();
+  // One prod commit after init, naming the run's image.
+  const auto subjects = sh("git -C " + gitops.string() + " log --format=%s main");
+  EXPECT_EQ(std::count(subjects.begin(), subjects.end(), '\n'), 2) << subjects;
+  EXPECT_NE(sh("git -C " + gitops.string() + " show main:overlays/prod/kustomization.yaml")
+                .find("newTag: " + sha.substr(0, 12)),
+            std::string::npos);
+  EXPECT_EQ(count("SELECT count(*) FROM approvals WHERE deployment_id = " + std::to_string(id)), 1);
 }
 
 TEST_F(ClusterTest, ACancelAskedOnAnotherNodeStopsTheRunWhereItRuns) {
