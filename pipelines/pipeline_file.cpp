@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "pipelines/image_reference.hpp"
 #include "pipelines/node_label.hpp"
@@ -32,8 +33,17 @@ std::vector<std::string> string_or_list(MapReader& r, std::string_view key) {
 }
 
 // runs_on: node labels, one or a list.
+// A node has a handful of labels; a file asking for more is a mistake or an attack on the
+// claim's comparisons and on the reasons that name them.
+constexpr std::size_t kMaxLabels = 16;
+
 std::vector<std::string> parse_runs_on(MapReader& r) {
   auto labels = string_or_list(r, "runs_on");
+  if (labels.size() > kMaxLabels) {
+    r.fail_at(
+        *r.child("runs_on"), "runs_on",
+        "at most " + std::to_string(kMaxLabels) + " labels, not " + std::to_string(labels.size()));
+  }
   for (const auto& label : labels) {
     if (!is_node_label(label)) {
       r.fail_at(
@@ -200,6 +210,10 @@ Pipeline parse(const YAML::Node& doc, std::string_view file) {
     pipeline.image = build;
   }
   pipeline.runs_on = parse_runs_on(root);
+  if (const auto all = labels_needed(pipeline).size(); all > kMaxLabels) {
+    root.fail_here("runs_on: the pipeline and its steps ask for " + std::to_string(all) +
+                   " different labels; at most " + std::to_string(kMaxLabels));
+  }
   root.finish();
   return pipeline;
 }
@@ -208,9 +222,10 @@ Pipeline parse(const YAML::Node& doc, std::string_view file) {
 
 std::vector<std::string> labels_needed(const Pipeline& pipeline) {
   std::vector<std::string> out;
-  auto add = [&out](const std::vector<std::string>& labels) {
+  std::set<std::string_view> seen;
+  auto add = [&](const std::vector<std::string>& labels) {
     for (const auto& label : labels) {
-      if (std::find(out.begin(), out.end(), label) == out.end()) out.push_back(label);
+      if (seen.insert(label).second) out.push_back(label);
     }
   };
   add(pipeline.runs_on);

@@ -40,16 +40,15 @@ class LastLine {
 
  private:
   void keep(std::string line) {
-    for (auto& c : line) {  // no terminal escapes in a reason
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    // Printable ASCII only (podman's own words are): no terminal escapes, no bidi overrides,
+    // no invalid UTF-8, which PostgreSQL would refuse with the run's whole outcome.
+    for (auto& c : line) {
+      const auto b = static_cast<unsigned char>(c);
+      if (b < 0x20 || b > 0x7e) c = b < 0x20 ? ' ' : '?';
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     if (line.empty()) return;
-    if (line.size() > 300) {
-      std::size_t cut = 300;  // not inside a UTF-8 sequence
-      while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-      line = line.substr(0, cut) + "...";
-    }
+    if (line.size() > 300) line = line.substr(0, 300) + "...";
     last_ = std::move(line);
   }
   std::string pending_, last_;

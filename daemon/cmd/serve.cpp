@@ -38,6 +38,7 @@
 #include "daemon/store/writer.hpp"
 #include "daemon/support/clock.hpp"
 #include "daemon/support/crypto.hpp"
+#include "daemon/support/data_dir_lock.hpp"
 #include "daemon/support/disk_space.hpp"
 #include "daemon/support/log.hpp"
 #include "daemon/support/metrics.hpp"
@@ -90,42 +91,6 @@ Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
   }
   return {};
 }
-
-// An exclusive flock on data_dir/juanie.lock for the life of the process (the kernel drops it
-// when the process dies, however it dies); the file says who holds it.
-class DataDirLock {
- public:
-  explicit DataDirLock(const std::filesystem::path& file)
-      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (fd_ < 0) return;
-    held_ = ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
-    if (held_) {
-      const std::string pid = std::to_string(::getpid()) + "\n";
-      if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
-        // Only the message of a second daemon would lack the pid.
-      }
-    }
-  }
-  ~DataDirLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  DataDirLock(const DataDirLock&) = delete;
-  DataDirLock& operator=(const DataDirLock&) = delete;
-
-  bool held() const { return held_; }
-  std::string holder() const {
-    char buf[32] = {};
-    if (fd_ < 0) return "";
-    const auto n = ::pread(fd_, buf, sizeof buf - 1, 0);
-    std::string pid(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-    while (!pid.empty() && pid.back() == '\n') pid.pop_back();
-    return pid.empty() ? "" : " (pid " + pid + ")";
-  }
-
- private:
-  int fd_ = -1;
-  bool held_ = false;
-};
 
 std::vector<std::string> environments_of(const config::ProjectMap& projects) {
   std::set<std::string> names;

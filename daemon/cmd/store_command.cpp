@@ -6,6 +6,7 @@
 #include "daemon/store/database.hpp"
 #include "daemon/store/pg_connection.hpp"
 #include "daemon/store/store_copy.hpp"
+#include "daemon/support/data_dir_lock.hpp"
 
 namespace juanie::daemon {
 namespace {
@@ -62,6 +63,15 @@ int run_store(const std::vector<std::string>& args) {
   if (!std::filesystem::is_regular_file(file, ec)) {
     std::cerr << "juanie store migrate: " << file.string()
               << " is not a SQLite store (no such file)\n";
+    return 1;
+  }
+  // The node must be stopped: a daemon still writing to the file would take deliveries the
+  // copy never sees, and run again what the copy hands to the cluster. Held to the end, so
+  // none starts meanwhile.
+  const DataDirLock stopped(file.parent_path() / "juanie.lock");
+  if (!stopped.held()) {
+    std::cerr << "juanie store migrate: juanie is running on " << file.parent_path().string()
+              << stopped.holder() << ": stop it first; nothing was changed\n";
     return 1;
   }
   auto from = store::Database::open(file, true);

@@ -180,12 +180,24 @@ std::string slack_direct_body(const Fields& f) {
   return json::serialize(o);
 }
 
+// Text from outside (a failure's reason quotes a pipeline file or podman's last line) as one
+// code span: DingTalk's markdown renders no link, image or emphasis inside it. (Branch names
+// cannot hold '[', so they cannot make a link.)
+std::string dingtalk_code(std::string text) {
+  for (auto& c : text) {
+    if (c == '`') c = '\'';
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return "`" + text + "`";
+}
+
 std::string dingtalk_body(const std::string& event, const Fields& f) {
   const std::string title = subject(event, f);
   std::string markdown = "### " + title + "\n\n";
   if (!field(f, "sha").empty())
     markdown += "- commit: `" + field(f, "sha").substr(0, 12) + "` on " + field(f, "branch") + "\n";
-  if (!field(f, "reason").empty()) markdown += "- reason: " + field(f, "reason") + "\n";
+  if (!field(f, "reason").empty())
+    markdown += "- reason: " + dingtalk_code(field(f, "reason")) + "\n";
   if (!field(f, "page").empty()) markdown += "- [open in juanie](" + field(f, "page") + ")\n";
   json::object o;
   json::array mobiles;

@@ -215,6 +215,14 @@ Result<CopySummary> copy_in_transaction(Database& from, pg::Connection& to,
                       "): store migrate moves a history into an empty store; nothing was changed");
     }
   }
+  // The copied rows are history, not news: the tables' triggers (a deployment's state queues a
+  // commit status) must not fire for them. ALTER TABLE is transactional: the COMMIT or the
+  // ROLLBACK puts them back as they were.
+  for (const auto& t : *tables) {
+    if (auto off = to.exec("ALTER TABLE " + quoted(t) + " DISABLE TRIGGER USER"); !off) {
+      return std::unexpected(off.error());
+    }
+  }
   for (const auto& t : *tables) {
     auto columns = columns_of(from, to, t);
     if (!columns) return std::unexpected(columns.error());
@@ -228,6 +236,11 @@ Result<CopySummary> copy_in_transaction(Database& from, pg::Connection& to,
                               quoted(t) + " HAVING max(id) IS NOT NULL",
                           {t});
       if (!next) return std::unexpected(next.error());
+    }
+  }
+  for (const auto& t : *tables) {
+    if (auto on = to.exec("ALTER TABLE " + quoted(t) + " ENABLE TRIGGER USER"); !on) {
+      return std::unexpected(on.error());
     }
   }
   auto interrupted =
@@ -255,8 +268,21 @@ Result<CopySummary> copy_sqlite_to_postgresql(Database& from, pg::Connection& to
                        "date, stop it, then migrate"
                      : ": migrate with the juanie that wrote it"));
   }
-  auto migrated = pg::migrate(to);
-  if (!migrated) return std::unexpected(migrated.error());
+  // A new database gets the schema; one at another version is not touched (it may be a live
+  // store of older nodes, whom an upgrade would leave behind).
+  auto stored = pg::stored_version(to);
+  if (!stored) return std::unexpected(stored.error());
+  if (*stored != 0 && *stored != pg::schema_version()) {
+    return fail(ErrorKind::kConflict,
+                "the PostgreSQL store is at schema version " + std::to_string(*stored) +
+                    " and this juanie writes " + std::to_string(pg::schema_version()) +
+                    ": store migrate moves a history into an empty store of its own version; "
+                    "nothing was changed");
+  }
+  if (*stored == 0) {
+    auto migrated = pg::migrate(to);
+    if (!migrated) return std::unexpected(migrated.error());
+  }
   // One snapshot of the SQLite file for the whole copy.
   if (auto begun = from.exec("BEGIN"); !begun) return std::unexpected(begun.error());
   if (auto begun = to.exec("BEGIN"); !begun) {

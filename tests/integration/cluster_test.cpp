@@ -443,16 +443,33 @@ TEST_F(ClusterTest, StoreMigrateMovesASingleNodesHistoryIntoAnEmptyStore) {
   const auto second = push(d, "develop", bad, "m2");
   ASSERT_GT(second, 0);
   d.wait_run(second, "failed");
-  EXPECT_EQ(d.stop(), 0);
-
   const fs::path config = d.home() / "juanie.yaml";
   d.home().write("juanie.yaml", read_file(config) +
                                     "store: {backend: postgresql, url_file: pg.url}\n"
                                     "node: {name: solo}\n");
-  const std::string migrate =
-      std::string(JUANIE_BINARY) + " store migrate --config " + config.string() +
-      " --from sqlite:" + (d.home() / "data/juanie.db").string() + " --to postgresql 2>&1";
+  const std::string db = (d.home() / "data/juanie.db").string();
+  const std::string migrate = std::string(JUANIE_BINARY) + " store migrate --config " +
+                              config.string() + " --from sqlite:" + db + " --to postgresql 2>&1";
+  // While the node runs, its file is not copied: deliveries it takes would be lost.
   int status = -1;
+  const auto running = sh(migrate, &status);
+  EXPECT_EQ(status, 1) << running;
+  EXPECT_NE(running.find("juanie is running on " + (d.home() / "data").string() + " (pid "),
+            std::string::npos)
+      << running;
+  EXPECT_EQ(d.stop(), 0);
+  // The project reports statuses (as with repo.api_url), and the first run deployed (rows as
+  // the daemon writes them): copied rows must not queue new statuses.
+  sh("sqlite3 " + db +
+         " \"INSERT INTO status_projects (name) VALUES ('app'); INSERT INTO deployments (run_id, "
+         "project, environment, state, image, tag, created_at) VALUES (" +
+         std::to_string(first) +
+         ", 'app', 'dev', 'success', 'registry.example/app', 'v1', "
+         "'2026-12-01T00:00:00Z')\"",
+     &status);
+  ASSERT_EQ(status, 0);
+  const auto outbox = count_rows(db, "SELECT count(*) FROM outbox");
+
   const auto said = sh(migrate, &status);
   ASSERT_EQ(status, 0) << said;
   EXPECT_NE(said.find("runs: 2\n"), std::string::npos) << said;
@@ -464,6 +481,7 @@ TEST_F(ClusterTest, StoreMigrateMovesASingleNodesHistoryIntoAnEmptyStore) {
   EXPECT_EQ(count("SELECT count(*) FROM steps WHERE run_id = " + std::to_string(second) +
                   " AND state = 'failed' AND exit_code = 3"),
             1);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox"), outbox) << "history is not news";
 
   // Once is all: a store that holds a history is refused, and left as it was.
   const auto again = sh(migrate, &status);
@@ -490,6 +508,7 @@ TEST_F(ClusterTest, StoreMigrateRefusesWhatItCannotMoveAndChangesNothing) {
   EXPECT_EQ(d.stop(), 0);
   const fs::path config = d.home() / "juanie.yaml";
   const std::string db = (d.home() / "data/juanie.db").string();
+  sh("cp " + db + " " + db + ".current");
   const std::string juanie = std::string(JUANIE_BINARY) + " store migrate ";
   int status = -1;
   // Not the command's shape: the usage, exit 2.
@@ -524,6 +543,18 @@ TEST_F(ClusterTest, StoreMigrateRefusesWhatItCannotMoveAndChangesNothing) {
   EXPECT_NE(out.find("the SQLite store is at schema version 3"), std::string::npos) << out;
   EXPECT_EQ(count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'"), 0)
       << "nothing was made";
+  // A PostgreSQL store at another version (a live store of older nodes, say) is not upgraded.
+  ASSERT_TRUE(this->db().exec_script(
+      "CREATE TABLE juanie_schema (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one), version "
+      "INTEGER NOT NULL); INSERT INTO juanie_schema (version) VALUES (16)"));
+  out = sh(juanie + "--config " + config.string() + " --from sqlite:" + db +
+               ".current --to postgresql 2>&1",
+           &status);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("the PostgreSQL store is at schema version 16 and this juanie writes"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(count("SELECT version FROM juanie_schema"), 16);
 }
 
 TEST_F(ClusterTest, AStoreItCannotReachIsAClearErrorAtStart) {

@@ -166,6 +166,21 @@ TEST(PipelineFile, RunsOnLabelsAreNodeLabels) {
                      "[x]}\n")
                 .substr(0, 30),
             ".juanie.yml:1:10: runs_on: \"aa");
+  // A handful of labels, not a list to make each claim and each reason heavy.
+  std::string many = "[l0";
+  for (int i = 1; i < 17; ++i) many += ", l" + std::to_string(i);
+  many += "]";
+  EXPECT_EQ(error_of("runs_on: " + many + "\nsteps:\n  - {name: a, commands: [x]}\n"),
+            ".juanie.yml:1:10: runs_on: at most 16 labels, not 17");
+  std::string steps = "steps:\n";
+  for (int i = 0; i < 3; ++i) {
+    steps += "  - {name: s" + std::to_string(i) + ", commands: [x], runs_on: [a" +
+             std::to_string(i) + ", b" + std::to_string(i) + ", c" + std::to_string(i) + ", d" +
+             std::to_string(i) + ", e" + std::to_string(i) + ", f" + std::to_string(i) + "]}\n";
+  }
+  EXPECT_EQ(error_of(steps),
+            ".juanie.yml:1:1: runs_on: the pipeline and its steps ask for 18 different labels; at "
+            "most 16");
 }
 
 TEST(PipelineFile, SyntaxErrors) {

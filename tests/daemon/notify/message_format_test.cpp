@@ -131,6 +131,21 @@ TEST(MessageFormat, SlackTextFromOutsideCannotMentionOrLink) {
       << text;
 }
 
+// A reason quotes what a pusher wrote (a RUN line podman repeats): in DingTalk's markdown it
+// is one code span, so no link or image renders from it.
+TEST(MessageFormat, DingTalkMarkdownFromOutsideCannotLinkOrShowImages) {
+  Fields f = kRequest;
+  f["reason"] =
+      "RUN false # [Approve](https://evil.example/) ![](https://evil.example/t.png)\n"
+      "- [second](https://evil.example/) `x`";
+  const auto body = json::parse(dingtalk_body("run_failed", f));
+  const std::string text(body.at("markdown").at("text").as_string());
+  EXPECT_NE(text.find("- reason: `RUN false # [Approve](https://evil.example/) "
+                      "![](https://evil.example/t.png) - [second](https://evil.example/) 'x'`\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(MessageFormat, MailHeadersCannotBeInjected) {
   Fields f = kRequest;
   f["project"] = "shop\r\nBcc: victim@example.com";
