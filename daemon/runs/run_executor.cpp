@@ -150,6 +150,8 @@ bool RunExecutor::for_this_node(const store::RunRecord& run, const config::Proje
     deps_.log.error(store::keys_of(run),
                     "run " + std::to_string(run.id) +
                         ": cannot hand it back to the queue: " + handed.error().message);
+  } else if (outcome == store::HandBack::kCancelAsked) {
+    finish(run, project, pipelines::RunState::kCancelled, "cancelled");
   } else if (outcome == store::HandBack::kNoNodeHasThem) {
     finish(run, project, pipelines::RunState::kFailed,
            "no build node has all the labels " + asked +

@@ -83,7 +83,10 @@ Result<HandBack> hand_back_run(Database& db, std::int64_t run,
   auto row = able->step();
   if (!row) return std::unexpected(row.error());
   if (!*row || able->int64(0) == 0) return HandBack::kNoNodeHasThem;
-  auto held = db.prepare("SELECT node FROM runs WHERE id = ?1 AND state = 'running'");
+  // Locked to the end of the transaction: the lease cannot pass to another node in between.
+  auto held = db.prepare(
+      "SELECT node, cancel_reason FROM runs WHERE id = ?1 AND state = 'running' FOR "
+      "UPDATE");
   if (!held) return std::unexpected(held.error());
   held->bind(1, run);
   auto found = held->step();
@@ -92,6 +95,8 @@ Result<HandBack> hand_back_run(Database& db, std::int64_t run,
     return fail(ErrorKind::kConflict,
                 "run " + std::to_string(run) + " is not held running by node " + db.node());
   }
+  // A cancel asked on another node while this one read the pipeline: the run ends here.
+  if (!held->is_null(1)) return HandBack::kCancelAsked;
   if (auto ok = requeue_run(db, run, reason, now); !ok) return std::unexpected(ok.error());
   auto ask = db.prepare(
       "UPDATE runs SET runs_on = CAST(?2 AS text[]), node = NULL, lease_until = NULL "

@@ -47,8 +47,9 @@ Result<void> requeue_run(Database& db, std::int64_t run, const std::string& reas
 // Several nodes: a running run whose pipeline asks for labels (runs_on) its node lacks goes
 // back to the queue asking for `labels` — only a node that has them all claims it then — with
 // `reason`, its attempt not counted. Refused (kConflict) unless this session's node holds it
-// running. kNoNodeHasThem: no node ever registered has them all; the run is left as it was.
-enum class HandBack { kQueued, kNoNodeHasThem };
+// running. kNoNodeHasThem: no node ever registered has them all; kCancelAsked: a cancel was
+// asked meanwhile (on any node). In both the run is left as it was, for the caller to end.
+enum class HandBack { kQueued, kNoNodeHasThem, kCancelAsked };
 Result<HandBack> hand_back_run(Database& db, std::int64_t run,
                                const std::vector<std::string>& labels, const std::string& reason,
                                const std::string& now);

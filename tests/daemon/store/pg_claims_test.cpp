@@ -210,6 +210,27 @@ TEST_F(PgClaims, ExpiredLeaseIsRequeuedOnceAndClaimedByAnotherNode) {
   EXPECT_EQ((*b)->interruptions, 1);
 }
 
+// A cancel asked on another node while the holder read the pipeline: the run is not handed
+// on to start again elsewhere; its holder ends it.
+TEST_F(PgClaims, ARunWhoseCancelWasAskedIsNotHandedBack) {
+  ASSERT_TRUE(register_node(*conn_, "arm", {"arm64"}, 2, kNow));
+  queue("shop", 1);
+  auto first = claim_run(*conn_, {.node = "x86", .now = kNow});
+  ASSERT_TRUE(first && *first);
+  const auto run = (*first)->run;
+  ASSERT_TRUE(
+      conn_->exec("UPDATE runs SET cancel_reason = 'cancelled by alice' WHERE id = $1", {run}));
+  auto as_x86 = Database::open_postgresql(connect(), false, "x86");
+  ASSERT_TRUE(as_x86);
+  auto handed = hand_back_run(*as_x86, run, {"arm64"}, "x86 lacks arm64", kNow);
+  ASSERT_TRUE(handed) << handed.error().message;
+  EXPECT_EQ(*handed, HandBack::kCancelAsked);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE id = $1 AND state = 'running' AND node = "
+                   "'x86' AND runs_on = '{}'",
+                   {run}),
+            1);
+}
+
 // Fencing: a node whose lease passed (a long pause, a lost network) may still be executing
 // the run and go on reporting it. Once another node took the run, nothing the old one says
 // moves the run or writes its steps.
