@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "daemon/store/pg_connection.hpp"
 #include "daemon/store/state_column.hpp"
 
 namespace juanie::daemon::store {
@@ -72,11 +73,7 @@ Result<HandBack> hand_back_run(Database& db, std::int64_t run,
   if (db.backend() != Backend::kPostgresql || db.node().empty()) {
     return fail(ErrorKind::kInvalid, "only a node sharing a store hands runs back");
   }
-  // A text[] literal; labels are letters, digits, '-', '_' and '.' (is_node_label), quoted
-  // all the same.
-  std::string array = "{";
-  for (const auto& label : labels) array += (array.size() > 1 ? ",\"" : "\"") + label + "\"";
-  array += "}";
+  const std::string array = *pg::Param::array(labels).value;  // a text[] literal
   auto able = db.prepare("SELECT count(*) FROM nodes WHERE labels @> CAST(?1 AS text[])");
   if (!able) return std::unexpected(able.error());
   able->bind(1, array);

@@ -8,6 +8,7 @@
 
 #include "daemon/store/pg_schema.hpp"
 #include "daemon/store/schema.hpp"
+#include "pipelines/encoding.hpp"
 
 namespace juanie::daemon::store {
 namespace {
@@ -100,17 +101,6 @@ Result<std::vector<Column>> columns_of(Database& from, pg::Connection& to,
   return out;
 }
 
-std::string hex_bytes(const void* data, int size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out = "\\x";
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  for (int i = 0; i < size; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
-  return out;
-}
-
 // One table, in batches of rows per INSERT (PostgreSQL takes at most 65535 parameters).
 Result<std::int64_t> copy_table(Database& from, pg::Connection& to, const std::string& table,
                                 const std::vector<Column>& columns) {
@@ -170,8 +160,10 @@ Result<std::int64_t> copy_table(Database& from, pg::Connection& to, const std::s
           params.emplace_back(std::nullopt);
           break;
         case SQLITE_BLOB:
-          params.emplace_back(
-              hex_bytes(sqlite3_column_blob(stmt, c), sqlite3_column_bytes(stmt, c)));
+          params.emplace_back(  // bytea's hex input
+              "\\x" + pipelines::hex_encode(std::string_view(
+                          static_cast<const char*>(sqlite3_column_blob(stmt, c)),
+                          static_cast<std::size_t>(sqlite3_column_bytes(stmt, c)))));
           break;
         default:
           params.emplace_back(
