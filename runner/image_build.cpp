@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "runner/step_process.hpp"
 #include "runner/user_network.hpp"
@@ -76,6 +77,27 @@ Result<void> run(const std::vector<std::string>& argv, const ImageBuildRequest& 
                 (said.empty() ? "" : ": " + said));
   }
   return {};
+}
+
+// After the push the tag must name the digest podman reported; another digest means someone
+// pushed the same tag in between, and that image is not ours to deploy. A registry that cannot
+// be asked, or does not show the tag yet, is asked again (a loaded registry, eventually
+// consistent storage): only what it says on the last try is held against the run.
+Result<void> confirm_pushed(const ImageBuildRequest& request, const std::string& digest) {
+  constexpr int kTries = 4;
+  for (int attempt = 1;; ++attempt) {
+    auto now = request.registry_digest(request.reference);
+    if (now && *now == std::optional(digest)) return {};
+    if (now && *now) {
+      return fail(request.reference + " changed in the registry while it was pushed: it names " +
+                  **now + ", not the pushed " + digest);
+    }
+    if (attempt == kTries) {
+      return fail("cannot confirm " + request.reference + "@" + digest + " in the registry: " +
+                  (now ? std::string("the tag is missing after the push") : now.error().message));
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(attempt));
+  }
 }
 
 }  // namespace
@@ -175,9 +197,8 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   fs::remove(digest_file, ec);
   if (!digest.starts_with("sha256:")) return fail("podman push reported no digest");
   if (request.registry_digest) {  // someone pushed the same tag in between: not ours to deploy
-    auto now = request.registry_digest(request.reference);
-    if (!now || *now != std::optional(digest)) {
-      return fail(request.reference + " changed in the registry while it was pushed");
+    if (auto confirmed = confirm_pushed(request, digest); !confirmed) {
+      return std::unexpected(confirmed.error());
     }
   }
   output("juanie: pushed " + request.reference + "@" + digest + "\n");
