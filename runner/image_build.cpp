@@ -55,8 +55,11 @@ class LastLine {
   std::string pending_, last_;
 };
 
+// `exited`: set when the command ran to its end and exited non-zero (not cancelled, not timed
+// out): what may be tried again.
 Result<void> run(const std::vector<std::string>& argv, const ImageBuildRequest& request,
-                 const std::function<void(std::string_view)>& output, const std::string& what) {
+                 const std::function<void(std::string_view)>& output, const std::string& what,
+                 bool* exited = nullptr) {
   output("+ " + what + "\n");
   ProcessOptions process;
   process.argv = argv;
@@ -72,6 +75,7 @@ Result<void> run(const std::vector<std::string>& argv, const ImageBuildRequest& 
   if (outcome->cancelled) return fail("cancelled");
   if (outcome->timed_out) return fail(what + " timed out");
   if (outcome->exit_code != 0) {
+    if (exited) *exited = true;
     const auto said = last.get();
     return fail(what + " failed (exit " + std::to_string(outcome->exit_code) + ")" +
                 (said.empty() ? "" : ": " + said));
@@ -101,6 +105,25 @@ Result<void> confirm_pushed(const ImageBuildRequest& request, const std::string&
 }
 
 }  // namespace
+
+// A push that raced another push of the same layers to the same repository can be refused by
+// the registry ("manifest blob unknown": docker distribution checked a blob the other upload
+// was still writing; seen with two runs of one project pushing at once). podman push is
+// idempotent, so a push that failed is tried again, twice, a few seconds apart.
+Result<void> push_retrying(const std::vector<std::string>& argv, const ImageBuildRequest& request,
+                           const std::function<void(std::string_view)>& output,
+                           const std::string& what) {
+  constexpr int kTries = 3;
+  for (int attempt = 1;; ++attempt) {
+    bool exited = false;
+    auto ok = run(argv, request, output, what, &exited);
+    if (ok || !exited || attempt == kTries) return ok;
+    output("juanie: " + ok.error().message + "; pushing again (" + std::to_string(attempt + 1) +
+           " of " + std::to_string(kTries) + ")\n");
+    std::this_thread::sleep_for(std::chrono::seconds(2 * attempt));
+    if (request.cancel && request.cancel->load()) return fail("cancelled");
+  }
+}
 
 Result<PushedImage> build_and_push(const ImageBuildRequest& request,
                                    const std::function<void(std::string_view)>& output) {
@@ -179,7 +202,7 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
   const fs::path digest_file = root.parent_path() / (root.filename().string() + ".digest");
   fs::remove(digest_file, ec);
   const auto push = push_command(request.reference, {"--digestfile", digest_file.string()});
-  if (auto ok = run(push, request, output, "podman push " + request.reference); !ok) {
+  if (auto ok = push_retrying(push, request, output, "podman push " + request.reference); !ok) {
     return std::unexpected(ok.error());
   }
   for (const auto& extra : request.extra_references) {
@@ -187,7 +210,8 @@ Result<PushedImage> build_and_push(const ImageBuildRequest& request,
     tag.insert(tag.end(), {"tag", "--", request.reference, extra});
     if (auto ok = run(tag, request, output, "podman tag " + extra); !ok)
       return std::unexpected(ok.error());
-    if (auto ok = run(push_command(extra, {}), request, output, "podman push " + extra); !ok) {
+    if (auto ok = push_retrying(push_command(extra, {}), request, output, "podman push " + extra);
+        !ok) {
       return std::unexpected(ok.error());
     }
   }
