@@ -64,8 +64,12 @@ try {
   const red = page.locator('#steps pre.log .ansi-fg1').first();
   await red.waitFor({ timeout: 60000 });
   mark('log_shown');
-  out.red_text = await red.innerText();
-  out.red_colour = await red.evaluate((e) => getComputedStyle(e).color);
+  // Text and colour of one element in one synchronous look: the page replaces a step's log as
+  // it grows, and an element read in two steps may be detached by the second (no colour then).
+  [out.red_text, out.red_colour] = await page.evaluate(() => {
+    const e = document.querySelector('#steps pre.log .ansi-fg1');
+    return [e.innerText, getComputedStyle(e).color];
+  });
   const redLines = () => page.locator('#steps pre.log .ansi-fg1').count();
   out.red_lines_before = await redLines();
   await page.waitForFunction(
