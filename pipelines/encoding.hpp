@@ -12,6 +12,8 @@ namespace juanie::pipelines {
 std::string hex_encode(std::string_view bytes);
 // 0–15 for a hex digit of either case, -1 otherwise.
 int hex_digit(char c);
+// The bytes of hex text of either case; nullopt for an odd length or a non-hex character.
+std::optional<std::string> hex_decode(std::string_view hex);
 
 // RFC 4648 §4, padded.
 std::string base64_encode(std::string_view bytes);

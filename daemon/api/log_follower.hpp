@@ -12,7 +12,8 @@ namespace juanie::daemon::api {
 // header line, until the run has ended and every log is read to its end.
 class LogFollower final : public http::ResponseStream {
  public:
-  LogFollower(store::Reader& reader, std::int64_t run) : tail_(reader, run) {}
+  LogFollower(store::Reader& reader, std::int64_t run, const RunLogBell* bell = nullptr)
+      : tail_(reader, run, bell) {}
   std::optional<std::string> next() override;
 
  private:

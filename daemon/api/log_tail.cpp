@@ -1,10 +1,10 @@
 #include "daemon/api/log_tail.hpp"
 
 #include <algorithm>
-#include <fstream>
 
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
+#include "daemon/store/step_logs.hpp"
 #include "pipelines/state_machines.hpp"
 
 namespace juanie::daemon::api {
@@ -27,26 +27,33 @@ std::vector<LogEvent> LogTail::read_new() {
   std::vector<LogEvent> out;
   for (const auto& step : *steps) {
     auto& p = progress_[step.index];
+    if (p.closed) continue;  // told to its end: not read again
     if (!p.opened) {
       out.push_back({LogEvent::Kind::kStepStarted, step.index, step.name, "", std::nullopt, ""});
       p.opened = true;
     }
     if (step.log) {
-      std::ifstream in(*step.log, std::ios::binary | std::ios::ate);
-      if (!p.placed && in) {
-        p.placed = true;
-        const auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(in.tellg(), 0));
-        if (tail_ > 0 && size > tail_) {
-          p.offset = size - tail_;
-          in.seekg(static_cast<std::streamoff>(p.offset - 1));
-          p.mid_line = in.get() != '\n';
+      if (!p.placed) {
+        auto size =
+            reader_.with([&](store::Database& db) { return store::step_log_size(db, run_, step); });
+        if (size && (*size > 0 || step.state != pipelines::StepState::kRunning)) {
+          p.placed = true;
+          if (tail_ > 0 && *size > tail_) {
+            p.offset = *size - tail_ - 1;
+            p.peek = true;
+          }
         }
       }
-      in.seekg(static_cast<std::streamoff>(p.offset));
-      std::string buf(kMaxChunk, '\0');
-      in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-      buf.resize(static_cast<std::size_t>(in.gcount()));
+      auto read = reader_.with([&](store::Database& db) {
+        return store::read_step_log(db, run_, step, p.offset, kMaxChunk);
+      });
+      std::string buf = read ? std::move(*read) : std::string();
       p.offset += buf.size();
+      if (p.peek && !buf.empty()) {
+        p.mid_line = buf.front() != '\n';
+        buf.erase(0, 1);
+        p.peek = false;
+      }
       if (p.mid_line && !buf.empty()) {
         buf.erase(0, clean_start(buf));
         p.mid_line = false;
@@ -55,6 +62,7 @@ std::vector<LogEvent> LogTail::read_new() {
         // One step's bytes at a time keeps them in order.
         out.push_back(
             {LogEvent::Kind::kOutput, step.index, step.name, "", std::nullopt, std::move(buf)});
+        more_ = true;
         return out;
       }
     }
@@ -68,8 +76,20 @@ std::vector<LogEvent> LogTail::read_new() {
   return out;
 }
 
+bool LogTail::worth_a_look() {
+  if (!bell_) return true;
+  const auto now = std::chrono::steady_clock::now();
+  const auto heard = bell_->generation(run_);
+  if (!more_ && heard == heard_ && now - looked_ < kUnrungLook) return false;
+  // Taken before the look: a ring during it brings the next.
+  heard_ = heard;
+  looked_ = now;
+  more_ = false;
+  return true;
+}
+
 std::vector<LogEvent> LogTail::poll() {
-  if (ended_) return {};
+  if (ended_ || !worth_a_look()) return {};
   auto out = read_new();
   if (!out.empty()) return out;
   auto run = reader_.with([&](store::Database& db) { return store::find_run(db, run_); });
@@ -78,8 +98,13 @@ std::vector<LogEvent> LogTail::poll() {
     return {};
   }
   if (pipelines::is_final((*run)->state)) {
-    // Everything written before the run ended is on disk: one last read, then the end.
+    // Everything written before the run ended is stored: read on to its end (one step's
+    // bytes at a time), then the end.
     out = read_new();
+    if (std::any_of(out.begin(), out.end(),
+                    [](const LogEvent& e) { return e.kind == LogEvent::Kind::kOutput; })) {
+      return out;
+    }
     out.push_back({LogEvent::Kind::kRunEnded, -1, "",
                    std::string(pipelines::to_string((*run)->state)), (*run)->reason, ""});
     ended_ = true;

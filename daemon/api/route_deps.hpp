@@ -18,6 +18,7 @@
 #include "daemon/support/clock.hpp"
 #include "daemon/support/log.hpp"
 #include "daemon/support/metrics.hpp"
+#include "daemon/support/run_log_bell.hpp"
 #include "daemon/web/sessions.hpp"
 
 namespace juanie::daemon {
@@ -48,6 +49,9 @@ struct RouteDeps {
   const DiskUsage* disk = nullptr;
   // The build nodes sharing the store, for GET /api/v1/nodes (null: not reported).
   std::function<Result<std::vector<store::pg::NodeRecord>>()> nodes = nullptr;
+  // Sharing a store: rung when a run's log grew anywhere, so followers read it then (null:
+  // followers read at every look, as of a single node's files).
+  const RunLogBell* log_bell = nullptr;
 };
 
 }  // namespace juanie::daemon

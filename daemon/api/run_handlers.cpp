@@ -10,6 +10,7 @@
 #include "daemon/store/commit_statuses.hpp"
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/run_lifecycle.hpp"
+#include "daemon/store/step_logs.hpp"
 #include "pipelines/state_machines.hpp"
 
 namespace juanie::daemon::api {
@@ -77,7 +78,7 @@ void run_item(const RouteDeps& deps, const http::Request& req, const config::Api
   if (action == "log" && req.method == "GET") {
     if (req.query("follow") == "1") {
       http::Response r = http::text_response(200, "");
-      r.stream = std::make_shared<LogFollower>(deps.reader, id);
+      r.stream = std::make_shared<LogFollower>(deps.reader, id, deps.log_bell);
       return reply(std::move(r));
     }
     return reply(run_log(deps, id));
@@ -109,8 +110,16 @@ http::Response run_log(const RouteDeps& deps, std::int64_t id) {
     text += "── " + step.name + " (" + std::string(pipelines::to_string(step.state)) +
             (step.reason ? ": " + *step.reason : "") + ")\n";
     if (step.log) {
-      auto content = config::read_text_file(*step.log);
-      if (content) text += *content;
+      // In pieces: the store reads at most a chunk's worth of a shared log at a time.
+      for (std::uint64_t at = 0;;) {
+        auto piece = deps.reader.with([&](store::Database& db) {
+          return store::read_step_log(db, id, step, at, store::kLogChunkMax * 16);
+        });
+        if (!piece) return http::error_response(503, piece.error().message);
+        if (piece->empty()) break;
+        at += piece->size();
+        text += *piece;
+      }
       if (!text.empty() && text.back() != '\n') text += '\n';
     }
   }

@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "daemon/api/log_tail.hpp"
 #include "daemon/api/routes.hpp"
 #include "daemon/approvals/approval_desk.hpp"
 #include "daemon/approvals/approval_flow.hpp"
@@ -24,6 +25,7 @@
 #include "daemon/http/server.hpp"
 #include "daemon/notify/dispatcher.hpp"
 #include "daemon/notify/notifier.hpp"
+#include "daemon/runs/log_shipper.hpp"
 #include "daemon/runs/retention_sweep.hpp"
 #include "daemon/runs/run_executor.hpp"
 #include "daemon/runs/sandbox_backend.hpp"
@@ -32,6 +34,7 @@
 #include "daemon/store/deployments.hpp"
 #include "daemon/store/pg_claims.hpp"
 #include "daemon/store/pg_duty.hpp"
+#include "daemon/store/pg_log_listener.hpp"
 #include "daemon/store/reader.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
@@ -356,8 +359,36 @@ int serve(const std::filesystem::path& config_file) {
       [&metrics](double seconds) { metrics.queue_waited(seconds); },
       [&metrics](std::string_view result, double seconds) { metrics.run_ended(result, seconds); },
       [&metrics](std::string_view result, double seconds) { metrics.step_ended(result, seconds); }};
+  // Sharing a store, step logs go into it as they are written (any node serves them) and one
+  // LISTEN connection per node wakes this node's followers when any node stored some.
+  std::unique_ptr<LogShipper> shipper;
+  RunLogBell log_bell;
+  std::unique_ptr<store::pg::RunLogListener> log_listener;
+  if (shared) {
+    shipper = std::make_unique<LogShipper>(**writer, log);
+    auto listener = store::pg::RunLogListener::open(url_file);
+    if (!listener) {
+      log.error("store (postgresql): cannot listen for step logs: " + listener.error().message);
+      return 1;
+    }
+    log_listener = std::move(*listener);
+  }
+  PeriodicWorker ship_worker(std::chrono::seconds(1), [&](bool) { shipper->ship(); });
+  bool listening = true;
+  PeriodicWorker listen_worker(std::chrono::milliseconds(0), [&](bool) {
+    auto ok = log_listener->listen_once(log_bell, std::chrono::seconds(1));
+    if (ok.has_value() != listening) {
+      if (ok) {
+        log.info("listening for step logs again");
+      } else {
+        log.warn("lost the connection that listens for step logs (followers look every " +
+                 std::to_string(api::kUnrungLook.count()) + " s meanwhile): " + ok.error().message);
+      }
+      listening = ok.has_value();
+    }
+  });
   RunExecutor executor(ExecutorDeps{daemon, **writer, clock, log, mirrors, sandbox, deployer,
-                                    notifier, processes, engine, observed, &trees});
+                                    notifier, processes, engine, observed, &trees, shipper.get()});
   SchedulerDeps scheduling{
       **writer,
       *reader,
@@ -395,11 +426,24 @@ int serve(const std::filesystem::path& config_file) {
   // (public_url is https): the session cookie is Secure then, never sent over plain http.
   const bool secure_cookies = daemon.tls.has_value() || daemon.public_url.starts_with("https://");
   Routes routes(RouteDeps{
-      clock, log, metrics, projects, **writer, *reader, daemon.api_tokens,
+      clock,
+      log,
+      metrics,
+      projects,
+      **writer,
+      *reader,
+      daemon.api_tokens,
       [&scheduler] { scheduler.wake(); },
-      [&scheduler](std::int64_t run) { return scheduler.cancel(run); }, flow, desk, changed,
-      [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); }, &manual_runs,
-      [&rollouts] { rollouts.wake(); }, &sessions, secure_cookies, &disk_usage,
+      [&scheduler](std::int64_t run) { return scheduler.cancel(run); },
+      flow,
+      desk,
+      changed,
+      [&daemon] { return low_disk(daemon.data_dir, daemon.limits.min_free_disk); },
+      &manual_runs,
+      [&rollouts] { rollouts.wake(); },
+      &sessions,
+      secure_cookies,
+      &disk_usage,
       [&]() -> Result<std::vector<store::pg::NodeRecord>> {
         const auto lease =
             std::chrono::duration_cast<std::chrono::seconds>(daemon.cluster.lease_ttl);
@@ -416,7 +460,8 @@ int serve(const std::filesystem::path& config_file) {
         return std::vector<store::pg::NodeRecord>{
             {daemon.node.name, daemon.node.labels, daemon.limits.concurrent_runs,
              it == running->end() ? 0 : it->second, started_at, now, true}};
-      }});
+      },
+      shared ? &log_bell : nullptr});
 
   http::ServerOptions options;
   options.host = daemon.listen.host;
@@ -448,6 +493,10 @@ int serve(const std::filesystem::path& config_file) {
            std::to_string(projects.get()->size()) + " project(s), data in " +
            daemon.data_dir.string());
   if (duty) duty_worker.start();
+  if (shared) {
+    ship_worker.start();
+    listen_worker.start();
+  }
   scheduler.start();
   // Deployments a crash left `running` are carried out again by the loop's first pass (a file
   // that already has the value is not committed twice); expired approvals are cancelled.
@@ -488,6 +537,8 @@ int serve(const std::filesystem::path& config_file) {
   retention_worker.stop();
   manual_runs.stop();
   scheduler.stop();
+  ship_worker.stop();  // after the runs: their last chunks went with their steps' ends
+  listen_worker.stop();
   if (duty) duty_worker.stop();
   rollouts.stop();
   deployments.stop();

@@ -97,7 +97,8 @@ int run_store(const std::vector<std::string>& args) {
     rows += t.rows;
   }
   std::cout << "moved " << rows << " rows of " << copied->tables.size() << " tables (schema "
-            << copied->version << ") from " << file.string() << " into PostgreSQL";
+            << copied->version << ") from " << file.string() << " into PostgreSQL, with "
+            << copied->step_logs << " step log(s) of " << copied->log_bytes << " bytes";
   if (copied->interrupted_runs > 0) {
     std::cout << "; " << copied->interrupted_runs << " run(s) that were running go back to the "
               << "queue when node " << daemon.node.name << " starts or its lease passes";

@@ -6,6 +6,7 @@
 #include <future>
 
 #include "daemon/runs/git_access.hpp"
+#include "daemon/runs/log_shipper.hpp"
 #include "daemon/runs/registry_client.hpp"
 #include "daemon/runs/run_setup.hpp"
 #include "daemon/runs/sandbox_backend.hpp"
@@ -166,11 +167,22 @@ bool RunExecutor::for_this_node(const store::RunRecord& run, const config::Proje
 void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProject& project,
                           std::stop_token cancel, std::stop_token shutdown) const {
   const auto& cfg = project.config;
+  // However the run ends, no log of it stays open for shipping.
+  const struct ForgetLogs {
+    LogShipper* shipper;
+    std::int64_t run;
+    ~ForgetLogs() {
+      if (shipper) shipper->forget(run);
+    }
+  } forget_logs{deps_.shipper, run.id};
   const fs::path ws = workspace(run.id);
   std::error_code ec;
   runner::remove_workspace_dir(ws);
   fs::remove(runner::secrets_file_for(ws), ec);  // left by a crash mid-step
   fs::remove(runner::layers_mark(ws), ec);
+  // An earlier attempt's logs (a restart or a lost lease queued the run again): its steps were
+  // cleared with it, and a step's log is opened to append.
+  fs::remove_all(logs(run.id), ec);
   const bool resuming = run.resume_from && run.retry_of;
   const bool layers = layered();
   if (resuming) {
@@ -287,12 +299,7 @@ void RunExecutor::execute(const store::RunRecord& run, const config::LoadedProje
     }
     if (!r.reason.empty()) step.reason = r.reason;
     if (!r.log.empty()) step.log = r.log.string();
-    deps_.writer.submit(
-        [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
-        [this, id = run.id](Result<void> ok) {
-          if (!ok)
-            deps_.log.error({.run = id}, "run " + std::to_string(id) + ": " + ok.error().message);
-        });
+    record_step(run.id, step);
   };
   auto result = runner::run_pipeline(plan, options);
   std::optional<Result<std::optional<runner::PushedImage>>> image;
@@ -341,12 +348,25 @@ void RunExecutor::skip_image(const store::RunRecord& run, int index) const {
   step.state = pipelines::StepState::kSkipped;
   step.reason = "a pull request run never builds or pushes a deployable image, nor deploys";
   step.finished_at = rfc3339(deps_.clock.now());
-  deps_.writer.submit(
-      [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
-      [this, id = run.id](Result<void> ok) {
-        if (!ok)
-          deps_.log.error({.run = id}, "run " + std::to_string(id) + ": " + ok.error().message);
-      });
+  record_step(run.id, step);
+}
+
+void RunExecutor::record_step(std::int64_t run, const store::StepRecord& step) const {
+  std::function<Result<void>(store::Database&)> save = [run, step](store::Database& db) {
+    return store::save_step(db, run, step);
+  };
+  if (deps_.shipper && step.log) {
+    if (step.state == pipelines::StepState::kRunning) {
+      deps_.shipper->open(run, step.index, *step.log);
+    } else {
+      // The rest of its log and its end in one transaction.
+      save = deps_.shipper->close(run, step.index, std::move(save));
+    }
+  }
+  deps_.writer.submit(std::move(save), [this, run](Result<void> ok) {
+    if (!ok)
+      deps_.log.error({.run = run}, "run " + std::to_string(run) + ": " + ok.error().message);
+  });
 }
 
 Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
@@ -357,14 +377,7 @@ Result<std::optional<runner::PushedImage>> RunExecutor::push_image(
     return std::optional<runner::PushedImage>{};
   }
   const fs::path log_file = logs(run.id) / (std::to_string(index) + "-image.log");
-  auto save = [&](store::StepRecord step) {
-    deps_.writer.submit(
-        [id = run.id, step](store::Database& db) { return store::save_step(db, id, step); },
-        [this, id = run.id](Result<void> ok) {
-          if (!ok)
-            deps_.log.error({.run = id}, "run " + std::to_string(id) + ": " + ok.error().message);
-        });
-  };
+  auto save = [&](const store::StepRecord& step) { record_step(run.id, step); };
   store::StepRecord step;
   step.index = index;
   step.name = "image";

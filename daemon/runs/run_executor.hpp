@@ -8,6 +8,7 @@
 #include "daemon/notify/notifier.hpp"
 #include "daemon/runs/run_launcher.hpp"
 #include "daemon/runs/run_observer.hpp"
+#include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
 #include "daemon/store/writer.hpp"
 #include "daemon/support/clock.hpp"
@@ -20,6 +21,8 @@
 #include "runner/process_runner.hpp"
 
 namespace juanie::daemon {
+
+class LogShipper;
 
 struct ExecutorDeps {
   const config::DaemonConfig& daemon;
@@ -36,6 +39,9 @@ struct ExecutorDeps {
   // The commits' pristine trees, the lower layers of copy-on-write workspaces; null (or no
   // sandbox.workspace_launcher): each run checks its whole commit out into its workspace.
   runner::PristineTrees* trees = nullptr;
+  // Sharing a store: copies each step's log into it as the step writes (null alone: a single
+  // node serves its logs from its files).
+  LogShipper* shipper = nullptr;
 };
 
 // Carries one run, already marked running, to its end: fetch the repository's mirror, give
@@ -78,6 +84,9 @@ class RunExecutor final : public RunLauncher {
   // it fails: a single node has no labels.
   bool for_this_node(const store::RunRecord& run, const config::ProjectConfig& project,
                      const pipelines::Pipeline& pipeline) const;
+  // Records a step's start or end; a log that began is shipped to a shared store, all of it
+  // before the step's end is recorded.
+  void record_step(std::int64_t run, const store::StepRecord& step) const;
   // Records the run's end; a failure is told to the notification sinks in the same write.
   void finish(const store::RunRecord& run, const config::ProjectConfig& project,
               pipelines::RunState to, const std::string& reason) const;

@@ -81,6 +81,10 @@ Result<Attempt> claim_once(Connection& conn, const ClaimRequest& req) {
         "finished_at = NULL, reason = NULL WHERE id = $1",
         {id, req.node, static_cast<std::int64_t>(req.lease_ttl.count()), req.now});
     if (!update) return std::unexpected(update.error());
+    // Its log's followers on every node: the run has started.
+    if (auto told = conn.exec("SELECT pg_notify('run_log', $1)", {std::to_string(id)}); !told) {
+      return std::unexpected(told.error());
+    }
     if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
     out.claim = Claim{id, project, candidate->int64(0, 2)};
     out.busy = false;
@@ -138,9 +142,10 @@ Result<Expired> requeue_expired(Connection& conn, int max_attempts, const std::s
       {max_attempts, now});
   if (!rows) return std::unexpected(rows.error());
   Expired out;
-  std::vector<std::string> requeued_ids;
+  std::vector<std::string> requeued_ids, all_ids;
   for (int i = 0; i < rows->size(); ++i) {
     const std::int64_t id = rows->int64(i, 0);
+    all_ids.push_back(std::to_string(id));
     const std::string state = rows->text(i, 1);
     if (state == "queued") {
       out.requeued.push_back(id);
@@ -153,9 +158,17 @@ Result<Expired> requeue_expired(Connection& conn, int max_attempts, const std::s
   }
   if (!requeued_ids.empty()) {
     // The next attempt starts from the beginning, as after a restart.
-    auto cleared = conn.exec("DELETE FROM steps WHERE run_id = ANY ($1::bigint[])",
-                             {Param::array(requeued_ids)});
-    if (!cleared) return std::unexpected(cleared.error());
+    for (const char* sql : {"DELETE FROM step_log_chunks WHERE run_id = ANY ($1::bigint[])",
+                            "DELETE FROM steps WHERE run_id = ANY ($1::bigint[])"}) {
+      auto cleared = conn.exec(sql, {Param::array(requeued_ids)});
+      if (!cleared) return std::unexpected(cleared.error());
+    }
+  }
+  if (!rows->empty()) {
+    // Their followers on every node: each run is queued again, failed or cancelled.
+    auto told = conn.exec("SELECT pg_notify('run_log', id::text) FROM unnest($1::bigint[]) id",
+                          {Param::array(all_ids)});
+    if (!told) return std::unexpected(told.error());
   }
   if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
   for (auto* ids : {&out.requeued, &out.failed, &out.cancelled})

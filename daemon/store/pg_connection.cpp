@@ -1,7 +1,9 @@
 #include "daemon/store/pg_connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <cerrno>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -254,6 +256,32 @@ Result<void> Connection::exec_script(std::string_view sql) {
 
 int Connection::backend_pid() const {
   return PQbackendPID(conn_);
+}
+
+Result<std::vector<std::string>> Connection::wait_for_notifications(
+    std::string_view channel, std::chrono::milliseconds timeout) {
+  std::vector<std::string> out;
+  auto collect = [&] {
+    while (PGnotify* n = PQnotifies(conn_)) {
+      if (channel == n->relname) out.emplace_back(n->extra);
+      PQfreemem(n);
+    }
+  };
+  auto lost = [&] {
+    return fail(ErrorKind::kUnavailable,
+                "waiting for notifications: " + trimmed(PQerrorMessage(conn_)));
+  };
+  if (PQstatus(conn_) != CONNECTION_OK) return lost();
+  collect();  // what an earlier statement's reply brought along
+  if (!out.empty()) return out;
+  pollfd socket{PQsocket(conn_), POLLIN, 0};
+  const int ready = ::poll(&socket, 1, static_cast<int>(timeout.count()));
+  if (ready < 0 && errno != EINTR) return lost();
+  if (ready > 0) {
+    if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK) return lost();
+    collect();
+  }
+  return out;
 }
 
 Result<Transaction> Transaction::begin(Connection& conn, Isolation isolation) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
@@ -95,6 +96,12 @@ class Connection {
 
   // The server's process id for this session (pg_backend_pid): names the session in a test.
   int backend_pid() const;
+
+  // LISTEN's side, on a session that ran `LISTEN channel`: the payloads of the notifications
+  // on `channel` that arrived, waiting up to `timeout` for the first (empty: none came). An
+  // error when the connection is lost; the next exec makes it again (LISTEN anew).
+  Result<std::vector<std::string>> wait_for_notifications(std::string_view channel,
+                                                          std::chrono::milliseconds timeout);
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}

@@ -235,7 +235,7 @@ CREATE TRIGGER deployments_status_changed AFTER UPDATE OF state ON deployments
 
 // Migrations after 16, numbered on from 17 as in SQLite's kMigrations, each the PostgreSQL
 // form of SQLite's of the same number. Append only.
-constexpr std::array<const char*, 2> kLaterMigrations{
+constexpr std::array<const char*, 3> kLaterMigrations{
     // 17: several build nodes — the node holding a running run and the end of its lease
     // (the database's clock), and the labels a run asks of the node that claims it.
     R"sql(
@@ -254,6 +254,16 @@ CREATE TABLE nodes (
   capacity     BIGINT NOT NULL,
   started_at   TEXT NOT NULL,
   heartbeat_at TIMESTAMPTZ NOT NULL
+);
+)sql",
+    // 19: step logs in the store, in chunks at their byte offset (step_log_chunks.hpp).
+    R"sql(
+CREATE TABLE step_log_chunks (
+  run_id     BIGINT NOT NULL REFERENCES runs(id),
+  step_index BIGINT NOT NULL,
+  at         BIGINT NOT NULL,
+  bytes      BYTEA NOT NULL,
+  PRIMARY KEY (run_id, step_index, at)
 );
 )sql",
 };

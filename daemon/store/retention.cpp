@@ -48,7 +48,8 @@ Result<void> mark_logs_removed(Database& db, const std::vector<std::int64_t>& ru
     stmt->bind(1, id).bind(2, now);
     if (auto ok = stmt->run(); !ok) return ok;
   }
-  return {};
+  // The logs a shared store holds go with the files (empty on SQLite).
+  return for_each_id(db, "DELETE FROM step_log_chunks WHERE run_id = ?1", runs);
 }
 
 Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
@@ -67,8 +68,8 @@ Result<std::vector<std::int64_t>> delete_runs_finished_before(Database& db,
   if (!doomed) return doomed;
   for (const char* sql :
        {"UPDATE runs SET retry_of = NULL WHERE retry_of = ?1",
-        "DELETE FROM steps WHERE run_id = ?1", "DELETE FROM deliveries WHERE run_id = ?1",
-        "DELETE FROM runs WHERE id = ?1"}) {
+        "DELETE FROM step_log_chunks WHERE run_id = ?1", "DELETE FROM steps WHERE run_id = ?1",
+        "DELETE FROM deliveries WHERE run_id = ?1", "DELETE FROM runs WHERE id = ?1"}) {
     if (auto ok = for_each_id(db, sql, *doomed); !ok) return std::unexpected(ok.error());
   }
   auto outbox = db.prepare(

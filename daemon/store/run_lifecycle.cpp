@@ -4,6 +4,7 @@
 
 #include "daemon/store/pg_connection.hpp"
 #include "daemon/store/state_column.hpp"
+#include "daemon/store/step_logs.hpp"
 
 namespace juanie::daemon::store {
 
@@ -39,7 +40,8 @@ Result<void> set_run_state(Database& db, std::int64_t run, RunState to,
   update->bind(1, run).bind(2, pipelines::to_string(to)).bind_optional(3, reason);
   // PostgreSQL refuses a parameter its statement never names (it cannot tell its type).
   if (to != RunState::kQueued) update->bind(4, now);
-  return update->run();
+  if (auto ok = update->run(); !ok) return ok;
+  return notify_run_log(db, run);  // a follower's log ends with the run
 }
 
 Result<CancelOutcome> cancel_run(Database& db, std::int64_t run, const std::string& reason,
@@ -61,10 +63,15 @@ Result<CancelOutcome> cancel_run(Database& db, std::int64_t run, const std::stri
 Result<void> requeue_run(Database& db, std::int64_t run, const std::string& reason,
                          const std::string& now) {
   if (auto ok = set_run_state(db, run, RunState::kQueued, reason, now); !ok) return ok;
-  auto clear = db.prepare("DELETE FROM steps WHERE run_id = ?1");
-  if (!clear) return std::unexpected(clear.error());
-  clear->bind(1, run);
-  return clear->run();
+  // The next attempt starts from the beginning: its steps and their logs anew.
+  for (const char* sql :
+       {"DELETE FROM step_log_chunks WHERE run_id = ?1", "DELETE FROM steps WHERE run_id = ?1"}) {
+    auto clear = db.prepare(sql);
+    if (!clear) return std::unexpected(clear.error());
+    clear->bind(1, run);
+    if (auto ok = clear->run(); !ok) return ok;
+  }
+  return notify_run_log(db, run);
 }
 
 Result<HandBack> hand_back_run(Database& db, std::int64_t run,
@@ -137,7 +144,8 @@ Result<void> save_step(Database& db, std::int64_t run, const StepRecord& s) {
   }
   stmt->bind_optional(6, s.reason).bind_optional(7, s.started_at).bind_optional(8, s.finished_at);
   stmt->bind_optional(9, s.log);
-  return stmt->run();
+  if (auto ok = stmt->run(); !ok) return ok;
+  return notify_run_log(db, run);
 }
 
 Result<std::vector<StepRecord>> list_steps(Database& db, std::int64_t run) {

@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 18> kMigrations{
+constexpr std::array<const char*, 19> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -369,6 +369,18 @@ CREATE TABLE nodes (
   capacity     INTEGER NOT NULL,
   started_at   TEXT NOT NULL,
   heartbeat_at TEXT NOT NULL
+);
+)sql",
+    // 19: step logs in the store, in chunks at their byte offset (`at`), for the nodes sharing
+    // a PostgreSQL store: any node serves and follows any run's log, also once the node that
+    // ran it is gone. A single node keeps its logs as files in data_dir; empty here.
+    R"sql(
+CREATE TABLE step_log_chunks (
+  run_id     INTEGER NOT NULL REFERENCES runs(id),
+  step_index INTEGER NOT NULL,
+  at         INTEGER NOT NULL,
+  bytes      BLOB NOT NULL,
+  PRIMARY KEY (run_id, step_index, at)
 );
 )sql",
 };

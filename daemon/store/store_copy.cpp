@@ -3,11 +3,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
 
 #include "daemon/store/pg_schema.hpp"
 #include "daemon/store/schema.hpp"
+#include "daemon/store/step_logs.hpp"
 #include "pipelines/encoding.hpp"
 
 namespace juanie::daemon::store {
@@ -185,6 +187,37 @@ Result<std::int64_t> count_rows(pg::Connection& to, const std::string& table) {
   return n->int64(0, 0);
 }
 
+// Each step log file the SQLite store names, into step_log_chunks as the shipper of a node
+// writes them (step_logs.hpp): chunks of at most kLogChunkMax at their offsets.
+Result<void> copy_step_logs(Database& from, pg::Connection& to, CopySummary& summary) {
+  auto steps = from.prepare(
+      "SELECT s.run_id, s.idx, s.log FROM steps s JOIN runs r ON r.id = s.run_id "
+      "WHERE s.log IS NOT NULL AND r.logs_removed_at IS NULL ORDER BY s.run_id, s.idx");
+  if (!steps) return std::unexpected(steps.error());
+  while (true) {
+    auto row = steps->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return {};
+    std::ifstream in(steps->text(2), std::ios::binary);
+    if (!in) continue;  // never written (a step that did not start), or removed by hand
+    ++summary.step_logs;
+    for (std::uint64_t at = 0;;) {
+      std::string chunk(kLogChunkMax, '\0');
+      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      chunk.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+      if (chunk.empty()) break;
+      auto stored = to.exec(
+          "INSERT INTO step_log_chunks (run_id, step_index, at, bytes) "
+          "VALUES ($1, $2, $3, decode($4, 'hex'))",
+          {pg::Param::bigint(steps->int64(0)), pg::Param::bigint(steps->int64(1)),
+           pg::Param::bigint(static_cast<std::int64_t>(at)), pipelines::hex_encode(chunk)});
+      if (!stored) return std::unexpected(stored.error());
+      at += chunk.size();
+      summary.log_bytes += chunk.size();
+    }
+  }
+}
+
 Result<CopySummary> copy_in_transaction(Database& from, pg::Connection& to,
                                         const std::string& node) {
   CopySummary summary;
@@ -235,6 +268,7 @@ Result<CopySummary> copy_in_transaction(Database& from, pg::Connection& to,
       return std::unexpected(on.error());
     }
   }
+  if (auto logs = copy_step_logs(from, to, summary); !logs) return std::unexpected(logs.error());
   auto interrupted =
       to.exec("UPDATE runs SET node = $1, lease_until = now() WHERE state = 'running'", {node});
   if (!interrupted) return std::unexpected(interrupted.error());

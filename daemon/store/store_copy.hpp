@@ -25,6 +25,8 @@ struct CopySummary {
   int version = 0;                    // the schema version of both
   std::vector<CopiedTable> tables;    // in the order they were copied
   std::int64_t interrupted_runs = 0;  // running when the node stopped: handed to `node`
+  std::int64_t step_logs = 0;         // log files copied into step_log_chunks
+  std::uint64_t log_bytes = 0;        // their bytes
 };
 
 // Copies every table of `from` (a SQLite store at this build's schema version, read in one
@@ -33,7 +35,9 @@ struct CopySummary {
 // was running are left to `node` with a lease that has passed, so that the node (restarting
 // under that name) or any other takes them back as after a crash, counting the attempt. Ids
 // go on after the highest copied. Nodes' registrations are not copied (a node registers when
-// it starts).
+// it starts). The step logs the SQLite store names (files in the node's data_dir, unless
+// retention.logs removed them) are copied into the shared store's chunks, where every node
+// reads them.
 Result<CopySummary> copy_sqlite_to_postgresql(Database& from, pg::Connection& to,
                                               const std::string& node);
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -20,8 +21,11 @@ struct LogExcerpt {
   std::uint64_t left_out = 0;  // bytes before `text` not read
 };
 
-// At most the last `max` bytes of the log file at `path`, read by seeking (the rest is never
-// read), started cleanly (api::clean_start). An unreadable file is an empty excerpt.
+// At most the last `max` bytes of a log of `size` bytes, read through `read(offset, length)`
+// (the rest is never read), started cleanly (api::clean_start).
+LogExcerpt log_tail(std::uint64_t size, std::uint64_t max,
+                    const std::function<std::string(std::uint64_t, std::size_t)>& read);
+// The same of the log file at `path`. An unreadable file is an empty excerpt.
 LogExcerpt read_log_tail(const std::string& path, std::uint64_t max);
 
 }  // namespace juanie::daemon::web

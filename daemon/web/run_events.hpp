@@ -47,8 +47,8 @@ std::string sse_end(std::string_view state, std::string_view reason);
 class RunEvents final : public http::ResponseStream {
  public:
   RunEvents(store::Reader& reader, std::int64_t run, Sessions& sessions, std::string session_id,
-            const Clock& clock, StreamSlots::Slot slot)
-      : tail_(reader, run, kStepLogTail),
+            const Clock& clock, StreamSlots::Slot slot, const RunLogBell* bell = nullptr)
+      : tail_(reader, run, kStepLogTail, bell),
         sessions_(sessions),
         session_id_(std::move(session_id)),
         clock_(clock),

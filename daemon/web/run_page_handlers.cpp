@@ -10,6 +10,7 @@
 #include "daemon/http/form.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/runs.hpp"
+#include "daemon/store/step_logs.hpp"
 #include "daemon/web/ansi_html.hpp"
 #include "daemon/web/assets.hpp"
 #include "daemon/web/log_excerpt.hpp"
@@ -93,7 +94,13 @@ Result<RunView> view_of(const RouteDeps& deps, const Session& session, const sto
   for (std::size_t k = steps->size(); k-- > 0;) {
     if (!(*steps)[k].log) continue;
     StepView& step = v.steps[k];
-    const LogExcerpt e = read_log_tail(*(*steps)[k].log, kStepLogTail);
+    const auto& record = (*steps)[k];
+    const LogExcerpt e = deps.reader.with([&](store::Database& db) {
+      const auto size = store::step_log_size(db, r.id, record);
+      return log_tail(size.value_or(0), kStepLogTail, [&](std::uint64_t at, std::size_t length) {
+        return store::read_step_log(db, r.id, record, at, length).value_or(std::string());
+      });
+    });
     if (budget == 0 && !e.text.empty()) {
       step.log_cut = "This log (" + std::to_string(e.size) +
                      " bytes) is not shown: the page shows at most " +
@@ -146,8 +153,9 @@ void open_events(const RouteDeps& deps, const http::Request& req, const store::R
   }
   http::Response r{200, "text/event-stream; charset=utf-8", "retry: 3000\n\n", {}};
   r.headers.emplace_back("X-Accel-Buffering", "no");
-  r.stream = std::make_shared<RunEvents>(deps.reader, run.id, *deps.sessions,
-                                         session_id_of(deps, req), deps.clock, std::move(*slot));
+  r.stream =
+      std::make_shared<RunEvents>(deps.reader, run.id, *deps.sessions, session_id_of(deps, req),
+                                  deps.clock, std::move(*slot), deps.log_bell);
   reply(std::move(r));
 }
 

@@ -20,6 +20,7 @@
 #include "daemon/store/pg_connection.hpp"
 #include "daemon/store/pg_fixture.hpp"
 #include "integration/daemon_fixture.hpp"
+#include "integration/raw_client.hpp"
 #include "support/busybox_image.hpp"
 #include "support/pushed_repository.hpp"
 #include "support/registry.hpp"
@@ -384,6 +385,56 @@ TEST_F(ClusterTest, ACancelAskedOnAnotherNodeStopsTheRunWhereItRuns) {
       << json::serialize(ended);
 }
 
+// Step logs go into PostgreSQL as the step writes them: a node that did not run the run
+// follows its log live and serves it whole, also once the node that ran it is gone.
+TEST_F(ClusterTest, AStepLogIsFollowedOnAnotherNodeAndOutlivesTheNodeThatRanIt) {
+  using namespace std::chrono_literals;
+  Daemon& a = node("a", "limits: {log_max: 64KiB}\n");
+  Daemon& b = node("b", "limits: {concurrent_runs: 0}\n");  // serves, runs nothing
+  ASSERT_TRUE(a.start()) << a.log();
+  ASSERT_TRUE(b.start()) << b.log();
+  // The second step writes past log_max (100,000 lines): what is stored is the capped log.
+  const std::string sha = commit(
+      "steps:\n"
+      "  - {name: talk, commands: [\"echo first line\", \"sleep 4\", \"printf 'last "
+      "\\\\303\\\\251\\\\n'\"]}\n"
+      "  - {name: flood, commands: [\"seq 1 100000\"]}\n");
+  const auto run = push(b, "develop", sha, "logs");
+  ASSERT_GT(run, 0);
+  const std::string id = std::to_string(run);
+  RawConnection follow(b.port());
+  ASSERT_TRUE(follow.send("GET /api/v1/runs/" + id +
+                          "/log?follow=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                          kApiToken + "\r\n\r\n"));
+  const std::string early = follow.read_until("first line\n", 30s);
+  ASSERT_NE(early.find("first line\n"), std::string::npos) << early << a.log() << b.log();
+  // Live: it came from a, through the store, while the step still ran there.
+  EXPECT_EQ(json::parse(b.api("/api/v1/runs/" + id).body).at("state").as_string(), "running");
+  const std::string all = follow.read_until("── run " + id + " succeeded", 60s);
+  EXPECT_NE(all.find("last \xc3\xa9\n"), std::string::npos) << all;  // bytes as written
+  EXPECT_NE(all.find("── talk succeeded"), std::string::npos) << all;
+  EXPECT_LT(all.find("last \xc3\xa9"), all.find("── flood"));
+  EXPECT_TRUE(follow.closed_by_peer(5s));
+  EXPECT_EQ(count("SELECT count(*) FROM runs WHERE id = " + id + " AND node = 'a'"), 1);
+
+  // The node that ran it dies; its files go with it, the store keeps the log.
+  a.kill9();
+  fs::remove_all(a.home() / "data/logs");
+  const auto text = b.api("/api/v1/runs/" + id + "/log");
+  ASSERT_EQ(text.status, 200);
+  EXPECT_NE(text.body.find("── talk (succeeded)\n+ echo first line\nfirst line\n"),
+            std::string::npos)
+      << text.body;
+  EXPECT_NE(text.body.find("\nlast \xc3\xa9\n── flood"), std::string::npos) << text.body;
+  EXPECT_NE(text.body.find("\n1\n2\n3\n"), std::string::npos) << text.body;
+  EXPECT_EQ(text.body.find("\n99999\n"), std::string::npos) << "log_max caps what is stored";
+  EXPECT_LE(count("SELECT sum(length(bytes)) FROM step_log_chunks WHERE run_id = " + id),
+            64 * 1024 + 200);
+  EXPECT_EQ(count("SELECT count(*) FROM step_log_chunks WHERE run_id = " + id +
+                  " AND length(bytes) > 65536"),
+            0);
+}
+
 TEST_F(ClusterTest, OneNodeIsOnDutyAndAnotherTakesOverWhenItDies) {
   Daemon& a = node("a");
   ASSERT_TRUE(a.start()) << a.log();
@@ -474,7 +525,7 @@ TEST_F(ClusterTest, StoreMigrateMovesASingleNodesHistoryIntoAnEmptyStore) {
   ASSERT_EQ(status, 0) << said;
   EXPECT_NE(said.find("runs: 2\n"), std::string::npos) << said;
   EXPECT_NE(said.find("deliveries: 2\n"), std::string::npos) << said;
-  EXPECT_NE(said.find("into PostgreSQL"), std::string::npos) << said;
+  EXPECT_NE(said.find("into PostgreSQL, with 2 step log(s) of "), std::string::npos) << said;
   EXPECT_EQ(count("SELECT count(*) FROM runs WHERE id = " + std::to_string(first) +
                   " AND state = 'succeeded' AND sha = '" + good + "'"),
             1);
@@ -495,6 +546,11 @@ TEST_F(ClusterTest, StoreMigrateMovesASingleNodesHistoryIntoAnEmptyStore) {
   auto old = d.api("/api/v1/runs/" + std::to_string(first));
   EXPECT_EQ(old.status, 200);
   EXPECT_NE(old.body.find("\"succeeded\""), std::string::npos) << old.body;
+  // Its step logs came along into the store, where any node reads them.
+  fs::remove_all(d.home() / "data/logs");
+  const auto log = d.api("/api/v1/runs/" + std::to_string(first) + "/log");
+  EXPECT_NE(log.body.find("── ok (succeeded)\n+ echo moved\nmoved\n"), std::string::npos)
+      << log.body;
   EXPECT_EQ(push(d, "develop", good, "m1"), first) << "a redelivery is the run it was";
   const auto third =
       push(d, "develop", commit("steps:\n  - {name: ok, commands: [\"true\"]}\n"), "m3");

@@ -12,6 +12,19 @@ TEST(Encoding, Hex) {
   EXPECT_EQ(hex_digit('g'), -1);
 }
 
+TEST(Encoding, HexDecodeUndoesEncodeAndRefusesWhatIsNotHex) {
+  const std::string bytes(
+      "\x00\x7f\xff\x80"
+      "ab",
+      6);
+  EXPECT_EQ(hex_decode(hex_encode(bytes)), bytes);
+  EXPECT_EQ(hex_decode("0A0b"), std::string("\x0a\x0b"));
+  EXPECT_EQ(hex_decode(""), std::string());
+  EXPECT_EQ(hex_decode("abc"), std::nullopt);  // odd length
+  EXPECT_EQ(hex_decode("zz"), std::nullopt);
+  EXPECT_EQ(hex_decode("\\x00"), std::nullopt);  // bytea's prefix is the caller's to strip
+}
+
 TEST(Encoding, Base64AsRfc4648) {
   // RFC 4648 §10 test vectors.
   const std::pair<const char*, const char*> vectors[] = {{"", ""},

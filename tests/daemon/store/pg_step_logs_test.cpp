@@ -1,0 +1,185 @@
+// Step logs in a shared store (PostgreSQL): chunks at their offsets read back as the bytes the
+// step wrote, only the node holding the run stores any, and every node's listener is woken.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "daemon/runs/log_shipper.hpp"
+#include "daemon/store/pg_claims.hpp"
+#include "daemon/store/pg_fixture.hpp"
+#include "daemon/store/pg_log_listener.hpp"
+#include "daemon/store/pg_schema.hpp"
+#include "daemon/store/retention.hpp"
+#include "daemon/store/run_lifecycle.hpp"
+#include "daemon/store/step_logs.hpp"
+#include "support/temp_dir.hpp"
+
+namespace juanie::daemon::store::pg {
+namespace {
+
+constexpr const char* kNow = "2026-12-01T00:00:00Z";
+
+class PgStepLogs : public test::PgTest {
+ protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    conn_ = std::make_unique<Connection>(connect());
+    auto migrated = pg::migrate(*conn_);
+    ASSERT_TRUE(migrated) << migrated.error().message;
+    auto ok = conn_->exec(
+        "INSERT INTO runs (project, ref, ref_kind, branch, sha, deploy_trigger, trigger, state, "
+        "created_at) VALUES ('shop', 'refs/heads/main', 'branch', 'main', 'sha', 'push', 'push', "
+        "'queued', $1)",
+        {kNow});
+    ASSERT_TRUE(ok) << ok.error().message;
+    auto claimed = claim_run(*conn_, {.node = "a", .now = kNow});
+    ASSERT_TRUE(claimed && *claimed);
+    run_ = (*claimed)->run;
+    auto db = Database::open_postgresql(connect(), false, "a");
+    ASSERT_TRUE(db) << db.error().message;
+    a_ = std::make_unique<Database>(std::move(*db));
+  }
+
+  std::int64_t scalar(const std::string& sql) {
+    auto rows = conn_->exec(sql, {run_});
+    EXPECT_TRUE(rows) << rows.error().message;
+    return rows ? rows->int64(0, 0) : -1;
+  }
+
+  std::string read(Database& db, std::uint64_t offset, std::size_t max) {
+    auto text = read_step_log(db, run_, step_, offset, max);
+    EXPECT_TRUE(text) << text.error().message;
+    return text ? *text : "";
+  }
+
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<Database> a_;
+  std::int64_t run_ = 0;
+  StepRecord step_{.index = 1, .name = "build", .log = "/elsewhere/1-build.log"};
+};
+
+TEST_F(PgStepLogs, ChunksReadBackAsTheBytesWrittenFromAnyOffset) {
+  // Bytes PostgreSQL's text would refuse: NUL, invalid UTF-8, an escape.
+  const std::string one("first\n\x00\xff\xfe", 9), two = "\x1b[31mred\x1b[0m\n", three = "end";
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, one).value_or(false));
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, one.size(), two).value_or(false));
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, one.size() + two.size(), three).value_or(false));
+  const std::string all = one + two + three;
+  // Read from another node's session, as any node serves it; the file named is not read.
+  auto b = Database::open_postgresql(connect(), true, "b");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(step_log_size(*b, run_, step_).value_or(0), all.size());
+  EXPECT_EQ(read(*b, 0, 1 << 20), all);
+  for (std::uint64_t at : {0, 3, 8, 9, 12, 21, 24}) {
+    for (std::size_t max : {1, 4, 7, 100}) {
+      EXPECT_EQ(read(*b, at, max), all.substr(at, max)) << "at " << at << " max " << max;
+    }
+  }
+  EXPECT_EQ(read(*b, all.size(), 10), "");
+  EXPECT_EQ(read(*b, all.size() + 5, 10), "");
+  // Another step of the same run is another log.
+  EXPECT_EQ(step_log_size(*b, run_, StepRecord{.index = 2}).value_or(99), 0u);
+}
+
+TEST_F(PgStepLogs, AChunkSentAgainLongerReplacesTheShorterAndNothingIsDoubled) {
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "abc").value_or(false));
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, 3, "def").value_or(false));
+  // The first write of 0.. failed as far as its node knew: sent again with what came since.
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "abcdefgh").value_or(false));
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, 8, "ij").value_or(false));
+  // A shorter copy of what is stored changes nothing.
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "ab").value_or(false));
+  EXPECT_EQ(read(*a_, 0, 100), "abcdefghij");
+  EXPECT_EQ(read(*a_, 4, 5), "efghi");
+  EXPECT_EQ(step_log_size(*a_, run_, step_).value_or(0), 10u);
+}
+
+TEST_F(PgStepLogs, OnlyTheNodeHoldingTheRunStoresItsLog) {
+  auto b = Database::open_postgresql(connect(), false, "b");
+  ASSERT_TRUE(b);
+  auto refused = append_step_log(*b, run_, 1, 0, "not mine");
+  ASSERT_TRUE(refused) << refused.error().message;
+  EXPECT_FALSE(*refused);
+  // Nor the holder once the run has ended (a late chunk of an ended run).
+  ASSERT_TRUE(set_run_state(*a_, run_, pipelines::RunState::kSucceeded, std::nullopt, kNow));
+  auto late = append_step_log(*a_, run_, 1, 0, "late");
+  ASSERT_TRUE(late);
+  EXPECT_FALSE(*late);
+  EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1"), 0);
+  // A chunk over the bound is refused as invalid, before the store is asked.
+  auto big = append_step_log(*a_, run_, 1, 0, std::string(kLogChunkMax + 1, 'x'));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().kind, ErrorKind::kInvalid);
+}
+
+TEST_F(PgStepLogs, ARequeuedRunStartsItsLogsAfreshAndRetentionRemovesThem) {
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "attempt one").value_or(false));
+  ASSERT_TRUE(requeue_run(*a_, run_, "the daemon stopped; queued again", kNow));
+  EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1"), 0);
+  auto again = claim_run(*conn_, {.node = "a", .now = kNow});
+  ASSERT_TRUE(again && *again);
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "attempt two").value_or(false));
+  ASSERT_TRUE(set_run_state(*a_, run_, pipelines::RunState::kSucceeded, std::nullopt, kNow));
+  EXPECT_EQ(read(*a_, 0, 100), "attempt two");
+  ASSERT_TRUE(mark_logs_removed(*a_, {run_}, kNow));
+  EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1"), 0);
+  EXPECT_EQ(read(*a_, 0, 100), "");
+}
+
+// The shipper's job (runs/log_shipper.hpp): from where the store's copy ends, so a job run
+// twice, or after one that failed, leaves the store exactly the file's bytes.
+TEST_F(PgStepLogs, ALogTailGoesOnFromTheStoresEndAndRunsAgainToTheSameEffect) {
+  test::TempDir dir;
+  std::string bytes;
+  for (int i = 0; bytes.size() < 3 * kLogChunkMax; ++i) bytes += "line " + std::to_string(i) + "\n";
+  const auto file = dir.write("1-build.log", bytes.substr(0, 100));
+  ASSERT_TRUE(store_log_tail(*a_, run_, 1, file, 0));
+  ASSERT_TRUE(store_log_tail(*a_, run_, 1, file, 0));
+  EXPECT_EQ(read(*a_, 0, 1 << 20), bytes.substr(0, 100));
+  dir.write("1-build.log", bytes);
+  ASSERT_TRUE(store_log_tail(*a_, run_, 1, file, 1));  // one chunk per look at most
+  EXPECT_EQ(step_log_size(*a_, run_, step_).value_or(0), 100 + kLogChunkMax);
+  ASSERT_TRUE(store_log_tail(*a_, run_, 1, file, 0));
+  EXPECT_EQ(read(*a_, 0, 4 * kLogChunkMax), bytes);
+  EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1 AND "
+                   "length(bytes) > 65536"),
+            0);
+  // Another node's job for the run is refused as a conflict and stores nothing.
+  auto b = Database::open_postgresql(connect(), false, "b");
+  ASSERT_TRUE(b);
+  dir.write("2-test.log", "mine?");
+  auto refused = store_log_tail(*b, run_, 2, dir.path() / "2-test.log", 0);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(step_log_size(*a_, run_, StepRecord{.index = 2}).value_or(9), 0u);
+}
+
+TEST_F(PgStepLogs, EveryListenerHearsOfAChunkOnceItIsCommitted) {
+  test::TempDir dir;
+  dir.write("pg.url", uri_ + "\n");
+  auto listener = RunLogListener::open(dir.path() / "pg.url");
+  ASSERT_TRUE(listener) << listener.error().message;
+  RunLogBell bell;
+  const auto before = bell.generation(run_);
+  ASSERT_TRUE(a_->begin());
+  ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "x").value_or(false));
+  ASSERT_TRUE((*listener)->listen_once(bell, std::chrono::milliseconds(200)));
+  EXPECT_EQ(bell.generation(run_), before) << "not before the commit";
+  ASSERT_TRUE(a_->commit());
+  for (int i = 0; i < 50 && bell.generation(run_) == before; ++i) {
+    ASSERT_TRUE((*listener)->listen_once(bell, std::chrono::milliseconds(100)));
+  }
+  EXPECT_NE(bell.generation(run_), before);
+  // A step's end and the run's end wake followers too.
+  const auto after_chunk = bell.generation(run_);
+  ASSERT_TRUE(set_run_state(*a_, run_, pipelines::RunState::kSucceeded, std::nullopt, kNow));
+  for (int i = 0; i < 50 && bell.generation(run_) == after_chunk; ++i) {
+    ASSERT_TRUE((*listener)->listen_once(bell, std::chrono::milliseconds(100)));
+  }
+  EXPECT_NE(bell.generation(run_), after_chunk);
+}
+
+}  // namespace
+}  // namespace juanie::daemon::store::pg
