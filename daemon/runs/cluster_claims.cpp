@@ -50,6 +50,11 @@ Result<ClusterClaims::Stops> ClusterClaims::renew(const std::vector<std::int64_t
 }
 
 Result<store::pg::Expired> ClusterClaims::requeue_expired(const std::string& now) {
+  // Leases pass in seconds: one look a second is enough, however often the scheduler is woken
+  // (every webhook wakes it; a look is a transaction on the store).
+  const auto at = std::chrono::steady_clock::now();
+  if (expired_at_ && at - *expired_at_ < std::chrono::seconds(1)) return store::pg::Expired{};
+  expired_at_ = at;
   return store::pg::requeue_expired(conn_, seat_.max_attempts, now);
 }
 

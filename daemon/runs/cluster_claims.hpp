@@ -49,7 +49,8 @@ class ClusterClaims {
   };
   Result<Stops> renew(const std::vector<std::int64_t>& runs,
                       std::chrono::steady_clock::time_point now);
-  // The runs whose leases passed, any node's: queued again or failed, each once.
+  // The runs whose leases passed, any node's: queued again or failed, each once. At most one
+  // look a second (none: an empty answer).
   Result<store::pg::Expired> requeue_expired(const std::string& now);
 
  private:
@@ -58,6 +59,7 @@ class ClusterClaims {
   store::pg::Connection conn_;
   ClusterSeat seat_;
   std::optional<std::chrono::steady_clock::time_point> renewed_at_;
+  std::optional<std::chrono::steady_clock::time_point> expired_at_;  // the last expiry look
 };
 
 }  // namespace juanie::daemon
