@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build format-check test test-unit test-asan fuzz fuzz-run demo bench-intake bench-runner bench-gitops bench-repo clean
+.PHONY: all deps build format-check test test-unit test-asan fuzz fuzz-run demo bench-intake bench-runner bench-gitops bench-repo bench-cluster clean
 
 all: build
 
@@ -63,6 +63,10 @@ bench-gitops: build
 
 bench-repo: build
 	scripts/bench-repo $(BUILD)/juanie
+
+bench-cluster: build
+	@scripts/install-deps --bench
+	scripts/bench-cluster $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

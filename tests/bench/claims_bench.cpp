@@ -1,7 +1,8 @@
 // Runs claimed per second on a real PostgreSQL by 1, 3 and 8 claimers at once (each a
 // connection of its own, as a node's scheduler would be), without and with a cluster-wide
 // limit (which serializes claims). Not a test: a figure for the README, as a ratio to one claimer
-// in the same invocation. `juanie_claims_bench [RUNS]`.
+// in the same invocation. `juanie_claims_bench [RUNS [URI]]`: on the database at URI (an
+// empty one), or on a server of its own started as the tests start theirs (fsync off).
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -62,8 +63,9 @@ double claim_all(const std::string& uri, int claimers, std::optional<int> cluste
 
 int main(int argc, char** argv) {
   const int runs = argc > 1 ? std::atoi(argv[1]) : 3000;
-  juanie::test::PostgresServer server;
-  const std::string uri = server.uri(server.create_database());
+  std::optional<juanie::test::PostgresServer> server;
+  if (argc <= 2) server.emplace();
+  const std::string uri = argc > 2 ? argv[2] : server->uri(server->create_database());
   auto conn = connect(uri);
   if (auto ok = pg::migrate(conn); !ok) throw std::runtime_error(ok.error().message);
   check(conn.exec(
