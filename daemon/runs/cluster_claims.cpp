@@ -22,7 +22,16 @@ Result<std::optional<store::pg::Claim>> ClusterClaims::claim(const std::string& 
   request.per_project = seat_.per_project;
   request.now = now;
   // A deadlock the server broke is retried at once; anything else waits for the next pass.
-  return store::pg::with_retry(3, [&] { return store::pg::claim_run(conn_, request); });
+  auto claimed = store::pg::with_retry(3, [&] { return store::pg::claim_run(conn_, request); });
+  if (claimed) mark_ready();
+  return claimed;
+}
+
+void ClusterClaims::mark_ready() {
+  // Four times a window at most; a mark that fails only makes the others less patient.
+  const auto at = std::chrono::steady_clock::now();
+  if (ready_at_ && at - *ready_at_ < store::pg::kReadyWindow / 4) return;
+  if (store::pg::mark_ready(conn_, seat_.node)) ready_at_ = at;
 }
 
 Result<ClusterClaims::Stops> ClusterClaims::renew(const std::vector<std::int64_t>& runs,

@@ -38,6 +38,9 @@ class ClusterClaims {
   // One queued run this node may take now, marked running with this node's lease; none when
   // nothing it may take is queued or a limit holds.
   Result<std::optional<store::pg::Claim>> claim(const std::string& now);
+  // This node is asking for runs and has room (each claim that went through marks it too): a
+  // busier node leaves new runs to it for a moment (store/pg_claims.hpp: fairness).
+  void mark_ready();
   // The heartbeat, when due (every third of the lease): the node's own and the leases of
   // `runs` are extended.
   // Returns the runs to stop here: those this node no longer holds (their lease passed and
@@ -60,6 +63,7 @@ class ClusterClaims {
   ClusterSeat seat_;
   std::optional<std::chrono::steady_clock::time_point> renewed_at_;
   std::optional<std::chrono::steady_clock::time_point> expired_at_;  // the last expiry look
+  std::optional<std::chrono::steady_clock::time_point> ready_at_;    // the last mark_ready
 };
 
 }  // namespace juanie::daemon

@@ -197,7 +197,14 @@ void Scheduler::tick_cluster() {
     }
   }
   auto queue = read_queue();
-  if (!queue || queue->queued.empty()) return;
+  if (!queue) return;
+  if (queue->queued.empty()) {
+    // Idle and able: asking for runs, so that a busier node leaves the next ones here.
+    if (static_cast<int>(held.size()) < deps_.concurrent_runs && !(deps_.hold && deps_.hold())) {
+      cluster.mark_ready();
+    }
+    return;
+  }
   const auto& [queued, running] = *queue;
   // Superseded pull request runs, as one node would see them; any node may cancel them (a
   // second cancel of the same run is refused by its state and changes nothing).

@@ -52,10 +52,18 @@ Result<Attempt> claim_once(Connection& conn, const ClaimRequest& req) {
   std::vector<std::string> left_out;  // projects full or busy in this transaction
   for (;;) {
     auto candidate = conn.exec(
+        // `idle`: the labels of each other node less busy than this one that has room and is
+        // asking (fairness: pg_claims.hpp); their runs are left to them.
+        "WITH idle AS (SELECT n.labels FROM nodes n WHERE n.name <> $3 "
+        "  AND n.ready_at > now() - $5::bigint * interval '1 second' "
+        "  AND (SELECT count(*) FROM runs r WHERE r.state = 'running' AND r.node = n.name) "
+        "    < least(n.capacity, $4::bigint)) "
         "SELECT id, project, interruptions FROM runs WHERE state = 'queued' "
         "AND runs_on <@ $1::text[] AND NOT (project = ANY ($2::text[])) "
-        "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
-        {Param::array(req.labels), Param::array(left_out)});
+        "AND NOT EXISTS (SELECT 1 FROM idle WHERE idle.labels @> runs.runs_on) "
+        "ORDER BY id LIMIT 1 FOR UPDATE OF runs SKIP LOCKED",
+        {Param::array(req.labels), Param::array(left_out), req.node, Param::bigint(*held),
+         Param::bigint(kReadyWindow.count())});
     if (!candidate) return std::unexpected(candidate.error());
     if (candidate->empty()) return out;
     const std::int64_t id = candidate->int64(0, 0);
@@ -174,6 +182,18 @@ Result<Expired> requeue_expired(Connection& conn, int max_attempts, const std::s
   for (auto* ids : {&out.requeued, &out.failed, &out.cancelled})
     std::sort(ids->begin(), ids->end());
   return out;
+}
+
+Result<void> mark_ready(Connection& conn, const std::string& node) {
+  auto tx = Transaction::begin(conn);
+  if (!tx) return std::unexpected(tx.error());
+  if (auto ok = conn.exec("SET LOCAL synchronous_commit TO off"); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (auto ok = conn.exec("UPDATE nodes SET ready_at = now() WHERE name = $1", {node}); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return tx->commit();
 }
 
 Result<void> register_node(Connection& conn, const std::string& node,

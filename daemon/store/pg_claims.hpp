@@ -33,6 +33,15 @@
 //     limit is reached is left out and step 3 repeats for the next candidate.
 //  5. it marks the run running with the node and the lease, and commits.
 // Locks 1 and 2 are waited for but taken before any row lock, always in that order.
+//
+// Fairness. Claims race, and a node that is quick to ask (woken by its own intake, or done with
+// a short run) would otherwise take runs while others are idle. So in step 3 a node passes
+// over a run that another node could take (it has the run's labels) while that node holds
+// fewer running runs than this one, has room for another, and asked for a run within the last
+// kReadyWindow (ready_at, marked by mark_ready after each claim attempt that did not fail).
+// The less busy node takes it at its next look (a scheduler looks at least once a second). A
+// node that stops asking — down, out of disk, failing — is passed over no more once its
+// ready_at is older than the window, so a run waits at most that long for fairness' sake.
 namespace juanie::daemon::store::pg {
 
 struct ClaimRequest {
@@ -84,6 +93,13 @@ Result<void> register_node(Connection& conn, const std::string& node,
                            const std::string& started_at);
 // The node's heartbeat: it is alive now (the database's clock).
 Result<void> node_heartbeat(Connection& conn, const std::string& node);
+// The node asked for a run with room for one (fairness, above). Its own transaction, committed
+// without waiting for the WAL flush: a mark lost in a crash only makes another node less
+// patient for a second.
+Result<void> mark_ready(Connection& conn, const std::string& node);
+
+// How long a node that asked for a run counts as asking (fairness, above).
+inline constexpr std::chrono::seconds kReadyWindow{2};
 
 // Whether deployment `id` is being carried out by another node: its run's lease, held by a
 // node other than `me`, has not passed. The node that executed a run delivers its image right

@@ -235,7 +235,7 @@ CREATE TRIGGER deployments_status_changed AFTER UPDATE OF state ON deployments
 
 // Migrations after 16, numbered on from 17 as in SQLite's kMigrations, each the PostgreSQL
 // form of SQLite's of the same number. Append only.
-constexpr std::array<const char*, 3> kLaterMigrations{
+constexpr std::array<const char*, 4> kLaterMigrations{
     // 17: several build nodes — the node holding a running run and the end of its lease
     // (the database's clock), and the labels a run asks of the node that claims it.
     R"sql(
@@ -265,6 +265,10 @@ CREATE TABLE step_log_chunks (
   bytes      BYTEA NOT NULL,
   PRIMARY KEY (run_id, step_index, at)
 );
+)sql",
+    // 20: when each node last asked for a run with room for one (pg_claims.hpp: fairness).
+    R"sql(
+ALTER TABLE nodes ADD COLUMN ready_at TIMESTAMPTZ;
 )sql",
 };
 

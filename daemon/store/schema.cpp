@@ -7,7 +7,7 @@ namespace juanie::daemon::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 19> kMigrations{
+constexpr std::array<const char*, 20> kMigrations{
     // 1: intake — runs and the deliveries that caused them.
     R"sql(
 CREATE TABLE runs (
@@ -382,6 +382,11 @@ CREATE TABLE step_log_chunks (
   bytes      BLOB NOT NULL,
   PRIMARY KEY (run_id, step_index, at)
 );
+)sql",
+    // 20: when each node sharing a store last asked for a run with room for one: a busier node
+    // leaves new work to a less busy one that is asking (store/pg_claims.hpp). Empty here.
+    R"sql(
+ALTER TABLE nodes ADD COLUMN ready_at TEXT;
 )sql",
 };
 

@@ -216,6 +216,36 @@ TEST_F(ClusterTest, ThreeNodesRunEveryAcknowledgedDeliveryOnceWhereverItArrived)
   }
 }
 
+// Fairness: pushes arrive at a, which is woken at once and has room for all of them; b and c
+// are idle and asking. A busier node leaves new runs to a less busy one that asks, so the runs
+// spread instead of a taking four at once (store/pg_claims.hpp).
+TEST_F(ClusterTest, RunsSpreadOverIdleNodesInsteadOfFillingTheOneThatGotThePushes) {
+  const std::string limits = "limits: {concurrent_runs: 4, runs_per_project: 6}\n";
+  Daemon& a = node("a", limits);
+  Daemon& b = node("b", limits);
+  Daemon& c = node("c", limits);
+  for (Daemon* d : {&a, &b, &c}) ASSERT_TRUE(d->start()) << d->log();
+  // Both have asked at least once, as idle nodes do every second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::string sha = commit("steps:\n  - {name: build, commands: [\"sleep 6\"]}\n", 6);
+  std::vector<std::int64_t> runs;
+  for (int i = 0; i < 6; ++i) {
+    runs.push_back(push(a, "b" + std::to_string(i), sha, "fair" + std::to_string(i)));
+    ASSERT_GT(runs.back(), 0);
+  }
+  for (const auto run : runs) a.wait_run(run, "succeeded", std::chrono::seconds(120));
+  std::map<std::string, long long> ran;
+  for (const char* name : {"a", "b", "c"}) {
+    ran[name] = count(std::string("SELECT count(*) FROM runs WHERE node = '") + name +
+                      "' AND state = 'succeeded'");
+  }
+  EXPECT_EQ(ran["a"] + ran["b"] + ran["c"], 6);
+  // Without it a takes four at once (its room), the others one each.
+  EXPECT_LE(ran["a"], 3) << "a " << ran["a"] << ", b " << ran["b"] << ", c " << ran["c"];
+  EXPECT_GE(ran["b"], 1);
+  EXPECT_GE(ran["c"], 1);
+}
+
 TEST_F(ClusterTest, RunsOfANodeKilledMidwayFinishOnTheOthersAfterItsLease) {
   Daemon& a = node("a", "limits: {concurrent_runs: 2}\n", "3s");
   ASSERT_TRUE(a.start()) << a.log();

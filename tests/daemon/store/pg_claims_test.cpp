@@ -385,5 +385,57 @@ TEST_F(PgClaims, ARunHandedBackAsksForItsLabelsAndOnlyANodeWithThemClaimsItNext)
   EXPECT_EQ((*arm)->run, run);
 }
 
+// Fairness: a busier node leaves a run to a less busy one that is asking for runs, has room
+// and has the run's labels — and only for as long as that node keeps asking.
+TEST_F(PgClaims, ABusierNodeLeavesNewRunsToALessBusyOneThatIsAsking) {
+  ASSERT_TRUE(register_node(*conn_, "a", {"linux"}, 4, kNow));
+  ASSERT_TRUE(register_node(*conn_, "b", {"linux"}, 4, kNow));
+  queue("shop", 4);
+  const ClaimRequest a{
+      .node = "a", .labels = {"linux"}, .node_capacity = 4, .per_project = 4, .now = kNow};
+  ClaimRequest b = a;
+  b.node = "b";
+  auto first = claim_run(*conn_, a);
+  ASSERT_TRUE(first && *first) << "nobody is less busy than a node holding nothing";
+  // b asks (and holds nothing): a, holding one, passes.
+  ASSERT_TRUE(mark_ready(*conn_, "b"));
+  auto passed = claim_run(*conn_, a);
+  ASSERT_TRUE(passed);
+  EXPECT_FALSE(*passed) << "a took a run b was asking for";
+  auto second = claim_run(*conn_, b);
+  ASSERT_TRUE(second && *second);
+  // As busy as each other: a claims again.
+  auto third = claim_run(*conn_, a);
+  ASSERT_TRUE(third && *third);
+  // b holds fewer again, but stopped asking more than kReadyWindow ago: a waits no longer.
+  ASSERT_TRUE(
+      conn_->exec("UPDATE nodes SET ready_at = now() - $1::bigint * interval '1 second' "
+                  "WHERE name = 'b'",
+                  {Param::bigint(kReadyWindow.count() + 1)}));
+  auto fourth = claim_run(*conn_, a);
+  ASSERT_TRUE(fourth && *fourth) << "a node that stopped asking holds nothing back";
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE node = 'a'"), 3);
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE node = 'b'"), 1);
+}
+
+TEST_F(PgClaims, ARunALessBusyNodeCannotTakeIsNotLeftToIt) {
+  ASSERT_TRUE(register_node(*conn_, "a", {"linux", "gpu"}, 4, kNow));
+  ASSERT_TRUE(register_node(*conn_, "b", {"linux"}, 4, kNow));
+  ASSERT_TRUE(register_node(*conn_, "full", {"linux", "gpu"}, 0, kNow));
+  queue("shop", 1);
+  queue("ml", 1, {"gpu"});
+  const ClaimRequest a{
+      .node = "a", .labels = {"linux", "gpu"}, .node_capacity = 4, .per_project = 4, .now = kNow};
+  auto first = claim_run(*conn_, a);
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ((*first)->project, "shop");
+  // b asks but lacks gpu; `full` has gpu but no room: a takes the gpu run itself.
+  ASSERT_TRUE(mark_ready(*conn_, "b"));
+  ASSERT_TRUE(mark_ready(*conn_, "full"));
+  auto gpu = claim_run(*conn_, a);
+  ASSERT_TRUE(gpu && *gpu);
+  EXPECT_EQ((*gpu)->project, "ml");
+}
+
 }  // namespace
 }  // namespace juanie::daemon::store::pg
