@@ -83,6 +83,16 @@ Result<void> run(const std::vector<std::string>& argv, const ImageBuildRequest& 
   return {};
 }
 
+// Waits `how_long` unless the build is cancelled meanwhile (false then).
+bool pause(const ImageBuildRequest& request, std::chrono::milliseconds how_long) {
+  const auto until = std::chrono::steady_clock::now() + how_long;
+  while (std::chrono::steady_clock::now() < until) {
+    if (request.cancel && request.cancel->load()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return !(request.cancel && request.cancel->load());
+}
+
 // After the push the tag must name the digest podman reported; another digest means someone
 // pushed the same tag in between, and that image is not ours to deploy. A registry that cannot
 // be asked, or does not show the tag yet, is asked again (a loaded registry, eventually
@@ -100,11 +110,9 @@ Result<void> confirm_pushed(const ImageBuildRequest& request, const std::string&
       return fail("cannot confirm " + request.reference + "@" + digest + " in the registry: " +
                   (now ? std::string("the tag is missing after the push") : now.error().message));
     }
-    std::this_thread::sleep_for(std::chrono::seconds(attempt));
+    if (!pause(request, std::chrono::seconds(attempt))) return fail("cancelled");
   }
 }
-
-}  // namespace
 
 // A push that raced another push of the same layers to the same repository can be refused by
 // the registry ("manifest blob unknown": docker distribution checked a blob the other upload
@@ -120,10 +128,11 @@ Result<void> push_retrying(const std::vector<std::string>& argv, const ImageBuil
     if (ok || !exited || attempt == kTries) return ok;
     output("juanie: " + ok.error().message + "; pushing again (" + std::to_string(attempt + 1) +
            " of " + std::to_string(kTries) + ")\n");
-    std::this_thread::sleep_for(std::chrono::seconds(2 * attempt));
-    if (request.cancel && request.cancel->load()) return fail("cancelled");
+    if (!pause(request, std::chrono::seconds(2 * attempt))) return fail("cancelled");
   }
 }
+
+}  // namespace
 
 Result<PushedImage> build_and_push(const ImageBuildRequest& request,
                                    const std::function<void(std::string_view)>& output) {

@@ -22,8 +22,22 @@ std::size_t clean_start(std::string_view tail) {
 }
 
 std::vector<LogEvent> LogTail::read_new() {
+  failed_ = false;
   auto steps = reader_.with([&](store::Database& db) { return store::list_steps(db, run_); });
-  if (!steps) return {};
+  if (!steps) {
+    failed_ = true;  // asked again at the next look; nothing is taken for an end meanwhile
+    return {};
+  }
+  // A run queued again (a restart, a lost lease) starts its steps over, here or on another
+  // node: a step told of is gone, or began anew. What was told no longer matches the store.
+  for (const auto& [index, p] : progress_) {
+    const auto it = std::find_if(steps->begin(), steps->end(),
+                                 [index](const auto& s) { return s.index == index; });
+    if (p.opened && (it == steps->end() || (p.started_at && it->started_at != p.started_at))) {
+      restarted_ = true;
+      return {};
+    }
+  }
   std::vector<LogEvent> out;
   for (const auto& step : *steps) {
     auto& p = progress_[step.index];
@@ -31,6 +45,7 @@ std::vector<LogEvent> LogTail::read_new() {
     if (!p.opened) {
       out.push_back({LogEvent::Kind::kStepStarted, step.index, step.name, "", std::nullopt, ""});
       p.opened = true;
+      p.started_at = step.started_at;
     }
     if (step.log) {
       if (!p.placed) {
@@ -47,7 +62,12 @@ std::vector<LogEvent> LogTail::read_new() {
       auto read = reader_.with([&](store::Database& db) {
         return store::read_step_log(db, run_, step, p.offset, kMaxChunk);
       });
-      std::string buf = read ? std::move(*read) : std::string();
+      if (!read) {
+        failed_ = true;  // not the log's end: read on from here at the next look
+        more_ = true;
+        return out;
+      }
+      std::string buf = std::move(*read);
       p.offset += buf.size();
       if (p.peek && !buf.empty()) {
         p.mid_line = buf.front() != '\n';
@@ -91,20 +111,37 @@ bool LogTail::worth_a_look() {
 std::vector<LogEvent> LogTail::poll() {
   if (ended_ || !worth_a_look()) return {};
   auto out = read_new();
-  if (!out.empty()) return out;
+  if (!out.empty() || failed_) {
+    more_ = more_ || !out.empty();  // step events too: look again at once
+    return out;
+  }
   auto run = reader_.with([&](store::Database& db) { return store::find_run(db, run_); });
-  if (!run || !*run) {
-    ended_ = true;  // gone (or unreadable): nothing more will come
+  if (!run) return out;  // unreadable now: asked again later
+  if (!*run) {
+    ended_ = true;  // gone: nothing more will come
     return {};
+  }
+  if (restarted_) {
+    // This view ends, saying why; a new one (the page reloads) follows the new attempt.
+    out.push_back({LogEvent::Kind::kRunEnded, -1, "",
+                   std::string(pipelines::to_string((*run)->state)),
+                   std::string("started again (a restart or a lost lease queued it again); "
+                               "follow it anew for its new attempt"),
+                   ""});
+    ended_ = true;
+    return out;
   }
   if (pipelines::is_final((*run)->state)) {
     // Everything written before the run ended is stored: read on to its end (one step's
     // bytes at a time), then the end.
     out = read_new();
-    if (std::any_of(out.begin(), out.end(),
-                    [](const LogEvent& e) { return e.kind == LogEvent::Kind::kOutput; })) {
+    if (failed_ || std::any_of(out.begin(), out.end(), [](const LogEvent& e) {
+          return e.kind == LogEvent::Kind::kOutput;
+        })) {
+      more_ = true;
       return out;
     }
+    if (restarted_) return out;  // told at the next look
     out.push_back({LogEvent::Kind::kRunEnded, -1, "",
                    std::string(pipelines::to_string((*run)->state)), (*run)->reason, ""});
     ended_ = true;

@@ -70,6 +70,7 @@ class LogTail {
     bool placed = false;    // its start within the log was chosen
     bool peek = false;      // the first byte read is the one before the start: a line end?
     bool mid_line = false;  // it starts mid-line: skip to the next line start
+    std::optional<std::string> started_at;  // as told: another means a new attempt
   };
   std::map<int, Progress> progress_;  // by step index
   std::uint64_t tail_ = 0;            // 0: every log from its start
@@ -77,7 +78,9 @@ class LogTail {
   const RunLogBell* bell_ = nullptr;
   std::uint64_t heard_ = 0;  // the bell's generation at the last look
   std::chrono::steady_clock::time_point looked_{};
-  bool more_ = true;  // the last look stopped before reading everything there was
+  bool more_ = true;        // the last look stopped before reading everything there was
+  bool failed_ = false;     // the last look could not read the store (not an end)
+  bool restarted_ = false;  // the run started its steps again since they were told
 };
 
 }  // namespace juanie::daemon::api

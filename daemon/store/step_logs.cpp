@@ -91,20 +91,22 @@ Result<bool> append_step_log(Database& db, std::int64_t run, int step, std::uint
       "INSERT INTO step_log_chunks (run_id, step_index, at, bytes) "
       "SELECT id, $2, $3, decode($4, 'hex') FROM runs "
       "WHERE id = $1 AND state = 'running' AND node = $5 FOR SHARE "
-      // The same offset again (a job the writer ran a second time): the longer stays; both
-      // are the file's bytes at that offset.
-      "ON CONFLICT (run_id, step_index, at) DO UPDATE SET bytes = excluded.bytes "
-      "WHERE length(excluded.bytes) > length(step_log_chunks.bytes)",
+      // Each chunk goes where the stored log ends (runs/log_shipper.hpp): an offset already
+      // stored means a second writer of the log, whose bytes are not taken.
+      "ON CONFLICT (run_id, step_index, at) DO NOTHING",
       {pg::Param::bigint(run), pg::Param::bigint(step),
        pg::Param::bigint(static_cast<std::int64_t>(at)), pipelines::hex_encode(bytes), db.node()});
   if (!rows) return std::unexpected(rows.error());
   if (rows->affected() == 0) {
-    // Refused, or a chunk sent again that added nothing: only the first is a refusal.
+    // Not this node's run (false), or the offset is taken.
     auto held = db.postgresql()->exec(
         "SELECT 1 FROM runs WHERE id = $1 AND state = 'running' AND node = $2",
         {pg::Param::bigint(run), db.node()});
     if (!held) return std::unexpected(held.error());
     if (held->empty()) return false;
+    return fail(ErrorKind::kConflict, "step " + std::to_string(step) + " of run " +
+                                          std::to_string(run) + " already has a chunk at " +
+                                          std::to_string(at) + ": a second writer of its log");
   }
   if (auto ok = notify_run_log(db, run); !ok) return std::unexpected(ok.error());
   return true;

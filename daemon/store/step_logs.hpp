@@ -30,7 +30,7 @@ Result<std::uint64_t> step_log_size(Database& db, std::int64_t run, const StepRe
 // PostgreSQL only: stores `bytes` (at most kLogChunkMax) at `at` in the log of step `step`, for
 // the node that holds `run` while it runs — one whose lease passed stores nothing (false), as
 // save_step refuses its steps — and wakes the run's followers on every node when the
-// transaction commits.
+// transaction commits. An offset already stored is a kConflict error (a second writer).
 Result<bool> append_step_log(Database& db, std::int64_t run, int step, std::uint64_t at,
                              std::string_view bytes);
 // Wakes the followers of `run` on every node when the transaction commits (NOTIFY); nothing on

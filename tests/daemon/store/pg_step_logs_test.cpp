@@ -6,11 +6,13 @@
 #include <memory>
 #include <string>
 
+#include "daemon/api/log_tail.hpp"
 #include "daemon/runs/log_shipper.hpp"
 #include "daemon/store/pg_claims.hpp"
 #include "daemon/store/pg_fixture.hpp"
 #include "daemon/store/pg_log_listener.hpp"
 #include "daemon/store/pg_schema.hpp"
+#include "daemon/store/reader.hpp"
 #include "daemon/store/retention.hpp"
 #include "daemon/store/run_lifecycle.hpp"
 #include "daemon/store/step_logs.hpp"
@@ -83,17 +85,15 @@ TEST_F(PgStepLogs, ChunksReadBackAsTheBytesWrittenFromAnyOffset) {
   EXPECT_EQ(step_log_size(*b, run_, StepRecord{.index = 2}).value_or(99), 0u);
 }
 
-TEST_F(PgStepLogs, AChunkSentAgainLongerReplacesTheShorterAndNothingIsDoubled) {
+TEST_F(PgStepLogs, AChunkAtAnOffsetAlreadyStoredIsRefusedAndChangesNothing) {
   ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "abc").value_or(false));
   ASSERT_TRUE(append_step_log(*a_, run_, 1, 3, "def").value_or(false));
-  // The first write of 0.. failed as far as its node knew: sent again with what came since.
-  ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "abcdefgh").value_or(false));
-  ASSERT_TRUE(append_step_log(*a_, run_, 1, 8, "ij").value_or(false));
-  // A shorter copy of what is stored changes nothing.
-  ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "ab").value_or(false));
-  EXPECT_EQ(read(*a_, 0, 100), "abcdefghij");
-  EXPECT_EQ(read(*a_, 4, 5), "efghi");
-  EXPECT_EQ(step_log_size(*a_, run_, step_).value_or(0), 10u);
+  // A second writer of the log (two executions of one run on its node) is not taken.
+  auto again = append_step_log(*a_, run_, 1, 0, "abcdefgh");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(read(*a_, 0, 100), "abcdef");
+  EXPECT_EQ(step_log_size(*a_, run_, step_).value_or(0), 6u);
 }
 
 TEST_F(PgStepLogs, OnlyTheNodeHoldingTheRunStoresItsLog) {
@@ -154,6 +154,79 @@ TEST_F(PgStepLogs, ALogTailGoesOnFromTheStoresEndAndRunsAgainToTheSameEffect) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::kConflict);
   EXPECT_EQ(step_log_size(*a_, run_, StepRecord{.index = 2}).value_or(9), 0u);
+}
+
+// What a follower on another node reads (api::LogTail over the shared store).
+class PgLogFollower : public PgStepLogs {
+ protected:
+  void SetUp() override {
+    PgStepLogs::SetUp();
+    dir_.write("pg.url", uri_ + "\n");
+    auto reader = Reader::open_postgresql(dir_.path() / "pg.url");
+    ASSERT_TRUE(reader) << reader.error().message;
+    reader_ = std::make_unique<Reader>(std::move(*reader));
+  }
+  void save(int index, pipelines::StepState state, const std::string& started_at) {
+    StepRecord s{.index = index,
+                 .name = "build",
+                 .state = state,
+                 .started_at = started_at,
+                 .log = "/on/node/a/" + std::to_string(index) + ".log"};
+    ASSERT_TRUE(save_step(*a_, run_, s));
+  }
+  // Polls until the tail ends (or 200 polls): what it told, as text.
+  std::string follow(api::LogTail& tail) {
+    std::string out;
+    for (int i = 0; i < 200 && !tail.ended(); ++i) {
+      for (const auto& e : tail.poll()) {
+        if (e.kind == api::LogEvent::Kind::kOutput) out += e.bytes;
+        if (e.kind == api::LogEvent::Kind::kRunEnded) {
+          out += "[end " + e.state + ": " + e.reason.value_or("") + "]";
+        }
+      }
+    }
+    return out;
+  }
+  test::TempDir dir_;
+  std::unique_ptr<Reader> reader_;
+};
+
+TEST_F(PgLogFollower, ReadsEveryByteOfEveryStepBeforeTheRunsEnd) {
+  save(0, pipelines::StepState::kRunning, "2026-12-01T00:00:01Z");
+  std::string all;
+  for (int i = 0; all.size() < 3 * kLogChunkMax + 100; ++i)
+    all += "line " + std::to_string(i) + "\n";
+  for (std::uint64_t at = 0; at < all.size(); at += kLogChunkMax) {
+    ASSERT_TRUE(append_step_log(*a_, run_, 0, at, std::string_view(all).substr(at, kLogChunkMax))
+                    .value_or(false));
+  }
+  save(0, pipelines::StepState::kSucceeded, "2026-12-01T00:00:01Z");
+  ASSERT_TRUE(set_run_state(*a_, run_, pipelines::RunState::kSucceeded, std::nullopt, kNow));
+  api::LogTail tail(*reader_, run_);
+  EXPECT_EQ(follow(tail), all + "[end succeeded: ]");
+}
+
+TEST_F(PgLogFollower, ARunQueuedAgainEndsTheViewOfItsEarlierAttemptSayingSo) {
+  save(0, pipelines::StepState::kRunning, "2026-12-01T00:00:01Z");
+  ASSERT_TRUE(append_step_log(*a_, run_, 0, 0, "attempt one\n").value_or(false));
+  api::LogTail tail(*reader_, run_);
+  std::string told;
+  for (const auto& e : tail.poll()) told += e.bytes;
+  EXPECT_EQ(told, "attempt one\n");
+  // The lease passed; another attempt starts (here on a again) and writes from its start.
+  ASSERT_TRUE(requeue_run(*a_, run_, "the lease of node a passed; queued again", kNow));
+  ASSERT_TRUE(claim_run(*conn_, {.node = "a", .now = kNow}).value_or(std::nullopt));
+  save(0, pipelines::StepState::kRunning, "2026-12-01T00:05:00Z");
+  ASSERT_TRUE(append_step_log(*a_, run_, 0, 0, "attempt two, longer\n").value_or(false));
+  const std::string rest = follow(tail);
+  EXPECT_EQ(rest.find("longer"), std::string::npos)
+      << "no bytes of one attempt read at another's offset";
+  EXPECT_NE(rest.find("[end running: started again"), std::string::npos) << rest;
+  // A new view follows the new attempt from its start.
+  api::LogTail fresh(*reader_, run_);
+  std::string now_told;
+  for (const auto& e : fresh.poll()) now_told += e.bytes;
+  EXPECT_EQ(now_told, "attempt two, longer\n");
 }
 
 TEST_F(PgStepLogs, EveryListenerHearsOfAChunkOnceItIsCommitted) {
