@@ -198,12 +198,14 @@ int serve(const std::filesystem::path& config_file) {
   if (shared) {
     auto claims = ClusterClaims::open(
         url_file,
-        ClusterSeat{daemon.node.name, daemon.node.labels,
-                    std::chrono::duration_cast<std::chrono::seconds>(daemon.cluster.lease_ttl),
-                    daemon.limits.concurrent_runs,
-                    daemon.limits.runs_per_project > 0 ? daemon.limits.runs_per_project
-                                                       : daemon.limits.concurrent_runs,
-                    daemon.limits.run_attempts},
+        ClusterSeat{
+            daemon.node.name, daemon.node.labels,
+            std::chrono::duration_cast<std::chrono::seconds>(daemon.cluster.lease_ttl),
+            daemon.limits.concurrent_runs,
+            daemon.limits.runs_per_project > 0 ? daemon.limits.runs_per_project
+                                               : daemon.limits.concurrent_runs,
+            daemon.limits.run_attempts,
+            std::chrono::duration_cast<std::chrono::seconds>(daemon.cluster.node_retention)},
         rfc3339(SystemClock().now()));
     if (!claims) {
       log.error(claims.error().message);

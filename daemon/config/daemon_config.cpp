@@ -181,6 +181,12 @@ Cluster parse_cluster(MapReader& root) {
     }
     out.lease_ttl = *ttl;
   }
+  if (auto retention = r.optional_duration("node_retention")) {
+    if (*retention < std::chrono::hours(1)) {
+      r.fail_at(*r.child("node_retention"), "node_retention", "must be at least 1h");
+    }
+    out.node_retention = *retention;
+  }
   r.finish();
   return out;
 }

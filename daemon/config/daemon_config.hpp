@@ -126,6 +126,9 @@ struct Cluster {
   // A node that has not renewed a run's lease for this long is taken for dead: another node
   // puts the run back in the queue (counting the attempt against limits.run_attempts).
   std::chrono::milliseconds lease_ttl = std::chrono::seconds(60);
+  // A node not heard from for this long is retired: dropped from the nodes (GET
+  // /api/v1/nodes), and its labels no longer keep a run asking for them waiting.
+  std::chrono::milliseconds node_retention = std::chrono::hours(24 * 7);
 };
 
 struct DaemonConfig {

@@ -27,6 +27,15 @@ Result<std::optional<store::pg::Claim>> ClusterClaims::claim(const std::string& 
   return claimed;
 }
 
+Result<std::vector<std::string>> ClusterClaims::retire_nodes(const std::string& now) {
+  const auto at = std::chrono::steady_clock::now();
+  if (retired_at_ && at - *retired_at_ < std::chrono::minutes(1)) {
+    return std::vector<std::string>{};
+  }
+  retired_at_ = at;
+  return store::pg::retire_nodes(conn_, seat_.node_retention, now);
+}
+
 void ClusterClaims::mark_ready() {
   // Four times a window at most; a mark that fails only makes the others less patient.
   const auto at = std::chrono::steady_clock::now();

@@ -21,6 +21,7 @@ struct ClusterSeat {
   int capacity = 2;      // limits.concurrent_runs: runs this node holds at once
   int per_project = 2;   // limits.runs_per_project, across the cluster
   int max_attempts = 3;  // limits.run_attempts
+  std::chrono::seconds node_retention{std::chrono::hours(24 * 7)};  // cluster.node_retention
 };
 
 // The scheduler's side of the shared queue: runs are claimed as leases (store/pg_claims.hpp)
@@ -55,6 +56,10 @@ class ClusterClaims {
   // The runs whose leases passed, any node's: queued again or failed, each once. At most one
   // look a second (none: an empty answer).
   Result<store::pg::Expired> requeue_expired(const std::string& now);
+  // The nodes not heard from for cluster.node_retention, dropped (store/pg_claims.hpp:
+  // retire_nodes), and the queued runs only they could take failed. At most one look a minute
+  // (none: an empty answer).
+  Result<std::vector<std::string>> retire_nodes(const std::string& now);
 
  private:
   ClusterClaims(store::pg::Connection conn, ClusterSeat seat)
@@ -64,6 +69,7 @@ class ClusterClaims {
   std::optional<std::chrono::steady_clock::time_point> renewed_at_;
   std::optional<std::chrono::steady_clock::time_point> expired_at_;  // the last expiry look
   std::optional<std::chrono::steady_clock::time_point> ready_at_;    // the last mark_ready
+  std::optional<std::chrono::steady_clock::time_point> retired_at_;  // the last retirement look
 };
 
 }  // namespace juanie::daemon

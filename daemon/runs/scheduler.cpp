@@ -196,6 +196,15 @@ void Scheduler::tick_cluster() {
                                        ": its node's lease passed too many times; failed");
     }
   }
+  if (auto retired = cluster.retire_nodes(now); !retired) {
+    deps_.log.error("scheduler: cannot retire silent nodes: " + retired.error().message);
+  } else {
+    for (const auto& node : *retired) {
+      deps_.log.info("node " + node +
+                     " retired: not heard from for cluster.node_retention; its labels no "
+                     "longer count (queued runs only it could take failed)");
+    }
+  }
   auto queue = read_queue();
   if (!queue) return;
   if (queue->queued.empty()) {

@@ -184,6 +184,35 @@ Result<Expired> requeue_expired(Connection& conn, int max_attempts, const std::s
   return out;
 }
 
+Result<std::vector<std::string>> retire_nodes(Connection& conn, std::chrono::seconds retention,
+                                              const std::string& now) {
+  auto tx = Transaction::begin(conn);
+  if (!tx) return std::unexpected(tx.error());
+  auto rows = conn.exec(
+      "DELETE FROM nodes n WHERE heartbeat_at < now() - $1::bigint * interval '1 second' "
+      "AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.node = n.name AND r.state = 'running') "
+      "RETURNING name",
+      {Param::bigint(retention.count())});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<std::string> out;
+  for (int i = 0; i < rows->size(); ++i) out.push_back(rows->text(i, 0));
+  std::sort(out.begin(), out.end());
+  if (!out.empty()) {
+    // Runs handed back waiting for labels only a retired node had would wait for ever: they
+    // fail as a run asking for labels no node has does (run_executor.cpp).
+    auto failed = conn.exec(
+        "UPDATE runs r SET state = 'failed', finished_at = $1, node = NULL, lease_until = NULL, "
+        "reason = 'no build node has all the labels ' || array_to_string(r.runs_on, ', ') || "
+        "' the pipeline asks for (runs_on); add them to a node''s node.labels' "
+        "WHERE r.state = 'queued' AND r.runs_on <> '{}' "
+        "AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.labels @> r.runs_on)",
+        {now});
+    if (!failed) return std::unexpected(failed.error());
+  }
+  if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
+  return out;
+}
+
 Result<void> mark_ready(Connection& conn, const std::string& node) {
   auto tx = Transaction::begin(conn);
   if (!tx) return std::unexpected(tx.error());

@@ -93,6 +93,12 @@ Result<void> register_node(Connection& conn, const std::string& node,
                            const std::string& started_at);
 // The node's heartbeat: it is alive now (the database's clock).
 Result<void> node_heartbeat(Connection& conn, const std::string& node);
+// Drops the nodes not heard from for `retention` that hold no run (a node that comes back
+// registers again): their names, sorted. Queued runs asking for labels that no node left has
+// fail then, saying so (`now`: their finished_at), in the same transaction.
+Result<std::vector<std::string>> retire_nodes(Connection& conn, std::chrono::seconds retention,
+                                              const std::string& now);
+
 // The node asked for a run with room for one (fairness, above). Its own transaction, committed
 // without waiting for the WAL flush: a mark lost in a crash only makes another node less
 // patient for a second.

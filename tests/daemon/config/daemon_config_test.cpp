@@ -154,13 +154,16 @@ TEST(DaemonConfig, SharedStoreNodeAndCluster) {
   EXPECT_EQ(parse(base)->store.backend, Store::Backend::kSqlite);
   auto shared = parse(base +
                       "store: {backend: postgresql, url_file: pg.url}\n"
-                      "node: {name: build-1, labels: [linux, amd64]}\ncluster: {lease_ttl: 30s}\n");
+                      "node: {name: build-1, labels: [linux, amd64]}\n"
+                      "cluster: {lease_ttl: 30s, node_retention: 2d}\n");
   ASSERT_TRUE(shared) << shared.error().message;
   EXPECT_EQ(shared->store.backend, Store::Backend::kPostgresql);
   EXPECT_EQ(shared->store.url_file, "pg.url");
   EXPECT_EQ(shared->node.name, "build-1");
   EXPECT_EQ(shared->node.labels, (std::vector<std::string>{"linux", "amd64"}));
   EXPECT_EQ(shared->cluster.lease_ttl, std::chrono::seconds(30));
+  EXPECT_EQ(shared->cluster.node_retention, std::chrono::hours(48));
+  EXPECT_EQ(parse(base)->cluster.node_retention, std::chrono::hours(24 * 7));
   EXPECT_FALSE(parse(base + "store: {backend: postgresql, url_file: pg.url}\n")->node.name.empty());
   EXPECT_TRUE(has(error_of(base + "store: {backend: mysql}\n"),
                   "juanie.yaml:4: store.backend: must be sqlite or postgresql"));
@@ -180,6 +183,9 @@ TEST(DaemonConfig, SharedStoreNodeAndCluster) {
   EXPECT_TRUE(
       has(error_of(base + "store: {backend: postgresql, url_file: u}\ncluster: {lease_ttl: 1s}\n"),
           "cluster.lease_ttl: must be at least 3s"));
+  EXPECT_TRUE(has(
+      error_of(base + "store: {backend: postgresql, url_file: u}\ncluster: {node_retention: 5m}\n"),
+      "cluster.node_retention: must be at least 1h"));
   EXPECT_TRUE(has(error_of(base + "store: {backend: postgresql, url_file: u, pool: 3}\n"),
                   "store.pool: unknown key"));
 }

@@ -437,5 +437,46 @@ TEST_F(PgClaims, ARunALessBusyNodeCannotTakeIsNotLeftToIt) {
   EXPECT_EQ((*gpu)->project, "ml");
 }
 
+// A node not heard from for cluster.node_retention is retired: gone from the nodes, and its
+// labels no longer keep a run that asks for them waiting. One that still holds a run stays.
+TEST_F(PgClaims, ANodeSilentForItsRetentionIsRetiredAndItsLabelsNoLongerCount) {
+  ASSERT_TRUE(register_node(*conn_, "gone", {"gpu"}, 2, kNow));
+  ASSERT_TRUE(register_node(*conn_, "holding", {"arm64"}, 2, kNow));
+  ASSERT_TRUE(register_node(*conn_, "x86", {"amd64"}, 2, kNow));
+  queue("shop", 3);
+  auto held = claim_run(*conn_, {.node = "holding", .now = kNow});
+  ASSERT_TRUE(held && *held);
+  ASSERT_TRUE(
+      conn_->exec("UPDATE nodes SET heartbeat_at = now() - interval '8 days' "
+                  "WHERE name IN ('gone', 'holding')"));
+  auto as_x86 = Database::open_postgresql(connect(), false, "x86");
+  ASSERT_TRUE(as_x86);
+  // Before: a run asking for gpu waits for `gone`, which may come back.
+  auto first = claim_run(*conn_, {.node = "x86", .now = kNow});
+  ASSERT_TRUE(first && *first);
+  auto waits = hand_back_run(*as_x86, (*first)->run, {"gpu"}, "x86 lacks gpu", kNow);
+  ASSERT_TRUE(waits) << waits.error().message;
+  EXPECT_EQ(*waits, HandBack::kQueued);
+
+  auto retired = retire_nodes(*conn_, std::chrono::hours(24 * 7), kNow);
+  ASSERT_TRUE(retired) << retired.error().message;
+  EXPECT_EQ(*retired, (std::vector<std::string>{"gone"}));
+  EXPECT_EQ(scalar("SELECT count(*) FROM nodes"), 2) << "holding holds a run; x86 is alive";
+  // The run that was waiting for gpu waits no more: it failed, saying why.
+  EXPECT_EQ(scalar("SELECT count(*) FROM runs WHERE id = $1 AND state = 'failed' AND reason = "
+                   "'no build node has all the labels gpu the pipeline asks for (runs_on); add "
+                   "them to a node''s node.labels'",
+                   {(*first)->run}),
+            1);
+  auto younger = retire_nodes(*conn_, std::chrono::hours(24 * 9), kNow);
+  ASSERT_TRUE(younger && younger->empty());
+  // After: no node has gpu, so a run asking for it is told so rather than left waiting.
+  auto second = claim_run(*conn_, {.node = "x86", .now = kNow});
+  ASSERT_TRUE(second && *second);
+  auto none = hand_back_run(*as_x86, (*second)->run, {"gpu"}, "x86 lacks gpu", kNow);
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(*none, HandBack::kNoNodeHasThem);
+}
+
 }  // namespace
 }  // namespace juanie::daemon::store::pg
