@@ -1,10 +1,10 @@
 #include "daemon/runs/log_shipper.hpp"
 
-#include <fstream>
 #include <string>
 
 #include "daemon/store/step_logs.hpp"
 #include "daemon/store/writer.hpp"
+#include "daemon/support/file_range.hpp"
 #include "daemon/support/log.hpp"
 
 namespace juanie::daemon {
@@ -18,15 +18,10 @@ Result<void> store_log_tail(store::Database& db, std::int64_t run, int step,
                             const std::filesystem::path& file, std::uint64_t max_bytes) {
   auto stored = store::step_log_size(db, run, store::StepRecord{.index = step});
   if (!stored) return std::unexpected(stored.error());
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return {};  // not created yet
-  in.seekg(static_cast<std::streamoff>(*stored));
   std::uint64_t at = *stored;
   while (max_bytes == 0 || at - *stored < max_bytes) {
-    std::string chunk(store::kLogChunkMax, '\0');
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    chunk.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-    if (chunk.empty()) return {};
+    const std::string chunk = read_file_range(file, at, store::kLogChunkMax);
+    if (chunk.empty()) return {};  // all stored (or the file is not created yet)
     auto kept = store::append_step_log(db, run, step, at, chunk);
     if (!kept) return std::unexpected(kept.error());
     if (!*kept) {

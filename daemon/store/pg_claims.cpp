@@ -4,6 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include "daemon/store/step_logs.hpp"
+
 namespace juanie::daemon::store::pg {
 namespace {
 
@@ -90,7 +92,8 @@ Result<Attempt> claim_once(Connection& conn, const ClaimRequest& req) {
         {id, req.node, static_cast<std::int64_t>(req.lease_ttl.count()), req.now});
     if (!update) return std::unexpected(update.error());
     // Its log's followers on every node: the run has started.
-    if (auto told = conn.exec("SELECT pg_notify('run_log', $1)", {std::to_string(id)}); !told) {
+    if (auto told = conn.exec("SELECT pg_notify($1, $2)", {kRunLogChannel, std::to_string(id)});
+        !told) {
       return std::unexpected(told.error());
     }
     if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
@@ -174,8 +177,8 @@ Result<Expired> requeue_expired(Connection& conn, int max_attempts, const std::s
   }
   if (!rows->empty()) {
     // Their followers on every node: each run is queued again, failed or cancelled.
-    auto told = conn.exec("SELECT pg_notify('run_log', id::text) FROM unnest($1::bigint[]) id",
-                          {Param::array(all_ids)});
+    auto told = conn.exec("SELECT pg_notify($1, id::text) FROM unnest($2::bigint[]) id",
+                          {kRunLogChannel, Param::array(all_ids)});
     if (!told) return std::unexpected(told.error());
   }
   if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());

@@ -1,9 +1,7 @@
 #include "daemon/store/step_logs.hpp"
 
-#include <algorithm>
-#include <fstream>
-
 #include "daemon/store/pg_connection.hpp"
+#include "daemon/support/file_range.hpp"
 #include "pipelines/encoding.hpp"
 
 namespace juanie::daemon::store {
@@ -14,17 +12,6 @@ Result<std::string> bytea(const std::string& hex) {
   auto bytes = pipelines::hex_decode(hex);
   if (!bytes) return fail("a step log chunk came back as something other than hex");
   return std::move(*bytes);
-}
-
-Result<std::string> read_file_range(const std::string& path, std::uint64_t offset,
-                                    std::size_t max) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::string();  // not written yet, or removed by retention.logs
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::string buf(max, '\0');
-  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-  buf.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-  return buf;
 }
 
 }  // namespace

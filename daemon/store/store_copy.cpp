@@ -10,6 +10,7 @@
 #include "daemon/store/pg_schema.hpp"
 #include "daemon/store/schema.hpp"
 #include "daemon/store/step_logs.hpp"
+#include "daemon/support/file_range.hpp"
 #include "pipelines/encoding.hpp"
 
 namespace juanie::daemon::store {
@@ -198,13 +199,12 @@ Result<void> copy_step_logs(Database& from, pg::Connection& to, CopySummary& sum
     auto row = steps->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return {};
-    std::ifstream in(steps->text(2), std::ios::binary);
-    if (!in) continue;  // never written (a step that did not start), or removed by hand
+    const std::string file = steps->text(2);
+    // Never written (a step that did not start), or removed by hand.
+    if (!std::ifstream(file, std::ios::binary)) continue;
     ++summary.step_logs;
     for (std::uint64_t at = 0;;) {
-      std::string chunk(kLogChunkMax, '\0');
-      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      chunk.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+      const std::string chunk = read_file_range(file, at, kLogChunkMax);
       if (chunk.empty()) break;
       auto stored = to.exec(
           "INSERT INTO step_log_chunks (run_id, step_index, at, bytes) "

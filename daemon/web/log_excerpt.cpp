@@ -1,9 +1,9 @@
 #include "daemon/web/log_excerpt.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 #include "daemon/api/log_tail.hpp"
+#include "daemon/support/file_range.hpp"
 
 namespace juanie::daemon::web {
 
@@ -31,12 +31,7 @@ LogExcerpt read_log_tail(const std::string& path, std::uint64_t max) {
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) return {};
   return log_tail(size, max, [&](std::uint64_t offset, std::size_t length) {
-    std::ifstream in(path, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(offset));
-    std::string text(length, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-    return text;
+    return read_file_range(path, offset, length);
   });
 }
 
