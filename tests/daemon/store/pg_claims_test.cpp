@@ -20,15 +20,8 @@ namespace {
 
 constexpr const char* kNow = "2026-12-01T00:00:00Z";
 
-class PgClaims : public test::PgTest {
+class PgClaims : public test::PgStoreTest {
  protected:
-  void SetUp() override {
-    PgTest::SetUp();
-    conn_ = std::make_unique<Connection>(connect());
-    auto migrated = pg::migrate(*conn_);
-    ASSERT_TRUE(migrated) << migrated.error().message;
-  }
-
   // `n` queued runs of `project` asking for `labels`, in one statement.
   void queue(const std::string& project, int n, const std::vector<std::string>& labels = {}) {
     auto ok = conn_->exec(
@@ -37,12 +30,6 @@ class PgClaims : public test::PgTest {
         "'push', 'push', 'queued', $2, $3::text[] FROM generate_series(1, $4) g",
         {project, kNow, Param::array(labels), n});
     ASSERT_TRUE(ok) << ok.error().message;
-  }
-
-  std::int64_t scalar(const std::string& sql, std::initializer_list<Param> params = {}) {
-    auto rows = conn_->exec(sql, params);
-    EXPECT_TRUE(rows) << rows.error().message;
-    return rows ? rows->int64(0, 0) : -1;
   }
 
   std::map<std::string, std::int64_t> running_per_project() {
@@ -83,8 +70,6 @@ class PgClaims : public test::PgTest {
     for (const auto& e : errors) EXPECT_EQ(e, "");
     return claimed;
   }
-
-  std::unique_ptr<Connection> conn_;
 };
 
 TEST_F(PgClaims, ManyClaimersClaimEveryRunExactlyOnce) {

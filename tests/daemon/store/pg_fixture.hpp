@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <string>
 
 #include "daemon/store/pg_connection.hpp"
+#include "daemon/store/pg_schema.hpp"
 #include "support/postgres_server.hpp"
 
 namespace juanie::test {
@@ -25,6 +29,27 @@ class PgTest : public ::testing::Test {
   }
 
   std::string uri_;
+};
+
+// A PgTest whose database has the store's schema, with a connection to it.
+class PgStoreTest : public PgTest {
+ protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    conn_ = std::make_unique<daemon::store::pg::Connection>(connect());
+    auto migrated = daemon::store::pg::migrate(*conn_);
+    ASSERT_TRUE(migrated) << migrated.error().message;
+  }
+
+  // The first column of the first row of `sql`.
+  std::int64_t scalar(const std::string& sql,
+                      std::initializer_list<daemon::store::pg::Param> params = {}) {
+    auto rows = conn_->exec(sql, params);
+    EXPECT_TRUE(rows) << rows.error().message;
+    return rows ? rows->int64(0, 0) : -1;
+  }
+
+  std::unique_ptr<daemon::store::pg::Connection> conn_;
 };
 
 }  // namespace juanie::test

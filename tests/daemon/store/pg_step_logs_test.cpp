@@ -23,13 +23,10 @@ namespace {
 
 constexpr const char* kNow = "2026-12-01T00:00:00Z";
 
-class PgStepLogs : public test::PgTest {
+class PgStepLogs : public test::PgStoreTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
-    conn_ = std::make_unique<Connection>(connect());
-    auto migrated = pg::migrate(*conn_);
-    ASSERT_TRUE(migrated) << migrated.error().message;
+    PgStoreTest::SetUp();
     auto ok = conn_->exec(
         "INSERT INTO runs (project, ref, ref_kind, branch, sha, deploy_trigger, trigger, state, "
         "created_at) VALUES ('shop', 'refs/heads/main', 'branch', 'main', 'sha', 'push', 'push', "
@@ -44,19 +41,12 @@ class PgStepLogs : public test::PgTest {
     a_ = std::make_unique<Database>(std::move(*db));
   }
 
-  std::int64_t scalar(const std::string& sql) {
-    auto rows = conn_->exec(sql, {run_});
-    EXPECT_TRUE(rows) << rows.error().message;
-    return rows ? rows->int64(0, 0) : -1;
-  }
-
   std::string read(Database& db, std::uint64_t offset, std::size_t max) {
     auto text = read_step_log(db, run_, step_, offset, max);
     EXPECT_TRUE(text) << text.error().message;
     return text ? *text : "";
   }
 
-  std::unique_ptr<Connection> conn_;
   std::unique_ptr<Database> a_;
   std::int64_t run_ = 0;
   StepRecord step_{.index = 1, .name = "build", .log = "/elsewhere/1-build.log"};
@@ -107,7 +97,7 @@ TEST_F(PgStepLogs, OnlyTheNodeHoldingTheRunStoresItsLog) {
   auto late = append_step_log(*a_, run_, 1, 0, "late");
   ASSERT_TRUE(late);
   EXPECT_FALSE(*late);
-  EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1", {run_}), 0);
   // A chunk over the bound is refused as invalid, before the store is asked.
   auto big = append_step_log(*a_, run_, 1, 0, std::string(kLogChunkMax + 1, 'x'));
   ASSERT_FALSE(big);
@@ -117,14 +107,14 @@ TEST_F(PgStepLogs, OnlyTheNodeHoldingTheRunStoresItsLog) {
 TEST_F(PgStepLogs, ARequeuedRunStartsItsLogsAfreshAndRetentionRemovesThem) {
   ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "attempt one").value_or(false));
   ASSERT_TRUE(requeue_run(*a_, run_, "the daemon stopped; queued again", kNow));
-  EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1", {run_}), 0);
   auto again = claim_run(*conn_, {.node = "a", .now = kNow});
   ASSERT_TRUE(again && *again);
   ASSERT_TRUE(append_step_log(*a_, run_, 1, 0, "attempt two").value_or(false));
   ASSERT_TRUE(set_run_state(*a_, run_, pipelines::RunState::kSucceeded, std::nullopt, kNow));
   EXPECT_EQ(read(*a_, 0, 100), "attempt two");
   ASSERT_TRUE(mark_logs_removed(*a_, {run_}, kNow));
-  EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1", {run_}), 0);
   EXPECT_EQ(read(*a_, 0, 100), "");
 }
 
@@ -144,7 +134,8 @@ TEST_F(PgStepLogs, ALogTailGoesOnFromTheStoresEndAndRunsAgainToTheSameEffect) {
   ASSERT_TRUE(store_log_tail(*a_, run_, 1, file, 0));
   EXPECT_EQ(read(*a_, 0, 4 * kLogChunkMax), bytes);
   EXPECT_EQ(scalar("SELECT count(*) FROM step_log_chunks WHERE run_id = $1 AND "
-                   "length(bytes) > 65536"),
+                   "length(bytes) > 65536",
+                   {run_}),
             0);
   // Another node's job for the run is refused as a conflict and stores nothing.
   auto b = Database::open_postgresql(connect(), false, "b");
