@@ -1,6 +1,17 @@
 #include "daemon/runs/cluster_claims.hpp"
 
 namespace juanie::daemon {
+namespace {
+
+using Instant = std::chrono::steady_clock::time_point;
+
+// Whether a look done at most once per `every` is due at `now`, the last one at `last`.
+bool due(const std::optional<Instant>& last, std::chrono::steady_clock::duration every,
+         Instant now) {
+  return !last || now - *last >= every;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<ClusterClaims>> ClusterClaims::open(const std::filesystem::path& url_file,
                                                            ClusterSeat seat,
@@ -29,9 +40,7 @@ Result<std::optional<store::pg::Claim>> ClusterClaims::claim(const std::string& 
 
 Result<std::vector<std::string>> ClusterClaims::retire_nodes(const std::string& now) {
   const auto at = std::chrono::steady_clock::now();
-  if (retired_at_ && at - *retired_at_ < std::chrono::minutes(1)) {
-    return std::vector<std::string>{};
-  }
+  if (!due(retired_at_, std::chrono::minutes(1), at)) return std::vector<std::string>{};
   retired_at_ = at;
   return store::pg::retire_nodes(conn_, seat_.node_retention, now);
 }
@@ -39,7 +48,7 @@ Result<std::vector<std::string>> ClusterClaims::retire_nodes(const std::string& 
 void ClusterClaims::mark_ready() {
   // Four times a window at most; a mark that fails only makes the others less patient.
   const auto at = std::chrono::steady_clock::now();
-  if (ready_at_ && at - *ready_at_ < store::pg::kReadyWindow / 4) return;
+  if (!due(ready_at_, store::pg::kReadyWindow / 4, at)) return;
   if (store::pg::mark_ready(conn_, seat_.node)) ready_at_ = at;
 }
 
@@ -47,9 +56,9 @@ Result<ClusterClaims::Stops> ClusterClaims::renew(const std::vector<std::int64_t
                                                   std::chrono::steady_clock::time_point now) {
   Stops stops;
   // Every pass for the runs' cancels (a person waits on them); the lease every third of it.
-  const bool due = !renewed_at_ || now - *renewed_at_ >= seat_.lease_ttl / 3;
-  if (!due && runs.empty()) return stops;
-  if (due) {
+  const bool beat = due(renewed_at_, seat_.lease_ttl / 3, now);
+  if (!beat && runs.empty()) return stops;
+  if (beat) {
     if (auto ok = store::pg::node_heartbeat(conn_, seat_.node); !ok) {
       return std::unexpected(ok.error());
     }
@@ -71,7 +80,7 @@ Result<store::pg::Expired> ClusterClaims::requeue_expired(const std::string& now
   // Leases pass in seconds: one look a second is enough, however often the scheduler is woken
   // (every webhook wakes it; a look is a transaction on the store).
   const auto at = std::chrono::steady_clock::now();
-  if (expired_at_ && at - *expired_at_ < std::chrono::seconds(1)) return store::pg::Expired{};
+  if (!due(expired_at_, std::chrono::seconds(1), at)) return store::pg::Expired{};
   expired_at_ = at;
   return store::pg::requeue_expired(conn_, seat_.max_attempts, now);
 }
